@@ -1,0 +1,141 @@
+package bank
+
+import (
+	"context"
+	"slices"
+)
+
+// CreateBank registers a bank with the given ID. requestID, when not empty,
+// makes the call idempotent (AIP-155).
+func (s *Service) CreateBank(ctx context.Context, b *Bank, requestID string) (*Bank, error) {
+	var v Violations
+	if !ValidBankID(b.ID) {
+		v.Add("bank_id", "%q is not a valid bank id: 3-63 lower-case letters, digits and hyphens, starting with a letter", b.ID)
+	}
+	validRequestID(&v, requestID)
+	b.validate(&v, "bank.")
+	if err := v.Err("invalid bank"); err != nil {
+		return nil, err
+	}
+	fp := fingerprint("CreateBank", b)
+	var out *Bank
+	err := s.store.Write(ctx, func(tx Tx) error {
+		if name, err := replay(ctx, tx, requestID, "CreateBank", fp); err != nil {
+			return err
+		} else if name != "" {
+			var err error
+			out, err = tx.GetBank(ctx, b.ID)
+			return err
+		}
+		now := s.now().UTC()
+		nb := *b
+		nb.Accreditations = slices.Clone(b.Accreditations)
+		nb.CreateTime, nb.UpdateTime, nb.Version = now, now, 1
+		if err := tx.InsertBank(ctx, &nb); err != nil {
+			return err
+		}
+		if requestID != "" {
+			if err := tx.PutRequest(ctx, &RequestRecord{ID: requestID, Method: "CreateBank", Fingerprint: fp, Resource: "banks/" + b.ID, CreateTime: now}); err != nil {
+				return err
+			}
+		}
+		out = &nb
+		return nil
+	})
+	return out, err
+}
+
+// GetBank returns a bank, or KindNotFound.
+func (s *Service) GetBank(ctx context.Context, id string) (*Bank, error) {
+	var out *Bank
+	err := s.store.Read(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = tx.GetBank(ctx, id)
+		return err
+	})
+	return out, err
+}
+
+// ListBanks returns one page of banks ordered by ID, and the token of the
+// next page ("" on the last page).
+func (s *Service) ListBanks(ctx context.Context, size int, token string) ([]*Bank, string, error) {
+	var v Violations
+	n := pageSize(&v, size)
+	fk := filterKey("banks")
+	after := decodePageToken(&v, token, fk)
+	if err := v.Err("invalid list request"); err != nil {
+		return nil, "", err
+	}
+	var out []*Bank
+	err := s.store.Read(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = tx.ListBanks(ctx, after, n+1)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > n {
+		out = out[:n]
+		next = encodePageToken(out[n-1].ID, fk)
+	}
+	return out, next, nil
+}
+
+// bankMutable are the update mask paths of a bank.
+var bankMutable = []string{"display_name", "fin", "country", "accreditations"}
+
+// UpdateBank changes the fields of b named by mask ("*" for all mutable
+// fields). etag, when not empty, must be the current etag (else KindAborted).
+func (s *Service) UpdateBank(ctx context.Context, b *Bank, mask []string, etag string) (*Bank, error) {
+	var v Violations
+	paths := maskPaths(mask, bankMutable)
+	if len(paths) == 0 {
+		v.Add("update_mask", "name at least one field to update")
+	}
+	for _, p := range paths {
+		if !slices.Contains(bankMutable, p) {
+			v.Add("update_mask", "%q cannot be updated (mutable: %v)", p, bankMutable)
+		}
+	}
+	if err := v.Err("invalid bank update"); err != nil {
+		return nil, err
+	}
+	var out *Bank
+	err := s.store.Write(ctx, func(tx Tx) error {
+		cur, err := tx.GetBank(ctx, b.ID)
+		if err != nil {
+			return err
+		}
+		if err := checkEtag(etag, cur.Version, "banks/"+cur.ID); err != nil {
+			return err
+		}
+		nb := *cur
+		for _, p := range paths {
+			switch p {
+			case "display_name":
+				nb.DisplayName = b.DisplayName
+			case "fin":
+				nb.FIN = b.FIN
+			case "country":
+				nb.Country = b.Country
+			case "accreditations":
+				nb.Accreditations = slices.Clone(b.Accreditations)
+			}
+		}
+		var v Violations
+		nb.validate(&v, "bank.")
+		if err := v.Err("invalid bank"); err != nil {
+			return err
+		}
+		nb.UpdateTime = s.now().UTC()
+		nb.Version++
+		if err := tx.UpdateBank(ctx, &nb); err != nil {
+			return err
+		}
+		out = &nb
+		return nil
+	})
+	return out, err
+}

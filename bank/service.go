@@ -1,0 +1,139 @@
+package bank
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Service holds cordbank's use cases. It validates every request, applies
+// the rules of the domain and talks to the Store in transactions. It is
+// safe for concurrent use.
+type Service struct {
+	store    Store
+	now      func() time.Time
+	checkHLA HLAChecker
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock sets the time source (tests inject a fixed clock).
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithHLAChecker sets how unit typings are checked. Without it, typings are
+// stored after only the checks of this package (non-empty, one per locus).
+func WithHLAChecker(c HLAChecker) Option { return func(s *Service) { s.checkHLA = c } }
+
+// NewService returns a Service over store.
+func NewService(store Store, opts ...Option) *Service {
+	s := &Service{store: store, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Store returns the store the service writes to.
+func (s *Service) Store() Store { return s.store }
+
+// Page size bounds for list methods (AIP-158).
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 1000
+)
+
+func pageSize(v *Violations, n int) int {
+	switch {
+	case n < 0:
+		v.Add("page_size", "%d is negative", n)
+		return 0
+	case n == 0:
+		return DefaultPageSize
+	case n > MaxPageSize:
+		return MaxPageSize
+	}
+	return n
+}
+
+// Etag returns the etag of a resource version.
+func Etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// checkEtag compares a client's etag with the stored version. An empty etag
+// means an unconditional write (AIP-154).
+func checkEtag(etag string, version int64, name string) error {
+	if etag == "" || etag == Etag(version) {
+		return nil
+	}
+	return NewError(KindAborted, ReasonEtagMismatch,
+		"the resource changed since it was read: get it again and reapply the change",
+		"name", name, "etag", etag, "current_etag", Etag(version))
+}
+
+// validRequestID accepts the request ids AIP-155 recommends (UUIDs) and any
+// other short printable token.
+func validRequestID(v *Violations, id string) {
+	if len(id) > 128 {
+		v.Add("request_id", "at most 128 characters")
+		return
+	}
+	for _, r := range id {
+		if r <= ' ' || r > '~' {
+			v.Add("request_id", "must be printable ASCII without spaces")
+			return
+		}
+	}
+}
+
+// fingerprint hashes a request's content for idempotency checks.
+func fingerprint(method string, content any) string {
+	b, err := json.Marshal(content)
+	if err != nil {
+		panic("bank: fingerprint of unmarshalable request: " + err.Error())
+	}
+	h := sha256.New()
+	h.Write([]byte(method))
+	h.Write([]byte{0})
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// replay looks up an earlier request with the same id. It returns the
+// resource name it created, "" when the id is new, or an error when the id
+// was used for a different request.
+func replay(ctx context.Context, tx ReadTx, id, method, fp string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	rec, err := tx.GetRequest(ctx, id)
+	if err != nil || rec == nil {
+		return "", err
+	}
+	if rec.Method != method || rec.Fingerprint != fp {
+		return "", &Error{Kind: KindInvalid, Reason: ReasonRequestIDReused,
+			Message:    "request_id was already used for a different request",
+			Violations: []Violation{{Field: "request_id", Description: "already used for a different request; use a new id for a new request"}},
+			Metadata:   map[string]string{"request_id": id, "resource": rec.Resource}}
+	}
+	return rec.Resource, nil
+}
+
+// maskPaths normalizes an update mask: trims, drops empties, expands "*".
+func maskPaths(mask []string, all []string) []string {
+	var out []string
+	for _, p := range mask {
+		p = strings.TrimSpace(p)
+		switch p {
+		case "":
+		case "*":
+			out = append(out, all...)
+		default:
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,89 @@
+package bank
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the persistence port of the domain. Implementations live in
+// internal/store/... and must pass the conformance suite in bank/banktest.
+//
+// All methods are safe for concurrent use. A Write transaction is
+// serializable: two concurrent Writes behave as if run one after the other.
+// Errors are *Error values: KindNotFound, KindAlreadyExists,
+// KindUnavailable (busy, retry later) or KindInternal.
+type Store interface {
+	// Read runs fn in a read-only transaction that sees one consistent
+	// snapshot. fn must not retain tx after it returns.
+	Read(ctx context.Context, fn func(tx ReadTx) error) error
+	// Write runs fn in a read-write transaction. When fn returns nil, all
+	// of its writes are committed durably together; when it returns an
+	// error, none are, and that error is returned unchanged.
+	Write(ctx context.Context, fn func(tx Tx) error) error
+	// Ping reports whether the store can serve requests (health checks).
+	Ping(ctx context.Context) error
+	// Close releases the store; later calls fail.
+	Close() error
+}
+
+// ReadTx reads inside a transaction.
+type ReadTx interface {
+	// GetBank returns the bank with id, or KindNotFound.
+	GetBank(ctx context.Context, id string) (*Bank, error)
+	// ListBanks returns up to limit banks with ID > after, ordered by ID.
+	ListBanks(ctx context.Context, after string, limit int) ([]*Bank, error)
+	// GetUnit returns the unit of bank with din, or KindNotFound (also when
+	// the DIN belongs to another bank).
+	GetUnit(ctx context.Context, bank string, din DIN) (*Unit, error)
+	// ListUnits returns up to q.Limit units matching q, ordered by DIN.
+	ListUnits(ctx context.Context, q UnitQuery) ([]*Unit, error)
+	// GetRequest returns the record of an earlier request with this id, or
+	// (nil, nil) when there is none.
+	GetRequest(ctx context.Context, requestID string) (*RequestRecord, error)
+}
+
+// Tx reads and writes inside a transaction.
+type Tx interface {
+	ReadTx
+	// InsertBank stores a new bank; KindAlreadyExists when the ID or the
+	// FIN is taken (Reason says which).
+	InsertBank(ctx context.Context, b *Bank) error
+	// UpdateBank replaces a bank's mutable fields, keyed by ID.
+	UpdateBank(ctx context.Context, b *Bank) error
+	// InsertUnit stores a new unit; KindAlreadyExists when its DIN is
+	// registered (in any bank: DINs are globally unique).
+	InsertUnit(ctx context.Context, u *Unit) error
+	// UpdateUnit replaces a unit's stored fields, keyed by DIN.
+	UpdateUnit(ctx context.Context, u *Unit) error
+	// PutRequest records a completed non-idempotent request, so a retry
+	// with the same id can be answered with the first result.
+	PutRequest(ctx context.Context, r *RequestRecord) error
+}
+
+// UnitQuery selects units of one bank. Empty filter slices match all.
+type UnitQuery struct {
+	Bank     string
+	Statuses []Status
+	Types    []UnitType
+	ABOs     []ABO
+	// CollectedFrom and CollectedTo bound the collection date, inclusive;
+	// zero means unbounded.
+	CollectedFrom Date
+	CollectedTo   Date
+	// AfterDIN is the keyset cursor: only DINs greater than it.
+	AfterDIN DIN
+	Limit    int
+}
+
+// RequestRecord remembers a request that carried a request_id (AIP-155).
+type RequestRecord struct {
+	ID string
+	// Method is the use case, e.g. "CreateUnit".
+	Method string
+	// Fingerprint is a hash of the request's content: a retry must carry
+	// the same content, a different request under the same id is refused.
+	Fingerprint string
+	// Resource is the name of the resource the request created.
+	Resource   string
+	CreateTime time.Time
+}

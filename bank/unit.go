@@ -1,0 +1,260 @@
+package bank
+
+import "time"
+
+// Unit is one cord blood unit (a cryopreserved product of one donation),
+// named banks/{Bank}/units/{DIN}. The parent bank is the manufacturing bank
+// and never changes; later transfers of custody change the distributing
+// bank, not the name.
+type Unit struct {
+	Bank string
+	DIN  DIN
+
+	Type   UnitType
+	Status Status
+
+	// LocalID is the bank's own identifier (EMDIS CB_LOCAL_ID), optional.
+	LocalID string
+
+	CollectionDate   Date
+	ProcessingDate   Date
+	FreezeDate       Date // optional
+	ProcessingMethod ProcessingMethod
+	Reduction        Reduction
+
+	InfantBirthDate Date
+	InfantSex       Sex
+	ABO             ABO
+	Rh              Rh
+	// Ethnicity is the registry's ethnicity code or text (EMDIS ETHN);
+	// free form because registries use different code lists.
+	Ethnicity string
+
+	CollectionVolumeML float64
+	FrozenVolumeML     float64 // optional (0 = unknown)
+
+	Cells CellCounts
+
+	Bags               int
+	CompartmentsPerBag int
+	AttachedSegments   int
+
+	IDM         IDMResult
+	IDMTestDate Date // optional
+
+	// HLA holds the unit's typing, one entry per typed locus, the text as
+	// submitted.
+	HLA []LocusTyping
+
+	// Private holds maternal and family data, visible only to the owning
+	// bank (an authorization layer strips it for everyone else).
+	Private UnitPrivate
+
+	CreateTime time.Time
+	UpdateTime time.Time
+	Version    int64
+}
+
+// Name returns the unit's resource name.
+func (u *Unit) Name() string { return "banks/" + u.Bank + "/units/" + string(u.DIN) }
+
+// IsPrivate reports whether the whole unit is private to its bank:
+// autologous and directed units never enter the public pool.
+func (u *Unit) IsPrivate() bool { return u.Type != UnitTypePublic }
+
+// CellCounts are absolute numbers of cells (1.2e9, never "120 x10^7").
+// Optional counts are nil when not measured; "unknown" and "zero" differ for
+// search filters (a unit with unknown CD34+ is not dropped by a CD34+ floor).
+type CellCounts struct {
+	// TNC before processing (collected), optional.
+	PreProcessingTNC *float64
+	// TNC after processing, at cryopreservation: the count doses are
+	// computed from. Required.
+	PostProcessingTNC float64
+	PreProcessingCD34 *float64
+	// CD34+ at cryopreservation, optional (older units lack it).
+	PostProcessingCD34 *float64
+	// ViabilityPercent is the viability of the post-processing product,
+	// 0-100, optional.
+	ViabilityPercent *float64
+	// CFU is colony-forming units at cryopreservation, optional.
+	CFU *float64
+	// NucleatedRBC is nucleated red cells, optional: doses may be overstated
+	// when TNC includes them (domain.md §7.8).
+	NucleatedRBC *float64
+}
+
+// LocusTyping is the typing of one HLA locus as submitted: a GL String
+// fragment for that locus, e.g. "A*02:01+A*24:02" or "A2+A24".
+type LocusTyping struct {
+	Locus string // canonical upper-case locus name: A, B, C, DRB1 ...
+	Text  string
+}
+
+// UnitPrivate is maternal and family data.
+type UnitPrivate struct {
+	MaternalID string
+	// MaternalHLA is the mother's typing (used for NIMA), optional.
+	MaternalHLA []LocusTyping
+	FamilyID    string
+	// DirectedRecipient is the registry id of the family member a directed
+	// unit is kept for (never a name).
+	DirectedRecipient string
+	Notes             string
+}
+
+// IsZero reports whether no private field is set.
+func (p *UnitPrivate) IsZero() bool {
+	return p.MaternalID == "" && len(p.MaternalHLA) == 0 && p.FamilyID == "" && p.DirectedRecipient == "" && p.Notes == ""
+}
+
+// UnitType says for whom a unit is kept.
+type UnitType string
+
+// Unit types; wire enum cordbank.v1.UnitType (UNIT_TYPE_ + value).
+const (
+	UnitTypePublic     UnitType = "PUBLIC"     // listed for any patient (ISBT 128 collection type V)
+	UnitTypeAutologous UnitType = "AUTOLOGOUS" // for the donor child only (1)
+	UnitTypeDirected   UnitType = "DIRECTED"   // for a named family recipient (2 / F)
+)
+
+// Status is a unit's lifecycle state (domain.md §2.2).
+type Status string
+
+// Statuses; wire enum cordbank.v1.UnitStatus (UNIT_STATUS_ + value). The
+// transitions between them are custom methods, never a field update.
+const (
+	StatusQuarantine             Status = "QUARANTINE"
+	StatusAvailable              Status = "AVAILABLE"
+	StatusTemporarilyUnavailable Status = "TEMPORARILY_UNAVAILABLE"
+	StatusReserved               Status = "RESERVED"
+	StatusShipmentRequested      Status = "SHIPMENT_REQUESTED"
+	StatusShipped                Status = "SHIPPED"
+	StatusInfused                Status = "INFUSED"
+	StatusDiscarded              Status = "DISCARDED"
+	StatusExpired                Status = "EXPIRED"
+	StatusWithdrawn              Status = "WITHDRAWN"
+)
+
+// EMDISStatus returns the registry status code (AV, TU, RS, DE) and the
+// default reason code (domain.md §2.1) that a unit in status s reports.
+func (s Status) EMDISStatus() (status, reason string) {
+	switch s {
+	case StatusAvailable:
+		return "AV", ""
+	case StatusQuarantine:
+		return "TU", "QR"
+	case StatusTemporarilyUnavailable:
+		return "TU", "AD"
+	case StatusReserved, StatusShipmentRequested:
+		return "RS", ""
+	case StatusShipped, StatusInfused:
+		return "DE", "DS"
+	case StatusDiscarded:
+		return "DE", "CD"
+	case StatusExpired:
+		return "DE", "XP"
+	case StatusWithdrawn:
+		return "DE", "OT"
+	}
+	return "", ""
+}
+
+// ProcessingMethod is the EMDIS CB_PROC_METH code.
+type ProcessingMethod string
+
+// Processing methods; wire enum cordbank.v1.ProcessingMethod.
+const (
+	ProcessingHES        ProcessingMethod = "HES" // hydroxyethyl starch sedimentation
+	ProcessingDensity    ProcessingMethod = "DGS" // density gradient separation
+	ProcessingCentrifuge ProcessingMethod = "CEN"
+	ProcessingFiltration ProcessingMethod = "FIL"
+	ProcessingFicoll     ProcessingMethod = "FIC"
+	ProcessingPercoll    ProcessingMethod = "PER"
+	ProcessingOther      ProcessingMethod = "OTH"
+)
+
+// Reduction says what processing removed (WMDA bank questionnaire options).
+type Reduction string
+
+// Reductions; wire enum cordbank.v1.Reduction.
+const (
+	ReductionPlasmaAndRBC Reduction = "PLASMA_AND_RBC"
+	ReductionPlasmaOnly   Reduction = "PLASMA_ONLY"
+	ReductionRBCOnly      Reduction = "RBC_ONLY"
+	ReductionNone         Reduction = "NONE" // RBC-replete, not recommended
+)
+
+// RBCDepleted reports whether red cells were removed: selection guidelines
+// avoid RBC-replete units (domain.md §1.5).
+func (r Reduction) RBCDepleted() bool { return r == ReductionPlasmaAndRBC || r == ReductionRBCOnly }
+
+// Sex of the infant donor.
+type Sex string
+
+// Sexes; wire enum cordbank.v1.Sex.
+const (
+	SexFemale  Sex = "FEMALE"
+	SexMale    Sex = "MALE"
+	SexUnknown Sex = "UNKNOWN"
+)
+
+// ABO blood group.
+type ABO string
+
+// ABO groups; wire enum cordbank.v1.ABO.
+const (
+	ABOA  ABO = "A"
+	ABOB  ABO = "B"
+	ABOAB ABO = "AB"
+	ABOO  ABO = "O"
+)
+
+// Rh is the RhD type.
+type Rh string
+
+// RhD types; wire enum cordbank.v1.Rh.
+const (
+	RhPositive Rh = "POSITIVE"
+	RhNegative Rh = "NEGATIVE"
+)
+
+// IDMResult summarizes infectious disease marker testing of the unit and
+// the mother.
+type IDMResult string
+
+// IDM summaries; wire enum cordbank.v1.IDMResult.
+const (
+	IDMPending  IDMResult = "PENDING"
+	IDMNegative IDMResult = "NEGATIVE" // all required markers non-reactive
+	IDMReactive IDMResult = "REACTIVE" // at least one marker reactive
+)
+
+// enum sets for validation
+var (
+	unitTypes   = set(UnitTypePublic, UnitTypeAutologous, UnitTypeDirected)
+	procMethods = set(ProcessingHES, ProcessingDensity, ProcessingCentrifuge, ProcessingFiltration, ProcessingFicoll, ProcessingPercoll, ProcessingOther)
+	reductions  = set(ReductionPlasmaAndRBC, ReductionPlasmaOnly, ReductionRBCOnly, ReductionNone)
+	sexes       = set(SexFemale, SexMale, SexUnknown)
+	abos        = set(ABOA, ABOB, ABOAB, ABOO)
+	rhs         = set(RhPositive, RhNegative)
+	idmResults  = set(IDMPending, IDMNegative, IDMReactive)
+	statuses    = set(StatusQuarantine, StatusAvailable, StatusTemporarilyUnavailable, StatusReserved, StatusShipmentRequested, StatusShipped, StatusInfused, StatusDiscarded, StatusExpired, StatusWithdrawn)
+)
+
+func set[T comparable](vs ...T) map[T]bool {
+	m := make(map[T]bool, len(vs))
+	for _, v := range vs {
+		m[v] = true
+	}
+	return m
+}
+
+// ValidStatus reports whether s is a known status (for list filters).
+func ValidStatus(s Status) bool { return statuses[s] }
+
+// ValidUnitType reports whether t is a known unit type.
+func ValidUnitType(t UnitType) bool { return unitTypes[t] }
+
+// ValidABO reports whether a is a known ABO group.
+func ValidABO(a ABO) bool { return abos[a] }

@@ -1,0 +1,268 @@
+package bank
+
+import (
+	"context"
+	"slices"
+	"strings"
+)
+
+// unknownBank turns "bank not found" into a violation of the request's
+// parent field: the caller named a bank that does not exist.
+func unknownBank(err error, id string) error {
+	if KindOf(err) == KindNotFound {
+		return &Error{Kind: KindInvalid, Reason: ReasonBankNotFound, Message: "unknown bank",
+			Violations: []Violation{{Field: "parent", Description: "bank " + id + " does not exist"}},
+			Metadata:   map[string]string{"bank": "banks/" + id}}
+	}
+	return err
+}
+
+// prepareNewUnit validates u for registration and sets the fields the
+// service owns. It returns the violations found (prefix "unit.").
+func (s *Service) prepareNewUnit(u *Unit, v *Violations) {
+	validateUnit(u, DateOf(s.now()), s.checkHLA, v, "unit.")
+	u.Status = StatusQuarantine
+}
+
+// CreateUnit registers a unit in quarantine. The unit's DIN is its
+// identity; requestID, when not empty, makes the call idempotent.
+func (s *Service) CreateUnit(ctx context.Context, u *Unit, requestID string) (*Unit, error) {
+	var v Violations
+	validRequestID(&v, requestID)
+	nu := cloneUnit(u)
+	s.prepareNewUnit(nu, &v)
+	if err := v.Err("invalid unit"); err != nil {
+		return nil, err
+	}
+	fp := fingerprint("CreateUnit", nu)
+	var out *Unit
+	err := s.store.Write(ctx, func(tx Tx) error {
+		if name, err := replay(ctx, tx, requestID, "CreateUnit", fp); err != nil {
+			return err
+		} else if name != "" {
+			var err error
+			out, err = tx.GetUnit(ctx, nu.Bank, nu.DIN)
+			return err
+		}
+		if _, err := tx.GetBank(ctx, nu.Bank); err != nil {
+			return unknownBank(err, nu.Bank)
+		}
+		now := s.now().UTC()
+		nu.CreateTime, nu.UpdateTime, nu.Version = now, now, 1
+		if err := tx.InsertUnit(ctx, nu); err != nil {
+			return err
+		}
+		if requestID != "" {
+			if err := tx.PutRequest(ctx, &RequestRecord{ID: requestID, Method: "CreateUnit", Fingerprint: fp, Resource: nu.Name(), CreateTime: now}); err != nil {
+				return err
+			}
+		}
+		out = nu
+		return nil
+	})
+	return out, err
+}
+
+// GetUnit returns a unit of a bank, or KindNotFound.
+func (s *Service) GetUnit(ctx context.Context, bank string, din DIN) (*Unit, error) {
+	var out *Unit
+	err := s.store.Read(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = tx.GetUnit(ctx, bank, din)
+		return err
+	})
+	return out, err
+}
+
+// ListUnitsRequest selects a page of a bank's units.
+type ListUnitsRequest struct {
+	Bank          string
+	Statuses      []Status
+	Types         []UnitType
+	ABOs          []ABO
+	CollectedFrom Date
+	CollectedTo   Date
+	PageSize      int
+	PageToken     string
+}
+
+// ListUnits returns one page of a bank's units in DIN order and the next
+// page's token ("" on the last page). Pages are keyset-based: units created
+// while a client pages through never make it see a unit twice or skip one
+// that existed when it started.
+func (s *Service) ListUnits(ctx context.Context, r ListUnitsRequest) ([]*Unit, string, error) {
+	var v Violations
+	n := pageSize(&v, r.PageSize)
+	for _, st := range r.Statuses {
+		if !statuses[st] {
+			v.Add("status", "unknown status %q", st)
+		}
+	}
+	for _, t := range r.Types {
+		if !unitTypes[t] {
+			v.Add("unit_type", "unknown unit type %q", t)
+		}
+	}
+	for _, a := range r.ABOs {
+		if !abos[a] {
+			v.Add("abo", "unknown ABO group %q", a)
+		}
+	}
+	if !r.CollectedFrom.IsZero() && !r.CollectedTo.IsZero() && r.CollectedTo.Before(r.CollectedFrom) {
+		v.Add("collected_before", "%s is before collected_after %s", r.CollectedTo, r.CollectedFrom)
+	}
+	fk := filterKey("units", r.Bank, join(r.Statuses), join(r.Types), join(r.ABOs), r.CollectedFrom.String(), r.CollectedTo.String())
+	after := decodePageToken(&v, r.PageToken, fk)
+	if err := v.Err("invalid list request"); err != nil {
+		return nil, "", err
+	}
+	q := UnitQuery{Bank: r.Bank, Statuses: r.Statuses, Types: r.Types, ABOs: r.ABOs,
+		CollectedFrom: r.CollectedFrom, CollectedTo: r.CollectedTo, AfterDIN: DIN(after), Limit: n + 1}
+	var out []*Unit
+	err := s.store.Read(ctx, func(tx ReadTx) error {
+		if _, err := tx.GetBank(ctx, r.Bank); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.ListUnits(ctx, q)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > n {
+		out = out[:n]
+		next = encodePageToken(string(out[n-1].DIN), fk)
+	}
+	return out, next, nil
+}
+
+func join[T ~string](xs []T) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = string(x)
+	}
+	slices.Sort(s)
+	return strings.Join(s, ",")
+}
+
+// UpdateUnit changes the fields of u named by mask ("*" for every mutable
+// field); u.Bank and u.DIN name the unit. The identity (din), the unit type
+// and the status cannot be changed here: status changes are lifecycle
+// methods. etag, when not empty, must be the current etag (else KindAborted).
+func (s *Service) UpdateUnit(ctx context.Context, u *Unit, mask []string, etag string) (*Unit, error) {
+	var v Violations
+	paths := maskPaths(mask, unitMutablePaths)
+	if len(paths) == 0 {
+		v.Add("update_mask", "name at least one field to update")
+	}
+	for _, p := range paths {
+		if unitImmutable[p] {
+			v.Add("update_mask", "%s cannot be changed by an update", p)
+		} else if unitSetters[p] == nil {
+			v.Add("update_mask", "unknown field %q", p)
+		}
+	}
+	if err := v.Err("invalid unit update"); err != nil {
+		return nil, err
+	}
+	var out *Unit
+	err := s.store.Write(ctx, func(tx Tx) error {
+		cur, err := tx.GetUnit(ctx, u.Bank, u.DIN)
+		if err != nil {
+			return err
+		}
+		if err := checkEtag(etag, cur.Version, cur.Name()); err != nil {
+			return err
+		}
+		nu := cloneUnit(cur)
+		for _, p := range paths {
+			unitSetters[p](nu, u)
+		}
+		var v Violations
+		validateUnit(nu, DateOf(s.now()), s.checkHLA, &v, "unit.")
+		if err := v.Err("invalid unit"); err != nil {
+			return err
+		}
+		nu.UpdateTime = s.now().UTC()
+		nu.Version++
+		if err := tx.UpdateUnit(ctx, nu); err != nil {
+			return err
+		}
+		out = nu
+		return nil
+	})
+	return out, err
+}
+
+// ImportResult is the outcome of one unit of an import batch.
+type ImportResult struct {
+	Unit *Unit // the stored unit, nil on error
+	Err  error
+}
+
+// ImportUnits registers a batch of units of one bank in one transaction.
+// Each unit is validated and inserted on its own: a bad or duplicate unit
+// gets its error in its result and does not stop the others. An error
+// returned by the function itself (the bank does not exist, the store
+// failed) means nothing of the batch was written.
+func (s *Service) ImportUnits(ctx context.Context, bank string, units []*Unit) ([]ImportResult, error) {
+	res := make([]ImportResult, len(units))
+	valid := make([]*Unit, 0, len(units))
+	idx := make([]int, 0, len(units))
+	for i, u := range units {
+		var v Violations
+		nu := cloneUnit(u)
+		nu.Bank = bank
+		s.prepareNewUnit(nu, &v)
+		if err := v.Err("invalid unit"); err != nil {
+			res[i].Err = err
+			continue
+		}
+		valid = append(valid, nu)
+		idx = append(idx, i)
+	}
+	err := s.store.Write(ctx, func(tx Tx) error {
+		if _, err := tx.GetBank(ctx, bank); err != nil {
+			return unknownBank(err, bank)
+		}
+		now := s.now().UTC()
+		for j, nu := range valid {
+			nu.CreateTime, nu.UpdateTime, nu.Version = now, now, 1
+			err := tx.InsertUnit(ctx, nu)
+			switch {
+			case err == nil:
+				res[idx[j]].Unit = nu
+			case KindOf(err) == KindAlreadyExists:
+				res[idx[j]].Err = err
+			default:
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func cloneUnit(u *Unit) *Unit {
+	c := *u
+	c.HLA = slices.Clone(u.HLA)
+	c.Private.MaternalHLA = slices.Clone(u.Private.MaternalHLA)
+	c.Cells = cloneCells(u.Cells)
+	return &c
+}
+
+func cloneCells(c CellCounts) CellCounts {
+	cp := func(p *float64) *float64 {
+		if p == nil {
+			return nil
+		}
+		x := *p
+		return &x
+	}
+	return CellCounts{cp(c.PreProcessingTNC), c.PostProcessingTNC, cp(c.PreProcessingCD34), cp(c.PostProcessingCD34), cp(c.ViabilityPercent), cp(c.CFU), cp(c.NucleatedRBC)}
+}
