@@ -176,6 +176,16 @@ func (v *Violations) Add(field, format string, args ...any) {
 	v.list = append(v.list, Violation{Field: field, Description: fmt.Sprintf(format, args...)})
 }
 
+// Has reports whether a problem with field was recorded.
+func (v *Violations) Has(field string) bool {
+	for _, x := range v.list {
+		if x.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
 // Len is the number of problems recorded.
 func (v *Violations) Len() int { return len(v.list) }
 

@@ -24,6 +24,15 @@ func (s *Service) prepareNewUnit(u *Unit, v *Violations) {
 	u.Status = StatusQuarantine
 }
 
+// ValidateUnit returns every problem with u as a new registration, without
+// writing anything. Transports use it to report their own parse errors
+// together with the domain's in one response.
+func (s *Service) ValidateUnit(u *Unit) []Violation {
+	var v Violations
+	validateUnit(cloneUnit(u), DateOf(s.now()), s.checkHLA, &v, "unit.")
+	return v.List()
+}
+
 // CreateUnit registers a unit in quarantine. The unit's DIN is its
 // identity; requestID, when not empty, makes the call idempotent.
 func (s *Service) CreateUnit(ctx context.Context, u *Unit, requestID string) (*Unit, error) {

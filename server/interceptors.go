@@ -1,0 +1,127 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/cordbank/cordbank/bank"
+)
+
+// RequestIDHeader is the metadata key (and HTTP header) carrying the
+// request id: taken from the caller when it sends a sane one, generated
+// otherwise, and always returned in the response headers.
+const RequestIDHeader = "x-request-id"
+
+type requestIDKey struct{}
+
+// RequestID returns the request id of ctx, "" outside a request.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+func newRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func incomingRequestID(ctx context.Context) string {
+	md, _ := metadata.FromIncomingContext(ctx)
+	for _, id := range md.Get(RequestIDHeader) {
+		if len(id) > 0 && len(id) <= 64 && printable(id) {
+			return id
+		}
+	}
+	return newRequestID()
+}
+
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// interceptors returns the unary and stream chains, outer to inner:
+// request id -> logging -> error mapping -> recovery (architecture.md).
+// Recovery is innermost so a panic becomes an error the mapping and the
+// log see like any other.
+func interceptors(log *slog.Logger) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor) {
+	unary := []grpc.UnaryServerInterceptor{
+		func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+			ctx = withRequestID(ctx)
+			start := time.Now()
+			resp, err := h(ctx, req)
+			logCall(ctx, log, info.FullMethod, start, err)
+			return resp, err
+		},
+		func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+			resp, err := h(ctx, req)
+			return resp, toStatus(ctx, log, err)
+		},
+		func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (resp any, err error) {
+			defer recoverInto(ctx, log, info.FullMethod, &err)
+			return h(ctx, req)
+		},
+	}
+	stream := []grpc.StreamServerInterceptor{
+		func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+			ctx := withRequestID(ss.Context())
+			start := time.Now()
+			err := h(srv, &ctxStream{ServerStream: ss, ctx: ctx})
+			logCall(ctx, log, info.FullMethod, start, err)
+			return err
+		},
+		func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+			return toStatus(ss.Context(), log, h(srv, ss))
+		},
+		func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) (err error) {
+			defer recoverInto(ss.Context(), log, info.FullMethod, &err)
+			return h(srv, ss)
+		},
+	}
+	return unary, stream
+}
+
+func withRequestID(ctx context.Context) context.Context {
+	id := incomingRequestID(ctx)
+	_ = grpc.SetHeader(ctx, metadata.Pairs(RequestIDHeader, id))
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+func recoverInto(ctx context.Context, log *slog.Logger, method string, err *error) {
+	if r := recover(); r != nil {
+		log.ErrorContext(ctx, "panic", "method", method, "request_id", RequestID(ctx), "panic", r, "stack", string(debug.Stack()))
+		*err = bank.Internal(fmt.Errorf("panic: %v", r), "panic in %s", method)
+	}
+}
+
+func logCall(ctx context.Context, log *slog.Logger, method string, start time.Time, err error) {
+	code := status.Code(err)
+	level := slog.LevelInfo
+	switch code {
+	case codes.Internal, codes.Unknown, codes.DataLoss:
+		level = slog.LevelError
+	}
+	log.Log(ctx, level, "rpc", "method", method, "code", code.String(), "duration", time.Since(start), "request_id", RequestID(ctx))
+}
+
+type ctxStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (s *ctxStream) Context() context.Context { return s.ctx }

@@ -1,0 +1,48 @@
+package server
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/cordbank/cordbank/bank"
+)
+
+// Resource names are parsed and formatted only here (architecture.md).
+
+func bankName(id string) string { return "banks/" + id }
+
+// parseBankName reads "banks/{bank}".
+func parseBankName(name string) (string, error) {
+	id, ok := strings.CutPrefix(name, "banks/")
+	if !ok || id == "" || strings.Contains(id, "/") {
+		return "", fmt.Errorf("%q is not a bank name of the form banks/{bank}", name)
+	}
+	if !bank.ValidBankID(id) {
+		return "", fmt.Errorf("%q is not a valid bank id", id)
+	}
+	return id, nil
+}
+
+// parseUnitName reads "banks/{bank}/units/{din}". The DIN may be written as
+// on a label (spaces, flags, check character; URL-escaped over REST) and
+// is normalized.
+func parseUnitName(name string) (string, bank.DIN, error) {
+	parts := strings.Split(name, "/")
+	if len(parts) != 4 || parts[0] != "banks" || parts[2] != "units" {
+		return "", "", fmt.Errorf("%q is not a unit name of the form banks/{bank}/units/{din}", name)
+	}
+	id, err := parseBankName("banks/" + parts[1])
+	if err != nil {
+		return "", "", err
+	}
+	raw, err := url.PathUnescape(parts[3])
+	if err != nil {
+		raw = parts[3]
+	}
+	din, err := bank.ParseDIN(raw)
+	if err != nil {
+		return "", "", err
+	}
+	return id, din, nil
+}

@@ -1,0 +1,257 @@
+package server
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"io"
+	"slices"
+
+	"github.com/cordbank/cordbank/bank"
+	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
+)
+
+// registry implements pb.RegistryServiceServer over a bank.Service.
+type registry struct {
+	pb.UnimplementedRegistryServiceServer
+	svc *bank.Service
+}
+
+func (r *registry) CreateBank(ctx context.Context, req *pb.CreateBankRequest) (*pb.Bank, error) {
+	b := bankFromProto(req.GetBank())
+	b.ID = req.GetBankId()
+	out, err := r.svc.CreateBank(ctx, b, req.GetRequestId())
+	if err != nil {
+		return nil, err
+	}
+	return bankToProto(out), nil
+}
+
+func (r *registry) GetBank(ctx context.Context, req *pb.GetBankRequest) (*pb.Bank, error) {
+	id, err := parseBankName(req.GetName())
+	if err != nil {
+		return nil, invalid("name", err)
+	}
+	out, err := r.svc.GetBank(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return bankToProto(out), nil
+}
+
+func (r *registry) ListBanks(ctx context.Context, req *pb.ListBanksRequest) (*pb.ListBanksResponse, error) {
+	banks, next, err := r.svc.ListBanks(ctx, int(req.GetPageSize()), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	resp := &pb.ListBanksResponse{NextPageToken: next, Banks: make([]*pb.Bank, len(banks))}
+	for i, b := range banks {
+		resp.Banks[i] = bankToProto(b)
+	}
+	return resp, nil
+}
+
+func (r *registry) UpdateBank(ctx context.Context, req *pb.UpdateBankRequest) (*pb.Bank, error) {
+	id, err := parseBankName(req.GetBank().GetName())
+	if err != nil {
+		return nil, invalid("bank.name", err)
+	}
+	b := bankFromProto(req.GetBank())
+	b.ID = id
+	mask := req.GetUpdateMask().GetPaths()
+	if len(mask) == 0 && req.GetBank() != nil {
+		mask = populatedPaths(req.GetBank().ProtoReflect(), bankOutputOnly)
+	}
+	out, err := r.svc.UpdateBank(ctx, b, mask, req.GetBank().GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	return bankToProto(out), nil
+}
+
+// unitRequest converts a wire unit of a create request and reports parse
+// errors together with the domain's own findings, so one response names
+// every bad field.
+func (r *registry) unitRequest(parent string, u *pb.Unit) (*bank.Unit, error) {
+	var v bank.Violations
+	id, err := parseBankName(parent)
+	if err != nil {
+		v.Add("parent", "%v", err)
+	}
+	if u.GetDin() == "" {
+		v.Add("unit.din", "required")
+	}
+	du := unitFromProto(u, &v, "unit.")
+	du.Bank = id
+	if v.Len() > 0 {
+		for _, dv := range r.svc.ValidateUnit(du) {
+			if !v.Has(dv.Field) {
+				v.Add(dv.Field, "%s", dv.Description)
+			}
+		}
+		return nil, v.Err("invalid unit")
+	}
+	return du, nil
+}
+
+func (r *registry) CreateUnit(ctx context.Context, req *pb.CreateUnitRequest) (*pb.Unit, error) {
+	u, err := r.unitRequest(req.GetParent(), req.GetUnit())
+	if err != nil {
+		return nil, err
+	}
+	out, err := r.svc.CreateUnit(ctx, u, req.GetRequestId())
+	if err != nil {
+		return nil, err
+	}
+	return unitToProto(out), nil
+}
+
+func (r *registry) GetUnit(ctx context.Context, req *pb.GetUnitRequest) (*pb.Unit, error) {
+	id, din, err := parseUnitName(req.GetName())
+	if err != nil {
+		return nil, invalid("name", err)
+	}
+	out, err := r.svc.GetUnit(ctx, id, din)
+	if err != nil {
+		return nil, err
+	}
+	return unitToProto(out), nil
+}
+
+func (r *registry) ListUnits(ctx context.Context, req *pb.ListUnitsRequest) (*pb.ListUnitsResponse, error) {
+	var v bank.Violations
+	id, err := parseBankName(req.GetParent())
+	if err != nil {
+		v.Add("parent", "%v", err)
+	}
+	lr := bank.ListUnitsRequest{
+		Bank:      id,
+		Statuses:  fromEnums[bank.Status](req.GetStatus(), pfxUnitStatus),
+		Types:     fromEnums[bank.UnitType](req.GetUnitType(), pfxUnitType),
+		ABOs:      fromEnums[bank.ABO](req.GetAbo(), pfxABO),
+		PageSize:  int(req.GetPageSize()),
+		PageToken: req.GetPageToken(),
+	}
+	lr.CollectedFrom = parseDateField(&v, "collection_date_from", req.GetCollectionDateFrom())
+	lr.CollectedTo = parseDateField(&v, "collection_date_to", req.GetCollectionDateTo())
+	if err := v.Err("invalid list request"); err != nil {
+		return nil, err
+	}
+	units, next, err := r.svc.ListUnits(ctx, lr)
+	if err != nil {
+		return nil, err
+	}
+	resp := &pb.ListUnitsResponse{NextPageToken: next, Units: make([]*pb.Unit, len(units))}
+	for i, u := range units {
+		resp.Units[i] = unitToProto(u)
+	}
+	return resp, nil
+}
+
+func (r *registry) UpdateUnit(ctx context.Context, req *pb.UpdateUnitRequest) (*pb.Unit, error) {
+	id, din, err := parseUnitName(req.GetUnit().GetName())
+	if err != nil {
+		return nil, invalid("unit.name", err)
+	}
+	var v bank.Violations
+	u := unitFromProto(req.GetUnit(), &v, "unit.")
+	if err := v.Err("invalid unit"); err != nil {
+		return nil, err
+	}
+	u.Bank, u.DIN = id, din
+	mask := req.GetUpdateMask().GetPaths()
+	if len(mask) == 0 && req.GetUnit() != nil {
+		mask = populatedPaths(req.GetUnit().ProtoReflect(), unitOutputOnly)
+	}
+	out, err := r.svc.UpdateUnit(ctx, u, mask, req.GetUnit().GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	return unitToProto(out), nil
+}
+
+// importBatch is how many streamed units go into one transaction: large
+// enough to amortize the commit's fsync, small enough to keep the writer
+// lock short for other clients.
+const importBatch = 1000
+
+func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) error {
+	ctx := stream.Context()
+	resp := &pb.ImportUnitsResponse{}
+	var (
+		parent  string
+		bankID  string
+		batch   []*bank.Unit
+		indexes []int
+		dins    []string
+	)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		res, err := r.svc.ImportUnits(ctx, bankID, batch)
+		if err != nil {
+			return err
+		}
+		for i, rr := range res {
+			out := &pb.ImportUnitResult{Index: int32(indexes[i]), Din: dins[i]}
+			if rr.Err != nil {
+				out.Error = importError(rr.Err)
+				resp.FailedCount++
+			} else {
+				out.Name = rr.Unit.Name()
+				resp.CreatedCount++
+			}
+			resp.Results = append(resp.Results, out)
+		}
+		batch, indexes, dins = batch[:0], indexes[:0], dins[:0]
+		return nil
+	}
+	for i := 0; ; i++ {
+		req, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if i == 0 {
+			parent = req.GetParent()
+			if bankID, err = parseBankName(parent); err != nil {
+				return invalid("parent", err)
+			}
+		} else if p := req.GetParent(); p != "" && p != parent {
+			return invalid("parent", errors.New("every message of an import must name the same bank as the first"))
+		}
+		u, err := r.unitRequest(parent, req.GetUnit())
+		if err != nil {
+			resp.Results = append(resp.Results, &pb.ImportUnitResult{Index: int32(i), Din: req.GetUnit().GetDin(), Error: importError(err)})
+			resp.FailedCount++
+			continue
+		}
+		batch, indexes, dins = append(batch, u), append(indexes, i), append(dins, req.GetUnit().GetDin())
+		if len(batch) >= importBatch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	// Rows refused before batching were reported ahead of their batch.
+	slices.SortFunc(resp.Results, func(a, b *pb.ImportUnitResult) int { return cmp.Compare(a.Index, b.Index) })
+	return stream.SendAndClose(resp)
+}
+
+func importError(err error) *pb.ImportError {
+	var de *bank.Error
+	if !errors.As(err, &de) {
+		return &pb.ImportError{Reason: pb.ErrorReason_INTERNAL, Message: "internal error"}
+	}
+	out := &pb.ImportError{Reason: pb.ErrorReason(pb.ErrorReason_value[string(de.Reason)]), Message: de.Message}
+	for _, v := range de.Violations {
+		out.Violations = append(out.Violations, &pb.FieldViolation{Field: v.Field, Description: v.Description})
+	}
+	return out
+}

@@ -1,0 +1,162 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+
+	"github.com/cordbank/cordbank/bank"
+	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
+)
+
+// Config is what a Server needs.
+type Config struct {
+	// Service runs the use cases. Required.
+	Service *bank.Service
+	// Logger receives one line per call and every internal error; nil
+	// discards.
+	Logger *slog.Logger
+	// HealthInterval is how often the store is pinged to update the gRPC
+	// health status; 0 means 5 seconds.
+	HealthInterval time.Duration
+}
+
+// Server is the gRPC server plus the REST gateway in front of it.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	grpc   *grpc.Server
+	health *health.Server
+
+	mu       sync.Mutex
+	http     *http.Server
+	gwConn   ioCloser
+	stopOnce sync.Once
+	stop     chan struct{}
+}
+
+type ioCloser = io.Closer
+
+// New builds a Server; nothing listens until Serve* is called.
+func New(cfg Config) *Server {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.HealthInterval == 0 {
+		cfg.HealthInterval = 5 * time.Second
+	}
+	unary, stream := interceptors(log)
+	s := &Server{
+		cfg:    cfg,
+		log:    log,
+		health: health.NewServer(),
+		stop:   make(chan struct{}),
+		grpc: grpc.NewServer(
+			grpc.ChainUnaryInterceptor(unary...),
+			grpc.ChainStreamInterceptor(stream...),
+			grpc.MaxRecvMsgSize(16<<20),
+		),
+	}
+	pb.RegisterRegistryServiceServer(s.grpc, &registry{svc: cfg.Service})
+	healthpb.RegisterHealthServer(s.grpc, s.health)
+	reflection.Register(s.grpc)
+	s.checkHealth()
+	go s.watchHealth()
+	return s
+}
+
+// GRPCServer returns the underlying gRPC server (to register more
+// services before serving).
+func (s *Server) GRPCServer() *grpc.Server { return s.grpc }
+
+// checkHealth sets the overall and per-service health from a store ping.
+func (s *Server) checkHealth() {
+	st := healthpb.HealthCheckResponse_SERVING
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := s.cfg.Service.Store().Ping(ctx); err != nil {
+		s.log.Warn("store not ready", "err", err)
+		st = healthpb.HealthCheckResponse_NOT_SERVING
+	}
+	s.health.SetServingStatus("", st)
+	s.health.SetServingStatus(pb.RegistryService_ServiceDesc.ServiceName, st)
+}
+
+func (s *Server) watchHealth() {
+	t := time.NewTicker(s.cfg.HealthInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.checkHealth()
+		}
+	}
+}
+
+// ServeGRPC serves gRPC on lis until Shutdown.
+func (s *Server) ServeGRPC(lis net.Listener) error {
+	err := s.grpc.Serve(lis)
+	if errors.Is(err, grpc.ErrServerStopped) {
+		return nil
+	}
+	return err
+}
+
+// ServeHTTP serves the REST gateway, /openapi.json and /healthz on lis
+// until Shutdown. The gateway calls the gRPC server at grpcAddr, so REST
+// requests pass through the same interceptors as gRPC ones.
+func (s *Server) ServeHTTP(lis net.Listener, grpcAddr string) error {
+	h, conn, err := s.gatewayHandler(grpcAddr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	s.mu.Lock()
+	s.http, s.gwConn = hs, conn
+	s.mu.Unlock()
+	err = hs.Serve(lis)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops serving: health turns NOT_SERVING, the HTTP server stops
+// accepting and drains, then gRPC drains in-flight calls. When ctx ends
+// first, the remaining calls are cut off.
+func (s *Server) Shutdown(ctx context.Context) {
+	s.stopOnce.Do(func() { close(s.stop) })
+	s.health.Shutdown()
+	s.mu.Lock()
+	hs, conn := s.http, s.gwConn
+	s.mu.Unlock()
+	if hs != nil {
+		if err := hs.Shutdown(ctx); err != nil {
+			_ = hs.Close()
+		}
+	}
+	done := make(chan struct{})
+	go func() { s.grpc.GracefulStop(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		s.grpc.Stop()
+		<-done
+	}
+	if conn != nil {
+		_ = conn.Close()
+	}
+}
