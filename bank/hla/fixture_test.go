@@ -212,7 +212,8 @@ func TestFixtureMAC(t *testing.T) {
 		{"A*01:AB+A*02:DE", LevelSerology, "A1+A2/A28"},
 		// Full-name code: B*08:ASXJP = B*08:01/B*08:19N/B*08:109/B*08:173.
 		{"B*08:ASXJP", LevelG, "B*08:01:01G/B*08:109/B*08:173"},
-		{"B*08:ASXJP", LevelLGX, "B*08:01/B*08:19N/B*08:173"},
+		{"A*01:AC", LevelLGX, "A*01:01"},
+		{"B*08:ASXJP", LevelLGX, "B*08:01/B*08:173"},
 		// A*01:99 is unknown to the release and skipped.
 		{"A*01:XYZ", LevelLGX, "A*01:01"},
 	}

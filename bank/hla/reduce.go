@@ -80,7 +80,8 @@ var ErrNoReference = errors.New("hla: serology needs IPD-IMGT/HLA reference data
 // current name; one-field names, XX codes and unresolved MACs stay as they
 // are at G, P and lgx level (they are allele groups) and give the antigens
 // of the whole group at serology level; resolved MACs reduce every allele
-// of their expansion that exists in the release. Serological antigens and
+// of their expansion that exists in the release, leaving out nulls when
+// the code also lists expressed alleles. Serological antigens and
 // NEW are returned unchanged at every level, and so is a name without
 // antigen (a null, or "?" in rel_dna_ser.txt) at serology level. A name
 // the release does not know is an error (*Problem).
@@ -207,9 +208,21 @@ func (r *Reference) reduceMAC(n Name, to Level, dst []Name) ([]Name, error) {
 		}
 		return append(dst, n), nil
 	}
+	// Nulls inside a MAC are ignored when it has expressed alleles, as
+	// ATLAS does at search coordinators' request (B*08:ASXJP is B*08:01 at
+	// lgx level); FlagMACNull still reports them.
+	expressed := 0
+	for _, a := range list {
+		if !a.IsNull() {
+			expressed++
+		}
+	}
 	start := len(dst)
 	var firstErr error
 	for _, a := range list {
+		if expressed > 0 && a.IsNull() {
+			continue
+		}
 		var e error
 		dst, e = r.ReduceName(a, to, dst)
 		if e != nil && firstErr == nil {
