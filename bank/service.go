@@ -25,13 +25,13 @@ type Option func(*Service)
 // WithClock sets the time source (tests inject a fixed clock).
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
-// WithHLAChecker sets how unit typings are checked. Without it, typings are
-// stored after only the checks of this package (non-empty, one per locus).
+// WithHLAChecker sets how unit typings are checked. The default checks HLA
+// syntax only (CheckHLAWith(nil)).
 func WithHLAChecker(c HLAChecker) Option { return func(s *Service) { s.checkHLA = c } }
 
 // NewService returns a Service over store.
 func NewService(store Store, opts ...Option) *Service {
-	s := &Service{store: store, now: time.Now}
+	s := &Service{store: store, now: time.Now, checkHLA: CheckHLAWith(nil)}
 	for _, o := range opts {
 		o(s)
 	}

@@ -58,12 +58,9 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 			}
 			return runtime.DefaultHeaderMatcher(h)
 		}),
-		runtime.WithOutgoingHeaderMatcher(func(h string) (string, bool) {
-			if h == RequestIDHeader {
-				return "X-Request-Id", true
-			}
-			return "", false
-		}),
+		// The HTTP layer already answers with X-Request-Id (see
+		// withHTTPRequestID); gRPC response headers are not copied.
+		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
 	)
 	if err := pb.RegisterRegistryServiceHandler(context.Background(), gw, conn); err != nil {
 		_ = conn.Close()
@@ -85,7 +82,22 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 		_, _ = w.Write([]byte(`{"status":"SERVING"}` + "\n"))
 	})
 	mux.Handle("/", s.checkBody(gw))
-	return mux, conn, nil
+	return withHTTPRequestID(mux), conn, nil
+}
+
+// withHTTPRequestID gives every HTTP request a request id before anything
+// else runs, so errors the gateway raises itself (malformed JSON, unknown
+// routes) carry one too; the gateway forwards it to the gRPC call.
+func withHTTPRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get(RequestIDHeader)
+		if len(id) == 0 || len(id) > 64 || !printable(id) {
+			id = newRequestID()
+			r.Header.Set(RequestIDHeader, id)
+		}
+		w.Header().Set(RequestIDHeader, id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
 }
 
 // checkBody refuses request bodies that are not JSON (415, in the API's

@@ -207,7 +207,7 @@ func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) erro
 		batch, indexes, dins = batch[:0], indexes[:0], dins[:0]
 		return nil
 	}
-	for i := 0; ; i++ {
+	for msg, i := 0, 0; ; msg++ {
 		req, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
 			break
@@ -215,7 +215,7 @@ func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) erro
 		if err != nil {
 			return err
 		}
-		if i == 0 {
+		if msg == 0 {
 			parent = req.GetParent()
 			if bankID, err = parseBankName(parent); err != nil {
 				return invalid("parent", err)
@@ -223,13 +223,17 @@ func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) erro
 		} else if p := req.GetParent(); p != "" && p != parent {
 			return invalid("parent", errors.New("every message of an import must name the same bank as the first"))
 		}
+		if req.GetUnit() == nil {
+			continue // a message that only names the bank (an empty import)
+		}
 		u, err := r.unitRequest(parent, req.GetUnit())
 		if err != nil {
 			resp.Results = append(resp.Results, &pb.ImportUnitResult{Index: int32(i), Din: req.GetUnit().GetDin(), Error: importError(err)})
 			resp.FailedCount++
-			continue
+		} else {
+			batch, indexes, dins = append(batch, u), append(indexes, i), append(dins, req.GetUnit().GetDin())
 		}
-		batch, indexes, dins = append(batch, u), append(indexes, i), append(dins, req.GetUnit().GetDin())
+		i++
 		if len(batch) >= importBatch {
 			if err := flush(); err != nil {
 				return err

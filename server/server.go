@@ -125,6 +125,14 @@ func (s *Server) ServeHTTP(lis net.Listener, grpcAddr string) error {
 	}
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	s.mu.Lock()
+	select {
+	case <-s.stop: // Shutdown came first: never start serving.
+		s.mu.Unlock()
+		_ = conn.Close()
+		_ = lis.Close()
+		return nil
+	default:
+	}
 	s.http, s.gwConn = hs, conn
 	s.mu.Unlock()
 	err = hs.Serve(lis)
@@ -138,9 +146,9 @@ func (s *Server) ServeHTTP(lis net.Listener, grpcAddr string) error {
 // accepting and drains, then gRPC drains in-flight calls. When ctx ends
 // first, the remaining calls are cut off.
 func (s *Server) Shutdown(ctx context.Context) {
-	s.stopOnce.Do(func() { close(s.stop) })
 	s.health.Shutdown()
 	s.mu.Lock()
+	s.stopOnce.Do(func() { close(s.stop) })
 	hs, conn := s.http, s.gwConn
 	s.mu.Unlock()
 	if hs != nil {

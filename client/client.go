@@ -1,0 +1,269 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"net"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
+)
+
+// Client calls a cordbank server. It is safe for concurrent use; create
+// one per server and Close it when done.
+type Client struct {
+	conn  *grpc.ClientConn
+	reg   pb.RegistryServiceClient
+	retry RetryPolicy
+}
+
+// RetryPolicy says how calls that are safe to repeat (reads, and creates
+// carrying a request id) are retried after UNAVAILABLE.
+type RetryPolicy struct {
+	// Attempts is the total number of tries; 1 disables retries.
+	Attempts int
+	// Backoff is the wait before the second try; it doubles after each.
+	Backoff time.Duration
+}
+
+// DefaultRetryPolicy is used unless WithRetry says otherwise.
+var DefaultRetryPolicy = RetryPolicy{Attempts: 4, Backoff: 100 * time.Millisecond}
+
+type options struct {
+	creds     credentials.TransportCredentials
+	userAgent string
+	retry     RetryPolicy
+	dial      []grpc.DialOption
+}
+
+// Option configures New.
+type Option func(*options)
+
+// WithTransportCredentials sets the TLS (or other) credentials.
+func WithTransportCredentials(c credentials.TransportCredentials) Option {
+	return func(o *options) { o.creds = c }
+}
+
+// WithInsecure sends calls in plain text. New uses it by default only for
+// loopback targets (127.0.0.1, ::1, localhost); any other target must
+// choose its credentials explicitly.
+func WithInsecure() Option { return func(o *options) { o.creds = insecure.NewCredentials() } }
+
+// WithUserAgent adds a product token to the user agent.
+func WithUserAgent(ua string) Option { return func(o *options) { o.userAgent = ua } }
+
+// WithRetry replaces DefaultRetryPolicy.
+func WithRetry(p RetryPolicy) Option { return func(o *options) { o.retry = p } }
+
+// WithDialOptions adds raw gRPC dial options (interceptors, keepalive...).
+func WithDialOptions(opts ...grpc.DialOption) Option {
+	return func(o *options) { o.dial = append(o.dial, opts...) }
+}
+
+// New returns a client for the server at target ("host:port" or any gRPC
+// target). No connection is made until the first call.
+func New(target string, opts ...Option) (*Client, error) {
+	o := options{retry: DefaultRetryPolicy, userAgent: "cordbank-go"}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.creds == nil {
+		if !isLoopback(target) {
+			return nil, fmt.Errorf("cordbank: target %q is not a loopback address: choose WithTransportCredentials or WithInsecure", target)
+		}
+		o.creds = insecure.NewCredentials()
+	}
+	if o.retry.Attempts < 1 {
+		o.retry.Attempts = 1
+	}
+	dial := append([]grpc.DialOption{
+		grpc.WithTransportCredentials(o.creds),
+		grpc.WithUserAgent(o.userAgent),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64 << 20)),
+	}, o.dial...)
+	conn, err := grpc.NewClient(target, dial...)
+	if err != nil {
+		return nil, fmt.Errorf("cordbank: %w", err)
+	}
+	return &Client{conn: conn, reg: pb.NewRegistryServiceClient(conn), retry: o.retry}, nil
+}
+
+func isLoopback(target string) bool {
+	host, _, err := net.SplitHostPort(target)
+	if err != nil {
+		host = target
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Close releases the connection.
+func (c *Client) Close() error { return c.conn.Close() }
+
+// Conn returns the underlying connection, for services this SDK does not
+// wrap yet.
+func (c *Client) Conn() *grpc.ClientConn { return c.conn }
+
+// call runs fn, retrying UNAVAILABLE per the policy when retryable, and
+// converts the final error.
+func call[T any](ctx context.Context, c *Client, retryable bool, fn func(context.Context) (T, error)) (T, error) {
+	wait := c.retry.Backoff
+	for attempt := 1; ; attempt++ {
+		out, err := fn(ctx)
+		if err == nil {
+			return out, nil
+		}
+		e := convertError(err)
+		var ce *Error
+		if !retryable || attempt >= c.retry.Attempts || !errors.As(e, &ce) || ce.Code != codes.Unavailable {
+			return out, e
+		}
+		select {
+		case <-ctx.Done():
+			return out, e
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
+}
+
+// CreateBank registers a bank with id bankID. A request id is generated
+// and reused across retries.
+func (c *Client) CreateBank(ctx context.Context, bankID string, b *pb.Bank) (*pb.Bank, error) {
+	req := &pb.CreateBankRequest{BankId: bankID, Bank: b, RequestId: uuid.NewString()}
+	return call(ctx, c, true, func(ctx context.Context) (*pb.Bank, error) { return c.reg.CreateBank(ctx, req) })
+}
+
+// GetBank returns the bank named "banks/{bank}".
+func (c *Client) GetBank(ctx context.Context, name string) (*pb.Bank, error) {
+	return call(ctx, c, true, func(ctx context.Context) (*pb.Bank, error) {
+		return c.reg.GetBank(ctx, &pb.GetBankRequest{Name: name})
+	})
+}
+
+// ListBanks iterates over all banks, fetching pages as needed. Iteration
+// stops at the first error, which is yielded.
+func (c *Client) ListBanks(ctx context.Context) iter.Seq2[*pb.Bank, error] {
+	return pages(func(token string) ([]*pb.Bank, string, error) {
+		resp, err := call(ctx, c, true, func(ctx context.Context) (*pb.ListBanksResponse, error) {
+			return c.reg.ListBanks(ctx, &pb.ListBanksRequest{PageToken: token, PageSize: 1000})
+		})
+		return resp.GetBanks(), resp.GetNextPageToken(), err
+	})
+}
+
+// UpdateBank changes the fields of b named by paths (all mutable fields
+// when none are given). b.Name names the bank; b.Etag, when set, must be
+// current (else ErrEtagMismatch).
+func (c *Client) UpdateBank(ctx context.Context, b *pb.Bank, paths ...string) (*pb.Bank, error) {
+	req := &pb.UpdateBankRequest{Bank: b, UpdateMask: mask(paths)}
+	return call(ctx, c, false, func(ctx context.Context) (*pb.Bank, error) { return c.reg.UpdateBank(ctx, req) })
+}
+
+// CreateUnit registers u in the bank parent ("banks/{bank}"). A request id
+// is generated and reused across retries, so a retried create never
+// registers twice.
+func (c *Client) CreateUnit(ctx context.Context, parent string, u *pb.Unit) (*pb.Unit, error) {
+	req := &pb.CreateUnitRequest{Parent: parent, Unit: u, RequestId: uuid.NewString()}
+	return call(ctx, c, true, func(ctx context.Context) (*pb.Unit, error) { return c.reg.CreateUnit(ctx, req) })
+}
+
+// GetUnit returns the unit named "banks/{bank}/units/{din}".
+func (c *Client) GetUnit(ctx context.Context, name string) (*pb.Unit, error) {
+	return call(ctx, c, true, func(ctx context.Context) (*pb.Unit, error) {
+		return c.reg.GetUnit(ctx, &pb.GetUnitRequest{Name: name})
+	})
+}
+
+// ListUnits iterates over the units req selects, fetching pages of
+// req.PageSize (server default when 0). req.PageToken is managed for you.
+func (c *Client) ListUnits(ctx context.Context, req *pb.ListUnitsRequest) iter.Seq2[*pb.Unit, error] {
+	return pages(func(token string) ([]*pb.Unit, string, error) {
+		r := cloneListUnits(req)
+		r.PageToken = token
+		resp, err := call(ctx, c, true, func(ctx context.Context) (*pb.ListUnitsResponse, error) { return c.reg.ListUnits(ctx, r) })
+		return resp.GetUnits(), resp.GetNextPageToken(), err
+	})
+}
+
+// UpdateUnit changes the fields of u named by paths (every mutable field
+// when none are given). u.Name names the unit; u.Etag, when set, must be
+// current (else ErrEtagMismatch).
+func (c *Client) UpdateUnit(ctx context.Context, u *pb.Unit, paths ...string) (*pb.Unit, error) {
+	req := &pb.UpdateUnitRequest{Unit: u, UpdateMask: mask(paths)}
+	return call(ctx, c, false, func(ctx context.Context) (*pb.Unit, error) { return c.reg.UpdateUnit(ctx, req) })
+}
+
+// ImportUnits streams units into the bank parent and returns one result
+// per unit. A unit that is refused does not stop the others. The stream is
+// not retried: re-running an import reports already registered units as
+// UNIT_ALREADY_EXISTS and registers the rest.
+func (c *Client) ImportUnits(ctx context.Context, parent string, units iter.Seq[*pb.Unit]) (*pb.ImportUnitsResponse, error) {
+	stream, err := c.reg.ImportUnits(ctx)
+	if err != nil {
+		return nil, convertError(err)
+	}
+	first := true
+	for u := range units {
+		req := &pb.ImportUnitsRequest{Unit: u}
+		if first {
+			req.Parent, first = parent, false
+		}
+		if err := stream.Send(req); err != nil {
+			// The server ended the stream; its status says why.
+			_, err = stream.CloseAndRecv()
+			return nil, convertError(err)
+		}
+	}
+	if first { // an empty import still names its bank
+		if err := stream.Send(&pb.ImportUnitsRequest{Parent: parent}); err != nil {
+			_, err = stream.CloseAndRecv()
+			return nil, convertError(err)
+		}
+	}
+	resp, err := stream.CloseAndRecv()
+	return resp, convertError(err)
+}
+
+func mask(paths []string) *fieldmaskpb.FieldMask {
+	if len(paths) == 0 {
+		return &fieldmaskpb.FieldMask{Paths: []string{"*"}}
+	}
+	return &fieldmaskpb.FieldMask{Paths: paths}
+}
+
+// pages turns a page fetcher into an iterator over items.
+func pages[T any](fetch func(token string) ([]T, string, error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		token := ""
+		for {
+			items, next, err := fetch(token)
+			if err != nil {
+				var zero T
+				yield(zero, err)
+				return
+			}
+			for _, it := range items {
+				if !yield(it, nil) {
+					return
+				}
+			}
+			if next == "" {
+				return
+			}
+			token = next
+		}
+	}
+}

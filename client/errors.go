@@ -1,0 +1,116 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Error is an error returned by the cordbank server, rebuilt from its gRPC
+// status. Branch on Reason (or errors.Is with the sentinels below), never
+// on Message.
+type Error struct {
+	Code    codes.Code
+	Reason  string // the ErrorReason name, e.g. "UNIT_ALREADY_EXISTS"
+	Message string
+	// Violations lists every invalid field of an INVALID_ARGUMENT error.
+	Violations []FieldViolation
+	// Metadata holds the error's dynamic values (names, etags).
+	Metadata map[string]string
+}
+
+// FieldViolation is one invalid request field.
+type FieldViolation struct {
+	Field       string
+	Description string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "cordbank: %s", e.Message)
+	if e.Reason != "" {
+		fmt.Fprintf(&b, " (%s)", e.Reason)
+	}
+	for _, v := range e.Violations {
+		fmt.Fprintf(&b, "; %s: %s", v.Field, v.Description)
+	}
+	return b.String()
+}
+
+// Is matches the sentinels: a reason sentinel matches errors with that
+// reason, a code sentinel errors with that gRPC code.
+func (e *Error) Is(target error) bool {
+	switch t := target.(type) {
+	case *reasonError:
+		return t.reason == e.Reason
+	case *codeError:
+		return t.code == e.Code
+	}
+	return false
+}
+
+type reasonError struct{ reason string }
+
+func (r *reasonError) Error() string { return "cordbank: " + strings.ToLower(strings.ReplaceAll(r.reason, "_", " ")) }
+
+type codeError struct{ code codes.Code }
+
+func (c *codeError) Error() string { return "cordbank: " + c.code.String() }
+
+// Sentinels for errors.Is, by reason.
+var (
+	ErrInvalidArgument  error = &reasonError{"INVALID_ARGUMENT"}
+	ErrBankNotFound     error = &reasonError{"BANK_NOT_FOUND"}
+	ErrBankExists       error = &reasonError{"BANK_ALREADY_EXISTS"}
+	ErrFINRegistered    error = &reasonError{"FIN_ALREADY_REGISTERED"}
+	ErrUnitNotFound     error = &reasonError{"UNIT_NOT_FOUND"}
+	ErrUnitExists       error = &reasonError{"UNIT_ALREADY_EXISTS"}
+	ErrEtagMismatch     error = &reasonError{"ETAG_MISMATCH"}
+	ErrRequestIDReused  error = &reasonError{"REQUEST_ID_REUSED"}
+	ErrStoreUnavailable error = &reasonError{"STORE_UNAVAILABLE"}
+)
+
+// Sentinels for errors.Is, by gRPC code (any reason).
+var (
+	ErrNotFound           error = &codeError{codes.NotFound}
+	ErrAlreadyExists      error = &codeError{codes.AlreadyExists}
+	ErrInvalid            error = &codeError{codes.InvalidArgument}
+	ErrFailedPrecondition error = &codeError{codes.FailedPrecondition}
+	ErrAborted            error = &codeError{codes.Aborted}
+	ErrUnavailable        error = &codeError{codes.Unavailable}
+)
+
+// convertError turns a gRPC error into an *Error; other errors pass
+// through unchanged.
+func convertError(err error) error {
+	if err == nil {
+		return nil
+	}
+	s, ok := status.FromError(err)
+	if !ok {
+		return err
+	}
+	e := &Error{Code: s.Code(), Message: s.Message()}
+	for _, d := range s.Details() {
+		switch d := d.(type) {
+		case *errdetails.ErrorInfo:
+			e.Reason, e.Metadata = d.GetReason(), d.GetMetadata()
+		case *errdetails.BadRequest:
+			for _, v := range d.GetFieldViolations() {
+				e.Violations = append(e.Violations, FieldViolation{Field: v.GetField(), Description: v.GetDescription()})
+			}
+		}
+	}
+	return e
+}
+
+// AsError returns err as an *Error when it is one.
+func AsError(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}

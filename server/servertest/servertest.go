@@ -1,0 +1,117 @@
+// Package servertest runs a complete cordbank server in-process, on
+// loopback ports, over a real SQLite database in a temporary directory. SDK
+// users and cordbank's own tests start one to exercise real gRPC and REST
+// calls without a separate process.
+package servertest
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/internal/store/sqlite"
+	"github.com/cordbank/cordbank/server"
+)
+
+// Server is a running in-process cordbank.
+type Server struct {
+	// GRPCAddr is the gRPC listener's address, "127.0.0.1:port".
+	GRPCAddr string
+	// HTTPURL is the REST gateway's base URL, "http://127.0.0.1:port".
+	HTTPURL string
+	// Service is the domain service the server runs, for direct setup.
+	Service *bank.Service
+
+	srv   *server.Server
+	store *sqlite.Store
+	dir   string
+	done  chan struct{}
+}
+
+// Option configures Start.
+type Option func(*config)
+
+type config struct {
+	svcOpts []bank.Option
+	log     *slog.Logger
+	dbPath  string
+}
+
+// WithServiceOptions passes options (clock, HLA checker) to the service.
+func WithServiceOptions(opts ...bank.Option) Option {
+	return func(c *config) { c.svcOpts = append(c.svcOpts, opts...) }
+}
+
+// WithLogger logs server events to log (default: discarded).
+func WithLogger(log *slog.Logger) Option { return func(c *config) { c.log = log } }
+
+// WithDatabase uses the SQLite file at path instead of a fresh temporary one.
+func WithDatabase(path string) Option { return func(c *config) { c.dbPath = path } }
+
+// Start starts a server on free loopback ports. Call Close to stop it and
+// remove its temporary database.
+func Start(opts ...Option) (*Server, error) {
+	c := &config{}
+	for _, o := range opts {
+		o(c)
+	}
+	s := &Server{done: make(chan struct{})}
+	if c.dbPath == "" {
+		dir, err := os.MkdirTemp("", "cordbank-servertest-")
+		if err != nil {
+			return nil, err
+		}
+		s.dir = dir
+		c.dbPath = filepath.Join(dir, "cordbank.db")
+	}
+	store, err := sqlite.Open(context.Background(), c.dbPath)
+	if err != nil {
+		s.cleanup()
+		return nil, fmt.Errorf("servertest: %w", err)
+	}
+	s.store = store
+	s.Service = bank.NewService(store, c.svcOpts...)
+	s.srv = server.New(server.Config{Service: s.Service, Logger: c.log})
+
+	gl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		s.cleanup()
+		return nil, err
+	}
+	hl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		gl.Close()
+		s.cleanup()
+		return nil, err
+	}
+	s.GRPCAddr, s.HTTPURL = gl.Addr().String(), "http://"+hl.Addr().String()
+	served := make(chan struct{}, 2)
+	go func() { _ = s.srv.ServeGRPC(gl); served <- struct{}{} }()
+	go func() { _ = s.srv.ServeHTTP(hl, s.GRPCAddr); served <- struct{}{} }()
+	go func() { <-served; <-served; close(s.done) }()
+	return s, nil
+}
+
+// Close stops the server, closes the store and removes a temporary
+// database.
+func (s *Server) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s.srv.Shutdown(ctx)
+	<-s.done
+	s.cleanup()
+}
+
+func (s *Server) cleanup() {
+	if s.store != nil {
+		_ = s.store.Close()
+	}
+	if s.dir != "" {
+		_ = os.RemoveAll(s.dir)
+	}
+}
