@@ -55,7 +55,9 @@ func (e *Error) Is(target error) bool {
 
 type reasonError struct{ reason string }
 
-func (r *reasonError) Error() string { return "cordbank: " + strings.ToLower(strings.ReplaceAll(r.reason, "_", " ")) }
+func (r *reasonError) Error() string {
+	return "cordbank: " + strings.ToLower(strings.ReplaceAll(r.reason, "_", " "))
+}
 
 type codeError struct{ code codes.Code }
 

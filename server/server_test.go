@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/cordbank/cordbank/bank"
@@ -54,7 +54,7 @@ func validUnit(din string) *pb.Unit {
 		InfantSex: pb.Sex_SEX_FEMALE, Abo: pb.ABO_ABO_O, Rh: pb.Rh_RH_POSITIVE, Idm: pb.IDMResult_IDM_RESULT_NEGATIVE,
 		CollectionVolumeMl: 92.5, FrozenVolumeMl: 25,
 		Cells: &pb.CellCounts{PostProcessingTnc: 1.1e9, PreProcessingTnc: &tnc, PostProcessingCd34: &cd34, ViabilityPercent: &via},
-		Bags: 1, CompartmentsPerBag: 2, AttachedSegments: 2,
+		Bags:  1, CompartmentsPerBag: 2, AttachedSegments: 2,
 		Hla: []*pb.LocusTyping{{Locus: "A", Typing: "A*02:01+A*24:02"}, {Locus: "B", Typing: "B*07:02+B*44:02"}, {Locus: "DRB1", Typing: "DRB1*15:01+DRB1*04:01"}},
 	}
 }
@@ -179,8 +179,8 @@ func TestRESTErrorBodies(t *testing.T) {
 	unitJSON, _ := protojson.Marshal(validUnit("G123498654321"))
 	tests := []struct {
 		name, method, path, ctype, body string
-		wantHTTP                         int
-		wantReason                       string
+		wantHTTP                        int
+		wantReason                      string
 	}{
 		{"created", "POST", "/v1/banks/nybc/units", "application/json", string(unitJSON), 200, ""},
 		{"duplicate", "POST", "/v1/banks/nybc/units", "application/json", string(unitJSON), 409, "UNIT_ALREADY_EXISTS"},
