@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/hla"
+	"github.com/cordbank/cordbank/internal/store/sqlite"
+	"github.com/cordbank/cordbank/server"
+)
+
+type serveConfig struct {
+	db         string
+	grpcAddr   string
+	httpAddr   string
+	demo       bool
+	demoUnits  int
+	hlaData    string
+	logLevel   string
+	logFormat  string
+	shutdownIn time.Duration
+}
+
+func serveFlags(fs *flag.FlagSet) *serveConfig {
+	c := &serveConfig{}
+	fs.StringVar(&c.db, "db", env("CORDBANK_DB", "cordbank.db"), "SQLite database file, created and migrated if needed (CORDBANK_DB)")
+	fs.StringVar(&c.grpcAddr, "grpc-addr", env("CORDBANK_GRPC_ADDR", "127.0.0.1:50051"), "gRPC listen address (CORDBANK_GRPC_ADDR)")
+	fs.StringVar(&c.httpAddr, "http-addr", env("CORDBANK_HTTP_ADDR", "127.0.0.1:8080"), "REST gateway listen address; empty disables (CORDBANK_HTTP_ADDR)")
+	demo, _ := strconv.ParseBool(env("CORDBANK_DEMO", "false"))
+	fs.BoolVar(&c.demo, "demo", demo, "seed a demo bank with synthetic units when the database is empty (CORDBANK_DEMO)")
+	fs.IntVar(&c.demoUnits, "demo-units", 3000, "number of synthetic units --demo registers")
+	fs.StringVar(&c.hlaData, "hla-data", env("CORDBANK_HLA_DATA", ""), "directory of IPD-IMGT/HLA WMDA files; empty checks HLA syntax only (CORDBANK_HLA_DATA)")
+	fs.StringVar(&c.logLevel, "log-level", env("CORDBANK_LOG_LEVEL", "info"), "debug, info, warn or error (CORDBANK_LOG_LEVEL)")
+	fs.StringVar(&c.logFormat, "log-format", env("CORDBANK_LOG_FORMAT", "text"), "text or json (CORDBANK_LOG_FORMAT)")
+	fs.DurationVar(&c.shutdownIn, "shutdown-grace", 10*time.Second, "how long in-flight calls may finish on SIGINT/SIGTERM")
+	return c
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format: %q is not text or json", format)
+}
+
+func runServe(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("cordbank serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := serveFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	log, err := newLogger(stderr, c.logLevel, c.logFormat)
+	if err != nil {
+		fmt.Fprintln(stderr, "cordbank:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, c, log, stdout); err != nil {
+		log.Error("serve failed", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// serve runs until ctx ends, then shuts down gracefully.
+func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writer) error {
+	var ref *hla.Reference
+	if c.hlaData != "" {
+		var err error
+		if ref, err = hla.LoadDir(c.hlaData); err != nil {
+			return fmt.Errorf("--hla-data: %w", err)
+		}
+		log.Info("HLA reference data loaded", "release", ref.Release(), "dir", c.hlaData)
+	} else {
+		log.Info("no --hla-data: HLA typings are checked by syntax only")
+	}
+	store, err := sqlite.Open(ctx, c.db)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", c.db, err)
+	}
+	defer store.Close()
+	svc := bank.NewService(store, bank.WithHLAChecker(bank.CheckHLAWith(ref)))
+	if c.demo {
+		if err := seedDemo(ctx, svc, c.demoUnits, log); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+
+	grpcLis, err := net.Listen("tcp", c.grpcAddr)
+	if err != nil {
+		return err
+	}
+	srv := server.New(server.Config{Service: svc, Logger: log})
+	errc := make(chan error, 2)
+	go func() { errc <- srv.ServeGRPC(grpcLis) }()
+	fmt.Fprintf(stdout, "cordbank: gRPC on %s (database %s)\n", grpcLis.Addr(), c.db)
+	if c.httpAddr != "" {
+		httpLis, err := net.Listen("tcp", c.httpAddr)
+		if err != nil {
+			srv.Shutdown(context.Background())
+			return err
+		}
+		go func() { errc <- srv.ServeHTTP(httpLis, grpcLis.Addr().String()) }()
+		fmt.Fprintf(stdout, "cordbank: REST on http://%s (OpenAPI at /openapi.json, health at /healthz)\n", httpLis.Addr())
+	}
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "grace", c.shutdownIn)
+	case err = <-errc:
+		if err != nil {
+			log.Error("listener failed", "err", err)
+		}
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownIn)
+	defer cancel()
+	srv.Shutdown(sctx)
+	if err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return nil
+}
+
+func runMigrate(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("cordbank migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	db := fs.String("db", env("CORDBANK_DB", "cordbank.db"), "SQLite database file (CORDBANK_DB)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	store, err := sqlite.Open(context.Background(), *db)
+	if err != nil {
+		fmt.Fprintln(stderr, "cordbank migrate:", err)
+		return 1
+	}
+	defer store.Close()
+	fmt.Fprintf(stdout, "cordbank: %s is at the current schema\n", *db)
+	return 0
+}
