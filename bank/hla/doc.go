@@ -24,5 +24,11 @@
 // (A*01:06/07) are expanded to full names (A*01:06/A*01:07).
 // Parsing the output of String always gives back an equal value.
 //
+// NEW is written LOCUS*NEW (A*NEW); a bare NEW is accepted only by
+// ParseLocusTyping, where the locus is known. It never matches anything.
+//
+// Reductions are deterministic: allele lists come out sorted in
+// nomenclature order (numeric field by field) without duplicates.
+//
 // A *Reference is immutable after loading and safe for concurrent use.
 package hla

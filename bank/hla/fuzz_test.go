@@ -65,9 +65,11 @@ func FuzzParseGL(f *testing.F) {
 	}
 	ref = ref.WithMACs(macs)
 	f.Fuzz(func(t *testing.T, s string) {
-		if _, err := ParseLocusTyping("A", s); err == nil {
-			// Accepted locus typings are GL Strings too (bare NEW aside).
-			_ = err
+		if lt, err := ParseLocusTyping("A", s); err == nil {
+			back, err := ParseLocusTyping("A", lt.String())
+			if err != nil || !back.Equal(lt) {
+				t.Fatalf("locus typing %q gave %q, which does not round-trip: %v", s, lt, err)
+			}
 		}
 		g, err := ParseGL(s)
 		if err != nil {
