@@ -1,0 +1,176 @@
+package banktest
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/cordbank/cordbank/bank"
+)
+
+var importTests = []test{
+	{"MixedGoodAndBad", importMixedGoodAndBad},
+	{"UnknownBank", importUnknownBank},
+}
+
+var txTests = []test{
+	{"RollbackOnError", txRollbackOnError},
+	{"ConcurrentWritesSerializable", txConcurrentWritesSerializable},
+}
+
+func importMixedGoodAndBad(t *testing.T, e *env) {
+	a := e.bank("bank-a")
+	e.bank("bank-b")
+	din := func(seq int) bank.DIN { return DIN(a.FIN, 24, seq) }
+	existing := e.unit(ValidUnit("bank-a", din(1)))
+	otherBanks := e.unit(ValidUnit("bank-b", din(9)))
+
+	invalid := ValidUnit("bank-a", din(3))
+	invalid.Cells.PostProcessingTNC = 120 // typed in x10^7
+	invalid.ABO = "Q"
+	dupInBatch := ValidUnit("bank-a", din(2))
+	dupInBatch.LocalID = "second copy"
+	batch := []*bank.Unit{
+		ValidUnit("bank-a", din(2)),       // 0 good
+		invalid,                           // 1 invalid
+		ValidUnit("bank-a", din(1)),       // 2 duplicate of a stored unit
+		ValidUnit("bank-a", din(4)),       // 3 good
+		dupInBatch,                        // 4 duplicate of row 0
+		ValidUnit("bank-a", din(9)),       // 5 duplicate of another bank's unit
+		ValidUnit("ignored-bank", din(5)), // 6 good: the batch's bank wins
+	}
+	res, err := e.svc.ImportUnits(e.ctx, "bank-a", batch)
+	if err != nil {
+		t.Fatalf("ImportUnits: %v", err)
+	}
+	if len(res) != len(batch) {
+		t.Fatalf("ImportUnits returned %d results for %d units", len(res), len(batch))
+	}
+	for _, i := range []int{0, 3, 6} {
+		if res[i].Err != nil || res[i].Unit == nil {
+			t.Errorf("row %d: unit %v, err %v; want stored", i, res[i].Unit, res[i].Err)
+			continue
+		}
+		got, err := e.svc.GetUnit(e.ctx, "bank-a", res[i].Unit.DIN)
+		if err != nil {
+			t.Errorf("row %d: GetUnit: %v", i, err)
+		} else if d := diff(got, res[i].Unit); d != "" {
+			t.Errorf("row %d: stored unit differs from result (-want +got):\n%s", i, d)
+		}
+	}
+	if res[0].Unit != nil && res[0].Unit.LocalID == "second copy" {
+		t.Errorf("row 0 stored with the duplicate's content")
+	}
+	be := wantErr(t, res[1].Err, bank.KindInvalid, bank.ReasonInvalidArgument)
+	wantViolation(t, be, "unit.cells.post_processing_tnc")
+	wantViolation(t, be, "unit.abo")
+	for _, i := range []int{2, 4, 5} {
+		if res[i].Unit != nil {
+			t.Errorf("row %d: has a unit despite being a duplicate", i)
+		}
+		be := wantErr(t, res[i].Err, bank.KindAlreadyExists, bank.ReasonUnitAlreadyExists)
+		wantMeta(t, be, "din", string(batch[i].DIN))
+	}
+
+	want := []bank.DIN{din(1), din(2), din(4), din(5)}
+	if d := diff(e.listAll(bank.ListUnitsRequest{Bank: "bank-a"}), want); d != "" {
+		t.Errorf("bank-a units after import (-want +got):\n%s", d)
+	}
+	for _, u := range []*bank.Unit{existing, otherBanks} {
+		got, err := e.getUnit(u.Bank, u.DIN)
+		if err != nil {
+			t.Fatalf("GetUnit: %v", err)
+		}
+		if d := diff(got, u); d != "" {
+			t.Errorf("unit %s changed by import (-want +got):\n%s", u.DIN, d)
+		}
+	}
+}
+
+func importUnknownBank(t *testing.T, e *env) {
+	_, err := e.svc.ImportUnits(e.ctx, "no-bank", []*bank.Unit{ValidUnit("no-bank", DIN("B1234", 24, 1))})
+	wantErr(t, err, bank.KindInvalid, bank.ReasonBankNotFound)
+}
+
+// txRollbackOnError: a Write whose fn fails leaves nothing behind, returns
+// fn's error unchanged, and the store keeps working.
+func txRollbackOnError(t *testing.T, e *env) {
+	boom := errors.New("boom")
+	b := ValidBank("bank-a")
+	b.CreateTime, b.UpdateTime, b.Version = Now, Now, 1
+	u := ValidUnit("bank-a", DIN(b.FIN, 24, 1))
+	u.CreateTime, u.UpdateTime, u.Version = Now, Now, 1
+	err := e.store.Write(e.ctx, func(tx bank.Tx) error {
+		if err := tx.InsertBank(e.ctx, b); err != nil {
+			return err
+		}
+		if err := tx.InsertUnit(e.ctx, u); err != nil {
+			return err
+		}
+		if err := tx.PutRequest(e.ctx, &bank.RequestRecord{ID: "r1", Method: "CreateUnit", Fingerprint: "x", Resource: u.Name(), CreateTime: Now}); err != nil {
+			return err
+		}
+		// The transaction sees its own writes.
+		if _, err := tx.GetUnit(e.ctx, "bank-a", u.DIN); err != nil {
+			return fmt.Errorf("read own write: %w", err)
+		}
+		return boom
+	})
+	if err != boom {
+		t.Fatalf("Write returned %v, want fn's error unchanged", err)
+	}
+	err = e.store.Read(e.ctx, func(tx bank.ReadTx) error {
+		if _, err := tx.GetBank(e.ctx, "bank-a"); bank.KindOf(err) != bank.KindNotFound {
+			t.Errorf("GetBank after rollback: err = %v, want not found", err)
+		}
+		if _, err := tx.GetUnit(e.ctx, "bank-a", u.DIN); bank.KindOf(err) != bank.KindNotFound {
+			t.Errorf("GetUnit after rollback: err = %v, want not found", err)
+		}
+		if rec, err := tx.GetRequest(e.ctx, "r1"); rec != nil || err != nil {
+			t.Errorf("GetRequest after rollback = %v, %v; want nil, nil", rec, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	// The same writes succeed afterwards: the failed transaction is gone.
+	e.bank("bank-a")
+	e.unit(ValidUnit("bank-a", u.DIN))
+}
+
+// txConcurrentWritesSerializable runs read-modify-write transactions from
+// many goroutines; a lost update would leave the version short.
+func txConcurrentWritesSerializable(t *testing.T, e *env) {
+	e.bank("bank-a")
+	const workers, rounds = 8, 10
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for r := range rounds {
+				err := e.store.Write(e.ctx, func(tx bank.Tx) error {
+					b, err := tx.GetBank(e.ctx, "bank-a")
+					if err != nil {
+						return err
+					}
+					b.Version++
+					b.DisplayName = fmt.Sprintf("worker %d round %d", w, r)
+					return tx.UpdateBank(e.ctx, b)
+				})
+				if err != nil {
+					t.Errorf("worker %d round %d: %v", w, r, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	got, err := e.svc.GetBank(e.ctx, "bank-a")
+	if err != nil {
+		t.Fatalf("GetBank: %v", err)
+	}
+	if want := int64(1 + workers*rounds); got.Version != want {
+		t.Errorf("version = %d after %d increments from 1, want %d (lost updates)", got.Version, workers*rounds, want)
+	}
+}

@@ -1,0 +1,255 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+
+	"github.com/cordbank/cordbank/bank"
+	sqlite3 "github.com/mattn/go-sqlite3"
+)
+
+// Store is a bank.Store on one SQLite database file. It is safe for
+// concurrent use. Writes are serialized on one connection; reads run in
+// parallel on a pool and never wait for a writer (WAL).
+type Store struct {
+	w, r   *sql.DB
+	wStmts stmtSet // prepared on the writer connection
+	rStmts stmtSet // prepared lazily on each reader connection
+	closed atomic.Bool
+}
+
+var _ bank.Store = (*Store)(nil)
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	readConns  int
+	migrations []migration // nil: the embedded migrations
+}
+
+// WithReadConns sets the size of the read pool (default 4).
+func WithReadConns(n int) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.readConns = n
+		}
+	}
+}
+
+// withMigrations replaces the embedded migrations (tests step through
+// schema versions with it).
+func withMigrations(m []migration) Option { return func(o *options) { o.migrations = m } }
+
+// busyTimeoutMS is how long a connection waits for a lock held by another
+// process (a backup, the migrate command) before failing with SQLITE_BUSY,
+// which the store reports as KindUnavailable.
+const busyTimeoutMS = 5000
+
+// Open opens the database file at path, creating it if absent, and migrates
+// it to the schema this binary knows. It fails with ErrSchemaTooNew when the
+// file was migrated by a newer binary. The path must name a file: WAL mode
+// with separate writer and reader handles does not work on ":memory:" (tests
+// use a file under t.TempDir()).
+//
+// Connection settings and why:
+//   - journal_mode=WAL: readers see a snapshot and never block the writer.
+//   - synchronous=FULL on the writer: the WAL is fsynced at every commit,
+//     so a unit whose registration returned OK survives a power cut. With
+//     NORMAL (the WAL default of go-sqlite3) the last commits can be lost on
+//     power loss; one fsync per transaction is cheap because imports commit
+//     ~1000 units per transaction.
+//   - _txlock=immediate: a Write takes the write lock at BEGIN, so it never
+//     fails half-way with SQLITE_BUSY on lock upgrade.
+//   - one writer connection: SQLite has one writer anyway; queuing in
+//     database/sql is fairer and cheaper than spinning on busy_timeout.
+//   - foreign_keys=on: a unit cannot name a bank that does not exist.
+//   - readers have query_only=on so a bug cannot write outside the writer's
+//     transaction discipline.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	o := options{readConns: 4}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("sqlite: open %q: need a plain file path", path)
+	}
+	if o.migrations == nil {
+		m, err := loadMigrations(migrationFS)
+		if err != nil {
+			return nil, err
+		}
+		o.migrations = m
+	}
+	file := "file:" + escapePath(path)
+	common := fmt.Sprintf("_busy_timeout=%d&_foreign_keys=on&_stmt_cache_size=32", busyTimeoutMS)
+	w, err := sql.Open("sqlite3", file+"?_txlock=immediate&_journal_mode=WAL&_synchronous=FULL&_cache_size=-32000&"+common)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
+	}
+	// One writer connection that lives as long as the store: its prepared
+	// statements stay valid and writes queue in database/sql.
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	s := &Store{w: w}
+	if err := migrate(ctx, w, o.migrations); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: migrate %q: %w", path, err)
+	}
+	r, err := sql.Open("sqlite3", file+"?_query_only=on&_cache_size=-8000&"+common)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %q for reading: %w", path, err)
+	}
+	r.SetMaxOpenConns(o.readConns)
+	r.SetMaxIdleConns(o.readConns)
+	r.SetConnMaxLifetime(0)
+	r.SetConnMaxIdleTime(0)
+	s.r = r
+	if err := s.wStmts.prepare(ctx, w, true); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: prepare: %w", err)
+	}
+	if err := s.rStmts.prepare(ctx, r, false); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: prepare: %w", err)
+	}
+	return s, nil
+}
+
+// escapePath quotes the characters that have a meaning in an SQLite URI.
+func escapePath(p string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
+}
+
+// errClosed is the cause of the error every call returns after Close.
+var errClosed = errors.New("sqlite store is closed")
+
+func (s *Store) unavailableIfClosed() error {
+	if s.closed.Load() {
+		return &bank.Error{Kind: bank.KindUnavailable, Reason: bank.ReasonStoreUnavailable, Message: "the store is closed", Err: errClosed}
+	}
+	return nil
+}
+
+// Read runs fn in a deferred transaction on a reader connection: in WAL mode
+// it sees the snapshot of its first read until it ends, and it never blocks
+// or is blocked by the writer.
+func (s *Store) Read(ctx context.Context, fn func(tx bank.ReadTx) error) error {
+	if err := s.unavailableIfClosed(); err != nil {
+		return err
+	}
+	sqlTx, err := s.r.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(err, "begin read")
+	}
+	// A read transaction has nothing to commit; rolling back ends the snapshot.
+	defer sqlTx.Rollback()
+	// readOnly hides the write methods of txn from type assertions.
+	return fn(readOnly{&txn{tx: sqlTx, stmts: &s.rStmts}})
+}
+
+// Write runs fn in a BEGIN IMMEDIATE transaction on the single writer
+// connection, so Writes are serialized. fn must not call Write (it would
+// wait for the connection it holds). The commit is durable (synchronous=FULL)
+// before Write returns nil.
+func (s *Store) Write(ctx context.Context, fn func(tx bank.Tx) error) (err error) {
+	if err := s.unavailableIfClosed(); err != nil {
+		return err
+	}
+	sqlTx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(err, "begin write")
+	}
+	committed := false
+	defer func() {
+		// Also on panic: a connection left inside a transaction would block
+		// every later Write.
+		if !committed {
+			_ = sqlTx.Rollback()
+		}
+	}()
+	if err := fn(&txn{tx: sqlTx, stmts: &s.wStmts}); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return translate(err, "commit")
+	}
+	committed = true
+	return nil
+}
+
+type readOnly struct{ bank.ReadTx }
+
+// Ping checks that a reader connection can query the database.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.unavailableIfClosed(); err != nil {
+		return err
+	}
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
+		return translate(err, "ping")
+	}
+	return nil
+}
+
+// Close closes both handles; later calls fail with KindUnavailable. Closing
+// the last connection checkpoints the WAL into the database file.
+func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	var errs []error
+	s.rStmts.close()
+	s.wStmts.close()
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	errs = append(errs, s.w.Close())
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sqlite: close: %w", err)
+	}
+	return nil
+}
+
+// translate turns a driver error into a bank error. *bank.Error values pass
+// through unchanged.
+func translate(err error, op string) error {
+	if err == nil {
+		return nil
+	}
+	var be *bank.Error
+	if errors.As(err, &be) {
+		return err
+	}
+	var se sqlite3.Error
+	if errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked) {
+		return &bank.Error{Kind: bank.KindUnavailable, Reason: bank.ReasonStoreUnavailable,
+			Message: "the database is busy: retry later", Err: fmt.Errorf("%s: %w", op, err)}
+	}
+	return bank.Internal(err, "sqlite: %s", op)
+}
+
+// isUnique reports whether err is a UNIQUE or PRIMARY KEY violation and
+// returns its message, which names the table.column ("UNIQUE constraint
+// failed: banks.fin"): SQLite reports no other way to tell which
+// constraint failed.
+func isUnique(err error) (string, bool) {
+	var se sqlite3.Error
+	if errors.As(err, &se) && (se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey) {
+		return se.Error(), true
+	}
+	return "", false
+}
+
+// isForeignKey reports whether err is a FOREIGN KEY violation.
+func isForeignKey(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintForeignKey
+}

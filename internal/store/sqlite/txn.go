@@ -1,0 +1,96 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/cordbank/cordbank/bank"
+)
+
+// stmtID names a statement of the fixed set every transaction may use.
+type stmtID int
+
+const (
+	stmtGetBank stmtID = iota
+	stmtListBanks
+	stmtGetUnit
+	stmtGetRequest
+	stmtInsertBank
+	stmtUpdateBank
+	stmtInsertUnit
+	stmtUpdateUnit
+	stmtPutRequest
+	numStmts
+)
+
+// numReadStmts: the statements before it also run on readers; the others
+// only on the writer.
+const numReadStmts = stmtInsertBank
+
+var stmtSQL = [numStmts]string{
+	stmtGetBank:    `SELECT ` + bankColumns + ` FROM banks WHERE id = ?`,
+	stmtListBanks:  `SELECT ` + bankColumns + ` FROM banks WHERE id > ? ORDER BY id LIMIT ?`,
+	stmtGetUnit:    `SELECT ` + unitColumnList + ` FROM units WHERE din = ? AND bank_id = ?`,
+	stmtGetRequest: `SELECT request_id, method, fingerprint, resource, create_time FROM requests WHERE request_id = ?`,
+	stmtInsertBank: `INSERT INTO banks (` + bankColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	stmtUpdateBank: `UPDATE banks SET display_name = ?, fin = ?, country = ?, accreditations = ?, create_time = ?, update_time = ?, version = ? WHERE id = ?`,
+	// ON CONFLICT DO NOTHING turns a duplicate DIN into "0 rows affected"
+	// instead of an error, so one duplicate in an import batch neither
+	// aborts the transaction nor costs an error round trip.
+	stmtInsertUnit: `INSERT INTO units (` + unitColumnList + `) VALUES (` + unitPlaceholders + `) ON CONFLICT (din) DO NOTHING`,
+	stmtUpdateUnit: `UPDATE units SET ` + unitAssignments + ` WHERE din = ? AND bank_id = ?`,
+	stmtPutRequest: `INSERT INTO requests (request_id, method, fingerprint, resource, create_time) VALUES (?, ?, ?, ?, ?)`,
+}
+
+// stmtSet holds statements prepared on one *sql.DB. database/sql prepares
+// each again, once, on every connection of the pool that runs it, and keeps
+// it: a transaction binds them with Tx.StmtContext without re-parsing SQL.
+type stmtSet [numStmts]*sql.Stmt
+
+func (s *stmtSet) prepare(ctx context.Context, db *sql.DB, write bool) error {
+	n := numReadStmts
+	if write {
+		n = numStmts
+	}
+	for i := range n {
+		st, err := db.PrepareContext(ctx, stmtSQL[i])
+		if err != nil {
+			return fmt.Errorf("statement %d: %w", i, err)
+		}
+		s[i] = st
+	}
+	return nil
+}
+
+func (s *stmtSet) close() {
+	for i, st := range s {
+		if st != nil {
+			st.Close()
+			s[i] = nil
+		}
+	}
+}
+
+// txn implements bank.Tx (and so bank.ReadTx) over one SQL transaction.
+// Statements are bound to the transaction on first use and reused for the
+// rest of it: an import of 1000 units binds the insert once.
+type txn struct {
+	tx    *sql.Tx
+	stmts *stmtSet
+	bound [numStmts]*sql.Stmt
+	args  []any // scratch for unit arguments, reused across inserts
+}
+
+var _ bank.Tx = (*txn)(nil)
+
+func (t *txn) stmt(ctx context.Context, id stmtID) *sql.Stmt {
+	if st := t.bound[id]; st != nil {
+		return st
+	}
+	// Read hands out its txn as a bare bank.ReadTx, so only the writer
+	// ever asks for a write statement.
+	st := t.tx.StmtContext(ctx, t.stmts[id])
+	t.bound[id] = st
+	return st
+}

@@ -1,0 +1,300 @@
+package sqlite
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cordbank/cordbank/bank"
+)
+
+// unitColumns lists the columns of units in the order unitArgs writes them
+// and unitRow.dest reads them. Keep the three in step.
+var unitColumns = []string{
+	"din", "bank_id", "unit_type", "status", "local_id",
+	"collection_date", "processing_date", "freeze_date", "processing_method", "reduction",
+	"infant_birth_date", "infant_sex", "abo", "rh", "ethnicity",
+	"collection_volume_ml", "frozen_volume_ml",
+	"pre_processing_tnc", "post_processing_tnc", "pre_processing_cd34", "post_processing_cd34",
+	"viability_percent", "cfu", "nucleated_rbc",
+	"bags", "compartments_per_bag", "attached_segments", "idm", "idm_test_date",
+	"hla_a", "hla_b", "hla_c", "hla_drb1", "hla_drb3", "hla_drb4", "hla_drb5",
+	"hla_dqa1", "hla_dqb1", "hla_dpa1", "hla_dpb1", "hla_other",
+	"private_maternal_id", "private_maternal_hla", "private_family_id",
+	"private_directed_recipient", "private_notes",
+	"create_time", "update_time", "version",
+}
+
+// hlaLoci are the loci with their own column (hla_<lower-case locus>), in
+// the order a stored unit's HLA is returned: a typing of any other locus, or
+// a second typing of the same locus, goes to hla_other after them.
+var hlaLoci = [...]string{"A", "B", "C", "DRB1", "DRB3", "DRB4", "DRB5", "DQA1", "DQB1", "DPA1", "DPB1"}
+
+var (
+	unitColumnList   = strings.Join(unitColumns, ", ")
+	unitPlaceholders = strings.TrimSuffix(strings.Repeat("?, ", len(unitColumns)), ", ")
+	// unitAssignments sets every column but the key (din, bank_id).
+	unitAssignments = strings.Join(unitColumns[2:], " = ?, ") + " = ?"
+)
+
+func locusIndex(locus string) int {
+	for i, l := range hlaLoci {
+		if l == locus {
+			return i
+		}
+	}
+	return -1
+}
+
+// jsonTyping is the stored JSON form of a bank.LocusTyping; its field names
+// are part of the schema, independent of Go names.
+type jsonTyping struct {
+	Locus string `json:"locus"`
+	Text  string `json:"text"`
+}
+
+func typingsJSON(ts []bank.LocusTyping) (any, error) {
+	if len(ts) == 0 {
+		return nil, nil
+	}
+	js := make([]jsonTyping, len(ts))
+	for i, t := range ts {
+		js[i] = jsonTyping(t)
+	}
+	b, err := json.Marshal(js)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+func parseTypings(s sql.NullString, into []bank.LocusTyping) ([]bank.LocusTyping, error) {
+	if !s.Valid {
+		return into, nil
+	}
+	var js []jsonTyping
+	if err := json.Unmarshal([]byte(s.String), &js); err != nil {
+		return nil, fmt.Errorf("hla json: %w", err)
+	}
+	for _, j := range js {
+		into = append(into, bank.LocusTyping(j))
+	}
+	return into, nil
+}
+
+// unitArgs appends u's column values, in unitColumns order, to args.
+func unitArgs(args []any, u *bank.Unit) ([]any, error) {
+	var hla [len(hlaLoci)]any
+	var other []bank.LocusTyping
+	for _, t := range u.HLA {
+		if i := locusIndex(t.Locus); i >= 0 && hla[i] == nil {
+			hla[i] = t.Text
+		} else {
+			other = append(other, t)
+		}
+	}
+	otherJSON, err := typingsJSON(other)
+	if err != nil {
+		return nil, err
+	}
+	maternal, err := typingsJSON(u.Private.MaternalHLA)
+	if err != nil {
+		return nil, err
+	}
+	c := &u.Cells
+	args = append(args,
+		string(u.DIN), u.Bank, string(u.Type), string(u.Status), u.LocalID,
+		formatDate(u.CollectionDate), formatDate(u.ProcessingDate), nullDate(u.FreezeDate), string(u.ProcessingMethod), string(u.Reduction),
+		formatDate(u.InfantBirthDate), string(u.InfantSex), string(u.ABO), string(u.Rh), u.Ethnicity,
+		u.CollectionVolumeML, nullZero(u.FrozenVolumeML),
+		nullFloat(c.PreProcessingTNC), c.PostProcessingTNC, nullFloat(c.PreProcessingCD34), nullFloat(c.PostProcessingCD34),
+		nullFloat(c.ViabilityPercent), nullFloat(c.CFU), nullFloat(c.NucleatedRBC),
+		int64(u.Bags), int64(u.CompartmentsPerBag), int64(u.AttachedSegments), string(u.IDM), nullDate(u.IDMTestDate),
+	)
+	args = append(args, hla[:]...)
+	args = append(args, otherJSON,
+		u.Private.MaternalID, maternal, u.Private.FamilyID,
+		u.Private.DirectedRecipient, u.Private.Notes,
+		u.CreateTime.UnixNano(), u.UpdateTime.UnixNano(), u.Version,
+	)
+	return args, nil
+}
+
+// unitRow receives one row of units; reuse it across rows to save
+// allocations.
+type unitRow struct {
+	din, bankID, unitType, status, localID         string
+	collDate, procDate                             string
+	freezeDate                                     sql.NullString
+	procMethod, reduction, birthDate, sex, abo, rh string
+	ethnicity                                      string
+	collVol                                        float64
+	frozenVol, preTNC                              sql.NullFloat64
+	postTNC                                        float64
+	preCD34, postCD34, viability, cfu, nrbc        sql.NullFloat64
+	bags, compartments, segments                   int64
+	idm                                            string
+	idmDate                                        sql.NullString
+	hla                                            [len(hlaLoci)]sql.NullString
+	hlaOther                                       sql.NullString
+	maternalID                                     string
+	maternalHLA                                    sql.NullString
+	familyID, directedRecipient, notes             string
+	createTime, updateTime, version                int64
+	destBuf                                        []any
+}
+
+// dest returns the scan destinations in unitColumns order.
+func (r *unitRow) dest() []any {
+	if r.destBuf != nil {
+		return r.destBuf
+	}
+	d := []any{
+		&r.din, &r.bankID, &r.unitType, &r.status, &r.localID,
+		&r.collDate, &r.procDate, &r.freezeDate, &r.procMethod, &r.reduction,
+		&r.birthDate, &r.sex, &r.abo, &r.rh, &r.ethnicity,
+		&r.collVol, &r.frozenVol,
+		&r.preTNC, &r.postTNC, &r.preCD34, &r.postCD34,
+		&r.viability, &r.cfu, &r.nrbc,
+		&r.bags, &r.compartments, &r.segments, &r.idm, &r.idmDate,
+	}
+	for i := range r.hla {
+		d = append(d, &r.hla[i])
+	}
+	d = append(d, &r.hlaOther,
+		&r.maternalID, &r.maternalHLA, &r.familyID,
+		&r.directedRecipient, &r.notes,
+		&r.createTime, &r.updateTime, &r.version)
+	r.destBuf = d
+	return d
+}
+
+// unit builds the domain value of the scanned row.
+func (r *unitRow) unit() (*bank.Unit, error) {
+	u := &bank.Unit{
+		Bank: r.bankID, DIN: bank.DIN(r.din),
+		Type: bank.UnitType(r.unitType), Status: bank.Status(r.status), LocalID: r.localID,
+		ProcessingMethod: bank.ProcessingMethod(r.procMethod), Reduction: bank.Reduction(r.reduction),
+		InfantSex: bank.Sex(r.sex), ABO: bank.ABO(r.abo), Rh: bank.Rh(r.rh), Ethnicity: r.ethnicity,
+		CollectionVolumeML: r.collVol, FrozenVolumeML: r.frozenVol.Float64,
+		Cells: bank.CellCounts{
+			PreProcessingTNC: ptr(r.preTNC), PostProcessingTNC: r.postTNC,
+			PreProcessingCD34: ptr(r.preCD34), PostProcessingCD34: ptr(r.postCD34),
+			ViabilityPercent: ptr(r.viability), CFU: ptr(r.cfu), NucleatedRBC: ptr(r.nrbc),
+		},
+		Bags: int(r.bags), CompartmentsPerBag: int(r.compartments), AttachedSegments: int(r.segments),
+		IDM: bank.IDMResult(r.idm),
+		Private: bank.UnitPrivate{
+			MaternalID: r.maternalID, FamilyID: r.familyID,
+			DirectedRecipient: r.directedRecipient, Notes: r.notes,
+		},
+		CreateTime: time.Unix(0, r.createTime).UTC(),
+		UpdateTime: time.Unix(0, r.updateTime).UTC(),
+		Version:    r.version,
+	}
+	var err error
+	for _, f := range []struct {
+		dst *bank.Date
+		s   string
+	}{
+		{&u.CollectionDate, r.collDate}, {&u.ProcessingDate, r.procDate}, {&u.FreezeDate, r.freezeDate.String},
+		{&u.InfantBirthDate, r.birthDate}, {&u.IDMTestDate, r.idmDate.String},
+	} {
+		if *f.dst, err = parseDate(f.s); err != nil {
+			return nil, fmt.Errorf("unit %s: %w", r.din, err)
+		}
+	}
+	n := 0
+	for _, h := range r.hla {
+		if h.Valid {
+			n++
+		}
+	}
+	if n > 0 || r.hlaOther.Valid {
+		u.HLA = make([]bank.LocusTyping, 0, n)
+		for i, h := range r.hla {
+			if h.Valid {
+				u.HLA = append(u.HLA, bank.LocusTyping{Locus: hlaLoci[i], Text: h.String})
+			}
+		}
+	}
+	if u.HLA, err = parseTypings(r.hlaOther, u.HLA); err != nil {
+		return nil, fmt.Errorf("unit %s: %w", r.din, err)
+	}
+	if u.Private.MaternalHLA, err = parseTypings(r.maternalHLA, nil); err != nil {
+		return nil, fmt.Errorf("unit %s maternal: %w", r.din, err)
+	}
+	return u, nil
+}
+
+func ptr(f sql.NullFloat64) *float64 {
+	if !f.Valid {
+		return nil
+	}
+	x := f.Float64
+	return &x
+}
+
+func nullFloat(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// nullZero stores an optional quantity whose zero means unknown as NULL.
+func nullZero(x float64) any {
+	if x == 0 {
+		return nil
+	}
+	return x
+}
+
+func nullDate(d bank.Date) any {
+	if d.IsZero() {
+		return nil
+	}
+	return formatDate(d)
+}
+
+// formatDate writes d as YYYY-MM-DD without fmt (it runs for every date of
+// every imported unit).
+func formatDate(d bank.Date) string {
+	if d.Year < 0 || d.Year > 9999 || d.Month < 1 || d.Month > 12 || d.Day < 1 || d.Day > 31 {
+		return d.String() // not a storable date; the CHECK constraint refuses it
+	}
+	var b [10]byte
+	y, m, dd := d.Year, int(d.Month), d.Day
+	b[0], b[1], b[2], b[3] = byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10)
+	b[4], b[5], b[6] = '-', byte('0'+m/10), byte('0'+m%10)
+	b[7], b[8], b[9] = '-', byte('0'+dd/10), byte('0'+dd%10)
+	return string(b[:])
+}
+
+// parseDate reads a stored YYYY-MM-DD date; "" is the zero Date.
+func parseDate(s string) (bank.Date, error) {
+	if s == "" {
+		return bank.Date{}, nil
+	}
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return bank.Date{}, fmt.Errorf("stored date %q is not YYYY-MM-DD", s)
+	}
+	num := func(s string) int {
+		n := 0
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	y, m, d := num(s[:4]), num(s[5:7]), num(s[8:])
+	if y < 0 || m < 1 || m > 12 || d < 1 || d > 31 {
+		return bank.Date{}, fmt.Errorf("stored date %q is not YYYY-MM-DD", s)
+	}
+	return bank.Date{Year: y, Month: time.Month(m), Day: d}, nil
+}

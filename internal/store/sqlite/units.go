@@ -1,0 +1,157 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/cordbank/cordbank/bank"
+)
+
+func unitNotFound(bankID string, din bank.DIN) error {
+	return bank.NewError(bank.KindNotFound, bank.ReasonUnitNotFound, "unit not found",
+		"name", "banks/"+bankID+"/units/"+string(din))
+}
+
+// GetUnit implements bank.ReadTx. A DIN registered by another bank is
+// reported as not found, like one never registered.
+func (t *txn) GetUnit(ctx context.Context, bankID string, din bank.DIN) (*bank.Unit, error) {
+	var r unitRow
+	err := t.stmt(ctx, stmtGetUnit).QueryRowContext(ctx, string(din), bankID).Scan(r.dest()...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, unitNotFound(bankID, din)
+	}
+	if err != nil {
+		return nil, translate(err, "get unit")
+	}
+	u, err := r.unit()
+	if err != nil {
+		return nil, bank.Internal(err, "sqlite: read unit")
+	}
+	return u, nil
+}
+
+// ListUnits implements bank.ReadTx with keyset pagination: the cursor is
+// the last DIN returned, so rows inserted while a client pages through
+// never shift the pages. A non-positive Limit returns no units.
+func (t *txn) ListUnits(ctx context.Context, q bank.UnitQuery) ([]*bank.Unit, error) {
+	if q.Limit <= 0 {
+		return nil, nil
+	}
+	var b strings.Builder
+	b.Grow(len(unitColumnList) + 256)
+	args := make([]any, 0, 8+len(q.Statuses)+len(q.Types)+len(q.ABOs))
+	b.WriteString(`SELECT `)
+	b.WriteString(unitColumnList)
+	b.WriteString(` FROM units WHERE bank_id = ?`)
+	args = append(args, q.Bank)
+	args = inList(&b, args, "status", q.Statuses)
+	args = inList(&b, args, "unit_type", q.Types)
+	args = inList(&b, args, "abo", q.ABOs)
+	if !q.CollectedFrom.IsZero() {
+		b.WriteString(` AND collection_date >= ?`)
+		args = append(args, formatDate(q.CollectedFrom))
+	}
+	if !q.CollectedTo.IsZero() {
+		b.WriteString(` AND collection_date <= ?`)
+		args = append(args, formatDate(q.CollectedTo))
+	}
+	b.WriteString(` AND din > ? ORDER BY din LIMIT ?`)
+	args = append(args, string(q.AfterDIN), q.Limit)
+
+	// The query text varies with the filters; the driver's per-connection
+	// statement cache (_stmt_cache_size) keeps the common shapes prepared.
+	rows, err := t.tx.QueryContext(ctx, b.String(), args...)
+	if err != nil {
+		return nil, translate(err, "list units")
+	}
+	defer rows.Close()
+	out := make([]*bank.Unit, 0, min(q.Limit, 1024))
+	var r unitRow
+	dest := r.dest()
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, translate(err, "list units")
+		}
+		u, err := r.unit()
+		if err != nil {
+			return nil, bank.Internal(err, "sqlite: read unit")
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "list units")
+	}
+	return out, nil
+}
+
+// inList adds "AND col IN (?, ...)" for a non-empty filter.
+func inList[T ~string](b *strings.Builder, args []any, col string, vals []T) []any {
+	if len(vals) == 0 {
+		return args
+	}
+	b.WriteString(` AND `)
+	b.WriteString(col)
+	b.WriteString(` IN (`)
+	for i, v := range vals {
+		if i > 0 {
+			b.WriteString(`, `)
+		}
+		b.WriteByte('?')
+		args = append(args, string(v))
+	}
+	b.WriteByte(')')
+	return args
+}
+
+// InsertUnit implements bank.Tx. A duplicate DIN (in any bank) is
+// KindAlreadyExists with reason UNIT_ALREADY_EXISTS and metadata "din"; the
+// transaction stays usable, so an import goes on with the next unit.
+func (t *txn) InsertUnit(ctx context.Context, u *bank.Unit) error {
+	args, err := unitArgs(t.args[:0], u)
+	if err != nil {
+		return bank.Internal(err, "sqlite: encode unit %s", u.DIN)
+	}
+	t.args = args
+	res, err := t.stmt(ctx, stmtInsertUnit).ExecContext(ctx, args...)
+	clear(args) // drop references to u's strings until the next insert
+	if err != nil {
+		if isForeignKey(err) {
+			return bank.NewError(bank.KindNotFound, bank.ReasonBankNotFound, "bank not found", "name", "banks/"+u.Bank)
+		}
+		return translate(err, "insert unit")
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return translate(err, "insert unit")
+	}
+	if n == 0 {
+		return bank.NewError(bank.KindAlreadyExists, bank.ReasonUnitAlreadyExists,
+			"a unit with this DIN is already registered", "din", string(u.DIN))
+	}
+	return nil
+}
+
+// UpdateUnit implements bank.Tx. The unit is found by DIN and bank: a unit
+// never moves to another bank, so a mismatch is KindNotFound.
+func (t *txn) UpdateUnit(ctx context.Context, u *bank.Unit) error {
+	args, err := unitArgs(make([]any, 0, len(unitColumns)+2), u)
+	if err != nil {
+		return bank.Internal(err, "sqlite: encode unit %s", u.DIN)
+	}
+	// unitArgs starts with the key (din, bank_id); UPDATE wants it last.
+	args = append(args[2:], string(u.DIN), u.Bank)
+	res, err := t.stmt(ctx, stmtUpdateUnit).ExecContext(ctx, args...)
+	if err != nil {
+		return translate(err, "update unit")
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return translate(err, "update unit")
+	}
+	if n == 0 {
+		return unitNotFound(u.Bank, u.DIN)
+	}
+	return nil
+}
