@@ -27,6 +27,9 @@ const (
 // and whose `domain` is "cordbank.org". Clients branch on the reason, never
 // on the message text. Field problems also carry a google.rpc.BadRequest
 // listing every violated field.
+//
+// Values are unprefixed, as in google.api.ErrorReason, because their names
+// are the wire reasons clients see.
 type ErrorReason int32
 
 const (
