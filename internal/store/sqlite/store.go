@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/cordbank/cordbank/bank"
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -28,8 +29,9 @@ var _ bank.Store = (*Store)(nil)
 type Option func(*options)
 
 type options struct {
-	readConns  int
-	migrations []migration // nil: the embedded migrations
+	readConns   int
+	busyTimeout time.Duration
+	migrations  []migration // nil: the embedded migrations
 }
 
 // WithReadConns sets the size of the read pool (default 4).
@@ -41,14 +43,20 @@ func WithReadConns(n int) Option {
 	}
 }
 
+// WithBusyTimeout sets how long a connection waits for a lock held by
+// another process (a backup, the migrate command) before the call fails
+// with KindUnavailable (default 5s).
+func WithBusyTimeout(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.busyTimeout = d
+		}
+	}
+}
+
 // withMigrations replaces the embedded migrations (tests step through
 // schema versions with it).
 func withMigrations(m []migration) Option { return func(o *options) { o.migrations = m } }
-
-// busyTimeoutMS is how long a connection waits for a lock held by another
-// process (a backup, the migrate command) before failing with SQLITE_BUSY,
-// which the store reports as KindUnavailable.
-const busyTimeoutMS = 5000
 
 // Open opens the database file at path, creating it if absent, and migrates
 // it to the schema this binary knows. It fails with ErrSchemaTooNew when the
@@ -71,7 +79,7 @@ const busyTimeoutMS = 5000
 //   - readers have query_only=on so a bug cannot write outside the writer's
 //     transaction discipline.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
-	o := options{readConns: 4}
+	o := options{readConns: 4, busyTimeout: 5 * time.Second}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -86,7 +94,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		o.migrations = m
 	}
 	file := "file:" + escapePath(path)
-	common := fmt.Sprintf("_busy_timeout=%d&_foreign_keys=on&_stmt_cache_size=32", busyTimeoutMS)
+	common := fmt.Sprintf("_busy_timeout=%d&_foreign_keys=on&_stmt_cache_size=32", o.busyTimeout.Milliseconds())
 	w, err := sql.Open("sqlite3", file+"?_txlock=immediate&_journal_mode=WAL&_synchronous=FULL&_cache_size=-32000&"+common)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)

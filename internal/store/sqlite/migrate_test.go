@@ -1,0 +1,213 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/google/go-cmp/cmp"
+)
+
+func embedded(t *testing.T) []migration {
+	t.Helper()
+	m, err := loadMigrations(migrationFS)
+	if err != nil {
+		t.Fatalf("loadMigrations: %v", err)
+	}
+	if len(m) < 2 {
+		t.Fatalf("want at least 2 embedded migrations, have %d", len(m))
+	}
+	return m
+}
+
+func open(t *testing.T, path string, opts ...Option) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), path, opts...)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+type appliedMigration struct {
+	Version   int
+	Name      string
+	AppliedAt int64
+}
+
+func applied(t *testing.T, s *Store) []appliedMigration {
+	t.Helper()
+	rows, err := s.r.QueryContext(t.Context(), `SELECT version, name, applied_at FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatalf("read schema_migrations: %v", err)
+	}
+	defer rows.Close()
+	var out []appliedMigration
+	for rows.Next() {
+		var m appliedMigration
+		if err := rows.Scan(&m.Version, &m.Name, &m.AppliedAt); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestMigrateFromEmpty(t *testing.T) {
+	all := embedded(t)
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	got := applied(t, s)
+	if len(got) != len(all) {
+		t.Fatalf("applied %d migrations, want %d", len(got), len(all))
+	}
+	for i, m := range all {
+		if got[i].Version != m.version || got[i].Name != m.name || got[i].AppliedAt == 0 {
+			t.Errorf("schema_migrations row %d = %+v, want version %d name %q", i, got[i], m.version, m.name)
+		}
+	}
+	for _, table := range []string{"banks", "units", "requests", "schema_migrations"} {
+		var strict int
+		err := s.r.QueryRowContext(t.Context(), `SELECT strict FROM pragma_table_list WHERE name = ?`, table).Scan(&strict)
+		if err != nil || strict != 1 {
+			t.Errorf("table %s: strict = %d, err %v; want a STRICT table", table, strict, err)
+		}
+	}
+	// Every unit column the code writes exists.
+	var n int
+	if err := s.r.QueryRowContext(t.Context(), `SELECT count(*) FROM pragma_table_info('units')`).Scan(&n); err != nil || n != len(unitColumns) {
+		t.Errorf("units has %d columns (err %v), the code writes %d", n, err, len(unitColumns))
+	}
+}
+
+// TestMigrateAcrossVersions stops at every schema version, stores data
+// with it, then lets the current binary migrate the rest.
+func TestMigrateAcrossVersions(t *testing.T) {
+	all := embedded(t)
+	for k := 1; k < len(all); k++ {
+		path := filepath.Join(t.TempDir(), "db")
+		old, err := Open(t.Context(), path, withMigrations(all[:k]))
+		if err != nil {
+			t.Fatalf("Open at version %d: %v", k, err)
+		}
+		b := banktest.ValidBank("bank-a")
+		b.CreateTime, b.UpdateTime, b.Version = banktest.Now, banktest.Now, 1
+		u := banktest.FullUnit("bank-a", banktest.DIN(b.FIN, 24, 1))
+		err = old.Write(t.Context(), func(tx bank.Tx) error {
+			if err := tx.InsertBank(t.Context(), b); err != nil {
+				return err
+			}
+			return tx.InsertUnit(t.Context(), u)
+		})
+		if err != nil {
+			t.Fatalf("write at version %d: %v", k, err)
+		}
+		if err := old.Close(); err != nil {
+			t.Fatal(err)
+		}
+
+		s := open(t, path)
+		if got := applied(t, s); len(got) != len(all) {
+			t.Fatalf("from version %d: at version %d after Open, want %d", k, len(got), len(all))
+		}
+		err = s.Read(t.Context(), func(tx bank.ReadTx) error {
+			gotB, err := tx.GetBank(t.Context(), "bank-a")
+			if err != nil {
+				return err
+			}
+			if d := cmp.Diff(b, gotB); d != "" {
+				t.Errorf("from version %d: bank (-want +got):\n%s", k, d)
+			}
+			got, err := tx.ListUnits(t.Context(), bank.UnitQuery{Bank: "bank-a", Statuses: []bank.Status{u.Status}, Limit: 5})
+			if err != nil {
+				return err
+			}
+			if d := cmp.Diff([]*bank.Unit{u}, got); d != "" {
+				t.Errorf("from version %d: units (-want +got):\n%s", k, d)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("read after migration from version %d: %v", k, err)
+		}
+	}
+}
+
+func TestReopenIsNoop(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := applied(t, s)
+	s.Close()
+	s2 := open(t, path)
+	if d := cmp.Diff(before, applied(t, s2)); d != "" {
+		t.Errorf("schema_migrations changed on reopen (-before +after):\n%s", d)
+	}
+}
+
+func TestRefuseNewerSchema(t *testing.T) {
+	all := embedded(t)
+	future := append(all[:len(all):len(all)], migration{version: len(all) + 1, name: "future", sql: `CREATE TABLE future (x INTEGER) STRICT`})
+	path := filepath.Join(t.TempDir(), "db")
+	s, err := Open(t.Context(), path, withMigrations(future))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err = Open(t.Context(), path)
+	if !errors.Is(err, ErrSchemaTooNew) {
+		t.Fatalf("Open of a newer database: err = %v, want ErrSchemaTooNew", err)
+	}
+	if want := fmt.Sprintf("version %d", len(all)+1); !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not name the database's version (%s)", err, want)
+	}
+}
+
+func TestFailedMigrationRollsBack(t *testing.T) {
+	all := embedded(t)
+	bad := append(all[:len(all):len(all)], migration{version: len(all) + 1, name: "bad",
+		sql: "CREATE TABLE half (x INTEGER) STRICT; INSERT INTO nowhere VALUES (1);"})
+	path := filepath.Join(t.TempDir(), "db")
+	if _, err := Open(t.Context(), path, withMigrations(bad)); err == nil || !strings.Contains(err.Error(), "_bad") {
+		t.Fatalf("Open with a failing migration: err = %v, want it to name the migration", err)
+	}
+	s := open(t, path)
+	if got := applied(t, s); len(got) != len(all) {
+		t.Errorf("at version %d after a failed migration, want %d", len(got), len(all))
+	}
+	var n int
+	if err := s.r.QueryRowContext(t.Context(), `SELECT count(*) FROM sqlite_schema WHERE name = 'half'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("table of the failed migration exists (n=%d, err %v): it was not rolled back", n, err)
+	}
+}
+
+func TestLoadMigrationsRejectsBadFiles(t *testing.T) {
+	for name, fsys := range map[string]fstest.MapFS{
+		"gap":      {"migrations/0001_a.sql": {Data: []byte("")}, "migrations/0003_c.sql": {Data: []byte("")}},
+		"no name":  {"migrations/0001.sql": {Data: []byte("")}},
+		"not num":  {"migrations/one_a.sql": {Data: []byte("")}},
+		"zero":     {"migrations/0000_a.sql": {Data: []byte("")}},
+		"two of 1": {"migrations/0001_a.sql": {Data: []byte("")}, "migrations/001_b.sql": {Data: []byte("")}},
+	} {
+		if m, err := loadMigrations(fsys); err == nil {
+			t.Errorf("%s: loadMigrations = %v, want an error", name, m)
+		}
+	}
+}
+
+func TestOpenRefusesNonFiles(t *testing.T) {
+	for _, p := range []string{"", ":memory:", "file:x.db?mode=memory"} {
+		if s, err := Open(context.Background(), p); err == nil {
+			s.Close()
+			t.Errorf("Open(%q) succeeded, want an error", p)
+		}
+	}
+}
