@@ -140,19 +140,22 @@ func validateCells(c *CellCounts, v *Violations, prefix string) {
 		}
 		return false
 	}
+	// Comparisons with the TNC are made only when the TNC itself is sane,
+	// so one typo yields one violation, not a cascade.
+	tncOK := false
 	if c.PostProcessingTNC == 0 {
 		v.Add(prefix+"post_processing_tnc", "required: the cryopreserved total nucleated cell count")
 	} else {
-		count("post_processing_tnc", c.PostProcessingTNC, minTNC, maxTNC)
+		tncOK = count("post_processing_tnc", c.PostProcessingTNC, minTNC, maxTNC)
 	}
-	if c.PreProcessingTNC != nil && count("pre_processing_tnc", *c.PreProcessingTNC, minTNC, maxTNC) && c.PostProcessingTNC > 0 && c.PostProcessingTNC > *c.PreProcessingTNC*1.1 {
+	if c.PreProcessingTNC != nil && count("pre_processing_tnc", *c.PreProcessingTNC, minTNC, maxTNC) && tncOK && c.PostProcessingTNC > *c.PreProcessingTNC*1.1 {
 		// Processing loses cells; more than 10 % gain means a swapped or mistyped count.
 		v.Add(prefix+"post_processing_tnc", "%g is more than the pre-processing count %g", c.PostProcessingTNC, *c.PreProcessingTNC)
 	}
 	if c.PreProcessingCD34 != nil {
 		count("pre_processing_cd34", *c.PreProcessingCD34, 0, maxCD34)
 	}
-	if c.PostProcessingCD34 != nil && count("post_processing_cd34", *c.PostProcessingCD34, 0, maxCD34) && *c.PostProcessingCD34 > c.PostProcessingTNC && c.PostProcessingTNC > 0 {
+	if c.PostProcessingCD34 != nil && count("post_processing_cd34", *c.PostProcessingCD34, 0, maxCD34) && tncOK && *c.PostProcessingCD34 > c.PostProcessingTNC {
 		v.Add(prefix+"post_processing_cd34", "%g CD34+ cells is more than the %g nucleated cells", *c.PostProcessingCD34, c.PostProcessingTNC)
 	}
 	if c.ViabilityPercent != nil {
