@@ -47,7 +47,7 @@ func accreditations(as []bank.Accreditation) string {
 // GetBank implements bank.ReadTx.
 func (t *txn) GetBank(ctx context.Context, id string) (*bank.Bank, error) {
 	var r bankRow
-	err := t.stmt(ctx, stmtGetBank).QueryRowContext(ctx, id).Scan(r.dest()...)
+	err := t.stmt(ctx, stmtGetBank).QueryRowContext(bounded(ctx), id).Scan(r.dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, bank.NewError(bank.KindNotFound, bank.ReasonBankNotFound, "bank not found", "name", "banks/"+id)
 	}
@@ -62,7 +62,7 @@ func (t *txn) ListBanks(ctx context.Context, after string, limit int) ([]*bank.B
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := t.stmt(ctx, stmtListBanks).QueryContext(ctx, after, limit)
+	rows, err := t.stmt(ctx, stmtListBanks).QueryContext(bounded(ctx), after, limit)
 	if err != nil {
 		return nil, translate(err, "list banks")
 	}
@@ -104,7 +104,7 @@ func (t *txn) bankConflict(ctx context.Context, err error, b *bank.Bank, checkID
 
 // InsertBank implements bank.Tx.
 func (t *txn) InsertBank(ctx context.Context, b *bank.Bank) error {
-	_, err := t.stmt(ctx, stmtInsertBank).ExecContext(ctx, b.ID, b.DisplayName, b.FIN, b.Country,
+	_, err := t.stmt(ctx, stmtInsertBank).ExecContext(bounded(ctx), b.ID, b.DisplayName, b.FIN, b.Country,
 		accreditations(b.Accreditations), b.CreateTime.UnixNano(), b.UpdateTime.UnixNano(), b.Version)
 	if err != nil {
 		return t.bankConflict(ctx, err, b, true, "insert bank")
@@ -114,7 +114,7 @@ func (t *txn) InsertBank(ctx context.Context, b *bank.Bank) error {
 
 // UpdateBank implements bank.Tx.
 func (t *txn) UpdateBank(ctx context.Context, b *bank.Bank) error {
-	res, err := t.stmt(ctx, stmtUpdateBank).ExecContext(ctx, b.DisplayName, b.FIN, b.Country,
+	res, err := t.stmt(ctx, stmtUpdateBank).ExecContext(bounded(ctx), b.DisplayName, b.FIN, b.Country,
 		accreditations(b.Accreditations), b.CreateTime.UnixNano(), b.UpdateTime.UnixNano(), b.Version, b.ID)
 	if err != nil {
 		return t.bankConflict(ctx, err, b, false, "update bank")
@@ -133,7 +133,7 @@ func (t *txn) UpdateBank(ctx context.Context, b *bank.Bank) error {
 func (t *txn) GetRequest(ctx context.Context, id string) (*bank.RequestRecord, error) {
 	var r bank.RequestRecord
 	var ctime int64
-	err := t.stmt(ctx, stmtGetRequest).QueryRowContext(ctx, id).Scan(&r.ID, &r.Method, &r.Fingerprint, &r.Resource, &ctime)
+	err := t.stmt(ctx, stmtGetRequest).QueryRowContext(bounded(ctx), id).Scan(&r.ID, &r.Method, &r.Fingerprint, &r.Resource, &ctime)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -147,7 +147,7 @@ func (t *txn) GetRequest(ctx context.Context, id string) (*bank.RequestRecord, e
 // PutRequest implements bank.Tx. Recording an id twice is a bug of the
 // caller (it must check GetRequest in the same transaction) and fails.
 func (t *txn) PutRequest(ctx context.Context, r *bank.RequestRecord) error {
-	_, err := t.stmt(ctx, stmtPutRequest).ExecContext(ctx, r.ID, r.Method, r.Fingerprint, r.Resource, r.CreateTime.UnixNano())
+	_, err := t.stmt(ctx, stmtPutRequest).ExecContext(bounded(ctx), r.ID, r.Method, r.Fingerprint, r.Resource, r.CreateTime.UnixNano())
 	if err != nil {
 		return translate(err, "put request")
 	}

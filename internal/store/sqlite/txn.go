@@ -84,6 +84,14 @@ type txn struct {
 
 var _ bank.Tx = (*txn)(nil)
 
+// bounded returns the context for one statement that touches a bounded
+// number of rows. go-sqlite3 starts a goroutine per statement to watch a
+// cancellable context, which costs more than a one-row insert; dropping
+// cancellation per statement is safe because the transaction still honours
+// ctx: database/sql rolls it back when ctx is done, and the next statement
+// fails.
+func bounded(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
 func (t *txn) stmt(ctx context.Context, id stmtID) *sql.Stmt {
 	if st := t.bound[id]; st != nil {
 		return st

@@ -18,7 +18,7 @@ func unitNotFound(bankID string, din bank.DIN) error {
 // reported as not found, like one never registered.
 func (t *txn) GetUnit(ctx context.Context, bankID string, din bank.DIN) (*bank.Unit, error) {
 	var r unitRow
-	err := t.stmt(ctx, stmtGetUnit).QueryRowContext(ctx, string(din), bankID).Scan(r.dest()...)
+	err := t.stmt(ctx, stmtGetUnit).QueryRowContext(bounded(ctx), string(din), bankID).Scan(r.dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, unitNotFound(bankID, din)
 	}
@@ -62,7 +62,7 @@ func (t *txn) ListUnits(ctx context.Context, q bank.UnitQuery) ([]*bank.Unit, er
 
 	// The query text varies with the filters; the driver's per-connection
 	// statement cache (_stmt_cache_size) keeps the common shapes prepared.
-	rows, err := t.tx.QueryContext(ctx, b.String(), args...)
+	rows, err := t.tx.QueryContext(bounded(ctx), b.String(), args...)
 	if err != nil {
 		return nil, translate(err, "list units")
 	}
@@ -114,7 +114,7 @@ func (t *txn) InsertUnit(ctx context.Context, u *bank.Unit) error {
 		return bank.Internal(err, "sqlite: encode unit %s", u.DIN)
 	}
 	t.args = args
-	res, err := t.stmt(ctx, stmtInsertUnit).ExecContext(ctx, args...)
+	res, err := t.stmt(ctx, stmtInsertUnit).ExecContext(bounded(ctx), args...)
 	clear(args) // drop references to u's strings until the next insert
 	if err != nil {
 		if isForeignKey(err) {
@@ -142,7 +142,7 @@ func (t *txn) UpdateUnit(ctx context.Context, u *bank.Unit) error {
 	}
 	// unitArgs starts with the key (din, bank_id); UPDATE wants it last.
 	args = append(args[2:], string(u.DIN), u.Bank)
-	res, err := t.stmt(ctx, stmtUpdateUnit).ExecContext(ctx, args...)
+	res, err := t.stmt(ctx, stmtUpdateUnit).ExecContext(bounded(ctx), args...)
 	if err != nil {
 		return translate(err, "update unit")
 	}
