@@ -61,7 +61,7 @@ func pageSize(v *Violations, n int) int {
 }
 
 // Etag returns the etag of a resource version.
-func Etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+func Etag(version int64) string { return strconv.FormatInt(version, 10) }
 
 // checkEtag compares a client's etag with the stored version. An empty etag
 // means an unconditional write (AIP-154).
