@@ -1,0 +1,340 @@
+package match
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/cordbank/cordbank/bank"
+)
+
+// Index is an in-memory copy of the searchable units, reduced once per unit
+// at Upsert. Each unit is a small fixed-size entry: per locus one uint32 id
+// of its (interned) locus typing, doses, dates and flags. Distinct locus
+// typings are prepared once and shared, so a search grades each distinct
+// typing at most once (per locus, memoised for the patient) and the scan
+// itself is array lookups and float compares.
+//
+// Concurrency: every method is safe for concurrent use. Writers (Upsert,
+// Remove, UpsertBank, Load) replace entries whole under a write lock; a
+// search holds the read lock for its scan, so it sees every update either
+// completely or not at all. Parsing and reduction happen before the lock is
+// taken. The tables of distinct typings only grow (bounded by the number of
+// distinct typing texts ever indexed).
+type Index struct {
+	g   *Grader
+	now func() time.Time
+
+	mu      sync.RWMutex
+	entries []entry
+	pos     map[bank.DIN]int32
+	banks   []bankInfo
+	bankIdx map[string]uint32
+	geno    [nLoci]genoTable
+}
+
+type genoTable struct {
+	byText map[string]uint32 // submitted text -> id (1-based)
+	list   []*locusTyping    // id-1 -> prepared typing
+}
+
+type bankInfo struct {
+	id         string
+	accredited bool
+}
+
+type entry struct {
+	geno  [nLoci]uint32 // 0 = untyped
+	tnc   float64       // post-processing TNC (absolute)
+	cd34  float64       // post-processing CD34+ (absolute), < 0 unknown
+	din   bank.DIN
+	bank  uint32
+	coll  int32 // collection day
+	flags uint8
+	abo   uint8
+}
+
+const (
+	fAvailable uint8 = 1 << iota
+	fPublic
+	fRBCDepleted
+	fSegment
+)
+
+var abos = [...]bank.ABO{"", bank.ABOA, bank.ABOB, bank.ABOAB, bank.ABOO}
+
+func aboIndex(a bank.ABO) uint8 {
+	for i, x := range abos {
+		if x == a {
+			return uint8(i)
+		}
+	}
+	return 0
+}
+
+// IndexOption configures an Index.
+type IndexOption func(*Index)
+
+// WithClock sets the clock unit ages are computed from when a request gives
+// no AsOf date (default time.Now).
+func WithClock(now func() time.Time) IndexOption { return func(x *Index) { x.now = now } }
+
+// NewIndex returns an empty index grading with g.
+func NewIndex(g *Grader, opts ...IndexOption) *Index {
+	x := &Index{g: g, now: time.Now, pos: map[bank.DIN]int32{}, bankIdx: map[string]uint32{}}
+	for i := range x.geno {
+		x.geno[i].byText = map[string]uint32{}
+	}
+	for _, o := range opts {
+		o(x)
+	}
+	return x
+}
+
+// Grader returns the index's grader.
+func (x *Index) Grader() *Grader { return x.g }
+
+// Len is the number of indexed units (public and private).
+func (x *Index) Len() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.entries)
+}
+
+// Upsert adds or replaces unit u of bank b (b.ID must be u.Bank; its
+// accreditation is recorded for every unit of the bank). If a typing of u
+// cannot be read under the grader's release, the unit is removed from the
+// index (it is never searched with stale HLA) and the error, a *LocusError
+// wrapped with the unit's name, is returned.
+func (x *Index) Upsert(u *bank.Unit, b *bank.Bank) error {
+	if u == nil || b == nil || b.ID != u.Bank {
+		return errors.New("match: Upsert needs a unit and its own bank")
+	}
+	prepared, err := x.prepareMissing([]*bank.Unit{u})
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.addPrepared(prepared)
+	x.setBank(b)
+	if err != nil {
+		x.removeLocked(u.DIN)
+		return err
+	}
+	x.putLocked(u)
+	return nil
+}
+
+// UpsertBank records a bank's accreditation for all of its units.
+func (x *Index) UpsertBank(b *bank.Bank) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.setBank(b)
+}
+
+// Remove drops the unit with DIN din; it reports whether it was indexed.
+func (x *Index) Remove(din bank.DIN) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.removeLocked(din)
+}
+
+// Load upserts many units at once (banks by id; every unit's bank must be
+// present). Typings are prepared in parallel, then entries are written
+// under one write lock. Units whose typing cannot be read are left out (and
+// removed if indexed); the error joins their errors.
+func (x *Index) Load(units []*bank.Unit, banks map[string]*bank.Bank) error {
+	prepared, _ := x.prepareMissing(units)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.addPrepared(prepared)
+	for _, b := range banks {
+		x.setBank(b)
+	}
+	var errs []error
+	for _, u := range units {
+		if u == nil {
+			continue
+		}
+		if _, ok := x.bankIdx[u.Bank]; !ok {
+			errs = append(errs, fmt.Errorf("%s: bank %q not given", u.Name(), u.Bank))
+			continue
+		}
+		if err := x.typingErr(u); err != nil {
+			x.removeLocked(u.DIN)
+			errs = append(errs, err)
+			continue
+		}
+		x.putLocked(u)
+	}
+	return errors.Join(errs...)
+}
+
+type prepKey struct {
+	li   int
+	text string
+}
+
+type prepResult struct {
+	lt  *locusTyping
+	err error
+}
+
+// prepareMissing prepares the locus typings of units the index does not
+// know yet, in parallel. The first error of a unit is returned for
+// single-unit Upsert.
+func (x *Index) prepareMissing(units []*bank.Unit) (map[prepKey]prepResult, error) {
+	var todo []prepKey
+	seen := map[prepKey]bool{}
+	x.mu.RLock()
+	for _, u := range units {
+		if u == nil {
+			continue
+		}
+		for _, lt := range u.HLA {
+			li, ok := locusIndex[lt.Locus]
+			if !ok {
+				if li, ok = locusIndex[x.g.ref.NormalizeLocus(lt.Locus)]; !ok {
+					continue
+				}
+			}
+			k := prepKey{li, lt.Text}
+			if _, ok := x.geno[li].byText[lt.Text]; ok || seen[k] {
+				continue
+			}
+			seen[k] = true
+			todo = append(todo, k)
+		}
+	}
+	x.mu.RUnlock()
+	out := make(map[prepKey]prepResult, len(todo))
+	results := make([]prepResult, len(todo))
+	workers := min(runtime.GOMAXPROCS(0), 1+len(todo)/64)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(todo); i += workers {
+				lt, err := x.g.prepareLocus(Loci[todo[i].li], todo[i].text)
+				results[i] = prepResult{lt, err}
+			}
+		}()
+	}
+	wg.Wait()
+	var first error
+	for i, k := range todo {
+		out[k] = results[i]
+		if results[i].err != nil && first == nil {
+			first = results[i].err
+		}
+	}
+	if first != nil && len(units) == 1 {
+		first = fmt.Errorf("%s: %w", units[0].Name(), first)
+	}
+	return out, first
+}
+
+// addPrepared stores successfully prepared typings; failures are kept out
+// of the table, so typingErr finds them again.
+func (x *Index) addPrepared(m map[prepKey]prepResult) {
+	for k, r := range m {
+		t := &x.geno[k.li]
+		if r.err != nil || t.byText[k.text] != 0 {
+			continue
+		}
+		t.list = append(t.list, r.lt)
+		t.byText[k.text] = uint32(len(t.list))
+	}
+}
+
+func (x *Index) typingErr(u *bank.Unit) error {
+	for _, lt := range u.HLA {
+		li, ok := locusIndex[lt.Locus]
+		if !ok {
+			li, ok = locusIndex[x.g.ref.NormalizeLocus(lt.Locus)]
+		}
+		if ok && x.geno[li].byText[lt.Text] == 0 {
+			_, err := x.g.prepareLocus(Loci[li], lt.Text)
+			if err == nil {
+				err = errors.New("typing not prepared")
+			}
+			return fmt.Errorf("%s: %w", u.Name(), err)
+		}
+	}
+	return nil
+}
+
+func (x *Index) setBank(b *bank.Bank) {
+	i, ok := x.bankIdx[b.ID]
+	if !ok {
+		i = uint32(len(x.banks))
+		x.bankIdx[b.ID] = i
+		x.banks = append(x.banks, bankInfo{id: b.ID})
+	}
+	x.banks[i].accredited = b.IsAccredited()
+}
+
+// putLocked writes u's entry; its typings and bank are known.
+func (x *Index) putLocked(u *bank.Unit) {
+	e := entry{tnc: u.Cells.PostProcessingTNC, cd34: -1, din: u.DIN, bank: x.bankIdx[u.Bank],
+		coll: dayOf(u.CollectionDate), abo: aboIndex(u.ABO)}
+	if c := u.Cells.PostProcessingCD34; c != nil {
+		e.cd34 = *c
+	}
+	if u.Status == bank.StatusAvailable {
+		e.flags |= fAvailable
+	}
+	if !u.IsPrivate() {
+		e.flags |= fPublic
+	}
+	if u.Reduction.RBCDepleted() {
+		e.flags |= fRBCDepleted
+	}
+	if u.AttachedSegments > 0 {
+		e.flags |= fSegment
+	}
+	for _, lt := range u.HLA {
+		li, ok := locusIndex[lt.Locus]
+		if !ok {
+			li, ok = locusIndex[x.g.ref.NormalizeLocus(lt.Locus)]
+		}
+		if ok {
+			e.geno[li] = x.geno[li].byText[lt.Text]
+		}
+	}
+	if i, ok := x.pos[u.DIN]; ok {
+		x.entries[i] = e
+		return
+	}
+	x.pos[u.DIN] = int32(len(x.entries))
+	x.entries = append(x.entries, e)
+}
+
+func (x *Index) removeLocked(din bank.DIN) bool {
+	i, ok := x.pos[din]
+	if !ok {
+		return false
+	}
+	last := int32(len(x.entries) - 1)
+	if i != last {
+		x.entries[i] = x.entries[last]
+		x.pos[x.entries[i].din] = i
+	}
+	x.entries = x.entries[:last]
+	delete(x.pos, din)
+	return true
+}
+
+// typingOf rebuilds the prepared Typing of an entry (for results).
+func (x *Index) typingOf(e *entry) *Typing {
+	t := &Typing{}
+	for li, id := range e.geno {
+		if id != 0 {
+			t.loci[li] = x.geno[li].list[id-1]
+		}
+	}
+	return t
+}
+
+func bankDate(t time.Time) bank.Date { return bank.DateOf(t.UTC()) }
