@@ -122,6 +122,11 @@ func (e *env) listAll(r bank.ListUnitsRequest) []bank.DIN {
 			e.t.Fatalf("ListUnits page %d: %v", page, err)
 		}
 		for _, u := range units {
+			// Strictly increasing DINs: a unit listed twice (or a cursor that
+			// does not advance, which would page forever) fails here.
+			if len(out) > 0 && u.DIN <= out[len(out)-1] {
+				e.t.Fatalf("ListUnits page %d: %s after %s: not in increasing DIN order", page, u.DIN, out[len(out)-1])
+			}
 			out = append(out, u.DIN)
 		}
 		if next == "" {

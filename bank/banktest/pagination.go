@@ -87,7 +87,9 @@ func pageStableUnderConcurrentInserts(t *testing.T, e *env) {
 	// Cursor-driven writer: after each page, one unit just before and one
 	// just after the cursor, committed before the pager reads on.
 	cursors := make(chan bank.DIN)
-	done := make(chan []bank.DIN)
+	done := make(chan []bank.DIN, 1)
+	stop := sync.OnceFunc(func() { close(cursors) })
+	defer func() { stop(); wg.Wait() }() // also when a check below fails
 	wg.Go(func() {
 		var after []bank.DIN
 		for c := range cursors {
@@ -115,6 +117,9 @@ func pageStableUnderConcurrentInserts(t *testing.T, e *env) {
 			t.Fatalf("ListUnits: %v", err)
 		}
 		for _, u := range page {
+			if len(seen) > 0 && u.DIN <= seen[len(seen)-1] {
+				t.Fatalf("%s listed after %s: a unit was listed twice or out of order", u.DIN, seen[len(seen)-1])
+			}
 			seen = append(seen, u.DIN)
 		}
 		if next == "" {
@@ -124,7 +129,7 @@ func pageStableUnderConcurrentInserts(t *testing.T, e *env) {
 		<-done
 		req.PageToken = next
 	}
-	close(cursors)
+	stop()
 	insertedAfter := <-done
 	wg.Wait()
 	close(errs)
