@@ -29,6 +29,7 @@ type gen struct {
 	names map[string][]string
 	cum   map[string][]float64
 	real  bool
+	seq   int // DIN sequence: synth restarts its own per generator
 }
 
 func newGen(seed uint64, tail int, real bool) *gen {
@@ -159,6 +160,8 @@ func (gn *gen) units(n int, seed uint64) []*bank.Unit {
 		}
 		for _, u := range synth.New(b.ID, b.FIN, testNow, seed+uint64(bi)).Units(m) {
 			u.HLA = gn.typing(true)
+			gn.seq++
+			u.DIN = bank.DIN(fmt.Sprintf("%s%08d", b.FIN, gn.seq))
 			u.Status = bank.StatusAvailable
 			switch x := gn.r.IntN(100); {
 			case x < 4:

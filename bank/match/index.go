@@ -29,6 +29,9 @@ type Index struct {
 
 	mu      sync.RWMutex
 	entries []entry
+	// cols holds the typing ids per locus, parallel to entries (struct of
+	// arrays: a scan reads only the loci it grades).
+	cols    [nLoci][]uint32
 	pos     map[bank.DIN]int32
 	banks   []bankInfo
 	bankIdx map[string]uint32
@@ -46,9 +49,8 @@ type bankInfo struct {
 }
 
 type entry struct {
-	geno  [nLoci]uint32 // 0 = untyped
-	tnc   float64       // post-processing TNC (absolute)
-	cd34  float64       // post-processing CD34+ (absolute), < 0 unknown
+	tnc   float64 // post-processing TNC (absolute)
+	cd34  float64 // post-processing CD34+ (absolute), < 0 unknown
 	din   bank.DIN
 	bank  uint32
 	coll  int32 // collection day
@@ -294,21 +296,28 @@ func (x *Index) putLocked(u *bank.Unit) {
 	if u.AttachedSegments > 0 {
 		e.flags |= fSegment
 	}
+	var geno [nLoci]uint32 // 0 = untyped
 	for _, lt := range u.HLA {
 		li, ok := locusIndex[lt.Locus]
 		if !ok {
 			li, ok = locusIndex[x.g.ref.NormalizeLocus(lt.Locus)]
 		}
 		if ok {
-			e.geno[li] = x.geno[li].byText[lt.Text]
+			geno[li] = x.geno[li].byText[lt.Text]
 		}
 	}
 	if i, ok := x.pos[u.DIN]; ok {
 		x.entries[i] = e
+		for li := range x.cols {
+			x.cols[li][i] = geno[li]
+		}
 		return
 	}
 	x.pos[u.DIN] = int32(len(x.entries))
 	x.entries = append(x.entries, e)
+	for li := range x.cols {
+		x.cols[li] = append(x.cols[li], geno[li])
+	}
 }
 
 func (x *Index) removeLocked(din bank.DIN) bool {
@@ -319,18 +328,24 @@ func (x *Index) removeLocked(din bank.DIN) bool {
 	last := int32(len(x.entries) - 1)
 	if i != last {
 		x.entries[i] = x.entries[last]
+		for li := range x.cols {
+			x.cols[li][i] = x.cols[li][last]
+		}
 		x.pos[x.entries[i].din] = i
 	}
 	x.entries = x.entries[:last]
+	for li := range x.cols {
+		x.cols[li] = x.cols[li][:last]
+	}
 	delete(x.pos, din)
 	return true
 }
 
-// typingOf rebuilds the prepared Typing of an entry (for results).
-func (x *Index) typingOf(e *entry) *Typing {
+// typingOf rebuilds the prepared Typing of entry i (for results).
+func (x *Index) typingOf(i int32) *Typing {
 	t := &Typing{}
-	for li, id := range e.geno {
-		if id != 0 {
+	for li := range x.cols {
+		if id := x.cols[li][i]; id != 0 {
 			t.loci[li] = x.geno[li].list[id-1]
 		}
 	}

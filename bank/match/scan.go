@@ -2,6 +2,11 @@ package match
 
 import (
 	"context"
+	"errors"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -46,7 +51,7 @@ type scan struct {
 	dsaLoci  []int
 	cIdx     int
 	cCounted bool
-	memo     [nLoci][]uint16
+	memo     [nLoci][]uint32 // shared by the range workers, accessed atomically
 	excluded [nFilters]int
 	passed   int
 }
@@ -93,25 +98,84 @@ func (x *Index) newScan(p *plan, opts []SearchOption) *scan {
 			}
 		}
 	}
-	for li := range nLoci {
-		if s.want[li] || len(s.dsaLoci) > 0 {
-			s.memo[li] = make([]uint16, len(x.geno[li].list)+1)
-		}
-	}
+	s.allocMemo()
 	return s
 }
 
-// summary returns the memoised summary of typing id at locus li.
-func (s *scan) summary(li int, id uint32) uint16 {
-	v := s.memo[li][id]
-	if v&sumDone != 0 {
-		return v
+func (s *scan) allocMemo() {
+	for li := range nLoci {
+		if s.want[li] || (len(s.dsaLoci) > 0 && slices.Contains(s.dsaLoci, li)) {
+			s.memo[li] = make([]uint32, len(s.x.geno[li].list)+1)
+		}
 	}
+}
+
+// parallelMin is the index size from which a search scans in parallel.
+const parallelMin = 1 << 16
+
+// run scans every entry, applies the filters (and extra, for double-unit
+// searches) and keeps the n best candidates. Large indexes are split into
+// one range per CPU sharing the memo, then the kept candidates are merged.
+func (s *scan) run(ctx context.Context, n int, extra func(tncKg, cd34Kg float64) bool) ([]cand, error) {
+	total := len(s.x.entries)
+	workers := min(runtime.GOMAXPROCS(0), 4)
+	if total < parallelMin || workers < 2 {
+		t := &topN{order: s.p.pol.Order, n: n}
+		if err := s.runRange(ctx, 0, total, t, extra); err != nil {
+			return nil, err
+		}
+		return t.sorted(), nil
+	}
+	parts := make([]*scan, workers)
+	tops := make([]*topN, workers)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		part := s
+		if w > 0 {
+			c := *s
+			part = &c
+		}
+		parts[w], tops[w] = part, &topN{order: s.p.pol.Order, n: n}
+		lo, hi := total*w/workers, total*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[w] = part.runRange(ctx, lo, hi, tops[w], extra)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	t := tops[0]
+	for w := 1; w < workers; w++ {
+		s.passed += parts[w].passed
+		for i := range s.excluded {
+			s.excluded[i] += parts[w].excluded[i]
+		}
+		for i := range tops[w].items {
+			t.offer(&tops[w].items[i])
+		}
+	}
+	return t.sorted(), nil
+}
+
+// get returns the memoised summary of typing id at locus li (inlined fast
+// path; summary computes it on first use).
+func (s *scan) get(li int, id uint32) uint16 {
+	if v := atomic.LoadUint32(&s.memo[li][id]); v&sumDone != 0 {
+		return uint16(v)
+	}
+	return s.summary(li, id)
+}
+
+func (s *scan) summary(li int, id uint32) uint16 {
 	var u *locusTyping
 	if id != 0 {
 		u = s.x.geno[li].list[id-1]
 	}
-	v = sumDone
+	v := uint16(sumDone)
 	if p := s.p.patient.loci[li]; p != nil && s.want[li] {
 		lg := s.x.g.gradeLocus(p, u, s.levels[li])
 		v |= uint16(lg.Matches) | uint16(lg.Definite)<<sumDefShift
@@ -125,21 +189,26 @@ func (s *scan) summary(li int, id uint32) uint16 {
 	if len(s.p.abs) > 0 && len(s.x.g.dsaLocus(s.p.patient.loci[li], u, s.p.abs, li, nil)) > 0 {
 		v |= sumDSA
 	}
-	s.memo[li][id] = v
+	// Racing workers compute the same value: last store wins harmlessly.
+	atomic.StoreUint32(&s.memo[li][id], uint32(v))
 	return v
 }
 
-// run scans every entry, applies the filters (and extra, for double-unit
-// searches) and keeps the n best candidates.
-func (s *scan) run(ctx context.Context, n int, extra func(tncKg, cd34Kg float64) bool) ([]cand, error) {
+func (s *scan) runRange(ctx context.Context, lo, hi int, t *topN, extra func(tncKg, cd34Kg float64) bool) error {
 	p, pol, dose := s.p, &s.p.pol, &s.p.dose
-	t := &topN{order: pol.Order, n: n}
 	maxLost := p.crit.Total() - pol.MinMatches
 	x := s.x
-	for i := range x.entries {
+	// Most passing units rank below the n kept; when the order starts with
+	// the match count they are rejected before their keys are built.
+	matchFirst := len(pol.Order) > 0 && pol.Order[0] == RankMatchCount
+	var aboOK [len(abos)]bool
+	for i, a := range abos {
+		aboOK[i] = ABOCompatible(p.abo, a)
+	}
+	for i := lo; i < hi; i++ {
 		if i&0xffff == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		e := &x.entries[i]
@@ -189,7 +258,7 @@ func (s *scan) run(ctx context.Context, n int, extra func(tncKg, cd34Kg float64)
 		total, definite, lost := 0, 0, 0
 		gvh, hvg := false, false
 		for _, li := range s.counted {
-			v := s.summary(li, e.geno[li])
+			v := s.get(li, x.cols[li][i])
 			m := int(v & sumMatches)
 			total += m
 			definite += int(v>>sumDefShift) & 3
@@ -206,7 +275,7 @@ func (s *scan) run(ctx context.Context, n int, extra func(tncKg, cd34Kg float64)
 		}
 		dsa := false
 		for _, li := range s.dsaLoci {
-			if s.summary(li, e.geno[li])&sumDSA != 0 {
+			if s.get(li, x.cols[li][i])&sumDSA != 0 {
 				dsa = true
 				break
 			}
@@ -215,18 +284,24 @@ func (s *scan) run(ctx context.Context, n int, extra func(tncKg, cd34Kg float64)
 			s.excluded[xDSA]++
 			continue
 		}
-		cMis := false
-		if cid := e.geno[s.cIdx]; cid != 0 && s.want[s.cIdx] {
-			cMis = s.summary(s.cIdx, cid)&sumMatches < 2
-		}
 		s.passed++
+		if matchFirst && len(t.items) == t.n {
+			r := &t.items[0].k
+			if int8(total) < r.total || (int8(total) == r.total && int8(definite) < r.definite) {
+				continue
+			}
+		}
+		cMis := false
+		if cid := x.cols[s.cIdx][i]; cid != 0 && s.want[s.cIdx] {
+			cMis = s.get(s.cIdx, cid)&sumMatches < 2
+		}
 		c := cand{idx: int32(i), dsa: dsa, k: keys{total: int8(total), definite: int8(definite),
 			adequate: dose.adequate(tncKg, cd34Kg), cMismatch: cMis, direction: directionOf(gvh, hvg),
-			tncKg: tncKg, cd34Kg: cd34Kg, accredited: accredited, aboOK: ABOCompatible(p.abo, abos[e.abo]),
+			tncKg: tncKg, cd34Kg: cd34Kg, accredited: accredited, aboOK: aboOK[e.abo],
 			rbc: f&fRBCDepleted != 0, coll: e.coll, din: e.din, bank: x.banks[e.bank].id}}
 		t.offer(&c)
 	}
-	return t.sorted(), nil
+	return nil
 }
 
 func (s *scan) excludedMap() map[string]int {

@@ -91,7 +91,7 @@ func (x *Index) Search(ctx context.Context, req *Request, opts ...SearchOption) 
 func (x *Index) matchOf(p *plan, c *cand) Match {
 	e := &x.entries[c.idx]
 	b := x.banks[e.bank]
-	u := x.typingOf(e)
+	u := x.typingOf(c.idx)
 	m := Match{Unit: "banks/" + b.id + "/units/" + string(e.din), Bank: b.id, DIN: e.din,
 		Grade: x.g.Grade(p.patient, u, p.crit, p.pol.AlleleLevel), TNCPerKg: c.k.tncKg,
 		DoseAdequate: c.k.adequate, Accredited: c.k.accredited, ABOCompatible: c.k.aboOK,

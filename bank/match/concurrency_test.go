@@ -1,0 +1,110 @@
+package match
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/cordbank/cordbank/bank"
+)
+
+// Writers flip units between two versions (8/8 with TNC 2e9, 7/8 with TNC
+// 3e9) and remove and re-add them while readers search: a reader must never
+// see a mixed version (a half-applied update), and -race must stay quiet.
+func TestIndexConcurrentUpsertRemoveSearch(t *testing.T) {
+	g := NewGrader(nil)
+	const n = 200
+	v1 := func(din string) *bank.Unit { return testUnit(din) }
+	v2 := func(din string) *bank.Unit {
+		return testUnit(din, tnc(3e9), hlaOf("A*02:05+A*24:02; B*07:02+B*08:01; C*07:01+C*07:02; DRB1*15:01+DRB1*04:01"))
+	}
+	var units []*bank.Unit
+	for i := range n {
+		units = append(units, v1(fmt.Sprintf("C%05d", i)))
+	}
+	x, err := newTestIndex(g, units...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ctx.Err() == nil; i++ {
+				din := fmt.Sprintf("C%05d", (i*7+w)%n)
+				switch i % 3 {
+				case 0:
+					_ = x.Upsert(v2(din), bankAcc)
+				case 1:
+					x.Remove(bank.DIN(din))
+				default:
+					_ = x.Upsert(v1(din), bankAcc)
+				}
+			}
+		}()
+	}
+	req := baseRequest()
+	req.PageSize = MaxPageSize
+	for range 100 {
+		res := search(t, x, req)
+		if res.TotalSize > n || len(res.Matches) != res.TotalSize {
+			t.Fatalf("total %d", res.TotalSize)
+		}
+		for _, m := range res.Matches {
+			want := 2e9 / 70
+			if m.Grade.Total == 7 {
+				want = 3e9 / 70
+			}
+			if m.TNCPerKg != want {
+				t.Fatalf("half-applied update: %s", m.Explanation)
+			}
+		}
+		if _, err := x.SearchDouble(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancel()
+	wg.Wait()
+	// after the writers stop, the index holds exactly what was last written
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if len(x.pos) != len(x.entries) {
+		t.Fatalf("position map %d vs entries %d", len(x.pos), len(x.entries))
+	}
+	for din, i := range x.pos {
+		if x.entries[i].din != din {
+			t.Fatalf("entry %d holds %s, map says %s", i, x.entries[i].din, din)
+		}
+	}
+}
+
+func TestIndexUpsertErrors(t *testing.T) {
+	g := realGrader(t)
+	x, err := newTestIndex(g, testUnit("GOOD"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := testUnit("GOOD", hlaOf("A*99:99+A*02:01; B*07:02+B*08:01"))
+	if err := x.Upsert(bad, bankAcc); err == nil || x.Len() != 0 {
+		t.Fatalf("bad typing: err %v, len %d (stale unit must go)", err, x.Len())
+	}
+	if err := x.Upsert(testUnit("GOOD"), bankNoAcc); err == nil {
+		t.Error("wrong bank accepted")
+	}
+	if err := x.Load([]*bank.Unit{testUnit("A1"), bad, testUnit("A2")}, banksOf(bankAcc)); err == nil || x.Len() != 2 {
+		t.Errorf("Load: err %v len %d", err, x.Len())
+	}
+	// accreditation follows the bank
+	x.UpsertBank(&bank.Bank{ID: bankAcc.ID})
+	if res := search(t, x, baseRequest()); res.Excluded[FilterAccredited] != 2 {
+		t.Errorf("accreditation change not seen: %v", res.Excluded)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := x.Search(ctx, baseRequest()); err == nil {
+		t.Error("cancelled search succeeded")
+	}
+}
