@@ -1,21 +1,93 @@
 package bank
 
-import "github.com/cordbank/cordbank/bank/hla"
+import (
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
 
-// CheckHLAWith returns the HLAChecker of a reference release: typings must
-// parse, name only alleles of their locus and, when ref is not nil, name
-// alleles that exist in the release. A nil ref checks syntax only.
-func CheckHLAWith(ref *hla.Reference) HLAChecker {
-	return func(locus, text string) (string, error) {
-		g, err := ref.ParseLocusTyping(locus, text)
-		if err != nil {
-			return "", err
-		}
-		if ref != nil {
-			if probs := ref.Check(g); len(probs) > 0 {
-				return "", &probs[0]
-			}
-		}
-		return ref.NormalizeLocus(locus), nil
+	"github.com/cordbank/cordbank/bank/hla"
+)
+
+// HLAReader reads unit typings against one IPD-IMGT/HLA release: it checks
+// them and computes their Reading. A reader over a nil reference checks
+// syntax only. It is immutable and safe for concurrent use.
+type HLAReader struct {
+	ref *hla.Reference
+}
+
+// NewHLAReader returns a reader of ref's release (nil: syntax only).
+func NewHLAReader(ref *hla.Reference) *HLAReader { return &HLAReader{ref: ref} }
+
+// Release returns the release read against, "" for syntax only.
+func (r *HLAReader) Release() string { return r.ref.Release() }
+
+// Reference returns the reference data, nil for syntax only.
+func (r *HLAReader) Reference() *hla.Reference { return r.ref }
+
+// Read checks the typing text of one locus and returns it with its
+// canonical locus name and Reading. The error names the offending token:
+// text that is not HLA, a name of another locus, an unknown locus, or (with
+// reference data) an allele the release never had, or a deleted one with
+// its current name.
+func (r *HLAReader) Read(locus, text string) (LocusTyping, error) {
+	g, err := r.ref.ParseLocusTyping(locus, text)
+	if err != nil {
+		return LocusTyping{}, describeHLAError(err)
 	}
+	if probs := r.ref.Check(g); len(probs) > 0 {
+		return LocusTyping{}, describeHLAError(&probs[0])
+	}
+	t := LocusTyping{Locus: r.ref.NormalizeLocus(locus), Text: text}
+	t.Reading.GL = g.String()
+	t.Reading.Flags = r.ref.Flags(g).String()
+	for _, lv := range []struct {
+		level hla.Level
+		dst   *string
+	}{{hla.LevelP, &t.Reading.P}, {hla.LevelLGX, &t.Reading.LGX}, {hla.LevelSerology, &t.Reading.Serology}} {
+		red, err := r.ref.Reduce(g, lv.level)
+		if err != nil {
+			if errors.Is(err, hla.ErrNoReference) {
+				continue // serology needs reference data; leave it empty
+			}
+			return LocusTyping{}, describeHLAError(err)
+		}
+		*lv.dst = red.String()
+	}
+	return t, nil
+}
+
+// describeHLAError words an hla.Problem for a field violation: the
+// offending text, what is wrong, and the current name when there is one.
+func describeHLAError(err error) error {
+	var p *hla.Problem
+	if !errors.As(err, &p) {
+		return err
+	}
+	msg := p.Reason
+	if p.Token != "" {
+		msg = strconv.Quote(p.Token) + ": " + msg
+	}
+	if p.Current != "" {
+		msg += "; the current name is " + p.Current
+	}
+	return errors.New(msg)
+}
+
+// locusOrder is the canonical order of typings: the core loci as listed by
+// hla.CoreLoci, then any other locus alphabetically. Storage returns
+// typings in this order, so the service sorts them the same way on write.
+func sortTypings(ts []LocusTyping) {
+	rank := func(l string) int {
+		if i := slices.Index(hla.CoreLoci, l); i >= 0 {
+			return i
+		}
+		return len(hla.CoreLoci)
+	}
+	slices.SortStableFunc(ts, func(a, b LocusTyping) int {
+		if ra, rb := rank(a.Locus), rank(b.Locus); ra != rb {
+			return ra - rb
+		}
+		return strings.Compare(a.Locus, b.Locus)
+	})
 }

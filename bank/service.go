@@ -14,9 +14,9 @@ import (
 // the rules of the domain and talks to the Store in transactions. It is
 // safe for concurrent use.
 type Service struct {
-	store    Store
-	now      func() time.Time
-	checkHLA HLAChecker
+	store Store
+	now   func() time.Time
+	hla   *HLAReader
 }
 
 // Option configures a Service.
@@ -25,13 +25,13 @@ type Option func(*Service)
 // WithClock sets the time source (tests inject a fixed clock).
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
-// WithHLAChecker sets how unit typings are checked. The default checks HLA
-// syntax only (CheckHLAWith(nil)).
-func WithHLAChecker(c HLAChecker) Option { return func(s *Service) { s.checkHLA = c } }
+// WithHLA sets the reader (and so the IPD-IMGT/HLA release) unit typings
+// are checked and reduced with. The default checks syntax only.
+func WithHLA(r *HLAReader) Option { return func(s *Service) { s.hla = r } }
 
 // NewService returns a Service over store.
 func NewService(store Store, opts ...Option) *Service {
-	s := &Service{store: store, now: time.Now, checkHLA: CheckHLAWith(nil)}
+	s := &Service{store: store, now: time.Now, hla: NewHLAReader(nil)}
 	for _, o := range opts {
 		o(s)
 	}

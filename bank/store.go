@@ -60,8 +60,10 @@ type Tx interface {
 	PutRequest(ctx context.Context, r *RequestRecord) error
 }
 
-// UnitQuery selects units of one bank. Empty filter slices match all.
+// UnitQuery selects units. Empty filter slices match all.
 type UnitQuery struct {
+	// Bank restricts the query to one bank; "" means every bank (used by
+	// maintenance tasks and index builds, never by client-facing lists).
 	Bank     string
 	Statuses []Status
 	Types    []UnitType

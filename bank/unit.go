@@ -43,8 +43,11 @@ type Unit struct {
 	IDMTestDate Date // optional
 
 	// HLA holds the unit's typing, one entry per typed locus, the text as
-	// submitted.
+	// submitted, in canonical locus order (A, B, C, DRB1, ... DPB1, others).
 	HLA []LocusTyping
+	// HLARelease is the IPD-IMGT/HLA release the typings were read against
+	// ("3.24.0"), "" when they were checked by syntax only.
+	HLARelease string
 
 	// Private holds maternal and family data, visible only to the owning
 	// bank (an authorization layer strips it for everyone else).
@@ -89,6 +92,24 @@ type CellCounts struct {
 type LocusTyping struct {
 	Locus string // canonical upper-case locus name: A, B, C, DRB1 ...
 	Text  string
+	// Reading is how the service read Text against the unit's HLARelease.
+	// The service sets it; callers' values are ignored.
+	Reading TypingReading
+}
+
+// TypingReading is a typing parsed and reduced against one IPD-IMGT/HLA
+// release (or by syntax only, where reductions truncate fields). It is
+// derived data: kept with the unit for traceability, recomputed when a new
+// release is loaded (Service.RereadHLA).
+type TypingReading struct {
+	GL string // canonical GL String
+	// No G-group form is kept: a two-field typing reduces to every G group
+	// under it (A*02:01 to over a hundred names), which would dwarf the
+	// rest of the record. `cordbank hla reduce --to g` computes it.
+	P        string // reduced to P groups
+	LGX      string // reduced to 2-field ARD level
+	Serology string // reduced to serological antigens ("" without reference data)
+	Flags    string // comma-separated hla.Flags, e.g. "ambiguous,xx"
 }
 
 // UnitPrivate is maternal and family data.

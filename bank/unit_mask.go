@@ -10,7 +10,7 @@ import (
 // lifecycle state (changed only by lifecycle methods) and server-set fields.
 var unitImmutable = map[string]bool{
 	"name": true, "din": true, "unit_type": true, "status": true,
-	"create_time": true, "update_time": true, "etag": true, "emdis_status": true, "emdis_reason": true,
+	"create_time": true, "update_time": true, "etag": true, "emdis_status": true, "emdis_reason": true, "hla_release": true,
 }
 
 // unitSetters copy one mask path from src to dst. Paths are the API's

@@ -20,7 +20,7 @@ func unknownBank(err error, id string) error {
 // prepareNewUnit validates u for registration and sets the fields the
 // service owns. It returns the violations found (prefix "unit.").
 func (s *Service) prepareNewUnit(u *Unit, v *Violations) {
-	validateUnit(u, DateOf(s.now()), s.checkHLA, v, "unit.")
+	validateUnit(u, DateOf(s.now()), s.hla, v, "unit.")
 	u.Status = StatusQuarantine
 }
 
@@ -29,7 +29,7 @@ func (s *Service) prepareNewUnit(u *Unit, v *Violations) {
 // together with the domain's in one response.
 func (s *Service) ValidateUnit(u *Unit) []Violation {
 	var v Violations
-	validateUnit(cloneUnit(u), DateOf(s.now()), s.checkHLA, &v, "unit.")
+	validateUnit(cloneUnit(u), DateOf(s.now()), s.hla, &v, "unit.")
 	return v.List()
 }
 
@@ -190,7 +190,7 @@ func (s *Service) UpdateUnit(ctx context.Context, u *Unit, mask []string, etag s
 			unitSetters[p](nu, u)
 		}
 		var v Violations
-		validateUnit(nu, DateOf(s.now()), s.checkHLA, &v, "unit.")
+		validateUnit(nu, DateOf(s.now()), s.hla, &v, "unit.")
 		if err := v.Err("invalid unit"); err != nil {
 			return err
 		}

@@ -27,14 +27,14 @@ const (
 	maxBirthToCollDays = 2
 )
 
-// HLAChecker checks the typing text submitted for one locus and returns the
-// canonical locus name (e.g. "HLA-drb1" -> "DRB1"). The error describes the
-// offending token. bank/hla provides the implementation the server uses.
-type HLAChecker func(locus, text string) (canonicalLocus string, err error)
-
 // validateUnit records every problem with u. today is the date against
 // which "in the future" is judged.
-func validateUnit(u *Unit, today Date, check HLAChecker, v *Violations, prefix string) {
+func validateUnit(u *Unit, today Date, reader *HLAReader, v *Violations, prefix string) {
+	if u.DIN == "" {
+		v.Add(prefix+"din", "required")
+	} else if d, err := ParseDIN(string(u.DIN)); err != nil || d != u.DIN {
+		v.Add(prefix+"din", "%q is not a normalized 13-character DIN", u.DIN)
+	}
 	if !unitTypes[u.Type] {
 		v.Add(prefix+"unit_type", "required: one of PUBLIC, AUTOLOGOUS, DIRECTED")
 	}
@@ -109,7 +109,11 @@ func validateUnit(u *Unit, today Date, check HLAChecker, v *Violations, prefix s
 	between(v, prefix+"compartments_per_bag", u.CompartmentsPerBag, 1, maxCompartments)
 	between(v, prefix+"attached_segments", u.AttachedSegments, 0, maxSegments)
 
-	validateHLA(u.HLA, check, v, prefix+"hla")
+	validateHLA(u.HLA, reader, true, v, prefix+"hla")
+	u.HLARelease = ""
+	if len(u.HLA) > 0 {
+		u.HLARelease = reader.Release()
+	}
 
 	p := &u.Private
 	checkText(v, prefix+"private.maternal_id", p.MaternalID, 64)
@@ -118,7 +122,7 @@ func validateUnit(u *Unit, today Date, check HLAChecker, v *Violations, prefix s
 	if len(p.Notes) > 2000 {
 		v.Add(prefix+"private.notes", "at most 2000 characters")
 	}
-	validateHLA(p.MaternalHLA, check, v, prefix+"private.maternal_hla")
+	validateHLA(p.MaternalHLA, reader, false, v, prefix+"private.maternal_hla")
 	if u.Type == UnitTypeDirected && p.DirectedRecipient == "" && p.FamilyID == "" {
 		v.Add(prefix+"private.directed_recipient", "a directed unit needs its recipient or family id")
 	}
@@ -171,11 +175,16 @@ func validateCells(c *CellCounts, v *Violations, prefix string) {
 	}
 }
 
-func validateHLA(typings []LocusTyping, check HLAChecker, v *Violations, prefix string) {
+// validateHLA reads every typing with reader, canonicalizes its locus and
+// sorts the typings in canonical locus order; keepReading stores each
+// typing's Reading (unit typings) or clears it (maternal typings, which
+// are checked but not kept in reduced form).
+func validateHLA(typings []LocusTyping, reader *HLAReader, keepReading bool, v *Violations, prefix string) {
 	seen := map[string]bool{}
 	for i := range typings {
 		t := &typings[i]
 		field := prefix + "." + strings.ToLower(t.Locus)
+		t.Reading = TypingReading{}
 		if strings.TrimSpace(t.Text) == "" {
 			v.Add(field, "empty typing")
 			continue
@@ -184,20 +193,22 @@ func validateHLA(typings []LocusTyping, check HLAChecker, v *Violations, prefix 
 			v.Add(field, "typing longer than 4096 characters")
 			continue
 		}
-		if check != nil {
-			canon, err := check(t.Locus, t.Text)
-			if err != nil {
-				v.Add(field, "%v", err)
-				continue
-			}
-			t.Locus = canon
-			field = prefix + "." + strings.ToLower(canon)
+		read, err := reader.Read(t.Locus, t.Text)
+		if err != nil {
+			v.Add(field, "%v", err)
+			continue
 		}
+		t.Locus = read.Locus
+		if keepReading {
+			t.Reading = read.Reading
+		}
+		field = prefix + "." + strings.ToLower(t.Locus)
 		if seen[t.Locus] {
 			v.Add(field, "locus %s typed twice", t.Locus)
 		}
 		seen[t.Locus] = true
 	}
+	sortTypings(typings)
 }
 
 func volume(v *Violations, field string, x float64, required bool) {

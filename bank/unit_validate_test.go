@@ -3,7 +3,6 @@ package bank_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -26,15 +25,6 @@ func (stubStore) Read(context.Context, func(bank.ReadTx) error) error { return e
 func (stubStore) Write(context.Context, func(bank.Tx) error) error    { return errReached }
 func (stubStore) Ping(context.Context) error                          { return nil }
 func (stubStore) Close() error                                        { return nil }
-
-// testChecker stands in for bank/hla: it canonicalizes "hla-a" to "A" and
-// refuses any text containing "BAD".
-func testChecker(locus, text string) (string, error) {
-	if strings.Contains(text, "BAD") {
-		return "", fmt.Errorf("%q is not an allele name", "BAD")
-	}
-	return strings.ToUpper(strings.TrimPrefix(strings.ToLower(locus), "hla-")), nil
-}
 
 func newService(opts ...bank.Option) *bank.Service {
 	return bank.NewService(stubStore{}, append([]bank.Option{bank.WithClock(banktest.Clock)}, opts...)...)
@@ -172,7 +162,7 @@ var unitRules = []struct {
 }
 
 func TestValidateUnitRules(t *testing.T) {
-	svc := newService(bank.WithHLAChecker(testChecker))
+	svc := newService()
 	for _, tc := range unitRules {
 		t.Run(tc.name, func(t *testing.T) {
 			u := banktest.ValidUnit("bank-a", banktest.DIN("B1234", 24, 1))
@@ -192,7 +182,7 @@ func TestValidateUnitRules(t *testing.T) {
 // TestValidateUnitListsEveryProblem: a unit with several bad fields gets
 // all of them in one error, sorted by field.
 func TestValidateUnitListsEveryProblem(t *testing.T) {
-	svc := newService(bank.WithHLAChecker(testChecker))
+	svc := newService()
 	u := banktest.ValidUnit("bank-a", banktest.DIN("B1234", 24, 1))
 	var want []string
 	for _, tc := range unitRules {

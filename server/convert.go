@@ -176,7 +176,12 @@ func typingsToProto(ts []bank.LocusTyping) []*pb.LocusTyping {
 	}
 	out := make([]*pb.LocusTyping, len(ts))
 	for i, t := range ts {
-		out[i] = &pb.LocusTyping{Locus: t.Locus, Typing: t.Text}
+		r := &t.Reading
+		out[i] = &pb.LocusTyping{Locus: t.Locus, Typing: t.Text, Canonical: r.GL,
+			PGroup: r.P, Lgx: r.LGX, Serology: r.Serology}
+		if r.Flags != "" {
+			out[i].Flags = strings.Split(r.Flags, ",")
+		}
 	}
 	return out
 }
@@ -219,6 +224,7 @@ func unitToProto(u *bank.Unit) *pb.Unit {
 		Idm:                pb.IDMResult(toEnum(pb.IDMResult(0).Descriptor(), pfxIDM, u.IDM)),
 		IdmTestDate:        u.IDMTestDate.String(),
 		Hla:                typingsToProto(u.HLA),
+		HlaRelease:         u.HLARelease,
 		CreateTime:         timestamppb.New(u.CreateTime),
 		UpdateTime:         timestamppb.New(u.UpdateTime),
 		Etag:               bank.Etag(u.Version),
@@ -253,5 +259,5 @@ func populatedPaths(m protoreflect.Message, outputOnly map[string]bool) []string
 var (
 	bankOutputOnly = map[string]bool{"name": true, "create_time": true, "update_time": true, "etag": true}
 	unitOutputOnly = map[string]bool{"name": true, "din": true, "din_check_character": true, "status": true,
-		"emdis_status": true, "emdis_reason": true, "create_time": true, "update_time": true, "etag": true}
+		"emdis_status": true, "emdis_reason": true, "create_time": true, "update_time": true, "etag": true, "hla_release": true}
 )

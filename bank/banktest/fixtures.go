@@ -62,7 +62,7 @@ func date(y int, m time.Month, d int) bank.Date { return bank.Date{Year: y, Mont
 // QUARANTINE (what CreateUnit sets); server-set times and version are zero.
 // Units returned by separate calls share no memory.
 func ValidUnit(bankID string, din bank.DIN) *bank.Unit {
-	return &bank.Unit{
+	u := &bank.Unit{
 		Bank:               bankID,
 		DIN:                din,
 		Type:               bank.UnitTypePublic,
@@ -103,6 +103,26 @@ func ValidUnit(bankID string, din bank.DIN) *bank.Unit {
 		},
 		Private: bank.UnitPrivate{MaternalID: "M-" + string(din[7:])},
 	}
+	ReadTypings(u, nil)
+	return u
+}
+
+// ReadTypings sets the Reading of each of u's typings (and u.HLARelease)
+// as the service would with reader (nil: syntax only), so a fixture equals
+// what the service stores. It panics on a typing the reader refuses: a
+// fixture must be valid.
+func ReadTypings(u *bank.Unit, reader *bank.HLAReader) {
+	if reader == nil {
+		reader = bank.NewHLAReader(nil)
+	}
+	for i, t := range u.HLA {
+		read, err := reader.Read(t.Locus, t.Text)
+		if err != nil {
+			panic("banktest: fixture typing " + t.Text + ": " + err.Error())
+		}
+		u.HLA[i] = read
+	}
+	u.HLARelease = reader.Release()
 }
 
 // FullUnit returns ValidUnit with every optional field set, HLA at all 11
@@ -126,6 +146,10 @@ func FullUnit(bankID string, din bank.DIN) *bank.Unit {
 		{Locus: "DPB1", Text: "DPB1*04:01+DPB1*04:02"},
 		{Locus: "MICA", Text: "MICA*008:01"},
 	}
+	ReadTypings(u, nil)
+	// A release name exercises the column; readings of a real release are
+	// tested where reference data is loaded.
+	u.HLARelease = "3.24.0"
 	u.Private = bank.UnitPrivate{
 		MaternalID:        "M-" + string(din[7:]),
 		MaternalHLA:       []bank.LocusTyping{{Locus: "A", Text: "A*02:01+A*01:01"}, {Locus: "B", Text: "B*07:02+B*08:01"}},

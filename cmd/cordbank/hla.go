@@ -17,6 +17,9 @@ const hlaUsage = `usage:
   cordbank hla check [--hla-data DIR] [--mac FILE] 'TYPING'
   cordbank hla diff --old DIR --new DIR   (typings on stdin, one per line)
   cordbank hla release [--hla-data DIR]
+  cordbank hla reread --db FILE --hla-data DIR [--apply]
+      re-read every stored unit typing against the release in DIR and
+      report each changed reduction; --apply stores the new readings
 
 DIR is a folder of IPD-IMGT/HLA WMDA files (hla_nom.txt, hla_nom_g.txt,
 hla_nom_p.txt, rel_dna_ser.txt, rel_ser_ser.txt); --hla-data defaults to
@@ -41,6 +44,8 @@ func runHLA(args []string, stdout, stderr io.Writer) int {
 		return hlaDiff(args, stdout, stderr)
 	case "release":
 		return hlaRelease(args, stdout, stderr)
+	case "reread":
+		return hlaReread(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, hlaUsage)
 		return 0

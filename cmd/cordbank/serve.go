@@ -27,6 +27,7 @@ type serveConfig struct {
 	demo       bool
 	demoUnits  int
 	hlaData    string
+	macFile    string
 	logLevel   string
 	logFormat  string
 	shutdownIn time.Duration
@@ -41,6 +42,7 @@ func serveFlags(fs *flag.FlagSet) *serveConfig {
 	fs.BoolVar(&c.demo, "demo", demo, "seed a demo bank with synthetic units when the database is empty (CORDBANK_DEMO)")
 	fs.IntVar(&c.demoUnits, "demo-units", 3000, "number of synthetic units --demo registers")
 	fs.StringVar(&c.hlaData, "hla-data", env("CORDBANK_HLA_DATA", ""), "directory of IPD-IMGT/HLA WMDA files; empty checks HLA syntax only (CORDBANK_HLA_DATA)")
+	fs.StringVar(&c.macFile, "mac", env("CORDBANK_MAC_FILE", ""), "NMDP multiple allele code file (alpha.v3.txt); empty keeps MACs unresolved (CORDBANK_MAC_FILE)")
 	fs.StringVar(&c.logLevel, "log-level", env("CORDBANK_LOG_LEVEL", "info"), "debug, info, warn or error (CORDBANK_LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", env("CORDBANK_LOG_FORMAT", "text"), "text or json (CORDBANK_LOG_FORMAT)")
 	fs.DurationVar(&c.shutdownIn, "shutdown-grace", 10*time.Second, "how long in-flight calls may finish on SIGINT/SIGTERM")
@@ -95,12 +97,20 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 	} else {
 		log.Info("no --hla-data: HLA typings are checked by syntax only")
 	}
+	if c.macFile != "" {
+		macs, err := hla.LoadMACFile(c.macFile)
+		if err != nil {
+			return fmt.Errorf("--mac: %w", err)
+		}
+		ref = ref.WithMACs(macs)
+		log.Info("NMDP MAC table loaded", "file", c.macFile)
+	}
 	store, err := sqlite.Open(ctx, c.db)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", c.db, err)
 	}
 	defer store.Close()
-	svc := bank.NewService(store, bank.WithHLAChecker(bank.CheckHLAWith(ref)))
+	svc := bank.NewService(store, bank.WithHLA(bank.NewHLAReader(ref)))
 	if c.demo {
 		if err := seedDemo(ctx, svc, c.demoUnits, log); err != nil {
 			return fmt.Errorf("demo: %w", err)

@@ -21,7 +21,7 @@ var unitColumns = []string{
 	"viability_percent", "cfu", "nucleated_rbc",
 	"bags", "compartments_per_bag", "attached_segments", "idm", "idm_test_date",
 	"hla_a", "hla_b", "hla_c", "hla_drb1", "hla_drb3", "hla_drb4", "hla_drb5",
-	"hla_dqa1", "hla_dqb1", "hla_dpa1", "hla_dpb1", "hla_other",
+	"hla_dqa1", "hla_dqb1", "hla_dpa1", "hla_dpb1", "hla_other", "hla_release", "hla_reading",
 	"private_maternal_id", "private_maternal_hla", "private_family_id",
 	"private_directed_recipient", "private_notes",
 	"create_time", "update_time", "version",
@@ -55,13 +55,58 @@ type jsonTyping struct {
 	Text  string `json:"text"`
 }
 
+// jsonReading is the stored JSON form of a bank.TypingReading.
+type jsonReading struct {
+	GL       string `json:"gl"`
+	P        string `json:"p,omitempty"`
+	LGX      string `json:"lgx,omitempty"`
+	Serology string `json:"serology,omitempty"`
+	Flags    string `json:"flags,omitempty"`
+}
+
+// readingsJSON encodes the readings of the unit's typings keyed by locus,
+// NULL when no typing was read.
+func readingsJSON(ts []bank.LocusTyping) (any, error) {
+	m := make(map[string]jsonReading, len(ts))
+	for _, t := range ts {
+		if t.Reading != (bank.TypingReading{}) {
+			m[t.Locus] = jsonReading(t.Reading)
+		}
+	}
+	if len(m) == 0 {
+		return nil, nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+// applyReadings sets each typing's Reading from the stored JSON.
+func applyReadings(s sql.NullString, ts []bank.LocusTyping) error {
+	if !s.Valid {
+		return nil
+	}
+	var m map[string]jsonReading
+	if err := json.Unmarshal([]byte(s.String), &m); err != nil {
+		return fmt.Errorf("hla reading json: %w", err)
+	}
+	for i := range ts {
+		if r, ok := m[ts[i].Locus]; ok {
+			ts[i].Reading = bank.TypingReading(r)
+		}
+	}
+	return nil
+}
+
 func typingsJSON(ts []bank.LocusTyping) (any, error) {
 	if len(ts) == 0 {
 		return nil, nil
 	}
 	js := make([]jsonTyping, len(ts))
 	for i, t := range ts {
-		js[i] = jsonTyping(t)
+		js[i] = jsonTyping{Locus: t.Locus, Text: t.Text}
 	}
 	b, err := json.Marshal(js)
 	if err != nil {
@@ -79,7 +124,7 @@ func parseTypings(s sql.NullString, into []bank.LocusTyping) ([]bank.LocusTyping
 		return nil, fmt.Errorf("hla json: %w", err)
 	}
 	for _, j := range js {
-		into = append(into, bank.LocusTyping(j))
+		into = append(into, bank.LocusTyping{Locus: j.Locus, Text: j.Text})
 	}
 	return into, nil
 }
@@ -103,6 +148,10 @@ func unitArgs(args []any, u *bank.Unit) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	readings, err := readingsJSON(u.HLA)
+	if err != nil {
+		return nil, err
+	}
 	c := &u.Cells
 	args = append(args,
 		string(u.DIN), u.Bank, string(u.Type), string(u.Status), u.LocalID,
@@ -114,7 +163,7 @@ func unitArgs(args []any, u *bank.Unit) ([]any, error) {
 		int64(u.Bags), int64(u.CompartmentsPerBag), int64(u.AttachedSegments), string(u.IDM), nullDate(u.IDMTestDate),
 	)
 	args = append(args, hla[:]...)
-	args = append(args, otherJSON,
+	args = append(args, otherJSON, u.HLARelease, readings,
 		u.Private.MaternalID, maternal, u.Private.FamilyID,
 		u.Private.DirectedRecipient, u.Private.Notes,
 		u.CreateTime.UnixNano(), u.UpdateTime.UnixNano(), u.Version,
@@ -139,6 +188,8 @@ type unitRow struct {
 	idmDate                                        sql.NullString
 	hla                                            [len(hlaLoci)]sql.NullString
 	hlaOther                                       sql.NullString
+	hlaRelease                                     string
+	hlaReading                                     sql.NullString
 	maternalID                                     string
 	maternalHLA                                    sql.NullString
 	familyID, directedRecipient, notes             string
@@ -163,7 +214,7 @@ func (r *unitRow) dest() []any {
 	for i := range r.hla {
 		d = append(d, &r.hla[i])
 	}
-	d = append(d, &r.hlaOther,
+	d = append(d, &r.hlaOther, &r.hlaRelease, &r.hlaReading,
 		&r.maternalID, &r.maternalHLA, &r.familyID,
 		&r.directedRecipient, &r.notes,
 		&r.createTime, &r.updateTime, &r.version)
@@ -223,6 +274,10 @@ func (r *unitRow) unit() (*bank.Unit, error) {
 	if u.HLA, err = parseTypings(r.hlaOther, u.HLA); err != nil {
 		return nil, fmt.Errorf("unit %s: %w", r.din, err)
 	}
+	if err := applyReadings(r.hlaReading, u.HLA); err != nil {
+		return nil, fmt.Errorf("unit %s: %w", r.din, err)
+	}
+	u.HLARelease = r.hlaRelease
 	if u.Private.MaternalHLA, err = parseTypings(r.maternalHLA, nil); err != nil {
 		return nil, fmt.Errorf("unit %s maternal: %w", r.din, err)
 	}

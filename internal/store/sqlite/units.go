@@ -44,8 +44,11 @@ func (t *txn) ListUnits(ctx context.Context, q bank.UnitQuery) ([]*bank.Unit, er
 	args := make([]any, 0, 8+len(q.Statuses)+len(q.Types)+len(q.ABOs))
 	b.WriteString(`SELECT `)
 	b.WriteString(unitColumnList)
-	b.WriteString(` FROM units WHERE bank_id = ?`)
-	args = append(args, q.Bank)
+	b.WriteString(` FROM units WHERE 1`)
+	if q.Bank != "" {
+		b.WriteString(` AND bank_id = ?`)
+		args = append(args, q.Bank)
+	}
 	args = inList(&b, args, "status", q.Statuses)
 	args = inList(&b, args, "unit_type", q.Types)
 	args = inList(&b, args, "abo", q.ABOs)

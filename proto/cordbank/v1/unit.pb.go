@@ -592,8 +592,13 @@ type Unit struct {
 	Idm IDMResult `protobuf:"varint,25,opt,name=idm,proto3,enum=cordbank.v1.IDMResult" json:"idm,omitempty"`
 	// Date of the marker tests. Optional.
 	IdmTestDate string `protobuf:"bytes,26,opt,name=idm_test_date,json=idmTestDate,proto3" json:"idm_test_date,omitempty"`
-	// The unit's HLA typing, one entry per typed locus.
+	// The unit's HLA typing, one entry per typed locus, returned in canonical
+	// locus order (A, B, C, DRB1, DRB3, DRB4, DRB5, DQA1, DQB1, DPA1, DPB1, others).
 	Hla []*LocusTyping `protobuf:"bytes,27,rep,name=hla,proto3" json:"hla,omitempty"`
+	// The IPD-IMGT/HLA release the typings were checked and reduced against,
+	// e.g. "3.24.0"; empty when the server had no reference data and checked
+	// syntax only. Output only.
+	HlaRelease string `protobuf:"bytes,32,opt,name=hla_release,json=hlaRelease,proto3" json:"hla_release,omitempty"`
 	// Maternal and family data, shown only to the owning bank.
 	Private *UnitPrivate `protobuf:"bytes,28,opt,name=private,proto3" json:"private,omitempty"`
 	// When the unit was registered. Output only.
@@ -825,6 +830,13 @@ func (x *Unit) GetHla() []*LocusTyping {
 	return nil
 }
 
+func (x *Unit) GetHlaRelease() string {
+	if x != nil {
+		return x.HlaRelease
+	}
+	return ""
+}
+
 func (x *Unit) GetPrivate() *UnitPrivate {
 	if x != nil {
 		return x.Private
@@ -964,7 +976,18 @@ type LocusTyping struct {
 	// The typing as a GL String fragment for this locus: the two copies joined
 	// by "+", e.g. "A*02:01+A*24:02", "A*01:AB+A*02:01:01G", "A2+A24"; a
 	// homozygous locus lists its allele twice. Stored verbatim.
-	Typing        string `protobuf:"bytes,2,opt,name=typing,proto3" json:"typing,omitempty"`
+	Typing string `protobuf:"bytes,2,opt,name=typing,proto3" json:"typing,omitempty"`
+	// The typing parsed, in canonical GL String form. Output only.
+	Canonical string `protobuf:"bytes,3,opt,name=canonical,proto3" json:"canonical,omitempty"`
+	// Reduced to P groups. Output only.
+	PGroup string `protobuf:"bytes,5,opt,name=p_group,json=pGroup,proto3" json:"p_group,omitempty"`
+	// Reduced to two-field antigen-recognition-domain level (lgx). Output only.
+	Lgx string `protobuf:"bytes,6,opt,name=lgx,proto3" json:"lgx,omitempty"`
+	// Reduced to serological antigens; empty without reference data. Output only.
+	Serology string `protobuf:"bytes,7,opt,name=serology,proto3" json:"serology,omitempty"`
+	// Properties of the typing: ambiguous, null, mac, unresolved-mac, mac-null,
+	// xx, new, serology, genotype-list, phased. Output only.
+	Flags         []string `protobuf:"bytes,8,rep,name=flags,proto3" json:"flags,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1011,6 +1034,41 @@ func (x *LocusTyping) GetTyping() string {
 		return x.Typing
 	}
 	return ""
+}
+
+func (x *LocusTyping) GetCanonical() string {
+	if x != nil {
+		return x.Canonical
+	}
+	return ""
+}
+
+func (x *LocusTyping) GetPGroup() string {
+	if x != nil {
+		return x.PGroup
+	}
+	return ""
+}
+
+func (x *LocusTyping) GetLgx() string {
+	if x != nil {
+		return x.Lgx
+	}
+	return ""
+}
+
+func (x *LocusTyping) GetSerology() string {
+	if x != nil {
+		return x.Serology
+	}
+	return ""
+}
+
+func (x *LocusTyping) GetFlags() []string {
+	if x != nil {
+		return x.Flags
+	}
+	return nil
 }
 
 // Data about the mother and family of a unit, visible only to the bank that
@@ -1100,7 +1158,7 @@ var File_cordbank_v1_unit_proto protoreflect.FileDescriptor
 
 const file_cordbank_v1_unit_proto_rawDesc = "" +
 	"\n" +
-	"\x16cordbank/v1/unit.proto\x12\vcordbank.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x91\n" +
+	"\x16cordbank/v1/unit.proto\x12\vcordbank.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb2\n" +
 	"\n" +
 	"\x04Unit\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n" +
@@ -1132,7 +1190,9 @@ const file_cordbank_v1_unit_proto_rawDesc = "" +
 	"\x11attached_segments\x18\x18 \x01(\x05R\x10attachedSegments\x12(\n" +
 	"\x03idm\x18\x19 \x01(\x0e2\x16.cordbank.v1.IDMResultR\x03idm\x12\"\n" +
 	"\ridm_test_date\x18\x1a \x01(\tR\vidmTestDate\x12*\n" +
-	"\x03hla\x18\x1b \x03(\v2\x18.cordbank.v1.LocusTypingR\x03hla\x122\n" +
+	"\x03hla\x18\x1b \x03(\v2\x18.cordbank.v1.LocusTypingR\x03hla\x12\x1f\n" +
+	"\vhla_release\x18  \x01(\tR\n" +
+	"hlaRelease\x122\n" +
 	"\aprivate\x18\x1c \x01(\v2\x18.cordbank.v1.UnitPrivateR\aprivate\x12;\n" +
 	"\vcreate_time\x18\x1d \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
@@ -1153,10 +1213,15 @@ const file_cordbank_v1_unit_proto_rawDesc = "" +
 	"\x15_post_processing_cd34B\x14\n" +
 	"\x12_viability_percentB\x06\n" +
 	"\x04_cfuB\x10\n" +
-	"\x0e_nucleated_rbc\";\n" +
+	"\x0e_nucleated_rbc\"\xbc\x01\n" +
 	"\vLocusTyping\x12\x14\n" +
 	"\x05locus\x18\x01 \x01(\tR\x05locus\x12\x16\n" +
-	"\x06typing\x18\x02 \x01(\tR\x06typing\"\xcd\x01\n" +
+	"\x06typing\x18\x02 \x01(\tR\x06typing\x12\x1c\n" +
+	"\tcanonical\x18\x03 \x01(\tR\tcanonical\x12\x17\n" +
+	"\ap_group\x18\x05 \x01(\tR\x06pGroup\x12\x10\n" +
+	"\x03lgx\x18\x06 \x01(\tR\x03lgx\x12\x1a\n" +
+	"\bserology\x18\a \x01(\tR\bserology\x12\x14\n" +
+	"\x05flags\x18\b \x03(\tR\x05flagsJ\x04\b\x04\x10\x05\"\xcd\x01\n" +
 	"\vUnitPrivate\x12\x1f\n" +
 	"\vmaternal_id\x18\x01 \x01(\tR\n" +
 	"maternalId\x12;\n" +

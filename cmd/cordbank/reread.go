@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/hla"
+	"github.com/cordbank/cordbank/internal/store/sqlite"
+)
+
+// hlaReread implements "cordbank hla reread": after the operator obtains a
+// newer IPD-IMGT/HLA release, it reports which units' reduced typings
+// change, and with --apply stores the new readings. Exit status 1 when a
+// stored typing is refused by the new release (it is left unchanged).
+func hlaReread(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("cordbank hla reread", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	db := fs.String("db", env("CORDBANK_DB", "cordbank.db"), "SQLite database file (CORDBANK_DB)")
+	dir := fs.String("hla-data", env("CORDBANK_HLA_DATA", ""), "directory of the new release's WMDA files (CORDBANK_HLA_DATA)")
+	apply := fs.Bool("apply", false, "store the new readings and release (default: report only)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *dir == "" {
+		fmt.Fprintln(stderr, "cordbank hla reread: --hla-data is required")
+		return 2
+	}
+	ref, err := hla.LoadDir(*dir)
+	if err != nil {
+		fmt.Fprintln(stderr, "cordbank hla reread:", err)
+		return 1
+	}
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, *db)
+	if err != nil {
+		fmt.Fprintln(stderr, "cordbank hla reread:", err)
+		return 1
+	}
+	defer store.Close()
+	reader := bank.NewHLAReader(ref)
+	svc := bank.NewService(store, bank.WithHLA(reader))
+	sum, err := svc.RereadHLA(ctx, reader, *apply, func(c bank.HLAChange) {
+		fmt.Fprintf(stdout, "%s\t%s\t%s\t%s -> %s\n", c.Unit, c.Locus, c.Aspect, c.Old, c.New)
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "cordbank hla reread:", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "release %s: %d units read, %d with changed readings, %d refused (left unchanged), %d rewritten\n",
+		ref.Release(), sum.Units, sum.Changed, sum.Invalid, sum.Rewritten)
+	if !*apply && sum.Units > 0 {
+		fmt.Fprintln(stderr, "dry run: nothing written; run again with --apply to store the new readings")
+	}
+	if sum.Invalid > 0 {
+		return 1
+	}
+	return 0
+}
