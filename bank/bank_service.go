@@ -42,6 +42,9 @@ func (s *Service) CreateBank(ctx context.Context, b *Bank, requestID string) (*B
 		out = &nb
 		return nil
 	})
+	if err == nil {
+		s.bankChanged(out)
+	}
 	return out, err
 }
 
@@ -137,5 +140,8 @@ func (s *Service) UpdateBank(ctx context.Context, b *Bank, mask []string, etag s
 		out = &nb
 		return nil
 	})
+	if err == nil {
+		s.bankChanged(out)
+	}
 	return out, err
 }

@@ -72,6 +72,10 @@ const (
 	ReasonInternal             Reason = "INTERNAL"
 	ReasonFINAlreadyRegistered Reason = "FIN_ALREADY_REGISTERED"
 	ReasonFailedPrecondition   Reason = "FAILED_PRECONDITION"
+	// ReasonIllegalTransition: the unit's lifecycle state does not allow
+	// the action; metadata "status" is the current state, "action" the
+	// refused action.
+	ReasonIllegalTransition Reason = "ILLEGAL_TRANSITION"
 )
 
 // Violation is one problem with one field of a request. Field is the API's

@@ -62,7 +62,9 @@ func (s *Service) RereadHLA(ctx context.Context, reader *HLAReader, apply bool, 
 		if len(rewrite) == 0 {
 			continue
 		}
+		var written []*Unit
 		err = s.store.Write(ctx, func(tx Tx) error {
+			written = written[:0]
 			now := s.now().UTC()
 			for _, old := range rewrite {
 				// Re-read inside the transaction: the unit may have changed
@@ -79,6 +81,7 @@ func (s *Service) RereadHLA(ctx context.Context, reader *HLAReader, apply bool, 
 				if err := tx.UpdateUnit(ctx, nu); err != nil {
 					return err
 				}
+				written = append(written, nu)
 				sum.Rewritten++
 			}
 			return nil
@@ -86,6 +89,7 @@ func (s *Service) RereadHLA(ctx context.Context, reader *HLAReader, apply bool, 
 		if err != nil {
 			return sum, err
 		}
+		s.unitsChanged(written)
 	}
 }
 

@@ -14,9 +14,21 @@ import (
 // the rules of the domain and talks to the Store in transactions. It is
 // safe for concurrent use.
 type Service struct {
-	store Store
-	now   func() time.Time
-	hla   *HLAReader
+	store    Store
+	now      func() time.Time
+	hla      *HLAReader
+	watchers []Watcher
+}
+
+// Watcher is told about every committed change of a unit or a bank, after
+// the commit and before the call that made it returns, so a reader that
+// consults the watcher after a write sees that write. Notifications for
+// different calls may arrive in any order: a watcher must keep the unit
+// with the highest Version. Watchers must be fast and must not call back
+// into the Service.
+type Watcher interface {
+	UnitsChanged(units []*Unit)
+	BankChanged(b *Bank)
 }
 
 // Option configures a Service.
@@ -28,6 +40,24 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 // WithHLA sets the reader (and so the IPD-IMGT/HLA release) unit typings
 // are checked and reduced with. The default checks syntax only.
 func WithHLA(r *HLAReader) Option { return func(s *Service) { s.hla = r } }
+
+// WithWatcher adds a watcher of committed changes (the search index).
+func WithWatcher(w Watcher) Option { return func(s *Service) { s.watchers = append(s.watchers, w) } }
+
+func (s *Service) unitsChanged(units []*Unit) {
+	if len(units) == 0 {
+		return
+	}
+	for _, w := range s.watchers {
+		w.UnitsChanged(units)
+	}
+}
+
+func (s *Service) bankChanged(b *Bank) {
+	for _, w := range s.watchers {
+		w.BankChanged(b)
+	}
+}
 
 // NewService returns a Service over store.
 func NewService(store Store, opts ...Option) *Service {

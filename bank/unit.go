@@ -53,6 +53,24 @@ type Unit struct {
 	// bank (an authorization layer strips it for everyone else).
 	Private UnitPrivate
 
+	// StatusReason is the EMDIS reason code (CB_STAT_REASON: QR, AD, CD,
+	// MR, DS, OT, XP, NS) the last lifecycle method recorded; "" means the
+	// status's default reason (Status.EMDISStatus). Set only by lifecycle
+	// methods.
+	StatusReason string
+	// StatusEndDate is the date a temporary status ends (EMDIS
+	// CB_STAT_END_DATE), zero when the status has no end.
+	StatusEndDate Date
+	// StatusNote is the free-text note of the last status change.
+	StatusNote string
+	// StatusTime is when the unit entered its status; zero means at
+	// registration (see StatusSince).
+	StatusTime time.Time
+	// DistributingBank is the id of the bank that distributes the unit
+	// (EMDIS BANK_DISTRIB_ID); "" means the parent (manufacturing) bank.
+	// Transfers change it; the unit's name never changes.
+	DistributingBank string
+
 	CreateTime time.Time
 	UpdateTime time.Time
 	Version    int64
@@ -60,6 +78,35 @@ type Unit struct {
 
 // Name returns the unit's resource name.
 func (u *Unit) Name() string { return "banks/" + u.Bank + "/units/" + string(u.DIN) }
+
+// EMDIS returns the registry status and reason codes the unit reports:
+// its status's code, and its recorded StatusReason or else the status's
+// default reason.
+func (u *Unit) EMDIS() (status, reason string) {
+	status, reason = u.Status.EMDISStatus()
+	if u.StatusReason != "" {
+		reason = u.StatusReason
+	}
+	return status, reason
+}
+
+// Distributor returns the id of the bank that distributes the unit: the
+// DistributingBank after a transfer, else the parent bank.
+func (u *Unit) Distributor() string {
+	if u.DistributingBank != "" {
+		return u.DistributingBank
+	}
+	return u.Bank
+}
+
+// StatusSince returns when the unit entered its status: StatusTime, or the
+// registration time for a unit whose status never changed.
+func (u *Unit) StatusSince() time.Time {
+	if u.StatusTime.IsZero() {
+		return u.CreateTime
+	}
+	return u.StatusTime
+}
 
 // IsPrivate reports whether the whole unit is private to its bank:
 // autologous and directed units never enter the public pool.

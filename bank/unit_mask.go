@@ -11,6 +11,7 @@ import (
 var unitImmutable = map[string]bool{
 	"name": true, "din": true, "unit_type": true, "status": true,
 	"create_time": true, "update_time": true, "etag": true, "emdis_status": true, "emdis_reason": true, "hla_release": true,
+	"status_reason": true, "status_end_date": true, "status_note": true, "status_time": true, "distributing_bank": true,
 }
 
 // unitSetters copy one mask path from src to dst. Paths are the API's

@@ -69,6 +69,9 @@ func (s *Service) CreateUnit(ctx context.Context, u *Unit, requestID string) (*U
 		out = nu
 		return nil
 	})
+	if err == nil {
+		s.unitsChanged([]*Unit{out})
+	}
 	return out, err
 }
 
@@ -202,6 +205,9 @@ func (s *Service) UpdateUnit(ctx context.Context, u *Unit, mask []string, etag s
 		out = nu
 		return nil
 	})
+	if err == nil {
+		s.unitsChanged([]*Unit{out})
+	}
 	return out, err
 }
 
@@ -254,7 +260,36 @@ func (s *Service) ImportUnits(ctx context.Context, bank string, units []*Unit) (
 	if err != nil {
 		return nil, err
 	}
+	created := make([]*Unit, 0, len(res))
+	for _, r := range res {
+		if r.Unit != nil {
+			created = append(created, r.Unit)
+		}
+	}
+	s.unitsChanged(created)
 	return res, nil
+}
+
+// ScanUnits calls fn with every unit of every bank, in pages of up to
+// 1000 in DIN order (each page read in its own transaction), until fn
+// returns an error. It is for building in-memory indexes and maintenance.
+func (s *Service) ScanUnits(ctx context.Context, fn func([]*Unit) error) error {
+	after := DIN("")
+	for {
+		var page []*Unit
+		err := s.store.Read(ctx, func(tx ReadTx) error {
+			var err error
+			page, err = tx.ListUnits(ctx, UnitQuery{AfterDIN: after, Limit: 1000})
+			return err
+		})
+		if err != nil || len(page) == 0 {
+			return err
+		}
+		if err := fn(page); err != nil {
+			return err
+		}
+		after = page[len(page)-1].DIN
+	}
 }
 
 func cloneUnit(u *Unit) *Unit {

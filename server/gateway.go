@@ -62,9 +62,13 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 		// withHTTPRequestID); gRPC response headers are not copied.
 		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
 	)
-	if err := pb.RegisterRegistryServiceHandler(context.Background(), gw, conn); err != nil {
-		_ = conn.Close()
-		return nil, nil, err
+	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
+		pb.RegisterRegistryServiceHandler, pb.RegisterSearchServiceHandler,
+	} {
+		if err := register(context.Background(), gw, conn); err != nil {
+			_ = conn.Close()
+			return nil, nil, err
+		}
 	}
 
 	mux := http.NewServeMux()

@@ -31,8 +31,8 @@ func startWithHLA(t *testing.T, dir string) pb.RegistryServiceClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := servertest.Start(servertest.WithServiceOptions(
-		bank.WithClock(func() time.Time { return testNow }), bank.WithHLA(bank.NewHLAReader(ref))))
+	srv, err := servertest.Start(servertest.WithHLAReference(ref),
+		servertest.WithServiceOptions(bank.WithClock(func() time.Time { return testNow })))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/reflection"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/match"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
 
@@ -23,6 +24,9 @@ import (
 type Config struct {
 	// Service runs the use cases. Required.
 	Service *bank.Service
+	// Index answers searches. Required; the Service must have it as a
+	// watcher (bank.WithWatcher) so it sees every write (see BuildIndex).
+	Index *match.Index
 	// Logger receives one line per call and every internal error; nil
 	// discards.
 	Logger *slog.Logger
@@ -69,6 +73,7 @@ func New(cfg Config) *Server {
 		),
 	}
 	pb.RegisterRegistryServiceServer(s.grpc, &registry{svc: cfg.Service})
+	pb.RegisterSearchServiceServer(s.grpc, &search{idx: cfg.Index})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
 	s.checkHealth()
@@ -91,6 +96,7 @@ func (s *Server) checkHealth() {
 	}
 	s.health.SetServingStatus("", st)
 	s.health.SetServingStatus(pb.RegistryService_ServiceDesc.ServiceName, st)
+	s.health.SetServingStatus(pb.SearchService_ServiceDesc.ServiceName, st)
 }
 
 func (s *Server) watchHealth() {

@@ -108,3 +108,34 @@ func TestIndexUpsertErrors(t *testing.T) {
 		t.Error("cancelled search succeeded")
 	}
 }
+
+// TestUnitsChangedKeepsNewestVersion: watcher notifications can arrive out
+// of order; an older version never replaces a newer one.
+func TestUnitsChangedKeepsNewestVersion(t *testing.T) {
+	x := NewIndex(NewGrader(nil))
+	b := &bank.Bank{ID: "bank-a", Accreditations: []bank.Accreditation{bank.AccreditationAABB}}
+	x.BankChanged(b)
+	u := &bank.Unit{Bank: "bank-a", DIN: "B123424000001", Type: bank.UnitTypePublic, Status: bank.StatusAvailable,
+		Cells: bank.CellCounts{PostProcessingTNC: 1e9}, Version: 2,
+		HLA: []bank.LocusTyping{{Locus: "A", Text: "A*02:01+A*24:02"}}}
+	old := *u
+	old.Version, old.Status = 1, bank.StatusQuarantine
+	x.UnitsChanged([]*bank.Unit{u})
+	x.UnitsChanged([]*bank.Unit{&old}) // late, stale
+	if x.Len() != 1 {
+		t.Fatalf("Len = %d", x.Len())
+	}
+	x.mu.RLock()
+	e := x.entries[x.pos[u.DIN]]
+	x.mu.RUnlock()
+	if e.version != 2 || e.flags&fAvailable == 0 {
+		t.Fatalf("stale update applied: %+v", e)
+	}
+	// A unit of a bank the index was never told about is ignored.
+	other := *u
+	other.Bank, other.DIN = "nowhere", "B123424000002"
+	x.UnitsChanged([]*bank.Unit{&other})
+	if x.Len() != 1 {
+		t.Fatalf("unit of unknown bank indexed")
+	}
+}

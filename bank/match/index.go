@@ -49,13 +49,17 @@ type bankInfo struct {
 }
 
 type entry struct {
-	tnc   float64 // post-processing TNC (absolute)
-	cd34  float64 // post-processing CD34+ (absolute), < 0 unknown
-	din   bank.DIN
-	bank  uint32
-	coll  int32 // collection day
-	flags uint8
-	abo   uint8
+	// version is the unit's Version: an update carrying an older version
+	// than the indexed one is stale (notifications can arrive out of
+	// order) and is ignored.
+	version int64
+	tnc     float64 // post-processing TNC (absolute)
+	cd34    float64 // post-processing CD34+ (absolute), < 0 unknown
+	din     bank.DIN
+	bank    uint32
+	coll    int32 // collection day
+	flags   uint8
+	abo     uint8
 }
 
 const (
@@ -119,6 +123,9 @@ func (x *Index) Upsert(u *bank.Unit, b *bank.Bank) error {
 	defer x.mu.Unlock()
 	x.addPrepared(prepared)
 	x.setBank(b)
+	if x.staleLocked(u) {
+		return nil
+	}
 	if err != nil {
 		x.removeLocked(u.DIN)
 		return err
@@ -126,6 +133,39 @@ func (x *Index) Upsert(u *bank.Unit, b *bank.Bank) error {
 	x.putLocked(u)
 	return nil
 }
+
+// staleLocked reports whether a newer version of u is already indexed.
+func (x *Index) staleLocked(u *bank.Unit) bool {
+	i, ok := x.pos[u.DIN]
+	return ok && x.entries[i].version > u.Version
+}
+
+// UnitsChanged implements bank.Watcher: it upserts committed units of banks
+// the index knows (through BankChanged, Upsert or Load), keeping for each
+// unit the highest Version, so out-of-order notifications never bring back
+// an older state. A unit whose typing the grader refuses is dropped from the
+// index (it cannot be graded); the service refuses such typings on write,
+// so this only happens when the index and the service read different
+// releases.
+func (x *Index) UnitsChanged(units []*bank.Unit) {
+	prepared, _ := x.prepareMissing(units)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.addPrepared(prepared)
+	for _, u := range units {
+		if _, ok := x.bankIdx[u.Bank]; !ok || x.staleLocked(u) {
+			continue
+		}
+		if err := x.typingErr(u); err != nil {
+			x.removeLocked(u.DIN)
+			continue
+		}
+		x.putLocked(u)
+	}
+}
+
+// BankChanged implements bank.Watcher: it records the bank's accreditation.
+func (x *Index) BankChanged(b *bank.Bank) { x.UpsertBank(b) }
 
 // UpsertBank records a bank's accreditation for all of its units.
 func (x *Index) UpsertBank(b *bank.Bank) {
@@ -160,6 +200,9 @@ func (x *Index) Load(units []*bank.Unit, banks map[string]*bank.Bank) error {
 		}
 		if _, ok := x.bankIdx[u.Bank]; !ok {
 			errs = append(errs, fmt.Errorf("%s: bank %q not given", u.Name(), u.Bank))
+			continue
+		}
+		if x.staleLocked(u) {
 			continue
 		}
 		if err := x.typingErr(u); err != nil {
@@ -279,7 +322,7 @@ func (x *Index) setBank(b *bank.Bank) {
 
 // putLocked writes u's entry; its typings and bank are known.
 func (x *Index) putLocked(u *bank.Unit) {
-	e := entry{tnc: u.Cells.PostProcessingTNC, cd34: -1, din: u.DIN, bank: x.bankIdx[u.Bank],
+	e := entry{version: u.Version, tnc: u.Cells.PostProcessingTNC, cd34: -1, din: u.DIN, bank: x.bankIdx[u.Bank],
 		coll: dayOf(u.CollectionDate), abo: aboIndex(u.ABO)}
 	if c := u.Cells.PostProcessingCD34; c != nil {
 		e.cd34 = *c

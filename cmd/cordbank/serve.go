@@ -16,6 +16,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/hla"
+	"github.com/cordbank/cordbank/bank/match"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
 	"github.com/cordbank/cordbank/server"
 )
@@ -110,18 +111,26 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 		return fmt.Errorf("open %s: %w", c.db, err)
 	}
 	defer store.Close()
-	svc := bank.NewService(store, bank.WithHLA(bank.NewHLAReader(ref)))
+	idx := match.NewIndex(match.NewGrader(ref))
+	svc := bank.NewService(store, bank.WithHLA(bank.NewHLAReader(ref)), bank.WithWatcher(idx))
 	if c.demo {
 		if err := seedDemo(ctx, svc, c.demoUnits, log); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
 	}
+	start := time.Now()
+	if err := server.BuildIndex(ctx, svc, idx); err != nil {
+		// Serve anyway: the units left out are named in the log, and the
+		// rest of the registry must stay searchable.
+		log.Error("search index incomplete", "err", err)
+	}
+	log.Info("search index built", "units", idx.Len(), "duration", time.Since(start).Round(time.Millisecond))
 
 	grpcLis, err := net.Listen("tcp", c.grpcAddr)
 	if err != nil {
 		return err
 	}
-	srv := server.New(server.Config{Service: svc, Logger: log})
+	srv := server.New(server.Config{Service: svc, Index: idx, Logger: log})
 	errc := make(chan error, 2)
 	go func() { errc <- srv.ServeGRPC(grpcLis) }()
 	fmt.Fprintf(stdout, "cordbank: gRPC on %s (database %s)\n", grpcLis.Addr(), c.db)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/hla"
+	"github.com/cordbank/cordbank/bank/match"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
 	"github.com/cordbank/cordbank/server"
 )
@@ -26,6 +28,8 @@ type Server struct {
 	HTTPURL string
 	// Service is the domain service the server runs, for direct setup.
 	Service *bank.Service
+	// Index is the search index the service keeps in sync.
+	Index *match.Index
 
 	srv   *server.Server
 	store *sqlite.Store
@@ -38,9 +42,13 @@ type Option func(*config)
 
 type config struct {
 	svcOpts []bank.Option
+	ref     *hla.Reference
 	log     *slog.Logger
 	dbPath  string
 }
+
+// WithHLAReference reads typings and grades searches against ref.
+func WithHLAReference(ref *hla.Reference) Option { return func(c *config) { c.ref = ref } }
 
 // WithServiceOptions passes options (clock, HLA checker) to the service.
 func WithServiceOptions(opts ...bank.Option) Option {
@@ -75,8 +83,14 @@ func Start(opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("servertest: %w", err)
 	}
 	s.store = store
-	s.Service = bank.NewService(store, c.svcOpts...)
-	s.srv = server.New(server.Config{Service: s.Service, Logger: c.log})
+	s.Index = match.NewIndex(match.NewGrader(c.ref))
+	svcOpts := append([]bank.Option{bank.WithHLA(bank.NewHLAReader(c.ref)), bank.WithWatcher(s.Index)}, c.svcOpts...)
+	s.Service = bank.NewService(store, svcOpts...)
+	if err := server.BuildIndex(context.Background(), s.Service, s.Index); err != nil {
+		s.cleanup()
+		return nil, fmt.Errorf("servertest: %w", err)
+	}
+	s.srv = server.New(server.Config{Service: s.Service, Index: s.Index, Logger: c.log})
 
 	gl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
