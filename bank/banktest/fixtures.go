@@ -157,6 +157,13 @@ func FullUnit(bankID string, din bank.DIN) *bank.Unit {
 		DirectedRecipient: "REC-0042",
 		Notes:             "sibling with β-thalassaemia; \"quoted\", comma, ünïcode",
 	}
+	// Lifecycle fields as a make-unavailable call records them (the
+	// distributing bank needs a second bank: see unitRoundTripAllFields).
+	u.Status = bank.StatusTemporarilyUnavailable
+	u.StatusReason = "AD"
+	u.StatusEndDate = date(2026, time.July, 1)
+	u.StatusNote = "bag label reprint pending; ünïcode"
+	u.StatusTime = Now.Add(-30*time.Minute + 4567)
 	u.CreateTime = Now.Add(-time.Hour + 123456789) // nanoseconds must survive
 	u.UpdateTime = Now.Add(-time.Minute + 987)
 	u.Version = 3

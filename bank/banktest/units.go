@@ -226,7 +226,9 @@ func unitImmutableFields(t *testing.T, e *env) {
 // including nil (unknown) versus set optional counts.
 func unitRoundTripAllFields(t *testing.T, e *env) {
 	a := e.bank("bank-a")
+	e.bank("bank-b")
 	full := FullUnit("bank-a", DIN(a.FIN, 24, 1))
+	full.DistributingBank = "bank-b"
 	minimal := ValidUnit("bank-a", DIN(a.FIN, 24, 2))
 	minimal.LocalID, minimal.Ethnicity = "", ""
 	minimal.FreezeDate, minimal.IDMTestDate = bank.Date{}, bank.Date{}

@@ -25,6 +25,7 @@ var unitColumns = []string{
 	"private_maternal_id", "private_maternal_hla", "private_family_id",
 	"private_directed_recipient", "private_notes",
 	"create_time", "update_time", "version",
+	"status_reason", "status_end_date", "status_note", "status_time", "distributing_bank_id",
 }
 
 // hlaLoci are the loci with their own column (hla_<lower-case locus>), in
@@ -167,6 +168,7 @@ func unitArgs(args []any, u *bank.Unit) ([]any, error) {
 		u.Private.MaternalID, maternal, u.Private.FamilyID,
 		u.Private.DirectedRecipient, u.Private.Notes,
 		u.CreateTime.UnixNano(), u.UpdateTime.UnixNano(), u.Version,
+		u.StatusReason, nullDate(u.StatusEndDate), u.StatusNote, nullTime(u.StatusTime), nullString(u.DistributingBank),
 	)
 	return args, nil
 }
@@ -194,6 +196,9 @@ type unitRow struct {
 	maternalHLA                                    sql.NullString
 	familyID, directedRecipient, notes             string
 	createTime, updateTime, version                int64
+	statusReason, statusNote                       string
+	statusEndDate, distributingBank                sql.NullString
+	statusTime                                     sql.NullInt64
 	destBuf                                        []any
 }
 
@@ -217,7 +222,8 @@ func (r *unitRow) dest() []any {
 	d = append(d, &r.hlaOther, &r.hlaRelease, &r.hlaReading,
 		&r.maternalID, &r.maternalHLA, &r.familyID,
 		&r.directedRecipient, &r.notes,
-		&r.createTime, &r.updateTime, &r.version)
+		&r.createTime, &r.updateTime, &r.version,
+		&r.statusReason, &r.statusEndDate, &r.statusNote, &r.statusTime, &r.distributingBank)
 	r.destBuf = d
 	return d
 }
@@ -244,6 +250,13 @@ func (r *unitRow) unit() (*bank.Unit, error) {
 		CreateTime: time.Unix(0, r.createTime).UTC(),
 		UpdateTime: time.Unix(0, r.updateTime).UTC(),
 		Version:    r.version,
+
+		StatusReason:     r.statusReason,
+		StatusNote:       r.statusNote,
+		DistributingBank: r.distributingBank.String,
+	}
+	if r.statusTime.Valid {
+		u.StatusTime = time.Unix(0, r.statusTime.Int64).UTC()
 	}
 	var err error
 	for _, f := range []struct {
@@ -252,6 +265,7 @@ func (r *unitRow) unit() (*bank.Unit, error) {
 	}{
 		{&u.CollectionDate, r.collDate}, {&u.ProcessingDate, r.procDate}, {&u.FreezeDate, r.freezeDate.String},
 		{&u.InfantBirthDate, r.birthDate}, {&u.IDMTestDate, r.idmDate.String},
+		{&u.StatusEndDate, r.statusEndDate.String},
 	} {
 		if *f.dst, err = parseDate(f.s); err != nil {
 			return nil, fmt.Errorf("unit %s: %w", r.din, err)
@@ -305,6 +319,22 @@ func nullZero(x float64) any {
 		return nil
 	}
 	return x
+}
+
+// nullTime stores a zero time (not recorded) as NULL.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixNano()
+}
+
+// nullString stores "" (the default) as NULL.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func nullDate(d bank.Date) any {
