@@ -170,6 +170,15 @@ func (r *TransitionRequest) validate(v *Violations, today Date) transition {
 	return t
 }
 
+// ValidateTransition returns every problem with r as a request, without
+// reading or writing anything. Transports use it to report their own parse
+// errors together with the domain's in one response.
+func (s *Service) ValidateTransition(r TransitionRequest) []Violation {
+	var v Violations
+	r.validate(&v, DateOf(s.now()))
+	return v.List()
+}
+
 // illegalTransition is the error for an action the unit's state forbids.
 func illegalTransition(u *Unit, a Action, t transition) error {
 	from := make([]string, len(t.from))

@@ -187,7 +187,7 @@ func typingsToProto(ts []bank.LocusTyping) []*pb.LocusTyping {
 }
 
 func unitToProto(u *bank.Unit) *pb.Unit {
-	emdis, reason := u.Status.EMDISStatus()
+	emdis, reason := u.EMDIS()
 	out := &pb.Unit{
 		Name:               u.Name(),
 		Din:                string(u.DIN),
@@ -196,6 +196,11 @@ func unitToProto(u *bank.Unit) *pb.Unit {
 		Status:             pb.UnitStatus(toEnum(pb.UnitStatus(0).Descriptor(), pfxUnitStatus, u.Status)),
 		EmdisStatus:        emdis,
 		EmdisReason:        reason,
+		StatusReason:       u.StatusReason,
+		StatusEndDate:      u.StatusEndDate.String(),
+		StatusNote:         u.StatusNote,
+		StatusTime:         timestamppb.New(u.StatusSince()),
+		DistributingBank:   bankName(u.Distributor()),
 		LocalId:            u.LocalID,
 		CollectionDate:     u.CollectionDate.String(),
 		ProcessingDate:     u.ProcessingDate.String(),
@@ -259,5 +264,6 @@ func populatedPaths(m protoreflect.Message, outputOnly map[string]bool) []string
 var (
 	bankOutputOnly = map[string]bool{"name": true, "create_time": true, "update_time": true, "etag": true}
 	unitOutputOnly = map[string]bool{"name": true, "din": true, "din_check_character": true, "status": true,
-		"emdis_status": true, "emdis_reason": true, "create_time": true, "update_time": true, "etag": true, "hla_release": true}
+		"emdis_status": true, "emdis_reason": true, "create_time": true, "update_time": true, "etag": true, "hla_release": true,
+		"status_reason": true, "status_end_date": true, "status_note": true, "status_time": true, "distributing_bank": true}
 )

@@ -63,7 +63,7 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
 	)
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
-		pb.RegisterRegistryServiceHandler, pb.RegisterSearchServiceHandler,
+		pb.RegisterRegistryServiceHandler, pb.RegisterSearchServiceHandler, pb.RegisterLifecycleServiceHandler,
 	} {
 		if err := register(context.Background(), gw, conn); err != nil {
 			_ = conn.Close()

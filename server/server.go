@@ -74,6 +74,7 @@ func New(cfg Config) *Server {
 	}
 	pb.RegisterRegistryServiceServer(s.grpc, &registry{svc: cfg.Service})
 	pb.RegisterSearchServiceServer(s.grpc, &search{idx: cfg.Index})
+	pb.RegisterLifecycleServiceServer(s.grpc, &lifecycle{svc: cfg.Service})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
 	s.checkHealth()
@@ -97,6 +98,7 @@ func (s *Server) checkHealth() {
 	s.health.SetServingStatus("", st)
 	s.health.SetServingStatus(pb.RegistryService_ServiceDesc.ServiceName, st)
 	s.health.SetServingStatus(pb.SearchService_ServiceDesc.ServiceName, st)
+	s.health.SetServingStatus(pb.LifecycleService_ServiceDesc.ServiceName, st)
 }
 
 func (s *Server) watchHealth() {

@@ -61,6 +61,9 @@ const (
 	ErrorReason_MALFORMED_REQUEST ErrorReason = 12
 	// The requested resource or route does not exist.
 	ErrorReason_NOT_FOUND ErrorReason = 13
+	// The unit's lifecycle state does not allow the action; the ErrorInfo
+	// metadata names the current `status` and the refused `action`.
+	ErrorReason_ILLEGAL_TRANSITION ErrorReason = 14
 )
 
 // Enum value maps for ErrorReason.
@@ -80,6 +83,7 @@ var (
 		11: "INTERNAL",
 		12: "MALFORMED_REQUEST",
 		13: "NOT_FOUND",
+		14: "ILLEGAL_TRANSITION",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -96,6 +100,7 @@ var (
 		"INTERNAL":                 11,
 		"MALFORMED_REQUEST":        12,
 		"NOT_FOUND":                13,
+		"ILLEGAL_TRANSITION":       14,
 	}
 )
 
@@ -130,7 +135,7 @@ var File_cordbank_v1_errors_proto protoreflect.FileDescriptor
 
 const file_cordbank_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18cordbank/v1/errors.proto\x12\vcordbank.v1*\xc5\x02\n" +
+	"\x18cordbank/v1/errors.proto\x12\vcordbank.v1*\xdd\x02\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x12\x12\n" +
@@ -146,7 +151,8 @@ const file_cordbank_v1_errors_proto_rawDesc = "" +
 	"\x12\f\n" +
 	"\bINTERNAL\x10\v\x12\x15\n" +
 	"\x11MALFORMED_REQUEST\x10\f\x12\r\n" +
-	"\tNOT_FOUND\x10\rB;Z9github.com/cordbank/cordbank/proto/cordbank/v1;cordbankv1b\x06proto3"
+	"\tNOT_FOUND\x10\r\x12\x16\n" +
+	"\x12ILLEGAL_TRANSITION\x10\x0eB;Z9github.com/cordbank/cordbank/proto/cordbank/v1;cordbankv1b\x06proto3"
 
 var (
 	file_cordbank_v1_errors_proto_rawDescOnce sync.Once

@@ -552,8 +552,24 @@ type Unit struct {
 	// The registry status code (EMDIS CB_STATUS: AV, TU, RS, DE). Output only.
 	EmdisStatus string `protobuf:"bytes,6,opt,name=emdis_status,json=emdisStatus,proto3" json:"emdis_status,omitempty"`
 	// The registry status reason code (EMDIS CB_STAT_REASON: QR, AD, CD, MR,
-	// DS, XP, OT), empty when none. Output only.
+	// DS, XP, OT, NS), empty when none: `status_reason` when set, else the
+	// status's default. Output only.
 	EmdisReason string `protobuf:"bytes,7,opt,name=emdis_reason,json=emdisReason,proto3" json:"emdis_reason,omitempty"`
+	// The EMDIS reason code the last lifecycle method recorded (e.g. "AD",
+	// "CD", "MR"); empty when the status's default applies. Output only.
+	StatusReason string `protobuf:"bytes,33,opt,name=status_reason,json=statusReason,proto3" json:"status_reason,omitempty"`
+	// The date a temporary status ends (EMDIS CB_STAT_END_DATE), "YYYY-MM-DD";
+	// empty when the status has no end. Output only.
+	StatusEndDate string `protobuf:"bytes,34,opt,name=status_end_date,json=statusEndDate,proto3" json:"status_end_date,omitempty"`
+	// The free-text note of the last status change. Output only.
+	StatusNote string `protobuf:"bytes,35,opt,name=status_note,json=statusNote,proto3" json:"status_note,omitempty"`
+	// When the unit entered its status (its registration time until its first
+	// status change). Output only.
+	StatusTime *timestamppb.Timestamp `protobuf:"bytes,36,opt,name=status_time,json=statusTime,proto3" json:"status_time,omitempty"`
+	// The bank that distributes the unit, `banks/{bank}` (EMDIS
+	// BANK_DISTRIB_ID): the parent bank until a transfer. Changed only by
+	// TransferUnit. Output only.
+	DistributingBank string `protobuf:"bytes,37,opt,name=distributing_bank,json=distributingBank,proto3" json:"distributing_bank,omitempty"`
 	// The bank's own identifier for the unit (EMDIS CB_LOCAL_ID). Optional, at most 64 characters.
 	LocalId string `protobuf:"bytes,8,opt,name=local_id,json=localId,proto3" json:"local_id,omitempty"`
 	// Date of collection, "YYYY-MM-DD". Required; not in the future.
@@ -686,6 +702,41 @@ func (x *Unit) GetEmdisStatus() string {
 func (x *Unit) GetEmdisReason() string {
 	if x != nil {
 		return x.EmdisReason
+	}
+	return ""
+}
+
+func (x *Unit) GetStatusReason() string {
+	if x != nil {
+		return x.StatusReason
+	}
+	return ""
+}
+
+func (x *Unit) GetStatusEndDate() string {
+	if x != nil {
+		return x.StatusEndDate
+	}
+	return ""
+}
+
+func (x *Unit) GetStatusNote() string {
+	if x != nil {
+		return x.StatusNote
+	}
+	return ""
+}
+
+func (x *Unit) GetStatusTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StatusTime
+	}
+	return nil
+}
+
+func (x *Unit) GetDistributingBank() string {
+	if x != nil {
+		return x.DistributingBank
 	}
 	return ""
 }
@@ -1158,8 +1209,7 @@ var File_cordbank_v1_unit_proto protoreflect.FileDescriptor
 
 const file_cordbank_v1_unit_proto_rawDesc = "" +
 	"\n" +
-	"\x16cordbank/v1/unit.proto\x12\vcordbank.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb2\n" +
-	"\n" +
+	"\x16cordbank/v1/unit.proto\x12\vcordbank.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8a\f\n" +
 	"\x04Unit\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n" +
 	"\x03din\x18\x02 \x01(\tR\x03din\x12.\n" +
@@ -1167,7 +1217,14 @@ const file_cordbank_v1_unit_proto_rawDesc = "" +
 	"\tunit_type\x18\x04 \x01(\x0e2\x15.cordbank.v1.UnitTypeR\bunitType\x12/\n" +
 	"\x06status\x18\x05 \x01(\x0e2\x17.cordbank.v1.UnitStatusR\x06status\x12!\n" +
 	"\femdis_status\x18\x06 \x01(\tR\vemdisStatus\x12!\n" +
-	"\femdis_reason\x18\a \x01(\tR\vemdisReason\x12\x19\n" +
+	"\femdis_reason\x18\a \x01(\tR\vemdisReason\x12#\n" +
+	"\rstatus_reason\x18! \x01(\tR\fstatusReason\x12&\n" +
+	"\x0fstatus_end_date\x18\" \x01(\tR\rstatusEndDate\x12\x1f\n" +
+	"\vstatus_note\x18# \x01(\tR\n" +
+	"statusNote\x12;\n" +
+	"\vstatus_time\x18$ \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"statusTime\x12+\n" +
+	"\x11distributing_bank\x18% \x01(\tR\x10distributingBank\x12\x19\n" +
 	"\blocal_id\x18\b \x01(\tR\alocalId\x12'\n" +
 	"\x0fcollection_date\x18\t \x01(\tR\x0ecollectionDate\x12'\n" +
 	"\x0fprocessing_date\x18\n" +
@@ -1318,23 +1375,24 @@ var file_cordbank_v1_unit_proto_goTypes = []any{
 var file_cordbank_v1_unit_proto_depIdxs = []int32{
 	0,  // 0: cordbank.v1.Unit.unit_type:type_name -> cordbank.v1.UnitType
 	1,  // 1: cordbank.v1.Unit.status:type_name -> cordbank.v1.UnitStatus
-	2,  // 2: cordbank.v1.Unit.processing_method:type_name -> cordbank.v1.ProcessingMethod
-	3,  // 3: cordbank.v1.Unit.reduction:type_name -> cordbank.v1.Reduction
-	4,  // 4: cordbank.v1.Unit.infant_sex:type_name -> cordbank.v1.Sex
-	5,  // 5: cordbank.v1.Unit.abo:type_name -> cordbank.v1.ABO
-	6,  // 6: cordbank.v1.Unit.rh:type_name -> cordbank.v1.Rh
-	9,  // 7: cordbank.v1.Unit.cells:type_name -> cordbank.v1.CellCounts
-	7,  // 8: cordbank.v1.Unit.idm:type_name -> cordbank.v1.IDMResult
-	10, // 9: cordbank.v1.Unit.hla:type_name -> cordbank.v1.LocusTyping
-	11, // 10: cordbank.v1.Unit.private:type_name -> cordbank.v1.UnitPrivate
-	12, // 11: cordbank.v1.Unit.create_time:type_name -> google.protobuf.Timestamp
-	12, // 12: cordbank.v1.Unit.update_time:type_name -> google.protobuf.Timestamp
-	10, // 13: cordbank.v1.UnitPrivate.maternal_hla:type_name -> cordbank.v1.LocusTyping
-	14, // [14:14] is the sub-list for method output_type
-	14, // [14:14] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	12, // 2: cordbank.v1.Unit.status_time:type_name -> google.protobuf.Timestamp
+	2,  // 3: cordbank.v1.Unit.processing_method:type_name -> cordbank.v1.ProcessingMethod
+	3,  // 4: cordbank.v1.Unit.reduction:type_name -> cordbank.v1.Reduction
+	4,  // 5: cordbank.v1.Unit.infant_sex:type_name -> cordbank.v1.Sex
+	5,  // 6: cordbank.v1.Unit.abo:type_name -> cordbank.v1.ABO
+	6,  // 7: cordbank.v1.Unit.rh:type_name -> cordbank.v1.Rh
+	9,  // 8: cordbank.v1.Unit.cells:type_name -> cordbank.v1.CellCounts
+	7,  // 9: cordbank.v1.Unit.idm:type_name -> cordbank.v1.IDMResult
+	10, // 10: cordbank.v1.Unit.hla:type_name -> cordbank.v1.LocusTyping
+	11, // 11: cordbank.v1.Unit.private:type_name -> cordbank.v1.UnitPrivate
+	12, // 12: cordbank.v1.Unit.create_time:type_name -> google.protobuf.Timestamp
+	12, // 13: cordbank.v1.Unit.update_time:type_name -> google.protobuf.Timestamp
+	10, // 14: cordbank.v1.UnitPrivate.maternal_hla:type_name -> cordbank.v1.LocusTyping
+	15, // [15:15] is the sub-list for method output_type
+	15, // [15:15] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_cordbank_v1_unit_proto_init() }
