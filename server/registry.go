@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"sync/atomic"
 
 	"github.com/cordbank/cordbank/bank"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
@@ -175,52 +176,74 @@ func (r *registry) UpdateUnit(ctx context.Context, req *pb.UpdateUnitRequest) (*
 // lock short for other clients.
 const importBatch = 1000
 
+// importChunk is a batch of converted units on its way to the store, with
+// each unit's stream position and DIN as sent.
+type importChunk struct {
+	units   []*bank.Unit
+	indexes []int
+	dins    []string
+}
+
+// ImportUnits receives and converts units on the stream's goroutine while a
+// second goroutine validates and stores the previous batch, so decoding and
+// SQLite's single writer work at the same time.
 func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) error {
 	ctx := stream.Context()
-	resp := &pb.ImportUnitsResponse{}
 	var (
-		parent  string
-		bankID  string
-		batch   []*bank.Unit
-		indexes []int
-		dins    []string
+		parent, bankID string
+		early          []*pb.ImportUnitResult // refused while converting
+		stored         []*pb.ImportUnitResult // written by the worker
+		workerErr      error
+		failed         atomic.Bool
 	)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		res, err := r.svc.ImportUnits(ctx, bankID, batch)
-		if err != nil {
-			return err
-		}
-		for i, rr := range res {
-			out := &pb.ImportUnitResult{Index: int32(indexes[i]), Din: dins[i]}
-			if rr.Err != nil {
-				out.Error = importError(rr.Err)
-				resp.FailedCount++
-			} else {
-				out.Name = rr.Unit.Name()
-				resp.CreatedCount++
+	chunks := make(chan importChunk, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for c := range chunks {
+			if workerErr != nil {
+				continue // drain: the import has failed
 			}
-			resp.Results = append(resp.Results, out)
+			res, err := r.svc.ImportUnits(ctx, bankID, c.units)
+			if err != nil {
+				workerErr = err
+				failed.Store(true)
+				continue
+			}
+			for i, rr := range res {
+				out := &pb.ImportUnitResult{Index: int32(c.indexes[i]), Din: c.dins[i]}
+				if rr.Err != nil {
+					out.Error = importError(rr.Err)
+				} else {
+					out.Name = rr.Unit.Name()
+				}
+				stored = append(stored, out)
+			}
 		}
-		batch, indexes, dins = batch[:0], indexes[:0], dins[:0]
-		return nil
+	}()
+	finish := func() error {
+		close(chunks)
+		<-done
+		return workerErr
 	}
-	for msg, i := 0, 0; ; msg++ {
+	var cur importChunk
+	for msg, i := 0, 0; !failed.Load(); msg++ {
 		req, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
+			finish()
 			return err
 		}
 		if msg == 0 {
 			parent = req.GetParent()
 			if bankID, err = parseBankName(parent); err != nil {
+				finish()
 				return invalid("parent", err)
 			}
 		} else if p := req.GetParent(); p != "" && p != parent {
+			finish()
 			return invalid("parent", errors.New("every message of an import must name the same bank as the first"))
 		}
 		if req.GetUnit() == nil {
@@ -228,23 +251,31 @@ func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) erro
 		}
 		u, err := r.unitRequest(parent, req.GetUnit())
 		if err != nil {
-			resp.Results = append(resp.Results, &pb.ImportUnitResult{Index: int32(i), Din: req.GetUnit().GetDin(), Error: importError(err)})
-			resp.FailedCount++
+			early = append(early, &pb.ImportUnitResult{Index: int32(i), Din: req.GetUnit().GetDin(), Error: importError(err)})
 		} else {
-			batch, indexes, dins = append(batch, u), append(indexes, i), append(dins, req.GetUnit().GetDin())
+			cur.units, cur.indexes, cur.dins = append(cur.units, u), append(cur.indexes, i), append(cur.dins, req.GetUnit().GetDin())
 		}
 		i++
-		if len(batch) >= importBatch {
-			if err := flush(); err != nil {
-				return err
-			}
+		if len(cur.units) >= importBatch {
+			chunks <- cur
+			cur = importChunk{}
 		}
 	}
-	if err := flush(); err != nil {
+	if len(cur.units) > 0 {
+		chunks <- cur
+	}
+	if err := finish(); err != nil {
 		return err
 	}
-	// Rows refused before batching were reported ahead of their batch.
+	resp := &pb.ImportUnitsResponse{Results: append(early, stored...)}
 	slices.SortFunc(resp.Results, func(a, b *pb.ImportUnitResult) int { return cmp.Compare(a.Index, b.Index) })
+	for _, res := range resp.Results {
+		if res.Error != nil {
+			resp.FailedCount++
+		} else {
+			resp.CreatedCount++
+		}
+	}
 	return stream.SendAndClose(resp)
 }
 

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,7 +59,7 @@ type jsonTyping struct {
 
 // jsonReading is the stored JSON form of a bank.TypingReading.
 type jsonReading struct {
-	GL       string `json:"gl"`
+	GL       string `json:"gl,omitempty"`
 	P        string `json:"p,omitempty"`
 	LGX      string `json:"lgx,omitempty"`
 	Serology string `json:"serology,omitempty"`
@@ -66,22 +67,43 @@ type jsonReading struct {
 }
 
 // readingsJSON encodes the readings of the unit's typings keyed by locus,
-// NULL when no typing was read.
+// NULL when no typing was read. It is written by hand, not with
+// encoding/json, because it runs for every imported unit; applyReadings
+// reads it back with encoding/json. The canonical GL String is left out
+// when it equals the submitted text (the common case) to keep rows small.
 func readingsJSON(ts []bank.LocusTyping) (any, error) {
-	m := make(map[string]jsonReading, len(ts))
+	var b []byte
 	for _, t := range ts {
-		if t.Reading != (bank.TypingReading{}) {
-			m[t.Locus] = jsonReading(t.Reading)
+		r := &t.Reading
+		if *r == (bank.TypingReading{}) {
+			continue
 		}
+		if b == nil {
+			b = append(b, '{')
+		} else {
+			b = append(b, ',')
+		}
+		b = strconv.AppendQuote(b, t.Locus)
+		b = append(b, ':', '{')
+		first := true
+		for _, f := range [...]struct{ key, val string }{
+			{"gl", r.GL}, {"p", r.P}, {"lgx", r.LGX}, {"serology", r.Serology}, {"flags", r.Flags},
+		} {
+			if f.val == "" || (f.key == "gl" && f.val == t.Text) {
+				continue
+			}
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			b = strconv.AppendQuote(append(append(append(b, '"'), f.key...), '"', ':'), f.val)
+		}
+		b = append(b, '}')
 	}
-	if len(m) == 0 {
+	if b == nil {
 		return nil, nil
 	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
-	return string(b), nil
+	return string(append(b, '}')), nil
 }
 
 // applyReadings sets each typing's Reading from the stored JSON.
@@ -95,6 +117,9 @@ func applyReadings(s sql.NullString, ts []bank.LocusTyping) error {
 	}
 	for i := range ts {
 		if r, ok := m[ts[i].Locus]; ok {
+			if r.GL == "" {
+				r.GL = ts[i].Text // left out when equal to the text
+			}
 			ts[i].Reading = bank.TypingReading(r)
 		}
 	}
