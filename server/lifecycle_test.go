@@ -95,10 +95,16 @@ func TestLifecycleGRPC(t *testing.T) {
 		t.Fatalf("discarded = %v, %v", dis, err)
 	}
 	for name, call := range map[string]func() error{
-		"expire":   func() error { _, err := lc.ExpireUnit(ctx, &pb.ExpireUnitRequest{Name: u.GetName()}); return err },
-		"withdraw": func() error { _, err := lc.WithdrawUnit(ctx, &pb.WithdrawUnitRequest{Name: u.GetName(), Reason: "OT"}); return err },
-		"ship":     func() error { _, err := lc.ShipUnit(ctx, &pb.ShipUnitRequest{Name: u.GetName()}); return err },
-		"infusion": func() error { _, err := lc.RecordInfusion(ctx, &pb.RecordInfusionRequest{Name: u.GetName()}); return err },
+		"expire": func() error { _, err := lc.ExpireUnit(ctx, &pb.ExpireUnitRequest{Name: u.GetName()}); return err },
+		"withdraw": func() error {
+			_, err := lc.WithdrawUnit(ctx, &pb.WithdrawUnitRequest{Name: u.GetName(), Reason: "OT"})
+			return err
+		},
+		"ship": func() error { _, err := lc.ShipUnit(ctx, &pb.ShipUnitRequest{Name: u.GetName()}); return err },
+		"infusion": func() error {
+			_, err := lc.RecordInfusion(ctx, &pb.RecordInfusionRequest{Name: u.GetName()})
+			return err
+		},
 		"transfer": func() error {
 			_, err := lc.TransferUnit(ctx, &pb.TransferUnitRequest{Name: u.GetName(), DistributingBank: "banks/nybc"})
 			return err
