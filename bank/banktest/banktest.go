@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) bank.Store) {
 		{"Idempotency", idempotencyTests},
 		{"Import", importTests},
 		{"Tx", txTests},
+		{"Lifecycle", lifecycleTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
