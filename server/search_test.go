@@ -25,25 +25,13 @@ import (
 	"github.com/cordbank/cordbank/server/servertest"
 )
 
-// release makes units AVAILABLE through the service's store and tells the
-// index, standing in for the lifecycle method.
+// release takes units out of quarantine (the lifecycle method).
 func release(t *testing.T, srv *servertest.Server, bankID string, dins ...string) {
 	t.Helper()
 	for _, d := range dins {
-		var out *bank.Unit
-		err := srv.Service.Store().Write(context.Background(), func(tx bank.Tx) error {
-			u, err := tx.GetUnit(context.Background(), bankID, bank.DIN(d))
-			if err != nil {
-				return err
-			}
-			u.Status, u.Version = bank.StatusAvailable, u.Version+1
-			out = u
-			return tx.UpdateUnit(context.Background(), u)
-		})
-		if err != nil {
+		if _, err := srv.Service.Transition(context.Background(), bank.TransitionRequest{Bank: bankID, DIN: bank.DIN(d), Action: bank.ActionRelease}); err != nil {
 			t.Fatal(err)
 		}
-		srv.Index.UnitsChanged([]*bank.Unit{out})
 	}
 }
 
@@ -217,6 +205,11 @@ func TestIndexStaysInSyncUnderConcurrentWrites(t *testing.T) {
 	g := synth.New("nybc", "G1234", testNow, 5)
 	var wg sync.WaitGroup
 	units := g.Units(120)
+	// The generator is not safe for concurrent use: draw the retypings now.
+	retype := make([]string, len(units))
+	for i := range retype {
+		retype[i] = g.HLA("A")
+	}
 	for w := range 4 {
 		wg.Go(func() {
 			for i := w; i < len(units); i += 4 {
@@ -228,7 +221,7 @@ func TestIndexStaysInSyncUnderConcurrentWrites(t *testing.T) {
 				}
 				if i%3 == 0 { // retype one locus
 					h := created.GetHla()
-					h[0] = &pb.LocusTyping{Locus: "A", Typing: g.HLA("A")}
+					h[0] = &pb.LocusTyping{Locus: "A", Typing: retype[i]}
 					if _, err := c.UpdateUnit(ctx, &pb.UpdateUnitRequest{Unit: &pb.Unit{Name: created.GetName(), Etag: created.GetEtag(), Hla: h}}); err != nil {
 						t.Error(err)
 					}
