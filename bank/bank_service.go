@@ -34,6 +34,9 @@ func (s *Service) CreateBank(ctx context.Context, b *Bank, requestID string) (*B
 		if err := tx.InsertBank(ctx, &nb); err != nil {
 			return err
 		}
+		if err := s.newChain(ctx, tx, now).created("CreateBank", "banks/"+nb.ID, nb.ID, &nb); err != nil {
+			return err
+		}
 		if requestID != "" {
 			if err := tx.PutRequest(ctx, &RequestRecord{ID: requestID, Method: "CreateBank", Fingerprint: fp, Resource: "banks/" + b.ID, CreateTime: now}); err != nil {
 				return err
@@ -135,6 +138,9 @@ func (s *Service) UpdateBank(ctx context.Context, b *Bank, mask []string, etag s
 		nb.UpdateTime = s.now().UTC()
 		nb.Version++
 		if err := tx.UpdateBank(ctx, &nb); err != nil {
+			return err
+		}
+		if err := s.newChain(ctx, tx, nb.UpdateTime).changed("UpdateBank", "banks/"+nb.ID, nb.ID, "", cur, &nb); err != nil {
 			return err
 		}
 		out = &nb

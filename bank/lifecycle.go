@@ -241,6 +241,9 @@ func (s *Service) Transition(ctx context.Context, r TransitionRequest) (*Unit, e
 		if err := tx.UpdateUnit(ctx, nu); err != nil {
 			return err
 		}
+		if err := s.newChain(ctx, tx, now).changed(t.method, nu.Name(), nu.Bank, r.Reason, cur, nu); err != nil {
+			return err
+		}
 		if r.RequestID != "" {
 			if err := tx.PutRequest(ctx, &RequestRecord{ID: r.RequestID, Method: t.method, Fingerprint: fp, Resource: nu.Name(), CreateTime: now}); err != nil {
 				return err

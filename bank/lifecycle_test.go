@@ -25,6 +25,8 @@ type memStore struct {
 	banks map[string]bank.Bank
 	units map[bank.DIN]bank.Unit
 	reqs  map[string]bank.RequestRecord
+	// events is the audit trail; a refused Write leaves it untouched too.
+	events []bank.Event
 }
 
 func newMemStore() *memStore {
@@ -42,13 +44,28 @@ func (m *memStore) Read(ctx context.Context, fn func(bank.ReadTx) error) error {
 func (m *memStore) Write(ctx context.Context, fn func(bank.Tx) error) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	work := &memStore{banks: maps.Clone(m.banks), units: maps.Clone(m.units), reqs: maps.Clone(m.reqs)}
+	work := &memStore{banks: maps.Clone(m.banks), units: maps.Clone(m.units), reqs: maps.Clone(m.reqs), events: slices.Clone(m.events)}
 	if err := fn(memTx{work}); err != nil {
 		return err
 	}
-	m.banks, m.units, m.reqs = work.banks, work.units, work.reqs
+	m.banks, m.units, m.reqs, m.events = work.banks, work.units, work.reqs, work.events
 	return nil
 }
+
+func (t memTx) AppendEvent(_ context.Context, e *bank.Event) error {
+	t.s.events = append(t.s.events, *e)
+	return nil
+}
+
+func (t memTx) LastEvent(context.Context) (*bank.Event, error) {
+	if len(t.s.events) == 0 {
+		return nil, nil
+	}
+	e := t.s.events[len(t.s.events)-1]
+	return &e, nil
+}
+
+func (t memTx) ListEvents(context.Context, bank.EventQuery) ([]*bank.Event, error) { return nil, nil }
 
 func (m *memStore) Ping(context.Context) error { return nil }
 func (m *memStore) Close() error               { return nil }

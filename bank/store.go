@@ -40,6 +40,12 @@ type ReadTx interface {
 	// GetRequest returns the record of an earlier request with this id, or
 	// (nil, nil) when there is none.
 	GetRequest(ctx context.Context, requestID string) (*RequestRecord, error)
+	// ListEvents returns up to q.Limit audit events with Seq > q.AfterSeq
+	// matching q, in Seq order.
+	ListEvents(ctx context.Context, q EventQuery) ([]*Event, error)
+	// LastEvent returns the newest audit event, or (nil, nil) when there is
+	// none.
+	LastEvent(ctx context.Context) (*Event, error)
 }
 
 // Tx reads and writes inside a transaction.
@@ -58,6 +64,17 @@ type Tx interface {
 	// PutRequest records a completed non-idempotent request, so a retry
 	// with the same id can be answered with the first result.
 	PutRequest(ctx context.Context, r *RequestRecord) error
+	// AppendEvent stores an audit event exactly as given (the domain sets
+	// Seq, PrevHash and Hash); KindAlreadyExists when its Seq is taken.
+	AppendEvent(ctx context.Context, e *Event) error
+}
+
+// EventQuery selects audit events. Empty fields match all.
+type EventQuery struct {
+	Bank     string // events of one bank's resources
+	Resource string // events of one resource (a unit's chain of custody)
+	AfterSeq int64  // only events after this position
+	Limit    int
 }
 
 // UnitQuery selects units. Empty filter slices match all.

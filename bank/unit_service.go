@@ -61,6 +61,9 @@ func (s *Service) CreateUnit(ctx context.Context, u *Unit, requestID string) (*U
 		if err := tx.InsertUnit(ctx, nu); err != nil {
 			return err
 		}
+		if err := s.newChain(ctx, tx, now).created("CreateUnit", nu.Name(), nu.Bank, nu); err != nil {
+			return err
+		}
 		if requestID != "" {
 			if err := tx.PutRequest(ctx, &RequestRecord{ID: requestID, Method: "CreateUnit", Fingerprint: fp, Resource: nu.Name(), CreateTime: now}); err != nil {
 				return err
@@ -202,6 +205,9 @@ func (s *Service) UpdateUnit(ctx context.Context, u *Unit, mask []string, etag s
 		if err := tx.UpdateUnit(ctx, nu); err != nil {
 			return err
 		}
+		if err := s.newChain(ctx, tx, nu.UpdateTime).changed("UpdateUnit", nu.Name(), nu.Bank, "", cur, nu); err != nil {
+			return err
+		}
 		out = nu
 		return nil
 	})
@@ -243,11 +249,15 @@ func (s *Service) ImportUnits(ctx context.Context, bank string, units []*Unit) (
 			return unknownBank(err, bank)
 		}
 		now := s.now().UTC()
+		audit := s.newChain(ctx, tx, now)
 		for j, nu := range valid {
 			nu.CreateTime, nu.UpdateTime, nu.Version = now, now, 1
 			err := tx.InsertUnit(ctx, nu)
 			switch {
 			case err == nil:
+				if err := audit.created("ImportUnits", nu.Name(), nu.Bank, nu); err != nil {
+					return err
+				}
 				res[idx[j]].Unit = nu
 			case KindOf(err) == KindAlreadyExists:
 				res[idx[j]].Err = err

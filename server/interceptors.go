@@ -99,6 +99,9 @@ func interceptors(log *slog.Logger) ([]grpc.UnaryServerInterceptor, []grpc.Strea
 func withRequestID(ctx context.Context) context.Context {
 	id := incomingRequestID(ctx)
 	_ = grpc.SetHeader(ctx, metadata.Pairs(RequestIDHeader, id))
+	// The principal becomes the authenticated caller once authentication
+	// is in place; until then every call is anonymous.
+	ctx = bank.WithCaller(ctx, bank.Caller{Principal: "anonymous", RequestID: id})
 	return context.WithValue(ctx, requestIDKey{}, id)
 }
 

@@ -33,7 +33,7 @@ func hlaReread(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "cordbank hla reread:", err)
 		return 1
 	}
-	ctx := context.Background()
+	ctx := bank.WithCaller(context.Background(), bank.Caller{Principal: "system:cordbank-hla-reread"})
 	store, err := sqlite.Open(ctx, *db)
 	if err != nil {
 		fmt.Fprintln(stderr, "cordbank hla reread:", err)

@@ -16,11 +16,13 @@ const (
 	stmtListBanks
 	stmtGetUnit
 	stmtGetRequest
+	stmtLastEvent
 	stmtInsertBank
 	stmtUpdateBank
 	stmtInsertUnit
 	stmtUpdateUnit
 	stmtPutRequest
+	stmtAppendEvent
 	numStmts
 )
 
@@ -41,6 +43,8 @@ var stmtSQL = [numStmts]string{
 	stmtInsertUnit: `INSERT INTO units (` + unitColumnList + `) VALUES (` + unitPlaceholders + `) ON CONFLICT (din) DO NOTHING`,
 	stmtUpdateUnit: `UPDATE units SET ` + unitAssignments + ` WHERE din = ? AND bank_id = ?`,
 	stmtPutRequest: `INSERT INTO requests (request_id, method, fingerprint, resource, create_time) VALUES (?, ?, ?, ?, ?)`,
+	stmtLastEvent:   `SELECT ` + eventColumns + ` FROM events ORDER BY seq DESC LIMIT 1`,
+	stmtAppendEvent: `INSERT INTO events (` + eventColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 }
 
 // stmtSet holds statements prepared on one *sql.DB. database/sql prepares

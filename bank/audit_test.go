@@ -1,0 +1,137 @@
+package bank_test
+
+import (
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "github.com/mattn/go-sqlite3"
+
+	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/internal/store/sqlite"
+)
+
+// auditFixture registers a bank and units, changes them, and returns the
+// service and the database path.
+func auditFixture(t *testing.T) (*bank.Service, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "db")
+	store, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	svc := bank.NewService(store, bank.WithClock(banktest.Clock))
+	ctx := bank.WithCaller(t.Context(), bank.Caller{Principal: "tech-1", RequestID: "req-1"})
+	b := banktest.ValidBank("bank-a")
+	if _, err := svc.CreateBank(ctx, b, ""); err != nil {
+		t.Fatal(err)
+	}
+	u := banktest.ValidUnit("bank-a", banktest.DIN(b.FIN, 24, 1))
+	created, err := svc.CreateUnit(ctx, u, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ImportUnits(ctx, "bank-a", []*bank.Unit{banktest.ValidUnit("bank-a", banktest.DIN(b.FIN, 24, 2))}); err != nil {
+		t.Fatal(err)
+	}
+	upd := *created
+	upd.LocalID = "CB-9"
+	if _, err := svc.UpdateUnit(ctx, &upd, []string{"local_id"}, bank.Etag(created.Version)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Transition(ctx, bank.TransitionRequest{Bank: "bank-a", DIN: created.DIN, Action: bank.ActionDiscard, Reason: "CD", Note: "bag cracked"}); err != nil {
+		t.Fatal(err)
+	}
+	return svc, path
+}
+
+func TestAuditRecordsEveryMutation(t *testing.T) {
+	svc, _ := auditFixture(t)
+	var events []*bank.Event
+	err := svc.Store().Read(t.Context(), func(tx bank.ReadTx) error {
+		var err error
+		events, err = tx.ListEvents(t.Context(), bank.EventQuery{Limit: 100})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range events {
+		got = append(got, e.Method+" "+e.Resource)
+		if e.Principal != "tech-1" || e.RequestID != "req-1" {
+			t.Errorf("event %d: caller %q %q", e.Seq, e.Principal, e.RequestID)
+		}
+	}
+	u1, u2 := "banks/bank-a/units/"+string(banktest.DIN(banktest.ValidBank("bank-a").FIN, 24, 1)), "banks/bank-a/units/"+string(banktest.DIN(banktest.ValidBank("bank-a").FIN, 24, 2))
+	want := []string{"CreateBank banks/bank-a", "CreateUnit " + u1, "ImportUnits " + u2, "UpdateUnit " + u1, "DiscardUnit " + u1}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("events:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	upd := events[3]
+	if len(upd.Changes) != 1 || upd.Changes[0].Field != "local_id" || upd.Changes[0].Before != `"CB-000001"` || upd.Changes[0].After != `"CB-9"` {
+		t.Errorf("update changes = %+v", upd.Changes)
+	}
+	disc := events[4]
+	fields := map[string]bool{}
+	for _, c := range disc.Changes {
+		fields[c.Field] = true
+	}
+	if disc.Reason != "CD" || !fields["status"] || !fields["status_note"] || fields["version"] {
+		t.Errorf("discard event = %+v", disc)
+	}
+	sum, err := svc.VerifyEvents(t.Context())
+	if err != nil || sum.Events != 5 || len(sum.Problems) != 0 || sum.Head != events[4].Hash {
+		t.Fatalf("verify = %+v, %v", sum, err)
+	}
+}
+
+// TestVerifyCatchesTampering edits, removes and reorders rows directly in
+// SQLite, as an attacker with file access would, and checks each is found.
+func TestVerifyCatchesTampering(t *testing.T) {
+	for _, tc := range []struct {
+		name, sql, want string
+	}{
+		{"edited", `UPDATE events SET principal = 'someone-else' WHERE seq = 3`, "altered"},
+		{"edited changes", `UPDATE events SET changes = replace(changes, 'CB-9', 'CB-8') WHERE seq = 4`, "altered"},
+		{"removed", `DELETE FROM events WHERE seq = 2`, "missing or reordered"},
+		{"last removed", `DELETE FROM events WHERE seq = 5`, ""},
+		{"reordered", `UPDATE events SET seq = seq + 100 WHERE seq = 2; UPDATE events SET seq = 2 WHERE seq = 3; UPDATE events SET seq = 3 WHERE seq = 102`, "link"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			svc, path := auditFixture(t)
+			db, err := sql.Open("sqlite3", "file:"+path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.Exec(tc.sql); err != nil {
+				t.Fatal(err)
+			}
+			sum, err := svc.VerifyEvents(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want == "" {
+				// Truncating the tail leaves a valid shorter chain: only the
+				// published head hash reveals it.
+				if len(sum.Problems) != 0 || sum.Events != 4 {
+					t.Fatalf("truncated chain: %+v", sum)
+				}
+				return
+			}
+			found := false
+			for _, p := range sum.Problems {
+				if strings.Contains(p.Reason, tc.want) {
+					found = true
+				}
+			}
+			if !found {
+				t.Fatalf("problems %+v, want one mentioning %q", sum.Problems, tc.want)
+			}
+		})
+	}
+}
