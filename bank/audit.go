@@ -57,7 +57,9 @@ type FieldChange struct {
 
 // IsPrivate reports whether the change touches data only the owning bank
 // may see (maternal and family fields).
-func (c FieldChange) IsPrivate() bool { return c.Field == "private" || strings.HasPrefix(c.Field, "private.") }
+func (c FieldChange) IsPrivate() bool {
+	return c.Field == "private" || strings.HasPrefix(c.Field, "private.")
+}
 
 // canonical is the hashed form of an event: every field but Hash, in a
 // fixed order, times in UTC nanoseconds.

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"slices"
 	"strconv"
-	"sync"
 	"strings"
+	"sync"
 
 	"github.com/cordbank/cordbank/bank/hla"
 )

@@ -40,9 +40,9 @@ var stmtSQL = [numStmts]string{
 	// ON CONFLICT DO NOTHING turns a duplicate DIN into "0 rows affected"
 	// instead of an error, so one duplicate in an import batch neither
 	// aborts the transaction nor costs an error round trip.
-	stmtInsertUnit: `INSERT INTO units (` + unitColumnList + `) VALUES (` + unitPlaceholders + `) ON CONFLICT (din) DO NOTHING`,
-	stmtUpdateUnit: `UPDATE units SET ` + unitAssignments + ` WHERE din = ? AND bank_id = ?`,
-	stmtPutRequest: `INSERT INTO requests (request_id, method, fingerprint, resource, create_time) VALUES (?, ?, ?, ?, ?)`,
+	stmtInsertUnit:  `INSERT INTO units (` + unitColumnList + `) VALUES (` + unitPlaceholders + `) ON CONFLICT (din) DO NOTHING`,
+	stmtUpdateUnit:  `UPDATE units SET ` + unitAssignments + ` WHERE din = ? AND bank_id = ?`,
+	stmtPutRequest:  `INSERT INTO requests (request_id, method, fingerprint, resource, create_time) VALUES (?, ?, ?, ?, ?)`,
 	stmtLastEvent:   `SELECT ` + eventColumns + ` FROM events ORDER BY seq DESC LIMIT 1`,
 	stmtAppendEvent: `INSERT INTO events (` + eventColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 }
