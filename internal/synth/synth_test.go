@@ -35,3 +35,49 @@ func TestDeterministic(t *testing.T) {
 		t.Fatalf("same seed, different units: %+v vs %+v", a, b)
 	}
 }
+
+// Registry units must pass validation too (the search benchmarks import
+// them into SQLite through the service), with and without the tail of rare
+// names, over more than one call (DINs stay unique).
+func TestRegistryUnitsAreValid(t *testing.T) {
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	svc := bank.NewService(nil, bank.WithClock(func() time.Time { return now }))
+	for _, tail := range []int{0, 300} {
+		g := NewRegistry(3, tail, "")
+		seen := map[bank.DIN]bool{}
+		for call := range 3 {
+			for i, u := range g.Units(2001, uint64(call), now) {
+				if v := svc.ValidateUnit(u); len(v) > 0 {
+					t.Fatalf("tail %d call %d unit %d (%s, %v) invalid: %v", tail, call, i, u.DIN, u.HLA, v)
+				}
+				if d, err := bank.ParseDIN(string(u.DIN)); err != nil || d != u.DIN {
+					t.Fatalf("unit %d: DIN %q: %v", i, u.DIN, err)
+				}
+				if seen[u.DIN] {
+					t.Fatalf("duplicate DIN %s", u.DIN)
+				}
+				seen[u.DIN] = true
+			}
+		}
+	}
+	for _, b := range NewRegistry(3, 0, "").Banks() {
+		if !bank.ValidBankID(b.ID) || !bank.ValidFIN(b.FIN) || b.DisplayName == "" || len(b.Country) != 2 {
+			t.Fatalf("bank %+v invalid", b)
+		}
+	}
+}
+
+func TestRegistryDeterministic(t *testing.T) {
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	a, b := NewRegistry(9, 50, ""), NewRegistry(9, 50, "")
+	ua, ub := a.Units(40, 1, now), b.Units(40, 1, now)
+	for i := range ua {
+		if ua[i].DIN != ub[i].DIN || ua[i].Status != ub[i].Status || len(ua[i].HLA) != len(ub[i].HLA) || ua[i].HLA[0] != ub[i].HLA[0] {
+			t.Fatalf("unit %d differs: %+v vs %+v", i, ua[i], ub[i])
+		}
+	}
+	pa, pb := a.Patient("A", "B", "C", "DRB1"), b.Patient("A", "B", "C", "DRB1")
+	if pa.WeightKg != pb.WeightKg || len(pa.HLA) != len(pb.HLA) || pa.HLA[0] != pb.HLA[0] {
+		t.Fatalf("patients differ: %+v vs %+v", pa, pb)
+	}
+}
