@@ -3,9 +3,11 @@ package bank
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"reflect"
 	"sort"
 	"strings"
@@ -61,31 +63,32 @@ func (c FieldChange) IsPrivate() bool {
 	return c.Field == "private" || strings.HasPrefix(c.Field, "private.")
 }
 
-// canonical is the hashed form of an event: every field but Hash, in a
-// fixed order, times in UTC nanoseconds.
-func (e *Event) canonical() []byte {
-	b, err := json.Marshal(struct {
-		Seq       int64
-		Time      int64
-		Principal string
-		RequestID string
-		Method    string
-		Resource  string
-		Bank      string
-		Reason    string
-		Changes   []FieldChange
-		PrevHash  string
-	}{e.Seq, e.Time.UnixNano(), e.Principal, e.RequestID, e.Method, e.Resource, e.Bank, e.Reason, e.Changes, e.PrevHash})
-	if err != nil {
-		panic("bank: event encoding: " + err.Error())
-	}
-	return b
-}
-
-// ComputeHash returns the hash e must carry.
+// ComputeHash returns the hash e must carry: SHA-256 over every field but
+// Hash, each written with its length first so no two different events
+// share an encoding. It is computed for every audited change (an import
+// hashes one event per unit), so it streams into the hash without
+// building an intermediate document.
 func (e *Event) ComputeHash() string {
-	h := sha256.Sum256(e.canonical())
-	return hex.EncodeToString(h[:])
+	h := sha256.New()
+	var buf [binary.MaxVarintLen64]byte
+	num := func(n int64) { h.Write(buf[:binary.PutVarint(buf[:], n)]) }
+	str := func(s string) {
+		num(int64(len(s)))
+		io.WriteString(h, s)
+	}
+	num(e.Seq)
+	num(e.Time.UnixNano())
+	for _, s := range [...]string{e.Principal, e.RequestID, e.Method, e.Resource, e.Bank, e.Reason} {
+		str(s)
+	}
+	num(int64(len(e.Changes)))
+	for _, c := range e.Changes {
+		str(c.Field)
+		str(c.Before)
+		str(c.After)
+	}
+	str(e.PrevHash)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // chain appends events to the audit trail inside one write transaction:
@@ -126,9 +129,9 @@ func (c *chain) record(method, resource, bank, reason string, changes []FieldCha
 }
 
 // created records the creation of a resource: one change "*" holding it
-// whole.
+// whole, as JSON.
 func (c *chain) created(method, resource, bank string, v any) error {
-	b, err := json.Marshal(snapshot(v))
+	b, err := json.Marshal(v)
 	if err != nil {
 		return Internal(err, "audit snapshot")
 	}
@@ -185,7 +188,7 @@ func flatten(v reflect.Value, prefix string, out map[string]string) {
 			if !f.IsExported() {
 				continue
 			}
-			name := snake(f.Name)
+			name := fieldName(f)
 			if skipFields[name] {
 				continue
 			}
@@ -212,18 +215,12 @@ func flatten(v reflect.Value, prefix string, out map[string]string) {
 	out[prefix] = string(b)
 }
 
-// snapshot returns v as a map of its non-empty leaves, for a created
-// resource's event.
-func snapshot(v any) map[string]json.RawMessage {
-	flat := map[string]string{}
-	flatten(reflect.ValueOf(v), "", flat)
-	out := make(map[string]json.RawMessage, len(flat))
-	for k, s := range flat {
-		if s != "" {
-			out[k] = json.RawMessage(s)
-		}
+// fieldName is a field's JSON name (its tag), else its snake_case name.
+func fieldName(f reflect.StructField) string {
+	if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag != "" && tag != "-" {
+		return tag
 	}
-	return out
+	return snake(f.Name)
 }
 
 // snake converts a Go field name to the API's snake_case (DIN -> din,

@@ -8,17 +8,17 @@ import (
 // Bank is a cord blood bank: the owner of units. Its ID is the last segment
 // of its resource name (banks/{id}).
 type Bank struct {
-	ID          string
-	DisplayName string
+	ID          string `json:"id,omitempty"`
+	DisplayName string `json:"display_name,omitempty"`
 	// FIN is the ISBT 128 Facility Identification Number (5 characters)
 	// ICCBBA assigned to the bank. Unique across the registry.
-	FIN            string
-	Country        string // ISO 3166-1 alpha-2, upper case
-	Accreditations []Accreditation
-	CreateTime     time.Time
-	UpdateTime     time.Time
+	FIN            string          `json:"fin,omitempty"`
+	Country        string          `json:"country,omitempty"` // ISO 3166-1 alpha-2, upper case
+	Accreditations []Accreditation `json:"accreditations,omitempty"`
+	CreateTime     time.Time       `json:"create_time,omitempty"`
+	UpdateTime     time.Time       `json:"update_time,omitempty"`
 	// Version increases by one on every change; the API shows it as the etag.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 }
 
 // Accreditation is a quality accreditation a bank holds.

@@ -2,6 +2,7 @@ package bank
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -37,6 +38,24 @@ func (d Date) String() string {
 		return ""
 	}
 	return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)
+}
+
+// MarshalJSON writes the date as "YYYY-MM-DD" ("" for the zero Date).
+func (d Date) MarshalJSON() ([]byte, error) { return []byte(`"` + d.String() + `"`), nil }
+
+// UnmarshalJSON reads a date written by MarshalJSON.
+func (d *Date) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	if s == "" {
+		*d = Date{}
+		return nil
+	}
+	v, err := ParseDate(s)
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
 }
 
 // Time returns midnight UTC of the date.

@@ -7,73 +7,73 @@ import "time"
 // and never changes; later transfers of custody change the distributing
 // bank, not the name.
 type Unit struct {
-	Bank string
-	DIN  DIN
+	Bank string `json:"bank,omitempty"`
+	DIN  DIN    `json:"din,omitempty"`
 
-	Type   UnitType
-	Status Status
+	Type   UnitType `json:"unit_type,omitempty"`
+	Status Status   `json:"status,omitempty"`
 
 	// LocalID is the bank's own identifier (EMDIS CB_LOCAL_ID), optional.
-	LocalID string
+	LocalID string `json:"local_id,omitempty"`
 
-	CollectionDate   Date
-	ProcessingDate   Date
-	FreezeDate       Date // optional
-	ProcessingMethod ProcessingMethod
-	Reduction        Reduction
+	CollectionDate   Date             `json:"collection_date,omitempty"`
+	ProcessingDate   Date             `json:"processing_date,omitempty"`
+	FreezeDate       Date             `json:"freeze_date,omitempty"` // optional
+	ProcessingMethod ProcessingMethod `json:"processing_method,omitempty"`
+	Reduction        Reduction        `json:"reduction,omitempty"`
 
-	InfantBirthDate Date
-	InfantSex       Sex
-	ABO             ABO
-	Rh              Rh
+	InfantBirthDate Date `json:"infant_birth_date,omitempty"`
+	InfantSex       Sex  `json:"infant_sex,omitempty"`
+	ABO             ABO  `json:"abo,omitempty"`
+	Rh              Rh   `json:"rh,omitempty"`
 	// Ethnicity is the registry's ethnicity code or text (EMDIS ETHN);
 	// free form because registries use different code lists.
-	Ethnicity string
+	Ethnicity string `json:"ethnicity,omitempty"`
 
-	CollectionVolumeML float64
-	FrozenVolumeML     float64 // optional (0 = unknown)
+	CollectionVolumeML float64 `json:"collection_volume_ml,omitempty"`
+	FrozenVolumeML     float64 `json:"frozen_volume_ml,omitempty"` // optional (0 = unknown)
 
-	Cells CellCounts
+	Cells CellCounts `json:"cells,omitempty"`
 
-	Bags               int
-	CompartmentsPerBag int
-	AttachedSegments   int
+	Bags               int `json:"bags,omitempty"`
+	CompartmentsPerBag int `json:"compartments_per_bag,omitempty"`
+	AttachedSegments   int `json:"attached_segments,omitempty"`
 
-	IDM         IDMResult
-	IDMTestDate Date // optional
+	IDM         IDMResult `json:"idm,omitempty"`
+	IDMTestDate Date      `json:"idm_test_date,omitempty"` // optional
 
 	// HLA holds the unit's typing, one entry per typed locus, the text as
 	// submitted, in canonical locus order (A, B, C, DRB1, ... DPB1, others).
-	HLA []LocusTyping
+	HLA []LocusTyping `json:"hla,omitempty"`
 	// HLARelease is the IPD-IMGT/HLA release the typings were read against
 	// ("3.24.0"), "" when they were checked by syntax only.
-	HLARelease string
+	HLARelease string `json:"hla_release,omitempty"`
 
 	// Private holds maternal and family data, visible only to the owning
 	// bank (an authorization layer strips it for everyone else).
-	Private UnitPrivate
+	Private UnitPrivate `json:"private,omitempty"`
 
 	// StatusReason is the EMDIS reason code (CB_STAT_REASON: QR, AD, CD,
 	// MR, DS, OT, XP, NS) the last lifecycle method recorded; "" means the
 	// status's default reason (Status.EMDISStatus). Set only by lifecycle
 	// methods.
-	StatusReason string
+	StatusReason string `json:"status_reason,omitempty"`
 	// StatusEndDate is the date a temporary status ends (EMDIS
 	// CB_STAT_END_DATE), zero when the status has no end.
-	StatusEndDate Date
+	StatusEndDate Date `json:"status_end_date,omitempty"`
 	// StatusNote is the free-text note of the last status change.
-	StatusNote string
+	StatusNote string `json:"status_note,omitempty"`
 	// StatusTime is when the unit entered its status; zero means at
 	// registration (see StatusSince).
-	StatusTime time.Time
+	StatusTime time.Time `json:"status_time,omitempty"`
 	// DistributingBank is the id of the bank that distributes the unit
 	// (EMDIS BANK_DISTRIB_ID); "" means the parent (manufacturing) bank.
 	// Transfers change it; the unit's name never changes.
-	DistributingBank string
+	DistributingBank string `json:"distributing_bank,omitempty"`
 
-	CreateTime time.Time
-	UpdateTime time.Time
-	Version    int64
+	CreateTime time.Time `json:"create_time,omitempty"`
+	UpdateTime time.Time `json:"update_time,omitempty"`
+	Version    int64     `json:"version,omitempty"`
 }
 
 // Name returns the unit's resource name.
@@ -117,31 +117,31 @@ func (u *Unit) IsPrivate() bool { return u.Type != UnitTypePublic }
 // search filters (a unit with unknown CD34+ is not dropped by a CD34+ floor).
 type CellCounts struct {
 	// TNC before processing (collected), optional.
-	PreProcessingTNC *float64
+	PreProcessingTNC *float64 `json:"pre_processing_tnc,omitempty"`
 	// TNC after processing, at cryopreservation: the count doses are
 	// computed from. Required.
-	PostProcessingTNC float64
-	PreProcessingCD34 *float64
+	PostProcessingTNC float64  `json:"post_processing_tnc,omitempty"`
+	PreProcessingCD34 *float64 `json:"pre_processing_cd34,omitempty"`
 	// CD34+ at cryopreservation, optional (older units lack it).
-	PostProcessingCD34 *float64
+	PostProcessingCD34 *float64 `json:"post_processing_cd34,omitempty"`
 	// ViabilityPercent is the viability of the post-processing product,
 	// 0-100, optional.
-	ViabilityPercent *float64
+	ViabilityPercent *float64 `json:"viability_percent,omitempty"`
 	// CFU is colony-forming units at cryopreservation, optional.
-	CFU *float64
+	CFU *float64 `json:"cfu,omitempty"`
 	// NucleatedRBC is nucleated red cells, optional: doses may be overstated
 	// when TNC includes them (domain.md §7.8).
-	NucleatedRBC *float64
+	NucleatedRBC *float64 `json:"nucleated_rbc,omitempty"`
 }
 
 // LocusTyping is the typing of one HLA locus as submitted: a GL String
 // fragment for that locus, e.g. "A*02:01+A*24:02" or "A2+A24".
 type LocusTyping struct {
-	Locus string // canonical upper-case locus name: A, B, C, DRB1 ...
-	Text  string
+	Locus string `json:"locus,omitempty"` // canonical upper-case locus name: A, B, C, DRB1 ...
+	Text  string `json:"text,omitempty"`
 	// Reading is how the service read Text against the unit's HLARelease.
 	// The service sets it; callers' values are ignored.
-	Reading TypingReading
+	Reading TypingReading `json:"-"`
 }
 
 // TypingReading is a typing parsed and reduced against one IPD-IMGT/HLA
@@ -149,26 +149,26 @@ type LocusTyping struct {
 // derived data: kept with the unit for traceability, recomputed when a new
 // release is loaded (Service.RereadHLA).
 type TypingReading struct {
-	GL string // canonical GL String
+	GL string `json:"gl,omitempty"` // canonical GL String
 	// No G-group form is kept: a two-field typing reduces to every G group
 	// under it (A*02:01 to over a hundred names), which would dwarf the
 	// rest of the record. `cordbank hla reduce --to g` computes it.
-	P        string // reduced to P groups
-	LGX      string // reduced to 2-field ARD level
-	Serology string // reduced to serological antigens ("" without reference data)
-	Flags    string // comma-separated hla.Flags, e.g. "ambiguous,xx"
+	P        string `json:"p,omitempty"`        // reduced to P groups
+	LGX      string `json:"lgx,omitempty"`      // reduced to 2-field ARD level
+	Serology string `json:"serology,omitempty"` // reduced to serological antigens ("" without reference data)
+	Flags    string `json:"flags,omitempty"`    // comma-separated hla.Flags, e.g. "ambiguous,xx"
 }
 
 // UnitPrivate is maternal and family data.
 type UnitPrivate struct {
-	MaternalID string
+	MaternalID string `json:"maternal_id,omitempty"`
 	// MaternalHLA is the mother's typing (used for NIMA), optional.
-	MaternalHLA []LocusTyping
-	FamilyID    string
+	MaternalHLA []LocusTyping `json:"maternal_hla,omitempty"`
+	FamilyID    string        `json:"family_id,omitempty"`
 	// DirectedRecipient is the registry id of the family member a directed
 	// unit is kept for (never a name).
-	DirectedRecipient string
-	Notes             string
+	DirectedRecipient string `json:"directed_recipient,omitempty"`
+	Notes             string `json:"notes,omitempty"`
 }
 
 // IsZero reports whether no private field is set.
