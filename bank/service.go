@@ -18,6 +18,7 @@ type Service struct {
 	now      func() time.Time
 	hla      *HLAReader
 	watchers []Watcher
+	feed     *eventFeed // commit signals for WatchEvents
 }
 
 // Watcher is told about every committed change of a unit or a bank, after
@@ -61,10 +62,11 @@ func (s *Service) bankChanged(b *Bank) {
 
 // NewService returns a Service over store.
 func NewService(store Store, opts ...Option) *Service {
-	s := &Service{store: store, now: time.Now, hla: NewHLAReader(nil)}
+	s := &Service{store: store, now: time.Now, hla: NewHLAReader(nil), feed: newEventFeed()}
 	for _, o := range opts {
 		o(s)
 	}
+	s.store = &feedStore{Store: store, feed: s.feed}
 	return s
 }
 

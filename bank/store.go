@@ -41,7 +41,10 @@ type ReadTx interface {
 	// (nil, nil) when there is none.
 	GetRequest(ctx context.Context, requestID string) (*RequestRecord, error)
 	// ListEvents returns up to q.Limit audit events with Seq > q.AfterSeq
-	// matching q, in Seq order.
+	// matching q, in Seq order. Events become visible in Seq order with no
+	// holes (a Write is serializable and each event links its
+	// predecessor), so a reader that saw event n has seen every event
+	// before it: paging on Seq never skips a committed event.
 	ListEvents(ctx context.Context, q EventQuery) ([]*Event, error)
 	// LastEvent returns the newest audit event, or (nil, nil) when there is
 	// none.
@@ -73,8 +76,16 @@ type Tx interface {
 type EventQuery struct {
 	Bank     string // events of one bank's resources
 	Resource string // events of one resource (a unit's chain of custody)
-	AfterSeq int64  // only events after this position
-	Limit    int
+	// ResourcePrefix keeps events whose resource name starts with it
+	// ("banks/b1/units/" for every unit of a bank).
+	ResourcePrefix string
+	// Methods keeps events recorded by one of these use cases.
+	Methods []string
+	// Since and Until bound the event time: Since inclusive, Until
+	// exclusive; zero means unbounded.
+	Since, Until time.Time
+	AfterSeq     int64 // only events after this position
+	Limit        int
 }
 
 // UnitQuery selects units. Empty filter slices match all.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cordbank/cordbank/bank"
 )
@@ -68,6 +69,26 @@ func (t *txn) ListEvents(ctx context.Context, q bank.EventQuery) ([]*bank.Event,
 	if q.Resource != "" {
 		b.WriteString(` AND resource = ?`)
 		args = append(args, q.Resource)
+	}
+	if q.ResourcePrefix != "" {
+		// substr (which counts characters) with a binary comparison,
+		// unlike LIKE, which treats % and _ as wildcards and folds case.
+		b.WriteString(` AND substr(resource, 1, ?) = ?`)
+		args = append(args, utf8.RuneCountInString(q.ResourcePrefix), q.ResourcePrefix)
+	}
+	if len(q.Methods) > 0 {
+		b.WriteString(` AND method IN (?` + strings.Repeat(`, ?`, len(q.Methods)-1) + `)`)
+		for _, m := range q.Methods {
+			args = append(args, m)
+		}
+	}
+	if !q.Since.IsZero() {
+		b.WriteString(` AND time >= ?`)
+		args = append(args, q.Since.UnixNano())
+	}
+	if !q.Until.IsZero() {
+		b.WriteString(` AND time < ?`)
+		args = append(args, q.Until.UnixNano())
 	}
 	b.WriteString(` ORDER BY seq LIMIT ?`)
 	args = append(args, q.Limit)
