@@ -75,6 +75,7 @@ func New(cfg Config) *Server {
 	pb.RegisterRegistryServiceServer(s.grpc, &registry{svc: cfg.Service})
 	pb.RegisterSearchServiceServer(s.grpc, &search{idx: cfg.Index})
 	pb.RegisterLifecycleServiceServer(s.grpc, &lifecycle{svc: cfg.Service})
+	pb.RegisterAuditServiceServer(s.grpc, &audit{svc: cfg.Service, stop: s.stop})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
 	s.checkHealth()
@@ -99,6 +100,7 @@ func (s *Server) checkHealth() {
 	s.health.SetServingStatus(pb.RegistryService_ServiceDesc.ServiceName, st)
 	s.health.SetServingStatus(pb.SearchService_ServiceDesc.ServiceName, st)
 	s.health.SetServingStatus(pb.LifecycleService_ServiceDesc.ServiceName, st)
+	s.health.SetServingStatus(pb.AuditService_ServiceDesc.ServiceName, st)
 }
 
 func (s *Server) watchHealth() {
