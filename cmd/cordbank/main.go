@@ -3,6 +3,7 @@
 //	cordbank serve [flags]      run the gRPC service and REST gateway
 //	cordbank migrate [flags]    create or upgrade the database, then exit
 //	cordbank hla ...            check and reduce HLA typings from the shell
+//	cordbank audit verify       check the audit trail's hash chain
 //	cordbank version            print the version
 //
 // Every flag has a CORDBANK_* environment default; run a command with -h
@@ -32,6 +33,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runMigrate(args[1:], stdout, stderr)
 	case "hla":
 		return runHLA(args[1:], stdout, stderr)
+	case "audit":
+		return runAudit(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "cordbank", version())
 		return 0
@@ -51,6 +54,7 @@ Usage:
   cordbank serve [flags]     run the gRPC service and REST gateway
   cordbank migrate [flags]   create or upgrade the database, then exit
   cordbank hla <command>     check and reduce HLA typings (reduce, check, diff, release)
+  cordbank audit verify      check the audit trail's hash chain (exit 1 when broken)
   cordbank version           print the version
 
 Run 'cordbank <command> -h' for the flags of a command.
