@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/cordbank/cordbank/bank"
 )
@@ -71,13 +72,20 @@ func TestIndexConcurrentUpsertRemoveSearch(t *testing.T) {
 	// after the writers stop, the index holds exactly what was last written
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	if len(x.pos) != len(x.entries) {
-		t.Fatalf("position map %d vs entries %d", len(x.pos), len(x.entries))
+	if len(x.pos) != len(x.entries) || len(x.cold) != len(x.entries) {
+		t.Fatalf("position map %d vs entries %d, cold %d", len(x.pos), len(x.entries), len(x.cold))
 	}
 	for din, i := range x.pos {
-		if x.entries[i].din != din {
-			t.Fatalf("entry %d holds %s, map says %s", i, x.entries[i].din, din)
+		if x.cold[i].din != din {
+			t.Fatalf("entry %d holds %s, map says %s", i, x.cold[i].din, din)
 		}
+	}
+}
+
+// TestEntrySize: the scan streams entries; keep them small.
+func TestEntrySize(t *testing.T) {
+	if n := unsafe.Sizeof(entry{}); n > 32 {
+		t.Fatalf("entry is %d bytes, want at most 32", n)
 	}
 }
 
@@ -126,9 +134,9 @@ func TestUnitsChangedKeepsNewestVersion(t *testing.T) {
 		t.Fatalf("Len = %d", x.Len())
 	}
 	x.mu.RLock()
-	e := x.entries[x.pos[u.DIN]]
+	e, cold := x.entries[x.pos[u.DIN]], x.cold[x.pos[u.DIN]]
 	x.mu.RUnlock()
-	if e.version != 2 || e.flags&fAvailable == 0 {
+	if cold.version != 2 || e.flags&fAvailable == 0 {
 		t.Fatalf("stale update applied: %+v", e)
 	}
 	// A unit of a bank the index was never told about is ignored.

@@ -61,6 +61,7 @@ func (x *Index) SearchDouble(ctx context.Context, req *Request, opts ...SearchOp
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	sc := x.newScan(p, opts)
+	defer sc.release()
 	top, err := sc.run(ctx, dp.Candidates, func(tncKg, cd34Kg float64) bool {
 		ok1, ok2 := passesFloors(dp.MinTNCPerKg, dp.MinCD34PerKg, tncKg, cd34Kg)
 		return ok1 && ok2

@@ -102,10 +102,32 @@ func (x *Index) newScan(p *plan, opts []SearchOption) *scan {
 	return s
 }
 
+// memoPool recycles memo tables: one search allocates up to a few MB of
+// them on a large index, and making that garbage on every search would
+// make the collector run (and scan the index) several times a second.
+var memoPool sync.Pool
+
 func (s *scan) allocMemo() {
 	for li := range nLoci {
 		if s.want[li] || (len(s.dsaLoci) > 0 && slices.Contains(s.dsaLoci, li)) {
-			s.memo[li] = make([]uint32, len(s.x.geno[li].list)+1)
+			n := len(s.x.geno[li].list) + 1
+			if m, ok := memoPool.Get().(*[]uint32); ok && cap(*m) >= n {
+				s.memo[li] = (*m)[:n]
+				clear(s.memo[li])
+			} else {
+				s.memo[li] = make([]uint32, n)
+			}
+		}
+	}
+}
+
+// release returns the memo tables to the pool; the scan must not be used
+// afterwards.
+func (s *scan) release() {
+	for li := range s.memo {
+		if m := s.memo[li]; m != nil {
+			memoPool.Put(&m)
+			s.memo[li] = nil
 		}
 	}
 }
@@ -298,7 +320,7 @@ func (s *scan) runRange(ctx context.Context, lo, hi int, t *topN, extra func(tnc
 		c := cand{idx: int32(i), dsa: dsa, k: keys{total: int8(total), definite: int8(definite),
 			adequate: dose.adequate(tncKg, cd34Kg), cMismatch: cMis, direction: directionOf(gvh, hvg),
 			tncKg: tncKg, cd34Kg: cd34Kg, accredited: accredited, aboOK: aboOK[e.abo],
-			rbc: f&fRBCDepleted != 0, coll: e.coll, din: e.din, bank: x.banks[e.bank].id}}
+			rbc: f&fRBCDepleted != 0, coll: e.coll, din: x.cold[i].din, bank: x.banks[e.bank].id}}
 		t.offer(&c)
 	}
 	return nil

@@ -68,6 +68,7 @@ func (x *Index) Search(ctx context.Context, req *Request, opts ...SearchOption) 
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	sc := x.newScan(p, opts)
+	defer sc.release()
 	top, err := sc.run(ctx, p.pageSize, nil)
 	if err != nil {
 		return nil, err
@@ -92,7 +93,8 @@ func (x *Index) matchOf(p *plan, c *cand) Match {
 	e := &x.entries[c.idx]
 	b := x.banks[e.bank]
 	u := x.typingOf(c.idx)
-	m := Match{Unit: "banks/" + b.id + "/units/" + string(e.din), Bank: b.id, DIN: e.din,
+	din := x.cold[c.idx].din
+	m := Match{Unit: "banks/" + b.id + "/units/" + string(din), Bank: b.id, DIN: din,
 		Grade: x.g.Grade(p.patient, u, p.crit, p.pol.AlleleLevel), TNCPerKg: c.k.tncKg,
 		DoseAdequate: c.k.adequate, Accredited: c.k.accredited, ABOCompatible: c.k.aboOK,
 		RBCDepleted: c.k.rbc, CollectionDate: bank.DateOf(unixDay(c.k.coll))}
