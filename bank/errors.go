@@ -76,6 +76,22 @@ const (
 	// the action; metadata "status" is the current state, "action" the
 	// refused action.
 	ReasonIllegalTransition Reason = "ILLEGAL_TRANSITION"
+
+	// Storage reasons (bank/container.go). Metadata names the container
+	// ("container") and position ("position") involved.
+	ReasonContainerNotFound      Reason = "CONTAINER_NOT_FOUND"
+	ReasonContainerAlreadyExists Reason = "CONTAINER_ALREADY_EXISTS"
+	ReasonLabelAlreadyExists     Reason = "LABEL_ALREADY_EXISTS"
+	ReasonPositionOutOfLayout    Reason = "POSITION_OUT_OF_LAYOUT"
+	ReasonPositionOccupied       Reason = "POSITION_OCCUPIED"
+	ReasonContainerFull          Reason = "CONTAINER_FULL"
+	ReasonContainerCycle         Reason = "CONTAINER_CYCLE"
+	ReasonIllegalNesting         Reason = "ILLEGAL_NESTING"
+	ReasonContainerNotEmpty      Reason = "CONTAINER_NOT_EMPTY"
+	ReasonLayoutMismatch         Reason = "LAYOUT_MISMATCH"
+	ReasonUnitNotStorable        Reason = "UNIT_NOT_STORABLE"
+	ReasonUnitAlreadyPlaced      Reason = "UNIT_ALREADY_PLACED"
+	ReasonUnitNotPlaced          Reason = "UNIT_NOT_PLACED"
 )
 
 // Violation is one problem with one field of a request. Field is the API's

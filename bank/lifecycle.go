@@ -241,7 +241,11 @@ func (s *Service) Transition(ctx context.Context, r TransitionRequest) (*Unit, e
 		if err := tx.UpdateUnit(ctx, nu); err != nil {
 			return err
 		}
-		if err := s.newChain(ctx, tx, now).changed(t.method, nu.Name(), nu.Bank, r.Reason, cur, nu); err != nil {
+		audit := s.newChain(ctx, tx, now)
+		if err := audit.changed(t.method, nu.Name(), nu.Bank, r.Reason, cur, nu); err != nil {
+			return err
+		}
+		if err := s.vacateOnTransition(ctx, tx, audit, nu, t.method); err != nil {
 			return err
 		}
 		if r.RequestID != "" {

@@ -460,3 +460,33 @@ func TestLifecycleUnavailableRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// Storage methods: memStore holds no containers (bank/container_test.go
+// tests storage on SQLite); units are never placed, so leaving storage
+// has nothing to free.
+func (t memTx) GetContainer(_ context.Context, b, id string) (*bank.Container, error) {
+	return nil, bank.NewError(bank.KindNotFound, bank.ReasonContainerNotFound, "container not found")
+}
+func (t memTx) ListContainers(context.Context, bank.ContainerQuery) ([]*bank.Container, error) {
+	return nil, nil
+}
+func (t memTx) GetPlacement(context.Context, string, bank.DIN) (*bank.Placement, error) {
+	return nil, nil
+}
+func (t memTx) ListPlacements(context.Context, string, []string) ([]*bank.Placement, error) {
+	return nil, nil
+}
+func (t memTx) CountPlacements(context.Context, string) (map[string]int, error) { return nil, nil }
+func (t memTx) GetOpenExcursion(context.Context, string, string) (*bank.Excursion, error) {
+	return nil, nil
+}
+func (t memTx) ListExcursions(context.Context, bank.ExcursionQuery) ([]*bank.Excursion, error) {
+	return nil, nil
+}
+func (t memTx) InsertContainer(context.Context, *bank.Container) error        { return nil }
+func (t memTx) UpdateContainer(context.Context, *bank.Container) error        { return nil }
+func (t memTx) PutPlacement(context.Context, *bank.Placement) error           { return nil }
+func (t memTx) DeletePlacement(context.Context, string, bank.DIN) error       { return nil }
+func (t memTx) InsertReading(context.Context, *bank.TemperatureReading) error { return nil }
+func (t memTx) InsertExcursion(context.Context, *bank.Excursion) error        { return nil }
+func (t memTx) UpdateExcursion(context.Context, *bank.Excursion) error        { return nil }

@@ -49,6 +49,27 @@ type ReadTx interface {
 	// LastEvent returns the newest audit event, or (nil, nil) when there is
 	// none.
 	LastEvent(ctx context.Context) (*Event, error)
+
+	// Storage (bank/container.go, bank/temperature.go).
+
+	// GetContainer returns a container of bank, or KindNotFound with
+	// ReasonContainerNotFound.
+	GetContainer(ctx context.Context, bank, id string) (*Container, error)
+	// ListContainers returns up to q.Limit containers (all when 0) matching
+	// q, ordered by ID.
+	ListContainers(ctx context.Context, q ContainerQuery) ([]*Container, error)
+	// GetPlacement returns where a unit of bank is stored, or (nil, nil).
+	GetPlacement(ctx context.Context, bank string, din DIN) (*Placement, error)
+	// ListPlacements returns the placements in the given containers of
+	// bank (every placement of the bank when containers is nil).
+	ListPlacements(ctx context.Context, bank string, containers []string) ([]*Placement, error)
+	// CountPlacements returns the number of units in each container of
+	// bank that holds any.
+	CountPlacements(ctx context.Context, bank string) (map[string]int, error)
+	// GetOpenExcursion returns the open excursion of a tank, or (nil, nil).
+	GetOpenExcursion(ctx context.Context, bank, container string) (*Excursion, error)
+	// ListExcursions returns up to q.Limit excursions matching q, by ID.
+	ListExcursions(ctx context.Context, q ExcursionQuery) ([]*Excursion, error)
 }
 
 // Tx reads and writes inside a transaction.
@@ -70,6 +91,49 @@ type Tx interface {
 	// AppendEvent stores an audit event exactly as given (the domain sets
 	// Seq, PrevHash and Hash); KindAlreadyExists when its Seq is taken.
 	AppendEvent(ctx context.Context, e *Event) error
+
+	// InsertContainer stores a new container; KindAlreadyExists with
+	// ReasonContainerAlreadyExists (ID taken) or ReasonLabelAlreadyExists
+	// (label taken in the bank).
+	InsertContainer(ctx context.Context, c *Container) error
+	// UpdateContainer replaces a container's stored fields, keyed by bank
+	// and ID. Two containers in one position of a parent are refused with
+	// KindFailedPrecondition, ReasonPositionOccupied.
+	UpdateContainer(ctx context.Context, c *Container) error
+	// PutPlacement stores where a unit is, replacing its earlier
+	// placement. A position already holding another unit is refused with
+	// KindFailedPrecondition, ReasonPositionOccupied (a UNIQUE constraint
+	// backs the domain's own check).
+	PutPlacement(ctx context.Context, p *Placement) error
+	// DeletePlacement removes a unit's placement; no error when it had none.
+	DeletePlacement(ctx context.Context, bank string, din DIN) error
+	// InsertReading stores a temperature reading.
+	InsertReading(ctx context.Context, r *TemperatureReading) error
+	// InsertExcursion stores a new excursion and sets its ID.
+	InsertExcursion(ctx context.Context, e *Excursion) error
+	// UpdateExcursion replaces an excursion's stored fields, keyed by ID.
+	UpdateExcursion(ctx context.Context, e *Excursion) error
+}
+
+// ContainerQuery selects containers of one bank.
+type ContainerQuery struct {
+	Bank string
+	// Parent selects the children of one container; "" with TopLevel
+	// selects containers without a parent; "" without TopLevel selects all.
+	Parent   string
+	TopLevel bool
+	AfterID  string // keyset cursor
+	Limit    int    // 0: no limit
+}
+
+// ExcursionQuery selects excursions of one bank.
+type ExcursionQuery struct {
+	Bank      string
+	Container string // "" for every tank
+	// Open: nil for all, else only open (true) or closed (false) ones.
+	Open    *bool
+	AfterID int64
+	Limit   int
 }
 
 // EventQuery selects audit events. Empty fields match all.

@@ -64,7 +64,7 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 	)
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		pb.RegisterRegistryServiceHandler, pb.RegisterSearchServiceHandler, pb.RegisterLifecycleServiceHandler,
-		pb.RegisterAuditServiceHandler,
+		pb.RegisterAuditServiceHandler, pb.RegisterInventoryServiceHandler,
 	} {
 		if err := register(context.Background(), gw, conn); err != nil {
 			_ = conn.Close()

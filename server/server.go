@@ -76,6 +76,7 @@ func New(cfg Config) *Server {
 	pb.RegisterSearchServiceServer(s.grpc, &search{idx: cfg.Index})
 	pb.RegisterLifecycleServiceServer(s.grpc, &lifecycle{svc: cfg.Service})
 	pb.RegisterAuditServiceServer(s.grpc, &audit{svc: cfg.Service, stop: s.stop})
+	pb.RegisterInventoryServiceServer(s.grpc, &inventory{svc: cfg.Service})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
 	s.checkHealth()

@@ -64,6 +64,44 @@ const (
 	// The unit's lifecycle state does not allow the action; the ErrorInfo
 	// metadata names the current `status` and the refused `action`.
 	ErrorReason_ILLEGAL_TRANSITION ErrorReason = 14
+	// The unit cannot be reserved: it is not available (already reserved,
+	// quarantined ...), or it is autologous, or directed to another recipient.
+	ErrorReason_UNIT_NOT_RESERVABLE ErrorReason = 15
+	// The named reservation does not exist.
+	ErrorReason_RESERVATION_NOT_FOUND ErrorReason = 16
+	// The named storage container does not exist (INVALID_ARGUMENT when a
+	// request field names it, NOT_FOUND when it is the request's resource).
+	ErrorReason_CONTAINER_NOT_FOUND ErrorReason = 17
+	// A container with this id already exists in the bank.
+	ErrorReason_CONTAINER_ALREADY_EXISTS ErrorReason = 18
+	// Another container of the bank carries this label or barcode.
+	ErrorReason_LABEL_ALREADY_EXISTS ErrorReason = 19
+	// The position is not one of the container's layout (INVALID_ARGUMENT);
+	// the message says how the container's positions are named.
+	ErrorReason_POSITION_OUT_OF_LAYOUT ErrorReason = 20
+	// The position holds another unit or container (FAILED_PRECONDITION);
+	// metadata `container`, `position` and `occupant`.
+	ErrorReason_POSITION_OCCUPIED ErrorReason = 21
+	// The container has no free place left (FAILED_PRECONDITION).
+	ErrorReason_CONTAINER_FULL ErrorReason = 22
+	// A container cannot move into itself or anything inside it
+	// (FAILED_PRECONDITION).
+	ErrorReason_CONTAINER_CYCLE ErrorReason = 23
+	// The parent's kind cannot hold the child's (a tank in a box), or units
+	// were sent to a site or room (INVALID_ARGUMENT).
+	ErrorReason_ILLEGAL_NESTING ErrorReason = 24
+	// The evacuation target holds units or containers (FAILED_PRECONDITION).
+	ErrorReason_CONTAINER_NOT_EMPTY ErrorReason = 25
+	// The evacuation target's kind or layout differs from the source's
+	// (INVALID_ARGUMENT).
+	ErrorReason_LAYOUT_MISMATCH ErrorReason = 26
+	// The unit left storage (discarded, shipped or infused) and cannot be
+	// placed (FAILED_PRECONDITION).
+	ErrorReason_UNIT_NOT_STORABLE ErrorReason = 27
+	// The unit is stored elsewhere: move it instead (FAILED_PRECONDITION).
+	ErrorReason_UNIT_ALREADY_PLACED ErrorReason = 28
+	// The unit is not in storage: place it first (FAILED_PRECONDITION).
+	ErrorReason_UNIT_NOT_PLACED ErrorReason = 29
 )
 
 // Enum value maps for ErrorReason.
@@ -84,6 +122,21 @@ var (
 		12: "MALFORMED_REQUEST",
 		13: "NOT_FOUND",
 		14: "ILLEGAL_TRANSITION",
+		15: "UNIT_NOT_RESERVABLE",
+		16: "RESERVATION_NOT_FOUND",
+		17: "CONTAINER_NOT_FOUND",
+		18: "CONTAINER_ALREADY_EXISTS",
+		19: "LABEL_ALREADY_EXISTS",
+		20: "POSITION_OUT_OF_LAYOUT",
+		21: "POSITION_OCCUPIED",
+		22: "CONTAINER_FULL",
+		23: "CONTAINER_CYCLE",
+		24: "ILLEGAL_NESTING",
+		25: "CONTAINER_NOT_EMPTY",
+		26: "LAYOUT_MISMATCH",
+		27: "UNIT_NOT_STORABLE",
+		28: "UNIT_ALREADY_PLACED",
+		29: "UNIT_NOT_PLACED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -101,6 +154,21 @@ var (
 		"MALFORMED_REQUEST":        12,
 		"NOT_FOUND":                13,
 		"ILLEGAL_TRANSITION":       14,
+		"UNIT_NOT_RESERVABLE":      15,
+		"RESERVATION_NOT_FOUND":    16,
+		"CONTAINER_NOT_FOUND":      17,
+		"CONTAINER_ALREADY_EXISTS": 18,
+		"LABEL_ALREADY_EXISTS":     19,
+		"POSITION_OUT_OF_LAYOUT":   20,
+		"POSITION_OCCUPIED":        21,
+		"CONTAINER_FULL":           22,
+		"CONTAINER_CYCLE":          23,
+		"ILLEGAL_NESTING":          24,
+		"CONTAINER_NOT_EMPTY":      25,
+		"LAYOUT_MISMATCH":          26,
+		"UNIT_NOT_STORABLE":        27,
+		"UNIT_ALREADY_PLACED":      28,
+		"UNIT_NOT_PLACED":          29,
 	}
 )
 
@@ -135,7 +203,7 @@ var File_cordbank_v1_errors_proto protoreflect.FileDescriptor
 
 const file_cordbank_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18cordbank/v1/errors.proto\x12\vcordbank.v1*\xdd\x02\n" +
+	"\x18cordbank/v1/errors.proto\x12\vcordbank.v1*\xc6\x05\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x12\x12\n" +
@@ -152,7 +220,22 @@ const file_cordbank_v1_errors_proto_rawDesc = "" +
 	"\bINTERNAL\x10\v\x12\x15\n" +
 	"\x11MALFORMED_REQUEST\x10\f\x12\r\n" +
 	"\tNOT_FOUND\x10\r\x12\x16\n" +
-	"\x12ILLEGAL_TRANSITION\x10\x0eB;Z9github.com/cordbank/cordbank/proto/cordbank/v1;cordbankv1b\x06proto3"
+	"\x12ILLEGAL_TRANSITION\x10\x0e\x12\x17\n" +
+	"\x13UNIT_NOT_RESERVABLE\x10\x0f\x12\x19\n" +
+	"\x15RESERVATION_NOT_FOUND\x10\x10\x12\x17\n" +
+	"\x13CONTAINER_NOT_FOUND\x10\x11\x12\x1c\n" +
+	"\x18CONTAINER_ALREADY_EXISTS\x10\x12\x12\x18\n" +
+	"\x14LABEL_ALREADY_EXISTS\x10\x13\x12\x1a\n" +
+	"\x16POSITION_OUT_OF_LAYOUT\x10\x14\x12\x15\n" +
+	"\x11POSITION_OCCUPIED\x10\x15\x12\x12\n" +
+	"\x0eCONTAINER_FULL\x10\x16\x12\x13\n" +
+	"\x0fCONTAINER_CYCLE\x10\x17\x12\x13\n" +
+	"\x0fILLEGAL_NESTING\x10\x18\x12\x17\n" +
+	"\x13CONTAINER_NOT_EMPTY\x10\x19\x12\x13\n" +
+	"\x0fLAYOUT_MISMATCH\x10\x1a\x12\x15\n" +
+	"\x11UNIT_NOT_STORABLE\x10\x1b\x12\x17\n" +
+	"\x13UNIT_ALREADY_PLACED\x10\x1c\x12\x13\n" +
+	"\x0fUNIT_NOT_PLACED\x10\x1dB;Z9github.com/cordbank/cordbank/proto/cordbank/v1;cordbankv1b\x06proto3"
 
 var (
 	file_cordbank_v1_errors_proto_rawDescOnce sync.Once
