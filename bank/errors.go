@@ -75,7 +75,9 @@ const (
 	// ReasonIllegalTransition: the unit's lifecycle state does not allow
 	// the action; metadata "status" is the current state, "action" the
 	// refused action.
-	ReasonIllegalTransition Reason = "ILLEGAL_TRANSITION"
+	ReasonIllegalTransition   Reason = "ILLEGAL_TRANSITION"
+	ReasonUnitNotReservable   Reason = "UNIT_NOT_RESERVABLE"
+	ReasonReservationNotFound Reason = "RESERVATION_NOT_FOUND"
 
 	// Storage reasons (bank/container.go). Metadata names the container
 	// ("container") and position ("position") involved.

@@ -245,6 +245,9 @@ func (s *Service) Transition(ctx context.Context, r TransitionRequest) (*Unit, e
 		if err := audit.changed(t.method, nu.Name(), nu.Bank, r.Reason, cur, nu); err != nil {
 			return err
 		}
+		if err := s.closeOnTransition(ctx, tx, audit, cur, nu, t.method, now); err != nil {
+			return err
+		}
 		if err := s.vacateOnTransition(ctx, tx, audit, nu, t.method); err != nil {
 			return err
 		}

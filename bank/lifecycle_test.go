@@ -1,10 +1,9 @@
 package bank_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -15,119 +14,8 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/internal/store/sqlite"
 )
-
-// memStore is an in-memory bank.Store for domain tests: a Write works on a
-// copy of the state and publishes it only when fn succeeds, so a refused
-// call must leave the state untouched.
-type memStore struct {
-	mu    sync.Mutex
-	banks map[string]bank.Bank
-	units map[bank.DIN]bank.Unit
-	reqs  map[string]bank.RequestRecord
-	// events is the audit trail; a refused Write leaves it untouched too.
-	events []bank.Event
-}
-
-func newMemStore() *memStore {
-	return &memStore{banks: map[string]bank.Bank{}, units: map[bank.DIN]bank.Unit{}, reqs: map[string]bank.RequestRecord{}}
-}
-
-type memTx struct{ s *memStore }
-
-func (m *memStore) Read(ctx context.Context, fn func(bank.ReadTx) error) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return fn(memTx{m})
-}
-
-func (m *memStore) Write(ctx context.Context, fn func(bank.Tx) error) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	work := &memStore{banks: maps.Clone(m.banks), units: maps.Clone(m.units), reqs: maps.Clone(m.reqs), events: slices.Clone(m.events)}
-	if err := fn(memTx{work}); err != nil {
-		return err
-	}
-	m.banks, m.units, m.reqs, m.events = work.banks, work.units, work.reqs, work.events
-	return nil
-}
-
-func (t memTx) AppendEvent(_ context.Context, e *bank.Event) error {
-	t.s.events = append(t.s.events, *e)
-	return nil
-}
-
-func (t memTx) LastEvent(context.Context) (*bank.Event, error) {
-	if len(t.s.events) == 0 {
-		return nil, nil
-	}
-	e := t.s.events[len(t.s.events)-1]
-	return &e, nil
-}
-
-func (t memTx) ListEvents(context.Context, bank.EventQuery) ([]*bank.Event, error) { return nil, nil }
-
-func (m *memStore) Ping(context.Context) error { return nil }
-func (m *memStore) Close() error               { return nil }
-
-// units and banks are stored by value; the slices they hold are never
-// modified in place by the service (it clones before changing), so a
-// shallow copy is enough here.
-func (t memTx) GetBank(_ context.Context, id string) (*bank.Bank, error) {
-	b, ok := t.s.banks[id]
-	if !ok {
-		return nil, bank.NewError(bank.KindNotFound, bank.ReasonBankNotFound, "bank not found")
-	}
-	return &b, nil
-}
-
-func (t memTx) ListBanks(context.Context, string, int) ([]*bank.Bank, error) { return nil, nil }
-
-func (t memTx) GetUnit(_ context.Context, bankID string, din bank.DIN) (*bank.Unit, error) {
-	u, ok := t.s.units[din]
-	if !ok || u.Bank != bankID {
-		return nil, bank.NewError(bank.KindNotFound, bank.ReasonUnitNotFound, "unit not found")
-	}
-	return &u, nil
-}
-
-func (t memTx) ListUnits(context.Context, bank.UnitQuery) ([]*bank.Unit, error) { return nil, nil }
-
-func (t memTx) GetRequest(_ context.Context, id string) (*bank.RequestRecord, error) {
-	r, ok := t.s.reqs[id]
-	if !ok {
-		return nil, nil
-	}
-	return &r, nil
-}
-
-func (t memTx) InsertBank(_ context.Context, b *bank.Bank) error {
-	t.s.banks[b.ID] = *b
-	return nil
-}
-
-func (t memTx) UpdateBank(_ context.Context, b *bank.Bank) error {
-	t.s.banks[b.ID] = *b
-	return nil
-}
-
-func (t memTx) InsertUnit(_ context.Context, u *bank.Unit) error {
-	if _, ok := t.s.units[u.DIN]; ok {
-		return bank.NewError(bank.KindAlreadyExists, bank.ReasonUnitAlreadyExists, "exists")
-	}
-	t.s.units[u.DIN] = *u
-	return nil
-}
-
-func (t memTx) UpdateUnit(_ context.Context, u *bank.Unit) error {
-	t.s.units[u.DIN] = *u
-	return nil
-}
-
-func (t memTx) PutRequest(_ context.Context, r *bank.RequestRecord) error {
-	t.s.reqs[r.ID] = *r
-	return nil
-}
 
 // recorder is a Watcher that remembers the units it was told about.
 type recorder struct {
@@ -142,16 +30,22 @@ func (r *recorder) UnitsChanged(us []*bank.Unit) {
 }
 func (r *recorder) BankChanged(*bank.Bank) {}
 
-// lifecycleEnv is a service over a memStore with banks bank-a and bank-b.
+// lifecycleEnv is a service over a fresh SQLite store with banks bank-a
+// and bank-b.
 type lifecycleEnv struct {
-	store *memStore
+	store bank.Store
 	svc   *bank.Service
 	rec   *recorder
 }
 
 func newLifecycleEnv(t *testing.T) *lifecycleEnv {
 	t.Helper()
-	e := &lifecycleEnv{store: newMemStore(), rec: &recorder{}}
+	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	e := &lifecycleEnv{store: store, rec: &recorder{}}
 	e.svc = bank.NewService(e.store, bank.WithClock(banktest.Clock), bank.WithWatcher(e.rec))
 	for _, id := range []string{"bank-a", "bank-b"} {
 		if _, err := e.svc.CreateBank(t.Context(), banktest.ValidBank(id), ""); err != nil {
@@ -460,33 +354,3 @@ func TestLifecycleUnavailableRoundTrip(t *testing.T) {
 		}
 	}
 }
-
-// Storage methods: memStore holds no containers (bank/container_test.go
-// tests storage on SQLite); units are never placed, so leaving storage
-// has nothing to free.
-func (t memTx) GetContainer(_ context.Context, b, id string) (*bank.Container, error) {
-	return nil, bank.NewError(bank.KindNotFound, bank.ReasonContainerNotFound, "container not found")
-}
-func (t memTx) ListContainers(context.Context, bank.ContainerQuery) ([]*bank.Container, error) {
-	return nil, nil
-}
-func (t memTx) GetPlacement(context.Context, string, bank.DIN) (*bank.Placement, error) {
-	return nil, nil
-}
-func (t memTx) ListPlacements(context.Context, string, []string) ([]*bank.Placement, error) {
-	return nil, nil
-}
-func (t memTx) CountPlacements(context.Context, string) (map[string]int, error) { return nil, nil }
-func (t memTx) GetOpenExcursion(context.Context, string, string) (*bank.Excursion, error) {
-	return nil, nil
-}
-func (t memTx) ListExcursions(context.Context, bank.ExcursionQuery) ([]*bank.Excursion, error) {
-	return nil, nil
-}
-func (t memTx) InsertContainer(context.Context, *bank.Container) error        { return nil }
-func (t memTx) UpdateContainer(context.Context, *bank.Container) error        { return nil }
-func (t memTx) PutPlacement(context.Context, *bank.Placement) error           { return nil }
-func (t memTx) DeletePlacement(context.Context, string, bank.DIN) error       { return nil }
-func (t memTx) InsertReading(context.Context, *bank.TemperatureReading) error { return nil }
-func (t memTx) InsertExcursion(context.Context, *bank.Excursion) error        { return nil }
-func (t memTx) UpdateExcursion(context.Context, *bank.Excursion) error        { return nil }

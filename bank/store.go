@@ -49,6 +49,17 @@ type ReadTx interface {
 	// LastEvent returns the newest audit event, or (nil, nil) when there is
 	// none.
 	LastEvent(ctx context.Context) (*Event, error)
+	// GetReservation returns the reservation with id, or KindNotFound.
+	GetReservation(ctx context.Context, id string) (*Reservation, error)
+	// OpenReservation returns the open (ACTIVE or SHIPMENT_REQUESTED)
+	// reservation of the unit with din, or (nil, nil).
+	OpenReservation(ctx context.Context, din DIN) (*Reservation, error)
+	// ListReservations returns up to q.Limit reservations matching q, in
+	// id order after q.AfterID.
+	ListReservations(ctx context.Context, q ReservationQuery) ([]*Reservation, error)
+	// DueReservations returns up to limit ACTIVE reservations whose expiry
+	// is at or before now, oldest expiry first.
+	DueReservations(ctx context.Context, now time.Time, limit int) ([]*Reservation, error)
 
 	// Storage (bank/container.go, bank/temperature.go).
 
@@ -91,6 +102,11 @@ type Tx interface {
 	// AppendEvent stores an audit event exactly as given (the domain sets
 	// Seq, PrevHash and Hash); KindAlreadyExists when its Seq is taken.
 	AppendEvent(ctx context.Context, e *Event) error
+	// InsertReservation stores a new reservation; KindFailedPrecondition
+	// (ReasonUnitNotReservable) when the unit already has an open one.
+	InsertReservation(ctx context.Context, r *Reservation) error
+	// UpdateReservation replaces a reservation, keyed by ID.
+	UpdateReservation(ctx context.Context, r *Reservation) error
 
 	// InsertContainer stores a new container; KindAlreadyExists with
 	// ReasonContainerAlreadyExists (ID taken) or ReasonLabelAlreadyExists
@@ -134,6 +150,16 @@ type ExcursionQuery struct {
 	Open    *bool
 	AfterID int64
 	Limit   int
+}
+
+// ReservationQuery selects reservations. Empty fields match all.
+type ReservationQuery struct {
+	Bank             string
+	DIN              DIN
+	TransplantCenter string
+	OpenOnly         bool
+	AfterID          string
+	Limit            int
 }
 
 // EventQuery selects audit events. Empty fields match all.

@@ -64,7 +64,8 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 	)
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		pb.RegisterRegistryServiceHandler, pb.RegisterSearchServiceHandler, pb.RegisterLifecycleServiceHandler,
-		pb.RegisterAuditServiceHandler, pb.RegisterInventoryServiceHandler,
+		pb.RegisterAuditServiceHandler, pb.RegisterReservationServiceHandler,
+		pb.RegisterInventoryServiceHandler,
 	} {
 		if err := register(context.Background(), gw, conn); err != nil {
 			_ = conn.Close()

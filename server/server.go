@@ -76,6 +76,7 @@ func New(cfg Config) *Server {
 	pb.RegisterSearchServiceServer(s.grpc, &search{idx: cfg.Index})
 	pb.RegisterLifecycleServiceServer(s.grpc, &lifecycle{svc: cfg.Service})
 	pb.RegisterAuditServiceServer(s.grpc, &audit{svc: cfg.Service, stop: s.stop})
+	pb.RegisterReservationServiceServer(s.grpc, &reservations{svc: cfg.Service})
 	pb.RegisterInventoryServiceServer(s.grpc, &inventory{svc: cfg.Service})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
@@ -98,10 +99,10 @@ func (s *Server) checkHealth() {
 		st = healthpb.HealthCheckResponse_NOT_SERVING
 	}
 	s.health.SetServingStatus("", st)
-	s.health.SetServingStatus(pb.RegistryService_ServiceDesc.ServiceName, st)
-	s.health.SetServingStatus(pb.SearchService_ServiceDesc.ServiceName, st)
-	s.health.SetServingStatus(pb.LifecycleService_ServiceDesc.ServiceName, st)
-	s.health.SetServingStatus(pb.AuditService_ServiceDesc.ServiceName, st)
+	// Every registered service reports the store's readiness.
+	for name := range s.grpc.GetServiceInfo() {
+		s.health.SetServingStatus(name, st)
+	}
 }
 
 func (s *Server) watchHealth() {

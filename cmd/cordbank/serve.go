@@ -32,6 +32,7 @@ type serveConfig struct {
 	logLevel   string
 	logFormat  string
 	shutdownIn time.Duration
+	sweepEvery time.Duration
 }
 
 func serveFlags(fs *flag.FlagSet) *serveConfig {
@@ -46,6 +47,7 @@ func serveFlags(fs *flag.FlagSet) *serveConfig {
 	fs.StringVar(&c.macFile, "mac", env("CORDBANK_MAC_FILE", ""), "NMDP multiple allele code file (alpha.v3.txt); empty keeps MACs unresolved (CORDBANK_MAC_FILE)")
 	fs.StringVar(&c.logLevel, "log-level", env("CORDBANK_LOG_LEVEL", "info"), "debug, info, warn or error (CORDBANK_LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", env("CORDBANK_LOG_FORMAT", "text"), "text or json (CORDBANK_LOG_FORMAT)")
+	fs.DurationVar(&c.sweepEvery, "reservation-sweep", 10*time.Second, "how often lapsed reservations are expired (their units become available)")
 	fs.DurationVar(&c.shutdownIn, "shutdown-grace", 10*time.Second, "how long in-flight calls may finish on SIGINT/SIGTERM")
 	return c
 }
@@ -131,6 +133,7 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 		return err
 	}
 	srv := server.New(server.Config{Service: svc, Index: idx, Logger: log})
+	go sweepReservations(ctx, svc, c.sweepEvery, log)
 	errc := make(chan error, 2)
 	go func() { errc <- srv.ServeGRPC(grpcLis) }()
 	fmt.Fprintf(stdout, "cordbank: gRPC on %s (database %s)\n", grpcLis.Addr(), c.db)
@@ -176,4 +179,26 @@ func runMigrate(args []string, stdout, stderr io.Writer) int {
 	defer store.Close()
 	fmt.Fprintf(stdout, "cordbank: %s is at the current schema\n", *db)
 	return 0
+}
+
+// sweepReservations expires lapsed reservations every interval until ctx
+// ends. Correctness does not depend on it (a lapsed hold never blocks a new
+// reservation); it makes lapsed units searchable again without anyone
+// acting.
+func sweepReservations(ctx context.Context, svc *bank.Service, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := svc.ExpireReservations(ctx)
+			if err != nil && ctx.Err() == nil {
+				log.Error("reservation sweep failed", "err", err)
+			} else if n > 0 {
+				log.Info("reservations expired", "count", n)
+			}
+		}
+	}
 }

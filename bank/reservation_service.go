@@ -1,0 +1,560 @@
+package bank
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ReserveRequest asks to hold a unit for a patient.
+type ReserveRequest struct {
+	Bank             string
+	DIN              DIN
+	TransplantCenter string
+	PatientID        string
+	ExpireTime       time.Time
+	// Etag, when not empty, must be the unit's current etag.
+	Etag      string
+	RequestID string
+}
+
+func validID(v *Violations, field, s string, required bool) {
+	switch {
+	case s == "" && required:
+		v.Add(field, "required")
+	case len(s) > maxIDLength:
+		v.Add(field, "at most %d characters", maxIDLength)
+	default:
+		for _, r := range s {
+			if r <= ' ' || r > '~' {
+				v.Add(field, "printable ASCII without spaces only (a registry id, never a name)")
+				return
+			}
+		}
+	}
+}
+
+func (s *Service) validExpiry(v *Violations, field string, t time.Time) {
+	now := s.now()
+	switch {
+	case t.IsZero():
+		v.Add(field, "required: when the hold lapses by itself")
+	case !t.After(now):
+		v.Add(field, "%s is in the past", t.UTC().Format(time.RFC3339))
+	case t.Sub(now) > MaxHold:
+		v.Add(field, "more than %d days ahead", int(MaxHold/(24*time.Hour)))
+	}
+}
+
+func notReservable(u *Unit, why string) error {
+	return NewError(KindFailedPrecondition, ReasonUnitNotReservable, "unit cannot be reserved: "+why,
+		"name", u.Name(), "status", string(u.Status), "unit_type", string(u.Type))
+}
+
+// ReserveUnit holds an AVAILABLE unit for a patient until r.ExpireTime: the
+// unit becomes RESERVED (EMDIS RS) and drops out of search results at once.
+// Of many concurrent reservations of one unit exactly one succeeds; the
+// others get KindFailedPrecondition (ReasonUnitNotReservable: the unit is
+// no longer available) or KindAborted (stale etag). Autologous units are
+// never reserved; a directed unit only for its designated recipient. An
+// ACTIVE hold that lapsed but was not yet swept is expired first.
+func (s *Service) ReserveUnit(ctx context.Context, r ReserveRequest) (*Reservation, error) {
+	var v Violations
+	validID(&v, "transplant_center", r.TransplantCenter, true)
+	validID(&v, "patient_id", r.PatientID, true)
+	s.validExpiry(&v, "expire_time", r.ExpireTime)
+	validRequestID(&v, r.RequestID)
+	if err := v.Err("invalid reservation"); err != nil {
+		return nil, err
+	}
+	r.ExpireTime = r.ExpireTime.UTC()
+	fp := fingerprint("ReserveUnit", r)
+	var out *Reservation
+	var changed []*Unit
+	err := s.store.Write(ctx, func(tx Tx) error {
+		changed = changed[:0]
+		if name, err := replay(ctx, tx, r.RequestID, "ReserveUnit", fp); err != nil {
+			return err
+		} else if name != "" {
+			var err error
+			out, err = tx.GetReservation(ctx, name[strings.LastIndexByte(name, '/')+1:])
+			return err
+		}
+		now := s.now().UTC()
+		audit := s.newChain(ctx, tx, now)
+		u, err := tx.GetUnit(ctx, r.Bank, r.DIN)
+		if err != nil {
+			return err
+		}
+		if err := checkEtag(r.Etag, u.Version, u.Name()); err != nil {
+			return err
+		}
+		if u.Status == StatusReserved {
+			// A lapsed hold frees the unit even before the sweeper runs.
+			if u, err = s.expireIfDue(ctx, tx, audit, u, now); err != nil {
+				return err
+			}
+			if u.Status == StatusAvailable {
+				changed = append(changed, u)
+			}
+		}
+		switch {
+		case u.Type == UnitTypeAutologous:
+			return notReservable(u, "an autologous unit is kept for the donor child alone")
+		case u.Type == UnitTypeDirected && r.PatientID != u.Private.DirectedRecipient:
+			return notReservable(u, "a directed unit can be reserved only for its designated recipient")
+		case u.Status != StatusAvailable:
+			return notReservable(u, fmt.Sprintf("it is %s, not AVAILABLE", u.Status))
+		}
+		res := &Reservation{ID: newReservationID(), Bank: u.Bank, DIN: u.DIN, TransplantCenter: r.TransplantCenter,
+			PatientID: r.PatientID, Status: ReservationActive, ExpireTime: r.ExpireTime,
+			CreateTime: now, UpdateTime: now, Version: 1}
+		if err := tx.InsertReservation(ctx, res); err != nil {
+			return err
+		}
+		if err := audit.created("ReserveUnit", res.Name(), res.Bank, res); err != nil {
+			return err
+		}
+		nu, err := s.setUnitStatus(ctx, tx, audit, u, "ReserveUnit", StatusReserved, "", DateOf(r.ExpireTime), "reserved for patient "+r.PatientID+" by "+r.TransplantCenter, now)
+		if err != nil {
+			return err
+		}
+		changed = append(changed, nu)
+		if r.RequestID != "" {
+			if err := tx.PutRequest(ctx, &RequestRecord{ID: r.RequestID, Method: "ReserveUnit", Fingerprint: fp, Resource: res.Name(), CreateTime: now}); err != nil {
+				return err
+			}
+		}
+		out = res
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.unitsChanged(changed)
+	return out, nil
+}
+
+// setUnitStatus writes a status change of u made by a reservation method,
+// with its audit event, and returns the new unit.
+func (s *Service) setUnitStatus(ctx context.Context, tx Tx, audit *chain, u *Unit, method string, to Status, reason string, end Date, note string, now time.Time) (*Unit, error) {
+	nu := cloneUnit(u)
+	nu.Status, nu.StatusReason, nu.StatusEndDate, nu.StatusNote, nu.StatusTime = to, reason, end, note, now
+	nu.UpdateTime, nu.Version = now, u.Version+1
+	if err := tx.UpdateUnit(ctx, nu); err != nil {
+		return nil, err
+	}
+	if err := audit.changed(method, nu.Name(), nu.Bank, reason, u, nu); err != nil {
+		return nil, err
+	}
+	return nu, nil
+}
+
+// endReservation closes an open reservation with status st and records it.
+func (s *Service) endReservation(ctx context.Context, tx Tx, audit *chain, res *Reservation, method string, st ReservationStatus, why string, now time.Time) (*Reservation, error) {
+	nr := *res
+	nr.Status, nr.EndTime, nr.EndReason, nr.UpdateTime, nr.Version = st, now, why, now, res.Version+1
+	if err := tx.UpdateReservation(ctx, &nr); err != nil {
+		return nil, err
+	}
+	if err := audit.changed(method, nr.Name(), nr.Bank, "", res, &nr); err != nil {
+		return nil, err
+	}
+	return &nr, nil
+}
+
+// expireIfDue expires the open reservation of a RESERVED unit whose hold
+// lapsed at now, returning the unit as it then is.
+func (s *Service) expireIfDue(ctx context.Context, tx Tx, audit *chain, u *Unit, now time.Time) (*Unit, error) {
+	res, err := tx.OpenReservation(ctx, u.DIN)
+	if err != nil || res == nil || res.Status != ReservationActive || res.ExpireTime.After(now) {
+		return u, err
+	}
+	if _, err := s.endReservation(ctx, tx, audit, res, "ExpireReservation", ReservationExpired, "the hold lapsed at "+res.ExpireTime.Format(time.RFC3339), now); err != nil {
+		return nil, err
+	}
+	return s.setUnitStatus(ctx, tx, audit, u, "ExpireReservation", StatusAvailable, "", Date{}, "reservation "+res.ID+" expired", now)
+}
+
+// ExpireReservations ends every ACTIVE hold whose expiry has passed and
+// makes its unit AVAILABLE again, each with an audit event by the system.
+// The server runs it periodically; it returns how many it expired.
+func (s *Service) ExpireReservations(ctx context.Context) (int, error) {
+	ctx = WithCaller(ctx, Caller{Principal: "system:reservation-expiry", RequestID: CallerFrom(ctx).RequestID})
+	n := 0
+	for {
+		var changed []*Unit
+		var done bool
+		err := s.store.Write(ctx, func(tx Tx) error {
+			changed = changed[:0]
+			now := s.now().UTC()
+			due, err := tx.DueReservations(ctx, now, 200)
+			if err != nil {
+				return err
+			}
+			done = len(due) < 200
+			audit := s.newChain(ctx, tx, now)
+			for _, res := range due {
+				u, err := tx.GetUnit(ctx, res.Bank, res.DIN)
+				if err != nil {
+					return err
+				}
+				nu, err := s.expireIfDue(ctx, tx, audit, u, now)
+				if err != nil {
+					return err
+				}
+				changed = append(changed, nu)
+			}
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+		n += len(changed)
+		s.unitsChanged(changed)
+		if done {
+			return n, nil
+		}
+	}
+}
+
+// ReservationAction is a change to an open reservation.
+type ReservationAction string
+
+// Reservation actions: the custom verbs of the API.
+const (
+	ReservationExtend          ReservationAction = "extend"
+	ReservationRelease         ReservationAction = "release"
+	ReservationRequestTyping   ReservationAction = "requestTyping"
+	ReservationRecordTyping    ReservationAction = "recordTyping"
+	ReservationRequestShipment ReservationAction = "requestShipment"
+)
+
+var reservationMethods = map[ReservationAction]string{
+	ReservationExtend: "ExtendReservation", ReservationRelease: "ReleaseReservation",
+	ReservationRequestTyping: "RequestConfirmatoryTyping", ReservationRecordTyping: "RecordConfirmatoryTyping",
+	ReservationRequestShipment: "RequestShipment",
+}
+
+// ReservationChange is a request to act on an open reservation.
+type ReservationChange struct {
+	Bank   string
+	DIN    DIN
+	ID     string
+	Action ReservationAction
+	// ExpireTime is the new expiry (extend).
+	ExpireTime time.Time
+	// Reason says why a reservation is released (optional, free text).
+	Reason string
+	// Typing is the confirmatory typing (recordTyping): at least A, B
+	// and DRB1.
+	Typing []LocusTyping
+	// Etag, when not empty, must be the reservation's current etag.
+	Etag      string
+	RequestID string
+}
+
+func (s *Service) validateChange(r *ReservationChange, v *Violations) {
+	validRequestID(v, r.RequestID)
+	if _, ok := reservationMethods[r.Action]; !ok {
+		v.Add("action", "unknown reservation action %q", r.Action)
+		return
+	}
+	if r.Action == ReservationExtend {
+		s.validExpiry(v, "expire_time", r.ExpireTime)
+	} else if !r.ExpireTime.IsZero() {
+		v.Add("expire_time", "only extend takes an expiry")
+	}
+	if len(r.Reason) > 500 {
+		v.Add("reason", "at most 500 characters")
+	}
+	if r.Action == ReservationRecordTyping {
+		validateHLA(r.Typing, s.hla, true, v, "typing")
+		for _, l := range ctLoci {
+			if !slices.ContainsFunc(r.Typing, func(t LocusTyping) bool { return t.Locus == l }) {
+				v.Add("typing."+strings.ToLower(l), "required: confirmatory typing retests A, B and DRB1")
+			}
+		}
+	} else if len(r.Typing) > 0 {
+		v.Add("typing", "only recordTyping takes a typing")
+	}
+}
+
+func illegalReservationAction(res *Reservation, a ReservationAction, why string) error {
+	return NewError(KindFailedPrecondition, ReasonIllegalTransition, fmt.Sprintf("reservation is %s: cannot %s: %s", res.Status, a, why),
+		"name", res.Name(), "status", string(res.Status), "action", string(a))
+}
+
+// ChangeReservation applies one action to an open reservation and returns
+// it as stored:
+//   - extend: a new, later expiry (ACTIVE or SHIPMENT_REQUESTED);
+//   - release: the centre lets the unit go; it becomes AVAILABLE;
+//   - requestTyping: confirmatory typing is requested (ACTIVE);
+//   - recordTyping: the retest of A, B and DRB1 is recorded; when every
+//     retested locus agrees with the registration typing CT is COMPLETE
+//     (CT complete date = today); otherwise it is DISCREPANT, the
+//     reservation is CANCELLED and the unit TEMPORARILY_UNAVAILABLE (AD)
+//     until the bank resolves it;
+//   - requestShipment: the unit is asked for (EMDIS WOR_REQ): reservation
+//     and unit become SHIPMENT_REQUESTED; the bank then ships it
+//     (lifecycle ship), which fulfils the reservation.
+//
+// Errors: KindInvalid naming bad fields; KindNotFound; KindAborted on a
+// stale etag; KindFailedPrecondition (ReasonIllegalTransition) when the
+// reservation's state forbids the action. Nothing is written on error.
+func (s *Service) ChangeReservation(ctx context.Context, r ReservationChange) (*Reservation, error) {
+	var v Violations
+	s.validateChange(&r, &v)
+	if err := v.Err("invalid reservation change"); err != nil {
+		return nil, err
+	}
+	method := reservationMethods[r.Action]
+	fp := fingerprint(method, r)
+	var out *Reservation
+	var changed []*Unit
+	err := s.store.Write(ctx, func(tx Tx) error {
+		changed = changed[:0]
+		if name, err := replay(ctx, tx, r.RequestID, method, fp); err != nil {
+			return err
+		} else if name != "" {
+			var err error
+			out, err = tx.GetReservation(ctx, r.ID)
+			return err
+		}
+		res, err := tx.GetReservation(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		if res.Bank != r.Bank || res.DIN != r.DIN {
+			return NewError(KindNotFound, ReasonReservationNotFound, "no such reservation", "name", "banks/"+r.Bank+"/units/"+string(r.DIN)+"/reservations/"+r.ID)
+		}
+		if err := checkEtag(r.Etag, res.Version, res.Name()); err != nil {
+			return err
+		}
+		now := s.now().UTC()
+		audit := s.newChain(ctx, tx, now)
+		u, err := tx.GetUnit(ctx, res.Bank, res.DIN)
+		if err != nil {
+			return err
+		}
+		if res.Status == ReservationActive && !res.ExpireTime.After(now) {
+			if u, err = s.expireIfDue(ctx, tx, audit, u, now); err != nil {
+				return err
+			}
+			changed = append(changed, u)
+			if res, err = tx.GetReservation(ctx, r.ID); err != nil {
+				return err
+			}
+		}
+		if !res.Open() {
+			return illegalReservationAction(res, r.Action, "it is closed")
+		}
+		nr := *res
+		nr.UpdateTime, nr.Version = now, res.Version+1
+		var unitTo Status
+		unitReason, unitNote, unitEnd := "", "", Date{}
+		switch r.Action {
+		case ReservationExtend:
+			if !r.ExpireTime.After(res.ExpireTime) {
+				return &Error{Kind: KindInvalid, Reason: ReasonInvalidArgument, Message: "invalid reservation change",
+					Violations: []Violation{{Field: "expire_time", Description: "must be later than the current expiry " + res.ExpireTime.Format(time.RFC3339)}}}
+			}
+			nr.ExpireTime = r.ExpireTime.UTC()
+			unitTo, unitEnd, unitNote = u.Status, DateOf(nr.ExpireTime), u.StatusNote
+		case ReservationRelease:
+			nr.Status, nr.EndTime, nr.EndReason = ReservationReleased, now, r.Reason
+			unitTo, unitNote = StatusAvailable, "reservation "+res.ID+" released"
+		case ReservationRequestTyping:
+			if res.Status != ReservationActive || res.CT == CTRequested || res.CT == CTComplete {
+				return illegalReservationAction(res, r.Action, "confirmatory typing is already "+strings.ToLower(string(res.CT)))
+			}
+			nr.CT, nr.CTRequestTime = CTRequested, now
+		case ReservationRecordTyping:
+			if res.CT != CTRequested {
+				return illegalReservationAction(res, r.Action, "confirmatory typing was not requested")
+			}
+			nr.CTTyping = r.Typing
+			nr.CTDiscrepancies = ctDiscrepancies(u.HLA, r.Typing)
+			if len(nr.CTDiscrepancies) == 0 {
+				nr.CT, nr.CTCompleteDate = CTComplete, DateOf(now)
+			} else {
+				nr.CT = CTDiscrepant
+				nr.Status, nr.EndTime, nr.EndReason = ReservationCancelled, now, "confirmatory typing discrepancy at "+strings.Join(nr.CTDiscrepancies, ", ")
+				unitTo, unitReason, unitNote = StatusTemporarilyUnavailable, "AD", nr.EndReason
+			}
+		case ReservationRequestShipment:
+			if res.Status != ReservationActive {
+				return illegalReservationAction(res, r.Action, "shipment was already requested")
+			}
+			nr.Status, nr.ShipmentRequestTime = ReservationShipmentRequested, now
+			unitTo, unitNote = StatusShipmentRequested, "shipment requested by "+res.TransplantCenter
+			unitEnd = DateOf(res.ExpireTime)
+		}
+		if err := tx.UpdateReservation(ctx, &nr); err != nil {
+			return err
+		}
+		if err := audit.changed(method, nr.Name(), nr.Bank, "", res, &nr); err != nil {
+			return err
+		}
+		if unitTo != "" {
+			nu, err := s.setUnitStatus(ctx, tx, audit, u, method, unitTo, unitReason, unitEnd, unitNote, now)
+			if err != nil {
+				return err
+			}
+			changed = append(changed, nu)
+		}
+		if r.RequestID != "" {
+			if err := tx.PutRequest(ctx, &RequestRecord{ID: r.RequestID, Method: method, Fingerprint: fp, Resource: nr.Name(), CreateTime: now}); err != nil {
+				return err
+			}
+		}
+		out = &nr
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.unitsChanged(changed)
+	return out, nil
+}
+
+// ctDiscrepancies lists the loci of ct whose retest disagrees with the
+// registration typing reg. A retest agrees when, in one orientation, each
+// retested copy (at two-field ARD level) is one of the registration copy's
+// possibilities; a registration typed by serology only is compared by
+// antigen. A locus the unit was never typed at cannot disagree.
+func ctDiscrepancies(reg, ct []LocusTyping) []string {
+	var out []string
+	for _, c := range ct {
+		i := slices.IndexFunc(reg, func(t LocusTyping) bool { return t.Locus == c.Locus })
+		if i < 0 {
+			continue
+		}
+		if !typingsAgree(reg[i].Reading, c.Reading) {
+			out = append(out, c.Locus)
+		}
+	}
+	return out
+}
+
+// typingsAgree compares two readings copy by copy, both orientations.
+func typingsAgree(reg, ct TypingReading) bool {
+	rl, cl := copies(reg.LGX), copies(ct.LGX)
+	rs, cs := copies(reg.Serology), copies(ct.Serology)
+	if len(rl) == 0 || len(cl) == 0 {
+		return false
+	}
+	if len(rl) == 1 {
+		rl, rs = append(rl, rl[0]), append(rs, rs...)
+	}
+	if len(cl) == 1 {
+		cl, cs = append(cl, cl[0]), append(cs, cs...)
+	}
+	agree := func(i, j int) bool {
+		if slices.ContainsFunc(cl[j], func(a string) bool { return slices.Contains(rl[i], a) }) {
+			return true
+		}
+		// Serology-only registration: compare antigens.
+		serologyOnly := !slices.ContainsFunc(rl[i], func(a string) bool { return strings.Contains(a, "*") })
+		return serologyOnly && i < len(rs) && j < len(cs) && slices.ContainsFunc(cs[j], func(a string) bool { return slices.Contains(rs[i], a) })
+	}
+	return (agree(0, 0) && agree(1, 1)) || (agree(0, 1) && agree(1, 0))
+}
+
+// copies splits a one-locus GL String into its copies ('+'), each a list
+// of possibilities ('/').
+func copies(gl string) [][]string {
+	if gl == "" {
+		return nil
+	}
+	var out [][]string
+	for _, c := range strings.Split(gl, "+") {
+		out = append(out, strings.Split(c, "/"))
+	}
+	return out
+}
+
+// closeOnTransition ends the open reservation of a unit leaving RESERVED
+// or SHIPMENT_REQUESTED through a lifecycle method: shipping fulfils it,
+// any other disposition cancels it.
+func (s *Service) closeOnTransition(ctx context.Context, tx Tx, audit *chain, before, after *Unit, method string, now time.Time) error {
+	if before.Status != StatusReserved && before.Status != StatusShipmentRequested {
+		return nil
+	}
+	if after.Status == before.Status {
+		return nil
+	}
+	res, err := tx.OpenReservation(ctx, before.DIN)
+	if err != nil || res == nil {
+		return err
+	}
+	st, why := ReservationCancelled, "the unit was "+strings.ToLower(string(after.Status))
+	if after.Status == StatusShipped {
+		st, why = ReservationFulfilled, "the unit shipped"
+	}
+	_, err = s.endReservation(ctx, tx, audit, res, method, st, why, now)
+	return err
+}
+
+// GetReservation returns a reservation of a unit, or KindNotFound.
+func (s *Service) GetReservation(ctx context.Context, bank string, din DIN, id string) (*Reservation, error) {
+	var out *Reservation
+	err := s.store.Read(ctx, func(tx ReadTx) error {
+		r, err := tx.GetReservation(ctx, id)
+		if err != nil {
+			return err
+		}
+		if r.Bank != bank || r.DIN != din {
+			return NewError(KindNotFound, ReasonReservationNotFound, "no such reservation", "name", "banks/"+bank+"/units/"+string(din)+"/reservations/"+id)
+		}
+		out = r
+		return nil
+	})
+	return out, err
+}
+
+// ListReservationsRequest selects a page of reservations.
+type ListReservationsRequest struct {
+	Bank             string // required
+	DIN              DIN    // one unit's reservations
+	TransplantCenter string
+	OpenOnly         bool
+	PageSize         int
+	PageToken        string
+}
+
+// ListReservations returns one page of a bank's reservations in id order.
+func (s *Service) ListReservations(ctx context.Context, r ListReservationsRequest) ([]*Reservation, error) {
+	out, _, err := s.ListReservationsPage(ctx, r)
+	return out, err
+}
+
+// ListReservationsPage is ListReservations with the next page's token ("" on
+// the last page).
+func (s *Service) ListReservationsPage(ctx context.Context, r ListReservationsRequest) ([]*Reservation, string, error) {
+	var v Violations
+	n := pageSize(&v, r.PageSize)
+	fk := filterKey("reservations", r.Bank, string(r.DIN), r.TransplantCenter, fmt.Sprint(r.OpenOnly))
+	after := decodePageToken(&v, r.PageToken, fk)
+	if err := v.Err("invalid list request"); err != nil {
+		return nil, "", err
+	}
+	var out []*Reservation
+	err := s.store.Read(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = tx.ListReservations(ctx, ReservationQuery{Bank: r.Bank, DIN: r.DIN, TransplantCenter: r.TransplantCenter,
+			OpenOnly: r.OpenOnly, AfterID: after, Limit: n + 1})
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > n {
+		out = out[:n]
+		next = encodePageToken(out[n-1].ID, fk)
+	}
+	return out, next, nil
+}
