@@ -131,11 +131,25 @@ func (c *chain) record(method, resource, bank, reason string, changes []FieldCha
 // created records the creation of a resource: one change "*" holding it
 // whole, as JSON.
 func (c *chain) created(method, resource, bank string, v any) error {
+	snap, err := snapshotJSON(v)
+	if err != nil {
+		return err
+	}
+	return c.createdJSON(method, resource, bank, snap)
+}
+
+// createdJSON is created with the snapshot already encoded.
+func (c *chain) createdJSON(method, resource, bank, snapshot string) error {
+	return c.record(method, resource, bank, "", []FieldChange{{Field: "*", After: snapshot}})
+}
+
+// snapshotJSON encodes a created resource for its audit event.
+func snapshotJSON(v any) (string, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return Internal(err, "audit snapshot")
+		return "", Internal(err, "audit snapshot")
 	}
-	return c.record(method, resource, bank, "", []FieldChange{{Field: "*", After: string(b)}})
+	return string(b), nil
 }
 
 // changed records the fields that differ between before and after.

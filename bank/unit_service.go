@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 )
 
 // unknownBank turns "bank not found" into a violation of the request's
@@ -229,38 +230,71 @@ type ImportResult struct {
 // returned by the function itself (the bank does not exist, the store
 // failed) means nothing of the batch was written.
 func (s *Service) ImportUnits(ctx context.Context, bank string, units []*Unit) ([]ImportResult, error) {
-	res := make([]ImportResult, len(units))
-	valid := make([]*Unit, 0, len(units))
-	idx := make([]int, 0, len(units))
+	return s.CommitImport(ctx, s.PrepareImport(bank, units))
+}
+
+// ImportBatch is a batch of units validated and made ready for storage by
+// PrepareImport. It is used once, by CommitImport.
+type ImportBatch struct {
+	bank  string
+	now   time.Time
+	res   []ImportResult
+	valid []*Unit
+	idx   []int
+	// snapshots are the audit records of the units (JSON), made before
+	// the transaction so the single writer does as little as possible.
+	snapshots []string
+}
+
+// PrepareImport validates units for registration in bank and builds their
+// audit records. It does no I/O: a caller that streams an import can
+// prepare the next batch on one core while CommitImport writes the
+// previous one on another.
+func (s *Service) PrepareImport(bank string, units []*Unit) *ImportBatch {
+	b := &ImportBatch{bank: bank, now: s.now().UTC(), res: make([]ImportResult, len(units)),
+		valid: make([]*Unit, 0, len(units)), idx: make([]int, 0, len(units)), snapshots: make([]string, 0, len(units))}
 	for i, u := range units {
 		var v Violations
 		nu := cloneUnit(u)
 		nu.Bank = bank
 		s.prepareNewUnit(nu, &v)
 		if err := v.Err("invalid unit"); err != nil {
-			res[i].Err = err
+			b.res[i].Err = err
 			continue
 		}
-		valid = append(valid, nu)
-		idx = append(idx, i)
-	}
-	err := s.store.Write(ctx, func(tx Tx) error {
-		if _, err := tx.GetBank(ctx, bank); err != nil {
-			return unknownBank(err, bank)
+		nu.CreateTime, nu.UpdateTime, nu.Version = b.now, b.now, 1
+		snap, err := snapshotJSON(nu)
+		if err != nil {
+			b.res[i].Err = err
+			continue
 		}
-		now := s.now().UTC()
-		audit := s.newChain(ctx, tx, now)
-		for j, nu := range valid {
-			nu.CreateTime, nu.UpdateTime, nu.Version = now, now, 1
+		b.valid, b.idx, b.snapshots = append(b.valid, nu), append(b.idx, i), append(b.snapshots, snap)
+	}
+	return b
+}
+
+// CommitImport stores a prepared batch in one transaction: each unit is
+// inserted on its own, so a duplicate DIN gets its error in its result
+// and does not stop the others. An error returned by the function itself
+// (the bank does not exist, the store failed) means nothing of the batch
+// was written.
+func (s *Service) CommitImport(ctx context.Context, b *ImportBatch) ([]ImportResult, error) {
+	res := b.res
+	err := s.store.Write(ctx, func(tx Tx) error {
+		if _, err := tx.GetBank(ctx, b.bank); err != nil {
+			return unknownBank(err, b.bank)
+		}
+		audit := s.newChain(ctx, tx, b.now)
+		for j, nu := range b.valid {
 			err := tx.InsertUnit(ctx, nu)
 			switch {
 			case err == nil:
-				if err := audit.created("ImportUnits", nu.Name(), nu.Bank, nu); err != nil {
+				if err := audit.createdJSON("ImportUnits", nu.Name(), nu.Bank, b.snapshots[j]); err != nil {
 					return err
 				}
-				res[idx[j]].Unit = nu
+				res[b.idx[j]].Unit = nu
 			case KindOf(err) == KindAlreadyExists:
-				res[idx[j]].Err = err
+				res[b.idx[j]].Err = err
 			default:
 				return err
 			}

@@ -182,11 +182,12 @@ type importChunk struct {
 	units   []*bank.Unit
 	indexes []int
 	dins    []string
+	batch   *bank.ImportBatch // the units validated and prepared
 }
 
-// ImportUnits receives and converts units on the stream's goroutine while a
-// second goroutine validates and stores the previous batch, so decoding and
-// SQLite's single writer work at the same time.
+// ImportUnits receives, converts, validates and prepares units on the
+// stream's goroutine while a second goroutine commits the previous batch,
+// so the CPU work and SQLite's single writer run at the same time.
 func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) error {
 	ctx := stream.Context()
 	var (
@@ -204,7 +205,7 @@ func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) erro
 			if workerErr != nil {
 				continue // drain: the import has failed
 			}
-			res, err := r.svc.ImportUnits(ctx, bankID, c.units)
+			res, err := r.svc.CommitImport(ctx, c.batch)
 			if err != nil {
 				workerErr = err
 				failed.Store(true)
@@ -257,11 +258,13 @@ func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) erro
 		}
 		i++
 		if len(cur.units) >= importBatch {
+			cur.batch = r.svc.PrepareImport(bankID, cur.units)
 			chunks <- cur
 			cur = importChunk{}
 		}
 	}
 	if len(cur.units) > 0 {
+		cur.batch = r.svc.PrepareImport(bankID, cur.units)
 		chunks <- cur
 	}
 	if err := finish(); err != nil {
