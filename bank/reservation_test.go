@@ -34,7 +34,9 @@ type resEnv struct {
 }
 
 // newResEnv: bank-a with AVAILABLE units 1..n over a fresh SQLite store.
-func newResEnv(t *testing.T, n int) *resEnv {
+func newResEnv(t *testing.T, n int) *resEnv { return newResEnvB(t, n) }
+
+func newResEnvB(t testing.TB, n int) *resEnv {
 	t.Helper()
 	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "db"))
 	if err != nil {
