@@ -30,6 +30,15 @@ const (
 	KindAborted
 	// KindUnavailable means a transient condition (database busy); retry later.
 	KindUnavailable
+	// KindUnauthenticated means the caller's credentials are missing,
+	// unknown, revoked or expired.
+	KindUnauthenticated
+	// KindPermissionDenied means the caller may not do this (role or
+	// organisation). Never used where the answer would reveal a private
+	// resource's existence: that is KindNotFound.
+	KindPermissionDenied
+	// KindResourceExhausted means the caller exceeded its rate limit.
+	KindResourceExhausted
 )
 
 func (k Kind) String() string {
@@ -46,6 +55,12 @@ func (k Kind) String() string {
 		return "aborted"
 	case KindUnavailable:
 		return "unavailable"
+	case KindUnauthenticated:
+		return "unauthenticated"
+	case KindPermissionDenied:
+		return "permission denied"
+	case KindResourceExhausted:
+		return "resource exhausted"
 	default:
 		return "internal"
 	}
@@ -94,6 +109,12 @@ const (
 	ReasonUnitNotStorable        Reason = "UNIT_NOT_STORABLE"
 	ReasonUnitAlreadyPlaced      Reason = "UNIT_ALREADY_PLACED"
 	ReasonUnitNotPlaced          Reason = "UNIT_NOT_PLACED"
+
+	// Access reasons (bank/principal.go, server/auth.go).
+	ReasonUnauthenticated  Reason = "UNAUTHENTICATED"
+	ReasonPermissionDenied Reason = "PERMISSION_DENIED"
+	ReasonRateLimited      Reason = "RATE_LIMITED"
+	ReasonTokenNotFound    Reason = "TOKEN_NOT_FOUND"
 )
 
 // Violation is one problem with one field of a request. Field is the API's
@@ -159,6 +180,8 @@ var (
 	ErrFailedPrecondition error = &kindSentinel{KindFailedPrecondition}
 	ErrAborted            error = &kindSentinel{KindAborted}
 	ErrUnavailable        error = &kindSentinel{KindUnavailable}
+	ErrUnauthenticated    error = &kindSentinel{KindUnauthenticated}
+	ErrPermissionDenied   error = &kindSentinel{KindPermissionDenied}
 )
 
 // KindOf returns the Kind of err, KindInternal for foreign errors.

@@ -81,6 +81,17 @@ type ReadTx interface {
 	GetOpenExcursion(ctx context.Context, bank, container string) (*Excursion, error)
 	// ListExcursions returns up to q.Limit excursions matching q, by ID.
 	ListExcursions(ctx context.Context, q ExcursionQuery) ([]*Excursion, error)
+
+	// Credentials (bank/principal.go).
+
+	// GetToken returns the token with id, or KindNotFound with
+	// ReasonTokenNotFound.
+	GetToken(ctx context.Context, id string) (*Token, error)
+	// GetTokenByHash returns the newest token whose Hash is hash, or
+	// (nil, nil).
+	GetTokenByHash(ctx context.Context, hash string) (*Token, error)
+	// ListTokens returns every token, ordered by ID.
+	ListTokens(ctx context.Context) ([]*Token, error)
 }
 
 // Tx reads and writes inside a transaction.
@@ -129,6 +140,12 @@ type Tx interface {
 	InsertExcursion(ctx context.Context, e *Excursion) error
 	// UpdateExcursion replaces an excursion's stored fields, keyed by ID.
 	UpdateExcursion(ctx context.Context, e *Excursion) error
+
+	// InsertToken stores a new token; KindAlreadyExists when its ID or an
+	// unrevoked token's Hash is taken.
+	InsertToken(ctx context.Context, t *Token) error
+	// UpdateToken replaces a token's revoke and last-use times, keyed by ID.
+	UpdateToken(ctx context.Context, t *Token) error
 }
 
 // ContainerQuery selects containers of one bank.

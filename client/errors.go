@@ -84,6 +84,12 @@ var (
 	ErrFailedPrecondition error = &codeError{codes.FailedPrecondition}
 	ErrAborted            error = &codeError{codes.Aborted}
 	ErrUnavailable        error = &codeError{codes.Unavailable}
+	// ErrUnauthenticated: no token, or an unknown, revoked or expired one.
+	ErrUnauthenticated error = &codeError{codes.Unauthenticated}
+	// ErrPermissionDenied: the token's role or organisation may not do this.
+	ErrPermissionDenied error = &codeError{codes.PermissionDenied}
+	// ErrRateLimited: too many calls; wait and retry.
+	ErrRateLimited error = &codeError{codes.ResourceExhausted}
 )
 
 // convertError turns a gRPC error into an *Error; other errors pass

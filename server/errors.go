@@ -24,6 +24,9 @@ var kindCodes = map[bank.Kind]codes.Code{
 	bank.KindFailedPrecondition: codes.FailedPrecondition,
 	bank.KindAborted:            codes.Aborted,
 	bank.KindUnavailable:        codes.Unavailable,
+	bank.KindUnauthenticated:    codes.Unauthenticated,
+	bank.KindPermissionDenied:   codes.PermissionDenied,
+	bank.KindResourceExhausted:  codes.ResourceExhausted,
 }
 
 // toStatus converts any error a handler returns into a gRPC status with

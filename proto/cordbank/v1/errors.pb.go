@@ -102,6 +102,17 @@ const (
 	ErrorReason_UNIT_ALREADY_PLACED ErrorReason = 28
 	// The unit is not in storage: place it first (FAILED_PRECONDITION).
 	ErrorReason_UNIT_NOT_PLACED ErrorReason = 29
+	// No valid credentials: the bearer token (or client certificate) is
+	// missing, unknown, revoked or expired (UNAUTHENTICATED).
+	ErrorReason_UNAUTHENTICATED ErrorReason = 30
+	// The caller's role or organisation may not call this method on this
+	// resource (PERMISSION_DENIED).
+	ErrorReason_PERMISSION_DENIED ErrorReason = 31
+	// The caller exceeded its request rate; retry after a pause
+	// (RESOURCE_EXHAUSTED).
+	ErrorReason_RATE_LIMITED ErrorReason = 32
+	// The named API token does not exist (NOT_FOUND).
+	ErrorReason_TOKEN_NOT_FOUND ErrorReason = 33
 )
 
 // Enum value maps for ErrorReason.
@@ -137,6 +148,10 @@ var (
 		27: "UNIT_NOT_STORABLE",
 		28: "UNIT_ALREADY_PLACED",
 		29: "UNIT_NOT_PLACED",
+		30: "UNAUTHENTICATED",
+		31: "PERMISSION_DENIED",
+		32: "RATE_LIMITED",
+		33: "TOKEN_NOT_FOUND",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -169,6 +184,10 @@ var (
 		"UNIT_NOT_STORABLE":        27,
 		"UNIT_ALREADY_PLACED":      28,
 		"UNIT_NOT_PLACED":          29,
+		"UNAUTHENTICATED":          30,
+		"PERMISSION_DENIED":        31,
+		"RATE_LIMITED":             32,
+		"TOKEN_NOT_FOUND":          33,
 	}
 )
 
@@ -203,7 +222,7 @@ var File_cordbank_v1_errors_proto protoreflect.FileDescriptor
 
 const file_cordbank_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18cordbank/v1/errors.proto\x12\vcordbank.v1*\xc6\x05\n" +
+	"\x18cordbank/v1/errors.proto\x12\vcordbank.v1*\x99\x06\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x12\x12\n" +
@@ -235,7 +254,11 @@ const file_cordbank_v1_errors_proto_rawDesc = "" +
 	"\x0fLAYOUT_MISMATCH\x10\x1a\x12\x15\n" +
 	"\x11UNIT_NOT_STORABLE\x10\x1b\x12\x17\n" +
 	"\x13UNIT_ALREADY_PLACED\x10\x1c\x12\x13\n" +
-	"\x0fUNIT_NOT_PLACED\x10\x1dB;Z9github.com/cordbank/cordbank/proto/cordbank/v1;cordbankv1b\x06proto3"
+	"\x0fUNIT_NOT_PLACED\x10\x1d\x12\x13\n" +
+	"\x0fUNAUTHENTICATED\x10\x1e\x12\x15\n" +
+	"\x11PERMISSION_DENIED\x10\x1f\x12\x10\n" +
+	"\fRATE_LIMITED\x10 \x12\x13\n" +
+	"\x0fTOKEN_NOT_FOUND\x10!B;Z9github.com/cordbank/cordbank/proto/cordbank/v1;cordbankv1b\x06proto3"
 
 var (
 	file_cordbank_v1_errors_proto_rawDescOnce sync.Once

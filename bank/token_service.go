@@ -1,0 +1,241 @@
+package bank
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
+	"time"
+)
+
+// TokenTouchEvery is how stale a token's LastUseTime may get: Authenticate
+// writes it at most this often per token, so authentication costs one read
+// per call, not a write.
+const TokenTouchEvery = time.Minute
+
+// CreateTokenRequest describes a new credential.
+type CreateTokenRequest struct {
+	// Principal is the name recorded in the audit trail; required.
+	Principal string
+	Role      Role
+	// Org is the bank id (manager, technician, bank auditor), transplant
+	// centre id (coordinator), or OrgRegistry (admin, registry auditor).
+	Org string
+	// CertCN, when set, makes a certificate binding instead of a bearer
+	// secret: a client certificate with this Common Name, verified against
+	// the server's client CA, authenticates as the principal.
+	CertCN string
+	// ExpireTime is when the token stops working; zero for never.
+	ExpireTime time.Time
+}
+
+// HashSecret returns the stored form of a bearer secret.
+func HashSecret(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
+}
+
+// CertHash returns the stored form of a certificate binding: the hash of a
+// string no bearer secret can equal (secrets start with TokenPrefix).
+func CertHash(cn string) string { return HashSecret("x509-cn:" + cn) }
+
+func newTokenID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// newSecret returns TokenPrefix + 32 random bytes, base64url.
+func newSecret() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func (r CreateTokenRequest) validate(v *Violations, now time.Time) {
+	if !validPrincipalName(r.Principal) {
+		v.Add("principal", "required: 1-128 printable characters without spaces")
+	}
+	switch {
+	case !r.Role.Valid():
+		v.Add("role", "%q is not one of admin, manager, technician, coordinator, auditor", r.Role)
+	case r.Role == RoleAdmin && r.Org != OrgRegistry:
+		v.Add("org", "an administrator belongs to the registry: leave org empty")
+	case (r.Role == RoleManager || r.Role == RoleTechnician) && !ValidBankID(r.Org):
+		v.Add("org", "%q is not a bank id: managers and technicians belong to a bank", r.Org)
+	case r.Role == RoleAuditor && r.Org != OrgRegistry && !ValidBankID(r.Org):
+		v.Add("org", "%q is not a bank id (or empty for a registry auditor)", r.Org)
+	case r.Role == RoleCoordinator:
+		validID(v, "org", r.Org, true)
+	}
+	if r.CertCN != "" && !validPrincipalName(r.CertCN) {
+		v.Add("cert_cn", "1-128 printable characters without spaces")
+	}
+	if !r.ExpireTime.IsZero() && !r.ExpireTime.After(now) {
+		v.Add("expire_time", "must be in the future")
+	}
+}
+
+// CreateToken stores a new credential and returns it with its secret
+// ("" for a certificate binding). The secret is shown only here: the store
+// keeps its hash. The bank of a bank role must exist (KindInvalid
+// otherwise). The caller must be authorised (administrators only).
+func (s *Service) CreateToken(ctx context.Context, r CreateTokenRequest) (*Token, string, error) {
+	now := s.now().UTC()
+	var v Violations
+	r.validate(&v, now)
+	if err := v.Err("invalid token"); err != nil {
+		return nil, "", err
+	}
+	secret := ""
+	t := &Token{ID: newTokenID(), Principal: r.Principal, Role: r.Role, Org: r.Org, CertCN: r.CertCN,
+		CreateTime: now, ExpireTime: r.ExpireTime.UTC(), CreatedBy: CallerFrom(ctx).Principal}
+	if r.ExpireTime.IsZero() {
+		t.ExpireTime = time.Time{}
+	}
+	if r.CertCN != "" {
+		t.Hash = CertHash(r.CertCN)
+	} else {
+		secret = newSecret()
+		t.Hash = HashSecret(secret)
+	}
+	err := s.store.Write(ctx, func(tx Tx) error {
+		if r.Role != RoleCoordinator && r.Org != OrgRegistry {
+			if _, err := tx.GetBank(ctx, r.Org); err != nil {
+				if KindOf(err) == KindNotFound {
+					var v Violations
+					v.Add("org", "no bank %q", r.Org)
+					return v.Err("invalid token")
+				}
+				return err
+			}
+		}
+		if r.CertCN != "" {
+			if old, err := tx.GetTokenByHash(ctx, t.Hash); err != nil {
+				return err
+			} else if old != nil && old.RevokeTime.IsZero() {
+				return NewError(KindAlreadyExists, ReasonFailedPrecondition,
+					"a certificate binding for this common name exists: revoke it first", "token", old.Name())
+			}
+		}
+		if err := tx.InsertToken(ctx, t); err != nil {
+			return err
+		}
+		return s.newChain(ctx, tx, now).created("CreateToken", t.Name(), bankOfOrg(t), t.audited())
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return t, secret, nil
+}
+
+// bankOfOrg returns the bank a token belongs to, for the audit trail.
+func bankOfOrg(t *Token) string {
+	if t.Role == RoleCoordinator {
+		return ""
+	}
+	return t.Org
+}
+
+// audited is what the audit trail records of a token: never the hash.
+func (t *Token) audited() any {
+	return struct {
+		ID         string    `json:"id"`
+		Principal  string    `json:"principal"`
+		Role       Role      `json:"role"`
+		Org        string    `json:"org,omitempty"`
+		CertCN     string    `json:"cert_cn,omitempty"`
+		ExpireTime time.Time `json:"expire_time,omitzero"`
+	}{t.ID, t.Principal, t.Role, t.Org, t.CertCN, t.ExpireTime}
+}
+
+// RevokeToken ends a token at once; revoking a revoked token is a no-op.
+// KindNotFound (ReasonTokenNotFound) when there is no such token.
+func (s *Service) RevokeToken(ctx context.Context, id string) (*Token, error) {
+	var out *Token
+	err := s.store.Write(ctx, func(tx Tx) error {
+		t, err := tx.GetToken(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !t.RevokeTime.IsZero() {
+			out = t
+			return nil
+		}
+		now := s.now().UTC()
+		t.RevokeTime = now
+		if err := tx.UpdateToken(ctx, t); err != nil {
+			return err
+		}
+		out = t
+		return s.newChain(ctx, tx, now).record("RevokeToken", t.Name(), bankOfOrg(t), "", []FieldChange{{Field: "revoke_time", After: `"` + now.Format(time.RFC3339Nano) + `"`}})
+	})
+	return out, err
+}
+
+// ListTokens returns every token, revoked and expired ones included, by ID.
+func (s *Service) ListTokens(ctx context.Context) ([]*Token, error) {
+	var out []*Token
+	err := s.store.Read(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = tx.ListTokens(ctx)
+		return err
+	})
+	return out, err
+}
+
+// Authenticate returns the principal of a bearer secret, or KindUnauthenticated
+// when it is unknown, revoked or expired (one error for all three: the
+// caller learns nothing about which secrets exist). It reads the store on
+// every call, so a revocation takes effect at once.
+func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, error) {
+	if !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 256 {
+		return Principal{}, errUnauthenticated
+	}
+	return s.authenticateHash(ctx, HashSecret(secret))
+}
+
+// AuthenticateCert returns the principal bound to a verified client
+// certificate's Common Name (see CreateTokenRequest.CertCN).
+func (s *Service) AuthenticateCert(ctx context.Context, cn string) (Principal, error) {
+	if cn == "" {
+		return Principal{}, errUnauthenticated
+	}
+	return s.authenticateHash(ctx, CertHash(cn))
+}
+
+var errUnauthenticated = NewError(KindUnauthenticated, ReasonUnauthenticated,
+	"missing, unknown, revoked or expired credentials: send a valid token as \"authorization: Bearer <token>\"")
+
+func (s *Service) authenticateHash(ctx context.Context, hash string) (Principal, error) {
+	var t *Token
+	err := s.store.Read(ctx, func(tx ReadTx) error {
+		var err error
+		t, err = tx.GetTokenByHash(ctx, hash)
+		return err
+	})
+	if err != nil {
+		return Principal{}, err
+	}
+	now := s.now().UTC()
+	// The lookup is by hash, so timing reveals nothing of the secret; the
+	// comparison is constant-time all the same.
+	if t == nil || subtle.ConstantTimeCompare([]byte(t.Hash), []byte(hash)) != 1 || !t.Active(now) {
+		return Principal{}, errUnauthenticated
+	}
+	if now.Sub(t.LastUseTime) >= TokenTouchEvery {
+		// Best effort: a busy store must not fail the call it authenticates.
+		_ = s.store.Write(context.WithoutCancel(ctx), func(tx Tx) error {
+			cur, err := tx.GetToken(ctx, t.ID)
+			if err != nil || now.Sub(cur.LastUseTime) < TokenTouchEvery {
+				return err
+			}
+			cur.LastUseTime = now
+			return tx.UpdateToken(ctx, cur)
+		})
+	}
+	return t.PrincipalOf(), nil
+}
