@@ -81,11 +81,7 @@ func (s *Service) ListBanks(ctx context.Context, size int, token string) ([]*Ban
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > n {
-		out = out[:n]
-		next = encodePageToken(out[n-1].ID, fk)
-	}
+	out, next := pageOf(out, n, fk, func(b *Bank) string { return b.ID })
 	return out, next, nil
 }
 

@@ -280,11 +280,7 @@ func (s *Service) ListContainers(ctx context.Context, r ListContainersRequest) (
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > n {
-		out = out[:n]
-		next = encodePageToken(out[n-1].ID, fk)
-	}
+	out, next := pageOf(out, n, fk, func(c *Container) string { return c.ID })
 	return out, next, nil
 }
 

@@ -52,3 +52,15 @@ func decodePageToken(v *Violations, tok, filter string) string {
 	}
 	return ""
 }
+
+// pageOf ends a keyset list: items were read with limit n+1, so one item
+// more than the page means another page follows. It returns the page and
+// the token of the next one ("" on the last page), whose cursor is the
+// key of the page's last item.
+func pageOf[T any](items []T, n int, filter string, key func(T) string) ([]T, string) {
+	if len(items) <= n {
+		return items, ""
+	}
+	items = items[:n]
+	return items, encodePageToken(key(items[n-1]), filter)
+}

@@ -551,10 +551,6 @@ func (s *Service) ListReservationsPage(ctx context.Context, r ListReservationsRe
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > n {
-		out = out[:n]
-		next = encodePageToken(out[n-1].ID, fk)
-	}
+	out, next := pageOf(out, n, fk, func(r *Reservation) string { return r.ID })
 	return out, next, nil
 }

@@ -222,10 +222,6 @@ func (s *Service) ListExcursions(ctx context.Context, r ListExcursionsRequest) (
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > n {
-		out = out[:n]
-		next = encodePageToken(strconv.FormatInt(out[n-1].ID, 10), fk)
-	}
+	out, next := pageOf(out, n, fk, func(e *Excursion) string { return strconv.FormatInt(e.ID, 10) })
 	return out, next, nil
 }

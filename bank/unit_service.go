@@ -146,11 +146,7 @@ func (s *Service) ListUnits(ctx context.Context, r ListUnitsRequest) ([]*Unit, s
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > n {
-		out = out[:n]
-		next = encodePageToken(string(out[n-1].DIN), fk)
-	}
+	out, next := pageOf(out, n, fk, func(u *Unit) string { return string(u.DIN) })
 	return out, next, nil
 }
 
