@@ -39,6 +39,7 @@ type RetryPolicy struct {
 var DefaultRetryPolicy = RetryPolicy{Attempts: 4, Backoff: 100 * time.Millisecond}
 
 type options struct {
+	token     string
 	creds     credentials.TransportCredentials
 	userAgent string
 	retry     RetryPolicy
@@ -57,6 +58,14 @@ func WithTransportCredentials(c credentials.TransportCredentials) Option {
 // loopback targets (127.0.0.1, ::1, localhost); any other target must
 // choose its credentials explicitly.
 func WithInsecure() Option { return func(o *options) { o.creds = insecure.NewCredentials() } }
+
+// WithToken authenticates every call with an API token (a secret from
+// "cordbank token create" or AdminService.CreateToken), sent as
+// "authorization: Bearer <token>" metadata. The token travels in plain
+// text over WithInsecure connections, so New allows that only for loopback
+// targets (the default there); any other target needs
+// WithTransportCredentials (TLS).
+func WithToken(token string) Option { return func(o *options) { o.token = token } }
 
 // WithUserAgent adds a product token to the user agent.
 func WithUserAgent(ua string) Option { return func(o *options) { o.userAgent = ua } }
@@ -85,17 +94,40 @@ func New(target string, opts ...Option) (*Client, error) {
 	if o.retry.Attempts < 1 {
 		o.retry.Attempts = 1
 	}
-	dial := append([]grpc.DialOption{
+	dial := []grpc.DialOption{
 		grpc.WithTransportCredentials(o.creds),
 		grpc.WithUserAgent(o.userAgent),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64 << 20)),
-	}, o.dial...)
+	}
+	if o.token != "" {
+		plain := o.creds.Info().SecurityProtocol == "insecure"
+		if plain && !isLoopback(target) {
+			return nil, fmt.Errorf("cordbank: refusing to send a token in plain text to %q: use WithTransportCredentials", target)
+		}
+		dial = append(dial, grpc.WithPerRPCCredentials(tokenCreds{token: o.token, secure: !plain}))
+	}
+	dial = append(dial, o.dial...)
 	conn, err := grpc.NewClient(target, dial...)
 	if err != nil {
 		return nil, fmt.Errorf("cordbank: %w", err)
 	}
 	return &Client{conn: conn, reg: pb.NewRegistryServiceClient(conn), retry: o.retry}, nil
 }
+
+// tokenCreds sends a bearer token. It claims to need transport security
+// only when the connection has it: gRPC refuses per-RPC credentials that
+// require security on insecure connections, and New already allowed
+// plain text for loopback targets only.
+type tokenCreds struct {
+	token  string
+	secure bool
+}
+
+func (t tokenCreds) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{"authorization": "Bearer " + t.token}, nil
+}
+
+func (t tokenCreds) RequireTransportSecurity() bool { return t.secure }
 
 func isLoopback(target string) bool {
 	host, _, err := net.SplitHostPort(target)

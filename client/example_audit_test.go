@@ -28,8 +28,8 @@ func ExampleClient_UnitHistory() {
 		fmt.Println(e.GetSeq(), e.GetMethod(), e.GetPrincipal(), len(e.GetChanges()) > 0)
 	}
 	// Output:
-	// 2 CreateUnit anonymous true
-	// 3 ReleaseUnit anonymous true
+	// 3 CreateUnit admin true
+	// 4 ReleaseUnit admin true
 }
 
 func ExampleClient_ListEvents() {
@@ -51,8 +51,8 @@ func ExampleClient_ListEvents() {
 		fmt.Println(e.GetSeq(), e.GetMethod(), e.GetResource())
 	}
 	// Output:
-	// 2 CreateUnit banks/example/units/G123498654321
-	// 3 CreateUnit banks/example/units/G123498654322
+	// 3 CreateUnit banks/example/units/G123498654321
+	// 4 CreateUnit banks/example/units/G123498654322
 }
 
 func ExampleClient_VerifyAuditTrail() {
@@ -67,7 +67,7 @@ func ExampleClient_VerifyAuditTrail() {
 	// verification that still contains it proves the trail before it intact.
 	fmt.Println(sum.GetEventsChecked(), len(sum.GetHeadHash()), len(sum.GetProblems()))
 	// Output:
-	// 1 64 0
+	// 2 64 0
 }
 
 func ExampleClient_WatchEvents() {
@@ -87,17 +87,17 @@ func ExampleClient_WatchEvents() {
 			log.Fatal(err)
 		}
 		fmt.Println(e.GetSeq(), e.GetMethod())
-		if e.GetSeq() == 3 {
+		if e.GetSeq() == 4 {
 			break
 		}
-		if e.GetSeq() == 2 { // caught up: make a change while watching
+		if e.GetSeq() == 3 { // caught up: make a change while watching
 			if _, err := c.ReleaseUnit(ctx, u.GetName()); err != nil {
 				log.Fatal(err)
 			}
 		}
 	}
 	// Output:
-	// 1 CreateBank
-	// 2 CreateUnit
-	// 3 ReleaseUnit
+	// 2 CreateBank
+	// 3 CreateUnit
+	// 4 ReleaseUnit
 }

@@ -46,7 +46,7 @@ func startExample() (*servertest.Server, *client.Client) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	c, err := client.New(srv.GRPCAddr)
+	c, err := client.New(srv.GRPCAddr, client.WithToken(srv.AdminToken()))
 	if err != nil {
 		log.Fatal(err)
 	}

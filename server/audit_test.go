@@ -34,7 +34,7 @@ const auditUnit = "banks/nybc/units/G123498654321"
 // clients.
 func auditClients(t *testing.T, srv *servertest.Server) (pb.AuditServiceClient, pb.LifecycleServiceClient, pb.RegistryServiceClient) {
 	t.Helper()
-	conn, err := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()), srv.AdminAuth())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func eventLines(evs []*pb.Event) string {
 func getJSON(t *testing.T, srv *servertest.Server, method, path string, m proto.Message) int {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(t.Context(), method, srv.HTTPURL+path, nil)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := srv.HTTPClient().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,8 @@ func TestUnitHistoryGRPCAndREST(t *testing.T) {
 		t.Fatalf("history:\n%s\nwant\n%s", got, want)
 	}
 	for i, e := range resp.GetEvents() {
-		if e.GetSeq() != int64(i+2) || e.GetBank() != "banks/nybc" || e.GetPrincipal() != "anonymous" || e.GetRequestId() == "" ||
+		// seq 1 is servertest's admin token, 2 the bank.
+		if e.GetSeq() != int64(i+3) || e.GetBank() != "banks/nybc" || e.GetPrincipal() != "admin" || e.GetRequestId() == "" ||
 			!e.GetTime().AsTime().Equal(testNow) || len(e.GetHash()) != 64 || len(e.GetPrevHash()) != 64 {
 			t.Errorf("event %d = %v", i, e)
 		}
@@ -170,7 +171,7 @@ func TestListEventsFiltersAndPages(t *testing.T) {
 		}
 		req.PageToken = resp.GetNextPageToken()
 	}
-	if eventLines(got) != all || pages != 2 {
+	if eventLines(got) != "CreateToken tokens/"+firstTokenID(t, srv)+"\n"+all || pages != 2 {
 		t.Fatalf("paged (%d pages):\n%s", pages, eventLines(got))
 	}
 
@@ -208,11 +209,11 @@ func TestVerifyAuditTrailDetectsTampering(t *testing.T) {
 	auditChanges(t, reg, lc)
 
 	ok, err := ac.VerifyAuditTrail(t.Context(), &pb.VerifyAuditTrailRequest{})
-	if err != nil || ok.GetEventsChecked() != 4 || len(ok.GetProblems()) != 0 || len(ok.GetHeadHash()) != 64 {
+	if err != nil || ok.GetEventsChecked() != 5 || len(ok.GetProblems()) != 0 || len(ok.GetHeadHash()) != 64 {
 		t.Fatalf("verify = %v, %v", ok, err)
 	}
 	// REST: POST with an empty JSON body.
-	resp, err := http.Post(srv.HTTPURL+"/v1/auditTrail:verify", "application/json", strings.NewReader("{}"))
+	resp, err := srv.HTTPClient().Post(srv.HTTPURL+"/v1/auditTrail:verify", "application/json", strings.NewReader("{}"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,14 +229,14 @@ func TestVerifyAuditTrailDetectsTampering(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Exec(`UPDATE events SET changes = replace(changes, 'CB-9', 'CB-8') WHERE seq = 3`); err != nil {
+	if _, err := db.Exec(`UPDATE events SET changes = replace(changes, 'CB-9', 'CB-8') WHERE seq = 4`); err != nil {
 		t.Fatal(err)
 	}
 	bad, err := ac.VerifyAuditTrail(t.Context(), &pb.VerifyAuditTrailRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bad.GetEventsChecked() != 4 || len(bad.GetProblems()) != 1 || bad.GetProblems()[0].GetSeq() != 3 || !strings.Contains(bad.GetProblems()[0].GetReason(), "altered") {
+	if bad.GetEventsChecked() != 5 || len(bad.GetProblems()) != 1 || bad.GetProblems()[0].GetSeq() != 4 || !strings.Contains(bad.GetProblems()[0].GetReason(), "altered") {
 		t.Fatalf("tampered verify = %v", bad)
 	}
 }
@@ -342,12 +343,14 @@ func TestWatchEventsEndsOnShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e, err := stream.Recv(); err != nil || e.GetSeq() != 1 {
-		t.Fatalf("first event %v, %v", e, err)
+	for seq := int64(1); seq <= 2; seq++ { // servertest's admin token, the bank
+		if e, err := stream.Recv(); err != nil || e.GetSeq() != seq {
+			t.Fatalf("event %d: %v, %v", seq, e, err)
+		}
 	}
 
 	req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.HTTPURL+"/v1/banks/nybc/events:watch?afterSeq=0", nil)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := srv.HTTPClient().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +363,7 @@ func TestWatchEventsEndsOnShutdown(t *testing.T) {
 		Result json.RawMessage `json:"result"`
 	}
 	var e pb.Event
-	if err := json.Unmarshal(lines.Bytes(), &first); err != nil || protojson.Unmarshal(first.Result, &e) != nil || e.GetSeq() != 1 || e.GetMethod() != "CreateBank" {
+	if err := json.Unmarshal(lines.Bytes(), &first); err != nil || protojson.Unmarshal(first.Result, &e) != nil || e.GetSeq() != 2 || e.GetMethod() != "CreateBank" {
 		t.Fatalf("REST watch line %s: %v", lines.Bytes(), err)
 	}
 
@@ -405,6 +408,10 @@ func TestAuditSurvivesRestart(t *testing.T) {
 	}
 	t.Cleanup(srv2.Close)
 	ac2, lc2, _ := auditClients(t, srv2)
+	// srv2's own admin token was recorded at its start.
+	if sum, err = ac2.VerifyAuditTrail(t.Context(), &pb.VerifyAuditTrailRequest{}); err != nil {
+		t.Fatal(err)
+	}
 	// A change after the restart links to the chain written before it.
 	if _, err := lc2.MakeUnitUnavailable(t.Context(), &pb.MakeUnitUnavailableRequest{Name: auditUnit, Reason: "AD", Until: "2099-01-01"}); err != nil {
 		t.Fatal(err)
@@ -418,7 +425,24 @@ func TestAuditSurvivesRestart(t *testing.T) {
 		t.Fatalf("history after restart:\n%v\nbefore:\n%v", after, before)
 	}
 	sum2, err := ac2.VerifyAuditTrail(t.Context(), &pb.VerifyAuditTrailRequest{})
-	if err != nil || sum2.GetEventsChecked() != 5 || len(sum2.GetProblems()) != 0 || sum2.GetHeadHash() != after.GetEvents()[3].GetHash() {
+	if err != nil || sum2.GetEventsChecked() != 7 || len(sum2.GetProblems()) != 0 || sum2.GetHeadHash() != after.GetEvents()[3].GetHash() {
 		t.Fatalf("verify after restart = %v, %v", sum2, err)
 	}
+}
+
+// firstTokenID returns the id of the first token created (servertest's
+// admin token).
+func firstTokenID(t *testing.T, srv *servertest.Server) string {
+	t.Helper()
+	list, err := srv.Service.ListTokens(t.Context())
+	if err != nil || len(list) == 0 {
+		t.Fatalf("tokens: %v, %v", list, err)
+	}
+	first := list[0]
+	for _, tk := range list {
+		if tk.CreateTime.Before(first.CreateTime) {
+			first = tk
+		}
+	}
+	return first.ID
 }

@@ -31,7 +31,7 @@ func benchServer(b *testing.B) (*servertest.Server, pb.RegistryServiceClient) {
 		b.Fatal(err)
 	}
 	b.Cleanup(srv.Close)
-	conn, err := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+	conn, err := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()), srv.AdminAuth(),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))
 	if err != nil {
 		b.Fatal(err)
@@ -192,7 +192,7 @@ func latencies(b *testing.B, samples int, call func(i int)) {
 // BenchmarkGetUnit: GetUnit latency on a database of 100,000 units.
 func BenchmarkGetUnit(b *testing.B) {
 	srv, dins := bigRegistry(b)
-	conn, _ := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, _ := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()), srv.AdminAuth())
 	defer conn.Close()
 	c := pb.NewRegistryServiceClient(conn)
 	r := rand.New(rand.NewPCG(1, 2))
@@ -210,7 +210,7 @@ func BenchmarkGetUnit(b *testing.B) {
 // a collection-date range, at random positions of a 100,000-unit database.
 func BenchmarkListUnits(b *testing.B) {
 	srv, _ := bigRegistry(b)
-	conn, _ := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, _ := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()), srv.AdminAuth())
 	defer conn.Close()
 	c := pb.NewRegistryServiceClient(conn)
 	// Tokens for random positions: walk pages once and keep their tokens.

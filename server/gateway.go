@@ -1,7 +1,11 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"mime"
 	"net/http"
 	"strings"
@@ -9,6 +13,7 @@ import (
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -28,8 +33,12 @@ const (
 // REST gateway, which calls the gRPC server at grpcAddr over a client
 // connection.
 func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn, error) {
+	creds, err := s.gatewayCreds()
+	if err != nil {
+		return nil, nil, err
+	}
 	conn, err := grpc.NewClient(grpcAddr,
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))
 	if err != nil {
 		return nil, nil, err
@@ -63,7 +72,7 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
 	)
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
-		pb.RegisterRegistryServiceHandler, pb.RegisterSearchServiceHandler, pb.RegisterLifecycleServiceHandler,
+		pb.RegisterAdminServiceHandler, pb.RegisterRegistryServiceHandler, pb.RegisterSearchServiceHandler, pb.RegisterLifecycleServiceHandler,
 		pb.RegisterAuditServiceHandler, pb.RegisterReservationServiceHandler,
 		pb.RegisterInventoryServiceHandler,
 	} {
@@ -89,6 +98,32 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 	})
 	mux.Handle("/", s.checkBody(gw))
 	return withHTTPRequestID(mux), conn, nil
+}
+
+// gatewayCreds returns the credentials of the gateway's hop to its own
+// gRPC listener: plain text without TLS; with TLS, a connection that
+// trusts exactly the server's own certificate (pinned, so neither a CA
+// nor a host name is needed for a loopback hop). The gateway presents no
+// client certificate: REST callers authenticate with their bearer token,
+// which the gateway forwards as "authorization" metadata.
+func (s *Server) gatewayCreds() (credentials.TransportCredentials, error) {
+	if s.cfg.TLS == nil {
+		return insecure.NewCredentials(), nil
+	}
+	if len(s.cfg.TLS.Certificates) == 0 || len(s.cfg.TLS.Certificates[0].Certificate) == 0 {
+		return nil, errors.New("server TLS config has no certificate for the gateway to pin")
+	}
+	own := s.cfg.TLS.Certificates[0].Certificate[0]
+	return credentials.NewTLS(&tls.Config{
+		MinVersion:         tls.VersionTLS12,
+		InsecureSkipVerify: true, // replaced by the pin below
+		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
+			if len(raw) == 0 || !bytes.Equal(raw[0], own) {
+				return errors.New("gateway: the gRPC listener did not present the server's own certificate")
+			}
+			return nil
+		},
+	}), nil
 }
 
 // withHTTPRequestID gives every HTTP request a request id before anything

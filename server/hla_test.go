@@ -37,7 +37,7 @@ func startWithHLA(t *testing.T, dir string) pb.RegistryServiceClient {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	conn, err := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()), srv.AdminAuth())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,10 +56,13 @@ func printable(s string) bool {
 }
 
 // interceptors returns the unary and stream chains, outer to inner:
-// request id -> logging -> error mapping -> recovery (architecture.md).
-// Recovery is innermost so a panic becomes an error the mapping and the
-// log see like any other.
-func interceptors(log *slog.Logger) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor) {
+// request id -> logging -> auth (authentication, rate limit,
+// authorization, response filtering: auth.go, authz.go) -> error mapping
+// -> recovery (architecture.md). Recovery is innermost so a panic becomes
+// an error the mapping and the log see like any other. Auth maps its own
+// errors; it sits outside the error mapping so that its response filters
+// see the handler's final answer.
+func interceptors(log *slog.Logger, g *guard) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor) {
 	unary := []grpc.UnaryServerInterceptor{
 		func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 			ctx = withRequestID(ctx)
@@ -68,6 +71,7 @@ func interceptors(log *slog.Logger) ([]grpc.UnaryServerInterceptor, []grpc.Strea
 			logCall(ctx, log, info.FullMethod, start, err)
 			return resp, err
 		},
+		g.unary,
 		func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 			resp, err := h(ctx, req)
 			return resp, toStatus(ctx, log, err)
@@ -85,6 +89,7 @@ func interceptors(log *slog.Logger) ([]grpc.UnaryServerInterceptor, []grpc.Strea
 			logCall(ctx, log, info.FullMethod, start, err)
 			return err
 		},
+		g.stream,
 		func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
 			return toStatus(ss.Context(), log, h(srv, ss))
 		},
@@ -99,11 +104,18 @@ func interceptors(log *slog.Logger) ([]grpc.UnaryServerInterceptor, []grpc.Strea
 func withRequestID(ctx context.Context) context.Context {
 	id := incomingRequestID(ctx)
 	_ = grpc.SetHeader(ctx, metadata.Pairs(RequestIDHeader, id))
-	// The principal becomes the authenticated caller once authentication
-	// is in place; until then every call is anonymous.
+	// The auth interceptor replaces the principal with the authenticated
+	// one; only open methods (health, reflection) stay anonymous.
 	ctx = bank.WithCaller(ctx, bank.Caller{Principal: "anonymous", RequestID: id})
+	ctx = context.WithValue(ctx, callNoteKey{}, &callNote{})
 	return context.WithValue(ctx, requestIDKey{}, id)
 }
+
+// callNote lets inner interceptors tell the logging interceptor, which
+// runs outside them, who the caller was.
+type callNote struct{ principal string }
+
+type callNoteKey struct{}
 
 func recoverInto(ctx context.Context, log *slog.Logger, method string, err *error) {
 	if r := recover(); r != nil {
@@ -119,7 +131,11 @@ func logCall(ctx context.Context, log *slog.Logger, method string, start time.Ti
 	case codes.Internal, codes.Unknown, codes.DataLoss:
 		level = slog.LevelError
 	}
-	log.Log(ctx, level, "rpc", "method", method, "code", code.String(), "duration", time.Since(start), "request_id", RequestID(ctx))
+	attrs := []any{"method", method, "code", code.String(), "duration", time.Since(start), "request_id", RequestID(ctx)}
+	if n, ok := ctx.Value(callNoteKey{}).(*callNote); ok && n.principal != "" {
+		attrs = append(attrs, "principal", n.principal)
+	}
+	log.Log(ctx, level, "rpc", attrs...)
 }
 
 type ctxStream struct {

@@ -25,7 +25,7 @@ import (
 
 func inventoryClient(t *testing.T, srv *servertest.Server) pb.InventoryServiceClient {
 	t.Helper()
-	conn, err := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()), srv.AdminAuth())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func startAt(t *testing.T, path string) (*servertest.Server, pb.RegistryServiceC
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()), srv.AdminAuth())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func TestInventoryREST(t *testing.T) {
 		if body != "" {
 			req.Header.Set("Content-Type", "application/json")
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := srv.HTTPClient().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

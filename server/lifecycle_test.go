@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -24,7 +23,7 @@ import (
 func startLifecycle(t *testing.T) (*servertest.Server, pb.LifecycleServiceClient, pb.RegistryServiceClient, *pb.Unit) {
 	t.Helper()
 	srv, reg := start(t)
-	conn, err := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()), srv.AdminAuth())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +175,7 @@ func TestLifecycleREST(t *testing.T) {
 	base := srv.HTTPURL + "/v1/" + u.GetName()
 	post := func(verb, body string) (int, []byte) {
 		t.Helper()
-		resp, err := http.Post(base+":"+verb, "application/json", strings.NewReader(body))
+		resp, err := srv.HTTPClient().Post(base+":"+verb, "application/json", strings.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}

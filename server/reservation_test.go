@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -50,7 +49,7 @@ func TestReservationsOverGRPCAndREST(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {
-			sdk, err := client.New(srv.GRPCAddr)
+			sdk, err := client.New(srv.GRPCAddr, client.WithToken(srv.AdminToken()))
 			if err != nil {
 				t.Error(err)
 				return
@@ -86,7 +85,7 @@ func TestReservationsOverGRPCAndREST(t *testing.T) {
 
 	// REST: extend, then request shipment.
 	body := fmt.Sprintf(`{"expireTime": %q}`, testNow.Add(30*24*time.Hour).Format(time.RFC3339))
-	resp, err := http.Post(srv.HTTPURL+"/v1/"+res.GetName()+":extend", "application/json", strings.NewReader(body))
+	resp, err := srv.HTTPClient().Post(srv.HTTPURL+"/v1/"+res.GetName()+":extend", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -94,7 +93,7 @@ func TestSearchUnits(t *testing.T) {
 
 	// The same search over REST gives the same ranking.
 	body, _ := protojson.Marshal(req)
-	hresp, err := http.Post(srv.HTTPURL+"/v1/units:search", "application/json", strings.NewReader(string(body)))
+	hresp, err := srv.HTTPClient().Post(srv.HTTPURL+"/v1/units:search", "application/json", strings.NewReader(string(body)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +105,7 @@ func TestSearchUnits(t *testing.T) {
 	}
 
 	// And through the SDK, with a GL String patient.
-	sdk, err := client.New(srv.GRPCAddr)
+	sdk, err := client.New(srv.GRPCAddr, client.WithToken(srv.AdminToken()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +282,7 @@ func typingsOf(p *pb.PatientTyping) []bank.LocusTyping {
 // grpcConn is a raw gRPC connection to srv, closed with the test.
 func grpcConn(t *testing.T, srv *servertest.Server) *grpc.ClientConn {
 	t.Helper()
-	conn, err := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()), srv.AdminAuth())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
@@ -33,6 +35,14 @@ type Config struct {
 	// HealthInterval is how often the store is pinged to update the gRPC
 	// health status; 0 means 5 seconds.
 	HealthInterval time.Duration
+	// TLS, when set, serves gRPC and REST over TLS. With ClientCAs and
+	// ClientAuth tls.VerifyClientCertIfGiven, a verified client
+	// certificate authenticates as the principal bound to its Common Name
+	// (bank.CreateTokenRequest.CertCN); bearer tokens keep working. Its
+	// first certificate must be the server's (the gateway pins it).
+	TLS *tls.Config
+	// RateLimit bounds each principal's calls; the zero value disables it.
+	RateLimit RateLimit
 }
 
 // Server is the gRPC server plus the REST gateway in front of it.
@@ -41,6 +51,7 @@ type Server struct {
 	log    *slog.Logger
 	grpc   *grpc.Server
 	health *health.Server
+	guard  *guard
 
 	mu       sync.Mutex
 	http     *http.Server
@@ -60,18 +71,26 @@ func New(cfg Config) *Server {
 	if cfg.HealthInterval == 0 {
 		cfg.HealthInterval = 5 * time.Second
 	}
-	unary, stream := interceptors(log)
+	g := &guard{svc: cfg.Service, log: log, limit: newLimiter(cfg.RateLimit)}
+	unary, stream := interceptors(log, g)
+	opts := []grpc.ServerOption{
+		grpc.ChainUnaryInterceptor(unary...),
+		grpc.ChainStreamInterceptor(stream...),
+		grpc.MaxRecvMsgSize(16 << 20),
+		grpc.MaxHeaderListSize(64 << 10),
+	}
+	if cfg.TLS != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg.TLS)))
+	}
 	s := &Server{
 		cfg:    cfg,
 		log:    log,
+		guard:  g,
 		health: health.NewServer(),
 		stop:   make(chan struct{}),
-		grpc: grpc.NewServer(
-			grpc.ChainUnaryInterceptor(unary...),
-			grpc.ChainStreamInterceptor(stream...),
-			grpc.MaxRecvMsgSize(16<<20),
-		),
+		grpc:   grpc.NewServer(opts...),
 	}
+	pb.RegisterAdminServiceServer(s.grpc, &admin{svc: cfg.Service})
 	pb.RegisterRegistryServiceServer(s.grpc, &registry{svc: cfg.Service})
 	pb.RegisterSearchServiceServer(s.grpc, &search{idx: cfg.Index})
 	pb.RegisterLifecycleServiceServer(s.grpc, &lifecycle{svc: cfg.Service})
@@ -84,6 +103,9 @@ func New(cfg Config) *Server {
 	go s.watchHealth()
 	return s
 }
+
+// AuthFailures returns how many calls failed authentication since New.
+func (s *Server) AuthFailures() int64 { return s.guard.failures.Load() }
 
 // GRPCServer returns the underlying gRPC server (to register more
 // services before serving).
@@ -135,7 +157,16 @@ func (s *Server) ServeHTTP(lis net.Listener, grpcAddr string) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	if s.cfg.TLS != nil {
+		// REST callers authenticate with bearer tokens: no client
+		// certificates are asked for on the HTTP listener.
+		tc := s.cfg.TLS.Clone()
+		tc.ClientAuth, tc.ClientCAs = tls.NoClientCert, nil
+		tc.NextProtos = []string{"h2", "http/1.1"}
+		lis = tls.NewListener(lis, tc)
+	}
 	s.mu.Lock()
 	select {
 	case <-s.stop: // Shutdown came first: never start serving.

@@ -31,7 +31,7 @@ func start(t *testing.T) (*servertest.Server, pb.RegistryServiceClient) {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	conn, err := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()), srv.AdminAuth())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func TestRESTErrorBodies(t *testing.T) {
 			if tt.ctype != "" {
 				req.Header.Set("Content-Type", tt.ctype)
 			}
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := srv.HTTPClient().Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -251,7 +251,7 @@ func TestRESTImportNDJSON(t *testing.T) {
 		body.Write(b)
 		body.WriteByte('\n')
 	}
-	resp, err := http.Post(srv.HTTPURL+"/v1/units:import", "application/x-ndjson", strings.NewReader(body.String()))
+	resp, err := srv.HTTPClient().Post(srv.HTTPURL+"/v1/units:import", "application/x-ndjson", strings.NewReader(body.String()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/cordbank/cordbank/internal/synth"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 	"github.com/cordbank/cordbank/server"
+	"github.com/cordbank/cordbank/server/servertest"
 )
 
 // now is the benchmark's fixed clock: units are collected before it, and
@@ -301,8 +302,12 @@ func serveAndSearch(b *testing.B, svc *bank.Service, x *match.Index, kinds []*se
 		srv.Shutdown(sctx)
 		<-served
 	}()
+	_, token, err := svc.CreateToken(ctx, bank.CreateTokenRequest{Principal: "searchbench", Role: bank.RoleCoordinator, Org: "bench-tc"})
+	if err != nil {
+		b.Fatal(err)
+	}
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))
+		servertest.BearerAuth(token), grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -2,6 +2,11 @@
 // loopback ports, over a real SQLite database in a temporary directory. SDK
 // users and cordbank's own tests start one to exercise real gRPC and REST
 // calls without a separate process.
+//
+// Authentication is on, as in production: every call needs a bearer
+// token. AdminToken is created at Start; Token creates one for any role
+// and organisation. AdminAuth and HTTPClient attach the admin token to
+// gRPC and REST calls.
 package servertest
 
 import (
@@ -9,9 +14,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
+
+	"google.golang.org/grpc"
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/hla"
@@ -31,10 +39,11 @@ type Server struct {
 	// Index is the search index the service keeps in sync.
 	Index *match.Index
 
-	srv   *server.Server
-	store *sqlite.Store
-	dir   string
-	done  chan struct{}
+	srv        *server.Server
+	store      *sqlite.Store
+	dir        string
+	done       chan struct{}
+	adminToken string
 }
 
 // Option configures Start.
@@ -45,7 +54,12 @@ type config struct {
 	ref     *hla.Reference
 	log     *slog.Logger
 	dbPath  string
+	srvCfg  func(*server.Config)
 }
+
+// WithServerConfig lets fn adjust the server's configuration (TLS, rate
+// limit) before it starts.
+func WithServerConfig(fn func(*server.Config)) Option { return func(c *config) { c.srvCfg = fn } }
 
 // WithHLAReference reads typings and grades searches against ref.
 func WithHLAReference(ref *hla.Reference) Option { return func(c *config) { c.ref = ref } }
@@ -90,7 +104,16 @@ func Start(opts ...Option) (*Server, error) {
 		s.cleanup()
 		return nil, fmt.Errorf("servertest: %w", err)
 	}
-	s.srv = server.New(server.Config{Service: s.Service, Index: s.Index, Logger: c.log})
+	s.adminToken, err = s.Token(bank.RoleAdmin, bank.OrgRegistry)
+	if err != nil {
+		s.cleanup()
+		return nil, fmt.Errorf("servertest: admin token: %w", err)
+	}
+	cfg := server.Config{Service: s.Service, Index: s.Index, Logger: c.log}
+	if c.srvCfg != nil {
+		c.srvCfg(&cfg)
+	}
+	s.srv = server.New(cfg)
 
 	gl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -103,12 +126,74 @@ func Start(opts ...Option) (*Server, error) {
 		s.cleanup()
 		return nil, err
 	}
-	s.GRPCAddr, s.HTTPURL = gl.Addr().String(), "http://"+hl.Addr().String()
+	scheme := "http://"
+	if cfg.TLS != nil {
+		scheme = "https://"
+	}
+	s.GRPCAddr, s.HTTPURL = gl.Addr().String(), scheme+hl.Addr().String()
 	served := make(chan struct{}, 2)
 	go func() { _ = s.srv.ServeGRPC(gl); served <- struct{}{} }()
 	go func() { _ = s.srv.ServeHTTP(hl, s.GRPCAddr); served <- struct{}{} }()
 	go func() { <-served; <-served; close(s.done) }()
 	return s, nil
+}
+
+// Server returns the running server (AuthFailures ...).
+func (s *Server) Server() *server.Server { return s.srv }
+
+// Token creates a bearer token for role in org (a bank id, a transplant
+// centre id for coordinators, bank.OrgRegistry for administrators and
+// registry auditors) and returns its secret. A bank must exist before
+// tokens of its roles are created.
+func (s *Server) Token(role bank.Role, org string) (string, error) {
+	ctx := bank.WithCaller(context.Background(), bank.Caller{Principal: "servertest"})
+	name := string(role)
+	if org != "" {
+		name += "@" + org
+	}
+	_, secret, err := s.Service.CreateToken(ctx, bank.CreateTokenRequest{Principal: name, Role: role, Org: org})
+	return secret, err
+}
+
+// AdminToken returns the administrator token created at Start.
+func (s *Server) AdminToken() string { return s.adminToken }
+
+// AdminAuth returns a dial option that sends the admin token with every
+// call.
+func (s *Server) AdminAuth() grpc.DialOption { return BearerAuth(s.adminToken) }
+
+// BearerAuth returns a dial option that sends token with every call, over
+// any transport (test servers listen on loopback without TLS).
+func BearerAuth(token string) grpc.DialOption {
+	return grpc.WithPerRPCCredentials(bearer(token))
+}
+
+type bearer string
+
+func (b bearer) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{"authorization": "Bearer " + string(b)}, nil
+}
+
+func (bearer) RequireTransportSecurity() bool { return false }
+
+// HTTPClient returns an HTTP client that sends the admin token.
+func (s *Server) HTTPClient() *http.Client { return BearerClient(s.adminToken) }
+
+// BearerClient returns an HTTP client that sends token as
+// "Authorization: Bearer".
+func BearerClient(token string) *http.Client {
+	return &http.Client{Transport: bearerTransport{token: token, next: http.DefaultTransport}}
+}
+
+type bearerTransport struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (t bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+t.token)
+	return t.next.RoundTrip(r)
 }
 
 // Close stops the server, closes the store and removes a temporary
