@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/hla"
@@ -167,6 +168,10 @@ func (s *Server) AdminAuth() grpc.DialOption { return BearerAuth(s.adminToken) }
 func BearerAuth(token string) grpc.DialOption {
 	return grpc.WithPerRPCCredentials(bearer(token))
 }
+
+// BearerCreds returns per-RPC credentials that send token (for
+// grpc.PerRPCCredentials call options).
+func BearerCreds(token string) credentials.PerRPCCredentials { return bearer(token) }
 
 type bearer string
 
