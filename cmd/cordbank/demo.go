@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -93,4 +95,55 @@ func demoLifecycle(ctx context.Context, svc *bank.Service, u *bank.Unit, i int) 
 		return bank.StatusDiscarded, step(bank.TransitionRequest{Action: bank.ActionDiscard, Reason: reason, Note: note})
 	}
 	return bank.StatusAvailable, step(bank.TransitionRequest{Action: bank.ActionRelease, Note: "demo: tests passed"})
+}
+
+// demoTCID is the demo coordinator's transplant centre.
+const demoTCID = "demo-tc"
+
+// demoToken is a token --demo created, to print once.
+type demoToken struct {
+	role, org, secret string
+}
+
+// createDemoTokens creates one token per role on every --demo start (the
+// secrets of earlier starts cannot be shown again; they stay valid).
+func createDemoTokens(ctx context.Context, svc *bank.Service) ([]demoToken, error) {
+	ctx = bank.WithCaller(ctx, bank.Caller{Principal: "system:demo"})
+	var out []demoToken
+	for _, d := range []struct {
+		role bank.Role
+		org  string
+	}{
+		{bank.RoleCoordinator, demoTCID}, {bank.RoleManager, demoBankID}, {bank.RoleTechnician, demoBankID},
+		{bank.RoleAuditor, bank.OrgRegistry}, {bank.RoleAdmin, bank.OrgRegistry},
+	} {
+		name := "demo-" + string(d.role)
+		_, secret, err := svc.CreateToken(ctx, bank.CreateTokenRequest{Principal: name, Role: d.role, Org: d.org})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, demoToken{role: string(d.role), org: d.org, secret: secret})
+	}
+	return out, nil
+}
+
+// printDemoTokens prints the demo tokens and a ready-to-paste search as
+// the coordinator (base is the REST URL, "" without REST).
+func printDemoTokens(w io.Writer, toks []demoToken, base string) {
+	if len(toks) == 0 {
+		return
+	}
+	for _, t := range toks {
+		org := t.org
+		if org == "" {
+			org = "registry"
+		}
+		fmt.Fprintf(w, "cordbank: demo token %-11s (%s): %s\n", t.role, org, t.secret)
+	}
+	if base == "" {
+		return
+	}
+	fmt.Fprintf(w, "cordbank: try: TOKEN=%s; curl -s -X POST %s/v1/units:search -H \"Authorization: Bearer $TOKEN\" "+
+		"-H 'Content-Type: application/json' -d '{\"patient\": {\"glString\": \"HLA-A*02:01+HLA-A*24:02^HLA-B*07:02+HLA-B*44:02^HLA-C*05:01+HLA-C*07:02^HLA-DRB1*15:01+HLA-DRB1*04:01\"}, \"weightKg\": 20, \"disease\": \"DISEASE_CLASS_MALIGNANT\"}'\n",
+		toks[0].secret, base)
 }

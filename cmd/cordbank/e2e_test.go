@@ -25,7 +25,11 @@ type process struct {
 	grpcAddr string
 	httpURL  string
 	exited   chan error
+	// tokens are the demo tokens printed by --demo, by role.
+	tokens map[string]string
 }
+
+var demoTokenLine = regexp.MustCompile(`demo token (\w+)\s+\([^)]*\): (cbk_\S+)`)
 
 var listenLine = regexp.MustCompile(`(gRPC on |REST on http://)(127\.0\.0\.1:\d+)`)
 
@@ -42,11 +46,15 @@ func startBinary(t *testing.T, bin string, args ...string) *process {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &process{cmd: cmd, exited: make(chan error, 1)}
+	p := &process{cmd: cmd, exited: make(chan error, 1), tokens: map[string]string{}}
 	ready := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
+			if m := demoTokenLine.FindStringSubmatch(sc.Text()); m != nil {
+				p.tokens[m[1]] = m[2]
+				continue
+			}
 			m := listenLine.FindStringSubmatch(sc.Text())
 			if m == nil {
 				continue
@@ -97,9 +105,22 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
-func httpDo(t *testing.T, method, url, body string) (int, string) {
+// adminToken creates an administrator token in db with "cordbank token create".
+func adminToken(t *testing.T, bin, db string) string {
+	t.Helper()
+	out, err := exec.Command(bin, "token", "create", "--db", db, "--role", "admin", "--principal", "e2e-admin").Output()
+	if err != nil {
+		t.Fatalf("token create: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func httpDo(t *testing.T, token, method, url, body string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -133,19 +154,23 @@ func TestEndToEnd(t *testing.T) {
 	}
 	bin := buildBinary(t)
 	db := filepath.Join(t.TempDir(), "e2e.db")
+	token := adminToken(t, bin, db)
 	p := startBinary(t, bin, "--db", db)
 
-	code, body := httpDo(t, "POST", p.httpURL+"/v1/banks?bankId=e2e", `{"displayName": "E2E Bank", "fin": "G1234", "country": "US"}`)
+	if code, _ := httpDo(t, "", "GET", p.httpURL+"/v1/banks", ""); code != http.StatusUnauthorized {
+		t.Fatalf("list banks without a token: HTTP %d, want 401", code)
+	}
+	code, body := httpDo(t, token, "POST", p.httpURL+"/v1/banks?bankId=e2e", `{"displayName": "E2E Bank", "fin": "G1234", "country": "US"}`)
 	if code != 200 {
 		t.Fatalf("create bank: %d %s", code, body)
 	}
-	code, body = httpDo(t, "POST", p.httpURL+"/v1/banks/e2e/units", e2eUnitJSON)
+	code, body = httpDo(t, token, "POST", p.httpURL+"/v1/banks/e2e/units", e2eUnitJSON)
 	if code != 200 || !strings.Contains(body, `"name":"banks/e2e/units/G123498654321"`) {
 		t.Fatalf("create unit over REST: %d %s", code, body)
 	}
 
 	ctx := context.Background()
-	c, err := client.New(p.grpcAddr)
+	c, err := client.New(p.grpcAddr, client.WithToken(token))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +188,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("SDK update: %v", err)
 	}
-	code, body = httpDo(t, "GET", p.httpURL+"/v1/banks/e2e/units?pageSize=1", "")
+	code, body = httpDo(t, token, "GET", p.httpURL+"/v1/banks/e2e/units?pageSize=1", "")
 	if code != 200 || !strings.Contains(body, "nextPageToken") {
 		t.Fatalf("list over REST: %d %s", code, body)
 	}
@@ -171,7 +196,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// Restart on the same file: the data survived.
 	p = startBinary(t, bin, "--db", db)
-	c2, err := client.New(p.grpcAddr)
+	c2, err := client.New(p.grpcAddr, client.WithToken(token))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +215,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil || got.GetLocalId() != "CB-2024-00001" || got.GetEtag() != upd.GetEtag() {
 		t.Fatalf("after restart: %v %v", got, err)
 	}
-	code, body = httpDo(t, "GET", p.httpURL+"/healthz", "")
+	code, body = httpDo(t, "", "GET", p.httpURL+"/healthz", "")
 	if code != 200 || !strings.Contains(body, "SERVING") {
 		t.Fatalf("healthz: %d %s", code, body)
 	}
@@ -207,7 +232,17 @@ func TestDemoSeed(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "demo.db")
 	for range 2 {
 		p := startBinary(t, bin, "--db", db, "--demo", "--demo-units", "1200")
-		c, err := client.New(p.grpcAddr)
+		// The demo prints a token per role; the coordinator's searches,
+		// the technician's lists every unit of the demo bank.
+		if len(p.tokens) != 5 {
+			t.Fatalf("demo tokens %v, want one per role", p.tokens)
+		}
+		code, body := httpDo(t, p.tokens["coordinator"], "POST", p.httpURL+"/v1/units:search",
+			`{"patient": {"glString": "HLA-A*02:01+HLA-A*24:02^HLA-B*07:02+HLA-B*44:02^HLA-C*05:01+HLA-C*07:02^HLA-DRB1*15:01+HLA-DRB1*04:01"}, "weightKg": 20, "disease": "DISEASE_CLASS_MALIGNANT"}`)
+		if code != 200 || !strings.Contains(body, "matches") {
+			t.Fatalf("demo coordinator search: %d %s", code, body)
+		}
+		c, err := client.New(p.grpcAddr, client.WithToken(p.tokens["technician"]))
 		if err != nil {
 			t.Fatal(err)
 		}

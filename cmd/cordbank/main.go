@@ -4,6 +4,7 @@
 //	cordbank migrate [flags]    create or upgrade the database, then exit
 //	cordbank hla ...            check and reduce HLA typings from the shell
 //	cordbank audit verify       check the audit trail's hash chain
+//	cordbank token ...          create, list and revoke API tokens
 //	cordbank version            print the version
 //
 // Every flag has a CORDBANK_* environment default; run a command with -h
@@ -35,6 +36,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runHLA(args[1:], stdout, stderr)
 	case "audit":
 		return runAudit(args[1:], stdout, stderr)
+	case "token":
+		return runToken(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "cordbank", version())
 		return 0
@@ -55,6 +58,7 @@ Usage:
   cordbank migrate [flags]   create or upgrade the database, then exit
   cordbank hla <command>     check and reduce HLA typings (reduce, check, diff, release)
   cordbank audit verify      check the audit trail's hash chain (exit 1 when broken)
+  cordbank token <command>   create, list and revoke API tokens (create, list, revoke)
   cordbank version           print the version
 
 Run 'cordbank <command> -h' for the flags of a command.

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,6 +35,11 @@ type serveConfig struct {
 	logFormat  string
 	shutdownIn time.Duration
 	sweepEvery time.Duration
+	tlsCert    string
+	tlsKey     string
+	clientCA   string
+	rateLimit  float64
+	rateBurst  int
 }
 
 func serveFlags(fs *flag.FlagSet) *serveConfig {
@@ -48,6 +55,13 @@ func serveFlags(fs *flag.FlagSet) *serveConfig {
 	fs.StringVar(&c.logLevel, "log-level", env("CORDBANK_LOG_LEVEL", "info"), "debug, info, warn or error (CORDBANK_LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", env("CORDBANK_LOG_FORMAT", "text"), "text or json (CORDBANK_LOG_FORMAT)")
 	fs.DurationVar(&c.sweepEvery, "reservation-sweep", 10*time.Second, "how often lapsed reservations are expired (their units become available)")
+	fs.StringVar(&c.tlsCert, "tls-cert", env("CORDBANK_TLS_CERT", ""), "PEM certificate: serve gRPC and REST over TLS (CORDBANK_TLS_CERT)")
+	fs.StringVar(&c.tlsKey, "tls-key", env("CORDBANK_TLS_KEY", ""), "PEM private key of --tls-cert (CORDBANK_TLS_KEY)")
+	fs.StringVar(&c.clientCA, "client-ca", env("CORDBANK_CLIENT_CA", ""), "PEM CA bundle: gRPC clients may authenticate with a certificate it signed, mapped by Common Name (cordbank token create --cert-cn) (CORDBANK_CLIENT_CA)")
+	rl, _ := strconv.ParseFloat(env("CORDBANK_RATE_LIMIT", "50"), 64)
+	fs.Float64Var(&c.rateLimit, "rate-limit", rl, "calls per second each principal may make; 0 disables (CORDBANK_RATE_LIMIT)")
+	rb, _ := strconv.Atoi(env("CORDBANK_RATE_BURST", "200"))
+	fs.IntVar(&c.rateBurst, "rate-burst", rb, "calls a principal may make at once above --rate-limit (CORDBANK_RATE_BURST)")
 	fs.DurationVar(&c.shutdownIn, "shutdown-grace", 10*time.Second, "how long in-flight calls may finish on SIGINT/SIGTERM")
 	return c
 }
@@ -115,10 +129,18 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 	defer store.Close()
 	idx := match.NewIndex(match.NewGrader(ref))
 	svc := bank.NewService(store, bank.WithHLA(bank.NewHLAReader(ref)), bank.WithWatcher(idx))
+	var demoTokens []demoToken
 	if c.demo {
 		if err := seedDemo(ctx, svc, c.demoUnits, log); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
+		if demoTokens, err = createDemoTokens(ctx, svc); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	tlsConf, err := serverTLS(c)
+	if err != nil {
+		return err
 	}
 	start := time.Now()
 	if err := server.BuildIndex(ctx, svc, idx); err != nil {
@@ -132,7 +154,8 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 	if err != nil {
 		return err
 	}
-	srv := server.New(server.Config{Service: svc, Index: idx, Logger: log})
+	srv := server.New(server.Config{Service: svc, Index: idx, Logger: log, TLS: tlsConf,
+		RateLimit: server.RateLimit{PerSecond: c.rateLimit, Burst: c.rateBurst}})
 	go sweepReservations(ctx, svc, c.sweepEvery, log)
 	errc := make(chan error, 2)
 	go func() { errc <- srv.ServeGRPC(grpcLis) }()
@@ -144,7 +167,16 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 			return err
 		}
 		go func() { errc <- srv.ServeHTTP(httpLis, grpcLis.Addr().String()) }()
-		fmt.Fprintf(stdout, "cordbank: REST on http://%s (OpenAPI at /openapi.json, health at /healthz)\n", httpLis.Addr())
+		scheme := "http"
+		if tlsConf != nil {
+			scheme = "https"
+		}
+		base := scheme + "://" + httpLis.Addr().String()
+		// Tokens first: the REST line is the last of the start-up output.
+		printDemoTokens(stdout, demoTokens, base)
+		fmt.Fprintf(stdout, "cordbank: REST on %s (OpenAPI at /openapi.json, health at /healthz)\n", base)
+	} else {
+		printDemoTokens(stdout, demoTokens, "")
 	}
 
 	select {
@@ -162,6 +194,36 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 		return err
 	}
 	return nil
+}
+
+// serverTLS builds the TLS configuration of --tls-cert, --tls-key and
+// --client-ca; nil without --tls-cert.
+func serverTLS(c *serveConfig) (*tls.Config, error) {
+	if c.tlsCert == "" && c.tlsKey == "" {
+		if c.clientCA != "" {
+			return nil, errors.New("--client-ca needs --tls-cert and --tls-key")
+		}
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(c.tlsCert, c.tlsKey)
+	if err != nil {
+		return nil, fmt.Errorf("--tls-cert/--tls-key: %w", err)
+	}
+	conf := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if c.clientCA != "" {
+		pem, err := os.ReadFile(c.clientCA)
+		if err != nil {
+			return nil, fmt.Errorf("--client-ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--client-ca: no PEM certificates in %s", c.clientCA)
+		}
+		// Verified when given: bearer-token clients (and the REST
+		// gateway's own hop) connect without a certificate.
+		conf.ClientCAs, conf.ClientAuth = pool, tls.VerifyClientCertIfGiven
+	}
+	return conf, nil
 }
 
 func runMigrate(args []string, stdout, stderr io.Writer) int {
