@@ -54,8 +54,8 @@ var matrixCallers = []struct {
 // NOT_FOUND), D = PERMISSION_DENIED, N = NOT_FOUND. This is the README's
 // role x method matrix; keep them in step.
 //
-//	                                   admin  mgr    tech   coord  auditor
-//	                                          own/x  own/x  own/x  own/x/registry
+//	admin  mgr    tech   coord  auditor
+//	       own/x  own/x  own/x  own/x/registry
 var matrixWant = map[string]string{
 	"AdminService/CreateToken": "ADDDDDDDDD",
 	"AdminService/RevokeToken": "ADDDDDDDDD",
