@@ -203,14 +203,14 @@ func (g *Grader) gradeLocus(p, u *locusTyping, lv Level) LocusGrade {
 	return lg
 }
 
-func (g *Grader) gradePair(p, d *[2]position, lv Level) LocusGrade {
-	var m [2][2]Confidence
-	var rel [2][2]hla.Relation
-	for i := range 2 {
-		for j := range 2 {
-			m[i][j], rel[i][j] = g.matchAt(lv, &p[i], &d[j])
-		}
-	}
+// pairCounts reads a comparison of two patient copies (rows) with two unit
+// copies (columns): it keeps the orientation, direct (P1-D1, P2-D2) or
+// cross, with more matches (then more definite ones), and counts the
+// mismatched positions per direction: GvH when the patient copy matches
+// neither unit copy, HvG when the unit copy matches neither patient copy
+// (domain.md §4.2). The scan's fast path and gradePair share it, so the two
+// can never grade differently.
+func pairCounts(m *[2][2]Confidence) (cross bool, matches, definite, gvh, hvg int) {
 	score := func(a, b Confidence) (int, int) {
 		n, def := 0, 0
 		for _, c := range [2]Confidence{a, b} {
@@ -225,13 +225,39 @@ func (g *Grader) gradePair(p, d *[2]position, lv Level) LocusGrade {
 	}
 	dn, dd := score(m[0][0], m[1][1])
 	cn, cd := score(m[0][1], m[1][0])
-	var lg LocusGrade
 	pair := [2]int{0, 1}
+	matches, definite = dn, dd
 	if cn > dn || (cn == dn && cd > dd) {
-		lg.Cross, pair = true, [2]int{1, 0}
-		lg.Matches, lg.Definite = cn, cd
-	} else {
-		lg.Matches, lg.Definite = dn, dd
+		cross, pair, matches, definite = true, [2]int{1, 0}, cn, cd
+	}
+	for i := range 2 {
+		j := pair[i]
+		if m[i][j] != Mismatch {
+			continue
+		}
+		if m[i][0] == Mismatch && m[i][1] == Mismatch {
+			gvh++
+		}
+		if m[0][j] == Mismatch && m[1][j] == Mismatch {
+			hvg++
+		}
+	}
+	return
+}
+
+func (g *Grader) gradePair(p, d *[2]position, lv Level) LocusGrade {
+	var m [2][2]Confidence
+	var rel [2][2]hla.Relation
+	for i := range 2 {
+		for j := range 2 {
+			m[i][j], rel[i][j] = g.matchAt(lv, &p[i], &d[j])
+		}
+	}
+	var lg LocusGrade
+	lg.Cross, lg.Matches, lg.Definite, lg.GvH, lg.HvG = pairCounts(&m)
+	pair := [2]int{0, 1}
+	if lg.Cross {
+		pair = [2]int{1, 0}
 	}
 	for i := range 2 {
 		j := pair[i]
@@ -240,15 +266,6 @@ func (g *Grader) gradePair(p, d *[2]position, lv Level) LocusGrade {
 			pg.Relation = rel[i][j].String()
 		}
 		lg.Positions[i] = pg
-		if m[i][j] != Mismatch {
-			continue
-		}
-		if m[i][0] == Mismatch && m[i][1] == Mismatch {
-			lg.GvH++
-		}
-		if m[0][j] == Mismatch && m[1][j] == Mismatch {
-			lg.HvG++
-		}
 	}
 	lg.Direction = directionOf(lg.GvH > 0, lg.HvG > 0)
 	for i := range 2 {

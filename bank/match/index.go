@@ -42,6 +42,30 @@ type Index struct {
 type genoTable struct {
 	byText map[string]uint32 // submitted text -> id (1-based)
 	list   []*locusTyping    // id-1 -> prepared typing
+	// pos holds, per typing (id-1), the ids of its two positions when the
+	// typing is a single genotype whose copies stand for themselves (no
+	// null copy read as the other); {0, 0} otherwise. Registries repeat a
+	// few hundred alleles in hundreds of thousands of genotypes, so a
+	// search compares the patient with each distinct position once and
+	// combines the results per genotype (see scan.posConf).
+	pos       [][2]uint32
+	posByText map[string]uint32 // position text -> id (1-based)
+	posList   []*position       // id-1 -> position
+}
+
+// internPos returns the id of position p (by its text, which determines
+// its content: the same text always reduces to the same candidates).
+func (t *genoTable) internPos(p *position) uint32 {
+	if id, ok := t.posByText[p.text]; ok {
+		return id
+	}
+	if t.posByText == nil {
+		t.posByText = map[string]uint32{}
+	}
+	t.posList = append(t.posList, p)
+	id := uint32(len(t.posList))
+	t.posByText[p.text] = id
+	return id
 }
 
 type bankInfo struct {
@@ -299,6 +323,11 @@ func (x *Index) addPrepared(m map[prepKey]prepResult) {
 		}
 		t.list = append(t.list, r.lt)
 		t.byText[k.text] = uint32(len(t.list))
+		var ids [2]uint32
+		if alts := r.lt.alts; len(alts) == 1 && !alts[0][0].homNull && !alts[0][1].homNull {
+			ids = [2]uint32{t.internPos(&alts[0][0]), t.internPos(&alts[0][1])}
+		}
+		t.pos = append(t.pos, ids)
 	}
 }
 

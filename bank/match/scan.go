@@ -52,6 +52,9 @@ type scan struct {
 	cIdx     int
 	cCounted bool
 	memo     [nLoci][]uint32 // shared by the range workers, accessed atomically
+	// posMemo holds, per unit position id, how the patient's two copies
+	// compare with it (two Confidences and a done bit); shared like memo.
+	posMemo  [nLoci][]uint32
 	excluded [nFilters]int
 	passed   int
 }
@@ -110,25 +113,30 @@ var memoPool sync.Pool
 func (s *scan) allocMemo() {
 	for li := range nLoci {
 		if s.want[li] || (len(s.dsaLoci) > 0 && slices.Contains(s.dsaLoci, li)) {
-			n := len(s.x.geno[li].list) + 1
-			if m, ok := memoPool.Get().(*[]uint32); ok && cap(*m) >= n {
-				s.memo[li] = (*m)[:n]
-				clear(s.memo[li])
-			} else {
-				s.memo[li] = make([]uint32, n)
-			}
+			s.memo[li] = pooledMemo(len(s.x.geno[li].list) + 1)
+			s.posMemo[li] = pooledMemo(len(s.x.geno[li].posList) + 1)
 		}
 	}
+}
+
+func pooledMemo(n int) []uint32 {
+	if m, ok := memoPool.Get().(*[]uint32); ok && cap(*m) >= n {
+		clear((*m)[:n])
+		return (*m)[:n]
+	}
+	return make([]uint32, n)
 }
 
 // release returns the memo tables to the pool; the scan must not be used
 // afterwards.
 func (s *scan) release() {
 	for li := range s.memo {
-		if m := s.memo[li]; m != nil {
-			memoPool.Put(&m)
-			s.memo[li] = nil
+		for _, m := range [2][]uint32{s.memo[li], s.posMemo[li]} {
+			if m != nil {
+				memoPool.Put(&m)
+			}
 		}
+		s.memo[li], s.posMemo[li] = nil, nil
 	}
 }
 
@@ -199,12 +207,24 @@ func (s *scan) summary(li int, id uint32) uint16 {
 	}
 	v := uint16(sumDone)
 	if p := s.p.patient.loci[li]; p != nil && s.want[li] {
-		lg := s.x.g.gradeLocus(p, u, s.levels[li])
-		v |= uint16(lg.Matches) | uint16(lg.Definite)<<sumDefShift
-		if lg.GvH > 0 {
+		var matches, definite, gvh, hvg int
+		if ids := s.positions(li, id, p); ids[0] != 0 {
+			// Fast path: combine the memoised position comparisons.
+			var m [2][2]Confidence
+			for j := range 2 {
+				c := s.posConf(li, ids[j], p)
+				m[0][j], m[1][j] = Confidence(c&3), Confidence(c>>2&3)
+			}
+			_, matches, definite, gvh, hvg = pairCounts(&m)
+		} else {
+			lg := s.x.g.gradeLocus(p, u, s.levels[li])
+			matches, definite, gvh, hvg = lg.Matches, lg.Definite, lg.GvH, lg.HvG
+		}
+		v |= uint16(matches) | uint16(definite)<<sumDefShift
+		if gvh > 0 {
 			v |= sumGvH
 		}
-		if lg.HvG > 0 {
+		if hvg > 0 {
 			v |= sumHvG
 		}
 	}
@@ -213,6 +233,31 @@ func (s *scan) summary(li int, id uint32) uint16 {
 	}
 	// Racing workers compute the same value: last store wins harmlessly.
 	atomic.StoreUint32(&s.memo[li][id], uint32(v))
+	return v
+}
+
+// positions returns the position ids of unit typing id when the fast path
+// applies (both sides one genotype, no null copy read as the other), else
+// {0, 0}.
+func (s *scan) positions(li int, id uint32, p *locusTyping) [2]uint32 {
+	if id == 0 || len(p.alts) != 1 || p.alts[0][0].homNull || p.alts[0][1].homNull {
+		return [2]uint32{}
+	}
+	return s.x.geno[li].pos[id-1]
+}
+
+// posConf compares the patient's two copies at locus li with unit position
+// pid, memoised: bits 0-1 copy 0's Confidence, bits 2-3 copy 1's.
+func (s *scan) posConf(li int, pid uint32, p *locusTyping) uint32 {
+	const done = 1 << 8
+	if v := atomic.LoadUint32(&s.posMemo[li][pid]); v&done != 0 {
+		return v
+	}
+	up := s.x.geno[li].posList[pid-1]
+	c0, _ := s.x.g.matchAt(s.levels[li], &p.alts[0][0], up)
+	c1, _ := s.x.g.matchAt(s.levels[li], &p.alts[0][1], up)
+	v := uint32(c0) | uint32(c1)<<2 | done
+	atomic.StoreUint32(&s.posMemo[li][pid], v)
 	return v
 }
 
