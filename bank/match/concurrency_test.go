@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/cordbank/cordbank/bank"
@@ -145,5 +146,39 @@ func TestUnitsChangedKeepsNewestVersion(t *testing.T) {
 	x.UnitsChanged([]*bank.Unit{&other})
 	if x.Len() != 1 {
 		t.Fatalf("unit of unknown bank indexed")
+	}
+}
+
+// TestBankAccreditationChangeReachesUnits: entries carry their bank's
+// accreditation; a bank losing or regaining it changes what accredited-only
+// searches find at once.
+func TestBankAccreditationChangeReachesUnits(t *testing.T) {
+	x := NewIndex(NewGrader(nil))
+	b := &bank.Bank{ID: "bank-a", Accreditations: []bank.Accreditation{bank.AccreditationAABB}}
+	x.BankChanged(b)
+	u := &bank.Unit{Bank: "bank-a", DIN: "B123424000001", Type: bank.UnitTypePublic, Status: bank.StatusAvailable,
+		Cells: bank.CellCounts{PostProcessingTNC: 2e9}, Version: 1, AttachedSegments: 1, Reduction: bank.ReductionPlasmaAndRBC,
+		CollectionDate: bank.DateOf(time.Now().AddDate(-1, 0, 0)),
+		HLA: []bank.LocusTyping{{Locus: "A", Text: "A*02:01+A*24:02"}, {Locus: "B", Text: "B*07:02+B*44:02"},
+			{Locus: "C", Text: "C*05:01+C*07:02"}, {Locus: "DRB1", Text: "DRB1*04:01+DRB1*15:01"}}}
+	x.UnitsChanged([]*bank.Unit{u})
+	req := &Request{Patient: Patient{HLA: u.HLA}, WeightKg: 20, Disease: Malignant}
+	found := func() int {
+		res, err := x.Search(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(res.Matches)
+	}
+	if found() != 1 {
+		t.Fatal("accredited unit not found")
+	}
+	x.BankChanged(&bank.Bank{ID: "bank-a"})
+	if found() != 0 {
+		t.Fatal("unit of a bank that lost its accreditation still found by an accredited-only search")
+	}
+	x.BankChanged(b)
+	if found() != 1 {
+		t.Fatal("unit not found after its bank regained accreditation")
 	}
 }
