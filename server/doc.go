@@ -6,8 +6,14 @@
 // google.rpc.ErrorInfo and, for invalid fields, one google.rpc.BadRequest;
 // internal errors are logged with the request id and masked.
 //
+// Every call passes, outer to inner: request id, logging, authentication
+// and authorization (auth.go: bearer tokens or client certificates, a
+// per-principal rate limit, and authz.go's rule table keyed by full method
+// name, which also filters private data out of responses to other
+// organisations), error mapping, recovery. A method without an
+// authorization rule is refused.
+//
 // The package never imports a SQL driver or internal/store: it is given a
-// *bank.Service. The REST gateway dials the gRPC listener so that every
-// interceptor (request id, logging, recovery, error mapping, and later auth)
-// applies to REST calls too.
+// *bank.Service and the search index. The REST gateway dials the gRPC
+// listener so that every interceptor applies to REST calls too.
 package server
