@@ -34,7 +34,7 @@ func (r *Reference) ParseLocusTyping(locus, text string) (*GL, error) {
 		}
 		nl := n.Locus
 		if n.Kind == KindSerology {
-			nl = serologyMolecularLocus(n)
+			nl = n.MolecularLocus()
 		}
 		if nl != l {
 			bad = &Problem{Token: n.String(), Reason: "belongs to locus " + nl + ", not " + l}

@@ -67,10 +67,11 @@ func (r *Reference) NormalizeLocus(locus string) string {
 	return r.lookupLocus(stripPrefix(strings.TrimSpace(locus)))
 }
 
-// serologyMolecularLocus returns the molecular locus whose typing a
-// serological antigen belongs to: DR51, DR52 and DR53 are the DRB5, DRB3 and
-// DRB4 antigens, other DR antigens are DRB1.
-func serologyMolecularLocus(n Name) string {
+// MolecularLocus returns the molecular locus whose typing a serological
+// antigen belongs to: DR51, DR52 and DR53 are the DRB5, DRB3 and DRB4
+// antigens, other DR antigens (and Dw) are DRB1, Bw is B; "" for a name
+// that is not a serological antigen of a known locus.
+func (n Name) MolecularLocus() string {
 	switch n.Locus {
 	case "A":
 		return "A"

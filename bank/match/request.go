@@ -225,8 +225,8 @@ func (g *Grader) prepareAntibody(spec string) (*antibody, error) {
 	a := &antibody{spec: n.String()}
 	switch n.Kind {
 	case hla.KindSerology:
-		l := serologyLocus(n)
-		if l == "" {
+		l := n.MolecularLocus()
+		if l == "" || n.Locus == "Bw" || n.Locus == "Dw" {
 			return nil, fmt.Errorf("unsupported antibody specificity %q: public epitopes (Bw, Dw) are not matched", spec)
 		}
 		a.sero, a.level, a.loci = true, LevelAntigen, []int{locusIndex[l]}
@@ -244,29 +244,4 @@ func (g *Grader) prepareAntibody(spec string) (*antibody, error) {
 		return nil, fmt.Errorf("antibody specificity %q must be an antigen (A2) or an allele (A*02:01), not a %s", spec, n.Kind)
 	}
 	return a, nil
-}
-
-// serologyLocus is the molecular locus a serological antigen belongs to.
-func serologyLocus(n hla.Name) string {
-	switch n.Locus {
-	case "A", "B":
-		return n.Locus
-	case "Cw":
-		return "C"
-	case "DR":
-		switch n.Fields {
-		case "51":
-			return "DRB5"
-		case "52":
-			return "DRB3"
-		case "53":
-			return "DRB4"
-		}
-		return "DRB1"
-	case "DQ":
-		return "DQB1"
-	case "DPw":
-		return "DPB1"
-	}
-	return ""
 }
