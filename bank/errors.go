@@ -81,8 +81,6 @@ const (
 	ReasonUnitAlreadyExists    Reason = "UNIT_ALREADY_EXISTS"
 	ReasonEtagMismatch         Reason = "ETAG_MISMATCH"
 	ReasonRequestIDReused      Reason = "REQUEST_ID_REUSED"
-	ReasonInvalidPageToken     Reason = "INVALID_PAGE_TOKEN"
-	ReasonImmutableField       Reason = "IMMUTABLE_FIELD"
 	ReasonStoreUnavailable     Reason = "STORE_UNAVAILABLE"
 	ReasonInternal             Reason = "INTERNAL"
 	ReasonFINAlreadyRegistered Reason = "FIN_ALREADY_REGISTERED"
