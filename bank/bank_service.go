@@ -17,7 +17,7 @@ func (s *Service) CreateBank(ctx context.Context, b *Bank, requestID string) (*B
 	if err := v.Err("invalid bank"); err != nil {
 		return nil, err
 	}
-	fp := fingerprint("CreateBank", b)
+	fp := fingerprint(requestID, "CreateBank", b)
 	var out *Bank
 	err := s.store.Write(ctx, func(tx Tx) error {
 		if name, err := replay(ctx, tx, requestID, "CreateBank", fp); err != nil {

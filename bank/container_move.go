@@ -340,7 +340,7 @@ func (s *Service) Evacuate(ctx context.Context, r EvacuateRequest) (*EvacuateRes
 	if err := v.Err("invalid evacuation"); err != nil {
 		return nil, err
 	}
-	fp := fingerprint("EvacuateContainer", r)
+	fp := fingerprint(r.RequestID, "EvacuateContainer", r)
 	var out *EvacuateResult
 	err := s.store.Write(ctx, func(tx Tx) error {
 		if name, err := replay(ctx, tx, r.RequestID, "EvacuateContainer", fp); err != nil {

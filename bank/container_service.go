@@ -162,7 +162,7 @@ func (s *Service) createContainers(ctx context.Context, bankID string, in []*Con
 	if err := v.Err("invalid container"); err != nil {
 		return nil, err
 	}
-	fp := fingerprint("CreateContainers", cs)
+	fp := fingerprint(requestID, "CreateContainers", cs)
 	var out []*Container
 	err := s.store.Write(ctx, func(tx Tx) error {
 		if name, err := replay(ctx, tx, requestID, "CreateContainers", fp); err != nil {

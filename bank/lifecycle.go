@@ -205,7 +205,7 @@ func (s *Service) Transition(ctx context.Context, r TransitionRequest) (*Unit, e
 	if err := v.Err("invalid " + string(r.Action) + " request"); err != nil {
 		return nil, err
 	}
-	fp := fingerprint(t.method, r)
+	fp := fingerprint(r.RequestID, t.method, r)
 	var out *Unit
 	replayed := false
 	err := s.store.Write(ctx, func(tx Tx) error {

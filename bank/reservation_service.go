@@ -70,7 +70,7 @@ func (s *Service) ReserveUnit(ctx context.Context, r ReserveRequest) (*Reservati
 		return nil, err
 	}
 	r.ExpireTime = r.ExpireTime.UTC()
-	fp := fingerprint("ReserveUnit", r)
+	fp := fingerprint(r.RequestID, "ReserveUnit", r)
 	var out *Reservation
 	var changed []*Unit
 	err := s.store.Write(ctx, func(tx Tx) error {
@@ -311,7 +311,7 @@ func (s *Service) ChangeReservation(ctx context.Context, r ReservationChange) (*
 		return nil, err
 	}
 	method := reservationMethods[r.Action]
-	fp := fingerprint(method, r)
+	fp := fingerprint(r.RequestID, method, r)
 	var out *Reservation
 	var changed []*Unit
 	err := s.store.Write(ctx, func(tx Tx) error {

@@ -121,8 +121,13 @@ func validRequestID(v *Violations, id string) {
 	}
 }
 
-// fingerprint hashes a request's content for idempotency checks.
-func fingerprint(method string, content any) string {
+// fingerprint hashes a request's content for idempotency checks; "" when
+// the request carries no request id (nothing to check it against, so the
+// encoding is skipped).
+func fingerprint(requestID, method string, content any) string {
+	if requestID == "" {
+		return ""
+	}
 	b, err := json.Marshal(content)
 	if err != nil {
 		panic("bank: fingerprint of unmarshalable request: " + err.Error())

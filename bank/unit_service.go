@@ -44,7 +44,7 @@ func (s *Service) CreateUnit(ctx context.Context, u *Unit, requestID string) (*U
 	if err := v.Err("invalid unit"); err != nil {
 		return nil, err
 	}
-	fp := fingerprint("CreateUnit", nu)
+	fp := fingerprint(requestID, "CreateUnit", nu)
 	var out *Unit
 	err := s.store.Write(ctx, func(tx Tx) error {
 		if name, err := replay(ctx, tx, requestID, "CreateUnit", fp); err != nil {
