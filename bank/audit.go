@@ -7,12 +7,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
+	"unsafe"
 )
 
 // Event is one entry of the audit trail: who changed what, when, why and
@@ -44,9 +45,30 @@ type Event struct {
 	// PrevHash is the Hash of event Seq-1 ("" for the first event).
 	PrevHash string
 	// Hash is the hex SHA-256 of the event's canonical encoding, PrevHash
-	// included.
+	// included, under HashScheme.
 	Hash string
+	// HashScheme says how Hash is computed (see ComputeHash): 1 for events
+	// written before cordbank stored the scheme, 2 since.
+	HashScheme int
+
+	// body caches BodyHash for events made ready before their
+	// transaction (an import), so the writer only links them.
+	body *[sha256.Size]byte
 }
+
+// Hash schemes. Both hash every field; they differ in layout.
+const (
+	// HashSchemeFlat (1) hashes all fields in one pass: Seq first,
+	// PrevHash last. Events written before the scheme was recorded use it.
+	HashSchemeFlat = 1
+	// HashSchemeLinked (2) hashes the content once (BodyHash) and then
+	// links it: SHA-256("cordbank/event/v2", Seq, PrevHash, BodyHash).
+	// The content hash needs no position in the chain, so it is computed
+	// before the write transaction and the single writer only links.
+	HashSchemeLinked = 2
+	// CurrentHashScheme is the scheme of new events.
+	CurrentHashScheme = HashSchemeLinked
+)
 
 // FieldChange is one changed field of an audited change. Field is a
 // snake_case path ("cells.viability_percent", "private.maternal_id");
@@ -63,32 +85,105 @@ func (c FieldChange) IsPrivate() bool {
 	return c.Field == "private" || strings.HasPrefix(c.Field, "private.")
 }
 
-// ComputeHash returns the hash e must carry: SHA-256 over every field but
-// Hash, each written with its length first so no two different events
-// share an encoding. It is computed for every audited change (an import
-// hashes one event per unit), so it streams into the hash without
-// building an intermediate document.
+// ComputeHash returns the hash e must carry under its HashScheme: SHA-256
+// over every field but Hash, each written with its length first so no two
+// different events share an encoding. It returns "" for an unknown scheme,
+// which matches no stored hash.
 func (e *Event) ComputeHash() string {
-	h := sha256.New()
-	var buf [binary.MaxVarintLen64]byte
-	num := func(n int64) { h.Write(buf[:binary.PutVarint(buf[:], n)]) }
-	str := func(s string) {
-		num(int64(len(s)))
-		io.WriteString(h, s)
+	switch e.HashScheme {
+	case HashSchemeFlat:
+		return e.flatHash()
+	case HashSchemeLinked:
+		body := e.BodyHash()
+		return e.linkedHash(&body)
 	}
-	num(e.Seq)
-	num(e.Time.UnixNano())
+	return ""
+}
+
+// eventEncoder writes length-prefixed fields into a buffer and hashes it.
+// Encoders are pooled: an import hashes one event per unit, and writing
+// strings into a hash.Hash one by one copies each (io.WriteString).
+type eventEncoder struct {
+	buf []byte
+}
+
+var eventEncoders = sync.Pool{New: func() any { return &eventEncoder{buf: make([]byte, 0, 2048)} }}
+
+func (w *eventEncoder) num(n int64) { w.buf = binary.AppendVarint(w.buf, n) }
+
+func (w *eventEncoder) str(s string) {
+	w.num(int64(len(s)))
+	w.buf = append(w.buf, s...)
+}
+
+// sum returns the SHA-256 of what was written and returns w to the pool.
+func (w *eventEncoder) sum() [sha256.Size]byte {
+	h := sha256.Sum256(w.buf)
+	if cap(w.buf) <= 64<<10 { // do not keep the buffer of an outsized event
+		w.buf = w.buf[:0]
+		eventEncoders.Put(w)
+	}
+	return h
+}
+
+func newEventEncoder() *eventEncoder { return eventEncoders.Get().(*eventEncoder) }
+
+// content writes every field that is not about the event's place in the
+// chain (all but Seq, PrevHash and Hash).
+func (w *eventEncoder) content(e *Event) {
+	w.num(e.Time.UnixNano())
 	for _, s := range [...]string{e.Principal, e.RequestID, e.Method, e.Resource, e.Bank, e.Reason} {
-		str(s)
+		w.str(s)
 	}
-	num(int64(len(e.Changes)))
+	w.num(int64(len(e.Changes)))
 	for _, c := range e.Changes {
-		str(c.Field)
-		str(c.Before)
-		str(c.After)
+		w.str(c.Field)
+		w.str(c.Before)
+		w.str(c.After)
 	}
-	str(e.PrevHash)
-	return hex.EncodeToString(h.Sum(nil))
+}
+
+// flatHash is HashSchemeFlat: Seq, the content, PrevHash.
+func (e *Event) flatHash() string {
+	w := newEventEncoder()
+	w.num(e.Seq)
+	w.content(e)
+	w.str(e.PrevHash)
+	h := w.sum()
+	return hex.EncodeToString(h[:])
+}
+
+// BodyHash is the SHA-256 of the event's content under HashSchemeLinked:
+// every field but Seq, PrevHash, Hash and HashScheme.
+func (e *Event) BodyHash() [sha256.Size]byte {
+	if e.body != nil {
+		return *e.body
+	}
+	w := newEventEncoder()
+	w.content(e)
+	return w.sum()
+}
+
+// linkedHashDomain separates scheme-2 hashes from any scheme-1 encoding.
+const linkedHashDomain = "cordbank/event/v2"
+
+// linkedHash is HashSchemeLinked: the domain, Seq, PrevHash and the
+// content's hash.
+func (e *Event) linkedHash(body *[sha256.Size]byte) string {
+	w := newEventEncoder()
+	w.str(linkedHashDomain)
+	w.num(e.Seq)
+	w.str(e.PrevHash)
+	w.buf = append(w.buf, body[:]...)
+	h := w.sum()
+	return hex.EncodeToString(h[:])
+}
+
+// sealBody computes and keeps the content hash of an event made ready
+// before its transaction; its content must not change afterwards.
+func (e *Event) sealBody() {
+	b := e.BodyHash()
+	e.body = &b
 }
 
 // chain appends events to the audit trail inside one write transaction:
@@ -106,8 +201,25 @@ func (s *Service) newChain(ctx context.Context, tx Tx, now time.Time) *chain {
 	return &chain{tx: tx, ctx: ctx, caller: CallerFrom(ctx), now: now}
 }
 
+// newEvent is an event of caller at now, not yet placed in the chain.
+func newEvent(caller Caller, now time.Time, method, resource, bank, reason string, changes []FieldChange) *Event {
+	return &Event{Time: now, Principal: caller.Principal, RequestID: caller.RequestID,
+		Method: method, Resource: resource, Bank: bank, Reason: reason, Changes: changes,
+		HashScheme: CurrentHashScheme}
+}
+
 // record appends one event.
 func (c *chain) record(method, resource, bank, reason string, changes []FieldChange) error {
+	e := newEvent(c.caller, c.now, method, resource, bank, reason, changes)
+	if err := c.link(e); err != nil {
+		return err
+	}
+	return c.tx.AppendEvent(c.ctx, e)
+}
+
+// link places e after the chain's head: it sets Seq, PrevHash and Hash,
+// and e becomes the head.
+func (c *chain) link(e *Event) error {
 	if !c.loaded {
 		head, err := c.tx.LastEvent(c.ctx)
 		if err != nil {
@@ -115,17 +227,26 @@ func (c *chain) record(method, resource, bank, reason string, changes []FieldCha
 		}
 		c.head, c.loaded = head, true
 	}
-	e := &Event{Seq: 1, Time: c.now, Principal: c.caller.Principal, RequestID: c.caller.RequestID,
-		Method: method, Resource: resource, Bank: bank, Reason: reason, Changes: changes}
+	e.Seq, e.PrevHash, e.HashScheme = 1, "", CurrentHashScheme
 	if c.head != nil {
 		e.Seq, e.PrevHash = c.head.Seq+1, c.head.Hash
 	}
-	e.Hash = e.ComputeHash()
-	if err := c.tx.AppendEvent(c.ctx, e); err != nil {
-		return err
-	}
+	body := e.BodyHash()
+	e.Hash = e.linkedHash(&body)
+	e.body = nil // linked: the cache has served, and a copy must not reuse it
 	c.head = e
 	return nil
+}
+
+// appendAll links events made ready before the transaction (their
+// content hashed by sealBody) and stores them in one call.
+func (c *chain) appendAll(events []*Event) error {
+	for _, e := range events {
+		if err := c.link(e); err != nil {
+			return err
+		}
+	}
+	return c.tx.AppendEvents(c.ctx, events)
 }
 
 // created records the creation of a resource: one change "*" holding it
@@ -135,21 +256,32 @@ func (c *chain) created(method, resource, bank string, v any) error {
 	if err != nil {
 		return err
 	}
-	return c.createdJSON(method, resource, bank, snap)
+	return c.record(method, resource, bank, "", createdChanges(snap))
 }
 
-// createdJSON is created with the snapshot already encoded.
-func (c *chain) createdJSON(method, resource, bank, snapshot string) error {
-	return c.record(method, resource, bank, "", []FieldChange{{Field: "*", After: snapshot}})
+// createdChanges is the change list of a created resource: one change "*"
+// holding its JSON snapshot.
+func createdChanges(snapshot string) []FieldChange {
+	return []FieldChange{{Field: "*", After: snapshot}}
 }
 
-// snapshotJSON encodes a created resource for its audit event.
+// snapshotJSON encodes a created resource for its audit event. Units,
+// created by the thousand in imports, skip reflection (appendUnitJSON
+// writes the same bytes).
 func snapshotJSON(v any) (string, error) {
-	b, err := json.Marshal(v)
+	var b []byte
+	var err error
+	if u, ok := v.(*Unit); ok {
+		b, err = appendUnitJSON(make([]byte, 0, 1536), u)
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		return "", Internal(err, "audit snapshot")
 	}
-	return string(b), nil
+	// b is not used again: share its bytes rather than copy them, as
+	// strings.Builder does.
+	return unsafe.String(unsafe.SliceData(b), len(b)), nil
 }
 
 // changed records the fields that differ between before and after.

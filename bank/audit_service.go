@@ -303,6 +303,14 @@ func (t appendSpy) AppendEvent(ctx context.Context, e *Event) error {
 	return err
 }
 
+func (t appendSpy) AppendEvents(ctx context.Context, events []*Event) error {
+	err := t.Tx.AppendEvents(ctx, events)
+	if err == nil && len(events) > 0 {
+		*t.appended = true
+	}
+	return err
+}
+
 // Redacted returns a copy of e for readers outside the owning bank: without
 // the changes of private fields (FieldChange.IsPrivate), and with the
 // "private" member removed from a created resource's snapshot (change

@@ -3,8 +3,10 @@ package bank_test
 import (
 	"database/sql"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/mattn/go-sqlite3"
 
@@ -100,6 +102,8 @@ func TestVerifyCatchesTampering(t *testing.T) {
 		{"removed", `DELETE FROM events WHERE seq = 2`, "missing or reordered"},
 		{"last removed", `DELETE FROM events WHERE seq = 5`, ""},
 		{"reordered", `UPDATE events SET seq = seq + 100 WHERE seq = 2; UPDATE events SET seq = 2 WHERE seq = 3; UPDATE events SET seq = 3 WHERE seq = 102`, "link"},
+		{"scheme downgraded", `UPDATE events SET hash_scheme = 1 WHERE seq = 4`, "after an event of scheme 2"},
+		{"unknown scheme", `UPDATE events SET hash_scheme = 7 WHERE seq = 2`, "unknown hash scheme 7"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			svc, path := auditFixture(t)
@@ -133,5 +137,82 @@ func TestVerifyCatchesTampering(t *testing.T) {
 				t.Fatalf("problems %+v, want one mentioning %q", sum.Problems, tc.want)
 			}
 		})
+	}
+}
+
+// TestEventHashesAreStable pins both hash schemes to fixed digests: a
+// stored trail must verify for decades, so any change to an encoding has
+// to be a new scheme, never an edit of an old one.
+func TestEventHashesAreStable(t *testing.T) {
+	e := bank.Event{Seq: 42, Time: time.Date(2026, 3, 1, 12, 0, 0, 5, time.UTC), Principal: "tech-1", RequestID: "req-9",
+		Method: "UpdateUnit", Resource: "banks/bank-a/units/W123426000001", Bank: "bank-a", Reason: "CD",
+		Changes:  []bank.FieldChange{{Field: "local_id", Before: `"CB-1"`, After: `"CB-2"`}, {Field: "ethnicity", After: `"HIS"`}},
+		PrevHash: "00ff"}
+	for _, tc := range []struct {
+		scheme int
+		want   string
+	}{
+		{bank.HashSchemeFlat, "8d4f176094f0fcb43676be8e23a115646b5695242b590de070110cc72193839f"}, // as computed before schemes were recorded
+		{bank.HashSchemeLinked, "a09abcb9fc1e1381e1c77b84ffbfe8c234dd847c82397c412f0525529d3be470"},
+	} {
+		e.HashScheme = tc.scheme
+		if got := e.ComputeHash(); got != tc.want {
+			t.Errorf("scheme %d: hash %s, want %s", tc.scheme, got, tc.want)
+		}
+	}
+	e.HashScheme = 3
+	if got := e.ComputeHash(); got != "" {
+		t.Errorf("unknown scheme hashed to %q, want \"\"", got)
+	}
+}
+
+// TestVerifyAcceptsOlderSchemeFirst: a trail begun before hash schemes
+// were recorded (scheme 1) and continued under scheme 2 verifies whole.
+func TestVerifyAcceptsOlderSchemeFirst(t *testing.T) {
+	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	err = store.Write(t.Context(), func(tx bank.Tx) error {
+		var prev string
+		for seq := int64(1); seq <= 3; seq++ {
+			e := &bank.Event{Seq: seq, Time: banktest.Now, Principal: "old", Method: "CreateBank", Resource: "banks/old",
+				Changes: []bank.FieldChange{{Field: "*", After: `{}`}}, PrevHash: prev, HashScheme: bank.HashSchemeFlat}
+			e.Hash = e.ComputeHash()
+			if err := tx.AppendEvent(t.Context(), e); err != nil {
+				return err
+			}
+			prev = e.Hash
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := bank.NewService(store, bank.WithClock(banktest.Clock))
+	if _, err := svc.CreateBank(t.Context(), banktest.ValidBank("bank-a"), ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ImportUnits(t.Context(), "bank-a", []*bank.Unit{banktest.ValidUnit("bank-a", banktest.DIN(banktest.ValidBank("bank-a").FIN, 24, 1))}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := svc.VerifyEvents(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Events != 5 || len(sum.Problems) != 0 {
+		t.Fatalf("verify: %+v, want 5 events and no problems", sum)
+	}
+	var schemes []int
+	err = store.Read(t.Context(), func(tx bank.ReadTx) error {
+		evs, err := tx.ListEvents(t.Context(), bank.EventQuery{Limit: 10})
+		for _, e := range evs {
+			schemes = append(schemes, e.HashScheme)
+		}
+		return err
+	})
+	if err != nil || !slices.Equal(schemes, []int{1, 1, 1, 2, 2}) {
+		t.Fatalf("schemes %v (%v), want [1 1 1 2 2]", schemes, err)
 	}
 }

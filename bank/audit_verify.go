@@ -66,6 +66,14 @@ func (s *Service) VerifyEvents(ctx context.Context) (VerifySummary, error) {
 			if e.PrevHash != wantPrev {
 				problem("does not link to the previous event's hash: an event before it was removed, inserted or altered")
 			}
+			switch {
+			case e.HashScheme != HashSchemeFlat && e.HashScheme != HashSchemeLinked:
+				problem("has unknown hash scheme %d", e.HashScheme)
+			case prev != nil && e.HashScheme < prev.HashScheme:
+				// Schemes only move forward; going back would let an
+				// altered event dodge the newer scheme's checks.
+				problem("uses hash scheme %d after an event of scheme %d", e.HashScheme, prev.HashScheme)
+			}
 			if h := e.ComputeHash(); h != e.Hash {
 				problem("content does not match its hash: the event was altered")
 			}

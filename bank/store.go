@@ -105,14 +105,22 @@ type Tx interface {
 	// InsertUnit stores a new unit; KindAlreadyExists when its DIN is
 	// registered (in any bank: DINs are globally unique).
 	InsertUnit(ctx context.Context, u *Unit) error
+	// InsertUnits stores new units in order, as InsertUnit would one by
+	// one: errs[i] is the KindAlreadyExists error of a unit whose DIN is
+	// registered (also earlier in the same call), nil when it was stored.
+	// Any other failure is returned as err, and the transaction must then
+	// be abandoned. Stores use it to encode rows off the writer.
+	InsertUnits(ctx context.Context, units []*Unit) (errs []error, err error)
 	// UpdateUnit replaces a unit's stored fields, keyed by DIN.
 	UpdateUnit(ctx context.Context, u *Unit) error
 	// PutRequest records a completed non-idempotent request, so a retry
 	// with the same id can be answered with the first result.
 	PutRequest(ctx context.Context, r *RequestRecord) error
 	// AppendEvent stores an audit event exactly as given (the domain sets
-	// Seq, PrevHash and Hash); KindAlreadyExists when its Seq is taken.
+	// Seq, PrevHash, Hash and HashScheme); KindAlreadyExists when its Seq is taken.
 	AppendEvent(ctx context.Context, e *Event) error
+	// AppendEvents is AppendEvent for consecutive events, in order.
+	AppendEvents(ctx context.Context, events []*Event) error
 	// InsertReservation stores a new reservation; KindFailedPrecondition
 	// (ReasonUnitNotReservable) when the unit already has an open one.
 	InsertReservation(ctx context.Context, r *Reservation) error

@@ -226,7 +226,7 @@ type ImportResult struct {
 // returned by the function itself (the bank does not exist, the store
 // failed) means nothing of the batch was written.
 func (s *Service) ImportUnits(ctx context.Context, bank string, units []*Unit) ([]ImportResult, error) {
-	return s.CommitImport(ctx, s.PrepareImport(bank, units))
+	return s.CommitImport(ctx, s.PrepareImport(ctx, bank, units))
 }
 
 // ImportBatch is a batch of units validated and made ready for storage by
@@ -237,18 +237,19 @@ type ImportBatch struct {
 	res   []ImportResult
 	valid []*Unit
 	idx   []int
-	// snapshots are the audit records of the units (JSON), made before
-	// the transaction so the single writer does as little as possible.
-	snapshots []string
+	// events are the units' audit events, content hashed (sealBody)
+	// before the transaction so the single writer only links them.
+	events []*Event
 }
 
 // PrepareImport validates units for registration in bank and builds their
-// audit records. It does no I/O: a caller that streams an import can
+// audit events. It does no I/O: a caller that streams an import can
 // prepare the next batch on one core while CommitImport writes the
-// previous one on another.
-func (s *Service) PrepareImport(bank string, units []*Unit) *ImportBatch {
+// previous one on another. ctx gives the caller recorded in the events.
+func (s *Service) PrepareImport(ctx context.Context, bank string, units []*Unit) *ImportBatch {
 	b := &ImportBatch{bank: bank, now: s.now().UTC(), res: make([]ImportResult, len(units)),
-		valid: make([]*Unit, 0, len(units)), idx: make([]int, 0, len(units)), snapshots: make([]string, 0, len(units))}
+		valid: make([]*Unit, 0, len(units)), idx: make([]int, 0, len(units)), events: make([]*Event, 0, len(units))}
+	caller := CallerFrom(ctx)
 	for i, u := range units {
 		var v Violations
 		nu := cloneUnit(u)
@@ -264,7 +265,9 @@ func (s *Service) PrepareImport(bank string, units []*Unit) *ImportBatch {
 			b.res[i].Err = err
 			continue
 		}
-		b.valid, b.idx, b.snapshots = append(b.valid, nu), append(b.idx, i), append(b.snapshots, snap)
+		e := newEvent(caller, b.now, "ImportUnits", nu.Name(), nu.Bank, "", createdChanges(snap))
+		e.sealBody()
+		b.valid, b.idx, b.events = append(b.valid, nu), append(b.idx, i), append(b.events, e)
 	}
 	return b
 }
@@ -280,22 +283,20 @@ func (s *Service) CommitImport(ctx context.Context, b *ImportBatch) ([]ImportRes
 		if _, err := tx.GetBank(ctx, b.bank); err != nil {
 			return unknownBank(err, b.bank)
 		}
-		audit := s.newChain(ctx, tx, b.now)
-		for j, nu := range b.valid {
-			err := tx.InsertUnit(ctx, nu)
-			switch {
-			case err == nil:
-				if err := audit.createdJSON("ImportUnits", nu.Name(), nu.Bank, b.snapshots[j]); err != nil {
-					return err
-				}
-				res[b.idx[j]].Unit = nu
-			case KindOf(err) == KindAlreadyExists:
-				res[b.idx[j]].Err = err
-			default:
-				return err
-			}
+		errs, err := tx.InsertUnits(ctx, b.valid)
+		if err != nil {
+			return err
 		}
-		return nil
+		events := make([]*Event, 0, len(b.valid))
+		for j, nu := range b.valid {
+			if errs[j] != nil {
+				res[b.idx[j]].Err = errs[j]
+				continue
+			}
+			res[b.idx[j]].Unit = nu
+			events = append(events, b.events[j])
+		}
+		return s.newChain(ctx, tx, b.now).appendAll(events)
 	})
 	if err != nil {
 		return nil, err

@@ -122,7 +122,7 @@ func eventsToProto(evs []*bank.Event) []*pb.Event {
 
 func eventToProto(e *bank.Event) *pb.Event {
 	out := &pb.Event{Seq: e.Seq, Time: timestamppb.New(e.Time), Principal: e.Principal, RequestId: e.RequestID,
-		Method: e.Method, Resource: e.Resource, Reason: e.Reason, PrevHash: e.PrevHash, Hash: e.Hash,
+		Method: e.Method, Resource: e.Resource, Reason: e.Reason, PrevHash: e.PrevHash, Hash: e.Hash, HashScheme: int32(e.HashScheme),
 		Changes: make([]*pb.FieldChange, len(e.Changes))}
 	if e.Bank != "" {
 		out.Bank = bankName(e.Bank)

@@ -258,13 +258,13 @@ func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) erro
 		}
 		i++
 		if len(cur.units) >= importBatch {
-			cur.batch = r.svc.PrepareImport(bankID, cur.units)
+			cur.batch = r.svc.PrepareImport(ctx, bankID, cur.units)
 			chunks <- cur
 			cur = importChunk{}
 		}
 	}
 	if len(cur.units) > 0 {
-		cur.batch = r.svc.PrepareImport(bankID, cur.units)
+		cur.batch = r.svc.PrepareImport(ctx, bankID, cur.units)
 		chunks <- cur
 	}
 	if err := finish(); err != nil {

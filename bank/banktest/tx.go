@@ -86,6 +86,30 @@ func importMixedGoodAndBad(t *testing.T, e *env) {
 			t.Errorf("unit %s changed by import (-want +got):\n%s", u.DIN, d)
 		}
 	}
+
+	// One audit event per stored unit, in batch order, none for refused
+	// rows, and the chain still verifies.
+	evs, _, err := e.svc.ListEvents(e.ctx, bank.ListEventsRequest{Methods: []string{"ImportUnits"}, PageSize: 100})
+	if err != nil {
+		t.Fatalf("ListEvents: %v", err)
+	}
+	var got []string
+	for _, ev := range evs {
+		got = append(got, ev.Resource)
+	}
+	var wantRes []string
+	for _, i := range []int{0, 3, 6} {
+		if res[i].Unit != nil {
+			wantRes = append(wantRes, res[i].Unit.Name())
+		}
+	}
+	if d := diff(got, wantRes); d != "" {
+		t.Errorf("import events (-want +got):\n%s", d)
+	}
+	sum, err := e.svc.VerifyEvents(e.ctx)
+	if err != nil || len(sum.Problems) != 0 {
+		t.Errorf("VerifyEvents after import: %+v, %v", sum.Problems, err)
+	}
 }
 
 func importUnknownBank(t *testing.T, e *env) {

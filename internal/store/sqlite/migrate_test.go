@@ -260,3 +260,54 @@ func TestOpenRefusesNonFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestEventsWrittenBeforeHashSchemesStayScheme1: an audit event stored by
+// a binary that predates migration 0009 reads back as hash scheme 1 and
+// still verifies, and the trail goes on under the current scheme.
+func TestEventsWrittenBeforeHashSchemesStayScheme1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db")
+	all := embedded(t)
+	var before []migration
+	for _, m := range all {
+		if m.version < 9 {
+			before = append(before, m)
+		}
+	}
+	db, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := migrate(t.Context(), db, before); err != nil {
+		t.Fatal(err)
+	}
+	old := &bank.Event{Seq: 1, Time: banktest.Now, Principal: "old-binary", Method: "CreateBank", Resource: "banks/x",
+		Changes: []bank.FieldChange{{Field: "*", After: `{"id":"x"}`}}, HashScheme: bank.HashSchemeFlat}
+	old.Hash = old.ComputeHash()
+	if _, err := db.Exec(`INSERT INTO events (seq, time, principal, request_id, method, resource, bank_id, reason, changes, prev_hash, hash)
+		VALUES (?, ?, ?, '', ?, ?, '', '', ?, '', ?)`, old.Seq, old.Time.UnixNano(), old.Principal, old.Method, old.Resource,
+		changesJSON(old), old.Hash); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s := open(t, path)
+	svc := bank.NewService(s, bank.WithClock(banktest.Clock))
+	if _, err := svc.CreateBank(t.Context(), banktest.ValidBank("bank-a"), ""); err != nil {
+		t.Fatal(err)
+	}
+	var got []*bank.Event
+	err = s.Read(t.Context(), func(tx bank.ReadTx) error {
+		got, err = tx.ListEvents(t.Context(), bank.EventQuery{Limit: 10})
+		return err
+	})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("events %v, %v; want 2", got, err)
+	}
+	if got[0].HashScheme != bank.HashSchemeFlat || got[1].HashScheme != bank.CurrentHashScheme {
+		t.Errorf("schemes %d, %d; want %d, %d", got[0].HashScheme, got[1].HashScheme, bank.HashSchemeFlat, bank.CurrentHashScheme)
+	}
+	sum, err := svc.VerifyEvents(t.Context())
+	if err != nil || len(sum.Problems) != 0 || sum.Events != 2 {
+		t.Errorf("verify: %+v, %v", sum, err)
+	}
+}

@@ -44,7 +44,7 @@ var stmtSQL = [numStmts]string{
 	stmtUpdateUnit:  `UPDATE units SET ` + unitAssignments + ` WHERE din = ? AND bank_id = ?`,
 	stmtPutRequest:  `INSERT INTO requests (request_id, method, fingerprint, resource, create_time) VALUES (?, ?, ?, ?, ?)`,
 	stmtLastEvent:   `SELECT ` + eventColumns + ` FROM events ORDER BY seq DESC LIMIT 1`,
-	stmtAppendEvent: `INSERT INTO events (` + eventColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	stmtAppendEvent: `INSERT INTO events (` + eventColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 }
 
 // stmtSet holds statements prepared on one *sql.DB. database/sql prepares

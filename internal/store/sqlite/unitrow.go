@@ -4,11 +4,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/internal/jsonenc"
 )
 
 // unitColumns lists the columns of units in the order unitArgs writes them
@@ -83,7 +83,7 @@ func readingsJSON(ts []bank.LocusTyping) (any, error) {
 		} else {
 			b = append(b, ',')
 		}
-		b = strconv.AppendQuote(b, t.Locus)
+		b = jsonenc.String(b, t.Locus)
 		b = append(b, ':', '{')
 		first := true
 		for _, f := range [...]struct{ key, val string }{
@@ -96,7 +96,7 @@ func readingsJSON(ts []bank.LocusTyping) (any, error) {
 				b = append(b, ',')
 			}
 			first = false
-			b = strconv.AppendQuote(append(append(append(b, '"'), f.key...), '"', ':'), f.val)
+			b = jsonenc.String(append(append(append(b, '"'), f.key...), '"', ':'), f.val)
 		}
 		b = append(b, '}')
 	}

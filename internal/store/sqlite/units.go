@@ -117,8 +117,51 @@ func (t *txn) InsertUnit(ctx context.Context, u *bank.Unit) error {
 		return bank.Internal(err, "sqlite: encode unit %s", u.DIN)
 	}
 	t.args = args
-	res, err := t.stmt(ctx, stmtInsertUnit).ExecContext(bounded(ctx), args...)
+	err = t.insertUnitRow(ctx, u, args)
 	clear(args) // drop references to u's strings until the next insert
+	return err
+}
+
+// InsertUnits implements bank.Tx. The units' rows are encoded by a second
+// goroutine while this one inserts: encoding (JSON readings, dates) costs
+// about as much as the insert itself, and this goroutine holds the only
+// writer, so it should spend its time in SQLite.
+func (t *txn) InsertUnits(ctx context.Context, units []*bank.Unit) ([]error, error) {
+	type row struct {
+		args []any
+		err  error
+	}
+	// Buffered for every unit: the encoder never blocks, so it ends on its
+	// own even when an insert fails and this function returns early.
+	rows := make(chan row, len(units))
+	go func() {
+		defer close(rows)
+		for _, u := range units {
+			args, err := unitArgs(make([]any, 0, len(unitColumns)), u)
+			rows <- row{args, err}
+		}
+	}()
+	errs := make([]error, len(units))
+	for i, u := range units {
+		r := <-rows
+		if r.err != nil {
+			return nil, bank.Internal(r.err, "sqlite: encode unit %s", u.DIN)
+		}
+		err := t.insertUnitRow(ctx, u, r.args)
+		switch {
+		case err == nil:
+		case bank.KindOf(err) == bank.KindAlreadyExists:
+			errs[i] = err
+		default:
+			return nil, err
+		}
+	}
+	return errs, nil
+}
+
+// insertUnitRow runs the insert of u with its encoded arguments.
+func (t *txn) insertUnitRow(ctx context.Context, u *bank.Unit, args []any) error {
+	res, err := t.stmt(ctx, stmtInsertUnit).ExecContext(bounded(ctx), args...)
 	if err != nil {
 		if isForeignKey(err) {
 			return bank.NewError(bank.KindNotFound, bank.ReasonBankNotFound, "bank not found", "name", "banks/"+u.Bank)

@@ -51,8 +51,19 @@ type Event struct {
 	Changes []*FieldChange `protobuf:"bytes,9,rep,name=changes,proto3" json:"changes,omitempty"`
 	// Hash of the previous event (`seq` - 1); empty for the first event.
 	PrevHash string `protobuf:"bytes,10,opt,name=prev_hash,json=prevHash,proto3" json:"prev_hash,omitempty"`
-	// Hex SHA-256 of this event's canonical encoding, `prev_hash` included.
-	Hash          string `protobuf:"bytes,11,opt,name=hash,proto3" json:"hash,omitempty"`
+	// Hex SHA-256 of this event's canonical encoding, `prev_hash` included,
+	// under `hash_scheme`.
+	Hash string `protobuf:"bytes,11,opt,name=hash,proto3" json:"hash,omitempty"`
+	// How `hash` is computed. Every field is written with its length first
+	// (signed varints as in Go's encoding/binary; strings as their byte
+	// length then their UTF-8 bytes; times as Unix nanoseconds; changes as
+	// their count then field, before, after of each). 1: SHA-256 of seq,
+	// time, principal, request_id, method, resource, bank id, reason,
+	// changes, prev_hash. 2 (events written since the scheme was recorded):
+	// SHA-256 of the string "cordbank/event/v2", seq, prev_hash and the raw
+	// 32-byte SHA-256 of time ... changes. A verifier recomputes it with
+	// `cordbank audit verify`.
+	HashScheme    int32 `protobuf:"varint,12,opt,name=hash_scheme,json=hashScheme,proto3" json:"hash_scheme,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -162,6 +173,13 @@ func (x *Event) GetHash() string {
 		return x.Hash
 	}
 	return ""
+}
+
+func (x *Event) GetHashScheme() int32 {
+	if x != nil {
+		return x.HashScheme
+	}
+	return 0
 }
 
 // One changed field of an event.
@@ -728,7 +746,7 @@ var File_cordbank_v1_audit_service_proto protoreflect.FileDescriptor
 
 const file_cordbank_v1_audit_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1fcordbank/v1/audit_service.proto\x12\vcordbank.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcb\x02\n" +
+	"\x1fcordbank/v1/audit_service.proto\x12\vcordbank.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xec\x02\n" +
 	"\x05Event\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12.\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x1c\n" +
@@ -742,7 +760,9 @@ const file_cordbank_v1_audit_service_proto_rawDesc = "" +
 	"\achanges\x18\t \x03(\v2\x18.cordbank.v1.FieldChangeR\achanges\x12\x1b\n" +
 	"\tprev_hash\x18\n" +
 	" \x01(\tR\bprevHash\x12\x12\n" +
-	"\x04hash\x18\v \x01(\tR\x04hash\"Q\n" +
+	"\x04hash\x18\v \x01(\tR\x04hash\x12\x1f\n" +
+	"\vhash_scheme\x18\f \x01(\x05R\n" +
+	"hashScheme\"Q\n" +
 	"\vFieldChange\x12\x14\n" +
 	"\x05field\x18\x01 \x01(\tR\x05field\x12\x16\n" +
 	"\x06before\x18\x02 \x01(\tR\x06before\x12\x14\n" +

@@ -1,0 +1,25 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/cordbank/cordbank/bank"
+)
+
+func TestChangesJSONMatchesEncodingJSON(t *testing.T) {
+	for _, cs := range [][]bank.FieldChange{
+		nil,
+		{{Field: "*", After: `{"din":"W1","notes":"a \"quoted\" <b>\n"}`}},
+		{{Field: "local_id", Before: `"CB-1"`, After: `"CB-2"`}, {Field: "ethnicity"}, {Field: "private.notes", Before: "\xff\u2028"}},
+	} {
+		js := make([]jsonChange, len(cs))
+		for i, c := range cs {
+			js[i] = jsonChange(c)
+		}
+		want, _ := json.Marshal(js)
+		if got := changesJSON(&bank.Event{Changes: cs}); got != string(want) {
+			t.Errorf("changesJSON(%q) =\n %s\nwant\n %s", cs, got, want)
+		}
+	}
+}
