@@ -181,8 +181,8 @@ func unitArgs(args []any, u *bank.Unit) ([]any, error) {
 	c := &u.Cells
 	args = append(args,
 		string(u.DIN), u.Bank, string(u.Type), string(u.Status), u.LocalID,
-		formatDate(u.CollectionDate), formatDate(u.ProcessingDate), nullDate(u.FreezeDate), string(u.ProcessingMethod), string(u.Reduction),
-		formatDate(u.InfantBirthDate), string(u.InfantSex), string(u.ABO), string(u.Rh), u.Ethnicity,
+		u.CollectionDate.String(), u.ProcessingDate.String(), nullDate(u.FreezeDate), string(u.ProcessingMethod), string(u.Reduction),
+		u.InfantBirthDate.String(), string(u.InfantSex), string(u.ABO), string(u.Rh), u.Ethnicity,
 		u.CollectionVolumeML, nullZero(u.FrozenVolumeML),
 		nullFloat(c.PreProcessingTNC), c.PostProcessingTNC, nullFloat(c.PreProcessingCD34), nullFloat(c.PostProcessingCD34),
 		nullFloat(c.ViabilityPercent), nullFloat(c.CFU), nullFloat(c.NucleatedRBC),
@@ -366,21 +366,7 @@ func nullDate(d bank.Date) any {
 	if d.IsZero() {
 		return nil
 	}
-	return formatDate(d)
-}
-
-// formatDate writes d as YYYY-MM-DD without fmt (it runs for every date of
-// every imported unit).
-func formatDate(d bank.Date) string {
-	if d.Year < 0 || d.Year > 9999 || d.Month < 1 || d.Month > 12 || d.Day < 1 || d.Day > 31 {
-		return d.String() // not a storable date; the CHECK constraint refuses it
-	}
-	var b [10]byte
-	y, m, dd := d.Year, int(d.Month), d.Day
-	b[0], b[1], b[2], b[3] = byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10)
-	b[4], b[5], b[6] = '-', byte('0'+m/10), byte('0'+m%10)
-	b[7], b[8], b[9] = '-', byte('0'+dd/10), byte('0'+dd%10)
-	return string(b[:])
+	return d.String()
 }
 
 // parseDate reads a stored YYYY-MM-DD date; "" is the zero Date.

@@ -54,11 +54,11 @@ func (t *txn) ListUnits(ctx context.Context, q bank.UnitQuery) ([]*bank.Unit, er
 	args = inList(&b, args, "abo", q.ABOs)
 	if !q.CollectedFrom.IsZero() {
 		b.WriteString(` AND collection_date >= ?`)
-		args = append(args, formatDate(q.CollectedFrom))
+		args = append(args, q.CollectedFrom.String())
 	}
 	if !q.CollectedTo.IsZero() {
 		b.WriteString(` AND collection_date <= ?`)
-		args = append(args, formatDate(q.CollectedTo))
+		args = append(args, q.CollectedTo.String())
 	}
 	b.WriteString(` AND din > ? ORDER BY din LIMIT ?`)
 	args = append(args, string(q.AfterDIN), q.Limit)
