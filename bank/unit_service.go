@@ -226,7 +226,14 @@ type ImportResult struct {
 // returned by the function itself (the bank does not exist, the store
 // failed) means nothing of the batch was written.
 func (s *Service) ImportUnits(ctx context.Context, bank string, units []*Unit) ([]ImportResult, error) {
-	return s.CommitImport(ctx, s.PrepareImport(ctx, bank, units))
+	own := make([]*Unit, len(units))
+	for i, u := range units {
+		own[i] = cloneUnit(u)
+	}
+	b := s.PrepareImport(ctx, bank, own)
+	res, err := s.CommitImport(ctx, b)
+	b.Wait()
+	return res, err
 }
 
 // ImportBatch is a batch of units validated and made ready for storage by
@@ -240,19 +247,37 @@ type ImportBatch struct {
 	// events are the units' audit events, content hashed (sealBody)
 	// before the transaction so the single writer only links them.
 	events []*Event
+	// notified is closed when the watchers (the search index) have seen
+	// the committed units; nil until CommitImport stored the batch.
+	notified chan struct{}
+}
+
+// Wait blocks until the watchers (the search index) have seen the units
+// CommitImport stored, so a search made afterwards finds them. CommitImport
+// tells them on another goroutine: the writer goes on with the next batch
+// meanwhile. Wait returns at once for a batch that stored nothing.
+func (b *ImportBatch) Wait() {
+	if b.notified != nil {
+		<-b.notified
+	}
 }
 
 // PrepareImport validates units for registration in bank and builds their
 // audit events. It does no I/O: a caller that streams an import can
 // prepare the next batch on one core while CommitImport writes the
 // previous one on another. ctx gives the caller recorded in the events.
+//
+// PrepareImport takes ownership of units: it sets their server-owned
+// fields (bank, status, times, HLA readings) in place and the results
+// return them, so the caller must not change them afterwards. (Copying
+// each unit cost an import more than its validation.)
 func (s *Service) PrepareImport(ctx context.Context, bank string, units []*Unit) *ImportBatch {
 	b := &ImportBatch{bank: bank, now: s.now().UTC(), res: make([]ImportResult, len(units)),
 		valid: make([]*Unit, 0, len(units)), idx: make([]int, 0, len(units)), events: make([]*Event, 0, len(units))}
 	caller := CallerFrom(ctx)
 	for i, u := range units {
 		var v Violations
-		nu := cloneUnit(u)
+		nu := u
 		nu.Bank = bank
 		s.prepareNewUnit(nu, &v)
 		if err := v.Err("invalid unit"); err != nil {
@@ -276,7 +301,8 @@ func (s *Service) PrepareImport(ctx context.Context, bank string, units []*Unit)
 // inserted on its own, so a duplicate DIN gets its error in its result
 // and does not stop the others. An error returned by the function itself
 // (the bank does not exist, the store failed) means nothing of the batch
-// was written.
+// was written. Call b.Wait before answering the caller, so the search
+// index has the units too.
 func (s *Service) CommitImport(ctx context.Context, b *ImportBatch) ([]ImportResult, error) {
 	res := b.res
 	err := s.store.Write(ctx, func(tx Tx) error {
@@ -307,7 +333,11 @@ func (s *Service) CommitImport(ctx context.Context, b *ImportBatch) ([]ImportRes
 			created = append(created, r.Unit)
 		}
 	}
-	s.unitsChanged(created)
+	b.notified = make(chan struct{})
+	go func() {
+		defer close(b.notified)
+		s.unitsChanged(created)
+	}()
 	return res, nil
 }
 

@@ -183,6 +183,7 @@ type importChunk struct {
 	indexes []int
 	dins    []string
 	batch   *bank.ImportBatch // the units validated and prepared
+	results []bank.ImportResult
 }
 
 // ImportUnits receives, converts, validates and prepares units on the
@@ -193,12 +194,14 @@ func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) erro
 	var (
 		parent, bankID string
 		early          []*pb.ImportUnitResult // refused while converting
-		stored         []*pb.ImportUnitResult // written by the worker
+		committed      []importChunk          // stored by the worker, results set
 		workerErr      error
 		failed         atomic.Bool
 	)
 	chunks := make(chan importChunk, 1)
 	done := make(chan struct{})
+	// The worker only commits: everything else (results, the search index)
+	// happens off the single writer's path.
 	go func() {
 		defer close(done)
 		for c := range chunks {
@@ -211,20 +214,18 @@ func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) erro
 				failed.Store(true)
 				continue
 			}
-			for i, rr := range res {
-				out := &pb.ImportUnitResult{Index: int32(c.indexes[i]), Din: c.dins[i]}
-				if rr.Err != nil {
-					out.Error = importError(rr.Err)
-				} else {
-					out.Name = rr.Unit.Name()
-				}
-				stored = append(stored, out)
-			}
+			c.results = res
+			committed = append(committed, c)
 		}
 	}()
+	// finish waits for the worker, and for the search index to hold what
+	// it stored, so a search after the reply finds the units.
 	finish := func() error {
 		close(chunks)
 		<-done
+		for _, c := range committed {
+			c.batch.Wait()
+		}
 		return workerErr
 	}
 	var cur importChunk
@@ -270,7 +271,18 @@ func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) erro
 	if err := finish(); err != nil {
 		return err
 	}
-	resp := &pb.ImportUnitsResponse{Results: append(early, stored...)}
+	resp := &pb.ImportUnitsResponse{Results: early}
+	for _, c := range committed {
+		for i, rr := range c.results {
+			out := &pb.ImportUnitResult{Index: int32(c.indexes[i]), Din: c.dins[i]}
+			if rr.Err != nil {
+				out.Error = importError(rr.Err)
+			} else {
+				out.Name = rr.Unit.Name()
+			}
+			resp.Results = append(resp.Results, out)
+		}
+	}
 	slices.SortFunc(resp.Results, func(a, b *pb.ImportUnitResult) int { return cmp.Compare(a.Index, b.Index) })
 	for _, res := range resp.Results {
 		if res.Error != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+	"sync"
 
 	"github.com/cordbank/cordbank/bank"
 )
@@ -137,7 +138,7 @@ func (t *txn) InsertUnits(ctx context.Context, units []*bank.Unit) ([]error, err
 	go func() {
 		defer close(rows)
 		for _, u := range units {
-			args, err := unitArgs(make([]any, 0, len(unitColumns)), u)
+			args, err := unitArgs(unitArgsPool.Get().([]any)[:0], u)
 			rows <- row{args, err}
 		}
 	}()
@@ -148,6 +149,8 @@ func (t *txn) InsertUnits(ctx context.Context, units []*bank.Unit) ([]error, err
 			return nil, bank.Internal(r.err, "sqlite: encode unit %s", u.DIN)
 		}
 		err := t.insertUnitRow(ctx, u, r.args)
+		clear(r.args)
+		unitArgsPool.Put(r.args)
 		switch {
 		case err == nil:
 		case bank.KindOf(err) == bank.KindAlreadyExists:
@@ -158,6 +161,10 @@ func (t *txn) InsertUnits(ctx context.Context, units []*bank.Unit) ([]error, err
 	}
 	return errs, nil
 }
+
+// unitArgsPool holds argument slices for InsertUnits, one per unit in
+// flight, so an import does not allocate one per unit.
+var unitArgsPool = sync.Pool{New: func() any { return make([]any, 0, len(unitColumns)) }}
 
 // insertUnitRow runs the insert of u with its encoded arguments.
 func (t *txn) insertUnitRow(ctx context.Context, u *bank.Unit, args []any) error {
