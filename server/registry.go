@@ -173,8 +173,13 @@ func (r *registry) UpdateUnit(ctx context.Context, req *pb.UpdateUnitRequest) (*
 
 // importBatch is how many streamed units go into one transaction: large
 // enough to amortize the commit's fsync, small enough to keep the writer
-// lock short for other clients.
-const importBatch = 1000
+// lock short for other clients (about 0.1 s). The first batches are
+// smaller (firstImportBatch, doubling), so the writer starts while the
+// rest of the stream is still arriving.
+const (
+	importBatch      = 2500
+	firstImportBatch = 250
+)
 
 // importChunk is a batch of converted units on its way to the store, with
 // each unit's stream position and DIN as sent.
@@ -229,6 +234,7 @@ func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) erro
 		return workerErr
 	}
 	var cur importChunk
+	batchSize := firstImportBatch
 	for msg, i := 0, 0; !failed.Load(); msg++ {
 		req, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
@@ -258,10 +264,11 @@ func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) erro
 			cur.units, cur.indexes, cur.dins = append(cur.units, u), append(cur.indexes, i), append(cur.dins, req.GetUnit().GetDin())
 		}
 		i++
-		if len(cur.units) >= importBatch {
+		if len(cur.units) >= batchSize {
 			cur.batch = r.svc.PrepareImport(ctx, bankID, cur.units)
 			chunks <- cur
 			cur = importChunk{}
+			batchSize = min(2*batchSize, importBatch)
 		}
 	}
 	if len(cur.units) > 0 {

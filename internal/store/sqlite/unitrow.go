@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/internal/jsonenc"
@@ -72,13 +73,13 @@ type jsonReading struct {
 // reads it back with encoding/json. The canonical GL String is left out
 // when it equals the submitted text (the common case) to keep rows small.
 func readingsJSON(ts []bank.LocusTyping) (any, error) {
-	var b []byte
+	b := make([]byte, 0, 128*len(ts)) // about what a locus takes
 	for _, t := range ts {
 		r := &t.Reading
 		if *r == (bank.TypingReading{}) {
 			continue
 		}
-		if b == nil {
+		if len(b) == 0 {
 			b = append(b, '{')
 		} else {
 			b = append(b, ',')
@@ -100,10 +101,11 @@ func readingsJSON(ts []bank.LocusTyping) (any, error) {
 		}
 		b = append(b, '}')
 	}
-	if b == nil {
+	if len(b) == 0 {
 		return nil, nil
 	}
-	return string(append(b, '}')), nil
+	b = append(b, '}')
+	return unsafe.String(unsafe.SliceData(b), len(b)), nil // b is not used again
 }
 
 // applyReadings sets each typing's Reading from the stored JSON.
