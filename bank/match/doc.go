@@ -1,7 +1,7 @@
 // Package match is cordbank's cord blood matching engine: it grades a
 // patient's HLA typing against units (domain.md §4.2), applies the search
-// policy's hard filters (status, match grade, cell dose per kg, donor-specific
-// antibodies, unit age, accreditation, attached segment, RBC depletion) and
+// policy's hard filters (status, attached segment, RBC depletion, unit age,
+// accreditation, cell dose per kg, match grade, donor-specific antibodies) and
 // ranks the survivors lexicographically (domain.md §4.6), for single units
 // and for pairs of units (double-unit grafts).
 //
@@ -22,7 +22,9 @@
 //     at once as a *bank.Error of KindInvalid.
 //   - Index is an in-memory, concurrency-safe copy of the searchable units,
 //     reduced once per unit at Upsert, and searched by a scan over compact
-//     entries (Search, SearchDouble).
+//     24-byte entries (Search, SearchDouble). Entries are kept partitioned
+//     with the prime ones (available, public, segment attached, red cells
+//     depleted) first, so a default-policy search scans only those.
 //
 // Decisions where domain.md is silent are documented on the type or function
 // that implements them; the package README-style summary lives in the

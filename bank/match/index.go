@@ -27,15 +27,22 @@ type Index struct {
 	g   *Grader
 	now func() time.Time
 
-	mu      sync.RWMutex
-	entries []entry
-	cold    []coldEntry
+	mu sync.RWMutex
+	// entries are kept partitioned: the first nPrime are prime (available,
+	// public, with an attached segment, red cells depleted: what the
+	// default policy searches), the rest follow. A search whose policy
+	// needs all of that scans only the prime ones and counts the others
+	// by class (classCount, indexed by flags&classMask).
+	entries    []entry
+	nPrime     int
+	classCount [classMask + 1]int
+	cold       []coldEntry
 	// cols holds the typing ids per locus, parallel to entries (struct of
 	// arrays: a scan reads only the loci it grades).
 	cols    [nLoci][]uint32
 	pos     map[bank.DIN]int32
 	banks   []bankInfo
-	bankIdx map[string]uint32
+	bankIdx map[string]uint16
 	geno    [nLoci]genoTable
 }
 
@@ -73,18 +80,23 @@ type bankInfo struct {
 	accredited bool
 }
 
-// entry is what a search reads for every unit: kept to 32 bytes so a
-// million-unit scan streams 32 MB, not three times that. What only
+// entry is what a search reads for every unit: kept to 24 bytes so a
+// million-unit scan streams 24 MB, not four times that. What only
 // results and updates need (DIN, version) lives in the parallel cold
 // slice.
 type entry struct {
 	tnc   float64 // post-processing TNC (absolute)
 	cd34  float64 // post-processing CD34+ (absolute), < 0 unknown
-	bank  uint32
-	coll  int32 // collection day
+	coll  int32   // collection day
+	bank  uint16  // index in Index.banks (maxBanks)
 	flags uint8
 	abo   uint8
 }
+
+// maxBanks is how many banks an index holds: entry.bank is 16 bits so an
+// entry is 24 bytes (a million-unit scan streams 24 MB). There are about a
+// hundred public cord blood banks in the world.
+const maxBanks = 1 << 16
 
 // coldEntry is the rest of a unit's index record, parallel to entries.
 type coldEntry struct {
@@ -100,7 +112,14 @@ const (
 	fPublic
 	fRBCDepleted
 	fSegment
+
+	// classMask covers the flags that partition the entries.
+	classMask = fAvailable | fPublic | fRBCDepleted | fSegment
+	// primeFlags are the flags of a prime entry (see Index.entries).
+	primeFlags = classMask
 )
+
+func isPrime(flags uint8) bool { return flags&primeFlags == primeFlags }
 
 var abos = [...]bank.ABO{"", bank.ABOA, bank.ABOB, bank.ABOAB, bank.ABOO}
 
@@ -122,7 +141,7 @@ func WithClock(now func() time.Time) IndexOption { return func(x *Index) { x.now
 
 // NewIndex returns an empty index grading with g.
 func NewIndex(g *Grader, opts ...IndexOption) *Index {
-	x := &Index{g: g, now: time.Now, pos: map[bank.DIN]int32{}, bankIdx: map[string]uint32{}}
+	x := &Index{g: g, now: time.Now, pos: map[bank.DIN]int32{}, bankIdx: map[string]uint16{}}
 	for i := range x.geno {
 		x.geno[i].byText = map[string]uint32{}
 	}
@@ -351,7 +370,12 @@ func (x *Index) typingErr(u *bank.Unit) error {
 func (x *Index) setBank(b *bank.Bank) {
 	i, ok := x.bankIdx[b.ID]
 	if !ok {
-		i = uint32(len(x.banks))
+		if len(x.banks) == maxBanks {
+			// Its units are then refused like those of an unknown bank
+			// (Load reports them; UnitsChanged skips them).
+			return
+		}
+		i = uint16(len(x.banks))
 		x.bankIdx[b.ID] = i
 		x.banks = append(x.banks, bankInfo{id: b.ID})
 	}
@@ -388,19 +412,47 @@ func (x *Index) putLocked(u *bank.Unit) {
 			geno[li] = x.geno[li].byText[lt.Text]
 		}
 	}
-	if i, ok := x.pos[u.DIN]; ok {
+	i, ok := x.pos[u.DIN]
+	if ok {
+		x.classCount[x.entries[i].flags&classMask]--
 		x.entries[i], x.cold[i] = e, cold
 		for li := range x.cols {
 			x.cols[li][i] = geno[li]
 		}
+	} else {
+		i = int32(len(x.entries))
+		x.pos[u.DIN] = i
+		x.entries = append(x.entries, e)
+		x.cold = append(x.cold, cold)
+		for li := range x.cols {
+			x.cols[li] = append(x.cols[li], geno[li])
+		}
+	}
+	x.classCount[e.flags&classMask]++
+	// Restore the partition: entry i may sit on the wrong side.
+	switch prime := int(i) < x.nPrime; {
+	case isPrime(e.flags) && !prime:
+		x.swapLocked(i, int32(x.nPrime))
+		x.nPrime++
+	case !isPrime(e.flags) && prime:
+		x.nPrime--
+		x.swapLocked(i, int32(x.nPrime))
+	}
+}
+
+// swapLocked exchanges entries i and j (and their cold data, typing ids
+// and positions).
+func (x *Index) swapLocked(i, j int32) {
+	if i == j {
 		return
 	}
-	x.pos[u.DIN] = int32(len(x.entries))
-	x.entries = append(x.entries, e)
-	x.cold = append(x.cold, cold)
+	x.entries[i], x.entries[j] = x.entries[j], x.entries[i]
+	x.cold[i], x.cold[j] = x.cold[j], x.cold[i]
 	for li := range x.cols {
-		x.cols[li] = append(x.cols[li], geno[li])
+		c := x.cols[li]
+		c[i], c[j] = c[j], c[i]
 	}
+	x.pos[x.cold[i].din], x.pos[x.cold[j].din] = i, j
 }
 
 func (x *Index) removeLocked(din bank.DIN) bool {
@@ -408,14 +460,16 @@ func (x *Index) removeLocked(din bank.DIN) bool {
 	if !ok {
 		return false
 	}
-	last := int32(len(x.entries) - 1)
-	if i != last {
-		x.entries[i], x.cold[i] = x.entries[last], x.cold[last]
-		for li := range x.cols {
-			x.cols[li][i] = x.cols[li][last]
-		}
-		x.pos[x.cold[i].din] = i
+	x.classCount[x.entries[i].flags&classMask]--
+	if int(i) < x.nPrime {
+		// Move it to the last prime place, which then leaves the prime
+		// range.
+		x.nPrime--
+		x.swapLocked(i, int32(x.nPrime))
+		i = int32(x.nPrime)
 	}
+	last := int32(len(x.entries) - 1)
+	x.swapLocked(i, last)
 	x.entries, x.cold = x.entries[:last], x.cold[:last]
 	for li := range x.cols {
 		x.cols[li] = x.cols[li][:last]

@@ -26,10 +26,10 @@ func IncludePrivateOfBank(bankID string) SearchOption {
 const (
 	FilterStatus      = "status"
 	FilterPrivate     = "private"
-	FilterUnitAge     = "unit_age"
-	FilterAccredited  = "accreditation"
 	FilterSegment     = "attached_segment"
 	FilterRBCDepleted = "rbc_depleted"
+	FilterUnitAge     = "unit_age"
+	FilterAccredited  = "accreditation"
 	FilterTNC         = "tnc_dose"
 	FilterCD34        = "cd34_dose"
 	FilterDoubleDose  = "double_unit_dose"

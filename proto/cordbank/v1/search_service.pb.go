@@ -1320,7 +1320,9 @@ type SearchUnitsResponse struct {
 	TotalSize int32 `protobuf:"varint,2,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
 	// The IPD-IMGT/HLA release graded against; empty when the server has no reference data (syntax-only grading, less exact).
 	HlaRelease string `protobuf:"bytes,3,opt,name=hla_release,json=hlaRelease,proto3" json:"hla_release,omitempty"`
-	// Units dropped, per filter (status, match, dose, dsa, age, accredited, segment, rbc).
+	// Units dropped, per filter, each counted under the first filter it
+	// fails, in this order: status, private, attached_segment, rbc_depleted,
+	// unit_age, accreditation, tnc_dose, cd34_dose, match_grade, dsa.
 	Excluded map[string]int32 `protobuf:"bytes,4,rep,name=excluded,proto3" json:"excluded,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
 	// Units examined.
 	Scanned       int32 `protobuf:"varint,5,opt,name=scanned,proto3" json:"scanned,omitempty"`
@@ -1504,7 +1506,8 @@ type SearchDoubleUnitsResponse struct {
 	TotalSize int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
 	// The IPD-IMGT/HLA release graded against.
 	HlaRelease string `protobuf:"bytes,4,opt,name=hla_release,json=hlaRelease,proto3" json:"hla_release,omitempty"`
-	// Units dropped, per filter.
+	// Units dropped, per filter, as in SearchUnitsResponse.excluded, with
+	// double_unit_dose (below the per-unit floor of a pair) after cd34_dose.
 	Excluded      map[string]int32 `protobuf:"bytes,5,rep,name=excluded,proto3" json:"excluded,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

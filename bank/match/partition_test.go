@@ -1,0 +1,158 @@
+package match
+
+import (
+	"context"
+	"maps"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/cordbank/cordbank/bank"
+)
+
+// checkPartition verifies the layout invariants of the index: prime entries
+// first, positions pointing back, class counts equal to the entries'.
+func checkPartition(t *testing.T, x *Index) {
+	t.Helper()
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var counts [classMask + 1]int
+	for i := range x.entries {
+		f := x.entries[i].flags
+		counts[f&classMask]++
+		if isPrime(f) != (i < x.nPrime) {
+			t.Fatalf("entry %d (flags %04b) on the wrong side of nPrime %d", i, f, x.nPrime)
+		}
+		if p, ok := x.pos[x.cold[i].din]; !ok || int(p) != i {
+			t.Fatalf("pos[%s] = %d, %v; want %d", x.cold[i].din, p, ok, i)
+		}
+	}
+	if counts != x.classCount || len(x.pos) != len(x.entries) {
+		t.Fatalf("class counts %v, want %v (pos %d entries %d)", x.classCount, counts, len(x.pos), len(x.entries))
+	}
+}
+
+// naiveExcluded counts, per filter, the units that fail it first, for the
+// filters applied before grading.
+func naiveExcluded(units map[bank.DIN]*bank.Unit, req *Request, privBank string) map[string]int {
+	pol := DefaultPolicy(req.Criterion).apply(&req.Policy, req.Disease)
+	dose := pol.Dose(req.Disease)
+	banks := banksOf(genBanks...)
+	var cutoff bank.Date
+	if pol.MaxUnitAgeYears > 0 {
+		cutoff = bank.DateOf(req.AsOf.Time().AddDate(-pol.MaxUnitAgeYears, 0, 0))
+	}
+	out := map[string]int{}
+	for _, u := range units {
+		tncKg := u.Cells.PostProcessingTNC / req.WeightKg
+		cd34 := u.Cells.PostProcessingCD34
+		switch {
+		case u.Status != bank.StatusAvailable:
+			out[FilterStatus]++
+		case u.IsPrivate() && u.Bank != privBank:
+			out[FilterPrivate]++
+		case pol.RequireAttachedSegment && u.AttachedSegments == 0:
+			out[FilterSegment]++
+		case pol.RequireRBCDepleted && !u.Reduction.RBCDepleted():
+			out[FilterRBCDepleted]++
+		case !cutoff.IsZero() && u.CollectionDate.Before(cutoff):
+			out[FilterUnitAge]++
+		case pol.RequireAccredited && !banks[u.Bank].IsAccredited():
+			out[FilterAccredited]++
+		case tncKg < dose.MinTNCPerKg:
+			out[FilterTNC]++
+		case cd34 != nil && *cd34/req.WeightKg < dose.MinCD34PerKg:
+			out[FilterCD34]++
+		}
+	}
+	return out
+}
+
+// TestPartitionKeepsSearchesExact changes the flags that partition the
+// index (status, type, segments, reduction), removes and re-adds units, and
+// checks after each round that the layout holds and that searches, both
+// prime-only (default policy) and full scans, equal the naive scan, with
+// the same exclusion counts.
+func TestPartitionKeepsSearchesExact(t *testing.T) {
+	g := NewGrader(nil)
+	gn := newGen(7, 60, false)
+	all := gn.units(600, 7)
+	x := NewIndex(g)
+	if err := x.Load(all, banksOf(genBanks...)); err != nil {
+		t.Fatal(err)
+	}
+	present := map[bank.DIN]*bank.Unit{}
+	for _, u := range all {
+		present[u.DIN] = u
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	for round := range 12 {
+		for range 60 {
+			u := all[r.IntN(len(all))]
+			if _, ok := present[u.DIN]; !ok {
+				u.Version++
+				if err := x.Upsert(u, banksOf(genBanks...)[u.Bank]); err != nil {
+					t.Fatal(err)
+				}
+				present[u.DIN] = u
+				continue
+			}
+			c := *u
+			c.Version++
+			switch r.IntN(5) {
+			case 0:
+				c.Status = []bank.Status{bank.StatusAvailable, bank.StatusReserved}[r.IntN(2)]
+			case 1:
+				c.Type = []bank.UnitType{bank.UnitTypePublic, bank.UnitTypeAutologous}[r.IntN(2)]
+			case 2:
+				c.AttachedSegments = r.IntN(2)
+			case 3:
+				c.Reduction = []bank.Reduction{bank.ReductionPlasmaAndRBC, bank.ReductionPlasmaOnly}[r.IntN(2)]
+			case 4:
+				x.Remove(u.DIN)
+				delete(present, u.DIN)
+				continue
+			}
+			x.UnitsChanged([]*bank.Unit{&c})
+			*u = c
+		}
+		checkPartition(t, x)
+		units := make([]*bank.Unit, 0, len(present))
+		for _, u := range all {
+			if present[u.DIN] != nil {
+				units = append(units, u)
+			}
+		}
+		for i := range 6 {
+			req := gn.request(Criterion8of8)
+			req.PageSize = 1000
+			priv := ""
+			var opts []SearchOption
+			switch i % 3 {
+			case 1: // full scan: the policy accepts units without segments
+				req.Policy = Overrides{RequireAttachedSegment: bp(false), MinMatches: ip(2)}
+			case 2: // full scan: private units of one bank
+				priv = genBanks[i%len(genBanks)].ID
+				opts = append(opts, IncludePrivateOfBank(priv))
+			}
+			want, total := naiveSearch(t, g, units, req, priv)
+			res, err := x.Search(context.Background(), req, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.TotalSize != total || len(res.Matches) != len(want) {
+				t.Fatalf("round %d search %d: %d/%d results, naive %d/%d", round, i, len(res.Matches), res.TotalSize, len(want), total)
+			}
+			for k := range want {
+				if a, b := summary(&res.Matches[k]), summary(&want[k]); a != b {
+					t.Fatalf("round %d search %d result %d:\nindex %s\nnaive %s", round, i, k, a, b)
+				}
+			}
+			got := maps.Clone(res.Excluded)
+			delete(got, FilterMatchGrade)
+			delete(got, FilterDSA)
+			if wantEx := naiveExcluded(present, req, priv); !maps.Equal(got, wantEx) {
+				t.Fatalf("round %d search %d: excluded %v, naive %v", round, i, got, wantEx)
+			}
+		}
+	}
+}
