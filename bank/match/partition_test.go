@@ -73,6 +73,9 @@ func naiveExcluded(units map[bank.DIN]*bank.Unit, req *Request, privBank string)
 // prime-only (default policy) and full scans, equal the naive scan, with
 // the same exclusion counts.
 func TestPartitionKeepsSearchesExact(t *testing.T) {
+	// Split even this small index across workers: their counts are merged.
+	defer func(n int) { parallelMin = n }(parallelMin)
+	parallelMin = 16
 	g := NewGrader(nil)
 	gn := newGen(7, 60, false)
 	all := gn.units(600, 7)

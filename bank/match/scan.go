@@ -140,8 +140,9 @@ func (s *scan) release() {
 	}
 }
 
-// parallelMin is the index size from which a search scans in parallel.
-const parallelMin = 1 << 16
+// parallelMin is the number of entries from which a search scans in
+// parallel (a variable so tests can split small indexes too).
+var parallelMin = 1 << 16
 
 // run scans every entry, applies the filters (and extra, for double-unit
 // searches) and keeps the n best candidates. Large indexes are split into
@@ -150,7 +151,9 @@ func (s *scan) run(ctx context.Context, n int, extra func(tncKg, cd34Kg float64)
 	total := len(s.x.entries)
 	if s.primeOnly() {
 		total = s.x.nPrime
-		s.countNotPrime()
+		// Counted here, not before: the range workers start from copies
+		// of s, whose counts are added back below.
+		defer s.countNotPrime()
 	}
 	workers := min(runtime.GOMAXPROCS(0), 4)
 	if total < parallelMin || workers < 2 {
