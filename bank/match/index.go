@@ -37,9 +37,11 @@ type Index struct {
 	nPrime     int
 	classCount [classMask + 1]int
 	cold       []coldEntry
-	// cols holds the typing ids per locus, parallel to entries (struct of
-	// arrays: a scan reads only the loci it grades).
-	cols    [nLoci][]uint32
+	// ids holds each entry's typing id per locus (0 = untyped), parallel
+	// to entries. A search reads them only for the few entries that pass
+	// the dose filters, so they are stored together: one cache line
+	// serves every locus it grades.
+	ids     [][nLoci]uint32
 	pos     map[bank.DIN]int32
 	banks   []bankInfo
 	bankIdx map[string]uint16
@@ -415,18 +417,13 @@ func (x *Index) putLocked(u *bank.Unit) {
 	i, ok := x.pos[u.DIN]
 	if ok {
 		x.classCount[x.entries[i].flags&classMask]--
-		x.entries[i], x.cold[i] = e, cold
-		for li := range x.cols {
-			x.cols[li][i] = geno[li]
-		}
+		x.entries[i], x.cold[i], x.ids[i] = e, cold, geno
 	} else {
 		i = int32(len(x.entries))
 		x.pos[u.DIN] = i
 		x.entries = append(x.entries, e)
 		x.cold = append(x.cold, cold)
-		for li := range x.cols {
-			x.cols[li] = append(x.cols[li], geno[li])
-		}
+		x.ids = append(x.ids, geno)
 	}
 	x.classCount[e.flags&classMask]++
 	// Restore the partition: entry i may sit on the wrong side.
@@ -448,10 +445,7 @@ func (x *Index) swapLocked(i, j int32) {
 	}
 	x.entries[i], x.entries[j] = x.entries[j], x.entries[i]
 	x.cold[i], x.cold[j] = x.cold[j], x.cold[i]
-	for li := range x.cols {
-		c := x.cols[li]
-		c[i], c[j] = c[j], c[i]
-	}
+	x.ids[i], x.ids[j] = x.ids[j], x.ids[i]
 	x.pos[x.cold[i].din], x.pos[x.cold[j].din] = i, j
 }
 
@@ -470,10 +464,7 @@ func (x *Index) removeLocked(din bank.DIN) bool {
 	}
 	last := int32(len(x.entries) - 1)
 	x.swapLocked(i, last)
-	x.entries, x.cold = x.entries[:last], x.cold[:last]
-	for li := range x.cols {
-		x.cols[li] = x.cols[li][:last]
-	}
+	x.entries, x.cold, x.ids = x.entries[:last], x.cold[:last], x.ids[:last]
 	delete(x.pos, din)
 	return true
 }
@@ -481,8 +472,8 @@ func (x *Index) removeLocked(din bank.DIN) bool {
 // typingOf rebuilds the prepared Typing of entry i (for results).
 func (x *Index) typingOf(i int32) *Typing {
 	t := &Typing{}
-	for li := range x.cols {
-		if id := x.cols[li][i]; id != 0 {
+	for li, id := range x.ids[i] {
+		if id != 0 {
 			t.loci[li] = x.geno[li].list[id-1]
 		}
 	}

@@ -309,7 +309,7 @@ func (s *scan) runRange(ctx context.Context, lo, hi int, t *topN, extra func(tnc
 	}
 	// Local copies the loop can keep in registers: reading them through
 	// x on every entry cost a tenth of a search.
-	entries, cols := x.entries, &x.cols
+	entries, ids := x.entries, x.ids
 	accredited := make([]bool, len(x.banks))
 	for i, b := range x.banks {
 		accredited[i] = b.accredited
@@ -364,10 +364,11 @@ func (s *scan) runRange(ctx context.Context, lo, hi int, t *topN, extra func(tnc
 			s.excluded[xDouble]++
 			continue
 		}
+		id := &ids[i]
 		total, definite, lost := 0, 0, 0
 		gvh, hvg := false, false
 		for _, li := range s.counted {
-			v := s.get(li, cols[li][i])
+			v := s.get(li, id[li])
 			m := int(v & sumMatches)
 			total += m
 			definite += int(v>>sumDefShift) & 3
@@ -384,7 +385,7 @@ func (s *scan) runRange(ctx context.Context, lo, hi int, t *topN, extra func(tnc
 		}
 		dsa := false
 		for _, li := range s.dsaLoci {
-			if s.get(li, cols[li][i])&sumDSA != 0 {
+			if s.get(li, id[li])&sumDSA != 0 {
 				dsa = true
 				break
 			}
@@ -401,7 +402,7 @@ func (s *scan) runRange(ctx context.Context, lo, hi int, t *topN, extra func(tnc
 			}
 		}
 		cMis := false
-		if cid := cols[s.cIdx][i]; cid != 0 && s.want[s.cIdx] {
+		if cid := id[s.cIdx]; cid != 0 && s.want[s.cIdx] {
 			cMis = s.get(s.cIdx, cid)&sumMatches < 2
 		}
 		c := cand{idx: int32(i), dsa: dsa, k: keys{total: int8(total), definite: int8(definite),
