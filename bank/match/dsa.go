@@ -16,17 +16,13 @@ func (g *Grader) dsaLocus(p, u *locusTyping, abs []*antibody, li int, dst []stri
 		return dst
 	}
 	for _, ab := range abs {
-		if !slices.Contains(ab.loci, li) || slices.Contains(dst, ab.spec) {
+		if slices.Contains(dst, ab.spec) {
 			continue
 		}
 	alts:
 		for ai := range u.alts {
 			for di := range u.alts[ai] {
-				d := &u.alts[ai][di]
-				if c, _ := g.matchAt(ab.level, &ab.pos, d); c == Mismatch {
-					continue
-				}
-				if !g.sharedWith(p, d, ab.level) {
+				if g.targets(ab, p, &u.alts[ai][di], li) {
 					dst = append(dst, ab.spec)
 					break alts
 				}
@@ -34,6 +30,19 @@ func (g *Grader) dsaLocus(p, u *locusTyping, abs []*antibody, li int, dst []stri
 		}
 	}
 	return dst
+}
+
+// targets reports whether antibody ab is donor-specific against the unit
+// copy d at locus li: it recognises d, and the patient (p) has no copy
+// that definitely matches d.
+func (g *Grader) targets(ab *antibody, p *locusTyping, d *position, li int) bool {
+	if !slices.Contains(ab.loci, li) {
+		return false
+	}
+	if c, _ := g.matchAt(ab.level, &ab.pos, d); c == Mismatch {
+		return false
+	}
+	return !g.sharedWith(p, d, ab.level)
 }
 
 func (g *Grader) sharedWith(p *locusTyping, d *position, lv Level) bool {

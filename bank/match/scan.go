@@ -54,7 +54,10 @@ type scan struct {
 	memo     [nLoci][]uint32 // shared by the range workers, accessed atomically
 	// posMemo holds, per unit position id, how the patient's two copies
 	// compare with it (two Confidences and a done bit); shared like memo.
-	posMemo  [nLoci][]uint32
+	posMemo [nLoci][]uint32
+	// posDSA holds, per unit position id, whether an antibody of the
+	// patient is donor-specific against it (dsaHit) once known (dsaDone).
+	posDSA   [nLoci][]uint32
 	excluded [nFilters]int
 	passed   int
 }
@@ -112,9 +115,13 @@ var memoPool sync.Pool
 
 func (s *scan) allocMemo() {
 	for li := range nLoci {
-		if s.want[li] || (len(s.dsaLoci) > 0 && slices.Contains(s.dsaLoci, li)) {
+		dsa := slices.Contains(s.dsaLoci, li)
+		if s.want[li] || dsa {
 			s.memo[li] = pooledMemo(len(s.x.geno[li].list) + 1)
 			s.posMemo[li] = pooledMemo(len(s.x.geno[li].posList) + 1)
+		}
+		if dsa {
+			s.posDSA[li] = pooledMemo(len(s.x.geno[li].posList) + 1)
 		}
 	}
 }
@@ -131,12 +138,12 @@ func pooledMemo(n int) []uint32 {
 // afterwards.
 func (s *scan) release() {
 	for li := range s.memo {
-		for _, m := range [2][]uint32{s.memo[li], s.posMemo[li]} {
+		for _, m := range [3][]uint32{s.memo[li], s.posMemo[li], s.posDSA[li]} {
 			if m != nil {
 				memoPool.Put(&m)
 			}
 		}
-		s.memo[li], s.posMemo[li] = nil, nil
+		s.memo[li], s.posMemo[li], s.posDSA[li] = nil, nil, nil
 	}
 }
 
@@ -263,12 +270,44 @@ func (s *scan) summary(li int, id uint32) uint16 {
 			v |= sumHvG
 		}
 	}
-	if len(s.p.abs) > 0 && len(s.x.g.dsaLocus(s.p.patient.loci[li], u, s.p.abs, li, nil)) > 0 {
+	if s.posDSA[li] != nil && s.dsaAt(li, id, u) {
 		v |= sumDSA
 	}
 	// Racing workers compute the same value: last store wins harmlessly.
 	atomic.StoreUint32(&s.memo[li][id], uint32(v))
 	return v
+}
+
+// dsaAt reports whether an antibody of the patient is donor-specific
+// against unit typing id (u) at locus li. A single-genotype typing is
+// decided per position, memoised: registries repeat a few hundred alleles
+// in hundreds of thousands of genotypes.
+func (s *scan) dsaAt(li int, id uint32, u *locusTyping) bool {
+	if id == 0 {
+		return false
+	}
+	ids := s.x.geno[li].pos[id-1]
+	if ids[0] == 0 {
+		return len(s.x.g.dsaLocus(s.p.patient.loci[li], u, s.p.abs, li, nil)) > 0
+	}
+	return s.posDSAHit(li, ids[0]) || s.posDSAHit(li, ids[1])
+}
+
+func (s *scan) posDSAHit(li int, pid uint32) bool {
+	const done, hit = 1, 2
+	if v := atomic.LoadUint32(&s.posDSA[li][pid]); v&done != 0 {
+		return v&hit != 0
+	}
+	d, p := s.x.geno[li].posList[pid-1], s.p.patient.loci[li]
+	v := uint32(done)
+	for _, ab := range s.p.abs {
+		if s.x.g.targets(ab, p, d, li) {
+			v |= hit
+			break
+		}
+	}
+	atomic.StoreUint32(&s.posDSA[li][pid], v)
+	return v&hit != 0
 }
 
 // positions returns the position ids of unit typing id when the fast path
