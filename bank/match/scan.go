@@ -149,7 +149,7 @@ func (s *scan) release() {
 
 // parallelMin is the number of entries from which a search scans in
 // parallel (a variable so tests can split small indexes too).
-var parallelMin = 1 << 16
+var parallelMin = 1 << 14
 
 // run scans every entry, applies the filters (and extra, for double-unit
 // searches) and keeps the n best candidates. Large indexes are split into
