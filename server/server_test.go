@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/banktest"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 	"github.com/cordbank/cordbank/server/servertest"
 )
@@ -291,5 +292,60 @@ func TestHealthAndOpenAPI(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.Contains(string(b), want) {
 			t.Errorf("%s: HTTP %d %.100s", path, resp.StatusCode, b)
 		}
+	}
+}
+
+// TestImportAcrossBatches streams more units than one transaction takes,
+// with refused rows in different batches: every row gets its result in
+// stream order, and the search index holds the stored units as soon as the
+// reply arrives.
+func TestImportAcrossBatches(t *testing.T) {
+	srv, c := start(t)
+	const n = 1300 // batches of 250, 500 and 550
+	stream, err := c.ImportUnits(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	din := func(i int) string { return string(banktest.DIN("G1234", 24, i+1)) }
+	for i := range n {
+		u := validUnit(din(i))
+		switch i {
+		case 600: // refused on conversion
+			u.Abo = pb.ABO_ABO_UNSPECIFIED
+		case 900: // a duplicate of a unit stored by an earlier batch
+			u.Din = din(100)
+		}
+		req := &pb.ImportUnitsRequest{Unit: u}
+		if i == 0 {
+			req.Parent = "banks/nybc"
+		}
+		if err := stream.Send(req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp, err := stream.CloseAndRecv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.GetCreatedCount() != n-2 || resp.GetFailedCount() != 2 || len(resp.GetResults()) != n {
+		t.Fatalf("created %d failed %d results %d", resp.GetCreatedCount(), resp.GetFailedCount(), len(resp.GetResults()))
+	}
+	for i, r := range resp.GetResults() {
+		want := pb.ErrorReason(0)
+		switch i {
+		case 600:
+			want = pb.ErrorReason_INVALID_ARGUMENT
+		case 900:
+			want = pb.ErrorReason_UNIT_ALREADY_EXISTS
+		}
+		if r.GetIndex() != int32(i) || r.GetError().GetReason() != want {
+			t.Fatalf("result %d = %v, want index %d reason %v", i, r, i, want)
+		}
+		if want == 0 && r.GetName() != "banks/nybc/units/"+din(i) {
+			t.Fatalf("result %d name %q", i, r.GetName())
+		}
+	}
+	if got := srv.Index.Len(); got != n-2 {
+		t.Errorf("index holds %d units right after the reply, want %d", got, n-2)
 	}
 }
