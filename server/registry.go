@@ -192,24 +192,40 @@ type importChunk struct {
 	results []bank.ImportResult
 }
 
+// protoResults are the per-unit results of a committed chunk.
+func (c *importChunk) protoResults() []*pb.ImportUnitResult {
+	out := make([]*pb.ImportUnitResult, len(c.results))
+	for i, rr := range c.results {
+		res := &pb.ImportUnitResult{Index: int32(c.indexes[i]), Din: c.dins[i]}
+		if rr.Err != nil {
+			res.Error = importError(rr.Err)
+		} else {
+			res.Name = rr.Unit.Name()
+		}
+		out[i] = res
+	}
+	return out
+}
+
 // ImportUnits receives, converts, validates and prepares units on the
 // stream's goroutine while a second goroutine commits the previous batch,
-// so the CPU work and SQLite's single writer run at the same time.
+// so the CPU work and SQLite's single writer run at the same time. A third
+// goroutine turns committed batches into results and waits for the search
+// index to hold them, off the writer's path.
 func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) error {
 	ctx := stream.Context()
 	var (
 		parent, bankID string
 		early          []*pb.ImportUnitResult // refused while converting
-		committed      []importChunk          // stored by the worker, results set
+		stored         []*pb.ImportUnitResult // results of committed batches
 		workerErr      error
 		failed         atomic.Bool
 	)
 	chunks := make(chan importChunk, 1)
+	committed := make(chan importChunk, 64)
 	done := make(chan struct{})
-	// The worker only commits: everything else (results, the search index)
-	// happens off the single writer's path.
 	go func() {
-		defer close(done)
+		defer close(committed)
 		for c := range chunks {
 			if workerErr != nil {
 				continue // drain: the import has failed
@@ -221,17 +237,22 @@ func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) erro
 				continue
 			}
 			c.results = res
-			committed = append(committed, c)
+			committed <- c
 		}
 	}()
-	// finish waits for the worker, and for the search index to hold what
-	// it stored, so a search after the reply finds the units.
+	go func() {
+		defer close(done)
+		for c := range committed {
+			stored = append(stored, c.protoResults()...)
+			// The reply waits for the index: a search made after it
+			// finds the units.
+			c.batch.Wait()
+		}
+	}()
+	// finish waits for the worker and the results.
 	finish := func() error {
 		close(chunks)
 		<-done
-		for _, c := range committed {
-			c.batch.Wait()
-		}
 		return workerErr
 	}
 	var cur importChunk
@@ -279,18 +300,7 @@ func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) erro
 	if err := finish(); err != nil {
 		return err
 	}
-	resp := &pb.ImportUnitsResponse{Results: early}
-	for _, c := range committed {
-		for i, rr := range c.results {
-			out := &pb.ImportUnitResult{Index: int32(c.indexes[i]), Din: c.dins[i]}
-			if rr.Err != nil {
-				out.Error = importError(rr.Err)
-			} else {
-				out.Name = rr.Unit.Name()
-			}
-			resp.Results = append(resp.Results, out)
-		}
-	}
+	resp := &pb.ImportUnitsResponse{Results: append(early, stored...)}
 	slices.SortFunc(resp.Results, func(a, b *pb.ImportUnitResult) int { return cmp.Compare(a.Index, b.Index) })
 	for _, res := range resp.Results {
 		if res.Error != nil {
