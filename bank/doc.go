@@ -2,7 +2,9 @@
 // identity (ISBT 128 DIN), validation rules, and the use cases (Service) that
 // register and read them through a Store.
 //
-// It imports only the standard library and its own subpackages (bank/hla).
+// It imports only the standard library, its own subpackages (bank/hla) and
+// internal/jsonenc (encoding/json's output without reflection, itself
+// standard library only).
 // It must never import gRPC, protobuf, a SQL driver or net/http: the server
 // converts wire types to these domain types, and storage adapters
 // (internal/store/...) implement Store in terms of them. Errors returned from
