@@ -33,15 +33,24 @@ func (t *txn) AppendEvent(ctx context.Context, e *bank.Event) error {
 // AppendEvents implements bank.Tx. As in InsertUnits, a second goroutine
 // encodes the events' changes while this one inserts.
 func (t *txn) AppendEvents(ctx context.Context, events []*bank.Event) error {
-	changes := make(chan string, len(events)) // never blocks the encoder
+	type row struct {
+		*scratch
+		changes string // shares sc.buf
+	}
+	rows := make(chan row, len(events)) // never blocks the encoder
 	go func() {
-		defer close(changes)
+		defer close(rows)
 		for _, e := range events {
-			changes <- changesJSON(e)
+			sc := newScratch()
+			sc.buf = appendChangesJSON(sc.buf, e)
+			rows <- row{sc, unsafe.String(unsafe.SliceData(sc.buf), len(sc.buf))}
 		}
 	}()
 	for _, e := range events {
-		if err := t.insertEvent(ctx, e, <-changes); err != nil {
+		r := <-rows
+		err := t.insertEvent(ctx, e, r.changes)
+		r.release()
+		if err != nil {
 			return err
 		}
 	}
@@ -57,7 +66,14 @@ func changesJSON(e *bank.Event) string {
 	for _, c := range e.Changes {
 		n += len(c.Field) + len(c.Before) + len(c.After) + 48
 	}
-	b := make([]byte, 0, n+n/8) // room for some escaping
+	b := appendChangesJSON(make([]byte, 0, n+n/8), e) // room for some escaping
+	// b is not used again: share its bytes rather than copy them, as
+	// strings.Builder does.
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// appendChangesJSON appends the changes column of e to b.
+func appendChangesJSON(b []byte, e *bank.Event) []byte {
 	b = append(b, '[')
 	for i, c := range e.Changes {
 		if i > 0 {
@@ -69,10 +85,7 @@ func changesJSON(e *bank.Event) string {
 		o.StringOmitEmpty("After", c.After)
 		b = o.End()
 	}
-	b = append(b, ']')
-	// b is not used again: share its bytes rather than copy them, as
-	// strings.Builder does.
-	return unsafe.String(unsafe.SliceData(b), len(b))
+	return append(b, ']')
 }
 
 func (t *txn) insertEvent(ctx context.Context, e *bank.Event, changes string) error {

@@ -72,14 +72,22 @@ type jsonReading struct {
 // encoding/json, because it runs for every imported unit; applyReadings
 // reads it back with encoding/json. The canonical GL String is left out
 // when it equals the submitted text (the common case) to keep rows small.
-func readingsJSON(ts []bank.LocusTyping) (any, error) {
-	b := make([]byte, 0, 128*len(ts)) // about what a locus takes
+//
+// It appends to buf (nil: a new buffer) and returns the grown buffer and a
+// string that shares its bytes: the caller must not reuse buf until the
+// string has been bound.
+func readingsJSON(buf []byte, ts []bank.LocusTyping) ([]byte, any) {
+	if buf == nil {
+		buf = make([]byte, 0, 128*len(ts)) // about what a locus takes
+	}
+	start := len(buf)
+	b := buf
 	for _, t := range ts {
 		r := &t.Reading
 		if *r == (bank.TypingReading{}) {
 			continue
 		}
-		if len(b) == 0 {
+		if len(b) == start {
 			b = append(b, '{')
 		} else {
 			b = append(b, ',')
@@ -101,11 +109,11 @@ func readingsJSON(ts []bank.LocusTyping) (any, error) {
 		}
 		b = append(b, '}')
 	}
-	if len(b) == 0 {
-		return nil, nil
+	if len(b) == start {
+		return b, nil
 	}
 	b = append(b, '}')
-	return unsafe.String(unsafe.SliceData(b), len(b)), nil // b is not used again
+	return b, unsafe.String(&b[start], len(b)-start)
 }
 
 // applyReadings sets each typing's Reading from the stored JSON.
@@ -159,6 +167,13 @@ func parseTypings(s sql.NullString, into []bank.LocusTyping) ([]bank.LocusTyping
 
 // unitArgs appends u's column values, in unitColumns order, to args.
 func unitArgs(args []any, u *bank.Unit) ([]any, error) {
+	args, _, err := unitArgsBuf(args, nil, u)
+	return args, err
+}
+
+// unitArgsBuf is unitArgs writing the readings JSON into buf (see
+// readingsJSON), so a caller that pools buffers allocates none per row.
+func unitArgsBuf(args []any, buf []byte, u *bank.Unit) ([]any, []byte, error) {
 	var hla [len(hlaLoci)]any
 	var other []bank.LocusTyping
 	for _, t := range u.HLA {
@@ -170,16 +185,13 @@ func unitArgs(args []any, u *bank.Unit) ([]any, error) {
 	}
 	otherJSON, err := typingsJSON(other)
 	if err != nil {
-		return nil, err
+		return nil, buf, err
 	}
 	maternal, err := typingsJSON(u.Private.MaternalHLA)
 	if err != nil {
-		return nil, err
+		return nil, buf, err
 	}
-	readings, err := readingsJSON(u.HLA)
-	if err != nil {
-		return nil, err
-	}
+	buf, readings := readingsJSON(buf, u.HLA)
 	c := &u.Cells
 	args = append(args,
 		string(u.DIN), u.Bank, string(u.Type), string(u.Status), u.LocalID,
@@ -197,7 +209,7 @@ func unitArgs(args []any, u *bank.Unit) ([]any, error) {
 		u.CreateTime.UnixNano(), u.UpdateTime.UnixNano(), u.Version,
 		u.StatusReason, nullDate(u.StatusEndDate), u.StatusNote, nullTime(u.StatusTime), nullString(u.DistributingBank),
 	)
-	return args, nil
+	return args, buf, nil
 }
 
 // unitRow receives one row of units; reuse it across rows to save

@@ -129,8 +129,8 @@ func (t *txn) InsertUnit(ctx context.Context, u *bank.Unit) error {
 // writer, so it should spend its time in SQLite.
 func (t *txn) InsertUnits(ctx context.Context, units []*bank.Unit) ([]error, error) {
 	type row struct {
-		args []any
-		err  error
+		*scratch
+		err error
 	}
 	// Buffered for every unit: the encoder never blocks, so it ends on its
 	// own even when an insert fails and this function returns early.
@@ -138,8 +138,10 @@ func (t *txn) InsertUnits(ctx context.Context, units []*bank.Unit) ([]error, err
 	go func() {
 		defer close(rows)
 		for _, u := range units {
-			args, err := unitArgs(unitArgsPool.Get().([]any)[:0], u)
-			rows <- row{args, err}
+			sc := newScratch()
+			var err error
+			sc.args, sc.buf, err = unitArgsBuf(sc.args, sc.buf, u)
+			rows <- row{sc, err}
 		}
 	}()
 	errs := make([]error, len(units))
@@ -149,8 +151,7 @@ func (t *txn) InsertUnits(ctx context.Context, units []*bank.Unit) ([]error, err
 			return nil, bank.Internal(r.err, "sqlite: encode unit %s", u.DIN)
 		}
 		err := t.insertUnitRow(ctx, u, r.args)
-		clear(r.args)
-		unitArgsPool.Put(r.args)
+		r.release() // bound: SQLite copied what it keeps
 		switch {
 		case err == nil:
 		case bank.KindOf(err) == bank.KindAlreadyExists:
@@ -162,9 +163,28 @@ func (t *txn) InsertUnits(ctx context.Context, units []*bank.Unit) ([]error, err
 	return errs, nil
 }
 
-// unitArgsPool holds argument slices for InsertUnits, one per unit in
-// flight, so an import does not allocate one per unit.
-var unitArgsPool = sync.Pool{New: func() any { return make([]any, 0, len(unitColumns)) }}
+// scratch is one row's encoding on its way from an encoder goroutine to
+// the writer: its arguments, and the buffer their JSON strings share
+// bytes with. Scratches are pooled, so an import allocates none per row;
+// one is released once its statement has run (SQLite copies bound values).
+type scratch struct {
+	args []any
+	buf  []byte
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	return &scratch{args: make([]any, 0, len(unitColumns)), buf: make([]byte, 0, 2048)}
+}}
+
+func newScratch() *scratch { return scratchPool.Get().(*scratch) }
+
+func (s *scratch) release() {
+	clear(s.args)
+	s.args, s.buf = s.args[:0], s.buf[:0]
+	if cap(s.buf) <= 64<<10 { // do not keep an outsized row's buffer
+		scratchPool.Put(s)
+	}
+}
 
 // insertUnitRow runs the insert of u with its encoded arguments.
 func (t *txn) insertUnitRow(ctx context.Context, u *bank.Unit, args []any) error {
