@@ -173,19 +173,22 @@ func (s *scan) run(ctx context.Context, n int, extra func(tncKg, cd34Kg float64)
 	parts := make([]*scan, workers)
 	tops := make([]*topN, workers)
 	errs := make([]error, workers)
+	// Every worker's copy is taken before any worker starts: worker 0
+	// scans with s itself, and a copy made while it counts would carry its
+	// counts twice.
+	parts[0] = s
+	for w := 1; w < workers; w++ {
+		c := *s
+		parts[w] = &c
+	}
 	var wg sync.WaitGroup
 	for w := range workers {
-		part := s
-		if w > 0 {
-			c := *s
-			part = &c
-		}
-		parts[w], tops[w] = part, &topN{order: s.p.pol.Order, n: n}
+		tops[w] = &topN{order: s.p.pol.Order, n: n}
 		lo, hi := total*w/workers, total*(w+1)/workers
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[w] = part.runRange(ctx, lo, hi, tops[w], extra)
+			errs[w] = parts[w].runRange(ctx, lo, hi, tops[w], extra)
 		}()
 	}
 	wg.Wait()
