@@ -1,7 +1,7 @@
 package match
 
 import (
-	"context"
+	"fmt"
 	"maps"
 	"math/rand/v2"
 	"testing"
@@ -137,19 +137,7 @@ func TestPartitionKeepsSearchesExact(t *testing.T) {
 				priv = genBanks[i%len(genBanks)].ID
 				opts = append(opts, IncludePrivateOfBank(priv))
 			}
-			want, total := naiveSearch(t, g, units, req, priv)
-			res, err := x.Search(context.Background(), req, opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res.TotalSize != total || len(res.Matches) != len(want) {
-				t.Fatalf("round %d search %d: %d/%d results, naive %d/%d", round, i, len(res.Matches), res.TotalSize, len(want), total)
-			}
-			for k := range want {
-				if a, b := summary(&res.Matches[k]), summary(&want[k]); a != b {
-					t.Fatalf("round %d search %d result %d:\nindex %s\nnaive %s", round, i, k, a, b)
-				}
-			}
+			_, res := searchEqualsNaive(t, g, x, units, req, priv, fmt.Sprintf("round %d search %d", round, i), opts...)
 			got := maps.Clone(res.Excluded)
 			delete(got, FilterMatchGrade)
 			delete(got, FilterDSA)

@@ -121,22 +121,12 @@ func TestIndexEqualsNaiveScan(t *testing.T) {
 					if i%11 == 0 {
 						req.Policy.AlleleLevel = LevelAlleleG
 					}
-					want, total := naiveSearch(t, g, units, req, priv)
-					res, err := x.Search(context.Background(), req, opts...)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if res.TotalSize != total || len(res.Matches) != len(want) {
-						t.Fatalf("seed %d request %d: %d/%d results, naive %d/%d", seed, i, len(res.Matches), res.TotalSize, len(want), total)
-					}
+					want, _ := searchEqualsNaive(t, g, x, units, req, priv, fmt.Sprintf("seed %d request %d", seed, i), opts...)
 					if len(want) > 0 {
 						nonEmpty++
 					}
 					for k := range want {
 						potential += want[k].Grade.Potential()
-						if a, b := summary(&res.Matches[k]), summary(&want[k]); a != b {
-							t.Fatalf("seed %d request %d result %d:\nindex %s\nnaive %s", seed, i, k, a, b)
-						}
 					}
 				}
 			}
@@ -147,6 +137,26 @@ func TestIndexEqualsNaiveScan(t *testing.T) {
 			t.Logf("%d of 160 searches non-empty, %d potential matches compared", nonEmpty, potential)
 		})
 	}
+}
+
+// searchEqualsNaive runs req on x and fails the test unless it returns
+// what naiveSearch returns over units; it returns the naive matches.
+func searchEqualsNaive(t *testing.T, g *Grader, x *Index, units []*bank.Unit, req *Request, priv, label string, opts ...SearchOption) ([]Match, *Result) {
+	t.Helper()
+	want, total := naiveSearch(t, g, units, req, priv)
+	res, err := x.Search(context.Background(), req, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.TotalSize != total || len(res.Matches) != len(want) {
+		t.Fatalf("%s: %d/%d results, naive %d/%d", label, len(res.Matches), res.TotalSize, len(want), total)
+	}
+	for k := range want {
+		if a, b := summary(&res.Matches[k]), summary(&want[k]); a != b {
+			t.Fatalf("%s result %d:\nindex %s\nnaive %s", label, k, a, b)
+		}
+	}
+	return want, res
 }
 
 func realRefAvailable(t *testing.T) bool {
