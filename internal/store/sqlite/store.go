@@ -20,6 +20,7 @@ type Store struct {
 	w, r   *sql.DB
 	wStmts stmtSet // prepared on the writer connection
 	rStmts stmtSet // prepared lazily on each reader connection
+	raw    rawWriter
 	closed atomic.Bool
 }
 
@@ -99,17 +100,16 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	}
 	file := "file:" + escapePath(path)
 	common := fmt.Sprintf("_busy_timeout=%d&_foreign_keys=on&_stmt_cache_size=32&_mutex=no", o.busyTimeout.Milliseconds())
-	w, err := sql.Open("sqlite3", file+"?_txlock=immediate&_journal_mode=WAL&_synchronous=FULL&_cache_size=-32000&"+common)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
-	}
+	s := &Store{}
+	w := sql.OpenDB(connector{dsn: file + "?_txlock=immediate&_journal_mode=WAL&_synchronous=FULL&_cache_size=-32000&" + common,
+		drv: &sqlite3.SQLiteDriver{ConnectHook: s.raw.hook}})
 	// One writer connection that lives as long as the store: its prepared
 	// statements stay valid and writes queue in database/sql.
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{w: w}
+	s.w = w
 	if err := migrate(ctx, w, o.migrations); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: migrate %q: %w", path, err)
@@ -187,7 +187,7 @@ func (s *Store) Write(ctx context.Context, fn func(tx bank.Tx) error) (err error
 			_ = sqlTx.Rollback()
 		}
 	}()
-	if err := fn(&txn{tx: sqlTx, stmts: &s.wStmts}); err != nil {
+	if err := fn(&txn{tx: sqlTx, stmts: &s.wStmts, raw: &s.raw}); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
@@ -220,6 +220,7 @@ func (s *Store) Close() error {
 	var errs []error
 	s.rStmts.close()
 	s.wStmts.close()
+	s.raw.close()
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}

@@ -84,6 +84,7 @@ type txn struct {
 	stmts *stmtSet
 	bound [numStmts]*sql.Stmt
 	args  []any // scratch for unit arguments, reused across inserts
+	raw   *rawWriter // the writer's driver connection; nil for readers
 }
 
 var _ bank.Tx = (*txn)(nil)
