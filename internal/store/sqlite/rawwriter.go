@@ -35,7 +35,7 @@ type connector struct {
 }
 
 func (c connector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
-func (c connector) Driver() driver.Driver                         { return c.drv }
+func (c connector) Driver() driver.Driver                        { return c.drv }
 
 func (r *rawWriter) hook(c *sqlite3.SQLiteConn) error {
 	r.conn.Store(c)

@@ -83,7 +83,7 @@ type txn struct {
 	tx    *sql.Tx
 	stmts *stmtSet
 	bound [numStmts]*sql.Stmt
-	args  []any // scratch for unit arguments, reused across inserts
+	args  []any      // scratch for unit arguments, reused across inserts
 	raw   *rawWriter // the writer's driver connection; nil for readers
 }
 
