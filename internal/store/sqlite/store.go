@@ -79,6 +79,9 @@ func withMigrations(m []migration) Option { return func(o *options) { o.migratio
 //   - foreign_keys=on: a unit cannot name a bank that does not exist.
 //   - readers have query_only=on so a bug cannot write outside the writer's
 //     transaction discipline.
+//   - the writer's connections are opened through this store's own driver
+//     value, whose connect hook records the connection: an import runs its
+//     per-row inserts on it directly (rawWriter).
 //   - _mutex=no (SQLite's multi-thread mode): database/sql never uses one
 //     connection from two goroutines at once, so SQLite's per-connection
 //     mutex, taken on every bind and step, only cost time (about a tenth
