@@ -51,7 +51,7 @@ type Event struct {
 	// written before cordbank stored the scheme, 2 since.
 	HashScheme int
 
-	// body caches BodyHash for events made ready before their
+	// body caches bodyHash for events made ready before their
 	// transaction (an import), so the writer only links them.
 	body *[sha256.Size]byte
 }
@@ -61,8 +61,9 @@ const (
 	// HashSchemeFlat (1) hashes all fields in one pass: Seq first,
 	// PrevHash last. Events written before the scheme was recorded use it.
 	HashSchemeFlat = 1
-	// HashSchemeLinked (2) hashes the content once (BodyHash) and then
-	// links it: SHA-256("cordbank/event/v2", Seq, PrevHash, BodyHash).
+	// HashSchemeLinked (2) hashes the content (every field but Seq,
+	// PrevHash, Hash and HashScheme) once, then links that hash:
+	// SHA-256("cordbank/event/v2", Seq, PrevHash, content hash).
 	// The content hash needs no position in the chain, so it is computed
 	// before the write transaction and the single writer only links.
 	HashSchemeLinked = 2
@@ -94,7 +95,7 @@ func (e *Event) ComputeHash() string {
 	case HashSchemeFlat:
 		return e.flatHash()
 	case HashSchemeLinked:
-		body := e.BodyHash()
+		body := e.bodyHash()
 		return e.linkedHash(&body)
 	}
 	return ""
@@ -153,9 +154,9 @@ func (e *Event) flatHash() string {
 	return hex.EncodeToString(h[:])
 }
 
-// BodyHash is the SHA-256 of the event's content under HashSchemeLinked:
+// bodyHash is the SHA-256 of the event's content under HashSchemeLinked:
 // every field but Seq, PrevHash, Hash and HashScheme.
-func (e *Event) BodyHash() [sha256.Size]byte {
+func (e *Event) bodyHash() [sha256.Size]byte {
 	if e.body != nil {
 		return *e.body
 	}
@@ -182,7 +183,7 @@ func (e *Event) linkedHash(body *[sha256.Size]byte) string {
 // sealBody computes and keeps the content hash of an event made ready
 // before its transaction; its content must not change afterwards.
 func (e *Event) sealBody() {
-	b := e.BodyHash()
+	b := e.bodyHash()
 	e.body = &b
 }
 
@@ -231,7 +232,7 @@ func (c *chain) link(e *Event) error {
 	if c.head != nil {
 		e.Seq, e.PrevHash = c.head.Seq+1, c.head.Hash
 	}
-	body := e.BodyHash()
+	body := e.bodyHash()
 	e.Hash = e.linkedHash(&body)
 	e.body = nil // linked: the cache has served, and a copy must not reuse it
 	c.head = e

@@ -91,7 +91,7 @@ func appendChangesJSON(b []byte, e *bank.Event) []byte {
 func (t *txn) insertEvent(ctx context.Context, e *bank.Event, changes string) error {
 	t.args = append(t.args[:0], e.Seq, e.Time.UnixNano(), e.Principal, e.RequestID,
 		e.Method, e.Resource, e.Bank, e.Reason, changes, e.PrevHash, e.Hash, int64(e.HashScheme))
-	_, err := t.raw.exec(stmtAppendEvent, t.args)
+	_, err := t.raw.exec(rawAppendEvent, t.args)
 	clear(t.args)
 	if err != nil {
 		return translate(err, "append event")

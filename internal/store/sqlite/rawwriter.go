@@ -23,8 +23,25 @@ type rawWriter struct {
 	conn atomic.Pointer[sqlite3.SQLiteConn] // set by the driver's connect hook
 	// Per connection: prepared statements and the argument buffer.
 	on    *sqlite3.SQLiteConn
-	stmts [numStmts]driver.Stmt
+	stmts [numRaw]driver.Stmt
 	nv    []driver.NamedValue
+}
+
+// rawID names a statement the rawWriter runs.
+type rawID int
+
+const (
+	rawInsertUnit rawID = iota
+	rawAppendEvent
+	numRaw
+)
+
+var rawSQL = [numRaw]string{
+	// ON CONFLICT DO NOTHING turns a duplicate DIN into "0 rows affected"
+	// instead of an error, so one duplicate in an import batch neither
+	// aborts the transaction nor costs an error round trip.
+	rawInsertUnit:  `INSERT INTO units (` + unitColumnList + `) VALUES (` + unitPlaceholders + `) ON CONFLICT (din) DO NOTHING`,
+	rawAppendEvent: `INSERT INTO events (` + eventColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 }
 
 // connector opens the writer's connections with the driver of one store,
@@ -47,7 +64,7 @@ var errNoRawConn = errors.New("sqlite: the writer connection is not known")
 // exec runs statement id with args on the writer connection, in the
 // current transaction. args must hold driver values only (string, int64,
 // float64, nil).
-func (r *rawWriter) exec(id stmtID, args []any) (driver.Result, error) {
+func (r *rawWriter) exec(id rawID, args []any) (driver.Result, error) {
 	c := r.conn.Load()
 	if c == nil {
 		return nil, errNoRawConn
@@ -55,12 +72,12 @@ func (r *rawWriter) exec(id stmtID, args []any) (driver.Result, error) {
 	if c != r.on {
 		// A new connection (the pool replaced a broken one): the old
 		// statements died with their connection.
-		r.on, r.stmts = c, [numStmts]driver.Stmt{}
+		r.on, r.stmts = c, [numRaw]driver.Stmt{}
 	}
 	st := r.stmts[id]
 	if st == nil {
 		var err error
-		if st, err = c.Prepare(stmtSQL[id]); err != nil {
+		if st, err = c.Prepare(rawSQL[id]); err != nil {
 			return nil, err
 		}
 		r.stmts[id] = st

@@ -19,10 +19,8 @@ const (
 	stmtLastEvent
 	stmtInsertBank
 	stmtUpdateBank
-	stmtInsertUnit
 	stmtUpdateUnit
 	stmtPutRequest
-	stmtAppendEvent
 	numStmts
 )
 
@@ -37,14 +35,9 @@ var stmtSQL = [numStmts]string{
 	stmtGetRequest: `SELECT request_id, method, fingerprint, resource, create_time FROM requests WHERE request_id = ?`,
 	stmtInsertBank: `INSERT INTO banks (` + bankColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 	stmtUpdateBank: `UPDATE banks SET display_name = ?, fin = ?, country = ?, accreditations = ?, create_time = ?, update_time = ?, version = ? WHERE id = ?`,
-	// ON CONFLICT DO NOTHING turns a duplicate DIN into "0 rows affected"
-	// instead of an error, so one duplicate in an import batch neither
-	// aborts the transaction nor costs an error round trip.
-	stmtInsertUnit:  `INSERT INTO units (` + unitColumnList + `) VALUES (` + unitPlaceholders + `) ON CONFLICT (din) DO NOTHING`,
-	stmtUpdateUnit:  `UPDATE units SET ` + unitAssignments + ` WHERE din = ? AND bank_id = ?`,
-	stmtPutRequest:  `INSERT INTO requests (request_id, method, fingerprint, resource, create_time) VALUES (?, ?, ?, ?, ?)`,
-	stmtLastEvent:   `SELECT ` + eventColumns + ` FROM events ORDER BY seq DESC LIMIT 1`,
-	stmtAppendEvent: `INSERT INTO events (` + eventColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	stmtUpdateUnit: `UPDATE units SET ` + unitAssignments + ` WHERE din = ? AND bank_id = ?`,
+	stmtPutRequest: `INSERT INTO requests (request_id, method, fingerprint, resource, create_time) VALUES (?, ?, ?, ?, ?)`,
+	stmtLastEvent:  `SELECT ` + eventColumns + ` FROM events ORDER BY seq DESC LIMIT 1`,
 }
 
 // stmtSet holds statements prepared on one *sql.DB. database/sql prepares
@@ -83,7 +76,7 @@ type txn struct {
 	tx    *sql.Tx
 	stmts *stmtSet
 	bound [numStmts]*sql.Stmt
-	args  []any      // scratch for unit arguments, reused across inserts
+	args  []any      // scratch for one row's arguments, reused across inserts
 	raw   *rawWriter // the writer's driver connection; nil for readers
 }
 

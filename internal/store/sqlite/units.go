@@ -188,7 +188,7 @@ func (s *scratch) release() {
 
 // insertUnitRow runs the insert of u with its encoded arguments.
 func (t *txn) insertUnitRow(ctx context.Context, u *bank.Unit, args []any) error {
-	res, err := t.raw.exec(stmtInsertUnit, args)
+	res, err := t.raw.exec(rawInsertUnit, args)
 	if err != nil {
 		if isForeignKey(err) {
 			return bank.NewError(bank.KindNotFound, bank.ReasonBankNotFound, "bank not found", "name", "banks/"+u.Bank)
