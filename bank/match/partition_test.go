@@ -35,33 +35,11 @@ func checkPartition(t *testing.T, x *Index) {
 // filters applied before grading.
 func naiveExcluded(units map[bank.DIN]*bank.Unit, req *Request, privBank string) map[string]int {
 	pol := DefaultPolicy(req.Criterion).apply(&req.Policy, req.Disease)
-	dose := pol.Dose(req.Disease)
 	banks := banksOf(genBanks...)
-	var cutoff bank.Date
-	if pol.MaxUnitAgeYears > 0 {
-		cutoff = bank.DateOf(req.AsOf.Time().AddDate(-pol.MaxUnitAgeYears, 0, 0))
-	}
 	out := map[string]int{}
 	for _, u := range units {
-		tncKg := u.Cells.PostProcessingTNC / req.WeightKg
-		cd34 := u.Cells.PostProcessingCD34
-		switch {
-		case u.Status != bank.StatusAvailable:
-			out[FilterStatus]++
-		case u.IsPrivate() && u.Bank != privBank:
-			out[FilterPrivate]++
-		case pol.RequireAttachedSegment && u.AttachedSegments == 0:
-			out[FilterSegment]++
-		case pol.RequireRBCDepleted && !u.Reduction.RBCDepleted():
-			out[FilterRBCDepleted]++
-		case !cutoff.IsZero() && u.CollectionDate.Before(cutoff):
-			out[FilterUnitAge]++
-		case pol.RequireAccredited && !banks[u.Bank].IsAccredited():
-			out[FilterAccredited]++
-		case tncKg < dose.MinTNCPerKg:
-			out[FilterTNC]++
-		case cd34 != nil && *cd34/req.WeightKg < dose.MinCD34PerKg:
-			out[FilterCD34]++
+		if f := naiveFilter(u, banks[u.Bank], req, pol, privBank); f != "" {
+			out[f]++
 		}
 	}
 	return out

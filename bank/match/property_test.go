@@ -21,10 +21,6 @@ func naiveSearch(t *testing.T, g *Grader, units []*bank.Unit, req *Request, priv
 		t.Fatal(err)
 	}
 	banks := banksOf(genBanks...)
-	var cutoff bank.Date
-	if pol.MaxUnitAgeYears > 0 {
-		cutoff = bank.DateOf(req.AsOf.Time().AddDate(-pol.MaxUnitAgeYears, 0, 0))
-	}
 	var out []Match
 	for _, u := range units {
 		b := banks[u.Bank]
@@ -32,15 +28,7 @@ func naiveSearch(t *testing.T, g *Grader, units []*bank.Unit, req *Request, priv
 		if known {
 			cd34Kg = *u.Cells.PostProcessingCD34 / req.WeightKg
 		}
-		switch {
-		case u.Status != bank.StatusAvailable,
-			u.IsPrivate() && u.Bank != privBank,
-			!cutoff.IsZero() && u.CollectionDate.Before(cutoff),
-			pol.RequireAccredited && !b.IsAccredited(),
-			pol.RequireAttachedSegment && u.AttachedSegments == 0,
-			pol.RequireRBCDepleted && !u.Reduction.RBCDepleted(),
-			tncKg < dose.MinTNCPerKg,
-			known && cd34Kg < dose.MinCD34PerKg:
+		if naiveFilter(u, b, req, pol, privBank) != "" {
 			continue
 		}
 		ut, err := g.Prepare(u.HLA)
@@ -75,6 +63,36 @@ func naiveSearch(t *testing.T, g *Grader, units []*bank.Unit, req *Request, priv
 		ps = DefaultPageSize
 	}
 	return out[:min(ps, len(out))], total
+}
+
+// naiveFilter returns the first filter before grading that u fails under
+// pol, in the documented filter order, or "".
+func naiveFilter(u *bank.Unit, b *bank.Bank, req *Request, pol Policy, privBank string) string {
+	dose := pol.Dose(req.Disease)
+	var cutoff bank.Date
+	if pol.MaxUnitAgeYears > 0 {
+		cutoff = bank.DateOf(req.AsOf.Time().AddDate(-pol.MaxUnitAgeYears, 0, 0))
+	}
+	cd34 := u.Cells.PostProcessingCD34
+	switch {
+	case u.Status != bank.StatusAvailable:
+		return FilterStatus
+	case u.IsPrivate() && u.Bank != privBank:
+		return FilterPrivate
+	case pol.RequireAttachedSegment && u.AttachedSegments == 0:
+		return FilterSegment
+	case pol.RequireRBCDepleted && !u.Reduction.RBCDepleted():
+		return FilterRBCDepleted
+	case !cutoff.IsZero() && u.CollectionDate.Before(cutoff):
+		return FilterUnitAge
+	case pol.RequireAccredited && !b.IsAccredited():
+		return FilterAccredited
+	case u.Cells.PostProcessingTNC/req.WeightKg < dose.MinTNCPerKg:
+		return FilterTNC
+	case cd34 != nil && *cd34/req.WeightKg < dose.MinCD34PerKg:
+		return FilterCD34
+	}
+	return ""
 }
 
 func summary(m *Match) string {
