@@ -118,6 +118,8 @@ func (s *scan) allocMemo() {
 		dsa := slices.Contains(s.dsaLoci, li)
 		if s.want[li] || dsa {
 			s.memo[li] = pooledMemo(len(s.x.geno[li].list) + 1)
+		}
+		if s.want[li] {
 			s.posMemo[li] = pooledMemo(len(s.x.geno[li].posList) + 1)
 		}
 		if dsa {
