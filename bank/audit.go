@@ -50,10 +50,6 @@ type Event struct {
 	// HashScheme says how Hash is computed (see ComputeHash): 1 for events
 	// written before cordbank stored the scheme, 2 since.
 	HashScheme int
-
-	// body caches bodyHash for events made ready before their
-	// transaction (an import), so the writer only links them.
-	body *[sha256.Size]byte
 }
 
 // Hash schemes. Both hash every field; they differ in layout.
@@ -157,9 +153,6 @@ func (e *Event) flatHash() string {
 // bodyHash is the SHA-256 of the event's content under HashSchemeLinked:
 // every field but Seq, PrevHash, Hash and HashScheme.
 func (e *Event) bodyHash() [sha256.Size]byte {
-	if e.body != nil {
-		return *e.body
-	}
 	w := newEventEncoder()
 	w.content(e)
 	return w.sum()
@@ -180,12 +173,14 @@ func (e *Event) linkedHash(body *[sha256.Size]byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-// sealBody computes and keeps the content hash of an event made ready
-// before its transaction; its content must not change afterwards.
-func (e *Event) sealBody() {
-	b := e.bodyHash()
-	e.body = &b
+// preparedEvent is an event made ready before its transaction (an
+// import), with its content already hashed so the writer only links it.
+type preparedEvent struct {
+	e    *Event
+	body [sha256.Size]byte
 }
+
+func prepareEvent(e *Event) preparedEvent { return preparedEvent{e, e.bodyHash()} }
 
 // chain appends events to the audit trail inside one write transaction:
 // it reads the chain's head once and links each new event to the previous.
@@ -212,15 +207,15 @@ func newEvent(caller Caller, now time.Time, method, resource, bank, reason strin
 // record appends one event.
 func (c *chain) record(method, resource, bank, reason string, changes []FieldChange) error {
 	e := newEvent(c.caller, c.now, method, resource, bank, reason, changes)
-	if err := c.link(e); err != nil {
+	if err := c.link(e, e.bodyHash()); err != nil {
 		return err
 	}
 	return c.tx.AppendEvent(c.ctx, e)
 }
 
-// link places e after the chain's head: it sets Seq, PrevHash and Hash,
-// and e becomes the head.
-func (c *chain) link(e *Event) error {
+// link places e, whose content hash is body, after the chain's head: it
+// sets Seq, PrevHash and Hash, and e becomes the head.
+func (c *chain) link(e *Event, body [sha256.Size]byte) error {
 	if !c.loaded {
 		head, err := c.tx.LastEvent(c.ctx)
 		if err != nil {
@@ -232,20 +227,20 @@ func (c *chain) link(e *Event) error {
 	if c.head != nil {
 		e.Seq, e.PrevHash = c.head.Seq+1, c.head.Hash
 	}
-	body := e.bodyHash()
 	e.Hash = e.linkedHash(&body)
-	e.body = nil // linked: the cache has served, and a copy must not reuse it
 	c.head = e
 	return nil
 }
 
-// appendAll links events made ready before the transaction (their
-// content hashed by sealBody) and stores them in one call.
-func (c *chain) appendAll(events []*Event) error {
-	for _, e := range events {
-		if err := c.link(e); err != nil {
+// appendAll links events made ready before the transaction and stores
+// them in one call.
+func (c *chain) appendAll(ps []preparedEvent) error {
+	events := make([]*Event, len(ps))
+	for i := range ps {
+		if err := c.link(ps[i].e, ps[i].body); err != nil {
 			return err
 		}
+		events[i] = ps[i].e
 	}
 	return c.tx.AppendEvents(c.ctx, events)
 }

@@ -244,9 +244,9 @@ type ImportBatch struct {
 	res   []ImportResult
 	valid []*Unit
 	idx   []int
-	// events are the units' audit events, content hashed (sealBody)
-	// before the transaction so the single writer only links them.
-	events []*Event
+	// events are the units' audit events, content hashed before the
+	// transaction so the single writer only links them.
+	events []preparedEvent
 	// notified is closed when the watchers (the search index) have seen
 	// the committed units; nil until CommitImport stored the batch.
 	notified chan struct{}
@@ -273,7 +273,7 @@ func (b *ImportBatch) Wait() {
 // each unit cost an import more than its validation.)
 func (s *Service) PrepareImport(ctx context.Context, bank string, units []*Unit) *ImportBatch {
 	b := &ImportBatch{bank: bank, now: s.now().UTC(), res: make([]ImportResult, len(units)),
-		valid: make([]*Unit, 0, len(units)), idx: make([]int, 0, len(units)), events: make([]*Event, 0, len(units))}
+		valid: make([]*Unit, 0, len(units)), idx: make([]int, 0, len(units)), events: make([]preparedEvent, 0, len(units))}
 	caller := CallerFrom(ctx)
 	for i, u := range units {
 		var v Violations
@@ -291,8 +291,7 @@ func (s *Service) PrepareImport(ctx context.Context, bank string, units []*Unit)
 			continue
 		}
 		e := newEvent(caller, b.now, "ImportUnits", nu.Name(), nu.Bank, "", createdChanges(snap))
-		e.sealBody()
-		b.valid, b.idx, b.events = append(b.valid, nu), append(b.idx, i), append(b.events, e)
+		b.valid, b.idx, b.events = append(b.valid, nu), append(b.idx, i), append(b.events, prepareEvent(e))
 	}
 	return b
 }
@@ -313,7 +312,7 @@ func (s *Service) CommitImport(ctx context.Context, b *ImportBatch) ([]ImportRes
 		if err != nil {
 			return err
 		}
-		events := make([]*Event, 0, len(b.valid))
+		events := make([]preparedEvent, 0, len(b.valid))
 		for j, nu := range b.valid {
 			if errs[j] != nil {
 				res[b.idx[j]].Err = errs[j]
