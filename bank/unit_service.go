@@ -217,7 +217,31 @@ func (s *Service) UpdateUnit(ctx context.Context, u *Unit, mask []string, etag s
 // ImportResult is the outcome of one unit of an import batch.
 type ImportResult struct {
 	Unit *Unit // the stored unit, nil on error
-	Err  error
+	// AlreadyPresent: the DIN was registered in this bank before, with the
+	// same registration content (sameRegistration); nothing was written
+	// and Unit is the stored unit. An interrupted import sent again gets
+	// this for every unit it had stored.
+	AlreadyPresent bool
+	Err            error
+}
+
+// sameRegistration reports whether stored, a registered unit, holds what
+// registering incoming would store: every field a registration sets, but
+// not what the service or later lifecycle methods own (status, times,
+// version, custody, the HLA release the typings were read against).
+func sameRegistration(stored, incoming *Unit) bool {
+	a, b := registrationView(stored), registrationView(incoming)
+	sa, err1 := snapshotJSON(a)
+	sb, err2 := snapshotJSON(b)
+	return err1 == nil && err2 == nil && sa == sb
+}
+
+func registrationView(u *Unit) *Unit {
+	c := *u
+	c.Status, c.StatusReason, c.StatusEndDate, c.StatusNote, c.StatusTime = "", "", Date{}, "", time.Time{}
+	c.DistributingBank, c.HLARelease = "", ""
+	c.CreateTime, c.UpdateTime, c.Version = time.Time{}, time.Time{}, 0
+	return &c
 }
 
 // ImportUnits registers a batch of units of one bank in one transaction.
@@ -315,7 +339,17 @@ func (s *Service) CommitImport(ctx context.Context, b *ImportBatch) ([]ImportRes
 		events := make([]preparedEvent, 0, len(b.valid))
 		for j, nu := range b.valid {
 			if errs[j] != nil {
-				res[b.idx[j]].Err = errs[j]
+				r := &res[b.idx[j]]
+				r.Err = errs[j]
+				if KindOf(errs[j]) == KindAlreadyExists {
+					// Registered before: in this bank with the same content,
+					// that is the outcome a re-sent import wants.
+					if stored, err := tx.GetUnit(ctx, b.bank, nu.DIN); err == nil && sameRegistration(stored, nu) {
+						r.Unit, r.AlreadyPresent, r.Err = stored, true, nil
+					} else if err != nil && KindOf(err) != KindNotFound {
+						return err
+					}
+				}
 				continue
 			}
 			res[b.idx[j]].Unit = nu
@@ -328,7 +362,7 @@ func (s *Service) CommitImport(ctx context.Context, b *ImportBatch) ([]ImportRes
 	}
 	created := make([]*Unit, 0, len(res))
 	for _, r := range res {
-		if r.Unit != nil {
+		if r.Unit != nil && !r.AlreadyPresent {
 			created = append(created, r.Unit)
 		}
 	}

@@ -43,13 +43,14 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 	if err != nil {
 		return nil, nil, err
 	}
+	marshaler := &runtime.JSONPb{
+		MarshalOptions: protojson.MarshalOptions{EmitUnpopulated: false},
+		// Unknown JSON fields are an error, not silently dropped: a typo
+		// in a field name must not store a unit without that value.
+		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+	}
 	gw := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
-			MarshalOptions: protojson.MarshalOptions{EmitUnpopulated: false},
-			// Unknown JSON fields are an error, not silently dropped: a typo
-			// in a field name must not store a unit without that value.
-			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-		}),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
 		runtime.WithErrorHandler(func(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 			runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, toStatus(ctx, s.log, err))
 		}),
@@ -96,6 +97,7 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 		}
 		_, _ = w.Write([]byte(`{"status":"SERVING"}` + "\n"))
 	})
+	mux.Handle("POST /v1/units:import", s.checkBody(s.restImport(conn, gw, marshaler)))
 	mux.Handle("/", s.checkBody(gw))
 	return withHTTPRequestID(mux), conn, nil
 }

@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"slices"
 	"sync/atomic"
+
+	"google.golang.org/grpc/status"
 
 	"github.com/cordbank/cordbank/bank"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
@@ -16,6 +19,7 @@ import (
 type registry struct {
 	pb.UnimplementedRegistryServiceServer
 	svc *bank.Service
+	log *slog.Logger
 }
 
 func (r *registry) CreateBank(ctx context.Context, req *pb.CreateBankRequest) (*pb.Bank, error) {
@@ -188,6 +192,9 @@ type importChunk struct {
 	units   []*bank.Unit
 	indexes []int
 	dins    []string
+	// end is the number of stream units received when the chunk was
+	// sent: once it is committed, every unit before end is decided.
+	end     int
 	batch   *bank.ImportBatch // the units validated and prepared
 	results []bank.ImportResult
 }
@@ -200,7 +207,7 @@ func (c *importChunk) protoResults() []*pb.ImportUnitResult {
 		if rr.Err != nil {
 			res.Error = importError(rr.Err)
 		} else {
-			res.Name = rr.Unit.Name()
+			res.Name, res.AlreadyPresent = rr.Unit.Name(), rr.AlreadyPresent
 		}
 		out[i] = res
 	}
@@ -211,7 +218,8 @@ func (c *importChunk) protoResults() []*pb.ImportUnitResult {
 // stream's goroutine while a second goroutine commits the previous batch,
 // so the CPU work and SQLite's single writer run at the same time. A third
 // goroutine turns committed batches into results and waits for the search
-// index to hold them, off the writer's path.
+// index to hold them, off the writer's path. The semantics a client relies
+// on are in the proto (RegistryService.ImportUnits).
 func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) error {
 	ctx := stream.Context()
 	var (
@@ -219,6 +227,7 @@ func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) erro
 		early          []*pb.ImportUnitResult // refused while converting
 		stored         []*pb.ImportUnitResult // results of committed batches
 		workerErr      error
+		committedEnd   int // every unit before it is decided and committed
 		failed         atomic.Bool
 	)
 	chunks := make(chan importChunk, 1)
@@ -244,72 +253,117 @@ func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) erro
 		defer close(done)
 		for c := range committed {
 			stored = append(stored, c.protoResults()...)
+			committedEnd = c.end
 			// The reply waits for the index: a search made after it
 			// finds the units.
 			c.batch.Wait()
 		}
 	}()
-	// finish waits for the worker and the results.
+	var cur importChunk
+	batchSize := firstImportBatch
+	received := 0 // units received so far (the next unit's index)
+	send := func() {
+		if len(cur.units) > 0 {
+			cur.end = received
+			cur.batch = r.svc.PrepareImport(ctx, bankID, cur.units)
+			chunks <- cur
+			cur = importChunk{}
+		}
+	}
+	// finish commits what was received and waits for the worker and the
+	// results.
 	finish := func() error {
+		send()
 		close(chunks)
 		<-done
 		return workerErr
 	}
-	var cur importChunk
-	batchSize := firstImportBatch
-	for msg, i := 0, 0; !failed.Load(); msg++ {
+	// fail ends the import at a failure of the stream itself: the units
+	// received before it are still committed (unless the client is gone),
+	// and the error says how far the import got.
+	fail := func(cause error) error {
+		if werr := finish(); werr != nil || ctx.Err() != nil {
+			return cmp.Or(ctx.Err(), werr)
+		}
+		committedEnd = received
+		return withImportProgress(ctx, r.log, cause, received, committedEnd, early, stored)
+	}
+	for !failed.Load() {
 		req, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			finish()
-			return err
+			return fail(err)
 		}
-		if msg == 0 {
+		if received == 0 && parent == "" {
 			parent = req.GetParent()
 			if bankID, err = parseBankName(parent); err != nil {
-				finish()
-				return invalid("parent", err)
+				return fail(invalid("parent", err))
 			}
 		} else if p := req.GetParent(); p != "" && p != parent {
-			finish()
-			return invalid("parent", errors.New("every message of an import must name the same bank as the first"))
+			return fail(invalid("parent", errors.New("every message of an import must name the same bank as the first")))
 		}
 		if req.GetUnit() == nil {
 			continue // a message that only names the bank (an empty import)
 		}
 		u, err := r.unitRequest(parent, req.GetUnit())
 		if err != nil {
-			early = append(early, &pb.ImportUnitResult{Index: int32(i), Din: req.GetUnit().GetDin(), Error: importError(err)})
+			early = append(early, &pb.ImportUnitResult{Index: int32(received), Din: req.GetUnit().GetDin(), Error: importError(err)})
 		} else {
-			cur.units, cur.indexes, cur.dins = append(cur.units, u), append(cur.indexes, i), append(cur.dins, req.GetUnit().GetDin())
+			cur.units, cur.indexes, cur.dins = append(cur.units, u), append(cur.indexes, received), append(cur.dins, req.GetUnit().GetDin())
 		}
-		i++
+		received++
 		if len(cur.units) >= batchSize {
-			cur.batch = r.svc.PrepareImport(ctx, bankID, cur.units)
-			chunks <- cur
-			cur = importChunk{}
+			send()
 			batchSize = min(2*batchSize, importBatch)
 		}
 	}
-	if len(cur.units) > 0 {
-		cur.batch = r.svc.PrepareImport(ctx, bankID, cur.units)
-		chunks <- cur
-	}
 	if err := finish(); err != nil {
-		return err
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return withImportProgress(ctx, r.log, err, received, committedEnd, early, stored)
 	}
 	resp := &pb.ImportUnitsResponse{Results: append(early, stored...)}
 	slices.SortFunc(resp.Results, func(a, b *pb.ImportUnitResult) int { return cmp.Compare(a.Index, b.Index) })
 	for _, res := range resp.Results {
-		if res.Error != nil {
+		switch {
+		case res.Error != nil:
 			resp.FailedCount++
-		} else {
+		case res.AlreadyPresent:
+			resp.AlreadyPresentCount++
+		default:
 			resp.CreatedCount++
 		}
 	}
 	return stream.SendAndClose(resp)
+}
+
+// withImportProgress returns cause as a status with an ImportProgress
+// detail: received units, the committed prefix, and its outcome counts.
+func withImportProgress(ctx context.Context, log *slog.Logger, cause error, received, committedEnd int, early, stored []*pb.ImportUnitResult) error {
+	p := &pb.ImportProgress{UnitsReceived: int32(received), UnitsCommitted: int32(committedEnd)}
+	for _, results := range [][]*pb.ImportUnitResult{early, stored} {
+		for _, res := range results {
+			if int(res.Index) >= committedEnd {
+				continue
+			}
+			switch {
+			case res.Error != nil:
+				p.FailedCount++
+			case res.AlreadyPresent:
+				p.AlreadyPresentCount++
+			default:
+				p.CreatedCount++
+			}
+		}
+	}
+	st, _ := status.FromError(toStatus(ctx, log, cause))
+	if withDetail, err := st.WithDetails(p); err == nil {
+		st = withDetail
+	}
+	return st.Err()
 }
 
 func importError(err error) *pb.ImportError {

@@ -265,14 +265,19 @@ func TestRESTImportNDJSON(t *testing.T) {
 	if err := protojson.Unmarshal(raw, &out); err != nil {
 		t.Fatalf("%v: %s", err, raw)
 	}
-	if out.GetCreatedCount() != 1 || out.GetFailedCount() != 3 || len(out.GetResults()) != 4 {
+	// The last line repeats the first: the same unit, already stored, is
+	// reported present, not refused.
+	if out.GetCreatedCount() != 1 || out.GetFailedCount() != 2 || out.GetAlreadyPresentCount() != 1 || len(out.GetResults()) != 4 {
 		t.Fatalf("import = %v", &out)
 	}
-	wantReasons := []pb.ErrorReason{0, pb.ErrorReason_INVALID_ARGUMENT, pb.ErrorReason_INVALID_ARGUMENT, pb.ErrorReason_UNIT_ALREADY_EXISTS}
+	wantReasons := []pb.ErrorReason{0, pb.ErrorReason_INVALID_ARGUMENT, pb.ErrorReason_INVALID_ARGUMENT, 0}
 	for i, r := range out.GetResults() {
 		if r.GetIndex() != int32(i) || r.GetError().GetReason() != wantReasons[i] {
 			t.Errorf("result %d = %v, want reason %v", i, r, wantReasons[i])
 		}
+	}
+	if r := out.GetResults()[3]; !r.GetAlreadyPresent() || r.GetName() != "banks/nybc/units/G123498654321" {
+		t.Errorf("repeated unit: %v, want already_present with its name", r)
 	}
 	list, _ := c.ListUnits(context.Background(), &pb.ListUnitsRequest{Parent: "banks/nybc"})
 	if len(list.GetUnits()) != 1 {
@@ -312,8 +317,10 @@ func TestImportAcrossBatches(t *testing.T) {
 		switch i {
 		case 600: // refused on conversion
 			u.Abo = pb.ABO_ABO_UNSPECIFIED
-		case 900: // a duplicate of a unit stored by an earlier batch
-			u.Din = din(100)
+		case 900: // a DIN stored by an earlier batch, with other content
+			u.Din, u.LocalId = din(100), "another unit"
+		case 1000: // exactly a unit stored by an earlier batch: already present
+			u = validUnit(din(200))
 		}
 		req := &pb.ImportUnitsRequest{Unit: u}
 		if i == 0 {
@@ -327,8 +334,8 @@ func TestImportAcrossBatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.GetCreatedCount() != n-2 || resp.GetFailedCount() != 2 || len(resp.GetResults()) != n {
-		t.Fatalf("created %d failed %d results %d", resp.GetCreatedCount(), resp.GetFailedCount(), len(resp.GetResults()))
+	if resp.GetCreatedCount() != n-3 || resp.GetFailedCount() != 2 || resp.GetAlreadyPresentCount() != 1 || len(resp.GetResults()) != n {
+		t.Fatalf("created %d failed %d already present %d results %d", resp.GetCreatedCount(), resp.GetFailedCount(), resp.GetAlreadyPresentCount(), len(resp.GetResults()))
 	}
 	for i, r := range resp.GetResults() {
 		want := pb.ErrorReason(0)
@@ -341,11 +348,14 @@ func TestImportAcrossBatches(t *testing.T) {
 		if r.GetIndex() != int32(i) || r.GetError().GetReason() != want {
 			t.Fatalf("result %d = %v, want index %d reason %v", i, r, i, want)
 		}
-		if want == 0 && r.GetName() != "banks/nybc/units/"+din(i) {
+		if want == 0 && i != 1000 && r.GetName() != "banks/nybc/units/"+din(i) {
 			t.Fatalf("result %d name %q", i, r.GetName())
 		}
+		if (i == 1000) != r.GetAlreadyPresent() {
+			t.Fatalf("result %d already_present = %v", i, r.GetAlreadyPresent())
+		}
 	}
-	if got := srv.Index.Len(); got != n-2 {
-		t.Errorf("index holds %d units right after the reply, want %d", got, n-2)
+	if got := srv.Index.Len(); got != n-3 {
+		t.Errorf("index holds %d units right after the reply, want %d", got, n-3)
 	}
 }

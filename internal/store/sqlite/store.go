@@ -22,6 +22,13 @@ type Store struct {
 	rStmts stmtSet // prepared lazily on each reader connection
 	raw    rawWriter
 	closed atomic.Bool
+
+	// The writer goroutine (writer.go) and its queue.
+	jobs       chan *writeJob
+	stopping   chan struct{} // closed by Close
+	writerDone chan struct{} // closed when the writer goroutine has ended
+	stats      writerCounters
+	waiting    atomic.Int64 // Write calls queued or running (tests wait on it)
 }
 
 var _ bank.Store = (*Store)(nil)
@@ -74,18 +81,19 @@ func withMigrations(m []migration) Option { return func(o *options) { o.migratio
 //     ~1000 units per transaction.
 //   - _txlock=immediate: a Write takes the write lock at BEGIN, so it never
 //     fails half-way with SQLITE_BUSY on lock upgrade.
-//   - one writer connection: SQLite has one writer anyway; queuing in
-//     database/sql is fairer and cheaper than spinning on busy_timeout.
+//   - one writer connection, owned by one goroutine for the store's life
+//     (writer.go): Write queues its fn there, and concurrent Writes are
+//     committed together (group commit, one fsync for many).
 //   - foreign_keys=on: a unit cannot name a bank that does not exist.
 //   - readers have query_only=on so a bug cannot write outside the writer's
 //     transaction discipline.
-//   - the writer's connections are opened through this store's own driver
-//     value, whose connect hook records the connection: an import runs its
-//     per-row inserts on it directly (rawWriter).
-//   - _mutex=no (SQLite's multi-thread mode): database/sql never uses one
-//     connection from two goroutines at once, so SQLite's per-connection
-//     mutex, taken on every bind and step, only cost time (about a tenth
-//     of an import's insert).
+//   - _mutex=no (SQLite's multi-thread mode) on the writer only: the
+//     writer goroutine is the only code that holds its connection, and no
+//     statement on it runs under a cancellable context, so no second
+//     thread ever enters it (the per-connection mutex cost about a tenth
+//     of an import's insert). Readers keep SQLite's own mutex: their
+//     statements run under request contexts, and database/sql and the
+//     driver act on cancellation from goroutines of their own.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	o := options{readConns: 4, busyTimeout: 5 * time.Second}
 	for _, opt := range opts {
@@ -102,12 +110,14 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		o.migrations = m
 	}
 	file := "file:" + escapePath(path)
-	common := fmt.Sprintf("_busy_timeout=%d&_foreign_keys=on&_stmt_cache_size=32&_mutex=no", o.busyTimeout.Milliseconds())
-	s := &Store{}
-	w := sql.OpenDB(connector{dsn: file + "?_txlock=immediate&_journal_mode=WAL&_synchronous=FULL&_cache_size=-32000&" + common,
-		drv: &sqlite3.SQLiteDriver{ConnectHook: s.raw.hook}})
+	common := fmt.Sprintf("_busy_timeout=%d&_foreign_keys=on&_stmt_cache_size=32", o.busyTimeout.Milliseconds())
+	s := &Store{jobs: make(chan *writeJob), stopping: make(chan struct{}), writerDone: make(chan struct{})}
+	w, err := sql.Open("sqlite3", file+"?_txlock=immediate&_journal_mode=WAL&_synchronous=FULL&_cache_size=-32000&_mutex=no&"+common)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
+	}
 	// One writer connection that lives as long as the store: its prepared
-	// statements stay valid and writes queue in database/sql.
+	// statements stay valid.
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -128,13 +138,27 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	r.SetConnMaxIdleTime(0)
 	s.r = r
 	if err := s.wStmts.prepare(ctx, w, true); err != nil {
-		s.Close()
+		r.Close()
+		w.Close()
 		return nil, fmt.Errorf("sqlite: prepare: %w", err)
 	}
 	if err := s.rStmts.prepare(ctx, r, false); err != nil {
-		s.Close()
+		s.wStmts.close()
+		r.Close()
+		w.Close()
 		return nil, fmt.Errorf("sqlite: prepare: %w", err)
 	}
+	// The writer goroutine takes the pool's only connection for good.
+	conn, err := w.Conn(context.Background())
+	if err != nil {
+		s.rStmts.close()
+		s.wStmts.close()
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("sqlite: writer connection: %w", err)
+	}
+	s.raw.conn = conn
+	go s.runWriter(conn)
 	return s, nil
 }
 
@@ -148,7 +172,7 @@ var errClosed = errors.New("sqlite store is closed")
 
 func (s *Store) unavailableIfClosed() error {
 	if s.closed.Load() {
-		return &bank.Error{Kind: bank.KindUnavailable, Reason: bank.ReasonStoreUnavailable, Message: "the store is closed", Err: errClosed}
+		return closedError()
 	}
 	return nil
 }
@@ -170,36 +194,6 @@ func (s *Store) Read(ctx context.Context, fn func(tx bank.ReadTx) error) error {
 	return fn(readOnly{&txn{tx: sqlTx, stmts: &s.rStmts}})
 }
 
-// Write runs fn in a BEGIN IMMEDIATE transaction on the single writer
-// connection, so Writes are serialized. fn must not call Write (it would
-// wait for the connection it holds). The commit is durable (synchronous=FULL)
-// before Write returns nil.
-func (s *Store) Write(ctx context.Context, fn func(tx bank.Tx) error) (err error) {
-	if err := s.unavailableIfClosed(); err != nil {
-		return err
-	}
-	sqlTx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return translate(err, "begin write")
-	}
-	committed := false
-	defer func() {
-		// Also on panic: a connection left inside a transaction would block
-		// every later Write.
-		if !committed {
-			_ = sqlTx.Rollback()
-		}
-	}()
-	if err := fn(&txn{tx: sqlTx, stmts: &s.wStmts, raw: &s.raw}); err != nil {
-		return err
-	}
-	if err := sqlTx.Commit(); err != nil {
-		return translate(err, "commit")
-	}
-	committed = true
-	return nil
-}
-
 type readOnly struct{ bank.ReadTx }
 
 // Ping checks that a reader connection can query the database.
@@ -208,7 +202,7 @@ func (s *Store) Ping(ctx context.Context) error {
 		return err
 	}
 	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
+	if err := s.r.QueryRowContext(bounded(ctx), `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
 		return translate(err, "ping")
 	}
 	return nil
@@ -220,10 +214,13 @@ func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	// The writer finishes the group it is running and ends; Writes that
+	// were still waiting to be taken fail with KindUnavailable.
+	close(s.stopping)
+	<-s.writerDone
 	var errs []error
 	s.rStmts.close()
 	s.wStmts.close()
-	s.raw.close()
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}

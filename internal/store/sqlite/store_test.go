@@ -25,26 +25,33 @@ func pragma(t *testing.T, db *sql.DB, name string) string {
 // reports them (a DSN typo would silently fall back to defaults).
 func TestConnectionSettings(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "db"))
+	writer := func(name string) string {
+		var v string
+		if err := s.onWriterConn(t.Context(), func(c *sql.Conn) error {
+			return c.QueryRowContext(t.Context(), "PRAGMA "+name).Scan(&v)
+		}); err != nil {
+			t.Fatalf("writer PRAGMA %s: %v", name, err)
+		}
+		return v
+	}
+	reader := func(name string) string { return pragma(t, s.r, name) }
 	for _, c := range []struct {
-		db         *sql.DB
+		who        string
+		get        func(string) string
 		name, want string
 	}{
-		{s.w, "journal_mode", "wal"},
-		{s.w, "synchronous", "2"}, // FULL: durable commits
-		{s.w, "foreign_keys", "1"},
-		{s.w, "busy_timeout", "5000"},
-		{s.w, "query_only", "0"},
-		{s.r, "journal_mode", "wal"},
-		{s.r, "foreign_keys", "1"},
-		{s.r, "busy_timeout", "5000"},
-		{s.r, "query_only", "1"},
+		{"writer", writer, "journal_mode", "wal"},
+		{"writer", writer, "synchronous", "2"}, // FULL: durable commits
+		{"writer", writer, "foreign_keys", "1"},
+		{"writer", writer, "busy_timeout", "5000"},
+		{"writer", writer, "query_only", "0"},
+		{"reader", reader, "journal_mode", "wal"},
+		{"reader", reader, "foreign_keys", "1"},
+		{"reader", reader, "busy_timeout", "5000"},
+		{"reader", reader, "query_only", "1"},
 	} {
-		if got := pragma(t, c.db, c.name); got != c.want {
-			who := "reader"
-			if c.db == s.w {
-				who = "writer"
-			}
-			t.Errorf("%s: PRAGMA %s = %s, want %s", who, c.name, got, c.want)
+		if got := c.get(c.name); got != c.want {
+			t.Errorf("%s: PRAGMA %s = %s, want %s", c.who, c.name, got, c.want)
 		}
 	}
 	if got := s.w.Stats().MaxOpenConnections; got != 1 {
@@ -173,7 +180,10 @@ func TestCorruptRowIsInternal(t *testing.T) {
 	if err := s.Write(t.Context(), func(tx bank.Tx) error { return tx.InsertUnit(t.Context(), u) }); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.w.ExecContext(t.Context(), `UPDATE units SET collection_date = '2024-13-45'`); err != nil {
+	if err := s.onWriterConn(t.Context(), func(c *sql.Conn) error {
+		_, err := c.ExecContext(t.Context(), `UPDATE units SET collection_date = '2024-13-45'`)
+		return err
+	}); err != nil {
 		t.Fatal(err)
 	}
 	err := s.Read(t.Context(), func(tx bank.ReadTx) error {

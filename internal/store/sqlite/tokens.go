@@ -83,7 +83,7 @@ func (t *txn) GetTokenByHash(ctx context.Context, hash string) (*bank.Token, err
 
 // ListTokens implements bank.ReadTx.
 func (t *txn) ListTokens(ctx context.Context) ([]*bank.Token, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY id`)
+	rows, err := t.tx.QueryContext(bounded(ctx), `SELECT `+tokenColumns+` FROM tokens ORDER BY id`)
 	if err != nil {
 		return nil, translate(err, "list tokens")
 	}

@@ -82,12 +82,15 @@ type txn struct {
 
 var _ bank.Tx = (*txn)(nil)
 
-// bounded returns the context for one statement that touches a bounded
-// number of rows. go-sqlite3 starts a goroutine per statement to watch a
-// cancellable context, which costs more than a one-row insert; dropping
-// cancellation per statement is safe because the transaction still honours
-// ctx: database/sql rolls it back when ctx is done, and the next statement
-// fails.
+// bounded returns the context for one statement: ctx without its
+// cancellation. On the writer, a statement must never be interrupted (an
+// interrupted statement can end the whole transaction, which holds other
+// requests' writes too; see writer.go): the writer consults each
+// request's context between statements instead. On a reader, go-sqlite3
+// would start a goroutine per statement to watch a cancellable context,
+// which costs more than a one-row read, while the read transaction itself
+// still honours ctx (database/sql rolls it back when ctx is done, and the
+// next statement fails).
 func bounded(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
 func (t *txn) stmt(ctx context.Context, id stmtID) *sql.Stmt {
@@ -96,7 +99,7 @@ func (t *txn) stmt(ctx context.Context, id stmtID) *sql.Stmt {
 	}
 	// Read hands out its txn as a bare bank.ReadTx, so only the writer
 	// ever asks for a write statement.
-	st := t.tx.StmtContext(ctx, t.stmts[id])
+	st := t.tx.StmtContext(bounded(ctx), t.stmts[id])
 	t.bound[id] = st
 	return st
 }

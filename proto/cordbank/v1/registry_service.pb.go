@@ -700,9 +700,12 @@ type ImportUnitsResponse struct {
 	// Number of units refused.
 	FailedCount int32 `protobuf:"varint,2,opt,name=failed_count,json=failedCount,proto3" json:"failed_count,omitempty"`
 	// One result per unit, in stream order.
-	Results       []*ImportUnitResult `protobuf:"bytes,3,rep,name=results,proto3" json:"results,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Results []*ImportUnitResult `protobuf:"bytes,3,rep,name=results,proto3" json:"results,omitempty"`
+	// Number of units that were already registered with the same content
+	// (stored before, nothing written now).
+	AlreadyPresentCount int32 `protobuf:"varint,4,opt,name=already_present_count,json=alreadyPresentCount,proto3" json:"already_present_count,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *ImportUnitsResponse) Reset() {
@@ -756,6 +759,98 @@ func (x *ImportUnitsResponse) GetResults() []*ImportUnitResult {
 	return nil
 }
 
+func (x *ImportUnitsResponse) GetAlreadyPresentCount() int32 {
+	if x != nil {
+		return x.AlreadyPresentCount
+	}
+	return 0
+}
+
+// How far an import got when its stream failed: an error detail of a
+// failed ImportUnits (a google.rpc.Status detail, like ErrorInfo).
+type ImportProgress struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Number of units the server received before the failure.
+	UnitsReceived int32 `protobuf:"varint,1,opt,name=units_received,json=unitsReceived,proto3" json:"units_received,omitempty"`
+	// The first units_committed units of the stream (indexes 0 to
+	// units_committed - 1) were processed and their outcomes committed:
+	// each is stored (created or already present) or was refused. No unit
+	// from index units_committed on is stored.
+	UnitsCommitted int32 `protobuf:"varint,2,opt,name=units_committed,json=unitsCommitted,proto3" json:"units_committed,omitempty"`
+	// Of the committed units: how many were created, already present, or
+	// refused.
+	CreatedCount        int32 `protobuf:"varint,3,opt,name=created_count,json=createdCount,proto3" json:"created_count,omitempty"`
+	AlreadyPresentCount int32 `protobuf:"varint,4,opt,name=already_present_count,json=alreadyPresentCount,proto3" json:"already_present_count,omitempty"`
+	FailedCount         int32 `protobuf:"varint,5,opt,name=failed_count,json=failedCount,proto3" json:"failed_count,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *ImportProgress) Reset() {
+	*x = ImportProgress{}
+	mi := &file_cordbank_v1_registry_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportProgress) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportProgress) ProtoMessage() {}
+
+func (x *ImportProgress) ProtoReflect() protoreflect.Message {
+	mi := &file_cordbank_v1_registry_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportProgress.ProtoReflect.Descriptor instead.
+func (*ImportProgress) Descriptor() ([]byte, []int) {
+	return file_cordbank_v1_registry_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ImportProgress) GetUnitsReceived() int32 {
+	if x != nil {
+		return x.UnitsReceived
+	}
+	return 0
+}
+
+func (x *ImportProgress) GetUnitsCommitted() int32 {
+	if x != nil {
+		return x.UnitsCommitted
+	}
+	return 0
+}
+
+func (x *ImportProgress) GetCreatedCount() int32 {
+	if x != nil {
+		return x.CreatedCount
+	}
+	return 0
+}
+
+func (x *ImportProgress) GetAlreadyPresentCount() int32 {
+	if x != nil {
+		return x.AlreadyPresentCount
+	}
+	return 0
+}
+
+func (x *ImportProgress) GetFailedCount() int32 {
+	if x != nil {
+		return x.FailedCount
+	}
+	return 0
+}
+
 // The outcome of one unit of an import.
 type ImportUnitResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -766,14 +861,18 @@ type ImportUnitResult struct {
 	// The registered unit's name; empty when it was refused.
 	Name string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
 	// Why the unit was refused; absent when it was registered.
-	Error         *ImportError `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Error *ImportError `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	// The DIN was already registered in this bank with the same
+	// registration content (an earlier import or create): nothing was
+	// written, and name names the stored unit.
+	AlreadyPresent bool `protobuf:"varint,5,opt,name=already_present,json=alreadyPresent,proto3" json:"already_present,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ImportUnitResult) Reset() {
 	*x = ImportUnitResult{}
-	mi := &file_cordbank_v1_registry_service_proto_msgTypes[12]
+	mi := &file_cordbank_v1_registry_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -785,7 +884,7 @@ func (x *ImportUnitResult) String() string {
 func (*ImportUnitResult) ProtoMessage() {}
 
 func (x *ImportUnitResult) ProtoReflect() protoreflect.Message {
-	mi := &file_cordbank_v1_registry_service_proto_msgTypes[12]
+	mi := &file_cordbank_v1_registry_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -798,7 +897,7 @@ func (x *ImportUnitResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportUnitResult.ProtoReflect.Descriptor instead.
 func (*ImportUnitResult) Descriptor() ([]byte, []int) {
-	return file_cordbank_v1_registry_service_proto_rawDescGZIP(), []int{12}
+	return file_cordbank_v1_registry_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ImportUnitResult) GetIndex() int32 {
@@ -829,6 +928,13 @@ func (x *ImportUnitResult) GetError() *ImportError {
 	return nil
 }
 
+func (x *ImportUnitResult) GetAlreadyPresent() bool {
+	if x != nil {
+		return x.AlreadyPresent
+	}
+	return false
+}
+
 // Why one unit of an import was refused.
 type ImportError struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -844,7 +950,7 @@ type ImportError struct {
 
 func (x *ImportError) Reset() {
 	*x = ImportError{}
-	mi := &file_cordbank_v1_registry_service_proto_msgTypes[13]
+	mi := &file_cordbank_v1_registry_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -856,7 +962,7 @@ func (x *ImportError) String() string {
 func (*ImportError) ProtoMessage() {}
 
 func (x *ImportError) ProtoReflect() protoreflect.Message {
-	mi := &file_cordbank_v1_registry_service_proto_msgTypes[13]
+	mi := &file_cordbank_v1_registry_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -869,7 +975,7 @@ func (x *ImportError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportError.ProtoReflect.Descriptor instead.
 func (*ImportError) Descriptor() ([]byte, []int) {
-	return file_cordbank_v1_registry_service_proto_rawDescGZIP(), []int{13}
+	return file_cordbank_v1_registry_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ImportError) GetReason() ErrorReason {
@@ -906,7 +1012,7 @@ type FieldViolation struct {
 
 func (x *FieldViolation) Reset() {
 	*x = FieldViolation{}
-	mi := &file_cordbank_v1_registry_service_proto_msgTypes[14]
+	mi := &file_cordbank_v1_registry_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -918,7 +1024,7 @@ func (x *FieldViolation) String() string {
 func (*FieldViolation) ProtoMessage() {}
 
 func (x *FieldViolation) ProtoReflect() protoreflect.Message {
-	mi := &file_cordbank_v1_registry_service_proto_msgTypes[14]
+	mi := &file_cordbank_v1_registry_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -931,7 +1037,7 @@ func (x *FieldViolation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FieldViolation.ProtoReflect.Descriptor instead.
 func (*FieldViolation) Descriptor() ([]byte, []int) {
-	return file_cordbank_v1_registry_service_proto_rawDescGZIP(), []int{14}
+	return file_cordbank_v1_registry_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *FieldViolation) GetField() string {
@@ -997,16 +1103,24 @@ const file_cordbank_v1_registry_service_proto_rawDesc = "" +
 	"updateMask\"S\n" +
 	"\x12ImportUnitsRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12%\n" +
-	"\x04unit\x18\x02 \x01(\v2\x11.cordbank.v1.UnitR\x04unit\"\x96\x01\n" +
+	"\x04unit\x18\x02 \x01(\v2\x11.cordbank.v1.UnitR\x04unit\"\xca\x01\n" +
 	"\x13ImportUnitsResponse\x12#\n" +
 	"\rcreated_count\x18\x01 \x01(\x05R\fcreatedCount\x12!\n" +
 	"\ffailed_count\x18\x02 \x01(\x05R\vfailedCount\x127\n" +
-	"\aresults\x18\x03 \x03(\v2\x1d.cordbank.v1.ImportUnitResultR\aresults\"~\n" +
+	"\aresults\x18\x03 \x03(\v2\x1d.cordbank.v1.ImportUnitResultR\aresults\x122\n" +
+	"\x15already_present_count\x18\x04 \x01(\x05R\x13alreadyPresentCount\"\xdc\x01\n" +
+	"\x0eImportProgress\x12%\n" +
+	"\x0eunits_received\x18\x01 \x01(\x05R\runitsReceived\x12'\n" +
+	"\x0funits_committed\x18\x02 \x01(\x05R\x0eunitsCommitted\x12#\n" +
+	"\rcreated_count\x18\x03 \x01(\x05R\fcreatedCount\x122\n" +
+	"\x15already_present_count\x18\x04 \x01(\x05R\x13alreadyPresentCount\x12!\n" +
+	"\ffailed_count\x18\x05 \x01(\x05R\vfailedCount\"\xa7\x01\n" +
 	"\x10ImportUnitResult\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\x05R\x05index\x12\x10\n" +
 	"\x03din\x18\x02 \x01(\tR\x03din\x12\x12\n" +
 	"\x04name\x18\x03 \x01(\tR\x04name\x12.\n" +
-	"\x05error\x18\x04 \x01(\v2\x18.cordbank.v1.ImportErrorR\x05error\"\x96\x01\n" +
+	"\x05error\x18\x04 \x01(\v2\x18.cordbank.v1.ImportErrorR\x05error\x12'\n" +
+	"\x0falready_present\x18\x05 \x01(\bR\x0ealreadyPresent\"\x96\x01\n" +
 	"\vImportError\x120\n" +
 	"\x06reason\x18\x01 \x01(\x0e2\x18.cordbank.v1.ErrorReasonR\x06reason\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12;\n" +
@@ -1046,7 +1160,7 @@ func file_cordbank_v1_registry_service_proto_rawDescGZIP() []byte {
 	return file_cordbank_v1_registry_service_proto_rawDescData
 }
 
-var file_cordbank_v1_registry_service_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_cordbank_v1_registry_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_cordbank_v1_registry_service_proto_goTypes = []any{
 	(*CreateBankRequest)(nil),     // 0: cordbank.v1.CreateBankRequest
 	(*GetBankRequest)(nil),        // 1: cordbank.v1.GetBankRequest
@@ -1060,34 +1174,35 @@ var file_cordbank_v1_registry_service_proto_goTypes = []any{
 	(*UpdateUnitRequest)(nil),     // 9: cordbank.v1.UpdateUnitRequest
 	(*ImportUnitsRequest)(nil),    // 10: cordbank.v1.ImportUnitsRequest
 	(*ImportUnitsResponse)(nil),   // 11: cordbank.v1.ImportUnitsResponse
-	(*ImportUnitResult)(nil),      // 12: cordbank.v1.ImportUnitResult
-	(*ImportError)(nil),           // 13: cordbank.v1.ImportError
-	(*FieldViolation)(nil),        // 14: cordbank.v1.FieldViolation
-	(*Bank)(nil),                  // 15: cordbank.v1.Bank
-	(*fieldmaskpb.FieldMask)(nil), // 16: google.protobuf.FieldMask
-	(*Unit)(nil),                  // 17: cordbank.v1.Unit
-	(UnitStatus)(0),               // 18: cordbank.v1.UnitStatus
-	(UnitType)(0),                 // 19: cordbank.v1.UnitType
-	(ABO)(0),                      // 20: cordbank.v1.ABO
-	(ErrorReason)(0),              // 21: cordbank.v1.ErrorReason
+	(*ImportProgress)(nil),        // 12: cordbank.v1.ImportProgress
+	(*ImportUnitResult)(nil),      // 13: cordbank.v1.ImportUnitResult
+	(*ImportError)(nil),           // 14: cordbank.v1.ImportError
+	(*FieldViolation)(nil),        // 15: cordbank.v1.FieldViolation
+	(*Bank)(nil),                  // 16: cordbank.v1.Bank
+	(*fieldmaskpb.FieldMask)(nil), // 17: google.protobuf.FieldMask
+	(*Unit)(nil),                  // 18: cordbank.v1.Unit
+	(UnitStatus)(0),               // 19: cordbank.v1.UnitStatus
+	(UnitType)(0),                 // 20: cordbank.v1.UnitType
+	(ABO)(0),                      // 21: cordbank.v1.ABO
+	(ErrorReason)(0),              // 22: cordbank.v1.ErrorReason
 }
 var file_cordbank_v1_registry_service_proto_depIdxs = []int32{
-	15, // 0: cordbank.v1.CreateBankRequest.bank:type_name -> cordbank.v1.Bank
-	15, // 1: cordbank.v1.ListBanksResponse.banks:type_name -> cordbank.v1.Bank
-	15, // 2: cordbank.v1.UpdateBankRequest.bank:type_name -> cordbank.v1.Bank
-	16, // 3: cordbank.v1.UpdateBankRequest.update_mask:type_name -> google.protobuf.FieldMask
-	17, // 4: cordbank.v1.CreateUnitRequest.unit:type_name -> cordbank.v1.Unit
-	18, // 5: cordbank.v1.ListUnitsRequest.status:type_name -> cordbank.v1.UnitStatus
-	19, // 6: cordbank.v1.ListUnitsRequest.unit_type:type_name -> cordbank.v1.UnitType
-	20, // 7: cordbank.v1.ListUnitsRequest.abo:type_name -> cordbank.v1.ABO
-	17, // 8: cordbank.v1.ListUnitsResponse.units:type_name -> cordbank.v1.Unit
-	17, // 9: cordbank.v1.UpdateUnitRequest.unit:type_name -> cordbank.v1.Unit
-	16, // 10: cordbank.v1.UpdateUnitRequest.update_mask:type_name -> google.protobuf.FieldMask
-	17, // 11: cordbank.v1.ImportUnitsRequest.unit:type_name -> cordbank.v1.Unit
-	12, // 12: cordbank.v1.ImportUnitsResponse.results:type_name -> cordbank.v1.ImportUnitResult
-	13, // 13: cordbank.v1.ImportUnitResult.error:type_name -> cordbank.v1.ImportError
-	21, // 14: cordbank.v1.ImportError.reason:type_name -> cordbank.v1.ErrorReason
-	14, // 15: cordbank.v1.ImportError.violations:type_name -> cordbank.v1.FieldViolation
+	16, // 0: cordbank.v1.CreateBankRequest.bank:type_name -> cordbank.v1.Bank
+	16, // 1: cordbank.v1.ListBanksResponse.banks:type_name -> cordbank.v1.Bank
+	16, // 2: cordbank.v1.UpdateBankRequest.bank:type_name -> cordbank.v1.Bank
+	17, // 3: cordbank.v1.UpdateBankRequest.update_mask:type_name -> google.protobuf.FieldMask
+	18, // 4: cordbank.v1.CreateUnitRequest.unit:type_name -> cordbank.v1.Unit
+	19, // 5: cordbank.v1.ListUnitsRequest.status:type_name -> cordbank.v1.UnitStatus
+	20, // 6: cordbank.v1.ListUnitsRequest.unit_type:type_name -> cordbank.v1.UnitType
+	21, // 7: cordbank.v1.ListUnitsRequest.abo:type_name -> cordbank.v1.ABO
+	18, // 8: cordbank.v1.ListUnitsResponse.units:type_name -> cordbank.v1.Unit
+	18, // 9: cordbank.v1.UpdateUnitRequest.unit:type_name -> cordbank.v1.Unit
+	17, // 10: cordbank.v1.UpdateUnitRequest.update_mask:type_name -> google.protobuf.FieldMask
+	18, // 11: cordbank.v1.ImportUnitsRequest.unit:type_name -> cordbank.v1.Unit
+	13, // 12: cordbank.v1.ImportUnitsResponse.results:type_name -> cordbank.v1.ImportUnitResult
+	14, // 13: cordbank.v1.ImportUnitResult.error:type_name -> cordbank.v1.ImportError
+	22, // 14: cordbank.v1.ImportError.reason:type_name -> cordbank.v1.ErrorReason
+	15, // 15: cordbank.v1.ImportError.violations:type_name -> cordbank.v1.FieldViolation
 	0,  // 16: cordbank.v1.RegistryService.CreateBank:input_type -> cordbank.v1.CreateBankRequest
 	1,  // 17: cordbank.v1.RegistryService.GetBank:input_type -> cordbank.v1.GetBankRequest
 	2,  // 18: cordbank.v1.RegistryService.ListBanks:input_type -> cordbank.v1.ListBanksRequest
@@ -1097,14 +1212,14 @@ var file_cordbank_v1_registry_service_proto_depIdxs = []int32{
 	7,  // 22: cordbank.v1.RegistryService.ListUnits:input_type -> cordbank.v1.ListUnitsRequest
 	9,  // 23: cordbank.v1.RegistryService.UpdateUnit:input_type -> cordbank.v1.UpdateUnitRequest
 	10, // 24: cordbank.v1.RegistryService.ImportUnits:input_type -> cordbank.v1.ImportUnitsRequest
-	15, // 25: cordbank.v1.RegistryService.CreateBank:output_type -> cordbank.v1.Bank
-	15, // 26: cordbank.v1.RegistryService.GetBank:output_type -> cordbank.v1.Bank
+	16, // 25: cordbank.v1.RegistryService.CreateBank:output_type -> cordbank.v1.Bank
+	16, // 26: cordbank.v1.RegistryService.GetBank:output_type -> cordbank.v1.Bank
 	3,  // 27: cordbank.v1.RegistryService.ListBanks:output_type -> cordbank.v1.ListBanksResponse
-	15, // 28: cordbank.v1.RegistryService.UpdateBank:output_type -> cordbank.v1.Bank
-	17, // 29: cordbank.v1.RegistryService.CreateUnit:output_type -> cordbank.v1.Unit
-	17, // 30: cordbank.v1.RegistryService.GetUnit:output_type -> cordbank.v1.Unit
+	16, // 28: cordbank.v1.RegistryService.UpdateBank:output_type -> cordbank.v1.Bank
+	18, // 29: cordbank.v1.RegistryService.CreateUnit:output_type -> cordbank.v1.Unit
+	18, // 30: cordbank.v1.RegistryService.GetUnit:output_type -> cordbank.v1.Unit
 	8,  // 31: cordbank.v1.RegistryService.ListUnits:output_type -> cordbank.v1.ListUnitsResponse
-	17, // 32: cordbank.v1.RegistryService.UpdateUnit:output_type -> cordbank.v1.Unit
+	18, // 32: cordbank.v1.RegistryService.UpdateUnit:output_type -> cordbank.v1.Unit
 	11, // 33: cordbank.v1.RegistryService.ImportUnits:output_type -> cordbank.v1.ImportUnitsResponse
 	25, // [25:34] is the sub-list for method output_type
 	16, // [16:25] is the sub-list for method input_type
@@ -1127,7 +1242,7 @@ func file_cordbank_v1_registry_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_cordbank_v1_registry_service_proto_rawDesc), len(file_cordbank_v1_registry_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

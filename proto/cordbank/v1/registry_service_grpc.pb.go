@@ -62,9 +62,28 @@ type RegistryServiceClient interface {
 	// status cannot be changed here.
 	UpdateUnit(ctx context.Context, in *UpdateUnitRequest, opts ...grpc.CallOption) (*Unit, error)
 	// Registers a bank's existing inventory: a stream of units, answered once
-	// with one result per unit (created, or that unit's error), so one bad
-	// row does not lose the others. Over REST, send newline-delimited JSON
-	// request objects.
+	// with one result per unit (created, already present, or that unit's
+	// error), so one bad row does not lose the others. Over REST, send
+	// newline-delimited JSON request objects, one per line.
+	//
+	// What is stored, exactly:
+	//   - Units are stored in stream order, in batches; each batch is one
+	//     transaction holding its units and their creation events. A unit is
+	//     never stored without its audit event.
+	//   - A unit that is invalid, or whose DIN is registered with other
+	//     content, is refused in its own result; the stream goes on.
+	//   - A unit whose DIN is already registered in this bank with the same
+	//     registration content (an earlier, interrupted import) is reported
+	//     `already_present`, not as a failure: an interrupted import can be
+	//     sent again from the start.
+	//   - When the stream fails midway (a message naming another bank, or one
+	//     the caller may not write, a malformed message or NDJSON line), the
+	//     units before the failing message are processed and committed and
+	//     nothing after it is; the error carries an ImportProgress detail
+	//     saying how many leading units were committed.
+	//   - When the client cancels or its deadline passes, units in batches
+	//     committed before that stay stored and none after: send the import
+	//     again (stored units come back `already_present`).
 	ImportUnits(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportUnitsRequest, ImportUnitsResponse], error)
 }
 
@@ -201,9 +220,28 @@ type RegistryServiceServer interface {
 	// status cannot be changed here.
 	UpdateUnit(context.Context, *UpdateUnitRequest) (*Unit, error)
 	// Registers a bank's existing inventory: a stream of units, answered once
-	// with one result per unit (created, or that unit's error), so one bad
-	// row does not lose the others. Over REST, send newline-delimited JSON
-	// request objects.
+	// with one result per unit (created, already present, or that unit's
+	// error), so one bad row does not lose the others. Over REST, send
+	// newline-delimited JSON request objects, one per line.
+	//
+	// What is stored, exactly:
+	//   - Units are stored in stream order, in batches; each batch is one
+	//     transaction holding its units and their creation events. A unit is
+	//     never stored without its audit event.
+	//   - A unit that is invalid, or whose DIN is registered with other
+	//     content, is refused in its own result; the stream goes on.
+	//   - A unit whose DIN is already registered in this bank with the same
+	//     registration content (an earlier, interrupted import) is reported
+	//     `already_present`, not as a failure: an interrupted import can be
+	//     sent again from the start.
+	//   - When the stream fails midway (a message naming another bank, or one
+	//     the caller may not write, a malformed message or NDJSON line), the
+	//     units before the failing message are processed and committed and
+	//     nothing after it is; the error carries an ImportProgress detail
+	//     saying how many leading units were committed.
+	//   - When the client cancels or its deadline passes, units in batches
+	//     committed before that stay stored and none after: send the import
+	//     again (stored units come back `already_present`).
 	ImportUnits(grpc.ClientStreamingServer[ImportUnitsRequest, ImportUnitsResponse]) error
 	mustEmbedUnimplementedRegistryServiceServer()
 }

@@ -1,0 +1,315 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync/atomic"
+
+	"github.com/cordbank/cordbank/bank"
+	sqlite3 "github.com/mattn/go-sqlite3"
+)
+
+// The writer: one goroutine owns the writer connection for the store's
+// whole life and runs every write transaction on it. Store.Write hands it
+// a job and waits; the writer takes every job queued at that moment,
+// runs them one after another inside one BEGIN IMMEDIATE transaction,
+// each inside its own SAVEPOINT, and commits them together (group commit:
+// one fsync for many writes). A job whose fn fails is rolled back to its
+// savepoint alone; the others commit.
+//
+// Why one owner rather than database/sql's pool of one connection: a
+// request's context must decide only whether that request's work commits.
+// With a transaction begun under the request's context, database/sql rolls
+// it back from its own goroutine when the context ends, and with
+// _mutex=no (SQLite's multi-thread mode) anything else still running on
+// that connection then races it. Here no statement of a write ever runs
+// under a cancellable context (the transaction is begun under
+// context.Background and txn strips cancellation from each statement), so
+// nothing but the writer goroutine ever touches the connection. The
+// request's context is consulted between statements only: before its job
+// starts (a cancelled job is skipped) and after its fn returns (a job
+// cancelled meanwhile is rolled back to its savepoint), never during one.
+// TestWriteCancellationChaos and the kill -9 test in cmd/cordbank check it.
+
+// maxGroup bounds how many queued writes share one transaction: enough to
+// turn 64 concurrent clients' writes into a handful of commits, few
+// enough that a failed commit (disk full) fails a bounded set.
+const maxGroup = 256
+
+// Job states: the writer and an impatient caller race to move a job out of
+// jobQueued; whoever wins decides whether it runs.
+const (
+	jobQueued    int32 = iota
+	jobTaken           // the writer runs it; the caller waits for the outcome
+	jobAbandoned       // the caller's context ended first; the writer skips it
+)
+
+// writeJob is one Store.Write call on its way through the writer.
+type writeJob struct {
+	ctx context.Context
+	fn  func(tx bank.Tx) error
+	// onConn, when set instead of fn, runs on the writer's connection
+	// outside any transaction (maintenance: pragmas, checkpoints).
+	onConn func(conn *sql.Conn) error
+	state  atomic.Int32
+	done   chan error // buffered: the writer never waits for the caller
+}
+
+// WriterStats counts the writer's work since Open.
+type WriterStats struct {
+	Commits int64 // transactions committed
+	Writes  int64 // Write calls committed
+	// RolledBack counts Write calls whose fn failed, panicked or whose
+	// context ended before their transaction committed.
+	RolledBack int64
+}
+
+// WriterStats returns the writer's counters (metrics, group-commit tests).
+func (s *Store) WriterStats() WriterStats {
+	return WriterStats{Commits: s.stats.commits.Load(), Writes: s.stats.writes.Load(), RolledBack: s.stats.rolledBack.Load()}
+}
+
+type writerCounters struct{ commits, writes, rolledBack atomic.Int64 }
+
+// Write runs fn in a write transaction on the writer goroutine (see the
+// notes at the top of writer.go). It returns nil only once fn's writes are
+// committed durably (synchronous=FULL). When it returns an error, none of
+// fn's writes are committed: fn's own error unchanged, ctx's error when
+// ctx ended before the commit, or the store's error. fn must not call
+// Write (it would wait for the goroutine running it) and must not use tx
+// after it returns or from another goroutine.
+func (s *Store) Write(ctx context.Context, fn func(tx bank.Tx) error) error {
+	if err := s.unavailableIfClosed(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.submit(ctx, &writeJob{ctx: ctx, fn: fn, done: make(chan error, 1)})
+}
+
+// onWriterConn runs fn on the writer goroutine with its connection, outside
+// any transaction, between two groups of writes.
+func (s *Store) onWriterConn(ctx context.Context, fn func(conn *sql.Conn) error) error {
+	if err := s.unavailableIfClosed(); err != nil {
+		return err
+	}
+	return s.submit(ctx, &writeJob{ctx: ctx, onConn: fn, done: make(chan error, 1)})
+}
+
+// submit queues j for the writer and waits for its outcome, or for ctx to
+// end before the writer has taken it.
+func (s *Store) submit(ctx context.Context, j *writeJob) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.waiting.Add(1)
+	defer s.waiting.Add(-1)
+	select {
+	case s.jobs <- j:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.stopping:
+		return closedError()
+	}
+	select {
+	case err := <-j.done:
+		return err
+	case <-ctx.Done():
+		if j.state.CompareAndSwap(jobQueued, jobAbandoned) {
+			return ctx.Err()
+		}
+		// The writer has it: its outcome is the truth, committed or not.
+		return <-j.done
+	}
+}
+
+// runWriter is the writer goroutine. It owns conn.
+func (s *Store) runWriter(conn *sql.Conn) {
+	defer close(s.writerDone)
+	defer conn.Close()
+	defer s.raw.close()
+	batch := make([]*writeJob, 0, maxGroup)
+	for {
+		select {
+		case j := <-s.jobs:
+			batch = append(batch[:0], j)
+		case <-s.stopping:
+			return
+		}
+		// Everyone already waiting joins this transaction.
+	drain:
+		for len(batch) < maxGroup {
+			select {
+			case j := <-s.jobs:
+				batch = append(batch, j)
+			default:
+				break drain
+			}
+		}
+		// Maintenance jobs run between groups, outside any transaction.
+		for todo := batch; len(todo) > 0; {
+			if j := todo[0]; j.onConn != nil {
+				if j.state.CompareAndSwap(jobQueued, jobTaken) {
+					j.done <- runOnConn(j, conn)
+				}
+				todo = todo[1:]
+				continue
+			}
+			n := 1
+			for n < len(todo) && todo[n].onConn == nil {
+				n++
+			}
+			for rest := todo[:n]; len(rest) > 0; {
+				rest = s.runGroup(conn, rest)
+			}
+			todo = todo[n:]
+		}
+		clear(batch)
+	}
+}
+
+// runGroup runs jobs in one transaction and answers each. It returns the
+// jobs it did not get to because SQLite ended the transaction on its own
+// (an I/O error, a full disk): they go into a fresh one.
+func (s *Store) runGroup(conn *sql.Conn, jobs []*writeJob) (rest []*writeJob) {
+	var taken []*writeJob
+	for _, j := range jobs {
+		if j.state.CompareAndSwap(jobQueued, jobTaken) {
+			taken = append(taken, j)
+		}
+	}
+	if len(taken) == 0 {
+		return nil
+	}
+	bg := context.Background()
+	sqlTx, err := conn.BeginTx(bg, nil)
+	if err != nil {
+		failAll(taken, translate(err, "begin write"))
+		return nil
+	}
+	t := &txn{tx: sqlTx, stmts: &s.wStmts, raw: &s.raw}
+	var pending []*writeJob // ran without error, waiting for the commit
+	for i, j := range taken {
+		if err := j.ctx.Err(); err != nil {
+			s.finish(j, err)
+			continue
+		}
+		if _, err := sqlTx.ExecContext(bg, `SAVEPOINT job`); err != nil {
+			return s.abandonGroup(sqlTx, pending, taken[i:], translate(err, "savepoint"))
+		}
+		err := runJob(j, t)
+		if err == nil {
+			err = j.ctx.Err() // ended while fn ran: its caller gets no acknowledgement, so nothing commits
+		}
+		if err == nil {
+			if _, rerr := sqlTx.ExecContext(bg, `RELEASE job`); rerr != nil {
+				return s.abandonGroup(sqlTx, pending, taken[i:], translate(rerr, "release savepoint"))
+			}
+			pending = append(pending, j)
+			continue
+		}
+		// Undo this job alone. A statement error can make SQLite roll the
+		// whole transaction back by itself (SQLITE_FULL, SQLITE_IOERR,
+		// SQLITE_NOMEM ...); then the savepoint is gone and so are the
+		// pending jobs' writes.
+		if s.autocommit(conn) {
+			s.finish(j, err)
+			return s.abandonGroup(sqlTx, pending, taken[i+1:], bank.Internal(errTxLost, "sqlite: write"))
+		}
+		if _, rerr := sqlTx.ExecContext(bg, `ROLLBACK TO job; RELEASE job`); rerr != nil {
+			s.finish(j, err)
+			return s.abandonGroup(sqlTx, pending, taken[i+1:], translate(rerr, "rollback to savepoint"))
+		}
+		s.finish(j, err)
+	}
+	if len(pending) == 0 {
+		_ = sqlTx.Rollback()
+		return nil
+	}
+	if err := sqlTx.Commit(); err != nil {
+		_ = sqlTx.Rollback()
+		failAll(pending, translate(err, "commit"))
+		s.stats.rolledBack.Add(int64(len(pending)))
+		return nil
+	}
+	s.stats.commits.Add(1)
+	s.stats.writes.Add(int64(len(pending)))
+	for _, j := range pending {
+		j.done <- nil
+	}
+	return nil
+}
+
+var errTxLost = errors.New("SQLite rolled the transaction back after a failed statement")
+
+// abandonGroup rolls the transaction back, fails the jobs whose writes it
+// held, and returns the jobs not yet run, to be retried in a new one.
+func (s *Store) abandonGroup(sqlTx *sql.Tx, pending, notRun []*writeJob, cause error) []*writeJob {
+	_ = sqlTx.Rollback()
+	failAll(pending, cause)
+	s.stats.rolledBack.Add(int64(len(pending)))
+	// notRun were taken: put them back in the queued state for the next
+	// group, unless their caller has left meanwhile.
+	var rest []*writeJob
+	for _, j := range notRun {
+		if j.state.CompareAndSwap(jobTaken, jobQueued) {
+			rest = append(rest, j)
+		}
+	}
+	return rest
+}
+
+func (s *Store) finish(j *writeJob, err error) {
+	s.stats.rolledBack.Add(1)
+	j.done <- err
+}
+
+func failAll(jobs []*writeJob, err error) {
+	for _, j := range jobs {
+		j.done <- err
+	}
+}
+
+// runJob runs j.fn, turning a panic into an internal error: the writer
+// goroutine must survive a bug in one use case, or every later write
+// would wait forever.
+func runJob(j *writeJob, t *txn) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = bank.Internal(fmt.Errorf("panic: %v\n%s", r, debug.Stack()), "sqlite: write")
+		}
+	}()
+	return j.fn(t)
+}
+
+func runOnConn(j *writeJob, conn *sql.Conn) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = bank.Internal(fmt.Errorf("panic: %v\n%s", r, debug.Stack()), "sqlite: writer maintenance")
+		}
+	}()
+	return j.onConn(conn)
+}
+
+// autocommit reports whether the connection is outside any transaction,
+// which inside runGroup means SQLite has rolled ours back.
+func (s *Store) autocommit(conn *sql.Conn) bool {
+	auto := false
+	err := conn.Raw(func(dc any) error {
+		c, ok := dc.(*sqlite3.SQLiteConn)
+		if !ok {
+			return errNoRawConn
+		}
+		auto = c.AutoCommit()
+		return nil
+	})
+	return err != nil || auto
+}
+
+func closedError() error {
+	return &bank.Error{Kind: bank.KindUnavailable, Reason: bank.ReasonStoreUnavailable, Message: "the store is closed", Err: errClosed}
+}

@@ -1,0 +1,179 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/banktest"
+)
+
+// blockWriter runs a Write that holds the writer until release is closed,
+// and returns once the writer is inside it.
+func blockWriter(t *testing.T, s *Store) (release func(), done <-chan error) {
+	t.Helper()
+	inside, rel := make(chan struct{}), make(chan struct{})
+	errc := make(chan error, 1)
+	go func() {
+		errc <- s.Write(context.Background(), func(bank.Tx) error {
+			close(inside)
+			<-rel
+			return nil
+		})
+	}()
+	<-inside
+	return func() { close(rel) }, errc
+}
+
+// waitQueued waits until n Write calls (besides the running one) are
+// queued for the writer: the counter moves as they enter Write.
+func waitQueued(t *testing.T, s *Store, n int64) {
+	t.Helper()
+	for s.waiting.Load() < n+1 {
+		runtime.Gosched()
+	}
+}
+
+func unitOf(s *Store, t *testing.T, b *bank.Bank, seq int) *bank.Unit {
+	u := banktest.ValidUnit(b.ID, banktest.DIN(b.FIN, 24, seq))
+	u.CreateTime, u.UpdateTime, u.Version = banktest.Now, banktest.Now, 1
+	return u
+}
+
+func unitExists(t *testing.T, s *Store, u *bank.Unit) bool {
+	t.Helper()
+	err := s.Read(t.Context(), func(tx bank.ReadTx) error {
+		_, err := tx.GetUnit(t.Context(), u.Bank, u.DIN)
+		return err
+	})
+	if err != nil && bank.KindOf(err) != bank.KindNotFound {
+		t.Fatal(err)
+	}
+	return err == nil
+}
+
+// TestGroupCommit: writes queued together commit in one transaction, and
+// each one's outcome is its own: a failing, a panicking and a cancelled
+// write are rolled back alone, the others commit, and the writer goes on.
+func TestGroupCommit(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	b := storeOneBank(t, s, "bank-a")
+	release, blocked := blockWriter(t, s)
+	before := s.WriterStats()
+
+	errBoom := errors.New("use case refused")
+	const n = 12
+	units := make([]*bank.Unit, n)
+	errs := make([]error, n)
+	cancelMid, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for i := range n {
+		units[i] = unitOf(s, t, b, i+1)
+		ctx := context.Background()
+		if i == 5 {
+			ctx = cancelMid
+		}
+		wg.Go(func() {
+			errs[i] = s.Write(ctx, func(tx bank.Tx) error {
+				if err := tx.InsertUnit(ctx, units[i]); err != nil {
+					return err
+				}
+				switch i {
+				case 3:
+					return errBoom // its insert must not survive
+				case 4:
+					panic("a bug in one use case")
+				case 5:
+					cancel() // the caller leaves while its fn runs
+				}
+				return nil
+			})
+		})
+	}
+	waitQueued(t, s, n)
+	release()
+	wg.Wait()
+	if err := <-blocked; err != nil {
+		t.Fatal(err)
+	}
+	for i, err := range errs {
+		var want error
+		switch i {
+		case 3:
+			want = errBoom
+		case 5:
+			want = context.Canceled
+		}
+		if i == 4 {
+			wantKind(t, err, bank.KindInternal, bank.ReasonInternal)
+		} else if !errors.Is(err, want) && err != want {
+			t.Errorf("write %d: err = %v, want %v", i, err, want)
+		}
+		if got, stored := unitExists(t, s, units[i]), err == nil; got != stored {
+			t.Errorf("write %d (err %v): unit stored = %v", i, err, got)
+		}
+	}
+	after := s.WriterStats()
+	if commits, writes := after.Commits-before.Commits, after.Writes-before.Writes; writes != n-3+1 || commits > 3 {
+		t.Errorf("%d writes committed in %d transactions; want %d writes in at most 3 (the blocker's and the queued group)", writes, commits, n-3+1)
+	}
+	// The writer survived the panic.
+	storeOneBank(t, s, "bank-b")
+}
+
+// TestWriteCancelledWhileQueued: a Write whose context ends while it waits
+// for the writer returns at once with ctx's error, and its fn never runs.
+func TestWriteCancelledWhileQueued(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	release, blocked := blockWriter(t, s)
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan struct{}, 1)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- s.Write(ctx, func(bank.Tx) error { ran <- struct{}{}; return nil })
+	}()
+	waitQueued(t, s, 1)
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	release()
+	if err := <-blocked; err != nil {
+		t.Fatal(err)
+	}
+	storeOneBank(t, s, "bank-a") // one more write through the writer
+	select {
+	case <-ran:
+		t.Fatal("the abandoned write's fn ran")
+	default:
+	}
+}
+
+// TestCloseFailsQueuedWrites: Close lets the running write finish and
+// fails the ones still waiting; nothing hangs.
+func TestCloseFailsQueuedWrites(t *testing.T) {
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	release, blocked := blockWriter(t, s)
+	errc := make(chan error, 1)
+	go func() { errc <- s.Write(context.Background(), func(bank.Tx) error { return nil }) }()
+	waitQueued(t, s, 1)
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	release()
+	if err := <-blocked; err != nil {
+		t.Errorf("running write: %v", err)
+	}
+	if err := <-closed; err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if err := <-errc; err != nil {
+		wantKind(t, err, bank.KindUnavailable, bank.ReasonStoreUnavailable)
+	}
+}
