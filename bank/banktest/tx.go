@@ -34,7 +34,7 @@ func importMixedGoodAndBad(t *testing.T, e *env) {
 	batch := []*bank.Unit{
 		ValidUnit("bank-a", din(2)),       // 0 good
 		invalid,                           // 1 invalid
-		ValidUnit("bank-a", din(1)),       // 2 duplicate of a stored unit
+		ValidUnit("bank-a", din(1)),       // 2 the stored unit again: already present
 		ValidUnit("bank-a", din(4)),       // 3 good
 		dupInBatch,                        // 4 duplicate of row 0
 		ValidUnit("bank-a", din(9)),       // 5 duplicate of another bank's unit
@@ -65,7 +65,13 @@ func importMixedGoodAndBad(t *testing.T, e *env) {
 	be := wantErr(t, res[1].Err, bank.KindInvalid, bank.ReasonInvalidArgument)
 	wantViolation(t, be, "unit.cells.post_processing_tnc")
 	wantViolation(t, be, "unit.abo")
-	for _, i := range []int{2, 4, 5} {
+	if r := res[2]; r.Err != nil || !r.AlreadyPresent || r.Unit == nil || r.Unit.Name() != existing.Name() {
+		t.Errorf("row 2 (the stored unit sent again): %+v; want already present", r)
+	}
+	for _, i := range []int{4, 5} {
+		if res[i].AlreadyPresent {
+			t.Errorf("row %d: already present despite other content or another bank", i)
+		}
 		if res[i].Unit != nil {
 			t.Errorf("row %d: has a unit despite being a duplicate", i)
 		}

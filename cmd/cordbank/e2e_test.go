@@ -35,7 +35,7 @@ var listenLine = regexp.MustCompile(`(gRPC on |REST on http://)(127\.0\.0\.1:\d+
 
 // startBinary runs the built binary on free ports and waits until it
 // prints both listen addresses.
-func startBinary(t *testing.T, bin string, args ...string) *process {
+func startBinary(t testing.TB, bin string, args ...string) *process {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--log-level", "warn"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
@@ -95,7 +95,7 @@ func (p *process) stop(t *testing.T) {
 	}
 }
 
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "cordbank")
 	out, err := exec.Command("go", "build", "-race", "-o", bin, ".").CombinedOutput()
@@ -106,7 +106,7 @@ func buildBinary(t *testing.T) string {
 }
 
 // adminToken creates an administrator token in db with "cordbank token create".
-func adminToken(t *testing.T, bin, db string) string {
+func adminToken(t testing.TB, bin, db string) string {
 	t.Helper()
 	out, err := exec.Command(bin, "token", "create", "--db", db, "--role", "admin", "--principal", "e2e-admin").Output()
 	if err != nil {

@@ -70,6 +70,7 @@ func TestGroupCommit(t *testing.T) {
 	units := make([]*bank.Unit, n)
 	errs := make([]error, n)
 	cancelMid, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	var wg sync.WaitGroup
 	for i := range n {
 		units[i] = unitOf(s, t, b, i+1)
