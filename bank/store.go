@@ -26,6 +26,19 @@ type Store interface {
 	Close() error
 }
 
+// bulkKey marks a write context as bulk (see WithBulkWrite).
+type bulkKey struct{}
+
+// WithBulkWrite marks ctx's Write as bulk work (an import batch): a store
+// may commit the small writes queued with it first, so a unary write never
+// waits for a whole import batch that arrived at the same moment.
+func WithBulkWrite(ctx context.Context) context.Context {
+	return context.WithValue(ctx, bulkKey{}, true)
+}
+
+// IsBulkWrite reports whether ctx was marked by WithBulkWrite.
+func IsBulkWrite(ctx context.Context) bool { b, _ := ctx.Value(bulkKey{}).(bool); return b }
+
 // ReadTx reads inside a transaction.
 type ReadTx interface {
 	// GetBank returns the bank with id, or KindNotFound.

@@ -328,7 +328,7 @@ func (s *Service) PrepareImport(ctx context.Context, bank string, units []*Unit)
 // index has the units too.
 func (s *Service) CommitImport(ctx context.Context, b *ImportBatch) ([]ImportResult, error) {
 	res := b.res
-	err := s.store.Write(ctx, func(tx Tx) error {
+	err := s.store.Write(WithBulkWrite(ctx), func(tx Tx) error {
 		if _, err := tx.GetBank(ctx, b.bank); err != nil {
 			return unknownBank(err, b.bank)
 		}

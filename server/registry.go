@@ -182,7 +182,7 @@ func (r *registry) UpdateUnit(ctx context.Context, req *pb.UpdateUnitRequest) (*
 // (firstImportBatch, doubling), so the writer starts while the rest of the
 // stream is still arriving.
 const (
-	importBatch      = 5000
+	importBatch      = 1000
 	firstImportBatch = 250
 )
 

@@ -150,26 +150,39 @@ func (s *Store) runWriter(conn *sql.Conn) {
 				break drain
 			}
 		}
-		// Maintenance jobs run between groups, outside any transaction.
-		for todo := batch; len(todo) > 0; {
-			if j := todo[0]; j.onConn != nil {
-				if j.state.CompareAndSwap(jobQueued, jobTaken) {
-					j.done <- runOnConn(j, conn)
-				}
-				todo = todo[1:]
-				continue
-			}
-			n := 1
-			for n < len(todo) && todo[n].onConn == nil {
-				n++
-			}
-			for rest := todo[:n]; len(rest) > 0; {
-				rest = s.runGroup(conn, rest)
-			}
-			todo = todo[n:]
-		}
+		s.runBatch(conn, batch)
 		clear(batch)
 	}
+}
+
+// runBatch runs the jobs taken in one round: maintenance jobs between
+// groups, outside any transaction; small writes before bulk ones (an
+// import batch, bank.IsBulkWrite), each kind in its own transaction, so a
+// unary write does not wait for an import batch queued at the same moment.
+func (s *Store) runBatch(conn *sql.Conn, batch []*writeJob) {
+	var small, bulk []*writeJob
+	flush := func() {
+		for _, group := range [][]*writeJob{small, bulk} {
+			for rest := group; len(rest) > 0; {
+				rest = s.runGroup(conn, rest)
+			}
+		}
+		small, bulk = small[:0], bulk[:0]
+	}
+	for _, j := range batch {
+		switch {
+		case j.onConn != nil:
+			flush()
+			if j.state.CompareAndSwap(jobQueued, jobTaken) {
+				j.done <- runOnConn(j, conn)
+			}
+		case bank.IsBulkWrite(j.ctx):
+			bulk = append(bulk, j)
+		default:
+			small = append(small, j)
+		}
+	}
+	flush()
 }
 
 // runGroup runs jobs in one transaction and answers each. It returns the

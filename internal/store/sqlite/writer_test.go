@@ -178,3 +178,36 @@ func TestCloseFailsQueuedWrites(t *testing.T) {
 		wantKind(t, err, bank.KindUnavailable, bank.ReasonStoreUnavailable)
 	}
 }
+
+// TestSmallWritesGoBeforeBulk: of the writes queued together, the small
+// ones run (and commit) before a bulk one (an import batch) queued ahead
+// of them.
+func TestSmallWritesGoBeforeBulk(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	release, blocked := blockWriter(t, s)
+	var mu sync.Mutex
+	var order []string
+	write := func(ctx context.Context, name string) {
+		if err := s.Write(ctx, func(bank.Tx) error {
+			mu.Lock()
+			order = append(order, name)
+			mu.Unlock()
+			return nil
+		}); err != nil {
+			t.Error(err)
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { write(bank.WithBulkWrite(context.Background()), "bulk") })
+	waitQueued(t, s, 1)
+	wg.Go(func() { write(context.Background(), "small") })
+	waitQueued(t, s, 2)
+	release()
+	wg.Wait()
+	if err := <-blocked; err != nil {
+		t.Fatal(err)
+	}
+	if len(order) != 2 || order[0] != "small" {
+		t.Fatalf("order %v, want the small write first", order)
+	}
+}
