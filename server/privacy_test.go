@@ -268,7 +268,7 @@ var (
 	privacyRandomID = regexp.MustCompile(`(tokens|reservations)/[A-Za-z0-9_-]+`)
 	// Token and reservation ids inside audit snapshots (JSON in a string).
 	privacySnapshotID = regexp.MustCompile(`"id":"[0-9a-f]{16,}"`)
-	privacyMasked   = map[string]bool{"requestId": true, "request_id": true, "hash": true, "prevHash": true,
+	privacyMasked     = map[string]bool{"requestId": true, "request_id": true, "hash": true, "prevHash": true,
 		"prev_hash": true, "headHash": true, "head_hash": true, "etag": true}
 )
 
@@ -604,7 +604,7 @@ func TestPrivacyDifferential(t *testing.T) {
 	// The test proves something only if the calls reach the data: a
 	// search that is refused for a bad request compares nothing.
 	for k, din := range map[string]string{"SearchService/SearchUnits relaxed as coordinator/tc-other": otherPublicDIN,
-		"SearchService/SearchUnits relaxed as auditor/registry": otherPublicDIN,
+		"SearchService/SearchUnits relaxed as auditor/registry":     otherPublicDIN,
 		"RegistryService/ListUnits default as coordinator/tc-other": matrixPublicDIN} {
 		if a := strings.Join(answers[1][k], "\n"); strings.Contains(a, "error") || !strings.Contains(a, din) {
 			t.Errorf("%s does not find public unit %s: %s", k, din, a)
