@@ -22,10 +22,11 @@ func IncludePrivateOfBank(bankID string) SearchOption {
 }
 
 // Filter names, as reported in Result.Excluded, in the order they apply (a
-// unit is counted under the first filter it fails).
+// unit is counted under the first filter it fails). Private units outside
+// the search's scope (IncludePrivateOfBank) are not a filter: they are
+// neither scanned nor counted.
 const (
 	FilterStatus      = "status"
-	FilterPrivate     = "private"
 	FilterSegment     = "attached_segment"
 	FilterRBCDepleted = "rbc_depleted"
 	FilterUnitAge     = "unit_age"
@@ -46,9 +47,12 @@ type Result struct {
 	Criterion Criterion
 	Release   string // IPD-IMGT/HLA release graded against ("" = syntax-only)
 	Policy    Policy // the effective policy
-	// Excluded counts the units dropped per filter.
+	// Excluded counts the units in scope dropped per filter.
 	Excluded map[string]int
-	Scanned  int
+	// Scanned is the number of units in the search's scope: every public
+	// unit, and the private units of the bank IncludePrivateOfBank names.
+	// It never depends on other private units.
+	Scanned int
 }
 
 // cand is a unit that passed the filters, with its ranking keys.
@@ -74,7 +78,7 @@ func (x *Index) Search(ctx context.Context, req *Request, opts ...SearchOption) 
 		return nil, err
 	}
 	res := &Result{TotalSize: sc.passed, Criterion: p.crit, Release: x.g.Release(), Policy: p.pol,
-		Excluded: sc.excludedMap(), Scanned: len(x.entries)}
+		Excluded: sc.excludedMap(), Scanned: sc.scanned}
 	for i := range top {
 		m := x.matchOf(p, &top[i])
 		m.Rank = i + 1
