@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/cordbank/cordbank/bank/access"
 )
 
 // unknownBank turns "bank not found" into a violation of the request's
@@ -79,15 +81,34 @@ func (s *Service) CreateUnit(ctx context.Context, u *Unit, requestID string) (*U
 	return out, err
 }
 
-// GetUnit returns a unit of a bank, or KindNotFound.
+// GetUnit returns a unit of a bank as the caller of ctx may see it, or
+// KindNotFound (also for a private unit of a bank the caller does not
+// belong to: access.Principal.SeesPrivateOf).
 func (s *Service) GetUnit(ctx context.Context, bank string, din DIN) (*Unit, error) {
+	if err := authorize(ctx, access.ReadUnits, bank, false); err != nil {
+		return nil, err
+	}
 	var out *Unit
 	err := s.store.Read(ctx, func(tx ReadTx) error {
 		var err error
-		out, err = tx.GetUnit(ctx, bank, din)
+		out, err = visibleUnit(ctx, tx, bank, din)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return showUnit(ctx, out), nil
+}
+
+// showUnit returns u as the caller of ctx may see it: without its private
+// (maternal, family) fields outside its bank. u is not modified.
+func showUnit(ctx context.Context, u *Unit) *Unit {
+	if access.PrincipalFrom(ctx).SeesPrivateOf(u.Bank) {
+		return u
+	}
+	c := *u
+	c.Private = UnitPrivate{}
+	return &c
 }
 
 // ListUnitsRequest selects a page of a bank's units.
@@ -132,12 +153,26 @@ func (s *Service) ListUnits(ctx context.Context, r ListUnitsRequest) ([]*Unit, s
 	if err := v.Err("invalid list request"); err != nil {
 		return nil, "", err
 	}
+	if err := authorize(ctx, access.ReadUnits, r.Bank, false); err != nil {
+		return nil, "", err
+	}
 	q := UnitQuery{Bank: r.Bank, Statuses: r.Statuses, Types: r.Types, ABOs: r.ABOs,
 		CollectedFrom: r.CollectedFrom, CollectedTo: r.CollectedTo, AfterDIN: DIN(after), Limit: n + 1}
+	outsider := !access.PrincipalFrom(ctx).SeesPrivateOf(r.Bank)
+	if outsider {
+		// Scoped before paging: outsiders page through public units only.
+		if len(r.Types) > 0 && !slices.Contains(r.Types, UnitTypePublic) {
+			q.Limit = 0 // only private types asked for: nothing to see
+		}
+		q.Types = []UnitType{UnitTypePublic}
+	}
 	var out []*Unit
 	err := s.store.Read(ctx, func(tx ReadTx) error {
 		if _, err := tx.GetBank(ctx, r.Bank); err != nil {
 			return err
+		}
+		if q.Limit == 0 {
+			return nil
 		}
 		var err error
 		out, err = tx.ListUnits(ctx, q)
@@ -147,6 +182,11 @@ func (s *Service) ListUnits(ctx context.Context, r ListUnitsRequest) ([]*Unit, s
 		return nil, "", err
 	}
 	out, next := pageOf(out, n, fk, func(u *Unit) string { return string(u.DIN) })
+	if outsider {
+		for i, u := range out {
+			out[i] = showUnit(ctx, u)
+		}
+	}
 	return out, next, nil
 }
 

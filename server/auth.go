@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/access"
 )
 
 // Authentication: every call except health and reflection carries a
@@ -129,6 +130,7 @@ func (g *guard) admit(ctx context.Context, method string) (context.Context, bank
 	c := bank.CallerFrom(ctx)
 	c.Principal = p.Name
 	ctx = bank.WithCaller(ctx, c)
+	ctx = access.WithPrincipal(ctx, p) // every use case checks it
 	return context.WithValue(ctx, principalKey{}, p), p, nil
 }
 
