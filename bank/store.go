@@ -196,8 +196,10 @@ type ReservationQuery struct {
 	DIN              DIN
 	TransplantCenter string
 	OpenOnly         bool
-	AfterID          string
-	Limit            int
+	// PublicUnitsOnly leaves out the reservations of private units.
+	PublicUnitsOnly bool
+	AfterID         string
+	Limit           int
 }
 
 // EventQuery selects audit events. Empty fields match all.
