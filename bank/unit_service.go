@@ -48,16 +48,25 @@ func (s *Service) CreateUnit(ctx context.Context, u *Unit, requestID string) (*U
 	}
 	fp := fingerprint(requestID, "CreateUnit", nu)
 	var out *Unit
+	if err := authorize(ctx, access.WriteUnits, nu.Bank, false); err != nil {
+		return nil, err
+	}
 	err := s.store.Write(ctx, func(tx Tx) error {
+		b, err := tx.GetBank(ctx, nu.Bank)
+		if err != nil {
+			return unknownBank(err, nu.Bank)
+		}
+		// Before anything reads the DIN: the refusal must not depend on
+		// whether another bank registered it.
+		if !b.OwnsFIN(nu.DIN.FIN()) {
+			return finNotOwned(b, nu.DIN, "unit.din")
+		}
 		if name, err := replay(ctx, tx, requestID, "CreateUnit", fp); err != nil {
 			return err
 		} else if name != "" {
 			var err error
 			out, err = tx.GetUnit(ctx, nu.Bank, nu.DIN)
 			return err
-		}
-		if _, err := tx.GetBank(ctx, nu.Bank); err != nil {
-			return unknownBank(err, nu.Bank)
 		}
 		now := s.now().UTC()
 		nu.CreateTime, nu.UpdateTime, nu.Version = now, now, 1
@@ -368,13 +377,41 @@ func (s *Service) PrepareImport(ctx context.Context, bank string, units []*Unit)
 // index has the units too.
 func (s *Service) CommitImport(ctx context.Context, b *ImportBatch) ([]ImportResult, error) {
 	res := b.res
+	if err := authorize(ctx, access.WriteUnits, b.bank, false); err != nil {
+		return nil, err
+	}
 	err := s.store.Write(WithBulkWrite(ctx), func(tx Tx) error {
-		if _, err := tx.GetBank(ctx, b.bank); err != nil {
+		bk, err := tx.GetBank(ctx, b.bank)
+		if err != nil {
 			return unknownBank(err, b.bank)
 		}
-		errs, err := tx.InsertUnits(ctx, b.valid)
+		// Units under a FIN the bank does not own are refused before any
+		// DIN is looked up or inserted (see CreateUnit).
+		owned := b.valid
+		if !bk.ownsAllFINs(b.valid) {
+			owned = make([]*Unit, 0, len(b.valid))
+			for _, nu := range b.valid {
+				if bk.OwnsFIN(nu.DIN.FIN()) {
+					owned = append(owned, nu)
+				}
+			}
+		}
+		ierrs, err := tx.InsertUnits(ctx, owned)
 		if err != nil {
 			return err
+		}
+		errs := ierrs
+		if len(owned) != len(b.valid) {
+			errs = make([]error, len(b.valid))
+			k := 0
+			for j, nu := range b.valid {
+				if !bk.OwnsFIN(nu.DIN.FIN()) {
+					errs[j] = finNotOwned(bk, nu.DIN, "unit.din")
+					continue
+				}
+				errs[j] = ierrs[k]
+				k++
+			}
 		}
 		events := make([]preparedEvent, 0, len(b.valid))
 		for j, nu := range b.valid {

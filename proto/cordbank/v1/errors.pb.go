@@ -113,6 +113,11 @@ const (
 	ErrorReason_RATE_LIMITED ErrorReason = 32
 	// The named API token does not exist (NOT_FOUND).
 	ErrorReason_TOKEN_NOT_FOUND ErrorReason = 33
+	// A unit's DIN starts with a facility identification number (FIN) the
+	// registering bank does not own (INVALID_ARGUMENT). Decided before the
+	// DIN is looked up: it says nothing about whether that DIN exists. A
+	// unit collected elsewhere arrives through TransferUnit.
+	ErrorReason_FIN_NOT_OWNED ErrorReason = 34
 )
 
 // Enum value maps for ErrorReason.
@@ -152,6 +157,7 @@ var (
 		31: "PERMISSION_DENIED",
 		32: "RATE_LIMITED",
 		33: "TOKEN_NOT_FOUND",
+		34: "FIN_NOT_OWNED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -188,6 +194,7 @@ var (
 		"PERMISSION_DENIED":        31,
 		"RATE_LIMITED":             32,
 		"TOKEN_NOT_FOUND":          33,
+		"FIN_NOT_OWNED":            34,
 	}
 )
 
@@ -222,7 +229,7 @@ var File_cordbank_v1_errors_proto protoreflect.FileDescriptor
 
 const file_cordbank_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18cordbank/v1/errors.proto\x12\vcordbank.v1*\x99\x06\n" +
+	"\x18cordbank/v1/errors.proto\x12\vcordbank.v1*\xac\x06\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x12\x12\n" +
@@ -258,7 +265,8 @@ const file_cordbank_v1_errors_proto_rawDesc = "" +
 	"\x0fUNAUTHENTICATED\x10\x1e\x12\x15\n" +
 	"\x11PERMISSION_DENIED\x10\x1f\x12\x10\n" +
 	"\fRATE_LIMITED\x10 \x12\x13\n" +
-	"\x0fTOKEN_NOT_FOUND\x10!B;Z9github.com/cordbank/cordbank/proto/cordbank/v1;cordbankv1b\x06proto3"
+	"\x0fTOKEN_NOT_FOUND\x10!\x12\x11\n" +
+	"\rFIN_NOT_OWNED\x10\"B;Z9github.com/cordbank/cordbank/proto/cordbank/v1;cordbankv1b\x06proto3"
 
 var (
 	file_cordbank_v1_errors_proto_rawDescOnce sync.Once
