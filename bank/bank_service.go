@@ -10,6 +10,9 @@ import (
 // CreateBank registers a bank with the given ID. requestID, when not empty,
 // makes the call idempotent (AIP-155).
 func (s *Service) CreateBank(ctx context.Context, b *Bank, requestID string) (*Bank, error) {
+	if err := authorize(ctx, access.CreateBank, "", false); err != nil {
+		return nil, err
+	}
 	var v Violations
 	if !ValidBankID(b.ID) {
 		v.Add("bank_id", "%q is not a valid bank id: 3-63 lower-case letters, digits and hyphens, starting with a letter", b.ID)
@@ -56,6 +59,9 @@ func (s *Service) CreateBank(ctx context.Context, b *Bank, requestID string) (*B
 
 // GetBank returns a bank, or KindNotFound.
 func (s *Service) GetBank(ctx context.Context, id string) (*Bank, error) {
+	if err := authorize(ctx, access.ReadBanks, "", false); err != nil {
+		return nil, err
+	}
 	var out *Bank
 	err := s.store.Read(ctx, func(tx ReadTx) error {
 		var err error
@@ -68,6 +74,9 @@ func (s *Service) GetBank(ctx context.Context, id string) (*Bank, error) {
 // ListBanks returns one page of banks ordered by ID, and the token of the
 // next page ("" on the last page).
 func (s *Service) ListBanks(ctx context.Context, size int, token string) ([]*Bank, string, error) {
+	if err := authorize(ctx, access.ReadBanks, "", false); err != nil {
+		return nil, "", err
+	}
 	var v Violations
 	n := pageSize(&v, size)
 	fk := filterKey("banks")

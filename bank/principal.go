@@ -38,11 +38,11 @@ func authorize(ctx context.Context, a access.Action, bankID string, every bool) 
 	return deniedError(access.Check(access.PrincipalFrom(ctx), a, bankID, every))
 }
 
-// Authorize is authorize for transports that check an action before
-// reading a request's stream (an import) or calling a use case that does
-// not check its own action yet.
-func Authorize(ctx context.Context, a access.Action, bankID string, every bool) error {
-	return authorize(ctx, a, bankID, every)
+// CheckAccess is the policy's decision (access.Check) for p as a domain
+// error: nil, or KindPermissionDenied. Transports use it to refuse a call
+// before decoding it (a stream before its first message).
+func CheckAccess(p Principal, a access.Action, bankID string, every bool) error {
+	return deniedError(access.Check(p, a, bankID, every))
 }
 
 // deniedError converts the policy's refusal to the domain's error.

@@ -213,6 +213,9 @@ func join[T ~string](xs []T) string {
 // and the status cannot be changed here: status changes are lifecycle
 // methods. etag, when not empty, must be the current etag (else KindAborted).
 func (s *Service) UpdateUnit(ctx context.Context, u *Unit, mask []string, etag string) (*Unit, error) {
+	if err := authorize(ctx, access.WriteUnits, u.Bank, false); err != nil {
+		return nil, err
+	}
 	var v Violations
 	paths := maskPaths(mask, unitMutablePaths)
 	if len(paths) == 0 {

@@ -248,6 +248,11 @@ func newMatrixCall(t *testing.T, e *matrixEnv, md protoreflect.MethodDescriptor,
 		c.req.ProtoReflect().Set(fd, protoreflect.ValueOfString("banks/nybc"))
 	}
 	setEtags(c.req.ProtoReflect())
+	// A valid expiry, so a reservation change reaches the reservation
+	// (and its visibility check) rather than stopping at validation.
+	if fd := md.Input().Fields().ByName("expire_time"); fd != nil {
+		c.req.ProtoReflect().Set(fd, protoreflect.ValueOfMessage(timestamppb.New(testNow.Add(20*24*time.Hour)).ProtoReflect()))
+	}
 	return c
 }
 
