@@ -421,7 +421,12 @@ func (s *Service) CommitImport(ctx context.Context, b *ImportBatch) ([]ImportRes
 			if errs[j] != nil {
 				r := &res[b.idx[j]]
 				r.Err = errs[j]
-				if KindOf(errs[j]) == KindAlreadyExists {
+				// A unit stored in this bank before under a FIN it does
+				// not own (registered before FINs were assigned) is still
+				// this bank's own: sent again, it is already present.
+				// GetUnit finds only this bank's units, so the answer for
+				// another bank's DIN stays FIN_NOT_OWNED either way.
+				if KindOf(errs[j]) == KindAlreadyExists || !bk.OwnsFIN(nu.DIN.FIN()) {
 					// Registered before: in this bank with the same content,
 					// that is the outcome a re-sent import wants.
 					if stored, err := tx.GetUnit(ctx, b.bank, nu.DIN); err == nil && sameRegistration(stored, nu) {

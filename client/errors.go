@@ -74,6 +74,9 @@ var (
 	ErrEtagMismatch     error = &reasonError{"ETAG_MISMATCH"}
 	ErrRequestIDReused  error = &reasonError{"REQUEST_ID_REUSED"}
 	ErrStoreUnavailable error = &reasonError{"STORE_UNAVAILABLE"}
+	// ErrFINNotOwned: the unit's DIN starts with a FIN the bank does not
+	// own; a unit collected elsewhere arrives through TransferUnit.
+	ErrFINNotOwned error = &reasonError{"FIN_NOT_OWNED"}
 )
 
 // Sentinels for errors.Is, by gRPC code (any reason).

@@ -53,6 +53,16 @@ func bankFINs(t *testing.T, e *env) {
 	if _, err := e.svc.GetUnit(e.ctx, "bank-a", DIN(extra, 24, 1)); err != nil {
 		t.Errorf("unit under a FIN taken away: %v", err)
 	}
+	// Sent again, such a unit is still the bank's own: already present;
+	// a new one under that FIN is refused.
+	res, err := e.svc.ImportUnits(e.ctx, "bank-a", []*bank.Unit{ValidUnit("bank-a", DIN(extra, 24, 1)), ValidUnit("bank-a", DIN(extra, 24, 3))})
+	if err != nil {
+		t.Fatalf("ImportUnits: %v", err)
+	}
+	if !res[0].AlreadyPresent || res[0].Err != nil {
+		t.Errorf("re-sent unit under a FIN taken away: %+v; want already present", res[0])
+	}
+	wantErr(t, res[1].Err, bank.KindInvalid, bank.ReasonFINNotOwned)
 }
 
 func bankCreateThenGet(t *testing.T, e *env) {
