@@ -8,10 +8,12 @@
 //
 // Every call passes, outer to inner: request id, logging, authentication
 // and authorization (auth.go: bearer tokens or client certificates, a
-// per-principal rate limit, and authz.go's rule table keyed by full method
-// name, which also filters private data out of responses to other
-// organisations), error mapping, recovery. A method without an
-// authorization rule is refused.
+// per-principal rate limit; the principal goes into the context for the
+// domain, and authz.go maps the full method name to its domain action and
+// target field and refuses what the policy of bank/access refuses), error
+// mapping, recovery. A method without a mapping is refused. What a caller
+// may see is decided by the domain's use cases; the server never filters
+// a response.
 //
 // The package never imports a SQL driver or internal/store: it is given a
 // *bank.Service and the search index. The REST gateway dials the gRPC
