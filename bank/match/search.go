@@ -15,8 +15,9 @@ type searchOpts struct {
 }
 
 // IncludePrivateOfBank also searches the autologous and directed units of
-// bank bankID (public units of every bank are always searched). The caller
-// authorises: only that bank's own users may ask for it.
+// bank bankID (public units of every bank are always searched). Only that
+// bank's own principals may ask for it: the search refuses anyone else
+// with KindPermissionDenied.
 func IncludePrivateOfBank(bankID string) SearchOption {
 	return func(o *searchOpts) { o.privateBank = bankID }
 }
@@ -65,6 +66,9 @@ type cand struct {
 // Search returns the best units for req. Errors: a *bank.Error of
 // KindInvalid for a bad request; ctx's error when cancelled.
 func (x *Index) Search(ctx context.Context, req *Request, opts ...SearchOption) (*Result, error) {
+	if err := authorize(ctx, opts); err != nil {
+		return nil, err
+	}
 	p, err := x.g.compile(req)
 	if err != nil {
 		return nil, err
