@@ -16,8 +16,14 @@ func TestSearchPrivateScopeNeedsTheBank(t *testing.T) {
 	}
 	outsider := access.WithPrincipal(t.Context(), access.Principal{Name: "m", Role: access.RoleManager, Org: "someone-else"})
 	for _, search := range []func() error{
-		func() error { _, err := x.Search(outsider, baseRequest(), IncludePrivateOfBank(bankAcc.ID)); return err },
-		func() error { _, err := x.SearchDouble(outsider, baseRequest(), IncludePrivateOfBank(bankAcc.ID)); return err },
+		func() error {
+			_, err := x.Search(outsider, baseRequest(), IncludePrivateOfBank(bankAcc.ID))
+			return err
+		},
+		func() error {
+			_, err := x.SearchDouble(outsider, baseRequest(), IncludePrivateOfBank(bankAcc.ID))
+			return err
+		},
 	} {
 		if err := search(); bank.KindOf(err) != bank.KindPermissionDenied {
 			t.Errorf("outsider's search of another bank's private units: %v, want permission denied", err)
