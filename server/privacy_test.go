@@ -104,12 +104,7 @@ func startPrivacyWorld(t *testing.T, withPrivate bool) *privacyWorld {
 		t.Fatal(err)
 	}
 	w := &privacyWorld{env: &matrixEnv{srv: srv, public: "banks/nybc/units/" + matrixPublicDIN, token: "tokens/none"}}
-	conn, err := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	w.conn = conn
+	w.conn = grpcConnWithout(t, srv)
 	admin, err := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()), srv.AdminAuth())
 	if err != nil {
 		t.Fatal(err)
