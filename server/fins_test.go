@@ -64,7 +64,20 @@ func TestAssignFINsAndRegisterUnderThem(t *testing.T) {
 	if status.Code(err) != codes.InvalidArgument || info.GetReason() != "FIN_NOT_OWNED" || br == nil || br.GetFieldViolations()[0].GetField() != "unit.din" {
 		t.Errorf("unit under another bank's FIN: %v (%v, %v)", err, info, br)
 	}
-	// Over REST: 400 with the reason.
+	// Over REST, as the README shows it: the administrator assigns, the
+	// unit under another bank's FIN is a 400 with the reason.
+	patch, _ := http.NewRequestWithContext(ctx, "PATCH", srv.HTTPURL+"/v1/banks/nybc?updateMask=fins", strings.NewReader(`{"fins": ["G1234", "G5555", "G5556"]}`))
+	patch.Header.Set("Authorization", "Bearer "+srv.AdminToken())
+	patch.Header.Set("Content-Type", "application/json")
+	presp, err := http.DefaultClient.Do(patch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pbody, _ := io.ReadAll(presp.Body)
+	presp.Body.Close()
+	if presp.StatusCode != http.StatusOK || !strings.Contains(string(pbody), `"G5556"`) {
+		t.Errorf("REST assigning FINs: %d %s", presp.StatusCode, pbody)
+	}
 	js, _ := protojson.Marshal(validUnit("G987626000002"))
 	req, _ := http.NewRequestWithContext(ctx, "POST", srv.HTTPURL+"/v1/banks/nybc/units", strings.NewReader(string(js)))
 	req.Header.Set("Authorization", "Bearer "+mgr)
