@@ -34,8 +34,9 @@ import (
 
 // The differential privacy test. Two worlds run the same history; in the
 // second, bank nybc also holds private (autologous and directed) units
-// that are created, released, changed, placed and reserved after the
-// shared history. Every read RPC is then called by every principal outside
+// that are created, released, changed, placed and reserved: after the
+// shared history, or in the middle of it (then event positions and page
+// token values, which the registry-wide chain shifts, are masked too). Every read RPC is then called by every principal outside
 // nybc, over gRPC and REST, in both worlds, and the answers (bodies,
 // counts, page tokens, stream contents, error codes and messages) must be
 // identical once timestamps, request ids, random ids and hashes (which
@@ -94,9 +95,21 @@ type privacyWorld struct {
 	admin   *grpc.ClientConn // administrator
 	secrets []string         // per privacyOutsiders
 	markers int
+	// chainMasked masks event positions and page tokens too (see
+	// normalize), for worlds whose private history is interleaved.
+	chainMasked bool
 }
 
-func startPrivacyWorld(t *testing.T, withPrivate bool) *privacyWorld {
+// privateHistory says when a world's bank nybc records its private units.
+type privateHistory int
+
+const (
+	noPrivate          privateHistory = iota
+	privateAfter                      // after every shared action
+	privateInterleaved                // between shared actions
+)
+
+func startPrivacyWorld(t *testing.T, history privateHistory) *privacyWorld {
 	t.Helper()
 	srv, reg := start(t)
 	ctx := t.Context()
@@ -139,22 +152,9 @@ func startPrivacyWorld(t *testing.T, withPrivate bool) *privacyWorld {
 		t.Fatal(err)
 	}
 	resv := pb.NewReservationServiceClient(admin)
-	r, err := resv.ReserveUnit(ctx, &pb.ReserveUnitRequest{Name: w.env.public, TransplantCenter: "tc-own",
-		PatientId: "P-1", ExpireTime: timestamppb.New(testNow.Add(14 * 24 * time.Hour))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.env.reservation = r.GetName()
-	for _, o := range privacyOutsiders {
-		secret, err := srv.Token(o.role, o.org)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.secrets = append(w.secrets, secret)
-	}
-	if withPrivate {
-		// The private history: everything after this point must stay
-		// invisible to outsiders.
+	// The private history: created, released, changed, placed, reserved.
+	privateBlock := func() {
+		t.Helper()
 		create("banks/nybc", privAutologousDIN, pb.UnitType_UNIT_TYPE_AUTOLOGOUS)
 		create("banks/nybc", privDirectedDIN, pb.UnitType_UNIT_TYPE_DIRECTED)
 		release(t, srv, "nybc", privAutologousDIN, privDirectedDIN)
@@ -169,6 +169,26 @@ func startPrivacyWorld(t *testing.T, withPrivate bool) *privacyWorld {
 			PatientId: "R-" + privDirectedDIN, ExpireTime: timestamppb.New(testNow.Add(14 * 24 * time.Hour))}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if history == privateInterleaved {
+		privateBlock()
+	}
+	r, err := resv.ReserveUnit(ctx, &pb.ReserveUnitRequest{Name: w.env.public, TransplantCenter: "tc-own",
+		PatientId: "P-1", ExpireTime: timestamppb.New(testNow.Add(14 * 24 * time.Hour))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.env.reservation = r.GetName()
+	for _, o := range privacyOutsiders {
+		secret, err := srv.Token(o.role, o.org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.secrets = append(w.secrets, secret)
+	}
+	if history == privateAfter {
+		// Everything after this point must stay invisible to outsiders.
+		privateBlock()
 	}
 	return w
 }
@@ -268,7 +288,7 @@ var (
 )
 
 // normalize masks a JSON document (a protojson answer or a REST body).
-func normalize(t *testing.T, doc []byte) string {
+func (w *privacyWorld) normalize(t *testing.T, doc []byte) string {
 	t.Helper()
 	var v any
 	if err := json.Unmarshal(doc, &v); err != nil {
@@ -276,8 +296,16 @@ func normalize(t *testing.T, doc []byte) string {
 	}
 	v = maskJSON(v, "")
 	out, _ := json.Marshal(v)
+	if w.chainMasked {
+		// Event positions, and page tokens (which carry them), shift when
+		// private events precede visible ones: the one thing the
+		// registry-wide chain shows (README, Privacy).
+		out = chainFields.ReplaceAll(out, []byte(`"$1":"*"`))
+	}
 	return string(out)
 }
+
+var chainFields = regexp.MustCompile(`"(seq|nextPageToken)":"[^"]*"`)
 
 func maskJSON(v any, key string) any {
 	switch x := v.(type) {
@@ -301,14 +329,14 @@ func maskJSON(v any, key string) any {
 }
 
 // grpcAnswer renders a gRPC outcome for comparison.
-func grpcAnswer(t *testing.T, resp proto.Message, err error) string {
+func (w *privacyWorld) grpcAnswer(t *testing.T, resp proto.Message, err error) string {
 	t.Helper()
 	if err != nil {
 		b, _ := protojson.Marshal(status.Convert(err).Proto())
-		return "error " + normalize(t, b)
+		return "error " + w.normalize(t, b)
 	}
 	b, _ := protojson.Marshal(resp)
-	return normalize(t, b)
+	return w.normalize(t, b)
 }
 
 // call runs one read (and every following page) as secret over gRPC and
@@ -344,7 +372,7 @@ func (w *privacyWorld) call(t *testing.T, md protoreflect.MethodDescriptor, v pr
 		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 		err := w.conn.Invoke(ctx, c.full, req, resp, grpc.PerRPCCredentials(servertest.BearerCreds(secret)))
 		cancel()
-		out = append(out, "grpc "+grpcAnswer(t, resp, err))
+		out = append(out, "grpc "+w.grpcAnswer(t, resp, err))
 		next := ""
 		if fd := md.Output().Fields().ByName("next_page_token"); err == nil && fd != nil {
 			next = resp.ProtoReflect().Get(fd).String()
@@ -421,7 +449,7 @@ func (w *privacyWorld) rest(t *testing.T, c *matrixCall, secret string, page1 bo
 		NextPageToken string `json:"nextPageToken"`
 	}
 	_ = json.Unmarshal(b, &next)
-	return fmt.Sprintf("%d %s", resp.StatusCode, normalize(t, b)), next.NextPageToken
+	return fmt.Sprintf("%d %s", resp.StatusCode, w.normalize(t, b)), next.NextPageToken
 }
 
 // probes are the writes whose refusal could tell whether a DIN exists: an
@@ -440,7 +468,7 @@ func (w *privacyWorld) probes(t *testing.T) []string {
 		for _, din := range []string{privAutologousDIN, neverDIN} {
 			u := validUnit(din)
 			resp, err := pb.NewRegistryServiceClient(w.conn).CreateUnit(ctx, &pb.CreateUnitRequest{Parent: "banks/other", Unit: u}, creds)
-			out = append(out, o.name+" CreateUnit "+din+" "+grpcAnswer(t, resp, err))
+			out = append(out, o.name+" CreateUnit "+din+" "+w.grpcAnswer(t, resp, err))
 			st, err := pb.NewRegistryServiceClient(w.conn).ImportUnits(ctx, creds)
 			if err != nil {
 				t.Fatal(err)
@@ -449,7 +477,7 @@ func (w *privacyWorld) probes(t *testing.T) []string {
 				t.Fatal(err)
 			}
 			r, err := st.CloseAndRecv() // an io.EOF from Send: the status comes here
-			out = append(out, o.name+" ImportUnits "+din+" "+grpcAnswer(t, r, err))
+			out = append(out, o.name+" ImportUnits "+din+" "+w.grpcAnswer(t, r, err))
 			js, _ := protojson.Marshal(&pb.ImportUnitsRequest{Parent: "banks/other", Unit: u})
 			req, _ := http.NewRequestWithContext(ctx, "POST", w.env.srv.HTTPURL+"/v1/units:import", strings.NewReader(string(js)+"\n"))
 			req.Header.Set("Content-Type", "application/x-ndjson")
@@ -462,7 +490,7 @@ func (w *privacyWorld) probes(t *testing.T) []string {
 			resp2.Body.Close()
 			var lines []string
 			for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-				lines = append(lines, normalize(t, []byte(l)))
+				lines = append(lines, w.normalize(t, []byte(l)))
 			}
 			out = append(out, fmt.Sprintf("%s REST import %s %d %s", o.name, din, resp2.StatusCode, strings.Join(lines, "\n")))
 		}
@@ -511,16 +539,16 @@ func (w *privacyWorld) watch(t *testing.T, parent, secret string) []string {
 	// before the marker is written.
 	e, err := st.Recv()
 	if err != nil {
-		return append(out, "grpc "+grpcAnswer(t, nil, err))
+		return append(out, "grpc "+w.grpcAnswer(t, nil, err))
 	}
-	out = append(out, "grpc "+maskMarker(grpcAnswer(t, e, nil)))
+	out = append(out, "grpc "+maskMarker(w.grpcAnswer(t, e, nil)))
 	name := w.marker(t, parent)
 	for {
 		e, err := st.Recv()
 		if err != nil {
 			t.Fatalf("watch %s: %v", parent, err)
 		}
-		a := grpcAnswer(t, e, nil)
+		a := w.grpcAnswer(t, e, nil)
 		if strings.Contains(a, name) {
 			break
 		}
@@ -535,7 +563,7 @@ func (w *privacyWorld) watch(t *testing.T, parent, secret string) []string {
 	defer resp.Body.Close()
 	r := bufio.NewReader(resp.Body)
 	line, _ := r.ReadBytes('\n')
-	out = append(out, fmt.Sprintf("rest %d %s", resp.StatusCode, maskMarker(normalize(t, line))))
+	out = append(out, fmt.Sprintf("rest %d %s", resp.StatusCode, maskMarker(w.normalize(t, line))))
 	if resp.StatusCode != http.StatusOK || strings.Contains(string(line), `"error"`) {
 		return out
 	}
@@ -545,7 +573,7 @@ func (w *privacyWorld) watch(t *testing.T, parent, secret string) []string {
 		if err != nil {
 			t.Fatalf("REST watch %s: %v", parent, err)
 		}
-		a := normalize(t, line)
+		a := w.normalize(t, line)
 		if strings.Contains(a, name) {
 			break
 		}
@@ -555,7 +583,23 @@ func (w *privacyWorld) watch(t *testing.T, parent, secret string) []string {
 }
 
 func TestPrivacyDifferential(t *testing.T) {
-	worlds := [2]*privacyWorld{startPrivacyWorld(t, false), startPrivacyWorld(t, true)}
+	for _, tc := range []struct {
+		name    string
+		history privateHistory
+	}{{"private-history-after", privateAfter}, {"private-history-interleaved", privateInterleaved}} {
+		t.Run(tc.name, func(t *testing.T) {
+			worlds := [2]*privacyWorld{startPrivacyWorld(t, noPrivate), startPrivacyWorld(t, tc.history)}
+			if tc.history == privateInterleaved {
+				worlds[0].chainMasked, worlds[1].chainMasked = true, true
+			}
+			comparePrivacyWorlds(t, worlds)
+		})
+	}
+}
+
+// comparePrivacyWorlds asks every read of both worlds as every outsider
+// and reports every difference.
+func comparePrivacyWorlds(t *testing.T, worlds [2]*privacyWorld) {
 	answers := [2]map[string][]string{{}, {}}
 	var keys []string
 	record := func(k string, wi int, a []string) {
