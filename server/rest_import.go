@@ -141,8 +141,12 @@ func (b *badLine) status(resp *pb.ImportUnitsResponse) error {
 	if b.tooLarge {
 		reason = "REQUEST_TOO_LARGE"
 	}
-	msg := fmt.Sprintf("%s; the %d units before it were processed (%d created, %d already present, %d refused) and nothing after it was stored",
-		b.msg, committed, resp.GetCreatedCount(), resp.GetAlreadyPresentCount(), resp.GetFailedCount())
+	units := "units"
+	if committed == 1 {
+		units = "unit"
+	}
+	msg := fmt.Sprintf("%s; the %d %s before it were processed (%d created, %d already present, %d refused) and nothing after it was stored",
+		b.msg, committed, units, resp.GetCreatedCount(), resp.GetAlreadyPresentCount(), resp.GetFailedCount())
 	st := status.New(codes.InvalidArgument, msg)
 	withDetails, err := st.WithDetails(
 		&errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain, Metadata: map[string]string{
