@@ -241,6 +241,14 @@ func translate(err error, op string) error {
 	if errors.As(err, &be) {
 		return err
 	}
+	// The caller's context ended (a read under a cancelled request): the
+	// client's doing, not a store failure, so not an internal error.
+	if errors.Is(err, context.Canceled) {
+		return context.Canceled
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return context.DeadlineExceeded
+	}
 	var se sqlite3.Error
 	if errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked) {
 		return &bank.Error{Kind: bank.KindUnavailable, Reason: bank.ReasonStoreUnavailable,
