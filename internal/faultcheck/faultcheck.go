@@ -110,6 +110,25 @@ func Check(ctx context.Context, path string, l *Ledger) ([]string, error) {
 		problems = append(problems, name+": created more than once")
 	}
 
+	// A unit is RESERVED or SHIPMENT_REQUESTED exactly when it has one
+	// open reservation.
+	holds, err := column(ctx, db, `SELECT din FROM reservations WHERE status IN ('ACTIVE', 'SHIPMENT_REQUESTED') GROUP BY din HAVING count(*) > 1`)
+	if err != nil {
+		return nil, err
+	}
+	for _, din := range holds {
+		problems = append(problems, "unit "+din+": more than one open reservation")
+	}
+	mismatched, err := column(ctx, db, `SELECT din || ' (' || status || ')' FROM units u WHERE
+		(status IN ('RESERVED', 'SHIPMENT_REQUESTED')) != EXISTS
+		(SELECT 1 FROM reservations r WHERE r.din = u.din AND r.status IN ('ACTIVE', 'SHIPMENT_REQUESTED'))`)
+	if err != nil {
+		return nil, err
+	}
+	for _, din := range mismatched {
+		problems = append(problems, "unit "+din+": status and open reservations disagree")
+	}
+
 	if l != nil {
 		stored := map[string]string{}
 		rows, err := db.QueryContext(ctx, `SELECT din, local_id FROM units`)
