@@ -292,38 +292,16 @@ func TestWritesUnderRandomCancellation(t *testing.T) {
 					}
 				case k < 8:
 					name = "import"
-					var dins []string
-					err = func() error {
-						stream, err := reg.ImportUnits(ctx)
-						if err != nil {
-							return err
+					units := make([]*pb.Unit, 20+rng.IntN(300))
+					for i := range units {
+						units[i] = validUnit(nextDIN())
+						units[i].LocalId = fmt.Sprint("i", w, "-", op)
+					}
+					if err = l.Import(ctx, reg, "banks/nybc", units); err == nil {
+						for _, u := range units {
+							mine = append(mine, u.Din)
 						}
-						for i := range 20 + rng.IntN(300) {
-							u := validUnit(nextDIN())
-							u.LocalId = fmt.Sprint("i", w, "-", op)
-							l.Sent(u.Din, u.LocalId)
-							dins = append(dins, u.Din)
-							req := &pb.ImportUnitsRequest{Unit: u}
-							if i == 0 {
-								req.Parent = "banks/nybc"
-							}
-							if err := stream.Send(req); err != nil {
-								break
-							}
-						}
-						res, err := stream.CloseAndRecv()
-						if err != nil {
-							return err
-						}
-						for _, r := range res.GetResults() {
-							if r.GetError() != nil {
-								return fmt.Errorf("unit %s refused: %v", r.GetDin(), r.GetError())
-							}
-							l.Acked(r.GetDin(), fmt.Sprint("i", w, "-", op))
-							mine = append(mine, r.GetDin())
-						}
-						return nil
-					}()
+					}
 				default:
 					name = "reserve"
 					din := mine[rng.IntN(len(mine))]

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
+	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
 
 // creationMethods are the use cases whose event records a unit's creation.
@@ -193,4 +194,37 @@ func column(ctx context.Context, db *sql.DB, q string) ([]string, error) {
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+// Import streams units to parent through reg, noting each as sent and,
+// once the reply lists it stored, as acknowledged with its local id. Any
+// refused unit is an error: fault-injection clients send valid units.
+func (l *Ledger) Import(ctx context.Context, reg pb.RegistryServiceClient, parent string, units []*pb.Unit) error {
+	stream, err := reg.ImportUnits(ctx)
+	if err != nil {
+		return err
+	}
+	local := map[string]string{}
+	for i, u := range units {
+		l.Sent(u.GetDin(), u.GetLocalId())
+		local[u.GetDin()] = u.GetLocalId()
+		req := &pb.ImportUnitsRequest{Unit: u}
+		if i == 0 {
+			req.Parent = parent
+		}
+		if err := stream.Send(req); err != nil {
+			break // the server has answered: CloseAndRecv says what
+		}
+	}
+	res, err := stream.CloseAndRecv()
+	if err != nil {
+		return err
+	}
+	for _, r := range res.GetResults() {
+		if r.GetError() != nil {
+			return fmt.Errorf("unit %s refused: %v", r.GetDin(), r.GetError())
+		}
+		l.Acked(r.GetDin(), local[r.GetDin()])
+	}
+	return nil
 }
