@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -21,6 +22,22 @@ type Error struct {
 	Violations []FieldViolation
 	// Metadata holds the error's dynamic values (names, etags).
 	Metadata map[string]string
+	// RetryDelay is how long the server asked the client to wait before
+	// trying again (a google.rpc.RetryInfo, sent with RESOURCE_EXHAUSTED
+	// when rate limited); 0 when it gave none.
+	RetryDelay time.Duration
+
+	status *status.Status // the status it was made from
+}
+
+// GRPCStatus returns the gRPC status the error was made from, so
+// status.Code(err) and status.FromError(err) read an SDK error as they
+// read the error of a generated client.
+func (e *Error) GRPCStatus() *status.Status {
+	if e.status != nil {
+		return e.status
+	}
+	return status.New(e.Code, e.Message)
 }
 
 // FieldViolation is one invalid request field.
@@ -102,9 +119,11 @@ func convertError(err error) error {
 	if !ok {
 		return err
 	}
-	e := &Error{Code: s.Code(), Message: s.Message()}
+	e := &Error{Code: s.Code(), Message: s.Message(), status: s}
 	for _, d := range s.Details() {
 		switch d := d.(type) {
+		case *errdetails.RetryInfo:
+			e.RetryDelay = d.GetRetryDelay().AsDuration()
 		case *errdetails.ErrorInfo:
 			e.Reason, e.Metadata = d.GetReason(), d.GetMetadata()
 		case *errdetails.BadRequest:
