@@ -3,8 +3,8 @@ package bank_test
 import (
 	"context"
 	"errors"
-	"math"
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 	"sync"
