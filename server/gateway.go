@@ -107,7 +107,7 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 		}
 		_, _ = w.Write([]byte(`{"status":"SERVING"}` + "\n"))
 	}))
-	mux.Handle("/", s.checkBody(gw))
+	mux.Handle("/", s.checkRoute(routes, s.checkBody(gw)))
 	return withHTTPRequestID(s.checkRequestHead(routes, mux)), conn, nil
 }
 
@@ -160,6 +160,23 @@ func withHTTPRequestID(next http.Handler) http.Handler {
 		}
 		w.Header().Set(RequestIDHeader, id)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
+}
+
+// checkRoute answers requests no binding takes: 405 with Allow when the
+// path has bindings for other methods, 404 otherwise. The gateway would
+// route some of them anyway (a wildcard taking an unknown custom verb).
+func (s *Server) checkRoute(routes *httpRoutes, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if routes.match(r.Method, r.URL).ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if allowed := routes.allowed(r.URL); len(allowed) > 0 {
+			writeMethodNotAllowed(w, r, s, allowed)
+			return
+		}
+		writeHTTPError(w, r, s, 0, status.Error(codes.NotFound, "no such route: "+r.Method+" "+r.URL.Path))
 	})
 }
 

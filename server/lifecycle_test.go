@@ -217,9 +217,7 @@ func TestLifecycleREST(t *testing.T) {
 		{"makeAvailable", `{"etag": "1"}`, 409, "ETAG_MISMATCH "},
 		{"makeUnavailable", `{"reason": "AD", "until": "2020-01-01"}`, 400, "INVALID_ARGUMENT "},
 		{"discard", `{"reasn": "CD"}`, 400, "MALFORMED_REQUEST "},
-		// An unknown verb: the gateway reads "G123498654321:destroy" as a
-		// unit name, which GET and PATCH take.
-		{"destroy", `{}`, 405, "METHOD_NOT_ALLOWED "},
+		{"destroy", `{}`, 404, "NOT_FOUND "}, // an unknown verb on a unit route
 	} {
 		if code, body := post(tc.verb, tc.body); code != tc.wantHTTP || reason(body) != tc.want {
 			t.Errorf("%s %s: HTTP %d %s, want %d %s", tc.verb, tc.body, code, body, tc.wantHTTP, tc.want)

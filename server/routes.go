@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/api/annotations"
@@ -71,9 +72,9 @@ func appendBindings(out []httpBinding, rpc protoreflect.FullName, rule *annotati
 
 // httpRoutes matches paths against the API's HTTP bindings with the
 // gateway's own matcher: a gateway mux that serves nothing, with one
-// recording handler per binding. So Allow headers and the names of path
-// parameters follow the bindings and the gateway's rules (unescaping,
-// custom verbs) without a hand-kept list.
+// recording handler per binding. So routing answers (404, 405 and its
+// Allow header) and the names of path parameters follow the bindings and
+// the gateway's rules (unescaping, custom verbs) without a hand-kept list.
 type httpRoutes struct {
 	probe   *runtime.ServeMux
 	methods []string // every method a binding uses, sorted
@@ -93,10 +94,20 @@ func newHTTPRoutes(bindings []httpBinding) (*httpRoutes, error) {
 		}),
 	)}
 	for _, b := range bindings {
+		hasVerb := strings.Contains(b.Path[strings.LastIndexByte(b.Path, '/')+1:], ":")
 		err := rt.probe.HandlePath(b.Method, b.Path, func(_ http.ResponseWriter, r *http.Request, params map[string]string) {
-			if m, ok := r.Context().Value(routeProbeKey{}).(*routeMatch); ok {
-				m.ok, m.params = true, params
+			m, ok := r.Context().Value(routeProbeKey{}).(*routeMatch)
+			if !ok {
+				return
 			}
+			// The gateway lets a wildcard take a custom verb the binding
+			// lacks ("units/{din}:destroy" as a unit name); no resource id
+			// holds a colon, so that is a verb no binding has.
+			last := r.URL.EscapedPath()[strings.LastIndexByte(r.URL.EscapedPath(), '/')+1:]
+			if !hasVerb && strings.Contains(last, ":") {
+				return
+			}
+			m.ok, m.params = true, params
 		})
 		if err != nil {
 			return nil, err
