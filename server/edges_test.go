@@ -2,14 +2,18 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	spb "google.golang.org/genproto/googleapis/rpc/status"
@@ -18,6 +22,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 	"github.com/cordbank/cordbank/server"
@@ -445,5 +450,129 @@ func TestRateLimitedAnswer(t *testing.T) {
 	e := wantRESTError(t, srv.HTTPClient(), "GET", srv.HTTPURL+"/v1/banks", nil, nil, http.StatusTooManyRequests, "RATE_LIMITED")
 	if secs, err := strconv.Atoi(e.header.Get("Retry-After")); err != nil || secs < 1 || secs > 100 || e.retry == nil {
 		t.Errorf("Retry-After %q, RetryInfo %v", e.header.Get("Retry-After"), e.retry)
+	}
+}
+
+// TestImplausibleValuesRefused: readings dated before cord blood banking
+// (1900, the Unix epoch) or ahead of the clock, non-numeric temperatures,
+// and antibody MFIs that are infinite, not a number, negative or absurd
+// are INVALID_ARGUMENT naming the field, over REST and gRPC alike, and
+// store nothing.
+func TestImplausibleValuesRefused(t *testing.T) {
+	srv, _ := start(t)
+	conn := grpcConn(t, srv)
+	inv := pb.NewInventoryServiceClient(conn)
+	if _, err := inv.CreateContainer(t.Context(), &pb.CreateContainerRequest{Parent: "banks/nybc", ContainerId: "tank-1",
+		Container: &pb.Container{Kind: pb.ContainerKind_CONTAINER_KIND_TANK, Label: "LN2-1", Layout: &pb.ContainerLayout{Kind: pb.LayoutKind_LAYOUT_KIND_SLOTS, Slots: 10}}}); err != nil {
+		t.Fatal(err)
+	}
+	c, base := srv.HTTPClient(), srv.HTTPURL
+	readings := base + "/v1/banks/nybc/containers/tank-1/temperatureReadings"
+	for body, field := range map[string]string{
+		`{"time": "1900-01-01T00:00:00Z", "celsius": -190}`: "reading.time",
+		`{"time": "1970-01-01T00:00:00Z", "celsius": -190}`: "reading.time",
+		`{"time": "2099-01-01T00:00:00Z", "celsius": -190}`: "reading.time",
+		`{"celsius": "NaN"}`:      "reading.celsius",
+		`{"celsius": "Infinity"}`: "reading.celsius",
+	} {
+		e := wantRESTError(t, c, "POST", readings, jsonHeader, strings.NewReader(body), 400, "INVALID_ARGUMENT")
+		if !slices.Equal(e.fields(), []string{field}) {
+			t.Errorf("reading %s: fields %v, want %s", body, e.fields(), field)
+		}
+	}
+	search := func(mfi string) string {
+		return `{"patient": {"glString": "A*02:01+A*24:02^B*07:02+B*44:02^C*05:01+C*07:02^DRB1*15:01+DRB1*04:01"}, "weightKg": 20,
+			"disease": "DISEASE_CLASS_MALIGNANT", "antibodies": [{"specificity": "A1", "mfi": ` + mfi + `}]}`
+	}
+	for _, mfi := range []string{`"Infinity"`, `"-Infinity"`, `"NaN"`, `-1`, `1e9`} {
+		e := wantRESTError(t, c, "POST", base+"/v1/units:search", jsonHeader, strings.NewReader(search(mfi)), 400, "INVALID_ARGUMENT")
+		if !slices.Equal(e.fields(), []string{"antibodies[0].mfi"}) {
+			t.Errorf("MFI %s: fields %v", mfi, e.fields())
+		}
+	}
+	if resp, b := rest(t, c, "POST", base+"/v1/units:search", jsonHeader, strings.NewReader(search("4000"))); resp.StatusCode != 200 {
+		t.Errorf("a plausible MFI: HTTP %d %s", resp.StatusCode, b)
+	}
+
+	// gRPC: the same rules, and a timestamp that is not one.
+	_, err := inv.RecordTemperatureReading(t.Context(), &pb.RecordTemperatureReadingRequest{Parent: "banks/nybc/containers/tank-1",
+		Reading: &pb.TemperatureReading{Time: timestamppb.New(time.Unix(0, 0)), Celsius: -190}})
+	wantField(t, "gRPC reading at the epoch", err, "reading.time")
+	_, err = pb.NewSearchServiceClient(conn).SearchUnits(t.Context(), &pb.SearchUnitsRequest{
+		Patient:  &pb.PatientTyping{GlString: "A*02:01+A*24:02^B*07:02+B*44:02^C*05:01+C*07:02^DRB1*15:01+DRB1*04:01"},
+		WeightKg: 20, Disease: pb.DiseaseClass_DISEASE_CLASS_MALIGNANT, Antibodies: []*pb.Antibody{{Specificity: "A1", Mfi: math.Inf(1)}}})
+	wantField(t, "gRPC infinite MFI", err, "antibodies[0].mfi")
+	_, err = pb.NewReservationServiceClient(conn).ReserveUnit(t.Context(), &pb.ReserveUnitRequest{Name: "banks/nybc/units/G123498654321",
+		TransplantCenter: "tc-1", PatientId: "P-1", ExpireTime: &timestamppb.Timestamp{Seconds: testNow.Unix() + 86400, Nanos: -1}})
+	wantField(t, "gRPC invalid expire_time", err, "expire_time")
+
+	ex, err := inv.ListExcursions(t.Context(), &pb.ListExcursionsRequest{Parent: "banks/nybc"})
+	if err != nil || len(ex.GetExcursions()) != 0 {
+		t.Errorf("excursions after refused readings: %v, %v", ex, err)
+	}
+}
+
+func wantField(t *testing.T, what string, err error, field string) {
+	t.Helper()
+	if status.Code(err) != codes.InvalidArgument {
+		t.Errorf("%s: %v, want InvalidArgument", what, err)
+		return
+	}
+	_, br := errorInfo(t, err)
+	if len(br.GetFieldViolations()) != 1 || br.GetFieldViolations()[0].GetField() != field {
+		t.Errorf("%s: violations %v, want %s", what, br.GetFieldViolations(), field)
+	}
+}
+
+// logRecords is a slog handler that hands every record to a channel.
+type logRecords chan slog.Record
+
+func (l logRecords) Enabled(context.Context, slog.Level) bool      { return true }
+func (l logRecords) Handle(_ context.Context, r slog.Record) error { l <- r.Clone(); return nil }
+func (l logRecords) WithAttrs([]slog.Attr) slog.Handler            { return l }
+func (l logRecords) WithGroup(string) slog.Handler                 { return l }
+
+// TestCallerCancelIsLoggedAtInfo: a client that cancels its call (here an
+// event stream it is reading) is logged at INFO with code Canceled, never
+// at ERROR as an internal error.
+func TestCallerCancelIsLoggedAtInfo(t *testing.T) {
+	logs := make(logRecords, 1000)
+	srv, err := servertest.Start(servertest.WithLogger(slog.New(logs)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	conn := grpcConn(t, srv)
+	if _, err := pb.NewRegistryServiceClient(conn).CreateBank(t.Context(), &pb.CreateBankRequest{BankId: "nybc",
+		Bank: &pb.Bank{DisplayName: "Test Bank", Fin: "G1234", Country: "US"}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	stream, err := pb.NewAuditServiceClient(conn).WatchEvents(ctx, &pb.WatchEventsRequest{Parent: "banks/nybc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stream.Recv(); err != nil { // the handler is running
+		t.Fatal(err)
+	}
+	cancel()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case r := <-logs:
+			attrs := map[string]string{}
+			r.Attrs(func(a slog.Attr) bool { attrs[a.Key] = a.Value.String(); return true })
+			if r.Level >= slog.LevelError {
+				t.Fatalf("logged at %v: %s %v", r.Level, r.Message, attrs)
+			}
+			if r.Message == "rpc" && strings.HasSuffix(attrs["method"], "/WatchEvents") {
+				if attrs["code"] != "Canceled" || r.Level != slog.LevelInfo {
+					t.Fatalf("the cancelled watch was logged at %v with code %s", r.Level, attrs["code"])
+				}
+				return
+			}
+		case <-timeout:
+			t.Fatal("the cancelled watch was never logged")
+		}
 	}
 }
