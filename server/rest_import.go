@@ -21,9 +21,9 @@ import (
 )
 
 // maxImportLineBytes bounds one NDJSON line of a REST import, and so the
-// memory one import request holds at a time: a unit is a few kilobytes,
-// like the body of a CreateUnit (maxBodyBytes).
-const maxImportLineBytes = maxBodyBytes
+// memory one import request holds at a time: the limit of one gRPC
+// message (a unit is a few kilobytes).
+const maxImportLineBytes = MaxMessageBytes
 
 // restImport serves POST /v1/units:import in place of the generated
 // gateway handler, which cannot say what an import stored when the body
@@ -139,7 +139,7 @@ func (b *badLine) status(resp *pb.ImportUnitsResponse) error {
 	committed := len(resp.GetResults())
 	reason := "MALFORMED_REQUEST"
 	if b.tooLarge {
-		reason = "REQUEST_TOO_LARGE"
+		reason = reasonTooLarge
 	}
 	units := "units"
 	if committed == 1 {

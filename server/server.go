@@ -72,12 +72,14 @@ func New(cfg Config) *Server {
 		cfg.HealthInterval = 5 * time.Second
 	}
 	g := &guard{svc: cfg.Service, log: log, limit: newLimiter(cfg.RateLimit)}
-	unary, stream := interceptors(log, g)
+	codec := newRequestCodec(log)
+	unary, stream := interceptors(log, g, codec)
 	opts := []grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
-		grpc.MaxRecvMsgSize(16 << 20),
-		grpc.MaxHeaderListSize(64 << 10),
+		grpc.ForceServerCodecV2(codec),
+		grpc.MaxRecvMsgSize(MaxMessageBytes),
+		grpc.MaxHeaderListSize(maxGRPCHeaderBytes),
 	}
 	if cfg.TLS != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg.TLS)))
@@ -157,7 +159,7 @@ func (s *Server) ServeHTTP(lis net.Listener, grpcAddr string) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10,
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: httpMaxHeaderBackstop,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	if s.cfg.TLS != nil {
 		// REST callers authenticate with bearer tokens: no client

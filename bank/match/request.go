@@ -35,7 +35,26 @@ const (
 	DefaultPageSize = 50
 	MaxPageSize     = 1000
 	maxCandidates   = 5000
+	// MaxMFI bounds an antibody's mean fluorescence intensity: single
+	// antigen bead assays saturate near 30,000, so a larger figure is a
+	// typing or unit error, and an infinite one would make every antibody
+	// count as donor-specific.
+	MaxMFI = 100_000
 )
+
+// mfiProblem says what is wrong with an MFI (of an antibody or a
+// threshold), "" when it is a plausible one.
+func mfiProblem(x float64) string {
+	switch {
+	case math.IsNaN(x) || math.IsInf(x, 0):
+		return "must be a finite number"
+	case x < 0:
+		return "must not be negative"
+	case x > MaxMFI:
+		return fmt.Sprintf("%g is implausibly high (at most %d)", x, MaxMFI)
+	}
+	return ""
+}
 
 // Request is a search for units for one patient. Field names of validation
 // errors are those of a SearchUnitsRequest proto (snake_case).
@@ -118,8 +137,8 @@ func (g *Grader) compile(req *Request) (*plan, error) {
 	}
 	for i, ab := range req.Antibodies {
 		field := fmt.Sprintf("antibodies[%d]", i)
-		if math.IsNaN(ab.MFI) || ab.MFI < 0 {
-			v.Add(field+".mfi", "must not be negative")
+		if problem := mfiProblem(ab.MFI); problem != "" {
+			v.Add(field+".mfi", "%s", problem)
 		}
 		a, err := g.prepareAntibody(ab.Specificity)
 		if err != nil {
@@ -188,6 +207,11 @@ func validateOverrides(o *Overrides, c Criterion, v *bank.Violations) {
 	for _, f := range floats {
 		if f.v != nil && (math.IsNaN(*f.v) || math.IsInf(*f.v, 0) || *f.v < 0) {
 			v.Add("policy."+f.name, "must be a finite number, zero or more")
+		}
+	}
+	if o.DSAMinMFI != nil && !v.Has("policy.dsa_min_mfi") {
+		if problem := mfiProblem(*o.DSAMinMFI); problem != "" {
+			v.Add("policy.dsa_min_mfi", "%s", problem)
 		}
 	}
 	if o.MaxUnitAgeYears != nil && *o.MaxUnitAgeYears < 0 {

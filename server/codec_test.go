@@ -1,0 +1,64 @@
+package server
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
+)
+
+// corrupt marshals m and replaces every "~~" in the wire bytes by two
+// bytes that are not UTF-8 (same length, so the framing stays valid).
+func corrupt(t testing.TB, m proto.Message) []byte {
+	t.Helper()
+	b, err := proto.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.ReplaceAll(b, []byte("~~"), []byte{0xff, 0xfe})
+}
+
+func TestInvalidUTF8Fields(t *testing.T) {
+	req := &pb.CreateUnitRequest{Parent: "banks/nybc", Unit: &pb.Unit{Din: "G1234~~", LocalId: "ok",
+		Hla: []*pb.LocusTyping{{Locus: "A", Typing: "A*02:01"}, {Locus: "B", Typing: "B*07:~~"}, {Locus: "C~~", Typing: "C*07:~~"}}}}
+	b := corrupt(t, req)
+	if err := proto.Unmarshal(b, &pb.CreateUnitRequest{}); err == nil || !strings.Contains(err.Error(), "UTF-8") {
+		t.Fatalf("the corrupted message decodes: %v", err)
+	}
+	got := invalidUTF8Fields(req.ProtoReflect().Descriptor(), b)
+	want := []string{"unit.din", "unit.hla[1].typing", "unit.hla[2].locus", "unit.hla[2].typing"}
+	if !slices.Equal(got, want) {
+		t.Errorf("fields %v, want %v", got, want)
+	}
+	if got := invalidUTF8Fields(req.ProtoReflect().Descriptor(), b[:len(b)-3]); len(got) > 3 {
+		t.Errorf("truncated: %v", got)
+	}
+	valid, _ := proto.Marshal(&pb.CreateUnitRequest{Parent: "banks/nybc"})
+	if got := invalidUTF8Fields(req.ProtoReflect().Descriptor(), valid); got != nil {
+		t.Errorf("valid message: %v", got)
+	}
+}
+
+// FuzzInvalidUTF8Fields: the wire walker never panics, finds nothing in a
+// message protobuf accepts, and finds a field whenever protobuf refuses the
+// message for its UTF-8 alone.
+func FuzzInvalidUTF8Fields(f *testing.F) {
+	f.Add(corrupt(f, &pb.CreateUnitRequest{Parent: "banks/~~", Unit: &pb.Unit{Din: "~~", Hla: []*pb.LocusTyping{{Typing: "~~"}}}}))
+	f.Add([]byte{0x0a, 0x02, 0xff, 0xfe})
+	f.Add([]byte{0x12, 0x80})
+	md := (&pb.CreateUnitRequest{}).ProtoReflect().Descriptor()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fields := invalidUTF8Fields(md, b)
+		err := proto.Unmarshal(b, &pb.CreateUnitRequest{})
+		if err == nil && len(fields) > 0 {
+			t.Fatalf("a message protobuf accepts has invalid UTF-8 in %v", fields)
+		}
+		if err != nil && strings.Contains(err.Error(), "invalid UTF-8") && len(fields) == 0 {
+			t.Fatalf("protobuf refuses %x for UTF-8 (%v); no field found", b, err)
+		}
+	})
+}
