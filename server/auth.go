@@ -64,6 +64,7 @@ type guard struct {
 	log      *slog.Logger
 	limit    *limiter
 	failures atomic.Int64
+	metrics  *Metrics // nil: none
 }
 
 var errAuthFailed = bank.NewError(bank.KindUnauthenticated, bank.ReasonUnauthenticated,
@@ -90,6 +91,7 @@ func (g *guard) authenticate(ctx context.Context, method string) (bank.Principal
 			return p, err // the store failed: not the caller's fault
 		}
 		n := g.failures.Add(1)
+		g.metrics.authFailed()
 		addr := ""
 		if pr, ok := peer.FromContext(ctx); ok && pr.Addr != nil {
 			addr = pr.Addr.String()
@@ -124,6 +126,7 @@ func (g *guard) admit(ctx context.Context, method string) (context.Context, bank
 		return ctx, p, err
 	}
 	if ok, wait := g.limit.allow(p.Name); !ok {
+		g.metrics.limited()
 		g.log.WarnContext(ctx, "rate limited", "method", method, "principal", p.Name, "request_id", RequestID(ctx))
 		return ctx, p, rateLimited(p.Name, wait)
 	}

@@ -43,6 +43,9 @@ type Config struct {
 	TLS *tls.Config
 	// RateLimit bounds each principal's calls; the zero value disables it.
 	RateLimit RateLimit
+	// Metrics, when set, collects the server's Prometheus metrics (serve
+	// Metrics.Handler on an admin listener).
+	Metrics *Metrics
 }
 
 // Server is the gRPC server plus the REST gateway in front of it.
@@ -74,6 +77,12 @@ func New(cfg Config) *Server {
 	g := &guard{svc: cfg.Service, log: log, limit: newLimiter(cfg.RateLimit)}
 	codec := newRequestCodec(log)
 	unary, stream := interceptors(log, g, codec)
+	if m := cfg.Metrics; m != nil {
+		g.metrics = m
+		// Outermost: every call is counted, refused ones included.
+		unary = append([]grpc.UnaryServerInterceptor{m.grpc.UnaryServerInterceptor()}, unary...)
+		stream = append([]grpc.StreamServerInterceptor{m.grpc.StreamServerInterceptor()}, stream...)
+	}
 	opts := []grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
@@ -99,6 +108,12 @@ func New(cfg Config) *Server {
 	pb.RegisterAuditServiceServer(s.grpc, &audit{svc: cfg.Service, stop: s.stop})
 	pb.RegisterReservationServiceServer(s.grpc, &reservations{svc: cfg.Service})
 	pb.RegisterInventoryServiceServer(s.grpc, &inventory{svc: cfg.Service})
+	if m := cfg.Metrics; m != nil {
+		m.grpc.InitializeMetrics(s.grpc)
+		if cfg.Index != nil {
+			m.WatchSearchIndex(cfg.Index.Len)
+		}
+	}
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
 	s.checkHealth()
