@@ -66,10 +66,10 @@ func TestMetrics(t *testing.T) {
 	_, _ = pb.NewRegistryServiceClient(anon).GetBank(ctx, &pb.GetBankRequest{Name: "banks/nybc"})
 
 	for series, want := range map[string]float64{
-		`grpc_server_handled_total\{grpc_code="OK",grpc_method="CreateUnit",grpc_service="cordbank.v1.RegistryService",grpc_type="unary"\}`:          1,
+		`grpc_server_handled_total\{grpc_code="OK",grpc_method="CreateUnit",grpc_service="cordbank.v1.RegistryService",grpc_type="unary"\}`:           1,
 		`grpc_server_handled_total\{grpc_code="Unauthenticated",grpc_method="GetBank",grpc_service="cordbank.v1.RegistryService",grpc_type="unary"\}`: 1,
-		`cordbank_auth_failures_total`: 1,
-		`cordbank_search_index_units`:  1,
+		`cordbank_auth_failures_total`:  1,
+		`cordbank_search_index_units`:   1,
 		`cordbank_writer_queued_writes`: 0,
 	} {
 		if got := scrape(t, m, series); got != want {
