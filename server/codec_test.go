@@ -98,3 +98,31 @@ func BenchmarkRequestDecode(b *testing.B) {
 		})
 	}
 }
+
+// TestRequestCodecNotes: a message that does not decode is handed on empty
+// with a note, which the first take returns and forgets; one that decodes
+// has none.
+func TestRequestCodecNotes(t *testing.T) {
+	c := newRequestCodec(slog.New(slog.DiscardHandler))
+	bad := &pb.GetBankRequest{}
+	if err := c.Unmarshal(mem.BufferSlice{mem.SliceBuffer(corrupt(t, &pb.GetBankRequest{Name: "banks/~~"}))}, bad); err != nil {
+		t.Fatal(err)
+	}
+	if bad.GetName() != "" {
+		t.Errorf("an undecodable message was handed on with %q", bad.GetName())
+	}
+	good := &pb.GetBankRequest{}
+	wire, _ := proto.Marshal(&pb.GetBankRequest{Name: "banks/nybc"})
+	if err := c.Unmarshal(mem.BufferSlice{mem.SliceBuffer(wire)}, good); err != nil || good.GetName() != "banks/nybc" {
+		t.Fatalf("good message: %v %v", good, err)
+	}
+	if err := c.take(good); err != nil {
+		t.Errorf("note on a good message: %v", err)
+	}
+	if err := c.take(bad); err == nil {
+		t.Error("no note on the undecodable message")
+	}
+	if err := c.take(bad); err != nil || c.pending.Load() != 0 || len(c.notes) != 0 {
+		t.Errorf("the note was kept: %v, pending %d, %d notes", err, c.pending.Load(), len(c.notes))
+	}
+}
