@@ -91,6 +91,12 @@ var (
 	ErrEtagMismatch     error = &reasonError{"ETAG_MISMATCH"}
 	ErrRequestIDReused  error = &reasonError{"REQUEST_ID_REUSED"}
 	ErrStoreUnavailable error = &reasonError{"STORE_UNAVAILABLE"}
+	// ErrRateLimited: too many calls; wait (the error's RetryInfo says how
+	// long) and retry.
+	ErrRateLimited error = &reasonError{"RATE_LIMITED"}
+	// ErrRequestTooLarge: the message is over the server's size limit;
+	// retrying the same call cannot succeed.
+	ErrRequestTooLarge error = &reasonError{"REQUEST_TOO_LARGE"}
 )
 
 // Sentinels for errors.Is, by gRPC code (any reason).
@@ -105,8 +111,6 @@ var (
 	ErrUnauthenticated error = &codeError{codes.Unauthenticated}
 	// ErrPermissionDenied: the token's role or organisation may not do this.
 	ErrPermissionDenied error = &codeError{codes.PermissionDenied}
-	// ErrRateLimited: too many calls; wait and retry.
-	ErrRateLimited error = &codeError{codes.ResourceExhausted}
 )
 
 // convertError turns a gRPC error into an *Error; other errors pass
@@ -131,6 +135,11 @@ func convertError(err error) error {
 				e.Violations = append(e.Violations, FieldViolation{Field: v.GetField(), Description: v.GetDescription()})
 			}
 		}
+	}
+	if e.Reason == "" && e.Code == codes.ResourceExhausted {
+		// gRPC itself refuses a message over the server's size limit,
+		// before cordbank sees it, so that answer has no ErrorInfo.
+		e.Reason = "REQUEST_TOO_LARGE"
 	}
 	return e
 }

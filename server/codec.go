@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"google.golang.org/grpc"
@@ -33,8 +34,11 @@ import (
 type requestCodec struct {
 	proto encoding.CodecV2
 	log   *slog.Logger
-	mu    sync.Mutex
-	notes map[any]error
+	// pending counts the notes, so that take, called for every message,
+	// locks nothing when there are none.
+	pending atomic.Int64
+	mu      sync.Mutex
+	notes   map[any]error
 }
 
 func newRequestCodec(log *slog.Logger) *requestCodec {
@@ -52,19 +56,26 @@ func (c *requestCodec) Unmarshal(data mem.BufferSlice, v any) error {
 		return err
 	}
 	proto.Reset(m)
+	note := undecodable(m.ProtoReflect().Descriptor(), data.Materialize(), err)
 	c.mu.Lock()
-	c.notes[v] = undecodable(m.ProtoReflect().Descriptor(), data.Materialize(), err)
+	c.notes[v] = note
 	c.mu.Unlock()
+	c.pending.Add(1)
 	return nil
 }
 
-// take returns and forgets the note on v: nil when v decoded.
+// take returns and forgets the note on v: nil when v decoded. It runs on
+// the goroutine that decoded v, after Unmarshal.
 func (c *requestCodec) take(v any) error {
+	if c.pending.Load() == 0 {
+		return nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	err, ok := c.notes[v]
 	if ok {
 		delete(c.notes, v)
+		c.pending.Add(-1)
 	}
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,6 +25,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/cordbank/cordbank/client"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 	"github.com/cordbank/cordbank/server"
 	"github.com/cordbank/cordbank/server/servertest"
@@ -415,6 +417,16 @@ func TestBodyLimits(t *testing.T) {
 	if status.Code(err) != codes.ResourceExhausted {
 		t.Errorf("gRPC message over the limit: %v", err)
 	}
+	// The SDK tells it from a rate limit: retrying cannot help.
+	sdk, err := client.New(srv.GRPCAddr, client.WithToken(srv.AdminToken()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdk.Close()
+	_, err = sdk.CreateBank(t.Context(), "big", &pb.Bank{DisplayName: strings.Repeat("n", server.MaxMessageBytes)})
+	if !errors.Is(err, client.ErrRequestTooLarge) || errors.Is(err, client.ErrRateLimited) {
+		t.Errorf("SDK, message over the limit: %v", err)
+	}
 	resp, b := rest(t, c, "GET", base+"/v1/banks", nil, nil)
 	if resp.StatusCode != 200 || strings.Contains(string(b), "banks/big") {
 		t.Errorf("a refused bank was stored: %s", b)
@@ -446,6 +458,14 @@ func TestRateLimitedAnswer(t *testing.T) {
 	if info, _ := errorInfo(t, err); status.Code(err) != codes.ResourceExhausted || info.GetReason() != "RATE_LIMITED" ||
 		retry.GetRetryDelay().AsDuration() <= 0 || retry.GetRetryDelay().AsDuration().Seconds() > 100 {
 		t.Fatalf("over the rate: %v, retry %v", err, retry)
+	}
+	sdk, err := client.New(srv.GRPCAddr, client.WithToken(srv.AdminToken()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdk.Close()
+	if _, err := sdk.GetBank(t.Context(), "banks/nybc"); !errors.Is(err, client.ErrRateLimited) || errors.Is(err, client.ErrRequestTooLarge) {
+		t.Errorf("SDK over the rate: %v", err)
 	}
 	e := wantRESTError(t, srv.HTTPClient(), "GET", srv.HTTPURL+"/v1/banks", nil, nil, http.StatusTooManyRequests, "RATE_LIMITED")
 	if secs, err := strconv.Atoi(e.header.Get("Retry-After")); err != nil || secs < 1 || secs > 100 || e.retry == nil {

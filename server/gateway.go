@@ -63,6 +63,9 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 			}
 			if tooBig := bodyOverLimit(ctx); tooBig != nil {
 				httpStatus, err = 0, tooBig
+			} else if st, ok := status.FromError(err); ok && st.Code() == codes.InvalidArgument && errorInfoOf(st) == nil {
+				// The gateway's own: a body or parameter that does not decode.
+				err = status.Error(codes.InvalidArgument, "malformed request (the body must be JSON of the method's request, parameters of their field's type): "+st.Message())
 			}
 			writeHTTPError(w, r.WithContext(ctx), s, httpStatus, err)
 		}),
