@@ -231,3 +231,67 @@ func TestIMGT3240LociAndCheck(t *testing.T) {
 		t.Errorf("IMGT/HLA 3.24.0: flags = %s", f)
 	}
 }
+
+// The antigen equivalent of an allele family (issue 13): the serology the
+// family is expected to express, not the union of every column of
+// rel_dna_ser.txt over its alleles. IPD-IMGT/HLA 3.24.0 lines behind each
+// case: A*;24:18;;24/3;; and A*;24:19;9;;; (A*24:XX was A3/A9/A24/A2403),
+// A*;02:55;;;2;28 and A*;02:65;;2/19;; (A*02:XX was A2/A19/A28/A203/A210),
+// DRB1*;04:22;4;;;3 (DRB1*04:XX was DR3/DR4), B*;44:09;45;;;44,
+// B*;44:15;12;;;, B*;44:16;47;;;44, B*;44:42;21;;;44 (B*44:XX was
+// B12/B21/B44/B45/B47).
+func TestIMGT3240FamilyAntigenEquivalents(t *testing.T) {
+	r := imgt324(t)
+	for _, tt := range []struct{ in, want string }{
+		{"A*24:XX", "A24"},
+		{"A*24", "A24"},
+		{"A*02:XX", "A2"},
+		{"DRB1*04:XX", "DR4"},
+		{"B*44:XX", "B44"},
+		// Families that really span several antigens keep them all.
+		{"DRB1*03:XX", "DR17/DR18"},
+		{"C*03:XX", "Cw9/Cw10"},
+		{"B*40:XX", "B60/B61"},
+		{"B*14:XX", "B64/B65"},
+		// One allele still reads every column: it may be either.
+		{"A*24:18", "A3/A24"},
+		{"A*02:55", "A2/A28"},
+		{"A*02:XX+A*24:XX^B*07:XX+B*44:XX^DRB1*15:XX+DRB1*04:XX", "A2+A24^B7+B44^DR15+DR4"},
+	} {
+		if got := reduceString(t, r, tt.in, LevelSerology); got != tt.want {
+			t.Errorf("IMGT/HLA 3.24.0: serology of %s = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		a, b  string
+		match bool
+	}{
+		{"A*24:XX", "A*03:01", false},
+		{"A*24:XX", "A3", false},
+		{"A*24:XX", "A23", false},
+		{"A*24:XX", "A9", true},
+		{"A*24:XX", "A*24:03:01:01", true}, // A2403, associated with A24
+		{"A*02:XX", "A*68:01:01:01", false},
+		{"A*02:XX", "A28", false},
+		{"A*02:XX", "A19", false},
+		{"A*02:XX", "A*02:03:01", true}, // A203, associated with A2
+		{"DRB1*04:XX", "DR3", false},
+		{"DRB1*04:XX", "DR4", true},
+		{"B*44:XX", "B45", false},
+		{"B*44:XX", "B21", false},
+		{"B*44:XX", "B12", true},
+		{"B*44:XX", "B*44:02:01:01", true},
+	} {
+		a, err := r.ParseName(tt.a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := r.ParseName(tt.b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.AntigenRelation(a, b).IsMatch(); got != tt.match {
+			t.Errorf("IMGT/HLA 3.24.0: %s vs %s antigen match = %v (%s), want %v", tt.a, tt.b, got, r.AntigenRelation(a, b), tt.match)
+		}
+	}
+}
