@@ -18,6 +18,10 @@ type Patient struct {
 	HLA []bank.LocusTyping
 	// ABO is optional ("" = unknown: every unit counts as compatible).
 	ABO bank.ABO
+	// Population names the haplotype frequency set the patient's typing is
+	// read against (a set's name or population, see Predictors.Find); ""
+	// means the default set.
+	Population string
 }
 
 // Antibody is one anti-HLA antibody of the patient (domain.md §4.4).
@@ -50,6 +54,9 @@ type Request struct {
 	// AsOf is the day unit ages are computed at; zero means the Index's
 	// clock.
 	AsOf bank.Date
+	// Probabilities (match_probabilities) asks for match probabilities per
+	// result; nil means yes when a frequency set is loaded.
+	Probabilities *bool
 }
 
 // plan is a validated, prepared request.

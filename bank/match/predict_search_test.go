@@ -1,0 +1,99 @@
+package match
+
+import (
+	"github.com/cordbank/cordbank/bank"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// With a frequency set loaded, a search ranks a likely 8/8 above a less
+// likely one within the dose rules, whatever their definite counts;
+// without one (or with probabilities off) definite-before-potential stays
+// the rule. HEGL_CAU read against IPD-IMGT/HLA 3.24.0.
+func TestSearchRanksByLikelihoodWithASet(t *testing.T) {
+	g := realGrader(t)
+	cau := heglSet(t, g, "CAU")
+	ps, err := NewPredictors([]*Predictor{cau}, "CAU", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pat = "A*01:01+A*02:01; B*08:01+B*07:02; C*07:01+C*07:02; DRB1*03:01+DRB1*15:01"
+	units := []*bank.Unit{
+		// 7 definite, P(8/8) 0.9971 (A*02:XX may be A*02:05 ...), the largest dose
+		testUnit("UB", hlaOf("A*01:01+A*02:XX; B*08:01+B*07:02; C*07:01+C*07:02; DRB1*03:01+DRB1*15:01"), tnc(4e9)),
+		// 6 definite, P(8/8) 0.99996
+		testUnit("UF", hlaOf("A*01:01+A*02:01; B*08:01+B*07:02; C*07:01+C*07:02; DRB1*03:XX+DRB1*15:XX"), tnc(3e9)),
+		// 0 definite, P(8/8) 0.9900
+		testUnit("UC", hlaOf("A*01:XX+A*02:XX; B*08:XX+B*07:XX; C*07:XX+C*07:XX; DRB1*03:XX+DRB1*15:XX"), tnc(3.5e9)),
+	}
+	x, err := newTestIndex(g, units...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := baseRequest()
+	req.Patient.HLA = typings(pat)
+	if got := dins(search(t, x, req)); !slices.Equal(got, []string{"UB", "UF", "UC"}) {
+		t.Fatalf("without a set: order %v, want [UB UF UC]", got)
+	}
+	x.SetPredictors(ps)
+	res := search(t, x, req)
+	for _, m := range res.Matches {
+		t.Log(m.DIN, m.Explanation)
+	}
+	if got := dins(res); !slices.Equal(got, []string{"UF", "UB", "UC"}) {
+		t.Fatalf("with HEGL_CAU: order %v, want [UF UB UC]", got)
+	}
+	if res.FrequencySet != "HEGL_CAU" {
+		t.Errorf("frequency set %q", res.FrequencySet)
+	}
+	for i, m := range res.Matches {
+		if m.Prediction == nil || m.Prediction.Set != "HEGL_CAU" || m.Prediction.P8of8 <= 0.98 {
+			t.Fatalf("%s prediction %+v", m.DIN, m.Prediction)
+		}
+		if i > 0 && (m.DecidedBy != RankLikelihood || !strings.Contains(m.Explanation, "below previous by match_probability")) {
+			t.Errorf("%s decided by %q: %s", m.DIN, m.DecidedBy, m.Explanation)
+		}
+	}
+	if res.Policy.Order[0] != RankLikelihood {
+		t.Errorf("reported order %v", res.Policy.Order)
+	}
+	// All three are nearly certain 8/8s: typing any of them gains < 1%.
+	if len(res.ConfirmTyping) != 0 {
+		t.Errorf("confirmatory typing suggested: %+v", res.ConfirmTyping)
+	}
+	// Probabilities off: today's order, no predictions.
+	off := false
+	req.Probabilities = &off
+	res = search(t, x, req)
+	if got := dins(res); !slices.Equal(got, []string{"UB", "UF", "UC"}) || res.Matches[0].Prediction != nil {
+		t.Fatalf("probabilities off: order %v", got)
+	}
+	// Probabilities on but ranking by match count, as asked.
+	req.Probabilities = nil
+	req.Policy.Order = []RankKey{RankMatchCount, RankTNCDose}
+	res = search(t, x, req)
+	if got := dins(res); !slices.Equal(got, []string{"UB", "UF", "UC"}) || res.Matches[0].Prediction == nil {
+		t.Fatalf("match-count order with probabilities: %v", got)
+	}
+	// An unknown population names the field.
+	req.Patient.Population = "XYZ"
+	if _, err := x.Search(t.Context(), req); err == nil || !strings.Contains(err.Error(), "invalid") {
+		t.Fatalf("unknown population: %v", err)
+	}
+}
+
+func TestConfirmTypingGain(t *testing.T) {
+	m := func(unit string, p float64) Match {
+		return Match{Unit: unit, Prediction: &Prediction{P8of8: p}}
+	}
+	got := confirmTyping([]Match{m("a", 0.5), m("b", 0.3), m("c", 0.005), m("d", 0)}, Criterion8of8)
+	// a: 0.5 x (1 - 0.3) = 0.35; b: 0.3 x (1 - 0.5) = 0.15; c below 1%.
+	if len(got) != 2 || got[0].Unit != "a" || !near(got[0].Gain, 0.35) || got[1].Unit != "b" || !near(got[1].Gain, 0.15) {
+		t.Fatalf("%+v", got)
+	}
+	// A certain 8/8 among the results: no typing gains anything.
+	if got := confirmTyping([]Match{m("a", 0.5), m("e", 1)}, Criterion8of8); len(got) != 0 {
+		t.Fatalf("%+v", got)
+	}
+}

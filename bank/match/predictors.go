@@ -1,0 +1,125 @@
+package match
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/cordbank/cordbank/bank"
+)
+
+// Predictors are the haplotype frequency sets an Index predicts with: a
+// default set and, per bank, the set of the bank's donor population (a
+// bank's units are read against it; the patient against the request's
+// population or the default).
+type Predictors struct {
+	sets    []*Predictor
+	def     *Predictor
+	perBank map[string]*Predictor
+}
+
+// NewPredictors returns the sets with def (a name Find accepts; "" means
+// the first set) as the default and bankPopulation mapping bank ids to the
+// set of their units.
+func NewPredictors(sets []*Predictor, def string, bankPopulation map[string]string) (*Predictors, error) {
+	if len(sets) == 0 {
+		return nil, fmt.Errorf("match: no frequency set")
+	}
+	ps := &Predictors{sets: sets, def: sets[0], perBank: map[string]*Predictor{}}
+	if def != "" {
+		if ps.def = ps.Find(def); ps.def == nil {
+			return nil, fmt.Errorf("match: default frequency set %q is not loaded (%s)", def, ps.names())
+		}
+	}
+	for b, pop := range bankPopulation {
+		p := ps.Find(pop)
+		if p == nil {
+			return nil, fmt.Errorf("match: frequency set %q of bank %s is not loaded (%s)", pop, b, ps.names())
+		}
+		ps.perBank[b] = p
+	}
+	return ps, nil
+}
+
+// Default is the default set.
+func (ps *Predictors) Default() *Predictor { return ps.def }
+
+// Sets lists the loaded sets.
+func (ps *Predictors) Sets() []*Predictor { return slices.Clone(ps.sets) }
+
+// Find returns the set named name, else the one of population name, else
+// the one whose name ends in _name (AFA finds HEGL_AFA); case does not
+// matter. nil when none.
+func (ps *Predictors) Find(name string) *Predictor {
+	for _, pass := range []func(*Predictor) bool{
+		func(p *Predictor) bool { return strings.EqualFold(p.name, name) },
+		func(p *Predictor) bool { return strings.EqualFold(p.population, name) },
+		func(p *Predictor) bool {
+			i := strings.LastIndexByte(p.name, '_')
+			return i >= 0 && strings.EqualFold(p.name[i+1:], name)
+		},
+	} {
+		for _, p := range ps.sets {
+			if pass(p) {
+				return p
+			}
+		}
+	}
+	return nil
+}
+
+func (ps *Predictors) names() string {
+	var n []string
+	for _, p := range ps.sets {
+		n = append(n, p.name)
+	}
+	return "loaded: " + strings.Join(n, ", ")
+}
+
+func (ps *Predictors) forBank(bankID string, patient *Predictor) *Predictor {
+	if p, ok := ps.perBank[bankID]; ok {
+		return p
+	}
+	return patient
+}
+
+// WithPredictors makes the index predict with ps.
+func WithPredictors(ps *Predictors) IndexOption { return func(x *Index) { x.predictors.Store(ps) } }
+
+// SetPredictors replaces the frequency sets (nil: none).
+func (x *Index) SetPredictors(ps *Predictors) { x.predictors.Store(ps) }
+
+// Predictors returns the frequency sets in use, nil when none.
+func (x *Index) Predictors() *Predictors { return x.predictors.Load() }
+
+// predictionPlan decides whether and with which patient set a search
+// predicts. The error is a *bank.Error of KindInvalid.
+func (x *Index) predictionPlan(req *Request) (*Predictors, *Predictor, error) {
+	ps := x.predictors.Load()
+	var v bank.Violations
+	var pat *Predictor
+	switch {
+	case ps == nil && req.Patient.Population != "":
+		v.Add("patient.population", "no haplotype frequency set is loaded (start the server with --hf-sets)")
+	case ps == nil:
+	case req.Patient.Population != "":
+		if pat = ps.Find(req.Patient.Population); pat == nil {
+			v.Add("patient.population", "no frequency set %q (%s)", req.Patient.Population, ps.names())
+		}
+	default:
+		pat = ps.def
+	}
+	if req.Probabilities != nil && *req.Probabilities && ps == nil {
+		v.Add("match_probabilities", "no haplotype frequency set is loaded (start the server with --hf-sets)")
+	}
+	if slices.Contains(req.Policy.Order, RankLikelihood) && (ps == nil || (req.Probabilities != nil && !*req.Probabilities)) {
+		v.Add("policy.order", "%q needs match probabilities (a loaded frequency set, match_probabilities not false)", RankLikelihood)
+	}
+	if err := v.Err("invalid search request"); err != nil {
+		return nil, nil, err
+	}
+	if ps == nil || (req.Probabilities != nil && !*req.Probabilities) {
+		return nil, nil, nil
+	}
+	return ps, pat, nil
+}
