@@ -50,6 +50,9 @@ import (
 // outcomeLoci are the loci an outcome is graded at, in 8/8 order.
 var outcomeLoci = [4]string{"A", "B", "C", "DRB1"}
 
+// PredictedLoci names the loci of Prediction.Locus, in order.
+var PredictedLoci = outcomeLoci
+
 // Predictor predicts matches under one resolved haplotype frequency set.
 // It is safe for concurrent use.
 type Predictor struct {
@@ -171,6 +174,9 @@ type Prediction struct {
 	Set        string // the frequency set used (the patient's; UnitSet when it differs)
 	UnitSet    string
 	Population string
+	// NomenclatureVersion is the IPD-IMGT/HLA version the patient's set was
+	// made under (its names were read against the loaded release).
+	NomenclatureVersion string
 	// P8of8, P7of8 and P6orFewerOf8 count allele-level matches at A, B, C
 	// and DRB1; P6of6 is a match at A and B antigen level and DRB1 allele
 	// level (the cord 6/6).
@@ -522,7 +528,7 @@ func Predict(pp *Predictor, patient *Typing, pu *Predictor, unit *Typing) (*Pred
 			return nil, e.err
 		}
 	}
-	out := &Prediction{Set: pp.name, Population: pp.population, PatientGenotypes: len(ep.genos), UnitGenotypes: len(eu.genos)}
+	out := &Prediction{Set: pp.name, Population: pp.population, NomenclatureVersion: pp.version, PatientGenotypes: len(ep.genos), UnitGenotypes: len(eu.genos)}
 	if pu != pp {
 		out.UnitSet = pu.name
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/hla/freq"
 )
 
 // Predictors are the haplotype frequency sets an Index predicts with: a
@@ -122,4 +123,48 @@ func (x *Index) predictionPlan(req *Request) (*Predictors, *Predictor, error) {
 		return nil, nil, nil
 	}
 	return ps, pat, nil
+}
+
+// PredictorsFromSets reads every set against g's release and returns the
+// Predictors (see NewPredictors for def and bankPopulation) with, per set,
+// a line saying what reading it changed or dropped, for the operator.
+func PredictorsFromSets(g *Grader, sets []*freq.Set, def string, bankPopulation map[string]string) (*Predictors, []string, error) {
+	var preds []*Predictor
+	var notes []string
+	for _, s := range sets {
+		r, err := freq.Resolve(s, g.ref)
+		if err != nil {
+			return nil, nil, err
+		}
+		p, err := NewPredictor(g, r)
+		if err != nil {
+			return nil, nil, err
+		}
+		preds = append(preds, p)
+		rep := r.Report
+		note := fmt.Sprintf("%s (%s, population %s, IPD-IMGT/HLA %s read as %s): %d haplotypes, %d kept, mass %.4f",
+			s.Name, s.Format, s.Population, orUnknown(s.Nomenclature), orUnknown(r.Release), rep.Haplotypes, rep.Kept, rep.Mass)
+		if len(rep.Renamed) > 0 {
+			note += "; renamed " + strings.Join(rep.Renamed, ", ")
+		}
+		if len(rep.Unknown) > 0 {
+			note += fmt.Sprintf("; unknown (dropped, mass %.4f) %s", rep.DroppedMass, strings.Join(rep.Unknown, ", "))
+		}
+		for _, w := range s.Warnings {
+			note += "; " + w
+		}
+		notes = append(notes, note)
+	}
+	ps, err := NewPredictors(preds, def, bankPopulation)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ps, notes, nil
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
 }

@@ -127,7 +127,7 @@ func (x *Index) Search(ctx context.Context, req *Request, opts ...SearchOption) 
 			pr, err := Predict(patPred, p.patient, ps.forBank(ms[i].Bank, patPred), u)
 			if err != nil {
 				// A typing the expansion cannot handle keeps its grade and says why.
-				pr = &Prediction{Set: patPred.name, Population: patPred.population, Unrepresented: "unit (" + err.Error() + ")"}
+				pr = &Prediction{Set: patPred.name, Population: patPred.population, NomenclatureVersion: patPred.version, Unrepresented: "unit (" + err.Error() + ")"}
 			}
 			ms[i].Prediction = pr
 		}

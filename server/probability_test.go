@@ -1,0 +1,144 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/hla"
+	"github.com/cordbank/cordbank/bank/hla/freq"
+	"github.com/cordbank/cordbank/bank/match"
+	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
+	"github.com/cordbank/cordbank/server/servertest"
+)
+
+const hegl2007 = "../../shared/hla/frequencies/hegl-2007"
+
+// startWithSets starts a server graded against IPD-IMGT/HLA 3.24.0 with
+// the four HEGL 2007 frequency sets loaded (HEGL_CAU the default).
+func startWithSets(t *testing.T) (*servertest.Server, pb.RegistryServiceClient) {
+	t.Helper()
+	for _, d := range []string{imgt324, hegl2007} {
+		if _, err := os.Stat(d); err != nil {
+			t.Skipf("%s not found (../shared absent): real-data test skipped", d)
+		}
+	}
+	ref, err := hla.LoadDir(imgt324)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := servertest.Start(servertest.WithHLAReference(ref),
+		servertest.WithServiceOptions(bank.WithClock(func() time.Time { return testNow })))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	sets, err := freq.LoadDir(hegl2007)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, _, err := match.PredictorsFromSets(srv.Index.Grader(), sets, "CAU", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Index.SetPredictors(ps)
+	c := pb.NewRegistryServiceClient(grpcConn(t, srv))
+	if _, err := c.CreateBank(context.Background(), &pb.CreateBankRequest{BankId: "nybc", Bank: &pb.Bank{DisplayName: "T", Fin: "G1234", Country: "US",
+		Accreditations: []pb.Accreditation{pb.Accreditation_ACCREDITATION_FACT_NETCORD}}}); err != nil {
+		t.Fatal(err)
+	}
+	return srv, c
+}
+
+// A search over gRPC and REST carries, per result, the probabilities and
+// the set that made them; a fully typed 8/8 unit has P(8/8) 1, a 6/6 cord
+// typed at the first field (C untyped) less. (IPD-IMGT/HLA 3.24.0, HEGL 2007.)
+func TestSearchCarriesMatchProbabilities(t *testing.T) {
+	srv, c := startWithSets(t)
+	ctx := context.Background()
+	pat := &pb.PatientTyping{GlString: "A*01:01+A*02:01^B*08:01+B*07:02^C*07:01+C*07:02^DRB1*03:01+DRB1*15:01", Population: "CAU"}
+	full := searchUnit("G123426000001", "A*01:01+A*02:01", "B*08:01+B*07:02", "C*07:01+C*07:02", "DRB1*03:01+DRB1*15:01", 2e9)
+	cord := searchUnit("G123426000002", "A*01:XX+A*02:XX", "B*08:XX+B*07:XX", "", "DRB1*03:01+DRB1*15:01", 3e9)
+	cord.Hla = append(cord.Hla[:2], cord.Hla[3])
+	for _, u := range []*pb.Unit{full, cord} {
+		if _, err := c.CreateUnit(ctx, &pb.CreateUnitRequest{Parent: "banks/nybc", Unit: u}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	release(t, srv, "nybc", "G123426000001", "G123426000002")
+	sc := pb.NewSearchServiceClient(grpcConn(t, srv))
+	req := &pb.SearchUnitsRequest{Patient: pat, WeightKg: 20, Disease: pb.DiseaseClass_DISEASE_CLASS_MALIGNANT}
+	resp, err := sc.SearchUnits(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.GetFrequencySet() != "HEGL_CAU" || len(resp.GetMatches()) != 2 {
+		t.Fatalf("response %v", resp)
+	}
+	a, b := resp.GetMatches()[0], resp.GetMatches()[1]
+	if a.GetUnit() != "banks/nybc/units/G123426000001" || a.GetProbability().GetP8Of8() != 1 || a.GetProbability().GetUnitGenotypes() != 1 {
+		t.Errorf("first %v", a)
+	}
+	pb2 := b.GetProbability()
+	t.Logf("6/6 cord: %v; %s", pb2, b.GetExplanation())
+	if pb2.GetFrequencySet() != "HEGL_CAU" || pb2.GetNomenclatureVersion() != "2.16.0" || pb2.GetPopulation() != "CAU" ||
+		!(pb2.GetP8Of8() > 0.5 && pb2.GetP8Of8() < 1) || pb2.GetUnitGenotypes() < 2 || pb2.GetLocusMatch()["C"] >= 1 ||
+		b.GetDecidedBy() != "match_probability" {
+		t.Errorf("second %v", b)
+	}
+	if s := pb2.GetP8Of8() + pb2.GetP7Of8() + pb2.GetP6OrFewerOf8(); s < 1-1e-9 || s > 1+1e-9 {
+		t.Errorf("probabilities sum to %v", s)
+	}
+	// REST: the same fields in the JSON.
+	body, _ := protojson.Marshal(req)
+	hresp, err := srv.HTTPClient().Post(srv.HTTPURL+"/v1/units:search", "application/json", strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(hresp.Body)
+	hresp.Body.Close()
+	for _, want := range []string{`"frequencySet":"HEGL_CAU"`, `"p8of8":1`, `"p6of6"`, `"locusMatch"`} {
+		if !strings.Contains(strings.ReplaceAll(string(raw), " ", ""), want) {
+			t.Errorf("REST body lacks %s: %s", want, raw)
+		}
+	}
+	// Probabilities off: none, and today's order.
+	off := false
+	req.MatchProbabilities = &off
+	resp, err = sc.SearchUnits(ctx, req)
+	if err != nil || resp.GetFrequencySet() != "" || resp.GetMatches()[0].GetProbability() != nil {
+		t.Fatalf("probabilities off: %v %v", resp, err)
+	}
+	// An unknown population is named in the caller's field name.
+	req.MatchProbabilities = nil
+	req.Patient = &pb.PatientTyping{GlString: pat.GetGlString(), Population: "XYZ"}
+	_, err = sc.SearchUnits(ctx, req)
+	if status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("unknown population: %v", err)
+	}
+	if _, br := errorInfo(t, err); len(br.GetFieldViolations()) != 1 || br.GetFieldViolations()[0].GetField() != "patient.population" {
+		t.Errorf("violations %v", br.GetFieldViolations())
+	}
+}
+
+// Without a frequency set, asking for probabilities is an error naming the field.
+func TestMatchProbabilitiesNeedASet(t *testing.T) {
+	srv, _ := start(t)
+	on := true
+	_, err := pb.NewSearchServiceClient(grpcConn(t, srv)).SearchUnits(context.Background(), &pb.SearchUnitsRequest{
+		Patient: patient, WeightKg: 20, Disease: pb.DiseaseClass_DISEASE_CLASS_MALIGNANT, MatchProbabilities: &on})
+	if status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("err = %v", err)
+	}
+	if _, br := errorInfo(t, err); len(br.GetFieldViolations()) != 1 || br.GetFieldViolations()[0].GetField() != "match_probabilities" {
+		t.Errorf("violations %v", br.GetFieldViolations())
+	}
+}
