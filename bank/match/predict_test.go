@@ -455,6 +455,8 @@ func TestPredictUnambiguousAgreesWithGrade(t *testing.T) {
 	}
 }
 
+func heglDir() string { return filepath.Join(filepath.Dir(realDir), "frequencies", "hegl-2007") }
+
 var (
 	heglOnce sync.Once
 	heglSets []*freq.Set
@@ -463,7 +465,7 @@ var (
 
 func heglSet(t testing.TB, g *Grader, name string) *Predictor {
 	t.Helper()
-	dir := filepath.Join(filepath.Dir(realDir), "frequencies", "hegl-2007")
+	dir := heglDir()
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("%s not found; real frequency tests skipped", dir)
 	}
