@@ -142,3 +142,32 @@ func TestMatchProbabilitiesNeedASet(t *testing.T) {
 		t.Errorf("violations %v", br.GetFieldViolations())
 	}
 }
+
+// Issue 13: a serological GL String is a patient typing like any other
+// (it was refused with `unknown locus "DR"`).
+func TestSerologicalPatientGLString(t *testing.T) {
+	srv, c := start(t)
+	ctx := context.Background()
+	u := searchUnit("G123426000001", "A*02:01+A*24:02", "B*07:02+B*44:02", "C*05:01+C*07:02", "DRB1*15:01+DRB1*04:01", 2e9)
+	if _, err := c.CreateUnit(ctx, &pb.CreateUnitRequest{Parent: "banks/nybc", Unit: u}); err != nil {
+		t.Fatal(err)
+	}
+	release(t, srv, "nybc", "G123426000001")
+	sc := pb.NewSearchServiceClient(grpcConn(t, srv))
+	for _, gl := range []string{"A2+A24^B7+B44^DR15+DR4", "A2+A24^B*07:02+B44^DR15+DRB1*04:01", "hla#3.24.0#HLA-A2+HLA-A24^HLA-B7+HLA-B44^HLA-DR15+HLA-DR4"} {
+		resp, err := sc.SearchUnits(ctx, &pb.SearchUnitsRequest{Patient: &pb.PatientTyping{GlString: gl}, WeightKg: 20,
+			Disease: pb.DiseaseClass_DISEASE_CLASS_MALIGNANT, Criterion: pb.MatchCriterion_MATCH_CRITERION_SIX_OF_SIX})
+		if err != nil {
+			t.Fatalf("%s: %v", gl, err)
+		}
+		if len(resp.GetMatches()) != 1 || resp.GetMatches()[0].GetGrade().GetTotal() != 6 {
+			t.Errorf("%s: %v", gl, resp.GetMatches())
+		}
+	}
+	// Loci that do not belong together are still refused.
+	_, err := sc.SearchUnits(ctx, &pb.SearchUnitsRequest{Patient: &pb.PatientTyping{GlString: "A2+B7^DR15+DR4"}, WeightKg: 20,
+		Disease: pb.DiseaseClass_DISEASE_CLASS_MALIGNANT, Criterion: pb.MatchCriterion_MATCH_CRITERION_SIX_OF_SIX})
+	if status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("mixed loci: %v", err)
+	}
+}

@@ -212,9 +212,15 @@ func splitGL(s string) ([]bank.LocusTyping, error) {
 		locus := ""
 		mixed := false
 		part.Names(func(n hla.Name) {
+			// Serological antigens name their molecular locus (DR15 is a
+			// DRB1 typing, Cw3 a C typing).
+			l := n.Locus
+			if n.Kind == hla.KindSerology {
+				l = n.MolecularLocus()
+			}
 			if locus == "" {
-				locus = n.Locus
-			} else if n.Locus != locus {
+				locus = l
+			} else if l != locus {
 				mixed = true
 			}
 		})
