@@ -1,6 +1,7 @@
 package match
 
 import (
+	"errors"
 	"github.com/cordbank/cordbank/bank"
 	"slices"
 	"strings"
@@ -95,5 +96,48 @@ func TestConfirmTypingGain(t *testing.T) {
 	// A certain 8/8 among the results: no typing gains anything.
 	if got := confirmTyping([]Match{m("a", 0.5), m("e", 1)}, Criterion8of8); len(got) != 0 {
 		t.Fatalf("%+v", got)
+	}
+}
+
+// Issue 13: a patient typed without HLA-C fails the default 8/8 search
+// without a frequency set, with an error naming the criterion that would
+// work; with a set loaded it is searched, C imputed.
+func TestPatientWithoutC(t *testing.T) {
+	g := realGrader(t)
+	cau := heglSet(t, g, "CAU")
+	ps, err := NewPredictors([]*Predictor{cau}, "CAU", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := newTestIndex(g,
+		testUnit("U1", hlaOf("A*01:01+A*02:01; B*08:01+B*07:02; C*07:01+C*07:02; DRB1*03:01+DRB1*15:01")),
+		testUnit("U2", hlaOf("A*01:01+A*02:01; B*08:01+B*07:02; C*07:01+C*05:01; DRB1*03:01+DRB1*15:01"), tnc(3e9)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := baseRequest()
+	req.Patient.HLA = typings("A*01:01+A*02:01; B*08:01+B*07:02; DRB1*03:01+DRB1*15:01")
+	_, err = x.Search(t.Context(), req)
+	var be *bank.Error
+	if !errors.As(err, &be) || len(be.Violations) != 1 || be.Violations[0].Field != "patient.hla.c" ||
+		!strings.Contains(be.Violations[0].Description, "criterion 6/6") || !strings.Contains(be.Violations[0].Description, "--hf-sets") {
+		t.Fatalf("without a set: %v", err)
+	}
+	x.SetPredictors(ps)
+	res := search(t, x, req)
+	for _, m := range res.Matches {
+		t.Log(m.DIN, m.Grade.Describe(), m.Explanation)
+	}
+	if len(res.Matches) != 2 || res.Matches[0].DIN != "U1" {
+		t.Fatalf("with a set: %v", dins(res))
+	}
+	u1, u2 := res.Matches[0], res.Matches[1]
+	if u1.Grade.Total != 8 || u1.Grade.Definite != 6 || u1.Grade.Locus("C") == nil || u1.Grade.Locus("C").Matches != 2 {
+		t.Errorf("U1 grade %s", u1.Grade.Describe())
+	}
+	// B*08:01~C*07:01 and B*07:02~C*07:02 are the common haplotypes: U1's
+	// C*07:01+C*07:02 is likelier the patient's than U2's C*07:01+C*05:01.
+	if !(u1.Prediction.P8of8 > 0.5 && u2.Prediction.P8of8 < u1.Prediction.P8of8) || u1.Prediction.PatientGenotypes < 2 {
+		t.Errorf("predictions %+v / %+v", u1.Prediction, u2.Prediction)
 	}
 }

@@ -3,7 +3,9 @@ package match
 import (
 	"cmp"
 	"context"
+	"errors"
 	"slices"
+	"strings"
 
 	"github.com/cordbank/cordbank/bank"
 )
@@ -68,12 +70,9 @@ type cand struct {
 // Search returns the best units for req. Errors: a *bank.Error of
 // KindInvalid for a bad request; ctx's error when cancelled.
 func (x *Index) Search(ctx context.Context, req *Request, opts ...SearchOption) (*Result, error) {
-	p, err := x.g.compile(req)
-	if err != nil {
-		return nil, err
-	}
-	ps, patPred, err := x.predictionPlan(req)
-	if err != nil {
+	ps, patPred, perr := x.predictionPlan(req)
+	p, err := x.g.compileImputing(req, ps != nil)
+	if err = joinInvalid(perr, err); err != nil {
 		return nil, err
 	}
 	// Ranking by likelihood: by default whenever a set is loaded, or when
@@ -328,4 +327,22 @@ func (t *topN) sorted() []cand {
 		return c
 	})
 	return t.items
+}
+
+// joinInvalid merges two validation errors so that the caller hears of
+// every bad field at once.
+func joinInvalid(a, b error) error {
+	var ea, eb *bank.Error
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	case errors.As(a, &ea) && errors.As(b, &eb):
+		c := *eb
+		c.Violations = append(slices.Clone(ea.Violations), eb.Violations...)
+		slices.SortStableFunc(c.Violations, func(x, y bank.Violation) int { return strings.Compare(x.Field, y.Field) })
+		return &c
+	}
+	return a
 }
