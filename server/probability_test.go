@@ -3,45 +3,26 @@ package server_test
 import (
 	"context"
 	"io"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/cordbank/cordbank/bank"
-	"github.com/cordbank/cordbank/bank/hla"
 	"github.com/cordbank/cordbank/bank/hla/freq"
 	"github.com/cordbank/cordbank/bank/match"
+	"github.com/cordbank/cordbank/internal/shareddata"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 	"github.com/cordbank/cordbank/server/servertest"
 )
-
-const hegl2007 = "../../shared/hla/frequencies/hegl-2007"
 
 // startWithSets starts a server graded against IPD-IMGT/HLA 3.24.0 with
 // the four HEGL 2007 frequency sets loaded (HEGL_CAU the default).
 func startWithSets(t *testing.T) (*servertest.Server, pb.RegistryServiceClient) {
 	t.Helper()
-	for _, d := range []string{imgt324, hegl2007} {
-		if _, err := os.Stat(d); err != nil {
-			t.Skipf("%s not found (../shared absent): real-data test skipped", d)
-		}
-	}
-	ref, err := hla.LoadDir(imgt324)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := servertest.Start(servertest.WithHLAReference(ref),
-		servertest.WithServiceOptions(bank.WithClock(func() time.Time { return testNow })))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	sets, err := freq.LoadDir(hegl2007)
+	srv, c := startServerWithHLA(t, shareddata.Dir(t, "imgt-3.24.0"))
+	sets, err := freq.LoadDir(shareddata.Dir(t, "frequencies", "hegl-2007"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,11 +31,6 @@ func startWithSets(t *testing.T) (*servertest.Server, pb.RegistryServiceClient) 
 		t.Fatal(err)
 	}
 	srv.Index.SetPredictors(ps)
-	c := pb.NewRegistryServiceClient(grpcConn(t, srv))
-	if _, err := c.CreateBank(context.Background(), &pb.CreateBankRequest{BankId: "nybc", Bank: &pb.Bank{DisplayName: "T", Fin: "G1234", Country: "US",
-		Accreditations: []pb.Accreditation{pb.Accreditation_ACCREDITATION_FACT_NETCORD}}}); err != nil {
-		t.Fatal(err)
-	}
 	return srv, c
 }
 
@@ -98,13 +74,7 @@ func TestSearchCarriesMatchProbabilities(t *testing.T) {
 		t.Errorf("probabilities sum to %v", s)
 	}
 	// REST: the same fields in the JSON.
-	body, _ := protojson.Marshal(req)
-	hresp, err := srv.HTTPClient().Post(srv.HTTPURL+"/v1/units:search", "application/json", strings.NewReader(string(body)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(hresp.Body)
-	hresp.Body.Close()
+	raw := postSearch(t, srv, req)
 	for _, want := range []string{`"frequencySet":"HEGL_CAU"`, `"p8of8":1`, `"p6of6"`, `"locusMatch"`} {
 		if !strings.Contains(strings.ReplaceAll(string(raw), " ", ""), want) {
 			t.Errorf("REST body lacks %s: %s", want, raw)
@@ -170,4 +140,20 @@ func TestSerologicalPatientGLString(t *testing.T) {
 	if status.Code(err) != codes.InvalidArgument {
 		t.Fatalf("mixed loci: %v", err)
 	}
+}
+
+// postSearch posts req to the REST search and returns the body.
+func postSearch(t *testing.T, srv *servertest.Server, req *pb.SearchUnitsRequest) []byte {
+	t.Helper()
+	body, _ := protojson.Marshal(req)
+	resp, err := srv.HTTPClient().Post(srv.HTTPURL+"/v1/units:search", "application/json", strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }

@@ -48,23 +48,11 @@ func (ps *Predictors) Default() *Predictor { return ps.def }
 // Sets lists the loaded sets.
 func (ps *Predictors) Sets() []*Predictor { return slices.Clone(ps.sets) }
 
-// Find returns the set named name, else the one of population name, else
-// the one whose name ends in _name (AFA finds HEGL_AFA); case does not
-// matter. nil when none.
+// Find returns the set freq.Find would: by name, else population, else
+// name suffix (AFA finds HEGL_AFA), case ignored; nil when none.
 func (ps *Predictors) Find(name string) *Predictor {
-	for _, pass := range []func(*Predictor) bool{
-		func(p *Predictor) bool { return strings.EqualFold(p.name, name) },
-		func(p *Predictor) bool { return strings.EqualFold(p.population, name) },
-		func(p *Predictor) bool {
-			i := strings.LastIndexByte(p.name, '_')
-			return i >= 0 && strings.EqualFold(p.name[i+1:], name)
-		},
-	} {
-		for _, p := range ps.sets {
-			if pass(p) {
-				return p
-			}
-		}
+	if i := freq.FindIndex(name, len(ps.sets), func(i int) (string, string) { return ps.sets[i].name, ps.sets[i].population }); i >= 0 {
+		return ps.sets[i]
 	}
 	return nil
 }

@@ -140,19 +140,33 @@ func stemOf(name string) string {
 // name, or else the one whose name ends in _name (AFA finds HEGL_AFA);
 // case does not matter. nil when none.
 func Find(sets []*Set, name string) *Set {
-	for _, pass := range []func(*Set) bool{
-		func(s *Set) bool { return strings.EqualFold(s.Name, name) },
-		func(s *Set) bool { return strings.EqualFold(s.Population, name) },
-		func(s *Set) bool {
-			i := strings.LastIndexByte(s.Name, '_')
-			return i >= 0 && strings.EqualFold(s.Name[i+1:], name)
-		},
-	} {
-		for _, s := range sets {
-			if pass(s) {
-				return s
+	if i := FindIndex(name, len(sets), func(i int) (string, string) { return sets[i].Name, sets[i].Population }); i >= 0 {
+		return sets[i]
+	}
+	return nil
+}
+
+// FindIndex is Find over any list of n sets, at giving the name and
+// population of the i-th: the index found, or -1.
+func FindIndex(query string, n int, at func(i int) (name, population string)) int {
+	for pass := range 3 {
+		for i := range n {
+			name, pop := at(i)
+			switch pass {
+			case 0:
+				if strings.EqualFold(name, query) {
+					return i
+				}
+			case 1:
+				if strings.EqualFold(pop, query) {
+					return i
+				}
+			case 2:
+				if j := strings.LastIndexByte(name, '_'); j >= 0 && strings.EqualFold(name[j+1:], query) {
+					return i
+				}
 			}
 		}
 	}
-	return nil
+	return -1
 }

@@ -1,38 +1,16 @@
 package freq
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/cordbank/cordbank/bank/hla"
+	"github.com/cordbank/cordbank/internal/shareddata"
 )
 
-// sharedDir finds ../shared/hla/<sub> from the repository root and skips
-// the test when it is absent (the data is never copied into the project).
-func sharedDir(t testing.TB, sub string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root (go.mod) not found; real-data tests skipped")
-		}
-		dir = parent
-	}
-	d := filepath.Join(dir, "..", "shared", "hla", sub)
-	if _, err := os.Stat(d); err != nil {
-		t.Skipf("%s not found; real-data tests skipped", d)
-	}
-	return d
-}
+// sharedDir is ../shared/hla/<sub>, or the test is skipped.
+func sharedDir(t testing.TB, sub string) string { return shareddata.Dir(t, sub) }
 
 func TestLoadHEGL2007(t *testing.T) {
 	dir := sharedDir(t, filepath.Join("frequencies", "hegl-2007"))
