@@ -293,8 +293,8 @@ func matchProbability(pr *match.Prediction) *pb.MatchProbability {
 		UnitFrequencySet: pr.UnitSet, Unexplained: pr.Unexplained, PatientGenotypes: int32(pr.PatientGenotypes),
 		UnitGenotypes: int32(pr.UnitGenotypes), Unrepresented: pr.Unrepresented}
 	if pr.Unrepresented == "" {
-		out.P8Of8, out.P7Of8, out.P6OrFewerOf8, out.P6Of6 = pr.P8of8, pr.P7of8, pr.P6orFewerOf8, pr.P6of6
-		out.ExpectedMismatches = pr.ExpectedMismatches
+		out.P8Of8, out.P7Of8, out.P6OrFewerOf8, out.P6Of6 = &pr.P8of8, &pr.P7of8, &pr.P6orFewerOf8, &pr.P6of6
+		out.ExpectedMismatches = &pr.ExpectedMismatches
 		out.LocusMatch = map[string]float64{}
 		for i, l := range match.PredictedLoci {
 			out.LocusMatch[l] = pr.Locus[i]

@@ -12,7 +12,8 @@ import (
 // LoadDir reads every frequency set in dir: NAME.hfx-metadata.json as HFX
 // (with the CSV it names), other *.json as ATLAS sets, and *.csv, *.freqs
 // (optionally .gz) that no HFX metadata names as GRIM files. A set's Name
-// is its file name without extensions.
+// is its file name without extensions; a GRIM file's population is the
+// part of its name after the last '_' (GRIM's own files are POP.freqs.gz).
 //
 // An HFX metadata file whose frequencyLocation names another set's file,
 // which that set's own metadata also names, is skipped with a warning on
@@ -101,6 +102,10 @@ func LoadDir(dir string) ([]*Set, error) {
 		f.Close()
 		if err != nil {
 			return nil, err
+		}
+		// GRIM's own files are named POP.freqs.gz; HEGL_AFA.csv is AFA.
+		if i := strings.LastIndexByte(s.Name, '_'); i >= 0 && i < len(s.Name)-1 {
+			s.Population = s.Name[i+1:]
 		}
 		if len(named[g]) == 0 {
 			sets = append(sets, s)

@@ -22,7 +22,7 @@ func TestLoadHEGL2007(t *testing.T) {
 	for _, s := range sets {
 		names = append(names, s.Name+":"+string(s.Format)+":"+s.Population)
 	}
-	want := "HEGL_AFA:grim:HEGL_AFA HEGL_API:hfx:API HEGL_CAU:hfx:CAU HEGL_HIS:hfx:HIS"
+	want := "HEGL_AFA:grim:AFA HEGL_API:hfx:API HEGL_CAU:hfx:CAU HEGL_HIS:hfx:HIS"
 	if got := strings.Join(names, " "); got != want {
 		t.Fatalf("sets %s, want %s", got, want)
 	}

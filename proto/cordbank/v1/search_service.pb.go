@@ -1356,15 +1356,15 @@ type MatchProbability struct {
 	// The unit's set when its bank names another population.
 	UnitFrequencySet string `protobuf:"bytes,4,opt,name=unit_frequency_set,json=unitFrequencySet,proto3" json:"unit_frequency_set,omitempty"`
 	// Allele-level matches at A, B, C and DRB1.
-	P8Of8        float64 `protobuf:"fixed64,5,opt,name=p8of8,proto3" json:"p8of8,omitempty"`
-	P7Of8        float64 `protobuf:"fixed64,6,opt,name=p7of8,proto3" json:"p7of8,omitempty"`
-	P6OrFewerOf8 float64 `protobuf:"fixed64,7,opt,name=p6_or_fewer_of8,json=p6OrFewerOf8,proto3" json:"p6_or_fewer_of8,omitempty"`
+	P8Of8        *float64 `protobuf:"fixed64,5,opt,name=p8of8,proto3,oneof" json:"p8of8,omitempty"`
+	P7Of8        *float64 `protobuf:"fixed64,6,opt,name=p7of8,proto3,oneof" json:"p7of8,omitempty"`
+	P6OrFewerOf8 *float64 `protobuf:"fixed64,7,opt,name=p6_or_fewer_of8,json=p6OrFewerOf8,proto3,oneof" json:"p6_or_fewer_of8,omitempty"`
 	// A and B at antigen level, DRB1 at allele level.
-	P6Of6 float64 `protobuf:"fixed64,8,opt,name=p6of6,proto3" json:"p6of6,omitempty"`
+	P6Of6 *float64 `protobuf:"fixed64,8,opt,name=p6of6,proto3,oneof" json:"p6of6,omitempty"`
 	// The probability of a match at both positions of each locus (A, B, C, DRB1).
 	LocusMatch map[string]float64 `protobuf:"bytes,9,rep,name=locus_match,json=locusMatch,proto3" json:"locus_match,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"fixed64,2,opt,name=value"`
 	// Expected allele-level mismatches of 8.
-	ExpectedMismatches float64 `protobuf:"fixed64,10,opt,name=expected_mismatches,json=expectedMismatches,proto3" json:"expected_mismatches,omitempty"`
+	ExpectedMismatches *float64 `protobuf:"fixed64,10,opt,name=expected_mismatches,json=expectedMismatches,proto3,oneof" json:"expected_mismatches,omitempty"`
 	// The share of the probability mass involving haplotypes the set does not
 	// list: the true probabilities lie within this of the ones given.
 	Unexplained float64 `protobuf:"fixed64,11,opt,name=unexplained,proto3" json:"unexplained,omitempty"`
@@ -1372,7 +1372,8 @@ type MatchProbability struct {
 	PatientGenotypes int32 `protobuf:"varint,12,opt,name=patient_genotypes,json=patientGenotypes,proto3" json:"patient_genotypes,omitempty"`
 	UnitGenotypes    int32 `protobuf:"varint,13,opt,name=unit_genotypes,json=unitGenotypes,proto3" json:"unit_genotypes,omitempty"`
 	// "patient", "unit" or both when a side admits no genotype of the set:
-	// the probabilities are then not given (0).
+	// the probabilities are then not given (absent). Given, they are present
+	// even when 0.
 	Unrepresented string `protobuf:"bytes,14,opt,name=unrepresented,proto3" json:"unrepresented,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1437,29 +1438,29 @@ func (x *MatchProbability) GetUnitFrequencySet() string {
 }
 
 func (x *MatchProbability) GetP8Of8() float64 {
-	if x != nil {
-		return x.P8Of8
+	if x != nil && x.P8Of8 != nil {
+		return *x.P8Of8
 	}
 	return 0
 }
 
 func (x *MatchProbability) GetP7Of8() float64 {
-	if x != nil {
-		return x.P7Of8
+	if x != nil && x.P7Of8 != nil {
+		return *x.P7Of8
 	}
 	return 0
 }
 
 func (x *MatchProbability) GetP6OrFewerOf8() float64 {
-	if x != nil {
-		return x.P6OrFewerOf8
+	if x != nil && x.P6OrFewerOf8 != nil {
+		return *x.P6OrFewerOf8
 	}
 	return 0
 }
 
 func (x *MatchProbability) GetP6Of6() float64 {
-	if x != nil {
-		return x.P6Of6
+	if x != nil && x.P6Of6 != nil {
+		return *x.P6Of6
 	}
 	return 0
 }
@@ -1472,8 +1473,8 @@ func (x *MatchProbability) GetLocusMatch() map[string]float64 {
 }
 
 func (x *MatchProbability) GetExpectedMismatches() float64 {
-	if x != nil {
-		return x.ExpectedMismatches
+	if x != nil && x.ExpectedMismatches != nil {
+		return *x.ExpectedMismatches
 	}
 	return 0
 }
@@ -1971,29 +1972,34 @@ const file_cordbank_v1_search_service_proto_rawDesc = "" +
 	"\n" +
 	"decided_by\x18\x0e \x01(\tR\tdecidedBy\x12?\n" +
 	"\vprobability\x18\x0f \x01(\v2\x1d.cordbank.v1.MatchProbabilityR\vprobabilityB\x0e\n" +
-	"\f_cd34_per_kg\"\xfd\x04\n" +
+	"\f_cd34_per_kg\"\xe0\x05\n" +
 	"\x10MatchProbability\x12#\n" +
 	"\rfrequency_set\x18\x01 \x01(\tR\ffrequencySet\x12\x1e\n" +
 	"\n" +
 	"population\x18\x02 \x01(\tR\n" +
 	"population\x121\n" +
 	"\x14nomenclature_version\x18\x03 \x01(\tR\x13nomenclatureVersion\x12,\n" +
-	"\x12unit_frequency_set\x18\x04 \x01(\tR\x10unitFrequencySet\x12\x14\n" +
-	"\x05p8of8\x18\x05 \x01(\x01R\x05p8of8\x12\x14\n" +
-	"\x05p7of8\x18\x06 \x01(\x01R\x05p7of8\x12%\n" +
-	"\x0fp6_or_fewer_of8\x18\a \x01(\x01R\fp6OrFewerOf8\x12\x14\n" +
-	"\x05p6of6\x18\b \x01(\x01R\x05p6of6\x12N\n" +
+	"\x12unit_frequency_set\x18\x04 \x01(\tR\x10unitFrequencySet\x12\x19\n" +
+	"\x05p8of8\x18\x05 \x01(\x01H\x00R\x05p8of8\x88\x01\x01\x12\x19\n" +
+	"\x05p7of8\x18\x06 \x01(\x01H\x01R\x05p7of8\x88\x01\x01\x12*\n" +
+	"\x0fp6_or_fewer_of8\x18\a \x01(\x01H\x02R\fp6OrFewerOf8\x88\x01\x01\x12\x19\n" +
+	"\x05p6of6\x18\b \x01(\x01H\x03R\x05p6of6\x88\x01\x01\x12N\n" +
 	"\vlocus_match\x18\t \x03(\v2-.cordbank.v1.MatchProbability.LocusMatchEntryR\n" +
-	"locusMatch\x12/\n" +
+	"locusMatch\x124\n" +
 	"\x13expected_mismatches\x18\n" +
-	" \x01(\x01R\x12expectedMismatches\x12 \n" +
+	" \x01(\x01H\x04R\x12expectedMismatches\x88\x01\x01\x12 \n" +
 	"\vunexplained\x18\v \x01(\x01R\vunexplained\x12+\n" +
 	"\x11patient_genotypes\x18\f \x01(\x05R\x10patientGenotypes\x12%\n" +
 	"\x0eunit_genotypes\x18\r \x01(\x05R\runitGenotypes\x12$\n" +
 	"\runrepresented\x18\x0e \x01(\tR\runrepresented\x1a=\n" +
 	"\x0fLocusMatchEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01\"R\n" +
+	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01B\b\n" +
+	"\x06_p8of8B\b\n" +
+	"\x06_p7of8B\x12\n" +
+	"\x10_p6_or_fewer_of8B\b\n" +
+	"\x06_p6of6B\x16\n" +
+	"\x14_expected_mismatches\"R\n" +
 	"\x17ConfirmTypingSuggestion\x12\x12\n" +
 	"\x04unit\x18\x01 \x01(\tR\x04unit\x12#\n" +
 	"\rexpected_gain\x18\x02 \x01(\x01R\fexpectedGain\"\x9c\x03\n" +
@@ -2149,6 +2155,7 @@ func file_cordbank_v1_search_service_proto_init() {
 	file_cordbank_v1_search_service_proto_msgTypes[2].OneofWrappers = []any{}
 	file_cordbank_v1_search_service_proto_msgTypes[3].OneofWrappers = []any{}
 	file_cordbank_v1_search_service_proto_msgTypes[9].OneofWrappers = []any{}
+	file_cordbank_v1_search_service_proto_msgTypes[10].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
