@@ -571,5 +571,11 @@ func Predict(pp *Predictor, patient *Typing, pu *Predictor, unit *Typing) (*Pred
 			}
 		}
 	}
+	// Sums of normalised weights can stray from [0, 1] by a rounding
+	// error (1.0000000000000002); a probability is never reported outside.
+	for _, x := range []*float64{&out.P8of8, &out.P7of8, &out.P6orFewerOf8, &out.P6of6, &out.Locus[0], &out.Locus[1], &out.Locus[2], &out.Locus[3]} {
+		*x = min(max(*x, 0), 1)
+	}
+	out.ExpectedMismatches = min(max(out.ExpectedMismatches, 0), 8)
 	return out, nil
 }
