@@ -95,7 +95,7 @@ func (s *search) SearchDoubleUnits(ctx context.Context, req *pb.SearchDoubleUnit
 		return nil, withPrefix(err, "search.")
 	}
 	out := &pb.SearchDoubleUnitsResponse{Candidates: int32(res.Candidates), TotalSize: int32(res.TotalSize),
-		HlaRelease: res.Release, Excluded: excluded(res.Excluded)}
+		HlaRelease: res.Release, Excluded: excluded(res.Excluded), FrequencySet: res.FrequencySet}
 	for _, p := range res.Pairs {
 		out.Pairs = append(out.Pairs, &pb.UnitPair{
 			Units: []*pb.UnitMatch{unitMatch(&p.Units[0]), unitMatch(&p.Units[1])},

@@ -74,13 +74,18 @@ type Predictor struct {
 	marg    [][]float64          // [set locus][local allele]: allele frequency among listed haplotypes
 	pos     map[uint32]*position // prepared position of every set allele, for antigens
 
-	mu    sync.Mutex
-	cache map[string]*expansion
-	ant   sync.Map // uint64 -> bool: antigen match of two allele ids
+	mu          sync.Mutex
+	cache       map[string]*expansion
+	cachedGenos int      // genotypes held by cache, to bound its memory
+	ant         sync.Map // uint64 -> bool: antigen match of two allele ids
 }
 
-// maxExpansionCache bounds the cached expansions (one per distinct typing).
-const maxExpansionCache = 1 << 16
+// maxExpansionCache bounds the cached expansions (one per distinct typing)
+// and maxCachedGenos the genotypes they hold (40 bytes each: 40 MB).
+const (
+	maxExpansionCache = 1 << 16
+	maxCachedGenos    = 1 << 20
+)
 
 // NewPredictor prepares r for prediction with g (the Grader of the index
 // whose typings will be predicted). The set must hold A, B, C and DRB1.
@@ -251,10 +256,12 @@ func (p *Predictor) expand(t *Typing) *expansion {
 	}
 	e = p.expandUncached(t)
 	p.mu.Lock()
-	if len(p.cache) >= maxExpansionCache {
+	if len(p.cache) >= maxExpansionCache || p.cachedGenos+len(e.genos) > maxCachedGenos {
 		clear(p.cache)
+		p.cachedGenos = 0
 	}
 	p.cache[k] = e
+	p.cachedGenos += len(e.genos)
 	p.mu.Unlock()
 	return e
 }

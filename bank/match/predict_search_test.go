@@ -3,6 +3,7 @@ package match
 import (
 	"errors"
 	"github.com/cordbank/cordbank/bank"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -139,5 +140,40 @@ func TestPatientWithoutC(t *testing.T) {
 	// C*07:01+C*07:02 is likelier the patient's than U2's C*07:01+C*05:01.
 	if !(u1.Prediction.P8of8 > 0.5 && u2.Prediction.P8of8 < u1.Prediction.P8of8) || u1.Prediction.PatientGenotypes < 2 {
 		t.Errorf("predictions %+v / %+v", u1.Prediction, u2.Prediction)
+	}
+}
+
+// Double-unit searches give every unit of a pair its probabilities too.
+func TestSearchDoubleCarriesProbabilities(t *testing.T) {
+	g := realGrader(t)
+	cau := heglSet(t, g, "CAU")
+	ps, err := NewPredictors([]*Predictor{cau}, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := newTestIndex(g,
+		testUnit("U1", hlaOf("A*01:XX+A*02:XX; B*08:XX+B*07:XX; DRB1*03:01+DRB1*15:01"), tnc(1.3e9)),
+		testUnit("U2", hlaOf("A*01:01+A*02:01; B*08:01+B*07:02; C*07:01+C*07:02; DRB1*03:01+DRB1*15:01"), tnc(1.3e9)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.SetPredictors(ps)
+	req := baseRequest()
+	req.Patient.HLA = typings("A*01:01+A*02:01; B*08:01+B*07:02; C*07:01+C*07:02; DRB1*03:01+DRB1*15:01")
+	res, err := x.SearchDouble(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Pairs) != 1 || res.FrequencySet != "HEGL_CAU" {
+		t.Fatalf("%+v", res)
+	}
+	for _, m := range res.Pairs[0].Units {
+		want := 1.0
+		if m.DIN == "U1" {
+			want = 0.9845
+		}
+		if m.Prediction == nil || math.Abs(m.Prediction.P8of8-want) > 0.001 {
+			t.Errorf("%s: %+v", m.DIN, m.Prediction)
+		}
 	}
 }

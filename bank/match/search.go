@@ -122,13 +122,7 @@ func (x *Index) Search(ctx context.Context, req *Request, opts ...SearchOption) 
 	if ps != nil {
 		res.FrequencySet = patPred.name
 		for i := range ms {
-			u := x.typingOf(top[i].idx)
-			pr, err := Predict(patPred, p.patient, ps.forBank(ms[i].Bank, patPred), u)
-			if err != nil {
-				// A typing the expansion cannot handle keeps its grade and says why.
-				pr = &Prediction{Set: patPred.name, Population: patPred.population, NomenclatureVersion: patPred.version, Unrepresented: "unit (" + err.Error() + ")"}
-			}
-			ms[i].Prediction = pr
+			ms[i].Prediction = x.predictMatch(ps, patPred, p, &ms[i], top[i].idx)
 		}
 	}
 	order := make([]int, len(ms))
@@ -160,6 +154,17 @@ func (x *Index) Search(ctx context.Context, req *Request, opts ...SearchOption) 
 	}
 	res.ConfirmTyping = confirmTyping(res.Matches, p.crit)
 	return res, nil
+}
+
+// predictMatch predicts entry idx (reported as m) for the plan's patient.
+func (x *Index) predictMatch(ps *Predictors, patPred *Predictor, p *plan, m *Match, idx int32) *Prediction {
+	pr, err := Predict(patPred, p.patient, ps.forBank(m.Bank, patPred), x.typingOf(idx))
+	if err != nil {
+		// A typing the expansion cannot handle keeps its grade and says why.
+		return &Prediction{Set: patPred.name, Population: patPred.population, NomenclatureVersion: patPred.version,
+			Unrepresented: "unit (" + err.Error() + ")"}
+	}
+	return pr
 }
 
 // The likelihood window: how many candidates (by match count) are predicted

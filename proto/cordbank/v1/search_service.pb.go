@@ -1777,7 +1777,9 @@ type SearchDoubleUnitsResponse struct {
 	HlaRelease string `protobuf:"bytes,4,opt,name=hla_release,json=hlaRelease,proto3" json:"hla_release,omitempty"`
 	// Units dropped, per filter, as in SearchUnitsResponse.excluded, with
 	// double_unit_dose (below the per-unit floor of a pair) after cd34_dose.
-	Excluded      map[string]int32 `protobuf:"bytes,5,rep,name=excluded,proto3" json:"excluded,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	Excluded map[string]int32 `protobuf:"bytes,5,rep,name=excluded,proto3" json:"excluded,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	// The haplotype frequency set the units' probabilities were computed with; empty when none.
+	FrequencySet  string `protobuf:"bytes,6,opt,name=frequency_set,json=frequencySet,proto3" json:"frequency_set,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1845,6 +1847,13 @@ func (x *SearchDoubleUnitsResponse) GetExcluded() map[string]int32 {
 		return x.Excluded
 	}
 	return nil
+}
+
+func (x *SearchDoubleUnitsResponse) GetFrequencySet() string {
+	if x != nil {
+		return x.FrequencySet
+	}
+	return ""
 }
 
 var File_cordbank_v1_search_service_proto protoreflect.FileDescriptor
@@ -2024,7 +2033,7 @@ const file_cordbank_v1_search_service_proto_rawDesc = "" +
 	"\x05worse\x18\x05 \x01(\v2\x17.cordbank.v1.MatchGradeR\x05worse\x12 \n" +
 	"\vexplanation\x18\x06 \x01(\tR\vexplanation\x12\x1d\n" +
 	"\n" +
-	"decided_by\x18\a \x01(\tR\tdecidedBy\"\xb7\x02\n" +
+	"decided_by\x18\a \x01(\tR\tdecidedBy\"\xdc\x02\n" +
 	"\x19SearchDoubleUnitsResponse\x12+\n" +
 	"\x05pairs\x18\x01 \x03(\v2\x15.cordbank.v1.UnitPairR\x05pairs\x12\x1e\n" +
 	"\n" +
@@ -2034,7 +2043,8 @@ const file_cordbank_v1_search_service_proto_rawDesc = "" +
 	"total_size\x18\x03 \x01(\x05R\ttotalSize\x12\x1f\n" +
 	"\vhla_release\x18\x04 \x01(\tR\n" +
 	"hlaRelease\x12P\n" +
-	"\bexcluded\x18\x05 \x03(\v24.cordbank.v1.SearchDoubleUnitsResponse.ExcludedEntryR\bexcluded\x1a;\n" +
+	"\bexcluded\x18\x05 \x03(\v24.cordbank.v1.SearchDoubleUnitsResponse.ExcludedEntryR\bexcluded\x12#\n" +
+	"\rfrequency_set\x18\x06 \x01(\tR\ffrequencySet\x1a;\n" +
 	"\rExcludedEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01*k\n" +
