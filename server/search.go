@@ -275,7 +275,8 @@ func excluded(m map[string]int) map[string]int32 {
 
 func searchResponse(res *match.Result) *pb.SearchUnitsResponse {
 	out := &pb.SearchUnitsResponse{TotalSize: int32(res.TotalSize), HlaRelease: res.Release,
-		Excluded: excluded(res.Excluded), Scanned: int32(res.Scanned), FrequencySet: res.FrequencySet}
+		Excluded: excluded(res.Excluded), Scanned: int32(res.Scanned), FrequencySet: res.FrequencySet,
+		LikelihoodWindow: int32(res.LikelihoodWindow), LikelihoodExact: res.LikelihoodExact}
 	for i := range res.Matches {
 		out.Matches = append(out.Matches, unitMatch(&res.Matches[i]))
 	}

@@ -60,6 +60,9 @@ func TestSearchRanksByLikelihoodWithASet(t *testing.T) {
 	if res.Policy.Order[0] != RankLikelihood {
 		t.Errorf("reported order %v", res.Policy.Order)
 	}
+	if res.LikelihoodWindow != 3 || !res.LikelihoodExact {
+		t.Errorf("window %d, exact %v", res.LikelihoodWindow, res.LikelihoodExact)
+	}
 	// All three are nearly certain 8/8s: typing any of them gains < 1%.
 	if len(res.ConfirmTyping) != 0 {
 		t.Errorf("confirmatory typing suggested: %+v", res.ConfirmTyping)
@@ -175,5 +178,32 @@ func TestSearchDoubleCarriesProbabilities(t *testing.T) {
 		if m.Prediction == nil || math.Abs(m.Prediction.P8of8-want) > 0.001 {
 			t.Errorf("%s: %+v", m.DIN, m.Prediction)
 		}
+	}
+}
+
+// More units that could be 8/8 than the likelihood window holds: the
+// result says the ranking covered only the window.
+func TestLikelihoodWindowReported(t *testing.T) {
+	g := realGrader(t)
+	cau := heglSet(t, g, "CAU")
+	ps, err := NewPredictors([]*Predictor{cau}, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var units []*bank.Unit
+	for range likelihoodWindowMin + 6 {
+		units = append(units, testUnit("", hlaOf("A*01:XX+A*02:XX; B*08:XX+B*07:XX; DRB1*03:01+DRB1*15:01")))
+	}
+	x, err := newTestIndex(g, units...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.SetPredictors(ps)
+	req := baseRequest()
+	req.PageSize = 5
+	req.Patient.HLA = typings("A*01:01+A*02:01; B*08:01+B*07:02; C*07:01+C*07:02; DRB1*03:01+DRB1*15:01")
+	res := search(t, x, req)
+	if res.LikelihoodWindow != likelihoodWindowMin || res.LikelihoodExact || len(res.Matches) != 5 || res.TotalSize != likelihoodWindowMin+6 {
+		t.Fatalf("window %d exact %v, %d matches of %d", res.LikelihoodWindow, res.LikelihoodExact, len(res.Matches), res.TotalSize)
 	}
 }

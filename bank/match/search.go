@@ -49,6 +49,12 @@ type Result struct {
 	// ConfirmTyping names the returned units whose confirmatory typing has
 	// the highest expected gain, best first (see confirmTyping).
 	ConfirmTyping []ConfirmSuggestion
+	// LikelihoodWindow is the number of candidates predicted and re-ranked
+	// when ranking by likelihood (0 otherwise); LikelihoodExact reports that
+	// every unit that could fully match was among them, so the ranking by
+	// probability is exact, not limited to the window.
+	LikelihoodWindow int
+	LikelihoodExact  bool
 	// TotalSize is the number of units that passed every filter (Matches
 	// holds the best PageSize of them).
 	TotalSize int
@@ -130,6 +136,13 @@ func (x *Index) Search(ctx context.Context, req *Request, opts ...SearchOption) 
 		order[i] = i
 	}
 	if likelihood {
+		res.LikelihoodWindow = len(top)
+		// Every unit that can fully match is in the window when the scan
+		// returned fewer than it could, or when the likelihood rule comes
+		// first and the window ends below the full count (a unit whose
+		// potential total is short of it has probability 0).
+		res.LikelihoodExact = len(top) < want ||
+			(reported[0] == RankLikelihood && len(top) > 0 && int(top[len(top)-1].k.total) < p.crit.Total())
 		slices.SortStableFunc(order, func(a, b int) int {
 			c, _ := compareLikely(reported, p.crit, &ms[a], &ks[a], &ms[b], &ks[b])
 			return c

@@ -1581,8 +1581,13 @@ type SearchUnitsResponse struct {
 	FrequencySet string `protobuf:"bytes,6,opt,name=frequency_set,json=frequencySet,proto3" json:"frequency_set,omitempty"`
 	// The returned units whose confirmatory typing has the highest expected gain, best first.
 	ConfirmTyping []*ConfirmTypingSuggestion `protobuf:"bytes,7,rep,name=confirm_typing,json=confirmTyping,proto3" json:"confirm_typing,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// When ranking by match probability: how many candidates (the best by
+	// match count) were predicted and re-ranked, and whether every unit that
+	// could fully match was among them (the ranking is then exact).
+	LikelihoodWindow int32 `protobuf:"varint,8,opt,name=likelihood_window,json=likelihoodWindow,proto3" json:"likelihood_window,omitempty"`
+	LikelihoodExact  bool  `protobuf:"varint,9,opt,name=likelihood_exact,json=likelihoodExact,proto3" json:"likelihood_exact,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *SearchUnitsResponse) Reset() {
@@ -1662,6 +1667,20 @@ func (x *SearchUnitsResponse) GetConfirmTyping() []*ConfirmTypingSuggestion {
 		return x.ConfirmTyping
 	}
 	return nil
+}
+
+func (x *SearchUnitsResponse) GetLikelihoodWindow() int32 {
+	if x != nil {
+		return x.LikelihoodWindow
+	}
+	return 0
+}
+
+func (x *SearchUnitsResponse) GetLikelihoodExact() bool {
+	if x != nil {
+		return x.LikelihoodExact
+	}
+	return false
 }
 
 // A double-unit graft.
@@ -2011,7 +2030,7 @@ const file_cordbank_v1_search_service_proto_rawDesc = "" +
 	"\x14_expected_mismatches\"R\n" +
 	"\x17ConfirmTypingSuggestion\x12\x12\n" +
 	"\x04unit\x18\x01 \x01(\tR\x04unit\x12#\n" +
-	"\rexpected_gain\x18\x02 \x01(\x01R\fexpectedGain\"\x9c\x03\n" +
+	"\rexpected_gain\x18\x02 \x01(\x01R\fexpectedGain\"\xf4\x03\n" +
 	"\x13SearchUnitsResponse\x120\n" +
 	"\amatches\x18\x01 \x03(\v2\x16.cordbank.v1.UnitMatchR\amatches\x12\x1d\n" +
 	"\n" +
@@ -2021,7 +2040,9 @@ const file_cordbank_v1_search_service_proto_rawDesc = "" +
 	"\bexcluded\x18\x04 \x03(\v2..cordbank.v1.SearchUnitsResponse.ExcludedEntryR\bexcluded\x12\x18\n" +
 	"\ascanned\x18\x05 \x01(\x05R\ascanned\x12#\n" +
 	"\rfrequency_set\x18\x06 \x01(\tR\ffrequencySet\x12K\n" +
-	"\x0econfirm_typing\x18\a \x03(\v2$.cordbank.v1.ConfirmTypingSuggestionR\rconfirmTyping\x1a;\n" +
+	"\x0econfirm_typing\x18\a \x03(\v2$.cordbank.v1.ConfirmTypingSuggestionR\rconfirmTyping\x12+\n" +
+	"\x11likelihood_window\x18\b \x01(\x05R\x10likelihoodWindow\x12)\n" +
+	"\x10likelihood_exact\x18\t \x01(\bR\x0flikelihoodExact\x1a;\n" +
 	"\rExcludedEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01\"\x89\x02\n" +
