@@ -1343,6 +1343,319 @@ func (x *UnitMatch) GetProbability() *MatchProbability {
 	return nil
 }
 
+// The answer to a single-unit search.
+type SearchUnitsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The best units, best first.
+	Matches []*UnitMatch `protobuf:"bytes,1,rep,name=matches,proto3" json:"matches,omitempty"`
+	// How many units passed every filter.
+	TotalSize int32 `protobuf:"varint,2,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	// The IPD-IMGT/HLA release graded against; empty when the server has no reference data (syntax-only grading, less exact).
+	HlaRelease string `protobuf:"bytes,3,opt,name=hla_release,json=hlaRelease,proto3" json:"hla_release,omitempty"`
+	// Units dropped, per filter, each counted under the first filter it
+	// fails, in this order: status, private, attached_segment, rbc_depleted,
+	// unit_age, accreditation, tnc_dose, cd34_dose, match_grade, dsa.
+	Excluded map[string]int32 `protobuf:"bytes,4,rep,name=excluded,proto3" json:"excluded,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	// Units examined.
+	Scanned int32 `protobuf:"varint,5,opt,name=scanned,proto3" json:"scanned,omitempty"`
+	// The haplotype frequency set the probabilities were computed with; empty when none.
+	FrequencySet string `protobuf:"bytes,6,opt,name=frequency_set,json=frequencySet,proto3" json:"frequency_set,omitempty"`
+	// The returned units whose confirmatory typing has the highest expected gain, best first.
+	ConfirmTyping []*ConfirmTypingSuggestion `protobuf:"bytes,7,rep,name=confirm_typing,json=confirmTyping,proto3" json:"confirm_typing,omitempty"`
+	// When ranking by match probability: how many candidates (the best by
+	// match count) were predicted and re-ranked, and whether every unit that
+	// could fully match was among them (the ranking is then exact).
+	LikelihoodWindow int32 `protobuf:"varint,8,opt,name=likelihood_window,json=likelihoodWindow,proto3" json:"likelihood_window,omitempty"`
+	LikelihoodExact  bool  `protobuf:"varint,9,opt,name=likelihood_exact,json=likelihoodExact,proto3" json:"likelihood_exact,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *SearchUnitsResponse) Reset() {
+	*x = SearchUnitsResponse{}
+	mi := &file_cordbank_v1_search_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchUnitsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchUnitsResponse) ProtoMessage() {}
+
+func (x *SearchUnitsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_cordbank_v1_search_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchUnitsResponse.ProtoReflect.Descriptor instead.
+func (*SearchUnitsResponse) Descriptor() ([]byte, []int) {
+	return file_cordbank_v1_search_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *SearchUnitsResponse) GetMatches() []*UnitMatch {
+	if x != nil {
+		return x.Matches
+	}
+	return nil
+}
+
+func (x *SearchUnitsResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
+func (x *SearchUnitsResponse) GetHlaRelease() string {
+	if x != nil {
+		return x.HlaRelease
+	}
+	return ""
+}
+
+func (x *SearchUnitsResponse) GetExcluded() map[string]int32 {
+	if x != nil {
+		return x.Excluded
+	}
+	return nil
+}
+
+func (x *SearchUnitsResponse) GetScanned() int32 {
+	if x != nil {
+		return x.Scanned
+	}
+	return 0
+}
+
+func (x *SearchUnitsResponse) GetFrequencySet() string {
+	if x != nil {
+		return x.FrequencySet
+	}
+	return ""
+}
+
+func (x *SearchUnitsResponse) GetConfirmTyping() []*ConfirmTypingSuggestion {
+	if x != nil {
+		return x.ConfirmTyping
+	}
+	return nil
+}
+
+func (x *SearchUnitsResponse) GetLikelihoodWindow() int32 {
+	if x != nil {
+		return x.LikelihoodWindow
+	}
+	return 0
+}
+
+func (x *SearchUnitsResponse) GetLikelihoodExact() bool {
+	if x != nil {
+		return x.LikelihoodExact
+	}
+	return false
+}
+
+// A double-unit graft.
+type UnitPair struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The two units, the better-ranked first.
+	Units []*UnitMatch `protobuf:"bytes,1,rep,name=units,proto3" json:"units,omitempty"`
+	// 1-based rank.
+	Rank int32 `protobuf:"varint,2,opt,name=rank,proto3" json:"rank,omitempty"`
+	// Sum of both units' TNC per kg.
+	CombinedTncPerKg float64 `protobuf:"fixed64,3,opt,name=combined_tnc_per_kg,json=combinedTncPerKg,proto3" json:"combined_tnc_per_kg,omitempty"`
+	// Combined TNC above the preferred figure and every known CD34+ dose above the preferred per-unit figure.
+	Preferred bool `protobuf:"varint,4,opt,name=preferred,proto3" json:"preferred,omitempty"`
+	// The grade of the worse-matched unit, the first ranking key.
+	Worse *MatchGrade `protobuf:"bytes,5,opt,name=worse,proto3" json:"worse,omitempty"`
+	// Why the pair is where it is.
+	Explanation string `protobuf:"bytes,6,opt,name=explanation,proto3" json:"explanation,omitempty"`
+	// The rule that placed the pair below the previous one.
+	DecidedBy     string `protobuf:"bytes,7,opt,name=decided_by,json=decidedBy,proto3" json:"decided_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnitPair) Reset() {
+	*x = UnitPair{}
+	mi := &file_cordbank_v1_search_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnitPair) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnitPair) ProtoMessage() {}
+
+func (x *UnitPair) ProtoReflect() protoreflect.Message {
+	mi := &file_cordbank_v1_search_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnitPair.ProtoReflect.Descriptor instead.
+func (*UnitPair) Descriptor() ([]byte, []int) {
+	return file_cordbank_v1_search_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *UnitPair) GetUnits() []*UnitMatch {
+	if x != nil {
+		return x.Units
+	}
+	return nil
+}
+
+func (x *UnitPair) GetRank() int32 {
+	if x != nil {
+		return x.Rank
+	}
+	return 0
+}
+
+func (x *UnitPair) GetCombinedTncPerKg() float64 {
+	if x != nil {
+		return x.CombinedTncPerKg
+	}
+	return 0
+}
+
+func (x *UnitPair) GetPreferred() bool {
+	if x != nil {
+		return x.Preferred
+	}
+	return false
+}
+
+func (x *UnitPair) GetWorse() *MatchGrade {
+	if x != nil {
+		return x.Worse
+	}
+	return nil
+}
+
+func (x *UnitPair) GetExplanation() string {
+	if x != nil {
+		return x.Explanation
+	}
+	return ""
+}
+
+func (x *UnitPair) GetDecidedBy() string {
+	if x != nil {
+		return x.DecidedBy
+	}
+	return ""
+}
+
+// The answer to a double-unit search.
+type SearchDoubleUnitsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The best pairs, best first.
+	Pairs []*UnitPair `protobuf:"bytes,1,rep,name=pairs,proto3" json:"pairs,omitempty"`
+	// How many units were paired (the best by single-unit rank).
+	Candidates int32 `protobuf:"varint,2,opt,name=candidates,proto3" json:"candidates,omitempty"`
+	// How many units passed every filter and the per-unit floors.
+	TotalSize int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	// The IPD-IMGT/HLA release graded against.
+	HlaRelease string `protobuf:"bytes,4,opt,name=hla_release,json=hlaRelease,proto3" json:"hla_release,omitempty"`
+	// Units dropped, per filter, as in SearchUnitsResponse.excluded, with
+	// double_unit_dose (below the per-unit floor of a pair) after cd34_dose.
+	Excluded map[string]int32 `protobuf:"bytes,5,rep,name=excluded,proto3" json:"excluded,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	// The haplotype frequency set the units' probabilities were computed with; empty when none.
+	FrequencySet  string `protobuf:"bytes,6,opt,name=frequency_set,json=frequencySet,proto3" json:"frequency_set,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchDoubleUnitsResponse) Reset() {
+	*x = SearchDoubleUnitsResponse{}
+	mi := &file_cordbank_v1_search_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchDoubleUnitsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchDoubleUnitsResponse) ProtoMessage() {}
+
+func (x *SearchDoubleUnitsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_cordbank_v1_search_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchDoubleUnitsResponse.ProtoReflect.Descriptor instead.
+func (*SearchDoubleUnitsResponse) Descriptor() ([]byte, []int) {
+	return file_cordbank_v1_search_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *SearchDoubleUnitsResponse) GetPairs() []*UnitPair {
+	if x != nil {
+		return x.Pairs
+	}
+	return nil
+}
+
+func (x *SearchDoubleUnitsResponse) GetCandidates() int32 {
+	if x != nil {
+		return x.Candidates
+	}
+	return 0
+}
+
+func (x *SearchDoubleUnitsResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
+func (x *SearchDoubleUnitsResponse) GetHlaRelease() string {
+	if x != nil {
+		return x.HlaRelease
+	}
+	return ""
+}
+
+func (x *SearchDoubleUnitsResponse) GetExcluded() map[string]int32 {
+	if x != nil {
+		return x.Excluded
+	}
+	return nil
+}
+
+func (x *SearchDoubleUnitsResponse) GetFrequencySet() string {
+	if x != nil {
+		return x.FrequencySet
+	}
+	return ""
+}
+
 // The probability that a unit matches the patient, computed exactly over
 // every genotype each side's typing admits under a haplotype frequency set
 // (allele level = two-field ARD names).
@@ -1381,7 +1694,7 @@ type MatchProbability struct {
 
 func (x *MatchProbability) Reset() {
 	*x = MatchProbability{}
-	mi := &file_cordbank_v1_search_service_proto_msgTypes[10]
+	mi := &file_cordbank_v1_search_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1393,7 +1706,7 @@ func (x *MatchProbability) String() string {
 func (*MatchProbability) ProtoMessage() {}
 
 func (x *MatchProbability) ProtoReflect() protoreflect.Message {
-	mi := &file_cordbank_v1_search_service_proto_msgTypes[10]
+	mi := &file_cordbank_v1_search_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1406,7 +1719,7 @@ func (x *MatchProbability) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MatchProbability.ProtoReflect.Descriptor instead.
 func (*MatchProbability) Descriptor() ([]byte, []int) {
-	return file_cordbank_v1_search_service_proto_rawDescGZIP(), []int{10}
+	return file_cordbank_v1_search_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *MatchProbability) GetFrequencySet() string {
@@ -1520,7 +1833,7 @@ type ConfirmTypingSuggestion struct {
 
 func (x *ConfirmTypingSuggestion) Reset() {
 	*x = ConfirmTypingSuggestion{}
-	mi := &file_cordbank_v1_search_service_proto_msgTypes[11]
+	mi := &file_cordbank_v1_search_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1532,7 +1845,7 @@ func (x *ConfirmTypingSuggestion) String() string {
 func (*ConfirmTypingSuggestion) ProtoMessage() {}
 
 func (x *ConfirmTypingSuggestion) ProtoReflect() protoreflect.Message {
-	mi := &file_cordbank_v1_search_service_proto_msgTypes[11]
+	mi := &file_cordbank_v1_search_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1545,7 +1858,7 @@ func (x *ConfirmTypingSuggestion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmTypingSuggestion.ProtoReflect.Descriptor instead.
 func (*ConfirmTypingSuggestion) Descriptor() ([]byte, []int) {
-	return file_cordbank_v1_search_service_proto_rawDescGZIP(), []int{11}
+	return file_cordbank_v1_search_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ConfirmTypingSuggestion) GetUnit() string {
@@ -1560,319 +1873,6 @@ func (x *ConfirmTypingSuggestion) GetExpectedGain() float64 {
 		return x.ExpectedGain
 	}
 	return 0
-}
-
-// The answer to a single-unit search.
-type SearchUnitsResponse struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// The best units, best first.
-	Matches []*UnitMatch `protobuf:"bytes,1,rep,name=matches,proto3" json:"matches,omitempty"`
-	// How many units passed every filter.
-	TotalSize int32 `protobuf:"varint,2,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
-	// The IPD-IMGT/HLA release graded against; empty when the server has no reference data (syntax-only grading, less exact).
-	HlaRelease string `protobuf:"bytes,3,opt,name=hla_release,json=hlaRelease,proto3" json:"hla_release,omitempty"`
-	// Units dropped, per filter, each counted under the first filter it
-	// fails, in this order: status, private, attached_segment, rbc_depleted,
-	// unit_age, accreditation, tnc_dose, cd34_dose, match_grade, dsa.
-	Excluded map[string]int32 `protobuf:"bytes,4,rep,name=excluded,proto3" json:"excluded,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
-	// Units examined.
-	Scanned int32 `protobuf:"varint,5,opt,name=scanned,proto3" json:"scanned,omitempty"`
-	// The haplotype frequency set the probabilities were computed with; empty when none.
-	FrequencySet string `protobuf:"bytes,6,opt,name=frequency_set,json=frequencySet,proto3" json:"frequency_set,omitempty"`
-	// The returned units whose confirmatory typing has the highest expected gain, best first.
-	ConfirmTyping []*ConfirmTypingSuggestion `protobuf:"bytes,7,rep,name=confirm_typing,json=confirmTyping,proto3" json:"confirm_typing,omitempty"`
-	// When ranking by match probability: how many candidates (the best by
-	// match count) were predicted and re-ranked, and whether every unit that
-	// could fully match was among them (the ranking is then exact).
-	LikelihoodWindow int32 `protobuf:"varint,8,opt,name=likelihood_window,json=likelihoodWindow,proto3" json:"likelihood_window,omitempty"`
-	LikelihoodExact  bool  `protobuf:"varint,9,opt,name=likelihood_exact,json=likelihoodExact,proto3" json:"likelihood_exact,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
-}
-
-func (x *SearchUnitsResponse) Reset() {
-	*x = SearchUnitsResponse{}
-	mi := &file_cordbank_v1_search_service_proto_msgTypes[12]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *SearchUnitsResponse) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*SearchUnitsResponse) ProtoMessage() {}
-
-func (x *SearchUnitsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cordbank_v1_search_service_proto_msgTypes[12]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use SearchUnitsResponse.ProtoReflect.Descriptor instead.
-func (*SearchUnitsResponse) Descriptor() ([]byte, []int) {
-	return file_cordbank_v1_search_service_proto_rawDescGZIP(), []int{12}
-}
-
-func (x *SearchUnitsResponse) GetMatches() []*UnitMatch {
-	if x != nil {
-		return x.Matches
-	}
-	return nil
-}
-
-func (x *SearchUnitsResponse) GetTotalSize() int32 {
-	if x != nil {
-		return x.TotalSize
-	}
-	return 0
-}
-
-func (x *SearchUnitsResponse) GetHlaRelease() string {
-	if x != nil {
-		return x.HlaRelease
-	}
-	return ""
-}
-
-func (x *SearchUnitsResponse) GetExcluded() map[string]int32 {
-	if x != nil {
-		return x.Excluded
-	}
-	return nil
-}
-
-func (x *SearchUnitsResponse) GetScanned() int32 {
-	if x != nil {
-		return x.Scanned
-	}
-	return 0
-}
-
-func (x *SearchUnitsResponse) GetFrequencySet() string {
-	if x != nil {
-		return x.FrequencySet
-	}
-	return ""
-}
-
-func (x *SearchUnitsResponse) GetConfirmTyping() []*ConfirmTypingSuggestion {
-	if x != nil {
-		return x.ConfirmTyping
-	}
-	return nil
-}
-
-func (x *SearchUnitsResponse) GetLikelihoodWindow() int32 {
-	if x != nil {
-		return x.LikelihoodWindow
-	}
-	return 0
-}
-
-func (x *SearchUnitsResponse) GetLikelihoodExact() bool {
-	if x != nil {
-		return x.LikelihoodExact
-	}
-	return false
-}
-
-// A double-unit graft.
-type UnitPair struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// The two units, the better-ranked first.
-	Units []*UnitMatch `protobuf:"bytes,1,rep,name=units,proto3" json:"units,omitempty"`
-	// 1-based rank.
-	Rank int32 `protobuf:"varint,2,opt,name=rank,proto3" json:"rank,omitempty"`
-	// Sum of both units' TNC per kg.
-	CombinedTncPerKg float64 `protobuf:"fixed64,3,opt,name=combined_tnc_per_kg,json=combinedTncPerKg,proto3" json:"combined_tnc_per_kg,omitempty"`
-	// Combined TNC above the preferred figure and every known CD34+ dose above the preferred per-unit figure.
-	Preferred bool `protobuf:"varint,4,opt,name=preferred,proto3" json:"preferred,omitempty"`
-	// The grade of the worse-matched unit, the first ranking key.
-	Worse *MatchGrade `protobuf:"bytes,5,opt,name=worse,proto3" json:"worse,omitempty"`
-	// Why the pair is where it is.
-	Explanation string `protobuf:"bytes,6,opt,name=explanation,proto3" json:"explanation,omitempty"`
-	// The rule that placed the pair below the previous one.
-	DecidedBy     string `protobuf:"bytes,7,opt,name=decided_by,json=decidedBy,proto3" json:"decided_by,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *UnitPair) Reset() {
-	*x = UnitPair{}
-	mi := &file_cordbank_v1_search_service_proto_msgTypes[13]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *UnitPair) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*UnitPair) ProtoMessage() {}
-
-func (x *UnitPair) ProtoReflect() protoreflect.Message {
-	mi := &file_cordbank_v1_search_service_proto_msgTypes[13]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use UnitPair.ProtoReflect.Descriptor instead.
-func (*UnitPair) Descriptor() ([]byte, []int) {
-	return file_cordbank_v1_search_service_proto_rawDescGZIP(), []int{13}
-}
-
-func (x *UnitPair) GetUnits() []*UnitMatch {
-	if x != nil {
-		return x.Units
-	}
-	return nil
-}
-
-func (x *UnitPair) GetRank() int32 {
-	if x != nil {
-		return x.Rank
-	}
-	return 0
-}
-
-func (x *UnitPair) GetCombinedTncPerKg() float64 {
-	if x != nil {
-		return x.CombinedTncPerKg
-	}
-	return 0
-}
-
-func (x *UnitPair) GetPreferred() bool {
-	if x != nil {
-		return x.Preferred
-	}
-	return false
-}
-
-func (x *UnitPair) GetWorse() *MatchGrade {
-	if x != nil {
-		return x.Worse
-	}
-	return nil
-}
-
-func (x *UnitPair) GetExplanation() string {
-	if x != nil {
-		return x.Explanation
-	}
-	return ""
-}
-
-func (x *UnitPair) GetDecidedBy() string {
-	if x != nil {
-		return x.DecidedBy
-	}
-	return ""
-}
-
-// The answer to a double-unit search.
-type SearchDoubleUnitsResponse struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// The best pairs, best first.
-	Pairs []*UnitPair `protobuf:"bytes,1,rep,name=pairs,proto3" json:"pairs,omitempty"`
-	// How many units were paired (the best by single-unit rank).
-	Candidates int32 `protobuf:"varint,2,opt,name=candidates,proto3" json:"candidates,omitempty"`
-	// How many units passed every filter and the per-unit floors.
-	TotalSize int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
-	// The IPD-IMGT/HLA release graded against.
-	HlaRelease string `protobuf:"bytes,4,opt,name=hla_release,json=hlaRelease,proto3" json:"hla_release,omitempty"`
-	// Units dropped, per filter, as in SearchUnitsResponse.excluded, with
-	// double_unit_dose (below the per-unit floor of a pair) after cd34_dose.
-	Excluded map[string]int32 `protobuf:"bytes,5,rep,name=excluded,proto3" json:"excluded,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
-	// The haplotype frequency set the units' probabilities were computed with; empty when none.
-	FrequencySet  string `protobuf:"bytes,6,opt,name=frequency_set,json=frequencySet,proto3" json:"frequency_set,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *SearchDoubleUnitsResponse) Reset() {
-	*x = SearchDoubleUnitsResponse{}
-	mi := &file_cordbank_v1_search_service_proto_msgTypes[14]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *SearchDoubleUnitsResponse) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*SearchDoubleUnitsResponse) ProtoMessage() {}
-
-func (x *SearchDoubleUnitsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cordbank_v1_search_service_proto_msgTypes[14]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use SearchDoubleUnitsResponse.ProtoReflect.Descriptor instead.
-func (*SearchDoubleUnitsResponse) Descriptor() ([]byte, []int) {
-	return file_cordbank_v1_search_service_proto_rawDescGZIP(), []int{14}
-}
-
-func (x *SearchDoubleUnitsResponse) GetPairs() []*UnitPair {
-	if x != nil {
-		return x.Pairs
-	}
-	return nil
-}
-
-func (x *SearchDoubleUnitsResponse) GetCandidates() int32 {
-	if x != nil {
-		return x.Candidates
-	}
-	return 0
-}
-
-func (x *SearchDoubleUnitsResponse) GetTotalSize() int32 {
-	if x != nil {
-		return x.TotalSize
-	}
-	return 0
-}
-
-func (x *SearchDoubleUnitsResponse) GetHlaRelease() string {
-	if x != nil {
-		return x.HlaRelease
-	}
-	return ""
-}
-
-func (x *SearchDoubleUnitsResponse) GetExcluded() map[string]int32 {
-	if x != nil {
-		return x.Excluded
-	}
-	return nil
-}
-
-func (x *SearchDoubleUnitsResponse) GetFrequencySet() string {
-	if x != nil {
-		return x.FrequencySet
-	}
-	return ""
 }
 
 var File_cordbank_v1_search_service_proto protoreflect.FileDescriptor
@@ -2000,37 +2000,7 @@ const file_cordbank_v1_search_service_proto_rawDesc = "" +
 	"\n" +
 	"decided_by\x18\x0e \x01(\tR\tdecidedBy\x12?\n" +
 	"\vprobability\x18\x0f \x01(\v2\x1d.cordbank.v1.MatchProbabilityR\vprobabilityB\x0e\n" +
-	"\f_cd34_per_kg\"\xe0\x05\n" +
-	"\x10MatchProbability\x12#\n" +
-	"\rfrequency_set\x18\x01 \x01(\tR\ffrequencySet\x12\x1e\n" +
-	"\n" +
-	"population\x18\x02 \x01(\tR\n" +
-	"population\x121\n" +
-	"\x14nomenclature_version\x18\x03 \x01(\tR\x13nomenclatureVersion\x12,\n" +
-	"\x12unit_frequency_set\x18\x04 \x01(\tR\x10unitFrequencySet\x12\x19\n" +
-	"\x05p8of8\x18\x05 \x01(\x01H\x00R\x05p8of8\x88\x01\x01\x12\x19\n" +
-	"\x05p7of8\x18\x06 \x01(\x01H\x01R\x05p7of8\x88\x01\x01\x12*\n" +
-	"\x0fp6_or_fewer_of8\x18\a \x01(\x01H\x02R\fp6OrFewerOf8\x88\x01\x01\x12\x19\n" +
-	"\x05p6of6\x18\b \x01(\x01H\x03R\x05p6of6\x88\x01\x01\x12N\n" +
-	"\vlocus_match\x18\t \x03(\v2-.cordbank.v1.MatchProbability.LocusMatchEntryR\n" +
-	"locusMatch\x124\n" +
-	"\x13expected_mismatches\x18\n" +
-	" \x01(\x01H\x04R\x12expectedMismatches\x88\x01\x01\x12 \n" +
-	"\vunexplained\x18\v \x01(\x01R\vunexplained\x12+\n" +
-	"\x11patient_genotypes\x18\f \x01(\x05R\x10patientGenotypes\x12%\n" +
-	"\x0eunit_genotypes\x18\r \x01(\x05R\runitGenotypes\x12$\n" +
-	"\runrepresented\x18\x0e \x01(\tR\runrepresented\x1a=\n" +
-	"\x0fLocusMatchEntry\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01B\b\n" +
-	"\x06_p8of8B\b\n" +
-	"\x06_p7of8B\x12\n" +
-	"\x10_p6_or_fewer_of8B\b\n" +
-	"\x06_p6of6B\x16\n" +
-	"\x14_expected_mismatches\"R\n" +
-	"\x17ConfirmTypingSuggestion\x12\x12\n" +
-	"\x04unit\x18\x01 \x01(\tR\x04unit\x12#\n" +
-	"\rexpected_gain\x18\x02 \x01(\x01R\fexpectedGain\"\xf4\x03\n" +
+	"\f_cd34_per_kg\"\xf4\x03\n" +
 	"\x13SearchUnitsResponse\x120\n" +
 	"\amatches\x18\x01 \x03(\v2\x16.cordbank.v1.UnitMatchR\amatches\x12\x1d\n" +
 	"\n" +
@@ -2068,7 +2038,37 @@ const file_cordbank_v1_search_service_proto_rawDesc = "" +
 	"\rfrequency_set\x18\x06 \x01(\tR\ffrequencySet\x1a;\n" +
 	"\rExcludedEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01*k\n" +
+	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01\"\xe0\x05\n" +
+	"\x10MatchProbability\x12#\n" +
+	"\rfrequency_set\x18\x01 \x01(\tR\ffrequencySet\x12\x1e\n" +
+	"\n" +
+	"population\x18\x02 \x01(\tR\n" +
+	"population\x121\n" +
+	"\x14nomenclature_version\x18\x03 \x01(\tR\x13nomenclatureVersion\x12,\n" +
+	"\x12unit_frequency_set\x18\x04 \x01(\tR\x10unitFrequencySet\x12\x19\n" +
+	"\x05p8of8\x18\x05 \x01(\x01H\x00R\x05p8of8\x88\x01\x01\x12\x19\n" +
+	"\x05p7of8\x18\x06 \x01(\x01H\x01R\x05p7of8\x88\x01\x01\x12*\n" +
+	"\x0fp6_or_fewer_of8\x18\a \x01(\x01H\x02R\fp6OrFewerOf8\x88\x01\x01\x12\x19\n" +
+	"\x05p6of6\x18\b \x01(\x01H\x03R\x05p6of6\x88\x01\x01\x12N\n" +
+	"\vlocus_match\x18\t \x03(\v2-.cordbank.v1.MatchProbability.LocusMatchEntryR\n" +
+	"locusMatch\x124\n" +
+	"\x13expected_mismatches\x18\n" +
+	" \x01(\x01H\x04R\x12expectedMismatches\x88\x01\x01\x12 \n" +
+	"\vunexplained\x18\v \x01(\x01R\vunexplained\x12+\n" +
+	"\x11patient_genotypes\x18\f \x01(\x05R\x10patientGenotypes\x12%\n" +
+	"\x0eunit_genotypes\x18\r \x01(\x05R\runitGenotypes\x12$\n" +
+	"\runrepresented\x18\x0e \x01(\tR\runrepresented\x1a=\n" +
+	"\x0fLocusMatchEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01B\b\n" +
+	"\x06_p8of8B\b\n" +
+	"\x06_p7of8B\x12\n" +
+	"\x10_p6_or_fewer_of8B\b\n" +
+	"\x06_p6of6B\x16\n" +
+	"\x14_expected_mismatches\"R\n" +
+	"\x17ConfirmTypingSuggestion\x12\x12\n" +
+	"\x04unit\x18\x01 \x01(\tR\x04unit\x12#\n" +
+	"\rexpected_gain\x18\x02 \x01(\x01R\fexpectedGain*k\n" +
 	"\fDiseaseClass\x12\x1d\n" +
 	"\x19DISEASE_CLASS_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17DISEASE_CLASS_MALIGNANT\x10\x01\x12\x1f\n" +
@@ -2127,14 +2127,14 @@ var file_cordbank_v1_search_service_proto_goTypes = []any{
 	(*LocusMatch)(nil),                // 12: cordbank.v1.LocusMatch
 	(*MatchGrade)(nil),                // 13: cordbank.v1.MatchGrade
 	(*UnitMatch)(nil),                 // 14: cordbank.v1.UnitMatch
-	(*MatchProbability)(nil),          // 15: cordbank.v1.MatchProbability
-	(*ConfirmTypingSuggestion)(nil),   // 16: cordbank.v1.ConfirmTypingSuggestion
-	(*SearchUnitsResponse)(nil),       // 17: cordbank.v1.SearchUnitsResponse
-	(*UnitPair)(nil),                  // 18: cordbank.v1.UnitPair
-	(*SearchDoubleUnitsResponse)(nil), // 19: cordbank.v1.SearchDoubleUnitsResponse
-	nil,                               // 20: cordbank.v1.MatchProbability.LocusMatchEntry
-	nil,                               // 21: cordbank.v1.SearchUnitsResponse.ExcludedEntry
-	nil,                               // 22: cordbank.v1.SearchDoubleUnitsResponse.ExcludedEntry
+	(*SearchUnitsResponse)(nil),       // 15: cordbank.v1.SearchUnitsResponse
+	(*UnitPair)(nil),                  // 16: cordbank.v1.UnitPair
+	(*SearchDoubleUnitsResponse)(nil), // 17: cordbank.v1.SearchDoubleUnitsResponse
+	(*MatchProbability)(nil),          // 18: cordbank.v1.MatchProbability
+	(*ConfirmTypingSuggestion)(nil),   // 19: cordbank.v1.ConfirmTypingSuggestion
+	nil,                               // 20: cordbank.v1.SearchUnitsResponse.ExcludedEntry
+	nil,                               // 21: cordbank.v1.SearchDoubleUnitsResponse.ExcludedEntry
+	nil,                               // 22: cordbank.v1.MatchProbability.LocusMatchEntry
 	(*LocusTyping)(nil),               // 23: cordbank.v1.LocusTyping
 	(ABO)(0),                          // 24: cordbank.v1.ABO
 }
@@ -2155,21 +2155,21 @@ var file_cordbank_v1_search_service_proto_depIdxs = []int32{
 	3,  // 13: cordbank.v1.MatchGrade.direction:type_name -> cordbank.v1.MismatchDirection
 	12, // 14: cordbank.v1.MatchGrade.loci:type_name -> cordbank.v1.LocusMatch
 	13, // 15: cordbank.v1.UnitMatch.grade:type_name -> cordbank.v1.MatchGrade
-	15, // 16: cordbank.v1.UnitMatch.probability:type_name -> cordbank.v1.MatchProbability
-	20, // 17: cordbank.v1.MatchProbability.locus_match:type_name -> cordbank.v1.MatchProbability.LocusMatchEntry
-	14, // 18: cordbank.v1.SearchUnitsResponse.matches:type_name -> cordbank.v1.UnitMatch
-	21, // 19: cordbank.v1.SearchUnitsResponse.excluded:type_name -> cordbank.v1.SearchUnitsResponse.ExcludedEntry
-	16, // 20: cordbank.v1.SearchUnitsResponse.confirm_typing:type_name -> cordbank.v1.ConfirmTypingSuggestion
-	14, // 21: cordbank.v1.UnitPair.units:type_name -> cordbank.v1.UnitMatch
-	13, // 22: cordbank.v1.UnitPair.worse:type_name -> cordbank.v1.MatchGrade
-	18, // 23: cordbank.v1.SearchDoubleUnitsResponse.pairs:type_name -> cordbank.v1.UnitPair
-	22, // 24: cordbank.v1.SearchDoubleUnitsResponse.excluded:type_name -> cordbank.v1.SearchDoubleUnitsResponse.ExcludedEntry
+	18, // 16: cordbank.v1.UnitMatch.probability:type_name -> cordbank.v1.MatchProbability
+	14, // 17: cordbank.v1.SearchUnitsResponse.matches:type_name -> cordbank.v1.UnitMatch
+	20, // 18: cordbank.v1.SearchUnitsResponse.excluded:type_name -> cordbank.v1.SearchUnitsResponse.ExcludedEntry
+	19, // 19: cordbank.v1.SearchUnitsResponse.confirm_typing:type_name -> cordbank.v1.ConfirmTypingSuggestion
+	14, // 20: cordbank.v1.UnitPair.units:type_name -> cordbank.v1.UnitMatch
+	13, // 21: cordbank.v1.UnitPair.worse:type_name -> cordbank.v1.MatchGrade
+	16, // 22: cordbank.v1.SearchDoubleUnitsResponse.pairs:type_name -> cordbank.v1.UnitPair
+	21, // 23: cordbank.v1.SearchDoubleUnitsResponse.excluded:type_name -> cordbank.v1.SearchDoubleUnitsResponse.ExcludedEntry
+	22, // 24: cordbank.v1.MatchProbability.locus_match:type_name -> cordbank.v1.MatchProbability.LocusMatchEntry
 	8,  // 25: cordbank.v1.SearchService.SearchUnits:input_type -> cordbank.v1.SearchUnitsRequest
 	9,  // 26: cordbank.v1.SearchService.SearchDoubleUnits:input_type -> cordbank.v1.SearchDoubleUnitsRequest
 	10, // 27: cordbank.v1.SearchService.SearchBankUnits:input_type -> cordbank.v1.SearchBankUnitsRequest
-	17, // 28: cordbank.v1.SearchService.SearchUnits:output_type -> cordbank.v1.SearchUnitsResponse
-	19, // 29: cordbank.v1.SearchService.SearchDoubleUnits:output_type -> cordbank.v1.SearchDoubleUnitsResponse
-	17, // 30: cordbank.v1.SearchService.SearchBankUnits:output_type -> cordbank.v1.SearchUnitsResponse
+	15, // 28: cordbank.v1.SearchService.SearchUnits:output_type -> cordbank.v1.SearchUnitsResponse
+	17, // 29: cordbank.v1.SearchService.SearchDoubleUnits:output_type -> cordbank.v1.SearchDoubleUnitsResponse
+	15, // 30: cordbank.v1.SearchService.SearchBankUnits:output_type -> cordbank.v1.SearchUnitsResponse
 	28, // [28:31] is the sub-list for method output_type
 	25, // [25:28] is the sub-list for method input_type
 	25, // [25:25] is the sub-list for extension type_name
@@ -2186,7 +2186,7 @@ func file_cordbank_v1_search_service_proto_init() {
 	file_cordbank_v1_search_service_proto_msgTypes[2].OneofWrappers = []any{}
 	file_cordbank_v1_search_service_proto_msgTypes[3].OneofWrappers = []any{}
 	file_cordbank_v1_search_service_proto_msgTypes[9].OneofWrappers = []any{}
-	file_cordbank_v1_search_service_proto_msgTypes[10].OneofWrappers = []any{}
+	file_cordbank_v1_search_service_proto_msgTypes[13].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
