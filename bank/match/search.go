@@ -98,13 +98,15 @@ func (x *Index) Search(ctx context.Context, req *Request, opts ...SearchOption) 
 	}
 	want := p.pageSize
 	if likelihood {
-		scanOrder := slices.Clone(reported)
-		for i, k := range scanOrder {
+		var scanOrder []RankKey
+		for _, k := range reported {
 			if k == RankLikelihood {
-				scanOrder[i] = RankMatchCount
+				k = RankMatchCount
+			}
+			if !slices.Contains(scanOrder, k) {
+				scanOrder = append(scanOrder, k)
 			}
 		}
-		scanOrder = slices.Compact(scanOrder)
 		p.pol.Order = scanOrder
 		want = min(max(likelihoodWindowFactor*p.pageSize, likelihoodWindowMin), MaxPageSize*likelihoodWindowFactor)
 	}
