@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -525,5 +526,41 @@ func TestTemperatureExcursions(t *testing.T) {
 	all, _, _ = e.svc.ListExcursions(e.ctx, bank.ListExcursionsRequest{Bank: "cbb"})
 	if len(all) != 2 {
 		t.Errorf("after restart: %d excursions", len(all))
+	}
+}
+
+// TestImplausibleReadingsRefused: a reading dated before cord blood banking
+// began (a probe's zero clock, a typed 1900) or ahead of the clock, or a
+// temperature that is not a number, names its field and stores nothing.
+func TestImplausibleReadingsRefused(t *testing.T) {
+	e := newStorage(t, 1)
+	e.hierarchy()
+	cases := []struct {
+		name    string
+		reading bank.TemperatureReading
+		field   string
+	}{
+		{"1900", bank.TemperatureReading{Celsius: -190, Time: time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)}, "reading.time"},
+		{"unix epoch", bank.TemperatureReading{Celsius: -190, Time: time.Unix(0, 0)}, "reading.time"},
+		{"just before 1988", bank.TemperatureReading{Celsius: -190, Time: time.Date(1987, 12, 31, 23, 59, 59, 0, time.UTC)}, "reading.time"},
+		{"beyond clock skew", bank.TemperatureReading{Celsius: -190, Time: banktest.Now.Add(time.Hour)}, "reading.time"},
+		{"far future", bank.TemperatureReading{Celsius: -190, Time: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}, "reading.time"},
+		{"NaN", bank.TemperatureReading{Celsius: math.NaN()}, "reading.celsius"},
+		{"infinity", bank.TemperatureReading{Celsius: math.Inf(-1)}, "reading.celsius"},
+	}
+	for _, c := range cases {
+		c.reading.Bank, c.reading.Container = "cbb", "tank-1"
+		_, err := e.svc.RecordReading(e.ctx, c.reading)
+		var be *bank.Error
+		if !errors.As(err, &be) || be.Kind != bank.KindInvalid || len(be.Violations) != 1 || be.Violations[0].Field != c.field {
+			t.Errorf("%s: err = %v, want one violation of %s", c.name, err, c.field)
+		}
+	}
+	if _, err := e.svc.RecordReading(e.ctx, bank.TemperatureReading{Bank: "cbb", Container: "tank-1", Celsius: -190,
+		Time: banktest.Now.Add(4 * time.Minute)}); err != nil {
+		t.Errorf("a reading within the clock skew: %v", err)
+	}
+	if evs := e.events(); evs[len(evs)-1].Method != "RecordTemperatureReading" || len(evs) < 2 || evs[len(evs)-2].Method == "RecordTemperatureReading" {
+		t.Errorf("the refused readings were recorded: last events %+v", evs[max(0, len(evs)-2):])
 	}
 }

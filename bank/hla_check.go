@@ -2,6 +2,7 @@ package bank
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -76,6 +77,9 @@ func (r *HLAReader) read(locus, text string) (LocusTyping, error) {
 	if probs := r.ref.Check(g); len(probs) > 0 {
 		return LocusTyping{}, describeHLAError(&probs[0])
 	}
+	if err := twoCopiesAtMost(g); err != nil {
+		return LocusTyping{}, err
+	}
 	t := LocusTyping{Locus: r.ref.NormalizeLocus(locus), Text: text}
 	t.Reading.GL = g.String()
 	t.Reading.Flags = r.ref.Flags(g).String()
@@ -93,6 +97,23 @@ func (r *HLAReader) read(locus, text string) (LocusTyping, error) {
 		*lv.dst = red.String()
 	}
 	return t, nil
+}
+
+// twoCopiesAtMost refuses a genotype of more than two copies
+// (A*02:01+A*24:02+A*03:01): a locus has two, and the search engine, which
+// refuses such a patient typing, could never grade the unit, so it would be
+// stored but never found, not even counted as excluded.
+func twoCopiesAtMost(g *hla.GL) error {
+	alts := []*hla.GL{g}
+	if g.Op == hla.OpGenotypeList {
+		alts = g.Items
+	}
+	for _, alt := range alts {
+		if alt.Op == hla.OpGenotype && len(alt.Items) > 2 {
+			return fmt.Errorf("%q lists %d copies; a locus has two (give alternatives with '|')", alt.String(), len(alt.Items))
+		}
+	}
+	return nil
 }
 
 // describeHLAError words an hla.Problem for a field violation: the

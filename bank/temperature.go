@@ -62,13 +62,17 @@ type ReadingResult struct {
 	Closed    bool
 }
 
+// maxClockSkew is how far ahead of the server's clock a probe's reading may
+// be dated: probes keep their own clocks.
+const maxClockSkew = 5 * time.Minute
+
 // RecordReading stores a reading of a tank (r.Time zero means now). A
 // reading outside the tank's limits opens an excursion when none is open
 // and records an exposure event ("TemperatureExcursion") on every unit in
 // the tank, at any depth; a reading inside the limits closes the open
 // excursion. Errors: KindInvalid (a non-finite or impossible temperature,
-// a time in the future, a container that is not a tank); KindNotFound
-// (container).
+// a time in the future or before 1988, a container that is not a tank);
+// KindNotFound (container).
 func (s *Service) RecordReading(ctx context.Context, r TemperatureReading) (*ReadingResult, error) {
 	if err := authorize(ctx, access.WriteInventory, r.Bank, false); err != nil {
 		return nil, err
@@ -78,10 +82,15 @@ func (s *Service) RecordReading(ctx context.Context, r TemperatureReading) (*Rea
 	if math.IsNaN(r.Celsius) || math.IsInf(r.Celsius, 0) || r.Celsius < -273.15 || r.Celsius > 100 {
 		v.Add("reading.celsius", "%g °C is not a storage temperature (-273.15..100)", r.Celsius)
 	}
-	if r.Time.IsZero() {
+	switch {
+	case r.Time.IsZero():
 		r.Time = now
-	} else if r.Time.After(now.Add(5 * time.Minute)) {
-		v.Add("reading.time", "%s is in the future", r.Time.Format(time.RFC3339))
+	case r.Time.After(now.Add(maxClockSkew)):
+		v.Add("reading.time", "%s is in the future", r.Time.UTC().Format(time.RFC3339))
+	case r.Time.UTC().Year() < firstCollectionYear:
+		// A zero-valued clock (1970) or a typed year (1900): no cord unit
+		// was stored in a freezer before cord blood banking began.
+		v.Add("reading.time", "%s is before %d, when cord blood banking began", r.Time.UTC().Format(time.RFC3339), firstCollectionYear)
 	}
 	r.Time = r.Time.UTC()
 	if err := v.Err("invalid temperature reading"); err != nil {

@@ -143,6 +143,10 @@ var unitRules = []struct {
 		u.HLA = append(u.HLA, bank.LocusTyping{Locus: "hla-a", Text: "A*01:01"})
 	}, "unit.hla.a"},
 	{"hla none", func(u *bank.Unit) { u.HLA = nil }, ""},
+	// Issue 13: stored, but never searchable nor counted as excluded.
+	{"hla three copies", func(u *bank.Unit) { u.HLA[0].Text = "A*02:01+A*24:02+A*03:01" }, "unit.hla.a"},
+	{"hla three copies in one alternative", func(u *bank.Unit) { u.HLA[0].Text = "A*02:01+A*24:02|A*02:01+A*24:02+A*03:01" }, "unit.hla.a"},
+	{"hla two alternatives", func(u *bank.Unit) { u.HLA[0].Text = "A*02:01+A*24:02|A*02:01+A*03:01" }, ""},
 
 	{"maternal id too long", func(u *bank.Unit) { u.Private.MaternalID = strings.Repeat("m", 65) }, "unit.private.maternal_id"},
 	{"maternal id control character", func(u *bank.Unit) { u.Private.MaternalID = "M\x00" }, "unit.private.maternal_id"},
@@ -196,6 +200,7 @@ func TestValidateUnitListsEveryProblem(t *testing.T) {
 			"processing before collection", "freeze before processing", "birth after collection",
 			"collection 3 days after birth", "tnc grew in processing", "cd34 above tnc",
 			"hla locus twice", "hla locus twice after canonicalization", "hla typing too long", "hla refused by checker",
+			"hla three copies", "hla three copies in one alternative",
 			"maternal hla refused", "directed without recipient":
 			continue
 		}

@@ -2,9 +2,11 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"iter"
+	"math/rand/v2"
 	"net"
 	"time"
 
@@ -26,25 +28,43 @@ type Client struct {
 	retry RetryPolicy
 }
 
-// RetryPolicy says how calls that are safe to repeat (reads, and creates
-// carrying a request id) are retried after UNAVAILABLE.
+// RetryPolicy says how calls are retried: those safe to repeat (reads, and
+// creates carrying a request id) after UNAVAILABLE, and every call after a
+// rate-limit answer (RESOURCE_EXHAUSTED with a retry delay: the server did
+// not run it). Waits are jittered (each a random time between half and
+// all of the current backoff, which doubles after each try) so clients
+// that failed together do not retry together, and never shorter than a
+// retry delay the server sent.
 type RetryPolicy struct {
 	// Attempts is the total number of tries; 1 disables retries.
 	Attempts int
 	// Backoff is the wait before the second try; it doubles after each.
 	Backoff time.Duration
+	// MaxBackoff caps the wait between two tries (0: 10 s).
+	MaxBackoff time.Duration
 }
 
 // DefaultRetryPolicy is used unless WithRetry says otherwise.
-var DefaultRetryPolicy = RetryPolicy{Attempts: 4, Backoff: 100 * time.Millisecond}
+var DefaultRetryPolicy = RetryPolicy{Attempts: 4, Backoff: 100 * time.Millisecond, MaxBackoff: 10 * time.Second}
+
+// DefaultCallTimeout bounds every unary call whose context has no deadline
+// of its own (WithCallTimeout changes it): a server that never answers
+// must not hold a caller forever. Streams (imports, event watches) have
+// none: they last as long as their work.
+const DefaultCallTimeout = 30 * time.Second
 
 type options struct {
-	token     string
-	creds     credentials.TransportCredentials
-	userAgent string
-	retry     RetryPolicy
-	dial      []grpc.DialOption
+	token       string
+	creds       credentials.TransportCredentials
+	userAgent   string
+	retry       RetryPolicy
+	callTimeout time.Duration
+	dial        []grpc.DialOption
 }
+
+// WithCallTimeout replaces DefaultCallTimeout; 0 or less means no default
+// deadline.
+func WithCallTimeout(d time.Duration) Option { return func(o *options) { o.callTimeout = d } }
 
 // Option configures New.
 type Option func(*options)
@@ -55,8 +75,8 @@ func WithTransportCredentials(c credentials.TransportCredentials) Option {
 }
 
 // WithInsecure sends calls in plain text. New uses it by default only for
-// loopback targets (127.0.0.1, ::1, localhost); any other target must
-// choose its credentials explicitly.
+// loopback targets (127.0.0.1, ::1, localhost); any other target gets TLS
+// with the system's root certificates unless credentials are given.
 func WithInsecure() Option { return func(o *options) { o.creds = insecure.NewCredentials() } }
 
 // WithToken authenticates every call with an API token (a secret from
@@ -81,23 +101,26 @@ func WithDialOptions(opts ...grpc.DialOption) Option {
 // New returns a client for the server at target ("host:port" or any gRPC
 // target). No connection is made until the first call.
 func New(target string, opts ...Option) (*Client, error) {
-	o := options{retry: DefaultRetryPolicy, userAgent: "cordbank-go"}
+	o := options{retry: DefaultRetryPolicy, userAgent: "cordbank-go", callTimeout: DefaultCallTimeout}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	if o.creds == nil {
-		if !isLoopback(target) {
-			return nil, fmt.Errorf("cordbank: target %q is not a loopback address: choose WithTransportCredentials or WithInsecure", target)
-		}
-		o.creds = insecure.NewCredentials()
+		o.creds = defaultCreds(target)
 	}
 	if o.retry.Attempts < 1 {
 		o.retry.Attempts = 1
+	}
+	if o.retry.MaxBackoff <= 0 {
+		o.retry.MaxBackoff = 10 * time.Second
 	}
 	dial := []grpc.DialOption{
 		grpc.WithTransportCredentials(o.creds),
 		grpc.WithUserAgent(o.userAgent),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64 << 20)),
+	}
+	if o.callTimeout > 0 {
+		dial = append(dial, grpc.WithChainUnaryInterceptor(defaultDeadline(o.callTimeout)))
 	}
 	if o.token != "" {
 		plain := o.creds.Info().SecurityProtocol == "insecure"
@@ -129,6 +152,27 @@ func (t tokenCreds) GetRequestMetadata(context.Context, ...string) (map[string]s
 
 func (t tokenCreds) RequireTransportSecurity() bool { return t.secure }
 
+// defaultCreds: plain text to loopback targets (a server on this machine,
+// tests), TLS with the system's roots to anything else.
+func defaultCreds(target string) credentials.TransportCredentials {
+	if isLoopback(target) {
+		return insecure.NewCredentials()
+	}
+	return credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12})
+}
+
+// defaultDeadline gives unary calls without a deadline one of d.
+func defaultDeadline(d time.Duration) grpc.UnaryClientInterceptor {
+	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		if _, ok := ctx.Deadline(); !ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, d)
+			defer cancel()
+		}
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
+}
+
 func isLoopback(target string) bool {
 	host, _, err := net.SplitHostPort(target)
 	if err != nil {
@@ -148,27 +192,48 @@ func (c *Client) Close() error { return c.conn.Close() }
 // wrap yet.
 func (c *Client) Conn() *grpc.ClientConn { return c.conn }
 
-// call runs fn, retrying UNAVAILABLE per the policy when retryable, and
-// converts the final error.
+// call runs fn, retrying per the policy (see RetryPolicy), and converts
+// the final error.
 func call[T any](ctx context.Context, c *Client, retryable bool, fn func(context.Context) (T, error)) (T, error) {
-	wait := c.retry.Backoff
+	backoff := c.retry.Backoff
 	for attempt := 1; ; attempt++ {
 		out, err := fn(ctx)
 		if err == nil {
 			return out, nil
 		}
 		e := convertError(err)
-		var ce *Error
-		if !retryable || attempt >= c.retry.Attempts || !errors.As(e, &ce) || ce.Code != codes.Unavailable {
+		wait, ok := c.retryWait(e, retryable, attempt, backoff)
+		if !ok {
 			return out, e
 		}
+		if dl, has := ctx.Deadline(); has && time.Until(dl) < wait {
+			return out, e // the answer would come too late anyway
+		}
+		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			timer.Stop()
 			return out, e
-		case <-time.After(wait):
+		case <-timer.C:
 		}
-		wait *= 2
+		backoff = min(2*backoff, c.retry.MaxBackoff)
 	}
+}
+
+// retryWait decides whether the call that failed with err is tried again
+// and after how long: a jittered wait in [backoff/2, backoff], never
+// shorter than the server's retry delay.
+func (c *Client) retryWait(err error, retryable bool, attempt int, backoff time.Duration) (time.Duration, bool) {
+	var ce *Error
+	if attempt >= c.retry.Attempts || !errors.As(err, &ce) {
+		return 0, false
+	}
+	rateLimited := ce.Code == codes.ResourceExhausted && ce.RetryDelay > 0
+	if !rateLimited && (!retryable || ce.Code != codes.Unavailable) {
+		return 0, false
+	}
+	wait := backoff/2 + rand.N(backoff/2+1)
+	return max(wait, ce.RetryDelay), true
 }
 
 // CreateBank registers a bank with id bankID. A request id is generated

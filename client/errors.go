@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -21,6 +22,22 @@ type Error struct {
 	Violations []FieldViolation
 	// Metadata holds the error's dynamic values (names, etags).
 	Metadata map[string]string
+	// RetryDelay is how long the server asked the client to wait before
+	// trying again (a google.rpc.RetryInfo, sent with RESOURCE_EXHAUSTED
+	// when rate limited); 0 when it gave none.
+	RetryDelay time.Duration
+
+	status *status.Status // the status it was made from
+}
+
+// GRPCStatus returns the gRPC status the error was made from, so
+// status.Code(err) and status.FromError(err) read an SDK error as they
+// read the error of a generated client.
+func (e *Error) GRPCStatus() *status.Status {
+	if e.status != nil {
+		return e.status
+	}
+	return status.New(e.Code, e.Message)
 }
 
 // FieldViolation is one invalid request field.
@@ -74,6 +91,12 @@ var (
 	ErrEtagMismatch     error = &reasonError{"ETAG_MISMATCH"}
 	ErrRequestIDReused  error = &reasonError{"REQUEST_ID_REUSED"}
 	ErrStoreUnavailable error = &reasonError{"STORE_UNAVAILABLE"}
+	// ErrRateLimited: too many calls; wait (the error's RetryInfo says how
+	// long) and retry.
+	ErrRateLimited error = &reasonError{"RATE_LIMITED"}
+	// ErrRequestTooLarge: the message is over the server's size limit;
+	// retrying the same call cannot succeed.
+	ErrRequestTooLarge error = &reasonError{"REQUEST_TOO_LARGE"}
 	// ErrFINNotOwned: the unit's DIN starts with a FIN the bank does not
 	// own; a unit collected elsewhere arrives through TransferUnit.
 	ErrFINNotOwned error = &reasonError{"FIN_NOT_OWNED"}
@@ -91,8 +114,6 @@ var (
 	ErrUnauthenticated error = &codeError{codes.Unauthenticated}
 	// ErrPermissionDenied: the token's role or organisation may not do this.
 	ErrPermissionDenied error = &codeError{codes.PermissionDenied}
-	// ErrRateLimited: too many calls; wait and retry.
-	ErrRateLimited error = &codeError{codes.ResourceExhausted}
 )
 
 // convertError turns a gRPC error into an *Error; other errors pass
@@ -105,9 +126,11 @@ func convertError(err error) error {
 	if !ok {
 		return err
 	}
-	e := &Error{Code: s.Code(), Message: s.Message()}
+	e := &Error{Code: s.Code(), Message: s.Message(), status: s}
 	for _, d := range s.Details() {
 		switch d := d.(type) {
+		case *errdetails.RetryInfo:
+			e.RetryDelay = d.GetRetryDelay().AsDuration()
 		case *errdetails.ErrorInfo:
 			e.Reason, e.Metadata = d.GetReason(), d.GetMetadata()
 		case *errdetails.BadRequest:
@@ -115,6 +138,11 @@ func convertError(err error) error {
 				e.Violations = append(e.Violations, FieldViolation{Field: v.GetField(), Description: v.GetDescription()})
 			}
 		}
+	}
+	if e.Reason == "" && e.Code == codes.ResourceExhausted {
+		// gRPC itself refuses a message over the server's size limit,
+		// before cordbank sees it, so that answer has no ErrorInfo.
+		e.Reason = "REQUEST_TOO_LARGE"
 	}
 	return e
 }

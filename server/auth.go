@@ -3,16 +3,21 @@ package server
 import (
 	"context"
 	"crypto/x509"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/access"
@@ -59,6 +64,7 @@ type guard struct {
 	log      *slog.Logger
 	limit    *limiter
 	failures atomic.Int64
+	metrics  *Metrics // nil: none
 }
 
 var errAuthFailed = bank.NewError(bank.KindUnauthenticated, bank.ReasonUnauthenticated,
@@ -85,6 +91,7 @@ func (g *guard) authenticate(ctx context.Context, method string) (bank.Principal
 			return p, err // the store failed: not the caller's fault
 		}
 		n := g.failures.Add(1)
+		g.metrics.authFailed()
 		addr := ""
 		if pr, ok := peer.FromContext(ctx); ok && pr.Addr != nil {
 			addr = pr.Addr.String()
@@ -118,10 +125,10 @@ func (g *guard) admit(ctx context.Context, method string) (context.Context, bank
 	if err != nil {
 		return ctx, p, err
 	}
-	if !g.limit.allow(p.Name) {
+	if ok, wait := g.limit.allow(p.Name); !ok {
+		g.metrics.limited()
 		g.log.WarnContext(ctx, "rate limited", "method", method, "principal", p.Name, "request_id", RequestID(ctx))
-		return ctx, p, bank.NewError(bank.KindResourceExhausted, bank.ReasonRateLimited,
-			"too many requests: slow down and retry", "principal", p.Name)
+		return ctx, p, rateLimited(p.Name, wait)
 	}
 	if n, ok := ctx.Value(callNoteKey{}).(*callNote); ok {
 		n.principal = p.Name
@@ -210,10 +217,23 @@ func newLimiter(cfg RateLimit) *limiter {
 	return &limiter{cfg: cfg, now: time.Now, buckets: map[string]*bucket{}}
 }
 
-// allow takes one token from key's bucket, reporting whether there was one.
-func (l *limiter) allow(key string) bool {
+// rateLimited is the error of a call over its principal's rate: reason
+// RATE_LIMITED and a google.rpc.RetryInfo with the time until the bucket
+// holds a token again (REST: a Retry-After header, writeHTTPError).
+func rateLimited(principal string, wait time.Duration) error {
+	st := status.New(codes.ResourceExhausted, fmt.Sprintf("too many requests: retry in %s", wait.Round(time.Millisecond)))
+	st, _ = st.WithDetails(
+		&errdetails.ErrorInfo{Reason: string(bank.ReasonRateLimited), Domain: ErrorDomain,
+			Metadata: map[string]string{"principal": principal, "retry_after": wait.Round(time.Millisecond).String()}},
+		&errdetails.RetryInfo{RetryDelay: durationpb.New(wait)})
+	return st.Err()
+}
+
+// allow takes one token from key's bucket, reporting whether there was one
+// and, when there was not, how long until there is.
+func (l *limiter) allow(key string) (bool, time.Duration) {
 	if l == nil || l.cfg.PerSecond <= 0 {
-		return true
+		return true, 0
 	}
 	burst := float64(max(l.cfg.Burst, 1))
 	now := l.now()
@@ -236,8 +256,8 @@ func (l *limiter) allow(key string) bool {
 	b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*l.cfg.PerSecond)
 	b.last = now
 	if b.tokens < 1 {
-		return false
+		return false, time.Duration((1 - b.tokens) / l.cfg.PerSecond * float64(time.Second))
 	}
 	b.tokens--
-	return true
+	return true, 0
 }

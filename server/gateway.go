@@ -6,11 +6,14 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"math"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -22,18 +25,19 @@ import (
 	"github.com/cordbank/cordbank/proto/cordbank/v1/openapi"
 )
 
-// Request body limits: a unit is a few kilobytes; an import streams a
-// bank's whole inventory.
-const (
-	maxBodyBytes       = 1 << 20
-	maxImportBodyBytes = 1 << 30
-)
+// maxImportBodyBytes caps a whole REST import, which streams a bank's
+// inventory; each of its lines is one message (MaxMessageBytes).
+const maxImportBodyBytes = 1 << 30
 
 // gatewayHandler returns the HTTP handler: /openapi.json, /healthz, and the
 // REST gateway, which calls the gRPC server at grpcAddr over a client
 // connection.
 func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn, error) {
 	creds, err := s.gatewayCreds()
+	if err != nil {
+		return nil, nil, err
+	}
+	routes, err := newHTTPRoutes(apiBindings())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -51,16 +55,26 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 	}
 	gw := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
-		runtime.WithErrorHandler(func(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
-			runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, toStatus(ctx, s.log, err))
-		}),
-		runtime.WithRoutingErrorHandler(func(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
-			code := codes.NotFound
-			msg := "no such route: " + r.Method + " " + r.URL.Path
-			if httpStatus == http.StatusMethodNotAllowed {
-				code, msg = codes.Unimplemented, "method "+r.Method+" not allowed on "+r.URL.Path
+		runtime.WithErrorHandler(func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+			httpStatus := 0
+			var he *runtime.HTTPStatusError
+			if errors.As(err, &he) {
+				httpStatus, err = he.HTTPStatus, status.Error(codes.InvalidArgument, he.Err.Error())
 			}
-			runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, toStatus(ctx, s.log, status.Error(code, msg)))
+			if tooBig := bodyOverLimit(ctx); tooBig != nil {
+				httpStatus, err = 0, tooBig
+			} else if st, ok := status.FromError(err); ok && st.Code() == codes.InvalidArgument && errorInfoOf(st) == nil {
+				// The gateway's own: a body or parameter that does not decode.
+				err = status.Error(codes.InvalidArgument, "malformed request (the body must be JSON of the method's request, parameters of their field's type): "+st.Message())
+			}
+			writeHTTPError(w, r.WithContext(ctx), s, httpStatus, err)
+		}),
+		runtime.WithRoutingErrorHandler(func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
+			if httpStatus == http.StatusMethodNotAllowed {
+				writeMethodNotAllowed(w, r, s, routes.allowed(r.URL))
+				return
+			}
+			writeHTTPError(w, r, s, 0, status.Error(codes.NotFound, "no such route: "+r.Method+" "+r.URL.Path))
 		}),
 		runtime.WithIncomingHeaderMatcher(func(h string) (string, bool) {
 			if strings.EqualFold(h, RequestIDHeader) {
@@ -84,11 +98,11 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 	}
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("/openapi.json", s.onlyGET(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.Spec)
-	})
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	mux.Handle("/healthz", s.onlyGET(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if err := s.cfg.Service.Store().Ping(r.Context()); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -96,10 +110,21 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 			return
 		}
 		_, _ = w.Write([]byte(`{"status":"SERVING"}` + "\n"))
+	}))
+	mux.Handle("POST /v1/units:import", s.checkRoute(routes, s.checkBody(s.restImport(conn, gw, marshaler))))
+	mux.Handle("/", s.checkRoute(routes, s.checkBody(gw)))
+	return withHTTPRequestID(s.checkRequestHead(routes, mux)), conn, nil
+}
+
+// onlyGET serves h for GET and HEAD and answers other methods 405.
+func (s *Server) onlyGET(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			writeMethodNotAllowed(w, r, s, []string{http.MethodGet, http.MethodHead})
+			return
+		}
+		h(w, r)
 	})
-	mux.Handle("POST /v1/units:import", s.checkBody(s.restImport(conn, gw, marshaler)))
-	mux.Handle("/", s.checkBody(gw))
-	return withHTTPRequestID(mux), conn, nil
 }
 
 // gatewayCreds returns the credentials of the gateway's hop to its own
@@ -143,24 +168,44 @@ func withHTTPRequestID(next http.Handler) http.Handler {
 	})
 }
 
+// checkRoute answers requests no binding takes: 405 with Allow when the
+// path has bindings for other methods, 404 otherwise. The gateway would
+// route some of them anyway (a wildcard taking an unknown custom verb).
+func (s *Server) checkRoute(routes *httpRoutes, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if routes.match(r.Method, r.URL).ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if allowed := routes.allowed(r.URL); len(allowed) > 0 {
+			writeMethodNotAllowed(w, r, s, allowed)
+			return
+		}
+		writeHTTPError(w, r, s, 0, status.Error(codes.NotFound, "no such route: "+r.Method+" "+r.URL.Path))
+	})
+}
+
 // checkBody refuses request bodies that are not JSON (415, in the API's
-// error shape) and caps their size, before the gateway decodes them.
+// error shape) and caps their size (413), before the gateway decodes them.
 func (s *Server) checkBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet || r.Method == http.MethodDelete || r.Method == http.MethodHead {
 			next.ServeHTTP(w, r)
 			return
 		}
-		limit := int64(maxBodyBytes)
+		limit := MaxMessageBytes
 		if strings.HasSuffix(r.URL.Path, ":import") {
 			limit = maxImportBodyBytes
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		r, ok := s.guardBody(w, r, limit)
+		if !ok {
+			return
+		}
 		if ct := r.Header.Get("Content-Type"); ct != "" {
 			mt, _, err := mime.ParseMediaType(ct)
 			if err != nil || (mt != "application/json" && mt != "application/x-ndjson" && !strings.HasSuffix(mt, "+json")) {
 				writeHTTPError(w, r, s, http.StatusUnsupportedMediaType, status.Error(codes.InvalidArgument,
-					"unsupported content type "+ct+": send application/json (or application/x-ndjson for imports)"))
+					"unsupported content type "+strings.ToValidUTF8(ct, "\uFFFD")+": send application/json (or application/x-ndjson for imports)"))
 				return
 			}
 		}
@@ -169,11 +214,53 @@ func (s *Server) checkBody(next http.Handler) http.Handler {
 }
 
 // writeHTTPError writes err in the gateway's error shape (a google.rpc.Status
-// as JSON, with an ErrorInfo) with an explicit HTTP status.
+// as JSON, with an ErrorInfo). httpStatus 0 derives the HTTP status from
+// the error (httpStatusOf). A RetryInfo detail becomes a Retry-After header.
 func writeHTTPError(w http.ResponseWriter, r *http.Request, s *Server, httpStatus int, err error) {
 	st, _ := status.FromError(toStatus(r.Context(), s.log, err))
-	body, _ := protojson.Marshal(st.Proto())
+	if httpStatus == 0 {
+		httpStatus = httpStatusOf(st)
+	}
+	body, merr := protojson.Marshal(st.Proto())
+	if merr != nil { // toStatus makes every text valid UTF-8: not expected
+		s.log.ErrorContext(r.Context(), "error body does not marshal", "request_id", RequestID(r.Context()), "err", merr)
+		httpStatus, body = http.StatusInternalServerError, []byte(`{"code":13,"message":"internal error"}`)
+	}
+	for _, d := range st.Details() {
+		if ri, ok := d.(*errdetails.RetryInfo); ok {
+			secs := int64(math.Ceil(ri.GetRetryDelay().AsDuration().Seconds()))
+			w.Header().Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
+		}
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(httpStatus)
 	_, _ = w.Write(body)
+}
+
+// writeMethodNotAllowed answers 405 with the methods the path takes.
+func writeMethodNotAllowed(w http.ResponseWriter, r *http.Request, s *Server, allowed []string) {
+	allow := strings.Join(allowed, ", ")
+	w.Header().Set("Allow", allow)
+	st, _ := status.New(codes.Unimplemented, "method "+r.Method+" not allowed on "+strings.ToValidUTF8(r.URL.Path, "\uFFFD")+"; allowed: "+allow).
+		WithDetails(&errdetails.ErrorInfo{Reason: reasonMethodNotAllowed, Domain: ErrorDomain, Metadata: map[string]string{"allow": allow}})
+	writeHTTPError(w, r, s, http.StatusMethodNotAllowed, st.Err())
+}
+
+// httpStatusOf is the HTTP status of st: the gateway's mapping of its code,
+// except for the reasons that have a status of their own.
+func httpStatusOf(st *status.Status) int {
+	info := errorInfoOf(st)
+	switch info.GetReason() {
+	case reasonMethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case reasonTooLarge:
+		switch info.GetMetadata()["part"] {
+		case "url":
+			return http.StatusRequestURITooLong
+		case "headers":
+			return http.StatusRequestHeaderFieldsTooLarge
+		}
+		return http.StatusRequestEntityTooLarge
+	}
+	return runtime.HTTPStatusFromCode(st.Code())
 }

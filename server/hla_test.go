@@ -23,6 +23,13 @@ import (
 const imgt324 = "../../shared/hla/imgt-3.24.0"
 
 func startWithHLA(t *testing.T, dir string) pb.RegistryServiceClient {
+	_, c := startServerWithHLA(t, dir)
+	return c
+}
+
+// startServerWithHLA starts a server reading typings against the release
+// in dir (skipped when absent) with one accredited bank, nybc.
+func startServerWithHLA(t *testing.T, dir string) (*servertest.Server, pb.RegistryServiceClient) {
 	t.Helper()
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("IPD-IMGT/HLA files not found at %s (../shared absent): %v", dir, err)
@@ -43,10 +50,11 @@ func startWithHLA(t *testing.T, dir string) pb.RegistryServiceClient {
 	}
 	t.Cleanup(func() { conn.Close() })
 	c := pb.NewRegistryServiceClient(conn)
-	if _, err := c.CreateBank(context.Background(), &pb.CreateBankRequest{BankId: "nybc", Bank: &pb.Bank{DisplayName: "T", Fin: "G1234", Country: "US"}}); err != nil {
+	if _, err := c.CreateBank(context.Background(), &pb.CreateBankRequest{BankId: "nybc", Bank: &pb.Bank{DisplayName: "T", Fin: "G1234", Country: "US",
+		Accreditations: []pb.Accreditation{pb.Accreditation_ACCREDITATION_FACT_NETCORD}}}); err != nil {
 		t.Fatal(err)
 	}
-	return c
+	return srv, c
 }
 
 // TestRegistrationReadsTypings (IPD-IMGT/HLA 3.24.0): a registered unit

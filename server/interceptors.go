@@ -56,13 +56,13 @@ func printable(s string) bool {
 }
 
 // interceptors returns the unary and stream chains, outer to inner:
-// request id -> logging -> auth (authentication, rate limit,
+// request id -> logging -> decode check (codec.go) -> auth (authentication, rate limit,
 // authorization, response filtering: auth.go, authz.go) -> error mapping
 // -> recovery (architecture.md). Recovery is innermost so a panic becomes
 // an error the mapping and the log see like any other. Auth maps its own
 // errors; it sits outside the error mapping so that its response filters
 // see the handler's final answer.
-func interceptors(log *slog.Logger, g *guard) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor) {
+func interceptors(log *slog.Logger, g *guard, codec *requestCodec) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor) {
 	unary := []grpc.UnaryServerInterceptor{
 		func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 			ctx = withRequestID(ctx)
@@ -71,6 +71,7 @@ func interceptors(log *slog.Logger, g *guard) ([]grpc.UnaryServerInterceptor, []
 			logCall(ctx, log, info.FullMethod, start, err)
 			return resp, err
 		},
+		codec.unary,
 		g.unary,
 		func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 			resp, err := h(ctx, req)
@@ -89,6 +90,7 @@ func interceptors(log *slog.Logger, g *guard) ([]grpc.UnaryServerInterceptor, []
 			logCall(ctx, log, info.FullMethod, start, err)
 			return err
 		},
+		codec.stream,
 		g.stream,
 		func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
 			return toStatus(ss.Context(), log, h(srv, ss))

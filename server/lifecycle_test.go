@@ -217,7 +217,7 @@ func TestLifecycleREST(t *testing.T) {
 		{"makeAvailable", `{"etag": "1"}`, 409, "ETAG_MISMATCH "},
 		{"makeUnavailable", `{"reason": "AD", "until": "2020-01-01"}`, 400, "INVALID_ARGUMENT "},
 		{"discard", `{"reasn": "CD"}`, 400, "MALFORMED_REQUEST "},
-		{"destroy", `{}`, 501, "NOT_FOUND "}, // an unknown verb on a unit route
+		{"destroy", `{}`, 404, "NOT_FOUND "}, // an unknown verb on a unit route
 	} {
 		if code, body := post(tc.verb, tc.body); code != tc.wantHTTP || reason(body) != tc.want {
 			t.Errorf("%s %s: HTTP %d %s, want %d %s", tc.verb, tc.body, code, body, tc.wantHTTP, tc.want)

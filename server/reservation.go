@@ -28,11 +28,13 @@ func parseReservationName(name string) (string, bank.DIN, string, error) {
 	return b, din, id, err
 }
 
-func timeOrZero(t *timestamppb.Timestamp) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return t.AsTime()
+// expireTime converts a request's expire_time, refusing a timestamp that
+// is not one (nanos out of range, beyond year 9999) rather than letting
+// AsTime normalise it into another instant.
+func expireTime(ts *timestamppb.Timestamp) (time.Time, error) {
+	var v bank.Violations
+	t := timeField(&v, "expire_time", ts)
+	return t, v.Err("invalid reservation")
 }
 
 func optTime(t time.Time) *timestamppb.Timestamp {
@@ -74,8 +76,12 @@ func (s *reservations) ReserveUnit(ctx context.Context, req *pb.ReserveUnitReque
 	if err != nil {
 		return nil, invalid("name", err)
 	}
+	exp, err := expireTime(req.GetExpireTime())
+	if err != nil {
+		return nil, err
+	}
 	out, err := s.svc.ReserveUnit(ctx, bank.ReserveRequest{Bank: b, DIN: din, TransplantCenter: req.GetTransplantCenter(),
-		PatientID: req.GetPatientId(), ExpireTime: timeOrZero(req.GetExpireTime()), Etag: req.GetEtag(), RequestID: req.GetRequestId()})
+		PatientID: req.GetPatientId(), ExpireTime: exp, Etag: req.GetEtag(), RequestID: req.GetRequestId()})
 	if err != nil {
 		return nil, err
 	}
@@ -137,8 +143,12 @@ func (s *reservations) change(ctx context.Context, name string, c bank.Reservati
 }
 
 func (s *reservations) ExtendReservation(ctx context.Context, req *pb.ExtendReservationRequest) (*pb.Reservation, error) {
+	exp, err := expireTime(req.GetExpireTime())
+	if err != nil {
+		return nil, err
+	}
 	return s.change(ctx, req.GetName(), bank.ReservationChange{Action: bank.ReservationExtend,
-		ExpireTime: timeOrZero(req.GetExpireTime()), Etag: req.GetEtag(), RequestID: req.GetRequestId()})
+		ExpireTime: exp, Etag: req.GetEtag(), RequestID: req.GetRequestId()})
 }
 
 func (s *reservations) ReleaseReservation(ctx context.Context, req *pb.ReleaseReservationRequest) (*pb.Reservation, error) {

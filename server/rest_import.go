@@ -21,9 +21,9 @@ import (
 )
 
 // maxImportLineBytes bounds one NDJSON line of a REST import, and so the
-// memory one import request holds at a time: a unit is a few kilobytes,
-// like the body of a CreateUnit (maxBodyBytes).
-const maxImportLineBytes = maxBodyBytes
+// memory one import request holds at a time: the limit of one gRPC
+// message (a unit is a few kilobytes).
+const maxImportLineBytes = MaxMessageBytes
 
 // restImport serves POST /v1/units:import in place of the generated
 // gateway handler, which cannot say what an import stored when the body
@@ -139,10 +139,14 @@ func (b *badLine) status(resp *pb.ImportUnitsResponse) error {
 	committed := len(resp.GetResults())
 	reason := "MALFORMED_REQUEST"
 	if b.tooLarge {
-		reason = "REQUEST_TOO_LARGE"
+		reason = reasonTooLarge
 	}
-	msg := fmt.Sprintf("%s; the %d units before it were processed (%d created, %d already present, %d refused) and nothing after it was stored",
-		b.msg, committed, resp.GetCreatedCount(), resp.GetAlreadyPresentCount(), resp.GetFailedCount())
+	units := "units"
+	if committed == 1 {
+		units = "unit"
+	}
+	msg := fmt.Sprintf("%s; the %d %s before it were processed (%d created, %d already present, %d refused) and nothing after it was stored",
+		b.msg, committed, units, resp.GetCreatedCount(), resp.GetAlreadyPresentCount(), resp.GetFailedCount())
 	st := status.New(codes.InvalidArgument, msg)
 	withDetails, err := st.WithDetails(
 		&errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain, Metadata: map[string]string{

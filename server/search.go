@@ -95,7 +95,7 @@ func (s *search) SearchDoubleUnits(ctx context.Context, req *pb.SearchDoubleUnit
 		return nil, withPrefix(err, "search.")
 	}
 	out := &pb.SearchDoubleUnitsResponse{Candidates: int32(res.Candidates), TotalSize: int32(res.TotalSize),
-		HlaRelease: res.Release, Excluded: excluded(res.Excluded)}
+		HlaRelease: res.Release, Excluded: excluded(res.Excluded), FrequencySet: res.FrequencySet}
 	for _, p := range res.Pairs {
 		out.Pairs = append(out.Pairs, &pb.UnitPair{
 			Units: []*pb.UnitMatch{unitMatch(&p.Units[0]), unitMatch(&p.Units[1])},
@@ -113,7 +113,9 @@ func matchRequest(req *pb.SearchUnitsRequest, prefix string) (*match.Request, er
 	r := &match.Request{
 		WeightKg: req.GetWeightKg(),
 		PageSize: int(req.GetPageSize()),
-		Patient:  match.Patient{ABO: fromEnum[bank.ABO](req.GetPatient().GetAbo(), pfxABO)},
+		Patient: match.Patient{ABO: fromEnum[bank.ABO](req.GetPatient().GetAbo(), pfxABO),
+			Population: strings.TrimSpace(req.GetPatient().GetPopulation())},
+		Probabilities: req.MatchProbabilities,
 	}
 	switch req.GetDisease() {
 	case pb.DiseaseClass_DISEASE_CLASS_MALIGNANT:
@@ -210,9 +212,15 @@ func splitGL(s string) ([]bank.LocusTyping, error) {
 		locus := ""
 		mixed := false
 		part.Names(func(n hla.Name) {
+			// Serological antigens name their molecular locus (DR15 is a
+			// DRB1 typing, Cw3 a C typing).
+			l := n.Locus
+			if n.Kind == hla.KindSerology {
+				l = n.MolecularLocus()
+			}
 			if locus == "" {
-				locus = n.Locus
-			} else if n.Locus != locus {
+				locus = l
+			} else if l != locus {
 				mixed = true
 			}
 		})
@@ -267,9 +275,31 @@ func excluded(m map[string]int) map[string]int32 {
 
 func searchResponse(res *match.Result) *pb.SearchUnitsResponse {
 	out := &pb.SearchUnitsResponse{TotalSize: int32(res.TotalSize), HlaRelease: res.Release,
-		Excluded: excluded(res.Excluded), Scanned: int32(res.Scanned)}
+		Excluded: excluded(res.Excluded), Scanned: int32(res.Scanned), FrequencySet: res.FrequencySet,
+		LikelihoodWindow: int32(res.LikelihoodWindow), LikelihoodExact: res.LikelihoodExact}
 	for i := range res.Matches {
 		out.Matches = append(out.Matches, unitMatch(&res.Matches[i]))
+	}
+	for _, c := range res.ConfirmTyping {
+		out.ConfirmTyping = append(out.ConfirmTyping, &pb.ConfirmTypingSuggestion{Unit: c.Unit, ExpectedGain: c.Gain})
+	}
+	return out
+}
+
+func matchProbability(pr *match.Prediction) *pb.MatchProbability {
+	if pr == nil {
+		return nil
+	}
+	out := &pb.MatchProbability{FrequencySet: pr.Set, Population: pr.Population, NomenclatureVersion: pr.NomenclatureVersion,
+		UnitFrequencySet: pr.UnitSet, Unexplained: pr.Unexplained, PatientGenotypes: int32(pr.PatientGenotypes),
+		UnitGenotypes: int32(pr.UnitGenotypes), Unrepresented: pr.Unrepresented}
+	if pr.Unrepresented == "" {
+		out.P8Of8, out.P7Of8, out.P6OrFewerOf8, out.P6Of6 = &pr.P8of8, &pr.P7of8, &pr.P6orFewerOf8, &pr.P6of6
+		out.ExpectedMismatches = &pr.ExpectedMismatches
+		out.LocusMatch = map[string]float64{}
+		for i, l := range match.PredictedLoci {
+			out.LocusMatch[l] = pr.Locus[i]
+		}
 	}
 	return out
 }
@@ -284,6 +314,7 @@ func unitMatch(m *match.Match) *pb.UnitMatch {
 	if m.CD34Known {
 		out.Cd34PerKg = &m.CD34PerKg
 	}
+	out.Probability = matchProbability(m.Prediction)
 	return out
 }
 

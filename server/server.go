@@ -43,6 +43,9 @@ type Config struct {
 	TLS *tls.Config
 	// RateLimit bounds each principal's calls; the zero value disables it.
 	RateLimit RateLimit
+	// Metrics, when set, collects the server's Prometheus metrics (serve
+	// Metrics.Handler on an admin listener).
+	Metrics *Metrics
 }
 
 // Server is the gRPC server plus the REST gateway in front of it.
@@ -72,12 +75,20 @@ func New(cfg Config) *Server {
 		cfg.HealthInterval = 5 * time.Second
 	}
 	g := &guard{svc: cfg.Service, log: log, limit: newLimiter(cfg.RateLimit)}
-	unary, stream := interceptors(log, g)
+	codec := newRequestCodec(log)
+	unary, stream := interceptors(log, g, codec)
+	if m := cfg.Metrics; m != nil {
+		g.metrics = m
+		// Outermost: every call is counted, refused ones included.
+		unary = append([]grpc.UnaryServerInterceptor{m.grpc.UnaryServerInterceptor()}, unary...)
+		stream = append([]grpc.StreamServerInterceptor{m.grpc.StreamServerInterceptor()}, stream...)
+	}
 	opts := []grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
-		grpc.MaxRecvMsgSize(16 << 20),
-		grpc.MaxHeaderListSize(64 << 10),
+		grpc.ForceServerCodecV2(codec),
+		grpc.MaxRecvMsgSize(MaxMessageBytes),
+		grpc.MaxHeaderListSize(maxGRPCHeaderBytes),
 	}
 	if cfg.TLS != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg.TLS)))
@@ -97,6 +108,13 @@ func New(cfg Config) *Server {
 	pb.RegisterAuditServiceServer(s.grpc, &audit{svc: cfg.Service, stop: s.stop})
 	pb.RegisterReservationServiceServer(s.grpc, &reservations{svc: cfg.Service})
 	pb.RegisterInventoryServiceServer(s.grpc, &inventory{svc: cfg.Service})
+	if m := cfg.Metrics; m != nil {
+		m.grpc.InitializeMetrics(s.grpc)
+		m.WatchInventory(cfg.Service)
+		if cfg.Index != nil {
+			m.WatchSearchIndex(cfg.Index.Len)
+		}
+	}
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
 	s.checkHealth()
@@ -157,7 +175,7 @@ func (s *Server) ServeHTTP(lis net.Listener, grpcAddr string) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10,
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: httpMaxHeaderBackstop,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	if s.cfg.TLS != nil {
 		// REST callers authenticate with bearer tokens: no client

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -292,38 +293,16 @@ func TestWritesUnderRandomCancellation(t *testing.T) {
 					}
 				case k < 8:
 					name = "import"
-					var dins []string
-					err = func() error {
-						stream, err := reg.ImportUnits(ctx)
-						if err != nil {
-							return err
+					units := make([]*pb.Unit, 20+rng.IntN(300))
+					for i := range units {
+						units[i] = validUnit(nextDIN())
+						units[i].LocalId = fmt.Sprint("i", w, "-", op)
+					}
+					if err = l.Import(ctx, reg, "banks/nybc", units); err == nil {
+						for _, u := range units {
+							mine = append(mine, u.Din)
 						}
-						for i := range 20 + rng.IntN(300) {
-							u := validUnit(nextDIN())
-							u.LocalId = fmt.Sprint("i", w, "-", op)
-							l.Sent(u.Din, u.LocalId)
-							dins = append(dins, u.Din)
-							req := &pb.ImportUnitsRequest{Unit: u}
-							if i == 0 {
-								req.Parent = "banks/nybc"
-							}
-							if err := stream.Send(req); err != nil {
-								break
-							}
-						}
-						res, err := stream.CloseAndRecv()
-						if err != nil {
-							return err
-						}
-						for _, r := range res.GetResults() {
-							if r.GetError() != nil {
-								return fmt.Errorf("unit %s refused: %v", r.GetDin(), r.GetError())
-							}
-							l.Acked(r.GetDin(), fmt.Sprint("i", w, "-", op))
-							mine = append(mine, r.GetDin())
-						}
-						return nil
-					}()
+					}
 				default:
 					name = "reserve"
 					din := mine[rng.IntN(len(mine))]
@@ -386,4 +365,51 @@ func randomCancel(rng *rand.Rand) (context.Context, context.CancelFunc) {
 		return ctx, func() { timer.Stop(); cancel() }
 	}
 	return ctx, cancel
+}
+
+// TestRESTImportOverlongLine: a line over the per-message limit is not
+// read into memory; the import answers 413 in the error shape, naming the
+// line, and the units before it are stored.
+func TestRESTImportOverlongLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cordbank.db")
+	srv, _, stop := startOn(t, path)
+	l := faultcheck.NewLedger()
+	var head strings.Builder
+	for i := range 3 {
+		u := validUnit(string(banktest.DIN("G1234", 24, i+1)))
+		l.Acked(u.Din, "")
+		head.WriteString(importLine(t, &pb.ImportUnitsRequest{Parent: "banks/nybc", Unit: u}))
+	}
+	// Line 4: 40 MiB of one JSON string, streamed, never all in memory here.
+	huge := io.MultiReader(strings.NewReader(head.String()+`{"parent": "banks/nybc", "unit": {"localId": "`),
+		io.LimitReader(zeros{}, 40<<20), strings.NewReader(`"}}`+"\n"))
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	resp, err := srv.HTTPClient().Post(srv.HTTPURL+"/v1/units:import", "application/x-ndjson", huge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(raw), "line 4") || !strings.Contains(string(raw), "REQUEST_TOO_LARGE") {
+		t.Fatalf("HTTP %d: %.300s", resp.StatusCode, raw)
+	}
+	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > 8<<20 {
+		t.Errorf("heap grew by %d MiB after the request", grown>>20)
+	}
+	stop()
+	wantClean(t, path, l)
+}
+
+// zeros reads as an endless run of '0'.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = '0'
+	}
+	return len(p), nil
 }

@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) bank.Store) {
 		{"Import", importTests},
 		{"Tx", txTests},
 		{"Lifecycle", lifecycleTests},
+		{"Counts", countTests},
 		{"Privacy", privacyTests},
 	}
 	for _, g := range groups {

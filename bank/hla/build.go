@@ -12,7 +12,10 @@ type builder struct {
 	idx     map[akey]int32 // allele key -> index in alleles
 	gOf     []Name         // G group of each allele, zero when none
 	pOf     []Name         // P group of each allele, zero when none
-	sero    [][]Name       // antigens of each allele from rel_dna_ser.txt
+	sero    [][]Name       // antigens of each allele from rel_dna_ser.txt (every column)
+	unamb   [][]Name       // antigens of the unambiguous column only
+	assumed [][]Name       // antigens of the assumed column only
+	expert  []bool         // allele has an expert-assigned exception (sixth column)
 	hasRow  []bool         // allele has a rel_dna_ser.txt line
 	groups  map[akey][]int32
 	single  map[Name]int32
@@ -142,6 +145,7 @@ func (b *builder) readNom(text string) error {
 	n := len(b.alleles)
 	b.gOf, b.pOf = make([]Name, n), make([]Name, n)
 	b.sero, b.hasRow = make([][]Name, n), make([]bool, n)
+	b.unamb, b.assumed, b.expert = make([][]Name, n), make([][]Name, n), make([]bool, n)
 	return nil
 }
 
@@ -184,8 +188,11 @@ func (b *builder) readGroups(text string, kind byte) error {
 }
 
 // readDNASer reads rel_dna_ser.txt: locus; allele; unambiguous; possible;
-// assumed; expert (newer files add a HATS column). Every assignment column
-// counts; 0 means null and ? means no antigen.
+// assumed; expert (newer files add a HATS column). For an allele every
+// assignment column counts (sero); 0 means null and ? means no antigen.
+// The unambiguous and assumed columns and the presence of an expert
+// exception are also kept apart, for the antigen equivalent of allele
+// families (familySerology).
 func (b *builder) readDNASer(text string) error {
 	return forLines(FileDNASer, text, 5, 7, func(c []string) error {
 		a, err := b.allele(c[0], c[1])
@@ -201,16 +208,23 @@ func (b *builder) readDNASer(text string) error {
 		if a.IsNull() || c[2] == "0" || sl == "" {
 			return nil
 		}
-		var out []Name
-		for _, col := range c[2:] {
+		antigens := func(dst []Name, col string) []Name {
 			for _, v := range strings.Split(col, "/") {
 				if v == "" || v == "0" || v == "?" || !isField(v, 1, 4) {
 					continue
 				}
-				out = append(out, Name{Kind: KindSerology, Locus: sl, Fields: v})
+				dst = append(dst, Name{Kind: KindSerology, Locus: sl, Fields: v})
 			}
+			return dst
+		}
+		var out []Name
+		for _, col := range c[2:] {
+			out = antigens(out, col)
 		}
 		b.sero[i] = sortNames(out)
+		b.unamb[i] = sortNames(antigens(nil, c[2]))
+		b.assumed[i] = sortNames(antigens(nil, c[4]))
+		b.expert[i] = len(c) > 5 && c[5] != ""
 		return nil
 	})
 }

@@ -149,6 +149,24 @@ func TestIMGT3240AntigenRelations(t *testing.T) {
 		{"DRB1*15:01:01:01", "DR2", RelationBroadSplit},
 		{"B*40:01:01", "B40", RelationBroadSplit},
 		{"A*01:01:01:02N", "A1", RelationNull},
+		// Allele families read as their antigen equivalent (issue 13, see
+		// TestIMGT3240FamilyAntigenEquivalents): none of these used to be
+		// a mismatch.
+		{"A*24:XX", "A*03:01", RelationMismatch},
+		{"A*24:XX", "A3", RelationMismatch},
+		{"A*24:XX", "A23", RelationSiblingSplit},
+		{"A*24:XX", "A9", RelationBroadSplit},
+		{"A*24:XX", "A*24:03:01:01", RelationAssociated},
+		{"A*02:XX", "A*68:01:01:01", RelationMismatch},
+		{"A*02:XX", "A28", RelationMismatch},
+		{"A*02:XX", "A19", RelationMismatch},
+		{"A*02:XX", "A*02:03:01", RelationAssociated},
+		{"DRB1*04:XX", "DR3", RelationMismatch},
+		{"DRB1*04:XX", "DR4", RelationMatch},
+		{"B*44:XX", "B45", RelationSiblingSplit},
+		{"B*44:XX", "B21", RelationMismatch},
+		{"B*44:XX", "B12", RelationBroadSplit},
+		{"B*44:XX", "B*44:02:01:01", RelationMatch},
 	}
 	for _, tt := range tests {
 		a, err := r.ParseName(tt.a)
@@ -229,5 +247,37 @@ func TestIMGT3240LociAndCheck(t *testing.T) {
 	}
 	if f := r.Flags(g); f != FlagAmbiguous|FlagXX {
 		t.Errorf("IMGT/HLA 3.24.0: flags = %s", f)
+	}
+}
+
+// The antigen equivalent of an allele family (issue 13): the serology the
+// family is expected to express, not the union of every column of
+// rel_dna_ser.txt over its alleles. IPD-IMGT/HLA 3.24.0 lines behind each
+// case: A*;24:18;;24/3;; and A*;24:19;9;;; (A*24:XX was A3/A9/A24/A2403),
+// A*;02:55;;;2;28 and A*;02:65;;2/19;; (A*02:XX was A2/A19/A28/A203/A210),
+// DRB1*;04:22;4;;;3 (DRB1*04:XX was DR3/DR4), B*;44:09;45;;;44,
+// B*;44:15;12;;;, B*;44:16;47;;;44, B*;44:42;21;;;44 (B*44:XX was
+// B12/B21/B44/B45/B47).
+func TestIMGT3240FamilyAntigenEquivalents(t *testing.T) {
+	r := imgt324(t)
+	for _, tt := range []struct{ in, want string }{
+		{"A*24:XX", "A24"},
+		{"A*24", "A24"},
+		{"A*02:XX", "A2"},
+		{"DRB1*04:XX", "DR4"},
+		{"B*44:XX", "B44"},
+		// Families that really span several antigens keep them all.
+		{"DRB1*03:XX", "DR17/DR18"},
+		{"C*03:XX", "Cw9/Cw10"},
+		{"B*40:XX", "B60/B61"},
+		{"B*14:XX", "B64/B65"},
+		// One allele still reads every column: it may be either.
+		{"A*24:18", "A3/A24"},
+		{"A*02:55", "A2/A28"},
+		{"A*02:XX+A*24:XX^B*07:XX+B*44:XX^DRB1*15:XX+DRB1*04:XX", "A2+A24^B7+B44^DR15+DR4"},
+	} {
+		if got := reduceString(t, r, tt.in, LevelSerology); got != tt.want {
+			t.Errorf("IMGT/HLA 3.24.0: serology of %s = %s, want %s", tt.in, got, tt.want)
+		}
 	}
 }

@@ -49,8 +49,14 @@ func (b *builder) build() *Reference {
 		if !strings.Contains(k.fields, ":") {
 			// One-field names (and XX, unresolved MACs) are allele groups:
 			// expanding them to every G group would bury the typing, so they
-			// stay as they are except at serology level.
+			// stay as they are except at serology level, where they read as
+			// the family's antigen equivalent, not the union of its alleles.
 			e.sets[iG], e.sets[iP], e.sets[iLGX] = noSet, noSet, noSet
+			if k.suffix == 0 {
+				if s, ok := b.familySerology(m); ok {
+					e.sets[iSer] = s
+				}
+			}
 		}
 		r.entries[k] = e
 	}
@@ -97,6 +103,89 @@ func (b *builder) serology(i int) []Name {
 		out = append(out, b.sero[j]...)
 	}
 	return sortNames(out)
+}
+
+// familySerology is the antigen equivalent of an allele family (a
+// one-field name, an XX code, an unresolved MAC): the serology a typing of
+// that family is expected to express, as registries read it, rather than
+// every antigen any of its alleles was ever assigned. The rule, on
+// rel_dna_ser.txt's columns (WMDA README: unambiguous, possible, assumed,
+// expert-assigned exceptions in search determinants):
+//
+//  1. Only the unambiguous column counts: the antigen cells carrying the
+//     allele were typed as. Possible assignments (A*24:18 is 24 or 3) and
+//     assumed ones are guesses about one rare allele.
+//  2. Alleles with an expert-assigned exception are left out: the sixth
+//     column is the published list of alleles whose serology departs from
+//     their family's (B*44:09 types as B45, DRB1*04:22 is searched as DR3
+//     by some registries, A*02:55 as A28); such an allele is searched by its
+//     own name, never by its family's.
+//  3. The most specific antigens are kept: an associated antigen is dropped
+//     when the antigen it belongs to is present (A2403 under A24: every
+//     associated antigen matches its parent, so the parent stands for it),
+//     then a broad when one of its splits is present (A9 for A*24:19, an
+//     allele whose cells were only typed to the broad).
+//
+// When no allele of the family has an unambiguous assignment (C*12 and up,
+// DPB1, ...), the assumed column is read the same way; when that is empty
+// too, ok is false and the union of every column is kept. Sources:
+// rel_dna_ser.txt's README (hla.alleles.org/wmda); the HLA Dictionary
+// (Schreuder et al., Tissue Antigens 2005, "expert assigned types" as the
+// recommended serologic equivalents); NMDP search determinants (the allele
+// family stands for the antigen, domain.md §3.7 [S13]); WMDA B&I antigen vs
+// allele mismatch rules (the allele family is the antigen proxy).
+func (b *builder) familySerology(m []int32) (int32, bool) {
+	collect := func(col [][]Name) []Name {
+		var out []Name
+		for _, i := range m {
+			if !b.expert[i] {
+				out = append(out, col[i]...)
+			}
+		}
+		return out
+	}
+	out := collect(b.unamb)
+	if len(out) == 0 {
+		out = collect(b.assumed)
+	}
+	if len(out) == 0 {
+		return 0, false
+	}
+	return b.internSet(b.r.mostSpecific(sortNames(out))), true
+}
+
+// mostSpecific removes from a sorted antigen set the associated antigens
+// whose parent is in the set, then the broads above any remaining member.
+func (r *Reference) mostSpecific(s []Name) []Name {
+	has := func(locus, fields string) bool {
+		return slices.ContainsFunc(s, func(x Name) bool { return x.Locus == locus && x.Fields == fields })
+	}
+	s = slices.DeleteFunc(s, func(x Name) bool {
+		a := r.antigens[keyOf(x)]
+		return a.associated && a.parent != "" && has(x.Locus, a.parent)
+	})
+	isBroadOfMember := func(x Name) bool {
+		for _, y := range s {
+			if y == x || y.Locus != x.Locus {
+				continue
+			}
+			p := r.antigens[keyOf(y)]
+			for depth := 0; p.parent != "" && depth < 4; depth++ {
+				if p.parent == x.Fields && !p.associated {
+					return true
+				}
+				p = r.antigens[akey{y.Locus, p.parent, '#'}]
+			}
+		}
+		return false
+	}
+	var keep []Name
+	for _, x := range s {
+		if !isBroadOfMember(x) {
+			keep = append(keep, x)
+		}
+	}
+	return keep
 }
 
 // union combines the reductions of members. For group names (skipNull),

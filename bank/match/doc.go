@@ -6,7 +6,7 @@
 // and for pairs of units (double-unit grafts).
 //
 // It imports only the standard library, the domain types of package bank and
-// the HLA nomenclature library bank/hla. It never touches storage or a
+// the HLA nomenclature libraries bank/hla and bank/hla/freq. It never touches storage or a
 // transport: the server converts wire requests to Request, and storage writes
 // keep an Index in sync through Upsert and Remove.
 //
@@ -25,6 +25,12 @@
 //     24-byte entries (Search, SearchDouble). Entries are kept partitioned
 //     with the prime ones (available, public, segment attached, red cells
 //     depleted) first, so a default-policy search scans only those.
+//   - Predictor computes match probabilities under one haplotype frequency
+//     set, exactly over every genotype each side's typing admits (Predict;
+//     the method is described at the top of predict.go). Predictors holds
+//     the loaded sets (a default, one per bank); with them an Index gives
+//     every search result its Prediction, ranks by likelihood by default
+//     (RankLikelihood) and names the units worth confirmatory typing.
 //
 // Decisions where domain.md is silent are documented on the type or function
 // that implements them; the package README-style summary lives in the

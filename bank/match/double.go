@@ -37,6 +37,9 @@ type DoubleResult struct {
 	Release    string
 	Policy     Policy
 	Excluded   map[string]int
+	// FrequencySet names the set the units' match probabilities were
+	// computed with ("" when none); pairs keep their dose-first ranking.
+	FrequencySet string
 }
 
 type pairKeys struct {
@@ -56,8 +59,9 @@ func (x *Index) SearchDouble(ctx context.Context, req *Request, opts ...SearchOp
 	if err := authorize(ctx, opts); err != nil {
 		return nil, err
 	}
-	p, err := x.g.compile(req)
-	if err != nil {
+	ps, patPred, perr := x.predictionPlan(req)
+	p, err := x.g.compileImputing(req, ps != nil)
+	if err = joinInvalid(perr, err); err != nil {
 		return nil, err
 	}
 	dp := p.pol.Double
@@ -74,6 +78,9 @@ func (x *Index) SearchDouble(ctx context.Context, req *Request, opts ...SearchOp
 	}
 	res := &DoubleResult{Candidates: len(top), TotalSize: sc.passed, Criterion: p.crit, Release: x.g.Release(),
 		Policy: p.pol, Excluded: sc.excludedMap()}
+	if ps != nil {
+		res.FrequencySet = patPred.name
+	}
 	pairs := make([]pairKeys, 0, len(top)*(len(top)-1)/2)
 	for i := range top {
 		for j := i + 1; j < len(top); j++ {
@@ -117,6 +124,9 @@ func (x *Index) SearchDouble(ctx context.Context, req *Request, opts ...SearchOp
 		if !ok {
 			m = x.matchOf(p, &top[i])
 			m.Rank = i + 1
+			if ps != nil {
+				m.Prediction = x.predictMatch(ps, patPred, p, &m, top[i].idx)
+			}
 			m.Explanation = explain(&m)
 			matches[i] = m
 		}

@@ -62,7 +62,8 @@ func (g *Grader) sharedWith(p *locusTyping, d *position, lv Level) bool {
 // DSA returns the specificities of antibodies at or above minMFI that
 // target a unit antigen or allele the patient lacks, in antibody order.
 // The error is a *bank.Error (KindInvalid) naming antibodies[i].specificity
-// when a specificity cannot be read.
+// when a specificity cannot be read and antibodies[i].mfi when an MFI is
+// not finite, negative or implausibly high.
 func (g *Grader) DSA(patient, unit *Typing, antibodies []Antibody, minMFI float64) ([]string, error) {
 	abs, err := g.compileAntibodies(antibodies, minMFI)
 	if err != nil {
@@ -75,6 +76,9 @@ func (g *Grader) compileAntibodies(antibodies []Antibody, minMFI float64) ([]*an
 	var out []*antibody
 	var v violations
 	for i, a := range antibodies {
+		if problem := mfiProblem(a.MFI); problem != "" {
+			v.addMFI(i, problem)
+		}
 		ab, err := g.prepareAntibody(a.Specificity)
 		if err != nil {
 			v.add(i, err)

@@ -1,6 +1,8 @@
 package match
 
 import (
+	"errors"
+	"math"
 	"slices"
 	"testing"
 
@@ -60,5 +62,11 @@ func TestDSA(t *testing.T) {
 	}
 	if _, err := g.DSA(patient, patient, []Antibody{{"A99", 5000}}, 1000); bank.KindOf(err) != bank.KindInvalid {
 		t.Errorf("unknown specificity: %v", err)
+	}
+	// An infinite MFI is not "very strong": it is refused, naming the field.
+	_, err := g.DSA(patient, patient, []Antibody{{"A11", 3000}, {"A11", math.Inf(1)}}, 1000)
+	var be *bank.Error
+	if !errors.As(err, &be) || len(be.Violations) != 1 || be.Violations[0].Field != "antibodies[1].mfi" {
+		t.Errorf("infinite MFI: %v", err)
 	}
 }

@@ -161,6 +161,16 @@ func containsID(s []uint32, x uint32) bool {
 //     and a homozygous unit GvH only.
 func (g *Grader) GradeLocus(patient, unit *Typing, locus string, lv Level) (lg LocusGrade, ok bool) {
 	i, known := locusIndex[locus]
+	if known && patient != nil && patient.loci[i] == nil && patient.imputed[i] {
+		lg := LocusGrade{Locus: locus, Level: lv, Matches: 2,
+			Notes: []string{"patient not typed at this locus: imputed from the haplotype frequency set (see the match probabilities)"}}
+		lg.Positions = [2]PositionGrade{{Confidence: Potential}, {Confidence: Potential}}
+		if unit != nil && unit.loci[i] != nil {
+			lg.UnitTyped = true
+			lg.Positions[0].Unit, lg.Positions[1].Unit = unit.loci[i].alts[0][0].text, unit.loci[i].alts[0][1].text
+		}
+		return lg, true
+	}
 	if !known || patient == nil || patient.loci[i] == nil {
 		return LocusGrade{Locus: locus, Level: lv}, false
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
@@ -46,6 +47,8 @@ type Index struct {
 	banks   []bankInfo
 	bankIdx map[string]uint16
 	geno    [nLoci]genoTable
+
+	predictors atomic.Pointer[Predictors] // haplotype frequency sets, nil when none
 }
 
 type genoTable struct {

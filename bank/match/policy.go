@@ -36,10 +36,18 @@ const (
 	// RankDIN is the final tie-break; it never appears in Policy.Order but
 	// is reported as the rule that separated two results.
 	RankDIN RankKey = "din"
+	// RankLikelihood: match probability descending (P(8/8), or P(6/6) for a
+	// 6/6 search), then expected mismatches ascending, then the match count
+	// as RankMatchCount; units a frequency set cannot represent rank after
+	// the represented ones. It needs a loaded haplotype frequency set, and
+	// replaces RankMatchCount in the default order when one is loaded (see
+	// Index.Search).
+	RankLikelihood RankKey = "match_probability"
 )
 
 var knownKeys = map[RankKey]bool{RankMatchCount: true, RankDoseAdequacy: true, RankCMismatch: true, RankDirection: true,
-	RankTNCDose: true, RankAccredited: true, RankABOCompatible: true, RankCD34Dose: true, RankRBCDepleted: true, RankRecency: true}
+	RankTNCDose: true, RankAccredited: true, RankABOCompatible: true, RankCD34Dose: true, RankRBCDepleted: true, RankRecency: true,
+	RankLikelihood: true}
 
 // DefaultOrder is the ordering of domain.md §4.6: match count, dose
 // adequacy, mismatch quality (C, then direction), TNC dose, then the

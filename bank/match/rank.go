@@ -34,6 +34,9 @@ type Match struct {
 	// "8/8; adequate single-unit dose; TNC 4.1e7/kg; CD34+ 2.0e5/kg; below
 	// previous by tnc_dose".
 	Explanation string
+	// Prediction holds the match probabilities under the frequency sets
+	// (nil when none is loaded or the request asked for none).
+	Prediction *Prediction
 	// DecidedBy is the rule that placed this unit below the previous one
 	// ("" for the first result; RankDIN when every rule tied).
 	DecidedBy RankKey
@@ -69,6 +72,18 @@ func boolCmp(a, b bool) int { // true first
 // compareKeys orders a before b (negative) when a ranks better, and names
 // the rule that decided.
 func compareKeys(order []RankKey, a, b *keys) (int, RankKey) {
+	if c, k := compareRules(order, a, b); c != 0 {
+		return c, k
+	}
+	if c := strings.Compare(string(a.din), string(b.din)); c != 0 {
+		return c, RankDIN
+	}
+	return strings.Compare(a.bank, b.bank), RankDIN
+}
+
+// compareRules is compareKeys without the final DIN tie-break: 0 when every
+// rule of order ties.
+func compareRules(order []RankKey, a, b *keys) (int, RankKey) {
 	for _, k := range order {
 		c := 0
 		switch k {
@@ -99,10 +114,7 @@ func compareKeys(order []RankKey, a, b *keys) (int, RankKey) {
 			return c, k
 		}
 	}
-	if c := strings.Compare(string(a.din), string(b.din)); c != 0 {
-		return c, RankDIN
-	}
-	return strings.Compare(a.bank, b.bank), RankDIN
+	return 0, ""
 }
 
 func keysOf(m *Match) keys {
@@ -175,8 +187,31 @@ func explain(m *Match) string {
 	if len(m.DSA) > 0 {
 		parts = append(parts, "DSA "+strings.Join(m.DSA, ","))
 	}
+	if pr := m.Prediction; pr != nil {
+		if pr.Unrepresented != "" {
+			parts = append(parts, "no probability ("+pr.Unrepresented+" not represented by "+pr.Set+")")
+		} else {
+			parts = append(parts, "P(8/8) "+probText(pr.P8of8)+", P(6/6) "+probText(pr.P6of6)+" by "+pr.Set)
+		}
+	}
 	if m.DecidedBy != "" {
 		parts = append(parts, "below previous by "+string(m.DecidedBy))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// probText writes a probability with three decimals, never rounding an
+// uncertain one to a certain 0 or 1.
+func probText(p float64) string {
+	switch {
+	case p >= 1-1e-9:
+		return "1"
+	case p <= 1e-9:
+		return "0"
+	case p > 0.999:
+		return ">0.999"
+	case p < 0.001:
+		return "<0.001"
+	}
+	return fmt.Sprintf("%.3f", p)
 }

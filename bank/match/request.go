@@ -18,6 +18,10 @@ type Patient struct {
 	HLA []bank.LocusTyping
 	// ABO is optional ("" = unknown: every unit counts as compatible).
 	ABO bank.ABO
+	// Population names the haplotype frequency set the patient's typing is
+	// read against (a set's name or population, see Predictors.Find); ""
+	// means the default set.
+	Population string
 }
 
 // Antibody is one anti-HLA antibody of the patient (domain.md §4.4).
@@ -35,7 +39,26 @@ const (
 	DefaultPageSize = 50
 	MaxPageSize     = 1000
 	maxCandidates   = 5000
+	// MaxMFI bounds an antibody's mean fluorescence intensity: single
+	// antigen bead assays saturate near 30,000, so a larger figure is a
+	// typing or unit error, and an infinite one would make every antibody
+	// count as donor-specific.
+	MaxMFI = 100_000
 )
+
+// mfiProblem says what is wrong with an MFI (of an antibody or a
+// threshold), "" when it is a plausible one.
+func mfiProblem(x float64) string {
+	switch {
+	case math.IsNaN(x) || math.IsInf(x, 0):
+		return "must be a finite number"
+	case x < 0:
+		return "must not be negative"
+	case x > MaxMFI:
+		return fmt.Sprintf("%g is implausibly high (at most %d)", x, MaxMFI)
+	}
+	return ""
+}
 
 // Request is a search for units for one patient. Field names of validation
 // errors are those of a SearchUnitsRequest proto (snake_case).
@@ -50,6 +73,9 @@ type Request struct {
 	// AsOf is the day unit ages are computed at; zero means the Index's
 	// clock.
 	AsOf bank.Date
+	// Probabilities (match_probabilities) asks for match probabilities per
+	// result; nil means yes when a frequency set is loaded.
+	Probabilities *bool
 }
 
 // plan is a validated, prepared request.
@@ -81,7 +107,12 @@ func (g *Grader) Validate(req *Request) error {
 	return err
 }
 
-func (g *Grader) compile(req *Request) (*plan, error) {
+func (g *Grader) compile(req *Request) (*plan, error) { return g.compileImputing(req, false) }
+
+// compileImputing is compile; with imputeC (a frequency set will predict
+// the search) a patient without HLA-C may be searched 8/8 or 10/10, C
+// imputed.
+func (g *Grader) compileImputing(req *Request, imputeC bool) (*plan, error) {
 	var v bank.Violations
 	p := &plan{crit: req.Criterion, disease: req.Disease, abo: req.Patient.ABO, weight: req.WeightKg, asOf: req.AsOf}
 	if p.crit == 0 {
@@ -91,7 +122,7 @@ func (g *Grader) compile(req *Request) (*plan, error) {
 		v.Add("criterion", "unknown match criterion %d (6/6, 8/8 or 10/10)", req.Criterion)
 		p.crit = Criterion8of8
 	}
-	p.patient = g.patientTyping(req.Patient.HLA, p.crit, &v)
+	p.patient = g.patientTyping(req.Patient.HLA, p.crit, imputeC, &v)
 	if req.Patient.ABO != "" && !bank.ValidABO(req.Patient.ABO) {
 		v.Add("patient.abo", "unknown ABO group %q (A, B, AB or O)", req.Patient.ABO)
 	}
@@ -118,8 +149,8 @@ func (g *Grader) compile(req *Request) (*plan, error) {
 	}
 	for i, ab := range req.Antibodies {
 		field := fmt.Sprintf("antibodies[%d]", i)
-		if math.IsNaN(ab.MFI) || ab.MFI < 0 {
-			v.Add(field+".mfi", "must not be negative")
+		if problem := mfiProblem(ab.MFI); problem != "" {
+			v.Add(field+".mfi", "%s", problem)
 		}
 		a, err := g.prepareAntibody(ab.Specificity)
 		if err != nil {
@@ -136,7 +167,7 @@ func (g *Grader) compile(req *Request) (*plan, error) {
 	return p, nil
 }
 
-func (g *Grader) patientTyping(typings []bank.LocusTyping, c Criterion, v *bank.Violations) *Typing {
+func (g *Grader) patientTyping(typings []bank.LocusTyping, c Criterion, imputeC bool, v *bank.Violations) *Typing {
 	t := &Typing{}
 	for _, lt := range typings {
 		canon := g.ref.NormalizeLocus(lt.Locus)
@@ -162,11 +193,41 @@ func (g *Grader) patientTyping(typings []bank.LocusTyping, c Criterion, v *bank.
 	}
 	for _, rule := range c.Loci() {
 		field := "patient.hla." + lower(rule.Locus)
-		if !t.Typed(rule.Locus) && !v.Has(field) {
-			v.Add(field, "required for %s matching", c)
+		switch {
+		case t.Typed(rule.Locus) || v.Has(field):
+		case rule.Locus == "C" && imputeC:
+			t.imputed[locusIndex["C"]] = true
+		default:
+			v.Add(field, "required for %s matching%s", c, workingCriteria(t, c, rule.Locus))
 		}
 	}
 	return t
+}
+
+// workingCriteria says, for an error, which criteria the patient's typed
+// loci would allow, and that a frequency set lets HLA-C be imputed.
+func workingCriteria(t *Typing, asked Criterion, missing string) string {
+	var ok []string
+	for c := Criterion6of6; c <= Criterion10of10; c++ {
+		all := true
+		for _, r := range c.Loci() {
+			all = all && t.Typed(r.Locus)
+		}
+		if all && c != asked {
+			ok = append(ok, c.String())
+		}
+	}
+	var hints []string
+	if len(ok) > 0 {
+		hints = append(hints, "search with criterion "+strings.Join(ok, " or ")+", which the typed loci allow")
+	}
+	if missing == "C" {
+		hints = append(hints, "have the server load a haplotype frequency set (--hf-sets) so that HLA-C is imputed")
+	}
+	if len(hints) == 0 {
+		return ""
+	}
+	return " (type it, " + strings.Join(hints, ", or ") + ")"
 }
 
 func validateOverrides(o *Overrides, c Criterion, v *bank.Violations) {
@@ -188,6 +249,11 @@ func validateOverrides(o *Overrides, c Criterion, v *bank.Violations) {
 	for _, f := range floats {
 		if f.v != nil && (math.IsNaN(*f.v) || math.IsInf(*f.v, 0) || *f.v < 0) {
 			v.Add("policy."+f.name, "must be a finite number, zero or more")
+		}
+	}
+	if o.DSAMinMFI != nil && !v.Has("policy.dsa_min_mfi") {
+		if problem := mfiProblem(*o.DSAMinMFI); problem != "" {
+			v.Add("policy.dsa_min_mfi", "%s", problem)
 		}
 	}
 	if o.MaxUnitAgeYears != nil && *o.MaxUnitAgeYears < 0 {

@@ -2,6 +2,7 @@ package match
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"testing"
 
@@ -32,6 +33,14 @@ func TestRequestValidation(t *testing.T) {
 		{"antibodies", func(r *Request) {
 			r.Antibodies = []Antibody{{"A2", 3000}, {"B44", 500}, {"A99", 2000}, {"", 10}, {"A*02:01", -1}, {"Bw4", 5000}}
 		}, []string{"antibodies[2].specificity", "antibodies[3].specificity", "antibodies[4].mfi", "antibodies[5].specificity"}},
+		{"non-finite and absurd MFIs", func(r *Request) {
+			r.Antibodies = []Antibody{{"A2", math.Inf(1)}, {"B44", math.NaN()}, {"A1", math.Inf(-1)}, {"A3", 1e9}, {"A11", MaxMFI}}
+		}, []string{"antibodies[0].mfi", "antibodies[1].mfi", "antibodies[2].mfi", "antibodies[3].mfi"}},
+		{"non-finite weight", func(r *Request) { r.WeightKg = math.Inf(1) }, []string{"weight_kg"}},
+		{"NaN weight", func(r *Request) { r.WeightKg = math.NaN() }, []string{"weight_kg"}},
+		{"DSA threshold", func(r *Request) { r.Policy.DSAMinMFI = f64(math.Inf(1)) }, []string{"policy.dsa_min_mfi"}},
+		{"absurd DSA threshold", func(r *Request) { r.Policy.DSAMinMFI = f64(2e6) }, []string{"policy.dsa_min_mfi"}},
+		{"NaN floor", func(r *Request) { r.Policy.AdequateCD34PerKg = f64(math.NaN()) }, []string{"policy.adequate_cd34_per_kg"}},
 		{"min matches above total", func(r *Request) { r.Policy.MinMatches = ip(9) }, []string{"policy.min_matches"}},
 		{"negative floor", func(r *Request) { r.Policy.MinTNCPerKg = f64(-1) }, []string{"policy.min_tnc_per_kg"}},
 		{"bad order", func(r *Request) { r.Policy.Order = []RankKey{RankTNCDose, "beauty", RankTNCDose} }, []string{"policy.order[1]", "policy.order[2]"}},

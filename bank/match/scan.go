@@ -260,6 +260,9 @@ func (s *scan) summary(li int, id uint32) uint16 {
 		u = s.x.geno[li].list[id-1]
 	}
 	v := uint16(sumDone)
+	if s.p.patient.loci[li] == nil && s.p.patient.imputed[li] && s.want[li] {
+		v |= 2 // imputed patient locus: two potential matches (GradeLocus)
+	}
 	if p := s.p.patient.loci[li]; p != nil && s.want[li] {
 		var matches, definite, gvh, hvg int
 		if ids := s.positions(li, id, p); ids[0] != 0 {

@@ -154,6 +154,11 @@ type locusTyping struct {
 // typed locus.
 type Typing struct {
 	loci [nLoci]*locusTyping
+	// imputed marks counted loci a patient was not typed at that a
+	// haplotype frequency set imputes (HLA-C of an 8/8 search): graded as
+	// two potential matches, like an untyped unit locus, while the match
+	// probabilities carry what the set says of them.
+	imputed [nLoci]bool
 }
 
 // Typed reports whether locus is typed.

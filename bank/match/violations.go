@@ -13,4 +13,8 @@ func (v *violations) add(i int, err error) {
 	v.v.Add(fmt.Sprintf("antibodies[%d].specificity", i), "%v", err)
 }
 
+func (v *violations) addMFI(i int, problem string) {
+	v.v.Add(fmt.Sprintf("antibodies[%d].mfi", i), "%s", problem)
+}
+
 func (v *violations) err() error { return v.v.Err("invalid antibodies") }

@@ -120,7 +120,11 @@ func crashWorker(t testing.TB, reg pb.RegistryServiceClient, l *faultcheck.Ledge
 				l.Acked(u.Din, u.LocalId)
 			}
 		} else {
-			err = crashImport(ctx, reg, l, din, fmt.Sprint("i", w, "-", op), 50+op%250)
+			units := make([]*pb.Unit, 50+op%250)
+			for i := range units {
+				units[i] = crashUnit(din(), fmt.Sprint("i", w, "-", op))
+			}
+			err = l.Import(ctx, reg, "banks/crash", units)
 		}
 		cancel()
 		if err != nil {
@@ -134,35 +138,6 @@ func crashWorker(t testing.TB, reg pb.RegistryServiceClient, l *faultcheck.Ledge
 			return // the server is gone
 		}
 	}
-}
-
-func crashImport(ctx context.Context, reg pb.RegistryServiceClient, l *faultcheck.Ledger, din func() string, local string, n int) error {
-	stream, err := reg.ImportUnits(ctx)
-	if err != nil {
-		return err
-	}
-	for i := range n {
-		u := crashUnit(din(), local)
-		l.Sent(u.Din, local)
-		req := &pb.ImportUnitsRequest{Unit: u}
-		if i == 0 {
-			req.Parent = "banks/crash"
-		}
-		if err := stream.Send(req); err != nil {
-			break
-		}
-	}
-	res, err := stream.CloseAndRecv()
-	if err != nil {
-		return err
-	}
-	for _, r := range res.GetResults() {
-		if r.GetError() != nil {
-			return fmt.Errorf("unit %s refused: %v", r.GetDin(), r.GetError())
-		}
-		l.Acked(r.GetDin(), local)
-	}
-	return nil
 }
 
 func crashUnit(din, local string) *pb.Unit {

@@ -13,11 +13,13 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/hla"
+	"github.com/cordbank/cordbank/bank/hla/freq"
 	"github.com/cordbank/cordbank/bank/match"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
 	"github.com/cordbank/cordbank/server"
@@ -40,6 +42,9 @@ type serveConfig struct {
 	clientCA   string
 	rateLimit  float64
 	rateBurst  int
+	hfSets     string
+	hfDefault  string
+	hfBanks    string
 }
 
 func serveFlags(fs *flag.FlagSet) *serveConfig {
@@ -52,6 +57,9 @@ func serveFlags(fs *flag.FlagSet) *serveConfig {
 	fs.IntVar(&c.demoUnits, "demo-units", 3000, "number of synthetic units --demo registers")
 	fs.StringVar(&c.hlaData, "hla-data", env("CORDBANK_HLA_DATA", ""), "directory of IPD-IMGT/HLA WMDA files; empty checks HLA syntax only (CORDBANK_HLA_DATA)")
 	fs.StringVar(&c.macFile, "mac", env("CORDBANK_MAC_FILE", ""), "NMDP multiple allele code file (alpha.v3.txt); empty keeps MACs unresolved (CORDBANK_MAC_FILE)")
+	fs.StringVar(&c.hfSets, "hf-sets", env("CORDBANK_HF_SETS", ""), "directory of haplotype frequency sets (HFX, ATLAS JSON, GRIM CSV): searches then carry match probabilities and rank by them (CORDBANK_HF_SETS)")
+	fs.StringVar(&c.hfDefault, "hf-default", env("CORDBANK_HF_DEFAULT", ""), "the set (name or population) a patient without population is read against; empty: the first set by name (CORDBANK_HF_DEFAULT)")
+	fs.StringVar(&c.hfBanks, "hf-bank-populations", env("CORDBANK_HF_BANK_POPULATIONS", ""), "BANK=SET,... the set each bank's units are read against; others use the patient's (CORDBANK_HF_BANK_POPULATIONS)")
 	fs.StringVar(&c.logLevel, "log-level", env("CORDBANK_LOG_LEVEL", "info"), "debug, info, warn or error (CORDBANK_LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", env("CORDBANK_LOG_FORMAT", "text"), "text or json (CORDBANK_LOG_FORMAT)")
 	fs.DurationVar(&c.sweepEvery, "reservation-sweep", 10*time.Second, "how often lapsed reservations are expired (their units become available)")
@@ -128,6 +136,17 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 	}
 	defer store.Close()
 	idx := match.NewIndex(match.NewGrader(ref))
+	if c.hfSets != "" {
+		ps, notes, err := loadPredictors(idx.Grader(), c.hfSets, c.hfDefault, c.hfBanks)
+		if err != nil {
+			return fmt.Errorf("--hf-sets: %w", err)
+		}
+		for _, n := range notes {
+			log.Info("haplotype frequency set loaded", "set", n)
+		}
+		idx.SetPredictors(ps)
+		log.Info("match probabilities on", "default set", ps.Default().Name())
+	}
 	svc := bank.NewService(store, bank.WithHLA(bank.NewHLAReader(ref)), bank.WithWatcher(idx))
 	var demoTokens []demoToken
 	if c.demo {
@@ -263,4 +282,27 @@ func sweepReservations(ctx context.Context, svc *bank.Service, every time.Durati
 			}
 		}
 	}
+}
+
+// loadPredictors reads the frequency sets of dir against g's release.
+func loadPredictors(g *match.Grader, dir, def, banks string) (*match.Predictors, []string, error) {
+	sets, err := freq.LoadDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(sets) == 0 {
+		return nil, nil, fmt.Errorf("no frequency set in %s", dir)
+	}
+	perBank := map[string]string{}
+	for _, kv := range strings.Split(banks, ",") {
+		if kv = strings.TrimSpace(kv); kv == "" {
+			continue
+		}
+		b, set, ok := strings.Cut(kv, "=")
+		if !ok || b == "" || set == "" {
+			return nil, nil, fmt.Errorf("--hf-bank-populations: %q is not BANK=SET", kv)
+		}
+		perBank[b] = set
+	}
+	return match.PredictorsFromSets(g, sets, def, perBank)
 }

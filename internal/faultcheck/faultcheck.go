@@ -10,6 +10,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
+	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
 
 // creationMethods are the use cases whose event records a unit's creation.
@@ -110,6 +111,25 @@ func Check(ctx context.Context, path string, l *Ledger) ([]string, error) {
 		problems = append(problems, name+": created more than once")
 	}
 
+	// A unit is RESERVED or SHIPMENT_REQUESTED exactly when it has one
+	// open reservation.
+	holds, err := column(ctx, db, `SELECT din FROM reservations WHERE status IN ('ACTIVE', 'SHIPMENT_REQUESTED') GROUP BY din HAVING count(*) > 1`)
+	if err != nil {
+		return nil, err
+	}
+	for _, din := range holds {
+		problems = append(problems, "unit "+din+": more than one open reservation")
+	}
+	mismatched, err := column(ctx, db, `SELECT din || ' (' || status || ')' FROM units u WHERE
+		(status IN ('RESERVED', 'SHIPMENT_REQUESTED')) != EXISTS
+		(SELECT 1 FROM reservations r WHERE r.din = u.din AND r.status IN ('ACTIVE', 'SHIPMENT_REQUESTED'))`)
+	if err != nil {
+		return nil, err
+	}
+	for _, din := range mismatched {
+		problems = append(problems, "unit "+din+": status and open reservations disagree")
+	}
+
 	if l != nil {
 		stored := map[string]string{}
 		rows, err := db.QueryContext(ctx, `SELECT din, local_id FROM units`)
@@ -174,4 +194,37 @@ func column(ctx context.Context, db *sql.DB, q string) ([]string, error) {
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+// Import streams units to parent through reg, noting each as sent and,
+// once the reply lists it stored, as acknowledged with its local id. Any
+// refused unit is an error: fault-injection clients send valid units.
+func (l *Ledger) Import(ctx context.Context, reg pb.RegistryServiceClient, parent string, units []*pb.Unit) error {
+	stream, err := reg.ImportUnits(ctx)
+	if err != nil {
+		return err
+	}
+	local := map[string]string{}
+	for i, u := range units {
+		l.Sent(u.GetDin(), u.GetLocalId())
+		local[u.GetDin()] = u.GetLocalId()
+		req := &pb.ImportUnitsRequest{Unit: u}
+		if i == 0 {
+			req.Parent = parent
+		}
+		if err := stream.Send(req); err != nil {
+			break // the server has answered: CloseAndRecv says what
+		}
+	}
+	res, err := stream.CloseAndRecv()
+	if err != nil {
+		return err
+	}
+	for _, r := range res.GetResults() {
+		if r.GetError() != nil {
+			return fmt.Errorf("unit %s refused: %v", r.GetDin(), r.GetError())
+		}
+		l.Acked(r.GetDin(), local[r.GetDin()])
+	}
+	return nil
 }

@@ -56,7 +56,11 @@ type config struct {
 	log     *slog.Logger
 	dbPath  string
 	srvCfg  func(*server.Config)
+	metrics *server.Metrics
 }
+
+// WithMetrics collects the server's and the store's metrics into m.
+func WithMetrics(m *server.Metrics) Option { return func(c *config) { c.metrics = m } }
 
 // WithServerConfig lets fn adjust the server's configuration (TLS, rate
 // limit) before it starts.
@@ -92,7 +96,11 @@ func Start(opts ...Option) (*Server, error) {
 		s.dir = dir
 		c.dbPath = filepath.Join(dir, "cordbank.db")
 	}
-	store, err := sqlite.Open(context.Background(), c.dbPath)
+	var storeOpts []sqlite.Option
+	if c.metrics != nil {
+		storeOpts = append(storeOpts, sqlite.WithCommitObserver(c.metrics.ObserveCommit))
+	}
+	store, err := sqlite.Open(context.Background(), c.dbPath, storeOpts...)
 	if err != nil {
 		s.cleanup()
 		return nil, fmt.Errorf("servertest: %w", err)
@@ -110,7 +118,10 @@ func Start(opts ...Option) (*Server, error) {
 		s.cleanup()
 		return nil, fmt.Errorf("servertest: admin token: %w", err)
 	}
-	cfg := server.Config{Service: s.Service, Index: s.Index, Logger: c.log}
+	cfg := server.Config{Service: s.Service, Index: s.Index, Logger: c.log, Metrics: c.metrics}
+	if c.metrics != nil {
+		c.metrics.WatchWriterQueue(store.QueuedWrites)
+	}
 	if c.srvCfg != nil {
 		c.srvCfg(&cfg)
 	}

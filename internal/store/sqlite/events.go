@@ -46,15 +46,17 @@ func (t *txn) AppendEvents(ctx context.Context, events []*bank.Event) error {
 			rows <- row{sc, unsafe.String(unsafe.SliceData(sc.buf), len(sc.buf))}
 		}
 	}()
-	for _, e := range events {
-		r := <-rows
-		err := t.insertEvent(ctx, e, r.changes)
-		r.release()
-		if err != nil {
-			return err
+	return t.raw.batch(func(run rawExec) error {
+		for _, e := range events {
+			r := <-rows
+			err := t.insertEventWith(run, e, r.changes)
+			r.release()
+			if err != nil {
+				return err
+			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // changesJSON encodes an event's changes for the changes column, as
@@ -89,9 +91,13 @@ func appendChangesJSON(b []byte, e *bank.Event) []byte {
 }
 
 func (t *txn) insertEvent(ctx context.Context, e *bank.Event, changes string) error {
+	return t.raw.batch(func(run rawExec) error { return t.insertEventWith(run, e, changes) })
+}
+
+func (t *txn) insertEventWith(run rawExec, e *bank.Event, changes string) error {
 	t.args = append(t.args[:0], e.Seq, e.Time.UnixNano(), e.Principal, e.RequestID,
 		e.Method, e.Resource, e.Bank, e.Reason, changes, e.PrevHash, e.Hash, int64(e.HashScheme))
-	_, err := t.raw.exec(rawAppendEvent, t.args)
+	_, err := run(rawAppendEvent, t.args)
 	clear(t.args)
 	if err != nil {
 		return translate(err, "append event")

@@ -26,11 +26,6 @@ type rawWriter struct {
 	on    *sqlite3.SQLiteConn
 	stmts [numRaw]driver.Stmt
 	nv    []driver.NamedValue
-	// result of the last exec, kept here so the Raw callback below is a
-	// method value allocated once rather than a closure per row.
-	id  rawID
-	res driver.Result
-	run func(dc any) error
 }
 
 // rawID names a statement the rawWriter runs.
@@ -52,48 +47,47 @@ var rawSQL = [numRaw]string{
 
 var errNoRawConn = errors.New("sqlite: the writer connection is not a go-sqlite3 connection")
 
-// exec runs statement id with args on the writer connection, in the
-// current transaction. args must hold driver values only (string, int64,
-// float64, nil). Only the writer goroutine calls it, from inside a job.
-func (r *rawWriter) exec(id rawID, args []any) (driver.Result, error) {
+// rawExec runs one statement inside batch.
+type rawExec func(id rawID, args []any) (driver.Result, error)
+
+// batch runs fn with the writer's driver connection locked (sql.Conn.Raw)
+// for all of fn's statements: an import locks it once per batch rather
+// than once per row. fn must run raw statements only: a database/sql call
+// on the same connection inside it would wait for the lock fn holds.
+func (r *rawWriter) batch(fn func(run rawExec) error) error {
+	return r.conn.Raw(func(dc any) error {
+		c, ok := dc.(*sqlite3.SQLiteConn)
+		if !ok {
+			return errNoRawConn
+		}
+		if c != r.on {
+			r.closeStmts()
+			r.on = c
+		}
+		return fn(r.execOn)
+	})
+}
+
+// execOn runs statement id on r.on, which batch has locked.
+func (r *rawWriter) execOn(id rawID, args []any) (driver.Result, error) {
+	st := r.stmts[id]
+	if st == nil {
+		var err error
+		if st, err = r.on.Prepare(rawSQL[id]); err != nil {
+			return nil, err
+		}
+		r.stmts[id] = st
+	}
 	nv := r.nv[:0]
 	for i, a := range args {
 		nv = append(nv, driver.NamedValue{Ordinal: i + 1, Value: a})
 	}
-	r.nv, r.id = nv, id
-	if r.run == nil {
-		r.run = r.execRaw
-	}
-	err := r.conn.Raw(r.run)
-	clear(nv) // drop references to the row's strings
-	res := r.res
-	r.res = nil
-	return res, err
-}
-
-// execRaw runs inside sql.Conn.Raw, with the connection locked.
-func (r *rawWriter) execRaw(dc any) error {
-	c, ok := dc.(*sqlite3.SQLiteConn)
-	if !ok {
-		return errNoRawConn
-	}
-	if c != r.on {
-		r.closeStmts()
-		r.on = c
-	}
-	st := r.stmts[r.id]
-	if st == nil {
-		var err error
-		if st, err = c.Prepare(rawSQL[r.id]); err != nil {
-			return err
-		}
-		r.stmts[r.id] = st
-	}
+	r.nv = nv
 	// context.Background: a statement of the writer is never interrupted
 	// (see writer.go); go-sqlite3 then also runs it on this goroutine.
-	res, err := st.(driver.StmtExecContext).ExecContext(context.Background(), r.nv)
-	r.res = res
-	return err
+	res, err := st.(driver.StmtExecContext).ExecContext(context.Background(), nv)
+	clear(nv) // drop references to the row's strings
+	return res, err
 }
 
 func (r *rawWriter) closeStmts() {

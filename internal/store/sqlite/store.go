@@ -29,6 +29,7 @@ type Store struct {
 	writerDone chan struct{} // closed when the writer goroutine has ended
 	stats      writerCounters
 	waiting    atomic.Int64 // Write calls queued or running (tests wait on it)
+	observe    CommitObserver
 }
 
 var _ bank.Store = (*Store)(nil)
@@ -40,7 +41,17 @@ type options struct {
 	readConns   int
 	busyTimeout time.Duration
 	migrations  []migration // nil: the embedded migrations
+	observe     CommitObserver
 }
+
+// CommitObserver is told of every transaction the writer ended: how many
+// Write calls it held, how long it took from BEGIN to the end of COMMIT
+// (or the rollback), and the commit's error. It runs on the writer
+// goroutine, so it must be quick (a metrics histogram).
+type CommitObserver func(writes int, took time.Duration, err error)
+
+// WithCommitObserver sets the store's CommitObserver.
+func WithCommitObserver(f CommitObserver) Option { return func(o *options) { o.observe = f } }
 
 // WithReadConns sets the size of the read pool (default 4).
 func WithReadConns(n int) Option {
@@ -111,7 +122,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	}
 	file := "file:" + escapePath(path)
 	common := fmt.Sprintf("_busy_timeout=%d&_foreign_keys=on&_stmt_cache_size=32", o.busyTimeout.Milliseconds())
-	s := &Store{jobs: make(chan *writeJob), stopping: make(chan struct{}), writerDone: make(chan struct{})}
+	s := &Store{jobs: make(chan *writeJob), stopping: make(chan struct{}), writerDone: make(chan struct{}), observe: o.observe}
 	w, err := sql.Open("sqlite3", file+"?_txlock=immediate&_journal_mode=WAL&_synchronous=FULL&_cache_size=-32000&_mutex=no&"+common)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
@@ -240,6 +251,14 @@ func translate(err error, op string) error {
 	var be *bank.Error
 	if errors.As(err, &be) {
 		return err
+	}
+	// The caller's context ended (a read under a cancelled request): the
+	// client's doing, not a store failure, so not an internal error.
+	if errors.Is(err, context.Canceled) {
+		return context.Canceled
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return context.DeadlineExceeded
 	}
 	var se sqlite3.Error
 	if errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked) {

@@ -145,20 +145,26 @@ func (t *txn) InsertUnits(ctx context.Context, units []*bank.Unit) ([]error, err
 		}
 	}()
 	errs := make([]error, len(units))
-	for i, u := range units {
-		r := <-rows
-		if r.err != nil {
-			return nil, bank.Internal(r.err, "sqlite: encode unit %s", u.DIN)
+	err := t.raw.batch(func(run rawExec) error {
+		for i, u := range units {
+			r := <-rows
+			if r.err != nil {
+				return bank.Internal(r.err, "sqlite: encode unit %s", u.DIN)
+			}
+			err := insertUnitResult(u, run, r.args)
+			r.release() // bound: SQLite copied what it keeps
+			switch {
+			case err == nil:
+			case bank.KindOf(err) == bank.KindAlreadyExists:
+				errs[i] = err
+			default:
+				return err
+			}
 		}
-		err := t.insertUnitRow(ctx, u, r.args)
-		r.release() // bound: SQLite copied what it keeps
-		switch {
-		case err == nil:
-		case bank.KindOf(err) == bank.KindAlreadyExists:
-			errs[i] = err
-		default:
-			return nil, err
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return errs, nil
 }
@@ -188,7 +194,13 @@ func (s *scratch) release() {
 
 // insertUnitRow runs the insert of u with its encoded arguments.
 func (t *txn) insertUnitRow(ctx context.Context, u *bank.Unit, args []any) error {
-	res, err := t.raw.exec(rawInsertUnit, args)
+	return t.raw.batch(func(run rawExec) error { return insertUnitResult(u, run, args) })
+}
+
+// insertUnitResult runs the insert of u with run and turns its outcome
+// into the domain's terms.
+func insertUnitResult(u *bank.Unit, run rawExec, args []any) error {
+	res, err := run(rawInsertUnit, args)
 	if err != nil {
 		if isForeignKey(err) {
 			return bank.NewError(bank.KindNotFound, bank.ReasonBankNotFound, "bank not found", "name", "banks/"+u.Bank)

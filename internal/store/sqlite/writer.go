@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync/atomic"
+	"time"
 
 	"github.com/cordbank/cordbank/bank"
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -66,6 +67,10 @@ type WriterStats struct {
 	// context ended before their transaction committed.
 	RolledBack int64
 }
+
+// QueuedWrites returns the number of Write calls waiting for the writer or
+// running on it.
+func (s *Store) QueuedWrites() int64 { return s.waiting.Load() }
 
 // WriterStats returns the writer's counters (metrics, group-commit tests).
 func (s *Store) WriterStats() WriterStats {
@@ -199,6 +204,7 @@ func (s *Store) runGroup(conn *sql.Conn, jobs []*writeJob) (rest []*writeJob) {
 		return nil
 	}
 	bg := context.Background()
+	began := time.Now()
 	sqlTx, err := conn.BeginTx(bg, nil)
 	if err != nil {
 		failAll(taken, translate(err, "begin write"))
@@ -243,7 +249,11 @@ func (s *Store) runGroup(conn *sql.Conn, jobs []*writeJob) (rest []*writeJob) {
 		_ = sqlTx.Rollback()
 		return nil
 	}
-	if err := sqlTx.Commit(); err != nil {
+	err = sqlTx.Commit()
+	if s.observe != nil {
+		s.observe(len(pending), time.Since(began), err)
+	}
+	if err != nil {
 		_ = sqlTx.Rollback()
 		failAll(pending, translate(err, "commit"))
 		s.stats.rolledBack.Add(int64(len(pending)))

@@ -211,3 +211,17 @@ func TestSmallWritesGoBeforeBulk(t *testing.T) {
 		t.Fatalf("order %v, want the small write first", order)
 	}
 }
+
+// TestCancelledReadIsNotInternal: a read whose request was cancelled fails
+// with the context's error, which the server answers as CANCELLED, not as
+// an internal error it would log as a failure of its own.
+func TestCancelledReadIsNotInternal(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	err := s.Read(ctx, func(bank.ReadTx) error { return nil })
+	var be *bank.Error
+	if !errors.Is(err, context.Canceled) || errors.As(err, &be) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}

@@ -113,11 +113,26 @@ const (
 	ErrorReason_RATE_LIMITED ErrorReason = 32
 	// The named API token does not exist (NOT_FOUND).
 	ErrorReason_TOKEN_NOT_FOUND ErrorReason = 33
+	// The path exists but does not accept the HTTP method (REST only, HTTP
+	// 405); the `Allow` header and the metadata `allow` list the methods it
+	// accepts.
+	ErrorReason_METHOD_NOT_ALLOWED ErrorReason = 34
+	// The request is larger than the server accepts (RESOURCE_EXHAUSTED):
+	// HTTP 413 for a body or message, 414 for a URL, 431 for headers. The
+	// metadata names the `part` and its `limit_bytes`.
+	ErrorReason_REQUEST_TOO_LARGE ErrorReason = 35
+	// The caller cancelled the call or went away before it finished
+	// (CANCELLED); whether a write it carried was committed is unknown to it:
+	// re-read, or retry with the same `request_id`.
+	ErrorReason_CANCELLED ErrorReason = 36
+	// The call's deadline passed before it finished (DEADLINE_EXCEEDED);
+	// as with CANCELLED, re-read or retry with the same `request_id`.
+	ErrorReason_DEADLINE_EXCEEDED ErrorReason = 37
 	// A unit's DIN starts with a facility identification number (FIN) the
 	// registering bank does not own (INVALID_ARGUMENT). Decided before the
 	// DIN is looked up: it says nothing about whether that DIN exists. A
 	// unit collected elsewhere arrives through TransferUnit.
-	ErrorReason_FIN_NOT_OWNED ErrorReason = 34
+	ErrorReason_FIN_NOT_OWNED ErrorReason = 38
 )
 
 // Enum value maps for ErrorReason.
@@ -157,7 +172,11 @@ var (
 		31: "PERMISSION_DENIED",
 		32: "RATE_LIMITED",
 		33: "TOKEN_NOT_FOUND",
-		34: "FIN_NOT_OWNED",
+		34: "METHOD_NOT_ALLOWED",
+		35: "REQUEST_TOO_LARGE",
+		36: "CANCELLED",
+		37: "DEADLINE_EXCEEDED",
+		38: "FIN_NOT_OWNED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -194,7 +213,11 @@ var (
 		"PERMISSION_DENIED":        31,
 		"RATE_LIMITED":             32,
 		"TOKEN_NOT_FOUND":          33,
-		"FIN_NOT_OWNED":            34,
+		"METHOD_NOT_ALLOWED":       34,
+		"REQUEST_TOO_LARGE":        35,
+		"CANCELLED":                36,
+		"DEADLINE_EXCEEDED":        37,
+		"FIN_NOT_OWNED":            38,
 	}
 )
 
@@ -229,7 +252,7 @@ var File_cordbank_v1_errors_proto protoreflect.FileDescriptor
 
 const file_cordbank_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18cordbank/v1/errors.proto\x12\vcordbank.v1*\xac\x06\n" +
+	"\x18cordbank/v1/errors.proto\x12\vcordbank.v1*\x81\a\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x12\x12\n" +
@@ -265,8 +288,12 @@ const file_cordbank_v1_errors_proto_rawDesc = "" +
 	"\x0fUNAUTHENTICATED\x10\x1e\x12\x15\n" +
 	"\x11PERMISSION_DENIED\x10\x1f\x12\x10\n" +
 	"\fRATE_LIMITED\x10 \x12\x13\n" +
-	"\x0fTOKEN_NOT_FOUND\x10!\x12\x11\n" +
-	"\rFIN_NOT_OWNED\x10\"B;Z9github.com/cordbank/cordbank/proto/cordbank/v1;cordbankv1b\x06proto3"
+	"\x0fTOKEN_NOT_FOUND\x10!\x12\x16\n" +
+	"\x12METHOD_NOT_ALLOWED\x10\"\x12\x15\n" +
+	"\x11REQUEST_TOO_LARGE\x10#\x12\r\n" +
+	"\tCANCELLED\x10$\x12\x15\n" +
+	"\x11DEADLINE_EXCEEDED\x10%\x12\x11\n" +
+	"\rFIN_NOT_OWNED\x10&B;Z9github.com/cordbank/cordbank/proto/cordbank/v1;cordbankv1b\x06proto3"
 
 var (
 	file_cordbank_v1_errors_proto_rawDescOnce sync.Once

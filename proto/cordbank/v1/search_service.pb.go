@@ -311,7 +311,11 @@ type PatientTyping struct {
 	// The GLSC form "hla#3.24.0#..." is accepted too.
 	GlString string `protobuf:"bytes,2,opt,name=gl_string,json=glString,proto3" json:"gl_string,omitempty"`
 	// The patient's ABO group, for the ABO-compatibility tie-breaker. Optional.
-	Abo           ABO `protobuf:"varint,3,opt,name=abo,proto3,enum=cordbank.v1.ABO" json:"abo,omitempty"`
+	Abo ABO `protobuf:"varint,3,opt,name=abo,proto3,enum=cordbank.v1.ABO" json:"abo,omitempty"`
+	// The haplotype frequency set the patient's typing is read against for
+	// match probabilities: a loaded set's name (HEGL_CAU) or population
+	// (CAU). Empty: the server's default set.
+	Population    string `protobuf:"bytes,4,opt,name=population,proto3" json:"population,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -365,6 +369,13 @@ func (x *PatientTyping) GetAbo() ABO {
 		return x.Abo
 	}
 	return ABO_ABO_UNSPECIFIED
+}
+
+func (x *PatientTyping) GetPopulation() string {
+	if x != nil {
+		return x.Population
+	}
+	return ""
 }
 
 // One anti-HLA antibody of the patient.
@@ -638,9 +649,14 @@ type SearchUnitsRequest struct {
 	// Changes to the default policy.
 	Policy *SearchPolicy `protobuf:"bytes,7,opt,name=policy,proto3" json:"policy,omitempty"`
 	// Number of results (or pairs) to return: 0 means 50, at most 1000.
-	PageSize      int32 `protobuf:"varint,8,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	PageSize int32 `protobuf:"varint,8,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Compute match probabilities for every result (UnitMatch.probability).
+	// Unset: yes when the server has a haplotype frequency set loaded; true
+	// without one is an error. With probabilities the default order ranks by
+	// "match_probability" in place of "match_count".
+	MatchProbabilities *bool `protobuf:"varint,9,opt,name=match_probabilities,json=matchProbabilities,proto3,oneof" json:"match_probabilities,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *SearchUnitsRequest) Reset() {
@@ -727,6 +743,13 @@ func (x *SearchUnitsRequest) GetPageSize() int32 {
 		return x.PageSize
 	}
 	return 0
+}
+
+func (x *SearchUnitsRequest) GetMatchProbabilities() bool {
+	if x != nil && x.MatchProbabilities != nil {
+		return *x.MatchProbabilities
+	}
+	return false
 }
 
 // A search for double-unit grafts.
@@ -1178,7 +1201,9 @@ type UnitMatch struct {
 	// Why the unit is where it is, e.g. "8/8; adequate single-unit dose; TNC 4.1e7/kg; below previous by tnc_dose".
 	Explanation string `protobuf:"bytes,13,opt,name=explanation,proto3" json:"explanation,omitempty"`
 	// The ranking rule that placed this unit below the previous one (empty for the first).
-	DecidedBy     string `protobuf:"bytes,14,opt,name=decided_by,json=decidedBy,proto3" json:"decided_by,omitempty"`
+	DecidedBy string `protobuf:"bytes,14,opt,name=decided_by,json=decidedBy,proto3" json:"decided_by,omitempty"`
+	// Match probabilities under the haplotype frequency set(s), when computed.
+	Probability   *MatchProbability `protobuf:"bytes,15,opt,name=probability,proto3" json:"probability,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1311,6 +1336,13 @@ func (x *UnitMatch) GetDecidedBy() string {
 	return ""
 }
 
+func (x *UnitMatch) GetProbability() *MatchProbability {
+	if x != nil {
+		return x.Probability
+	}
+	return nil
+}
+
 // The answer to a single-unit search.
 type SearchUnitsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1328,9 +1360,18 @@ type SearchUnitsResponse struct {
 	Excluded map[string]int32 `protobuf:"bytes,4,rep,name=excluded,proto3" json:"excluded,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
 	// Units in the search's scope: every public unit, plus the searched
 	// bank's private units for SearchBankUnits.
-	Scanned       int32 `protobuf:"varint,5,opt,name=scanned,proto3" json:"scanned,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Scanned int32 `protobuf:"varint,5,opt,name=scanned,proto3" json:"scanned,omitempty"`
+	// The haplotype frequency set the probabilities were computed with; empty when none.
+	FrequencySet string `protobuf:"bytes,6,opt,name=frequency_set,json=frequencySet,proto3" json:"frequency_set,omitempty"`
+	// The returned units whose confirmatory typing has the highest expected gain, best first.
+	ConfirmTyping []*ConfirmTypingSuggestion `protobuf:"bytes,7,rep,name=confirm_typing,json=confirmTyping,proto3" json:"confirm_typing,omitempty"`
+	// When ranking by match probability: how many candidates (the best by
+	// match count) were predicted and re-ranked, and whether every unit that
+	// could fully match was among them (the ranking is then exact).
+	LikelihoodWindow int32 `protobuf:"varint,8,opt,name=likelihood_window,json=likelihoodWindow,proto3" json:"likelihood_window,omitempty"`
+	LikelihoodExact  bool  `protobuf:"varint,9,opt,name=likelihood_exact,json=likelihoodExact,proto3" json:"likelihood_exact,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *SearchUnitsResponse) Reset() {
@@ -1396,6 +1437,34 @@ func (x *SearchUnitsResponse) GetScanned() int32 {
 		return x.Scanned
 	}
 	return 0
+}
+
+func (x *SearchUnitsResponse) GetFrequencySet() string {
+	if x != nil {
+		return x.FrequencySet
+	}
+	return ""
+}
+
+func (x *SearchUnitsResponse) GetConfirmTyping() []*ConfirmTypingSuggestion {
+	if x != nil {
+		return x.ConfirmTyping
+	}
+	return nil
+}
+
+func (x *SearchUnitsResponse) GetLikelihoodWindow() int32 {
+	if x != nil {
+		return x.LikelihoodWindow
+	}
+	return 0
+}
+
+func (x *SearchUnitsResponse) GetLikelihoodExact() bool {
+	if x != nil {
+		return x.LikelihoodExact
+	}
+	return false
 }
 
 // A double-unit graft.
@@ -1511,7 +1580,9 @@ type SearchDoubleUnitsResponse struct {
 	HlaRelease string `protobuf:"bytes,4,opt,name=hla_release,json=hlaRelease,proto3" json:"hla_release,omitempty"`
 	// Units dropped, per filter, as in SearchUnitsResponse.excluded, with
 	// double_unit_dose (below the per-unit floor of a pair) after cd34_dose.
-	Excluded      map[string]int32 `protobuf:"bytes,5,rep,name=excluded,proto3" json:"excluded,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	Excluded map[string]int32 `protobuf:"bytes,5,rep,name=excluded,proto3" json:"excluded,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	// The haplotype frequency set the units' probabilities were computed with; empty when none.
+	FrequencySet  string `protobuf:"bytes,6,opt,name=frequency_set,json=frequencySet,proto3" json:"frequency_set,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1581,15 +1652,244 @@ func (x *SearchDoubleUnitsResponse) GetExcluded() map[string]int32 {
 	return nil
 }
 
+func (x *SearchDoubleUnitsResponse) GetFrequencySet() string {
+	if x != nil {
+		return x.FrequencySet
+	}
+	return ""
+}
+
+// The probability that a unit matches the patient, computed exactly over
+// every genotype each side's typing admits under a haplotype frequency set
+// (allele level = two-field ARD names).
+type MatchProbability struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The frequency set the patient was read against (e.g. HEGL_CAU), its
+	// population and the IPD-IMGT/HLA version it was made under.
+	FrequencySet        string `protobuf:"bytes,1,opt,name=frequency_set,json=frequencySet,proto3" json:"frequency_set,omitempty"`
+	Population          string `protobuf:"bytes,2,opt,name=population,proto3" json:"population,omitempty"`
+	NomenclatureVersion string `protobuf:"bytes,3,opt,name=nomenclature_version,json=nomenclatureVersion,proto3" json:"nomenclature_version,omitempty"`
+	// The unit's set when its bank names another population.
+	UnitFrequencySet string `protobuf:"bytes,4,opt,name=unit_frequency_set,json=unitFrequencySet,proto3" json:"unit_frequency_set,omitempty"`
+	// Allele-level matches at A, B, C and DRB1.
+	P8Of8        *float64 `protobuf:"fixed64,5,opt,name=p8of8,proto3,oneof" json:"p8of8,omitempty"`
+	P7Of8        *float64 `protobuf:"fixed64,6,opt,name=p7of8,proto3,oneof" json:"p7of8,omitempty"`
+	P6OrFewerOf8 *float64 `protobuf:"fixed64,7,opt,name=p6_or_fewer_of8,json=p6OrFewerOf8,proto3,oneof" json:"p6_or_fewer_of8,omitempty"`
+	// A and B at antigen level, DRB1 at allele level.
+	P6Of6 *float64 `protobuf:"fixed64,8,opt,name=p6of6,proto3,oneof" json:"p6of6,omitempty"`
+	// The probability of a match at both positions of each locus (A, B, C, DRB1).
+	LocusMatch map[string]float64 `protobuf:"bytes,9,rep,name=locus_match,json=locusMatch,proto3" json:"locus_match,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"fixed64,2,opt,name=value"`
+	// Expected allele-level mismatches of 8.
+	ExpectedMismatches *float64 `protobuf:"fixed64,10,opt,name=expected_mismatches,json=expectedMismatches,proto3,oneof" json:"expected_mismatches,omitempty"`
+	// The share of the probability mass involving haplotypes the set does not
+	// list: the true probabilities lie within this of the ones given.
+	Unexplained float64 `protobuf:"fixed64,11,opt,name=unexplained,proto3" json:"unexplained,omitempty"`
+	// Distinct A-B-C-DRB1 genotypes each side's typing admits (1 = unambiguous).
+	PatientGenotypes int32 `protobuf:"varint,12,opt,name=patient_genotypes,json=patientGenotypes,proto3" json:"patient_genotypes,omitempty"`
+	UnitGenotypes    int32 `protobuf:"varint,13,opt,name=unit_genotypes,json=unitGenotypes,proto3" json:"unit_genotypes,omitempty"`
+	// "patient", "unit" or both when a side admits no genotype of the set:
+	// the probabilities are then not given (absent). Given, they are present
+	// even when 0.
+	Unrepresented string `protobuf:"bytes,14,opt,name=unrepresented,proto3" json:"unrepresented,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MatchProbability) Reset() {
+	*x = MatchProbability{}
+	mi := &file_cordbank_v1_search_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MatchProbability) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MatchProbability) ProtoMessage() {}
+
+func (x *MatchProbability) ProtoReflect() protoreflect.Message {
+	mi := &file_cordbank_v1_search_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MatchProbability.ProtoReflect.Descriptor instead.
+func (*MatchProbability) Descriptor() ([]byte, []int) {
+	return file_cordbank_v1_search_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *MatchProbability) GetFrequencySet() string {
+	if x != nil {
+		return x.FrequencySet
+	}
+	return ""
+}
+
+func (x *MatchProbability) GetPopulation() string {
+	if x != nil {
+		return x.Population
+	}
+	return ""
+}
+
+func (x *MatchProbability) GetNomenclatureVersion() string {
+	if x != nil {
+		return x.NomenclatureVersion
+	}
+	return ""
+}
+
+func (x *MatchProbability) GetUnitFrequencySet() string {
+	if x != nil {
+		return x.UnitFrequencySet
+	}
+	return ""
+}
+
+func (x *MatchProbability) GetP8Of8() float64 {
+	if x != nil && x.P8Of8 != nil {
+		return *x.P8Of8
+	}
+	return 0
+}
+
+func (x *MatchProbability) GetP7Of8() float64 {
+	if x != nil && x.P7Of8 != nil {
+		return *x.P7Of8
+	}
+	return 0
+}
+
+func (x *MatchProbability) GetP6OrFewerOf8() float64 {
+	if x != nil && x.P6OrFewerOf8 != nil {
+		return *x.P6OrFewerOf8
+	}
+	return 0
+}
+
+func (x *MatchProbability) GetP6Of6() float64 {
+	if x != nil && x.P6Of6 != nil {
+		return *x.P6Of6
+	}
+	return 0
+}
+
+func (x *MatchProbability) GetLocusMatch() map[string]float64 {
+	if x != nil {
+		return x.LocusMatch
+	}
+	return nil
+}
+
+func (x *MatchProbability) GetExpectedMismatches() float64 {
+	if x != nil && x.ExpectedMismatches != nil {
+		return *x.ExpectedMismatches
+	}
+	return 0
+}
+
+func (x *MatchProbability) GetUnexplained() float64 {
+	if x != nil {
+		return x.Unexplained
+	}
+	return 0
+}
+
+func (x *MatchProbability) GetPatientGenotypes() int32 {
+	if x != nil {
+		return x.PatientGenotypes
+	}
+	return 0
+}
+
+func (x *MatchProbability) GetUnitGenotypes() int32 {
+	if x != nil {
+		return x.UnitGenotypes
+	}
+	return 0
+}
+
+func (x *MatchProbability) GetUnrepresented() string {
+	if x != nil {
+		return x.Unrepresented
+	}
+	return ""
+}
+
+// A unit whose confirmatory typing would most change the search's outcome.
+type ConfirmTypingSuggestion struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// banks/{bank}/units/{din}
+	Unit string `protobuf:"bytes,1,opt,name=unit,proto3" json:"unit,omitempty"`
+	// P(unit matches) x (1 - best P(match) among the other results).
+	ExpectedGain  float64 `protobuf:"fixed64,2,opt,name=expected_gain,json=expectedGain,proto3" json:"expected_gain,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmTypingSuggestion) Reset() {
+	*x = ConfirmTypingSuggestion{}
+	mi := &file_cordbank_v1_search_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmTypingSuggestion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmTypingSuggestion) ProtoMessage() {}
+
+func (x *ConfirmTypingSuggestion) ProtoReflect() protoreflect.Message {
+	mi := &file_cordbank_v1_search_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmTypingSuggestion.ProtoReflect.Descriptor instead.
+func (*ConfirmTypingSuggestion) Descriptor() ([]byte, []int) {
+	return file_cordbank_v1_search_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ConfirmTypingSuggestion) GetUnit() string {
+	if x != nil {
+		return x.Unit
+	}
+	return ""
+}
+
+func (x *ConfirmTypingSuggestion) GetExpectedGain() float64 {
+	if x != nil {
+		return x.ExpectedGain
+	}
+	return 0
+}
+
 var File_cordbank_v1_search_service_proto protoreflect.FileDescriptor
 
 const file_cordbank_v1_search_service_proto_rawDesc = "" +
 	"\n" +
-	" cordbank/v1/search_service.proto\x12\vcordbank.v1\x1a\x16cordbank/v1/unit.proto\x1a\x1cgoogle/api/annotations.proto\"|\n" +
+	" cordbank/v1/search_service.proto\x12\vcordbank.v1\x1a\x16cordbank/v1/unit.proto\x1a\x1cgoogle/api/annotations.proto\"\x9c\x01\n" +
 	"\rPatientTyping\x12*\n" +
 	"\x03hla\x18\x01 \x03(\v2\x18.cordbank.v1.LocusTypingR\x03hla\x12\x1b\n" +
 	"\tgl_string\x18\x02 \x01(\tR\bglString\x12\"\n" +
-	"\x03abo\x18\x03 \x01(\x0e2\x10.cordbank.v1.ABOR\x03abo\">\n" +
+	"\x03abo\x18\x03 \x01(\x0e2\x10.cordbank.v1.ABOR\x03abo\x12\x1e\n" +
+	"\n" +
+	"population\x18\x04 \x01(\tR\n" +
+	"population\">\n" +
 	"\bAntibody\x12 \n" +
 	"\vspecificity\x18\x01 \x01(\tR\vspecificity\x12\x10\n" +
 	"\x03mfi\x18\x02 \x01(\x01R\x03mfi\"\xc4\t\n" +
@@ -1629,7 +1929,7 @@ const file_cordbank_v1_search_service_proto_rawDesc = "" +
 	"\x12_double_candidatesB\x18\n" +
 	"\x16_double_min_tnc_per_kgB\x19\n" +
 	"\x17_double_min_cd34_per_kgB'\n" +
-	"%_double_preferred_combined_tnc_per_kg\"\x9d\x03\n" +
+	"%_double_preferred_combined_tnc_per_kg\"\xeb\x03\n" +
 	"\x12SearchUnitsRequest\x124\n" +
 	"\apatient\x18\x01 \x01(\v2\x1a.cordbank.v1.PatientTypingR\apatient\x12\x1b\n" +
 	"\tweight_kg\x18\x02 \x01(\x01R\bweightKg\x123\n" +
@@ -1640,8 +1940,10 @@ const file_cordbank_v1_search_service_proto_rawDesc = "" +
 	"\tcriterion\x18\x05 \x01(\x0e2\x1b.cordbank.v1.MatchCriterionR\tcriterion\x12*\n" +
 	"\x0emax_mismatches\x18\x06 \x01(\x05H\x00R\rmaxMismatches\x88\x01\x01\x121\n" +
 	"\x06policy\x18\a \x01(\v2\x19.cordbank.v1.SearchPolicyR\x06policy\x12\x1b\n" +
-	"\tpage_size\x18\b \x01(\x05R\bpageSizeB\x11\n" +
-	"\x0f_max_mismatches\"S\n" +
+	"\tpage_size\x18\b \x01(\x05R\bpageSize\x124\n" +
+	"\x13match_probabilities\x18\t \x01(\bH\x01R\x12matchProbabilities\x88\x01\x01B\x11\n" +
+	"\x0f_max_mismatchesB\x16\n" +
+	"\x14_match_probabilities\"S\n" +
 	"\x18SearchDoubleUnitsRequest\x127\n" +
 	"\x06search\x18\x01 \x01(\v2\x1f.cordbank.v1.SearchUnitsRequestR\x06search\"e\n" +
 	"\x16SearchBankUnitsRequest\x12\x12\n" +
@@ -1679,7 +1981,7 @@ const file_cordbank_v1_search_service_proto_rawDesc = "" +
 	"\n" +
 	"c_mismatch\x18\x06 \x01(\bR\tcMismatch\x12+\n" +
 	"\x04loci\x18\a \x03(\v2\x17.cordbank.v1.LocusMatchR\x04loci\x12\x18\n" +
-	"\asummary\x18\b \x01(\tR\asummary\"\xfe\x03\n" +
+	"\asummary\x18\b \x01(\tR\asummary\"\xbf\x04\n" +
 	"\tUnitMatch\x12\x12\n" +
 	"\x04unit\x18\x01 \x01(\tR\x04unit\x12\x12\n" +
 	"\x04bank\x18\x02 \x01(\tR\x04bank\x12\x12\n" +
@@ -1699,8 +2001,9 @@ const file_cordbank_v1_search_service_proto_rawDesc = "" +
 	"\x19donor_specific_antibodies\x18\f \x03(\tR\x17donorSpecificAntibodies\x12 \n" +
 	"\vexplanation\x18\r \x01(\tR\vexplanation\x12\x1d\n" +
 	"\n" +
-	"decided_by\x18\x0e \x01(\tR\tdecidedByB\x0e\n" +
-	"\f_cd34_per_kg\"\xaa\x02\n" +
+	"decided_by\x18\x0e \x01(\tR\tdecidedBy\x12?\n" +
+	"\vprobability\x18\x0f \x01(\v2\x1d.cordbank.v1.MatchProbabilityR\vprobabilityB\x0e\n" +
+	"\f_cd34_per_kg\"\xf4\x03\n" +
 	"\x13SearchUnitsResponse\x120\n" +
 	"\amatches\x18\x01 \x03(\v2\x16.cordbank.v1.UnitMatchR\amatches\x12\x1d\n" +
 	"\n" +
@@ -1708,7 +2011,11 @@ const file_cordbank_v1_search_service_proto_rawDesc = "" +
 	"\vhla_release\x18\x03 \x01(\tR\n" +
 	"hlaRelease\x12J\n" +
 	"\bexcluded\x18\x04 \x03(\v2..cordbank.v1.SearchUnitsResponse.ExcludedEntryR\bexcluded\x12\x18\n" +
-	"\ascanned\x18\x05 \x01(\x05R\ascanned\x1a;\n" +
+	"\ascanned\x18\x05 \x01(\x05R\ascanned\x12#\n" +
+	"\rfrequency_set\x18\x06 \x01(\tR\ffrequencySet\x12K\n" +
+	"\x0econfirm_typing\x18\a \x03(\v2$.cordbank.v1.ConfirmTypingSuggestionR\rconfirmTyping\x12+\n" +
+	"\x11likelihood_window\x18\b \x01(\x05R\x10likelihoodWindow\x12)\n" +
+	"\x10likelihood_exact\x18\t \x01(\bR\x0flikelihoodExact\x1a;\n" +
 	"\rExcludedEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01\"\x89\x02\n" +
@@ -1720,7 +2027,7 @@ const file_cordbank_v1_search_service_proto_rawDesc = "" +
 	"\x05worse\x18\x05 \x01(\v2\x17.cordbank.v1.MatchGradeR\x05worse\x12 \n" +
 	"\vexplanation\x18\x06 \x01(\tR\vexplanation\x12\x1d\n" +
 	"\n" +
-	"decided_by\x18\a \x01(\tR\tdecidedBy\"\xb7\x02\n" +
+	"decided_by\x18\a \x01(\tR\tdecidedBy\"\xdc\x02\n" +
 	"\x19SearchDoubleUnitsResponse\x12+\n" +
 	"\x05pairs\x18\x01 \x03(\v2\x15.cordbank.v1.UnitPairR\x05pairs\x12\x1e\n" +
 	"\n" +
@@ -1730,10 +2037,41 @@ const file_cordbank_v1_search_service_proto_rawDesc = "" +
 	"total_size\x18\x03 \x01(\x05R\ttotalSize\x12\x1f\n" +
 	"\vhla_release\x18\x04 \x01(\tR\n" +
 	"hlaRelease\x12P\n" +
-	"\bexcluded\x18\x05 \x03(\v24.cordbank.v1.SearchDoubleUnitsResponse.ExcludedEntryR\bexcluded\x1a;\n" +
+	"\bexcluded\x18\x05 \x03(\v24.cordbank.v1.SearchDoubleUnitsResponse.ExcludedEntryR\bexcluded\x12#\n" +
+	"\rfrequency_set\x18\x06 \x01(\tR\ffrequencySet\x1a;\n" +
 	"\rExcludedEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01*k\n" +
+	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01\"\xe0\x05\n" +
+	"\x10MatchProbability\x12#\n" +
+	"\rfrequency_set\x18\x01 \x01(\tR\ffrequencySet\x12\x1e\n" +
+	"\n" +
+	"population\x18\x02 \x01(\tR\n" +
+	"population\x121\n" +
+	"\x14nomenclature_version\x18\x03 \x01(\tR\x13nomenclatureVersion\x12,\n" +
+	"\x12unit_frequency_set\x18\x04 \x01(\tR\x10unitFrequencySet\x12\x19\n" +
+	"\x05p8of8\x18\x05 \x01(\x01H\x00R\x05p8of8\x88\x01\x01\x12\x19\n" +
+	"\x05p7of8\x18\x06 \x01(\x01H\x01R\x05p7of8\x88\x01\x01\x12*\n" +
+	"\x0fp6_or_fewer_of8\x18\a \x01(\x01H\x02R\fp6OrFewerOf8\x88\x01\x01\x12\x19\n" +
+	"\x05p6of6\x18\b \x01(\x01H\x03R\x05p6of6\x88\x01\x01\x12N\n" +
+	"\vlocus_match\x18\t \x03(\v2-.cordbank.v1.MatchProbability.LocusMatchEntryR\n" +
+	"locusMatch\x124\n" +
+	"\x13expected_mismatches\x18\n" +
+	" \x01(\x01H\x04R\x12expectedMismatches\x88\x01\x01\x12 \n" +
+	"\vunexplained\x18\v \x01(\x01R\vunexplained\x12+\n" +
+	"\x11patient_genotypes\x18\f \x01(\x05R\x10patientGenotypes\x12%\n" +
+	"\x0eunit_genotypes\x18\r \x01(\x05R\runitGenotypes\x12$\n" +
+	"\runrepresented\x18\x0e \x01(\tR\runrepresented\x1a=\n" +
+	"\x0fLocusMatchEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01B\b\n" +
+	"\x06_p8of8B\b\n" +
+	"\x06_p7of8B\x12\n" +
+	"\x10_p6_or_fewer_of8B\b\n" +
+	"\x06_p6of6B\x16\n" +
+	"\x14_expected_mismatches\"R\n" +
+	"\x17ConfirmTypingSuggestion\x12\x12\n" +
+	"\x04unit\x18\x01 \x01(\tR\x04unit\x12#\n" +
+	"\rexpected_gain\x18\x02 \x01(\x01R\fexpectedGain*k\n" +
 	"\fDiseaseClass\x12\x1d\n" +
 	"\x19DISEASE_CLASS_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17DISEASE_CLASS_MALIGNANT\x10\x01\x12\x1f\n" +
@@ -1775,7 +2113,7 @@ func file_cordbank_v1_search_service_proto_rawDescGZIP() []byte {
 }
 
 var file_cordbank_v1_search_service_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_cordbank_v1_search_service_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_cordbank_v1_search_service_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_cordbank_v1_search_service_proto_goTypes = []any{
 	(DiseaseClass)(0),                 // 0: cordbank.v1.DiseaseClass
 	(MatchCriterion)(0),               // 1: cordbank.v1.MatchCriterion
@@ -1795,14 +2133,17 @@ var file_cordbank_v1_search_service_proto_goTypes = []any{
 	(*SearchUnitsResponse)(nil),       // 15: cordbank.v1.SearchUnitsResponse
 	(*UnitPair)(nil),                  // 16: cordbank.v1.UnitPair
 	(*SearchDoubleUnitsResponse)(nil), // 17: cordbank.v1.SearchDoubleUnitsResponse
-	nil,                               // 18: cordbank.v1.SearchUnitsResponse.ExcludedEntry
-	nil,                               // 19: cordbank.v1.SearchDoubleUnitsResponse.ExcludedEntry
-	(*LocusTyping)(nil),               // 20: cordbank.v1.LocusTyping
-	(ABO)(0),                          // 21: cordbank.v1.ABO
+	(*MatchProbability)(nil),          // 18: cordbank.v1.MatchProbability
+	(*ConfirmTypingSuggestion)(nil),   // 19: cordbank.v1.ConfirmTypingSuggestion
+	nil,                               // 20: cordbank.v1.SearchUnitsResponse.ExcludedEntry
+	nil,                               // 21: cordbank.v1.SearchDoubleUnitsResponse.ExcludedEntry
+	nil,                               // 22: cordbank.v1.MatchProbability.LocusMatchEntry
+	(*LocusTyping)(nil),               // 23: cordbank.v1.LocusTyping
+	(ABO)(0),                          // 24: cordbank.v1.ABO
 }
 var file_cordbank_v1_search_service_proto_depIdxs = []int32{
-	20, // 0: cordbank.v1.PatientTyping.hla:type_name -> cordbank.v1.LocusTyping
-	21, // 1: cordbank.v1.PatientTyping.abo:type_name -> cordbank.v1.ABO
+	23, // 0: cordbank.v1.PatientTyping.hla:type_name -> cordbank.v1.LocusTyping
+	24, // 1: cordbank.v1.PatientTyping.abo:type_name -> cordbank.v1.ABO
 	2,  // 2: cordbank.v1.SearchPolicy.allele_level:type_name -> cordbank.v1.AlleleLevel
 	5,  // 3: cordbank.v1.SearchUnitsRequest.patient:type_name -> cordbank.v1.PatientTyping
 	0,  // 4: cordbank.v1.SearchUnitsRequest.disease:type_name -> cordbank.v1.DiseaseClass
@@ -1817,23 +2158,26 @@ var file_cordbank_v1_search_service_proto_depIdxs = []int32{
 	3,  // 13: cordbank.v1.MatchGrade.direction:type_name -> cordbank.v1.MismatchDirection
 	12, // 14: cordbank.v1.MatchGrade.loci:type_name -> cordbank.v1.LocusMatch
 	13, // 15: cordbank.v1.UnitMatch.grade:type_name -> cordbank.v1.MatchGrade
-	14, // 16: cordbank.v1.SearchUnitsResponse.matches:type_name -> cordbank.v1.UnitMatch
-	18, // 17: cordbank.v1.SearchUnitsResponse.excluded:type_name -> cordbank.v1.SearchUnitsResponse.ExcludedEntry
-	14, // 18: cordbank.v1.UnitPair.units:type_name -> cordbank.v1.UnitMatch
-	13, // 19: cordbank.v1.UnitPair.worse:type_name -> cordbank.v1.MatchGrade
-	16, // 20: cordbank.v1.SearchDoubleUnitsResponse.pairs:type_name -> cordbank.v1.UnitPair
-	19, // 21: cordbank.v1.SearchDoubleUnitsResponse.excluded:type_name -> cordbank.v1.SearchDoubleUnitsResponse.ExcludedEntry
-	8,  // 22: cordbank.v1.SearchService.SearchUnits:input_type -> cordbank.v1.SearchUnitsRequest
-	9,  // 23: cordbank.v1.SearchService.SearchDoubleUnits:input_type -> cordbank.v1.SearchDoubleUnitsRequest
-	10, // 24: cordbank.v1.SearchService.SearchBankUnits:input_type -> cordbank.v1.SearchBankUnitsRequest
-	15, // 25: cordbank.v1.SearchService.SearchUnits:output_type -> cordbank.v1.SearchUnitsResponse
-	17, // 26: cordbank.v1.SearchService.SearchDoubleUnits:output_type -> cordbank.v1.SearchDoubleUnitsResponse
-	15, // 27: cordbank.v1.SearchService.SearchBankUnits:output_type -> cordbank.v1.SearchUnitsResponse
-	25, // [25:28] is the sub-list for method output_type
-	22, // [22:25] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	18, // 16: cordbank.v1.UnitMatch.probability:type_name -> cordbank.v1.MatchProbability
+	14, // 17: cordbank.v1.SearchUnitsResponse.matches:type_name -> cordbank.v1.UnitMatch
+	20, // 18: cordbank.v1.SearchUnitsResponse.excluded:type_name -> cordbank.v1.SearchUnitsResponse.ExcludedEntry
+	19, // 19: cordbank.v1.SearchUnitsResponse.confirm_typing:type_name -> cordbank.v1.ConfirmTypingSuggestion
+	14, // 20: cordbank.v1.UnitPair.units:type_name -> cordbank.v1.UnitMatch
+	13, // 21: cordbank.v1.UnitPair.worse:type_name -> cordbank.v1.MatchGrade
+	16, // 22: cordbank.v1.SearchDoubleUnitsResponse.pairs:type_name -> cordbank.v1.UnitPair
+	21, // 23: cordbank.v1.SearchDoubleUnitsResponse.excluded:type_name -> cordbank.v1.SearchDoubleUnitsResponse.ExcludedEntry
+	22, // 24: cordbank.v1.MatchProbability.locus_match:type_name -> cordbank.v1.MatchProbability.LocusMatchEntry
+	8,  // 25: cordbank.v1.SearchService.SearchUnits:input_type -> cordbank.v1.SearchUnitsRequest
+	9,  // 26: cordbank.v1.SearchService.SearchDoubleUnits:input_type -> cordbank.v1.SearchDoubleUnitsRequest
+	10, // 27: cordbank.v1.SearchService.SearchBankUnits:input_type -> cordbank.v1.SearchBankUnitsRequest
+	15, // 28: cordbank.v1.SearchService.SearchUnits:output_type -> cordbank.v1.SearchUnitsResponse
+	17, // 29: cordbank.v1.SearchService.SearchDoubleUnits:output_type -> cordbank.v1.SearchDoubleUnitsResponse
+	15, // 30: cordbank.v1.SearchService.SearchBankUnits:output_type -> cordbank.v1.SearchUnitsResponse
+	28, // [28:31] is the sub-list for method output_type
+	25, // [25:28] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_cordbank_v1_search_service_proto_init() }
@@ -1845,13 +2189,14 @@ func file_cordbank_v1_search_service_proto_init() {
 	file_cordbank_v1_search_service_proto_msgTypes[2].OneofWrappers = []any{}
 	file_cordbank_v1_search_service_proto_msgTypes[3].OneofWrappers = []any{}
 	file_cordbank_v1_search_service_proto_msgTypes[9].OneofWrappers = []any{}
+	file_cordbank_v1_search_service_proto_msgTypes[13].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_cordbank_v1_search_service_proto_rawDesc), len(file_cordbank_v1_search_service_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   15,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
