@@ -66,18 +66,11 @@ func (s *Service) ReserveUnit(ctx context.Context, r ReserveRequest) (*Reservati
 	if err := authorize(ctx, access.ReserveUnit, r.Bank, false); err != nil {
 		return nil, err
 	}
-	p := access.PrincipalFrom(ctx)
-	if p.Role == RoleCoordinator {
-		// A coordinator reserves for its own transplant centre.
-		switch r.TransplantCenter {
-		case "":
-			r.TransplantCenter = p.Org
-		case p.Org:
-		default:
-			return nil, NewError(KindPermissionDenied, ReasonPermissionDenied,
-				fmt.Sprintf("coordinator %q reserves for transplant centre %q only", p.Name, p.Org))
-		}
+	tc, err := ownCentre(access.PrincipalFrom(ctx), r.TransplantCenter, "reserves")
+	if err != nil {
+		return nil, err
 	}
+	r.TransplantCenter = tc
 	var v Violations
 	validID(&v, "transplant_center", r.TransplantCenter, true)
 	validID(&v, "patient_id", r.PatientID, true)
@@ -90,7 +83,7 @@ func (s *Service) ReserveUnit(ctx context.Context, r ReserveRequest) (*Reservati
 	fp := fingerprint(r.RequestID, "ReserveUnit", r)
 	var out *Reservation
 	var changed []*Unit
-	err := s.store.Write(ctx, func(tx Tx) error {
+	err = s.store.Write(ctx, func(tx Tx) error {
 		changed = changed[:0]
 		if name, err := replay(ctx, tx, r.RequestID, "ReserveUnit", fp); err != nil {
 			return err
@@ -536,6 +529,21 @@ func (s *Service) GetReservation(ctx context.Context, bank string, din DIN, id s
 	return out, err
 }
 
+// ownCentre returns the transplant centre a call of p acts for: a
+// coordinator acts for its own centre only (the default when tc is
+// empty); anyone else for tc as given. verb completes the refusal
+// ("coordinator X reserves for transplant centre Y only").
+func ownCentre(p Principal, tc, verb string) (string, error) {
+	if p.Role != RoleCoordinator || tc == p.Org {
+		return tc, nil
+	}
+	if tc == "" {
+		return p.Org, nil
+	}
+	return "", NewError(KindPermissionDenied, ReasonPermissionDenied,
+		fmt.Sprintf("coordinator %q %s transplant centre %q only", p.Name, verb, p.Org))
+}
+
 // visibleReservation returns reservation id of the unit of bank with din
 // if the caller of ctx may see it. A coordinator sees its own centre's
 // reservations of public units only; anything else is KindNotFound, the
@@ -590,24 +598,18 @@ func (s *Service) ListReservationsPage(ctx context.Context, r ListReservationsRe
 	}
 	p := access.PrincipalFrom(ctx)
 	outsider := !p.SeesPrivateOf(r.Bank)
-	if p.Role == RoleCoordinator {
-		// A coordinator lists its own centre's reservations.
-		switch r.TransplantCenter {
-		case "":
-			r.TransplantCenter = p.Org
-		case p.Org:
-		default:
-			return nil, "", NewError(KindPermissionDenied, ReasonPermissionDenied,
-				fmt.Sprintf("coordinator %q lists the reservations of transplant centre %q only", p.Name, p.Org))
-		}
+	tc, err := ownCentre(p, r.TransplantCenter, "lists the reservations of")
+	if err != nil {
+		return nil, "", err
 	}
+	r.TransplantCenter = tc
 	fk := filterKey("reservations", r.Bank, string(r.DIN), r.TransplantCenter, fmt.Sprint(r.OpenOnly))
 	after := decodePageToken(&v, r.PageToken, fk)
 	if err := v.Err("invalid list request"); err != nil {
 		return nil, "", err
 	}
 	var out []*Reservation
-	err := s.store.Read(ctx, func(tx ReadTx) error {
+	err = s.store.Read(ctx, func(tx ReadTx) error {
 		var err error
 		// Scoped before paging: outsiders page through the reservations
 		// of public units only.
