@@ -41,9 +41,9 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 	if err != nil {
 		return nil, nil, err
 	}
-	conn, err := grpc.NewClient(grpcAddr,
+	conn, err := grpc.NewClient(grpcAddr, append(s.gatewayTracing(),
 		grpc.WithTransportCredentials(creds),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))...)
 	if err != nil {
 		return nil, nil, err
 	}

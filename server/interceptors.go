@@ -137,6 +137,7 @@ func logCall(ctx context.Context, log *slog.Logger, method string, start time.Ti
 	if n, ok := ctx.Value(callNoteKey{}).(*callNote); ok && n.principal != "" {
 		attrs = append(attrs, "principal", n.principal)
 	}
+	attrs = append(attrs, traceAttrs(ctx)...)
 	log.Log(ctx, level, "rpc", attrs...)
 }
 

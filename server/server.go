@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"go.opentelemetry.io/otel/trace"
 	"io"
 	"log/slog"
 	"net"
@@ -46,6 +47,9 @@ type Config struct {
 	// Metrics, when set, collects the server's Prometheus metrics (serve
 	// Metrics.Handler on an admin listener).
 	Metrics *Metrics
+	// Tracer, when set, traces every REST request and gRPC call
+	// (OpenTelemetry; tracing.go). Nil: no tracing.
+	Tracer trace.TracerProvider
 }
 
 // Server is the gRPC server plus the REST gateway in front of it.
@@ -93,6 +97,7 @@ func New(cfg Config) *Server {
 	if cfg.TLS != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg.TLS)))
 	}
+	opts = append(opts, grpcServerTracing(cfg.Tracer)...)
 	s := &Server{
 		cfg:    cfg,
 		log:    log,
@@ -175,7 +180,7 @@ func (s *Server) ServeHTTP(lis net.Listener, grpcAddr string) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: httpMaxHeaderBackstop,
+	hs := &http.Server{Handler: s.httpTracing(h), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: httpMaxHeaderBackstop,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	if s.cfg.TLS != nil {
 		// REST callers authenticate with bearer tokens: no client

@@ -29,10 +29,9 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 // broken or the trail cannot be read.
 func auditVerify(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cordbank audit verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	db := fs.String("db", env("CORDBANK_DB", "cordbank.db"), "SQLite database file (CORDBANK_DB)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	// Opening creates a missing database: verifying an empty new file
 	// would report a valid, empty trail for a mistyped path.

@@ -5,6 +5,8 @@
 //	cordbank hla ...            check and reduce HLA typings from the shell
 //	cordbank audit verify       check the audit trail's hash chain
 //	cordbank token ...          create, list and revoke API tokens
+//	cordbank client ...         talk to a running server with a token
+//	cordbank completion bash    print a shell completion script
 //	cordbank version            print the version
 //
 // Every flag has a CORDBANK_* environment default; run a command with -h
@@ -38,6 +40,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runAudit(args[1:], stdout, stderr)
 	case "token":
 		return runToken(args[1:], stdout, stderr)
+	case "client":
+		return runClient(args[1:], stdout, stderr)
+	case "completion":
+		return runCompletion(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "cordbank", version())
 		return 0
@@ -59,6 +65,8 @@ Usage:
   cordbank hla <command>     check and reduce HLA typings (reduce, check, diff, release)
   cordbank audit verify      check the audit trail's hash chain (exit 1 when broken)
   cordbank token <command>   create, list and revoke API tokens (create, list, revoke)
+  cordbank client <command>  talk to a running server with a token (units, search, reserve, verify-audit, create-token)
+  cordbank completion bash   print a shell completion script (bash or zsh)
   cordbank version           print the version
 
 Run 'cordbank <command> -h' for the flags of a command.

@@ -91,10 +91,9 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 
 func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cordbank serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	c := serveFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	log, err := newLogger(stderr, c.logLevel, c.logFormat)
 	if err != nil {
@@ -247,10 +246,9 @@ func serverTLS(c *serveConfig) (*tls.Config, error) {
 
 func runMigrate(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cordbank migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	db := fs.String("db", env("CORDBANK_DB", "cordbank.db"), "SQLite database file (CORDBANK_DB)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	store, err := sqlite.Open(context.Background(), *db)
 	if err != nil {
