@@ -200,8 +200,10 @@ type ReservationQuery struct {
 	DIN              DIN
 	TransplantCenter string
 	OpenOnly         bool
-	AfterID          string
-	Limit            int
+	// PublicUnitsOnly leaves out the reservations of private units.
+	PublicUnitsOnly bool
+	AfterID         string
+	Limit           int
 }
 
 // EventQuery selects audit events. Empty fields match all.
@@ -216,8 +218,13 @@ type EventQuery struct {
 	// Since and Until bound the event time: Since inclusive, Until
 	// exclusive; zero means unbounded.
 	Since, Until time.Time
-	AfterSeq     int64 // only events after this position
-	Limit        int
+	// WithholdPrivateUnits leaves out the events of private (autologous,
+	// directed) units and of resources below them (their reservations):
+	// the audit trail as readers outside the owning bank may see it. A
+	// unit's type never changes, so neither does this selection.
+	WithholdPrivateUnits bool
+	AfterSeq             int64 // only events after this position
+	Limit                int
 }
 
 // UnitQuery selects units. Empty filter slices match all.

@@ -9,6 +9,8 @@ import (
 	"encoding/hex"
 	"strings"
 	"time"
+
+	"github.com/cordbank/cordbank/bank/access"
 )
 
 // TokenTouchEvery is how stale a token's LastUseTime may get: Authenticate
@@ -84,6 +86,9 @@ func (r CreateTokenRequest) validate(v *Violations, now time.Time) {
 // keeps its hash. The bank of a bank role must exist (KindInvalid
 // otherwise). The caller must be authorised (administrators only).
 func (s *Service) CreateToken(ctx context.Context, r CreateTokenRequest) (*Token, string, error) {
+	if err := authorize(ctx, access.AdminTokens, "", false); err != nil {
+		return nil, "", err
+	}
 	now := s.now().UTC()
 	var v Violations
 	r.validate(&v, now)
@@ -155,6 +160,9 @@ func (t *Token) audited() any {
 // RevokeToken ends a token at once; revoking a revoked token is a no-op.
 // KindNotFound (ReasonTokenNotFound) when there is no such token.
 func (s *Service) RevokeToken(ctx context.Context, id string) (*Token, error) {
+	if err := authorize(ctx, access.AdminTokens, "", false); err != nil {
+		return nil, err
+	}
 	var out *Token
 	err := s.store.Write(ctx, func(tx Tx) error {
 		t, err := tx.GetToken(ctx, id)
@@ -178,6 +186,9 @@ func (s *Service) RevokeToken(ctx context.Context, id string) (*Token, error) {
 
 // ListTokens returns every token, revoked and expired ones included, by ID.
 func (s *Service) ListTokens(ctx context.Context) ([]*Token, error) {
+	if err := authorize(ctx, access.AdminTokens, "", false); err != nil {
+		return nil, err
+	}
 	var out []*Token
 	err := s.store.Read(ctx, func(tx ReadTx) error {
 		var err error

@@ -64,7 +64,7 @@ func (a *audit) ListEvents(ctx context.Context, req *pb.ListEventsRequest) (*pb.
 }
 
 func (a *audit) VerifyAuditTrail(ctx context.Context, req *pb.VerifyAuditTrailRequest) (*pb.VerifyAuditTrailResponse, error) {
-	sum, err := a.svc.VerifyEvents(ctx)
+	sum, err := a.svc.VerifyAuditTrail(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -10,10 +10,12 @@
 // (codec.go: a request that does not decode, such as a string that is not
 // UTF-8, becomes INVALID_ARGUMENT naming its fields instead of grpc's
 // INTERNAL), authentication and authorization (auth.go: bearer tokens or
-// client certificates, a per-principal rate limit, and authz.go's rule
-// table keyed by full method name, which also filters private data out of
-// responses to other organisations), error mapping, recovery. A method
-// without an authorization rule is refused.
+// client certificates, a per-principal rate limit; the principal goes into
+// the context for the domain, and authz.go maps the full method name to its
+// domain action and target field and refuses what the policy of
+// bank/access refuses), error mapping, recovery. A method without a
+// mapping is refused. What a caller may see is decided by the domain's use
+// cases; the server never filters a response.
 //
 // In front of the REST gateway (gateway.go, limits.go, routes.go), the
 // HTTP layer gives every request an X-Request-Id, answers URLs and headers

@@ -1353,10 +1353,13 @@ type SearchUnitsResponse struct {
 	// The IPD-IMGT/HLA release graded against; empty when the server has no reference data (syntax-only grading, less exact).
 	HlaRelease string `protobuf:"bytes,3,opt,name=hla_release,json=hlaRelease,proto3" json:"hla_release,omitempty"`
 	// Units dropped, per filter, each counted under the first filter it
-	// fails, in this order: status, private, attached_segment, rbc_depleted,
+	// fails, in this order: status, attached_segment, rbc_depleted,
 	// unit_age, accreditation, tnc_dose, cd34_dose, match_grade, dsa.
+	// Counted over the units the caller may see only (private units of
+	// other banks are not counted anywhere).
 	Excluded map[string]int32 `protobuf:"bytes,4,rep,name=excluded,proto3" json:"excluded,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
-	// Units examined.
+	// Units in the search's scope: every public unit, plus the searched
+	// bank's private units for SearchBankUnits.
 	Scanned int32 `protobuf:"varint,5,opt,name=scanned,proto3" json:"scanned,omitempty"`
 	// The haplotype frequency set the probabilities were computed with; empty when none.
 	FrequencySet string `protobuf:"bytes,6,opt,name=frequency_set,json=frequencySet,proto3" json:"frequency_set,omitempty"`
