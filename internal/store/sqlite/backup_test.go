@@ -359,6 +359,8 @@ func TestRestoreRefusesBadBackups(t *testing.T) {
 	})
 
 	t.Run("Good", func(t *testing.T) {
+		execOn(t, target, `PRAGMA journal_mode=DELETE`) // InUse opened it in WAL mode
+		_, before := digest(t, target)
 		m, replaced, err := sqlite.Restore(t.Context(), copyBackup(t, good), target)
 		if err != nil {
 			t.Fatal(err)
