@@ -1,0 +1,326 @@
+package bank
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+)
+
+// The tables, proven by the trail. Every audited change records each
+// changed field with its value before and after (a created resource: its
+// whole snapshot), so replaying a resource's events from its creation
+// yields the state its row must have. VerifyState replays every event of
+// every bank, unit, reservation and container (a unit's events include
+// where it is stored) and compares the result with the rows: a row edited
+// outside the service (plain SQL, a disk editor) differs from its trail,
+// and the difference is reported by row and field. Bookkeeping fields
+// (version, create and update times) and derived data (HLA readings,
+// which `hla reread` recomputes) are not compared.
+
+// StateDifference is one field of one row that disagrees with the trail.
+type StateDifference struct {
+	Resource string // the row's resource name
+	Field    string // snake_case field path ("cells.post_processing_tnc", "location"); "" for the whole row
+	Trail    string // the value the trail implies (JSON, "" for absent)
+	Table    string // the value the row holds (JSON, "" for absent)
+	// Seq is the event at which the trail itself showed the edit (an
+	// event whose recorded value before the change is not the value the
+	// trail had left), 0 when the difference is in the current row.
+	Seq    int64
+	Reason string
+}
+
+// StateSummary is the outcome of VerifyState.
+type StateSummary struct {
+	Events    int64 // events replayed
+	Resources int64 // banks, units, reservations and containers checked
+	// Rows are the rows counted in the tables, by kind.
+	Rows        ResourceCounts
+	Differences []StateDifference // the first 100
+}
+
+// ResourceCounts counts the rows VerifyState proves.
+type ResourceCounts struct {
+	Banks, Units, Reservations, Containers, Placements int64
+}
+
+// stateEventPage is how many events one page of the trailReplay reads.
+const stateEventPage = 5000
+
+// resourceKind is the kind of resource a name names, for the trailReplay.
+type resourceKind int
+
+const (
+	kindOther resourceKind = iota
+	kindBank
+	kindUnit
+	kindReservation
+	kindContainer
+)
+
+// parseResource splits a resource name into its kind and ids.
+func parseResource(name string) (resourceKind, []string) {
+	p := strings.Split(name, "/")
+	switch {
+	case len(p) == 2 && p[0] == "banks":
+		return kindBank, p
+	case len(p) == 4 && p[0] == "banks" && p[2] == "units":
+		return kindUnit, p
+	case len(p) == 6 && p[0] == "banks" && p[2] == "units" && p[4] == "reservations":
+		return kindReservation, p
+	case len(p) == 4 && p[0] == "banks" && p[2] == "containers":
+		return kindContainer, p
+	}
+	return kindOther, p
+}
+
+// fieldSets are the fields compared per kind: every leaf a change can
+// record on the row (flatten of the zero value), plus a unit's location.
+var fieldSets = map[resourceKind]map[string]bool{
+	kindBank: leafPaths(&Bank{}), kindUnit: leafPaths(&Unit{}, "location"),
+	kindReservation: leafPaths(&Reservation{}), kindContainer: leafPaths(&Container{}),
+}
+
+// sortedFields are fieldSets in order, so differences come out in a
+// stable order.
+var sortedFields = func() map[resourceKind][]string {
+	out := map[resourceKind][]string{}
+	for k, set := range fieldSets {
+		for f := range set {
+			out[k] = append(out[k], f)
+		}
+		slices.Sort(out[k])
+	}
+	return out
+}()
+
+func leafPaths(v any, extra ...string) map[string]bool {
+	vals := map[string]string{}
+	flatten(reflect.ValueOf(v), "", vals)
+	m := map[string]bool{}
+	for k := range vals {
+		m[k] = true
+	}
+	for _, e := range extra {
+		m[e] = true
+	}
+	return m
+}
+
+// trailReplay is the state the trail implies for one resource.
+type trailReplay struct {
+	name    string
+	kind    resourceKind
+	ids     []string
+	fields  map[string]string // leaf path -> JSON value
+	created bool
+}
+
+// apply folds one event of the resource into the replayed state and
+// reports where the event's own record of a value before its change
+// disagrees with the state the trail had left (the row was edited between
+// two audited changes).
+func (r *trailReplay) apply(e *Event, diff func(StateDifference)) {
+	set := fieldSets[r.kind]
+	for _, c := range e.Changes {
+		if c.Field == "*" {
+			fields, err := snapshotFields(r.kind, c.After)
+			if err != nil {
+				diff(StateDifference{Resource: r.name, Seq: e.Seq, Reason: "the creation snapshot does not decode: " + err.Error()})
+				continue
+			}
+			r.fields, r.created = fields, true
+			continue
+		}
+		if !set[c.Field] {
+			continue // derived or about another row (location.path, readings)
+		}
+		if r.created {
+			if had := r.fields[c.Field]; normalValue(had) != normalValue(c.Before) {
+				diff(StateDifference{Resource: r.name, Field: c.Field, Trail: had, Table: c.Before, Seq: e.Seq,
+					Reason: fmt.Sprintf("event %d (%s) found a value the trail never recorded: the row was changed outside the service before it", e.Seq, e.Method)})
+			}
+			r.fields[c.Field] = c.After
+		}
+	}
+}
+
+// snapshotFields decodes a creation snapshot into the row's leaf fields.
+func snapshotFields(kind resourceKind, snapshot string) (map[string]string, error) {
+	var v any
+	switch kind {
+	case kindBank:
+		v = &Bank{}
+	case kindUnit:
+		v = &Unit{}
+	case kindReservation:
+		v = &Reservation{}
+	case kindContainer:
+		v = &Container{}
+	}
+	if err := json.Unmarshal([]byte(snapshot), v); err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	flatten(reflect.ValueOf(v), "", out)
+	return out, nil
+}
+
+// normalValue makes two encodings of one value compare equal: times in
+// any zone are compared in UTC.
+func normalValue(v string) string {
+	if len(v) < 22 || len(v) > 40 || v[0] != '"' || v[len(v)-1] != '"' || v[1] < '0' || v[1] > '9' {
+		return v
+	}
+	t, err := time.Parse(time.RFC3339Nano, v[1:len(v)-1])
+	if err != nil {
+		return v
+	}
+	return `"` + t.UTC().Format(time.RFC3339Nano) + `"`
+}
+
+// VerifyState replays the whole audit trail and compares every bank, unit
+// (with its storage position), reservation and container row with the
+// state its events imply, in one read transaction (one snapshot). It
+// reports rows that differ from their trail (by field), rows the trail
+// says exist but that are missing, rows with no creation event, and rows
+// the trail never recorded. It stops collecting after 100 differences and
+// changes nothing. Run VerifyEvents too: VerifyState trusts the events'
+// content, which only the hash chain proves.
+func (s *Service) VerifyState(ctx context.Context) (StateSummary, error) {
+	var sum StateSummary
+	diff := func(d StateDifference) {
+		if len(sum.Differences) < maxChainProblems {
+			sum.Differences = append(sum.Differences, d)
+		}
+	}
+	var proven ResourceCounts // rows found for a replayed resource
+	err := s.store.Read(ctx, func(tx ReadTx) error {
+		var cur *trailReplay
+		flush := func() error {
+			if cur == nil || cur.kind == kindOther {
+				return nil
+			}
+			sum.Resources++
+			return s.compareRow(ctx, tx, cur, &proven, diff)
+		}
+		afterResource, afterSeq := "", int64(0)
+		for {
+			page, err := tx.ListEventsByResource(ctx, afterResource, afterSeq, stateEventPage)
+			if err != nil {
+				return err
+			}
+			if len(page) == 0 {
+				break
+			}
+			for _, e := range page {
+				sum.Events++
+				if cur == nil || e.Resource != cur.name {
+					if err := flush(); err != nil {
+						return err
+					}
+					kind, ids := parseResource(e.Resource)
+					cur = &trailReplay{name: e.Resource, kind: kind, ids: ids}
+				}
+				if cur.kind != kindOther {
+					cur.apply(e, diff)
+				}
+			}
+			last := page[len(page)-1]
+			afterResource, afterSeq = last.Resource, last.Seq
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		rows, err := tx.CountResources(ctx)
+		if err != nil {
+			return err
+		}
+		sum.Rows = rows
+		for _, c := range []struct {
+			what        string
+			rows, found int64
+		}{{"banks", rows.Banks, proven.Banks}, {"units", rows.Units, proven.Units}, {"reservations", rows.Reservations, proven.Reservations},
+			{"containers", rows.Containers, proven.Containers}, {"storage positions", rows.Placements, proven.Placements}} {
+			if c.rows != c.found {
+				diff(StateDifference{Resource: c.what, Trail: fmt.Sprint(c.found), Table: fmt.Sprint(c.rows),
+					Reason: fmt.Sprintf("the table holds %d %s, the trail accounts for %d: rows were added or removed outside the service", c.rows, c.what, c.found)})
+			}
+		}
+		return nil
+	})
+	return sum, err
+}
+
+// compareRow reads the row of a replayed resource and reports each field
+// that differs from the trailReplay.
+func (s *Service) compareRow(ctx context.Context, tx ReadTx, r *trailReplay, proven *ResourceCounts, diff func(StateDifference)) error {
+	var row any
+	var err error
+	var placement *Placement
+	switch r.kind {
+	case kindBank:
+		row, err = tx.GetBank(ctx, r.ids[1])
+	case kindUnit:
+		var u *Unit
+		if u, err = tx.GetUnit(ctx, r.ids[1], DIN(r.ids[3])); err == nil {
+			row = u
+			placement, err = tx.GetPlacement(ctx, r.ids[1], DIN(r.ids[3]))
+		}
+	case kindReservation:
+		var res *Reservation
+		if res, err = tx.GetReservation(ctx, r.ids[5]); err == nil {
+			row = res
+			if res.Bank != r.ids[1] || string(res.DIN) != r.ids[3] {
+				row = nil // the id now names a reservation of another unit
+			}
+		}
+	case kindContainer:
+		row, err = tx.GetContainer(ctx, r.ids[1], r.ids[3])
+	}
+	if KindOf(err) == KindNotFound || (err == nil && reflect.ValueOf(row).IsNil()) {
+		if r.created {
+			diff(StateDifference{Resource: r.name, Reason: "the trail records this resource but its row is missing: it was deleted outside the service"})
+		}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	switch r.kind {
+	case kindBank:
+		proven.Banks++
+	case kindUnit:
+		proven.Units++
+		if placement != nil {
+			proven.Placements++
+		}
+	case kindReservation:
+		proven.Reservations++
+	case kindContainer:
+		proven.Containers++
+	}
+	if !r.created {
+		diff(StateDifference{Resource: r.name, Reason: "the row has no creation event in the trail: the trail cannot prove it"})
+		return nil
+	}
+	have := map[string]string{}
+	flatten(reflect.ValueOf(row), "", have)
+	if r.kind == kindUnit {
+		have["location"] = placeJSON(r.ids[1], placement)
+	}
+	for _, f := range sortedFields[r.kind] {
+		if skipFields[f] {
+			continue
+		}
+		if want, got := r.fields[f], have[f]; normalValue(want) != normalValue(got) {
+			diff(StateDifference{Resource: r.name, Field: f, Trail: want, Table: got,
+				Reason: "the row differs from the state its audit trail implies"})
+		}
+	}
+	return nil
+}
