@@ -40,6 +40,7 @@ type serveConfig struct {
 	clientCA   string
 	rateLimit  float64
 	rateBurst  int
+	records    recordsConfig // backups and audit checkpoints (serve_records.go)
 }
 
 func serveFlags(fs *flag.FlagSet) *serveConfig {
@@ -63,6 +64,7 @@ func serveFlags(fs *flag.FlagSet) *serveConfig {
 	rb, _ := strconv.Atoi(env("CORDBANK_RATE_BURST", "200"))
 	fs.IntVar(&c.rateBurst, "rate-burst", rb, "calls a principal may make at once above --rate-limit (CORDBANK_RATE_BURST)")
 	fs.DurationVar(&c.shutdownIn, "shutdown-grace", 10*time.Second, "how long in-flight calls may finish on SIGINT/SIGTERM")
+	recordsFlags(fs, &c.records)
 	return c
 }
 
@@ -85,7 +87,15 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cordbank serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c := serveFlags(fs)
+	if err := envFlags(fs, recordsEnv); err != nil {
+		fmt.Fprintln(stderr, "cordbank serve:", err)
+		return 2
+	}
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if err := c.records.validate(); err != nil {
+		fmt.Fprintln(stderr, "cordbank serve:", err)
 		return 2
 	}
 	log, err := newLogger(stderr, c.logLevel, c.logFormat)
@@ -122,6 +132,9 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 		ref = ref.WithMACs(macs)
 		log.Info("NMDP MAC table loaded", "file", c.macFile)
 	}
+	if err := backupBeforeMigration(ctx, c.db, c.records.backupDir, log); err != nil {
+		return err
+	}
 	store, err := sqlite.Open(ctx, c.db)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", c.db, err)
@@ -129,6 +142,10 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 	defer store.Close()
 	idx := match.NewIndex(match.NewGrader(ref))
 	svc := bank.NewService(store, bank.WithHLA(bank.NewHLAReader(ref)), bank.WithWatcher(idx))
+	signer, err := startCheckpoints(ctx, &c.records, svc, log, stdout)
+	if err != nil {
+		return fmt.Errorf("audit checkpoints: %w", err)
+	}
 	var demoTokens []demoToken
 	if c.demo {
 		if err := seedDemo(ctx, svc, c.demoUnits, log); err != nil {
@@ -157,6 +174,12 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 	srv := server.New(server.Config{Service: svc, Index: idx, Logger: log, TLS: tlsConf,
 		RateLimit: server.RateLimit{PerSecond: c.rateLimit, Burst: c.rateBurst}})
 	go sweepReservations(ctx, svc, c.sweepEvery, log)
+	if c.records.backupDir != "" {
+		go scheduleBackups(ctx, c, log)
+	}
+	if signer != nil {
+		go scheduleCheckpoints(ctx, signer, c.records.checkpointEvery, log)
+	}
 	errc := make(chan error, 2)
 	go func() { errc <- srv.ServeGRPC(grpcLis) }()
 	fmt.Fprintf(stdout, "cordbank: gRPC on %s (database %s)\n", grpcLis.Addr(), c.db)
@@ -190,6 +213,10 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownIn)
 	defer cancel()
 	srv.Shutdown(sctx)
+	if signer != nil {
+		// After the last call finished: the head it signs is final.
+		signCheckpoint(context.WithoutCancel(ctx), signer, log)
+	}
 	if err != nil && !errors.Is(err, net.ErrClosed) {
 		return err
 	}
@@ -230,8 +257,14 @@ func runMigrate(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cordbank migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	db := fs.String("db", env("CORDBANK_DB", "cordbank.db"), "SQLite database file (CORDBANK_DB)")
+	backupDir := fs.String("backup-dir", env("CORDBANK_BACKUP_DIR", ""), "where the backup taken before migrating goes; default beside the database (CORDBANK_BACKUP_DIR)")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if err := backupBeforeMigration(context.Background(), *db, *backupDir, log); err != nil {
+		fmt.Fprintln(stderr, "cordbank migrate:", err)
+		return 1
 	}
 	store, err := sqlite.Open(context.Background(), *db)
 	if err != nil {

@@ -402,3 +402,26 @@ func syncDir(dir string) error {
 	defer d.Close()
 	return d.Sync()
 }
+
+// SchemaVersions returns the schema version of the database file at path
+// and the version this binary migrates to, without changing the file.
+// An error wrapping os.ErrNotExist means there is no such file.
+func SchemaVersions(ctx context.Context, path string) (current, known int, err error) {
+	// Not mode=ro: a read-only connection cannot open a WAL file whose
+	// -shm is gone (a service that stopped cleanly).
+	db, err := openPlain(path, "_query_only=on")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer db.Close()
+	tables, err := tableSet(ctx, db)
+	if err != nil {
+		return 0, 0, err
+	}
+	if tables["schema_migrations"] {
+		if current, err = schemaVersion(ctx, db); err != nil {
+			return 0, 0, err
+		}
+	}
+	return current, knownSchemaVersion(), nil
+}
