@@ -316,6 +316,10 @@ func TestRestoreRefusesBadBackups(t *testing.T) {
 			}
 			resign(t, p)
 		}, "does not verify"},
+		{"UnitRowEditedManifestRefreshed", func(t *testing.T, p string) {
+			execOn(t, p, `UPDATE units SET post_processing_tnc = 9e9`)
+			resign(t, p)
+		}, "differ from its audit trail"},
 		{"EventsDeletedManifestRefreshed", func(t *testing.T, p string) {
 			execOn(t, p, `DELETE FROM events WHERE seq > 10`)
 			resign(t, p)
@@ -372,4 +376,63 @@ func TestRestoreRefusesBadBackups(t *testing.T) {
 			t.Error("the restored file is not the backup")
 		}
 	})
+}
+
+// TestBackupDuringImport backs up a database an import is writing into:
+// the copy holds whole import transactions only, and verifies.
+func TestBackupDuringImport(t *testing.T) {
+	l := newLiveDB(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	batches := make(chan int, 1024) // units acknowledged so far, after each batch
+	done := make(chan error, 1)
+	const batch = 250
+	go func() {
+		for b := 0; ; b++ {
+			units := make([]*bank.Unit, batch)
+			for i := range units {
+				units[i] = banktest.ValidUnit("live", banktest.DIN(l.fin, 23, b*batch+i+1))
+			}
+			res, err := l.svc.ImportUnits(ctx, "live", units)
+			if ctx.Err() != nil {
+				done <- nil
+				return
+			}
+			if err == nil {
+				for _, r := range res {
+					err = errors.Join(err, r.Err)
+				}
+			}
+			if err != nil {
+				done <- err
+				return
+			}
+			batches <- (b + 1) * batch
+		}
+	}()
+	seen := 0
+	for seen < 2*batch {
+		seen = <-batches
+	}
+	dest := filepath.Join(t.TempDir(), "during-import.db")
+	m, err := sqlite.Backup(t.Context(), l.path, dest, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	after := seen // units acknowledged in all
+	for len(batches) > 0 {
+		after = <-batches
+	}
+	if m.Point.Units%batch != 0 || m.Point.Units < 2*batch || m.Point.Units > int64(after) {
+		t.Fatalf("the backup holds %d units: not whole import batches of %d between %d and %d", m.Point.Units, batch, 2*batch, after)
+	}
+	if m.Point.Events != m.Point.Units+1 { // one per unit, one for the bank
+		t.Fatalf("backup point %+v: events do not match units", m.Point)
+	}
+	if _, err := sqlite.CheckBackup(t.Context(), dest); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/cordbank/cordbank/bank"
 )
 
 // writeManifest writes the manifest of the backup file at path beside it,
@@ -117,6 +119,9 @@ func Restore(ctx context.Context, path, target string) (m *Manifest, replaced st
 	if err := checkAgainst(ctx, tmp, m); err != nil {
 		return nil, "", fmt.Errorf("restore %s: %w", path, err)
 	}
+	if err := verifyStateOf(ctx, tmp, target+".restore-check", m.Point.SchemaVersion); err != nil {
+		return nil, "", fmt.Errorf("restore %s: %w", path, err)
+	}
 	if _, err := os.Stat(target); err == nil {
 		if err := quiesce(ctx, target); err != nil {
 			return nil, "", err
@@ -180,4 +185,42 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// verifyStateOf proves the tables of the backup at path by its trail
+// (bank.Service.VerifyState), on a scratch copy at scratch: opening a
+// store changes the file (WAL mode), and the file put in place must be
+// the bytes the manifest's digest names. A backup taken at an older
+// schema is checked by its chain only: proving it would mean migrating
+// it, which the service does when it opens it.
+func verifyStateOf(ctx context.Context, path, scratch string, schema int) error {
+	if schema != knownSchemaVersion() {
+		return nil
+	}
+	removeDB(scratch)
+	defer removeDB(scratch)
+	if err := copyFile(path, scratch); err != nil {
+		return err
+	}
+	s, err := Open(ctx, scratch)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	sum, err := bank.NewService(s).VerifyState(ctx)
+	if err != nil {
+		return fmt.Errorf("state check: %w", err)
+	}
+	if len(sum.Differences) > 0 {
+		d := sum.Differences[0]
+		return fmt.Errorf("the backup's tables differ from its audit trail in %d places, the first: %s %s: %s", len(sum.Differences), d.Resource, d.Field, d.Reason)
+	}
+	return nil
+}
+
+// removeDB removes a scratch database with its -wal and -shm files.
+func removeDB(path string) {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		_ = os.Remove(path + suffix)
+	}
 }
