@@ -1,12 +1,15 @@
 package bank
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -116,7 +119,8 @@ type trailReplay struct {
 	name    string
 	kind    resourceKind
 	ids     []string
-	fields  map[string]string // leaf path -> JSON value
+	events  []*Event          // the resource's events, in Seq order
+	fields  map[string]string // leaf path -> JSON value, once replayed
 	created bool
 }
 
@@ -165,7 +169,7 @@ func snapshotFields(kind resourceKind, snapshot string) (map[string]string, erro
 	if err := json.Unmarshal([]byte(snapshot), v); err != nil {
 		return nil, err
 	}
-	out := map[string]string{}
+	out := make(map[string]string, len(fieldSets[kind]))
 	flatten(reflect.ValueOf(v), "", out)
 	return out, nil
 }
@@ -188,25 +192,48 @@ func normalValue(v string) string {
 // state its events imply, in one read transaction (one snapshot). It
 // reports rows that differ from their trail (by field), rows the trail
 // says exist but that are missing, rows with no creation event, and rows
-// the trail never recorded. It stops collecting after 100 differences and
-// changes nothing. Run VerifyEvents too: VerifyState trusts the events'
-// content, which only the hash chain proves.
+// the trail never recorded. It returns the first 100 differences in
+// resource order and changes nothing. Run VerifyEvents too: VerifyState
+// trusts the events' content, which only the hash chain proves.
+//
+// The transaction's goroutine reads events (grouped by resource) and
+// rows; replaying and comparing, most of the work (decoding snapshots,
+// flattening rows), runs on one worker per CPU.
 func (s *Service) VerifyState(ctx context.Context) (StateSummary, error) {
 	var sum StateSummary
-	diff := func(d StateDifference) {
-		if len(sum.Differences) < maxChainProblems {
-			sum.Differences = append(sum.Differences, d)
-		}
-	}
 	var proven ResourceCounts // rows found for a replayed resource
+	jobs := make(chan stateJob, 256)
+	workers := runtime.GOMAXPROCS(0)
+	found := make([][]StateDifference, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			diff := func(d StateDifference) { found[w] = append(found[w], d) }
+			for j := range jobs {
+				j.check(diff)
+			}
+		}()
+	}
+	// Closed once the reader is done (also when Read fails before it
+	// runs fn), so the workers always end.
+	finish := sync.OnceFunc(func() { close(jobs); wg.Wait() })
+	defer finish()
 	err := s.store.Read(ctx, func(tx ReadTx) error {
+		defer finish()
 		var cur *trailReplay
 		flush := func() error {
 			if cur == nil || cur.kind == kindOther {
 				return nil
 			}
 			sum.Resources++
-			return s.compareRow(ctx, tx, cur, &proven, diff)
+			j, err := readRow(ctx, tx, cur, &proven)
+			if err != nil {
+				return err
+			}
+			jobs <- j
+			return nil
 		}
 		afterResource, afterSeq := "", int64(0)
 		for {
@@ -227,7 +254,7 @@ func (s *Service) VerifyState(ctx context.Context) (StateSummary, error) {
 					cur = &trailReplay{name: e.Resource, kind: kind, ids: ids}
 				}
 				if cur.kind != kindOther {
-					cur.apply(e, diff)
+					cur.events = append(cur.events, e)
 				}
 			}
 			last := page[len(page)-1]
@@ -237,81 +264,110 @@ func (s *Service) VerifyState(ctx context.Context) (StateSummary, error) {
 			return err
 		}
 		rows, err := tx.CountResources(ctx)
-		if err != nil {
-			return err
-		}
 		sum.Rows = rows
-		for _, c := range []struct {
-			what        string
-			rows, found int64
-		}{{"banks", rows.Banks, proven.Banks}, {"units", rows.Units, proven.Units}, {"reservations", rows.Reservations, proven.Reservations},
-			{"containers", rows.Containers, proven.Containers}, {"storage positions", rows.Placements, proven.Placements}} {
-			if c.rows != c.found {
-				diff(StateDifference{Resource: c.what, Trail: fmt.Sprint(c.found), Table: fmt.Sprint(c.rows),
-					Reason: fmt.Sprintf("the table holds %d %s, the trail accounts for %d: rows were added or removed outside the service", c.rows, c.what, c.found)})
-			}
-		}
-		return nil
+		return err
 	})
-	return sum, err
+	if err != nil {
+		return sum, err
+	}
+	for _, f := range found {
+		sum.Differences = append(sum.Differences, f...)
+	}
+	slices.SortFunc(sum.Differences, func(a, b StateDifference) int {
+		if c := strings.Compare(a.Resource, b.Resource); c != 0 {
+			return c
+		}
+		if a.Seq != b.Seq {
+			return cmp.Compare(a.Seq, b.Seq)
+		}
+		return strings.Compare(a.Field, b.Field)
+	})
+	rows := sum.Rows
+	for _, c := range []struct {
+		what        string
+		rows, found int64
+	}{{"banks", rows.Banks, proven.Banks}, {"units", rows.Units, proven.Units}, {"reservations", rows.Reservations, proven.Reservations},
+		{"containers", rows.Containers, proven.Containers}, {"storage positions", rows.Placements, proven.Placements}} {
+		if c.rows != c.found {
+			sum.Differences = append(sum.Differences, StateDifference{Resource: c.what, Trail: fmt.Sprint(c.found), Table: fmt.Sprint(c.rows),
+				Reason: fmt.Sprintf("the table holds %d %s, the trail accounts for %d: rows were added or removed outside the service", c.rows, c.what, c.found)})
+		}
+	}
+	if len(sum.Differences) > maxChainProblems {
+		sum.Differences = sum.Differences[:maxChainProblems]
+	}
+	return sum, nil
 }
 
-// compareRow reads the row of a replayed resource and reports each field
-// that differs from the trailReplay.
-func (s *Service) compareRow(ctx context.Context, tx ReadTx, r *trailReplay, proven *ResourceCounts, diff func(StateDifference)) error {
-	var row any
+// stateJob is one replayed resource with its row, for a worker.
+type stateJob struct {
+	r         *trailReplay
+	row       any // nil when the row is missing
+	placement *Placement
+}
+
+// readRow reads the row of a replayed resource (and a unit's placement)
+// and counts it as found.
+func readRow(ctx context.Context, tx ReadTx, r *trailReplay, proven *ResourceCounts) (stateJob, error) {
+	j := stateJob{r: r}
 	var err error
-	var placement *Placement
 	switch r.kind {
 	case kindBank:
-		row, err = tx.GetBank(ctx, r.ids[1])
+		var b *Bank
+		if b, err = tx.GetBank(ctx, r.ids[1]); err == nil {
+			j.row = b
+			proven.Banks++
+		}
 	case kindUnit:
 		var u *Unit
 		if u, err = tx.GetUnit(ctx, r.ids[1], DIN(r.ids[3])); err == nil {
-			row = u
-			placement, err = tx.GetPlacement(ctx, r.ids[1], DIN(r.ids[3]))
+			j.row = u
+			proven.Units++
+			if j.placement, err = tx.GetPlacement(ctx, r.ids[1], DIN(r.ids[3])); j.placement != nil {
+				proven.Placements++
+			}
 		}
 	case kindReservation:
 		var res *Reservation
-		if res, err = tx.GetReservation(ctx, r.ids[5]); err == nil {
-			row = res
-			if res.Bank != r.ids[1] || string(res.DIN) != r.ids[3] {
-				row = nil // the id now names a reservation of another unit
-			}
+		// The id must name a reservation of this unit.
+		if res, err = tx.GetReservation(ctx, r.ids[5]); err == nil && res.Bank == r.ids[1] && string(res.DIN) == r.ids[3] {
+			j.row = res
+			proven.Reservations++
 		}
 	case kindContainer:
-		row, err = tx.GetContainer(ctx, r.ids[1], r.ids[3])
-	}
-	if KindOf(err) == KindNotFound || (err == nil && reflect.ValueOf(row).IsNil()) {
-		if r.created {
-			diff(StateDifference{Resource: r.name, Reason: "the trail records this resource but its row is missing: it was deleted outside the service"})
+		var c *Container
+		if c, err = tx.GetContainer(ctx, r.ids[1], r.ids[3]); err == nil {
+			j.row = c
+			proven.Containers++
 		}
-		return nil
 	}
-	if err != nil {
-		return err
+	if KindOf(err) == KindNotFound {
+		err = nil
 	}
-	switch r.kind {
-	case kindBank:
-		proven.Banks++
-	case kindUnit:
-		proven.Units++
-		if placement != nil {
-			proven.Placements++
-		}
-	case kindReservation:
-		proven.Reservations++
-	case kindContainer:
-		proven.Containers++
+	return j, err
+}
+
+// check replays the job's events and reports each field of the row that
+// differs from the state they imply.
+func (j stateJob) check(diff func(StateDifference)) {
+	r := j.r
+	for _, e := range r.events {
+		r.apply(e, diff)
 	}
-	if !r.created {
+	switch {
+	case j.row == nil && r.created:
+		diff(StateDifference{Resource: r.name, Reason: "the trail records this resource but its row is missing: it was deleted outside the service"})
+		return
+	case j.row == nil:
+		return
+	case !r.created:
 		diff(StateDifference{Resource: r.name, Reason: "the row has no creation event in the trail: the trail cannot prove it"})
-		return nil
+		return
 	}
-	have := map[string]string{}
-	flatten(reflect.ValueOf(row), "", have)
+	have := make(map[string]string, len(fieldSets[r.kind]))
+	flatten(reflect.ValueOf(j.row), "", have)
 	if r.kind == kindUnit {
-		have["location"] = placeJSON(r.ids[1], placement)
+		have["location"] = placeJSON(r.ids[1], j.placement)
 	}
 	for _, f := range sortedFields[r.kind] {
 		if skipFields[f] {
@@ -322,5 +378,4 @@ func (s *Service) compareRow(ctx context.Context, tx ReadTx, r *trailReplay, pro
 				Reason: "the row differs from the state its audit trail implies"})
 		}
 	}
-	return nil
 }
