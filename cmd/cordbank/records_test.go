@@ -192,6 +192,8 @@ func TestRecordFlagsFromEnvironment(t *testing.T) {
 		{"CORDBANK_CHECKPOINT_EVERY", "-", []string{"serve"}},
 		{"CORDBANK_AUDIT_STATE", "perhaps", []string{"audit", "verify"}},
 		{"CORDBANK_RESTORE_CHECK", "2", []string{"restore", "--from", "x"}},
+		{"CORDBANK_RATE_LIMIT", "fast", []string{"serve"}},
+		{"CORDBANK_DEMO", "yes please", []string{"serve"}},
 	} {
 		t.Run(c.env, func(t *testing.T) {
 			t.Setenv(c.env, c.value)

@@ -12,7 +12,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -43,27 +42,36 @@ type serveConfig struct {
 	records    recordsConfig // backups and audit checkpoints (serve_records.go)
 }
 
+// serveEnv are the environment variables of serve's flags that are not
+// plain strings: envFlags parses them with the flag's own parser, so a bad
+// value is refused rather than replaced by the default.
+var serveEnv = func() map[string]string {
+	m := map[string]string{"demo": "CORDBANK_DEMO", "demo-units": "CORDBANK_DEMO_UNITS", "reservation-sweep": "CORDBANK_RESERVATION_SWEEP",
+		"rate-limit": "CORDBANK_RATE_LIMIT", "rate-burst": "CORDBANK_RATE_BURST", "shutdown-grace": "CORDBANK_SHUTDOWN_GRACE"}
+	for k, v := range recordsEnv {
+		m[k] = v
+	}
+	return m
+}()
+
 func serveFlags(fs *flag.FlagSet) *serveConfig {
 	c := &serveConfig{}
 	fs.StringVar(&c.db, "db", env("CORDBANK_DB", "cordbank.db"), "SQLite database file, created and migrated if needed (CORDBANK_DB)")
 	fs.StringVar(&c.grpcAddr, "grpc-addr", env("CORDBANK_GRPC_ADDR", "127.0.0.1:50051"), "gRPC listen address (CORDBANK_GRPC_ADDR)")
 	fs.StringVar(&c.httpAddr, "http-addr", env("CORDBANK_HTTP_ADDR", "127.0.0.1:8080"), "REST gateway listen address; empty disables (CORDBANK_HTTP_ADDR)")
-	demo, _ := strconv.ParseBool(env("CORDBANK_DEMO", "false"))
-	fs.BoolVar(&c.demo, "demo", demo, "seed a demo bank with synthetic units when the database is empty (CORDBANK_DEMO)")
-	fs.IntVar(&c.demoUnits, "demo-units", 3000, "number of synthetic units --demo registers")
+	fs.BoolVar(&c.demo, "demo", false, "seed a demo bank with synthetic units when the database is empty (CORDBANK_DEMO)")
+	fs.IntVar(&c.demoUnits, "demo-units", 3000, "number of synthetic units --demo registers (CORDBANK_DEMO_UNITS)")
 	fs.StringVar(&c.hlaData, "hla-data", env("CORDBANK_HLA_DATA", ""), "directory of IPD-IMGT/HLA WMDA files; empty checks HLA syntax only (CORDBANK_HLA_DATA)")
 	fs.StringVar(&c.macFile, "mac", env("CORDBANK_MAC_FILE", ""), "NMDP multiple allele code file (alpha.v3.txt); empty keeps MACs unresolved (CORDBANK_MAC_FILE)")
 	fs.StringVar(&c.logLevel, "log-level", env("CORDBANK_LOG_LEVEL", "info"), "debug, info, warn or error (CORDBANK_LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", env("CORDBANK_LOG_FORMAT", "text"), "text or json (CORDBANK_LOG_FORMAT)")
-	fs.DurationVar(&c.sweepEvery, "reservation-sweep", 10*time.Second, "how often lapsed reservations are expired (their units become available)")
+	fs.DurationVar(&c.sweepEvery, "reservation-sweep", 10*time.Second, "how often lapsed reservations are expired (their units become available) (CORDBANK_RESERVATION_SWEEP)")
 	fs.StringVar(&c.tlsCert, "tls-cert", env("CORDBANK_TLS_CERT", ""), "PEM certificate: serve gRPC and REST over TLS (CORDBANK_TLS_CERT)")
 	fs.StringVar(&c.tlsKey, "tls-key", env("CORDBANK_TLS_KEY", ""), "PEM private key of --tls-cert (CORDBANK_TLS_KEY)")
 	fs.StringVar(&c.clientCA, "client-ca", env("CORDBANK_CLIENT_CA", ""), "PEM CA bundle: gRPC clients may authenticate with a certificate it signed, mapped by Common Name (cordbank token create --cert-cn) (CORDBANK_CLIENT_CA)")
-	rl, _ := strconv.ParseFloat(env("CORDBANK_RATE_LIMIT", "50"), 64)
-	fs.Float64Var(&c.rateLimit, "rate-limit", rl, "calls per second each principal may make; 0 disables (CORDBANK_RATE_LIMIT)")
-	rb, _ := strconv.Atoi(env("CORDBANK_RATE_BURST", "200"))
-	fs.IntVar(&c.rateBurst, "rate-burst", rb, "calls a principal may make at once above --rate-limit (CORDBANK_RATE_BURST)")
-	fs.DurationVar(&c.shutdownIn, "shutdown-grace", 10*time.Second, "how long in-flight calls may finish on SIGINT/SIGTERM")
+	fs.Float64Var(&c.rateLimit, "rate-limit", 50, "calls per second each principal may make; 0 disables (CORDBANK_RATE_LIMIT)")
+	fs.IntVar(&c.rateBurst, "rate-burst", 200, "calls a principal may make at once above --rate-limit (CORDBANK_RATE_BURST)")
+	fs.DurationVar(&c.shutdownIn, "shutdown-grace", 10*time.Second, "how long in-flight calls may finish on SIGINT/SIGTERM (CORDBANK_SHUTDOWN_GRACE)")
 	recordsFlags(fs, &c.records)
 	return c
 }
@@ -87,7 +95,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cordbank serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c := serveFlags(fs)
-	if err := envFlags(fs, recordsEnv); err != nil {
+	if err := envFlags(fs, serveEnv); err != nil {
 		fmt.Fprintln(stderr, "cordbank serve:", err)
 		return 2
 	}

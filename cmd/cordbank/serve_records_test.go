@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
 )
 
@@ -126,3 +128,36 @@ func newTestLogger(t *testing.T) *slog.Logger {
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+
+// TestStartCheckpoints: the first start creates the key and says so, and
+// signs the head; a restart over the same trail signs nothing new; a start
+// over a trail that lost the signed head is refused.
+func TestStartCheckpoints(t *testing.T) {
+	d := newTrailDB(t)
+	dir := t.TempDir()
+	c := &recordsConfig{checkpointKey: filepath.Join(dir, "k"), checkpointLog: filepath.Join(dir, "log"), checkpointEvery: time.Minute}
+	start := func() (string, error) {
+		store, err := sqlite.Open(t.Context(), d.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer store.Close()
+		var out bytes.Buffer
+		_, err = startCheckpoints(t.Context(), c, bank.NewService(store), newTestLogger(t), &out)
+		return out.String(), err
+	}
+	lines := func() int {
+		b, _ := os.ReadFile(c.checkpointLog)
+		return strings.Count(string(b), "\n")
+	}
+	if out, err := start(); err != nil || !strings.Contains(out, "created the audit checkpoint key "+c.checkpointKey) || lines() != 1 {
+		t.Fatalf("first start: %v, %d lines, %q", err, lines(), out)
+	}
+	if out, err := start(); err != nil || out != "" || lines() != 1 {
+		t.Fatalf("restart: %v, %d lines, %q", err, lines(), out)
+	}
+	d.exec(t, `DELETE FROM events WHERE seq = 4`)
+	if _, err := start(); !errors.Is(err, bank.ErrCheckpointNotHeld) {
+		t.Fatalf("start over a truncated trail: %v", err)
+	}
+}
