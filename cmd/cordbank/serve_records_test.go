@@ -127,7 +127,10 @@ func newTestLogger(t *testing.T) *slog.Logger {
 
 type testWriter struct{ t *testing.T }
 
-func (w testWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
 
 // TestStartCheckpoints: the first start creates the key and says so, and
 // signs the head; a restart over the same trail signs nothing new; a start

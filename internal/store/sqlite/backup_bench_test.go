@@ -166,4 +166,3 @@ func BenchmarkBackupUnderLoad(b *testing.B) {
 	}
 	b.ReportMetric(float64(st.Events)/time.Since(start).Seconds(), "state-events/s")
 }
-
