@@ -289,6 +289,18 @@ func runMigrate(args []string, stdout, stderr io.Writer) int {
 // reservation); it makes lapsed units searchable again without anyone
 // acting.
 func sweepReservations(ctx context.Context, svc *bank.Service, every time.Duration, log *slog.Logger) {
+	repeat(ctx, every, func() {
+		n, err := svc.ExpireReservations(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.Error("reservation sweep failed", "err", err)
+		} else if n > 0 {
+			log.Info("reservations expired", "count", n)
+		}
+	})
+}
+
+// repeat runs fn every interval until ctx ends.
+func repeat(ctx context.Context, every time.Duration, fn func()) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -296,12 +308,7 @@ func sweepReservations(ctx context.Context, svc *bank.Service, every time.Durati
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			n, err := svc.ExpireReservations(ctx)
-			if err != nil && ctx.Err() == nil {
-				log.Error("reservation sweep failed", "err", err)
-			} else if n > 0 {
-				log.Info("reservations expired", "count", n)
-			}
+			fn()
 		}
 	}
 }

@@ -142,18 +142,11 @@ func pruneBackups(dir string, keep int) ([]string, error) {
 
 // scheduleBackups backs up every interval until ctx ends.
 func scheduleBackups(ctx context.Context, c *serveConfig, log *slog.Logger) {
-	t := time.NewTicker(c.records.backupEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := backupNow(ctx, c.db, c.records.backupDir, c.records.backupKeep, log); err != nil && ctx.Err() == nil {
-				log.Error("scheduled backup failed", "err", err, "dir", c.records.backupDir)
-			}
+	repeat(ctx, c.records.backupEvery, func() {
+		if err := backupNow(ctx, c.db, c.records.backupDir, c.records.backupKeep, log); err != nil && ctx.Err() == nil {
+			log.Error("scheduled backup failed", "err", err, "dir", c.records.backupDir)
 		}
-	}
+	})
 }
 
 // startCheckpoints loads (or creates) the signing key, checks that the
@@ -205,14 +198,5 @@ func signCheckpoint(ctx context.Context, s *checkpoint.Signer, log *slog.Logger)
 
 // scheduleCheckpoints signs the head every interval until ctx ends.
 func scheduleCheckpoints(ctx context.Context, s *checkpoint.Signer, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			signCheckpoint(ctx, s, log)
-		}
-	}
+	repeat(ctx, every, func() { signCheckpoint(ctx, s, log) })
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/internal/durable"
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
@@ -184,7 +185,7 @@ func copySnapshot(ctx context.Context, src, tmp string) (*Point, error) {
 	if err := ddb.Close(); err != nil {
 		return nil, err
 	}
-	return point, syncFile(tmp)
+	return point, durable.SyncFile(tmp)
 }
 
 type querier interface {
@@ -380,27 +381,6 @@ func fileDigest(path string) (int64, string, error) {
 		return 0, "", err
 	}
 	return n, hex.EncodeToString(h.Sum(nil)), nil
-}
-
-func syncFile(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // SchemaVersions returns the schema version of the database file at path

@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/internal/durable"
 )
 
 // writeManifest writes the manifest of the backup file at path beside it,
@@ -26,13 +26,13 @@ func writeManifest(path string, m *Manifest) error {
 	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
 		return err
 	}
-	if err := syncFile(tmp); err != nil {
+	if err := durable.SyncFile(tmp); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, mp); err != nil {
 		return err
 	}
-	return syncDir(filepath.Dir(path))
+	return durable.SyncDir(filepath.Dir(path))
 }
 
 // ReadManifest reads and checks the shape of the manifest of the backup
@@ -143,7 +143,7 @@ func Restore(ctx context.Context, path, target string) (m *Manifest, replaced st
 	if err := os.Rename(tmp, target); err != nil {
 		return nil, "", fmt.Errorf("restore: %w", err)
 	}
-	return m, replaced, syncDir(filepath.Dir(target))
+	return m, replaced, durable.SyncDir(filepath.Dir(target))
 }
 
 // quiesce makes sure no other connection has target open and folds its
@@ -172,19 +172,7 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+	return durable.WriteNew(dst, in, 0o644)
 }
 
 // verifyStateOf proves the tables of the backup at path by its trail
