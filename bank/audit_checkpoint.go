@@ -25,7 +25,7 @@ type Checkpoint struct {
 	// against this field alone (anyone can sign with a key of their own).
 	PublicKey string `json:"public_key"`
 	// Signature is the base64 Ed25519 signature of the signed message
-	// (see signedMessage).
+	// (see SignedMessage).
 	Signature string `json:"signature"`
 }
 
@@ -33,9 +33,10 @@ type Checkpoint struct {
 // the key.
 const checkpointDomain = "cordbank/audit-checkpoint/v1"
 
-// signedMessage is what a checkpoint's signature covers: the domain, the
-// position, the head hash and the time, one per line.
-func (c *Checkpoint) signedMessage() []byte {
+// SignedMessage is what a checkpoint's signature covers: the domain, the
+// position, the head hash and the time (RFC 3339 with nanoseconds, UTC),
+// each followed by a newline.
+func (c *Checkpoint) SignedMessage() []byte {
 	return []byte(checkpointDomain + "\n" + strconv.FormatInt(c.Seq, 10) + "\n" + c.Head + "\n" + c.Time.UTC().Format(time.RFC3339Nano) + "\n")
 }
 
@@ -43,7 +44,7 @@ func (c *Checkpoint) signedMessage() []byte {
 func SignCheckpoint(key ed25519.PrivateKey, seq int64, head string, t time.Time) Checkpoint {
 	c := Checkpoint{Seq: seq, Head: head, Time: t.UTC()}
 	c.PublicKey = base64.StdEncoding.EncodeToString(key.Public().(ed25519.PublicKey))
-	c.Signature = base64.StdEncoding.EncodeToString(ed25519.Sign(key, c.signedMessage()))
+	c.Signature = base64.StdEncoding.EncodeToString(ed25519.Sign(key, c.SignedMessage()))
 	return c
 }
 
@@ -54,7 +55,7 @@ var ErrCheckpointSignature = errors.New("checkpoint signature does not verify wi
 // VerifySignature checks that pub signed c.
 func (c *Checkpoint) VerifySignature(pub ed25519.PublicKey) error {
 	sig, err := base64.StdEncoding.DecodeString(c.Signature)
-	if err != nil || len(pub) != ed25519.PublicKeySize || !ed25519.Verify(pub, c.signedMessage(), sig) {
+	if err != nil || len(pub) != ed25519.PublicKeySize || !ed25519.Verify(pub, c.SignedMessage(), sig) {
 		return fmt.Errorf("checkpoint at event %d: %w", c.Seq, ErrCheckpointSignature)
 	}
 	return nil

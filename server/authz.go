@@ -114,6 +114,8 @@ var rules = map[string]*rule{
 	pb.AuditService_ListEvents_FullMethodName:       {roles: auditReads, target: "parent", everyBank: true, filter: filterEvents},
 	pb.AuditService_WatchEvents_FullMethodName:      {roles: auditReads, target: "parent", everyBank: true, filter: filterEvents},
 	pb.AuditService_VerifyAuditTrail_FullMethodName: {roles: auditors},
+	// The signed head reveals only the trail's length and last hash.
+	pb.AuditService_GetLatestAuditCheckpoint_FullMethodName: {roles: auditors},
 
 	// ReservationService.
 	pb.ReservationService_ReserveUnit_FullMethodName:               {roles: resBoth, target: "name", check: checkReserve},

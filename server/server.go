@@ -43,6 +43,10 @@ type Config struct {
 	TLS *tls.Config
 	// RateLimit bounds each principal's calls; the zero value disables it.
 	RateLimit RateLimit
+	// LatestCheckpoint returns the latest signed checkpoint of the audit
+	// chain's head (nil when none is signed yet), for
+	// GetLatestAuditCheckpoint; nil when the server signs none.
+	LatestCheckpoint func() *bank.Checkpoint
 }
 
 // Server is the gRPC server plus the REST gateway in front of it.
@@ -94,7 +98,7 @@ func New(cfg Config) *Server {
 	pb.RegisterRegistryServiceServer(s.grpc, &registry{svc: cfg.Service})
 	pb.RegisterSearchServiceServer(s.grpc, &search{idx: cfg.Index})
 	pb.RegisterLifecycleServiceServer(s.grpc, &lifecycle{svc: cfg.Service})
-	pb.RegisterAuditServiceServer(s.grpc, &audit{svc: cfg.Service, stop: s.stop})
+	pb.RegisterAuditServiceServer(s.grpc, &audit{svc: cfg.Service, stop: s.stop, checkpoint: cfg.LatestCheckpoint})
 	pb.RegisterReservationServiceServer(s.grpc, &reservations{svc: cfg.Service})
 	pb.RegisterInventoryServiceServer(s.grpc, &inventory{svc: cfg.Service})
 	healthpb.RegisterHealthServer(s.grpc, s.health)

@@ -110,6 +110,9 @@ func TestRestoreDrill(t *testing.T) {
 		t.Fatalf("backup: exit %d\n%s", code, out)
 	}
 	waitAcked(len(before) + 10)
+	if code, body := httpDo(t, token, "GET", p.httpURL+"/v1/auditTrail/latestCheckpoint", ""); code != 200 || !strings.Contains(body, `"signedMessage":"cordbank/audit-checkpoint/v1\n`) {
+		t.Fatalf("latest checkpoint over REST: %d %s", code, body)
+	}
 	stopWriter()
 	if err := <-writerDone; err != nil {
 		t.Fatal(err)

@@ -179,8 +179,12 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 	if err != nil {
 		return err
 	}
-	srv := server.New(server.Config{Service: svc, Index: idx, Logger: log, TLS: tlsConf,
-		RateLimit: server.RateLimit{PerSecond: c.rateLimit, Burst: c.rateBurst}})
+	cfg := server.Config{Service: svc, Index: idx, Logger: log, TLS: tlsConf,
+		RateLimit: server.RateLimit{PerSecond: c.rateLimit, Burst: c.rateBurst}}
+	if signer != nil {
+		cfg.LatestCheckpoint = signer.Latest
+	}
+	srv := server.New(cfg)
 	go sweepReservations(ctx, svc, c.sweepEvery, log)
 	if c.records.backupDir != "" {
 		go scheduleBackups(ctx, c, log)

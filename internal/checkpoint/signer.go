@@ -46,3 +46,15 @@ func (s *Signer) Sign(ctx context.Context, now time.Time) (*bank.Checkpoint, err
 	s.last = &c
 	return &c, nil
 }
+
+// Latest returns the last checkpoint written or found at start, nil when
+// there is none yet.
+func (s *Signer) Latest() *bank.Checkpoint {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last == nil {
+		return nil
+	}
+	c := *s.last
+	return &c
+}
