@@ -140,6 +140,12 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 		ref = ref.WithMACs(macs)
 		log.Info("NMDP MAC table loaded", "file", c.macFile)
 	}
+	if c.records.backupDir != "" {
+		// Found missing now, not at the first scheduled backup hours later.
+		if err := os.MkdirAll(c.records.backupDir, 0o750); err != nil {
+			return fmt.Errorf("--backup-dir: %w", err)
+		}
+	}
 	if err := backupBeforeMigration(ctx, c.db, c.records.backupDir, log); err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ type Point struct {
 // backup point, when it was taken, and the SHA-256 of the backup file.
 type Manifest struct {
 	Format  string    `json:"format"` // ManifestFormat
-	Time    time.Time `json:"time"`
+	Time    time.Time `json:"time"`   // when the backup began (its point is a moment later)
 	Source  string    `json:"source"` // the database file backed up
 	File    string    `json:"file"`   // the backup's base name
 	Size    int64     `json:"size"`
@@ -94,6 +94,7 @@ func Backup(ctx context.Context, src, dest, version string) (*Manifest, error) {
 	}
 	tmp := dest + ".partial"
 	_ = os.Remove(tmp) // a leftover of an interrupted backup
+	taken := time.Now().UTC() // the snapshot is taken just after
 	point, err := copySnapshot(ctx, src, tmp)
 	if err != nil {
 		os.Remove(tmp)
@@ -103,7 +104,7 @@ func Backup(ctx context.Context, src, dest, version string) (*Manifest, error) {
 		os.Remove(tmp)
 		return nil, fmt.Errorf("backup %s: the copy failed verification: %w", src, err)
 	}
-	m := &Manifest{Format: ManifestFormat, Time: time.Now().UTC(), Source: src, File: filepath.Base(dest), Point: *point, Version: version}
+	m := &Manifest{Format: ManifestFormat, Time: taken, Source: src, File: filepath.Base(dest), Point: *point, Version: version}
 	if m.Size, m.SHA256, err = fileDigest(tmp); err != nil {
 		os.Remove(tmp)
 		return nil, fmt.Errorf("backup: %w", err)
