@@ -93,7 +93,7 @@ func Backup(ctx context.Context, src, dest, version string) (*Manifest, error) {
 		return nil, fmt.Errorf("backup: %s already exists", dest)
 	}
 	tmp := dest + ".partial"
-	_ = os.Remove(tmp) // a leftover of an interrupted backup
+	_ = os.Remove(tmp)        // a leftover of an interrupted backup
 	taken := time.Now().UTC() // the snapshot is taken just after
 	point, err := copySnapshot(ctx, src, tmp)
 	if err != nil {
