@@ -156,6 +156,9 @@ func BenchmarkBackupUnderLoad(b *testing.B) {
 	}
 	b.ReportMetric(time.Since(copyStart).Seconds(), "plain-copy-s")
 	b.ReportMetric(took.Seconds(), "backup-s")
+	b.ReportMetric(m.Took.Copy, "copy-s")
+	b.ReportMetric(m.Took.Verify, "verify-s")
+	b.ReportMetric(m.Took.Digest, "sha256-s")
 	b.ReportMetric(float64(m.Size)/(1<<20), "backup-MiB")
 	b.ReportMetric(float64(m.Point.Events), "events")
 	b.ReportMetric(float64(p99(during).Microseconds())/1000, "write-p99-during-ms")
