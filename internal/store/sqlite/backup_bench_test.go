@@ -90,6 +90,7 @@ func BenchmarkBackupUnderLoad(b *testing.B) {
 	wrote := make(chan struct{}, 1<<20) // one per write, for the baseline window
 	ctx, stop := context.WithCancel(b.Context())
 	var wg sync.WaitGroup
+	var writeErr error // why the writer stopped before the end, if it did
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
@@ -97,6 +98,10 @@ func BenchmarkBackupUnderLoad(b *testing.B) {
 			u := banktest.ValidUnit(bk.ID, banktest.DIN(bk.FIN, 90, i))
 			start := time.Now()
 			if _, err := svc.CreateUnit(ctx, u, ""); err != nil {
+				if ctx.Err() == nil {
+					writeErr = err
+					close(wrote)
+				}
 				return
 			}
 			lat.add(time.Since(start))
@@ -131,7 +136,9 @@ func BenchmarkBackupUnderLoad(b *testing.B) {
 		took = time.Since(start)
 		during = lat.take()
 		if len(during) == 0 {
-			b.Fatal("no write completed during the backup: the registry is too small to measure")
+			stop()
+			wg.Wait()
+			b.Fatalf("no write completed during the backup (writer: %v)", writeErr)
 		}
 		// The baseline: as many writes again, without a backup.
 		b.StopTimer()
@@ -141,7 +148,11 @@ func BenchmarkBackupUnderLoad(b *testing.B) {
 		lat.take()
 		baseStart := time.Now()
 		for range len(during) {
-			<-wrote
+			if _, ok := <-wrote; !ok {
+				stop()
+				wg.Wait()
+				b.Fatalf("the writer stopped: %v", writeErr)
+			}
 		}
 		base, baseTook = lat.take(), time.Since(baseStart)
 		b.StartTimer()
