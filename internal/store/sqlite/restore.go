@@ -109,6 +109,13 @@ func Restore(ctx context.Context, path, target string) (m *Manifest, replaced st
 	if err != nil {
 		return nil, "", err
 	}
+	// Fail fast on a running service, before the checks read the whole
+	// backup; checked again just before the swap.
+	if _, err := os.Stat(target); err == nil {
+		if err := quiesce(ctx, target); err != nil {
+			return nil, "", err
+		}
+	}
 	tmp := target + ".restoring"
 	_ = os.Remove(tmp)
 	if err := copyFile(path, tmp); err != nil {
