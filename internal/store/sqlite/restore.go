@@ -100,8 +100,9 @@ var ErrInUse = errors.New("the database is in use: stop the service first")
 // Restore puts the backup at path in place of the database target, after
 // checking it (CheckBackup) on the very copy it will put in place. An
 // existing target is kept, moved aside to target + ".before-restore-" +
-// time (its -wal folded in first), never deleted. It refuses, changing
-// nothing, when the backup fails a check or the target is in use. It
+// time (its -wal folded in first), never deleted. It refuses, leaving the
+// target's content as it was (its -wal may be folded into it), when the
+// backup fails a check or the target is in use. It
 // returns the manifest and where the replaced database went ("" when
 // there was none).
 func Restore(ctx context.Context, path, target string) (m *Manifest, replaced string, err error) {
