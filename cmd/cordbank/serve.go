@@ -156,7 +156,7 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 	defer store.Close()
 	idx := match.NewIndex(match.NewGrader(ref))
 	svc := bank.NewService(store, bank.WithHLA(bank.NewHLAReader(ref)), bank.WithWatcher(idx))
-	signer, err := startCheckpoints(ctx, &c.records, svc, log, stdout)
+	signer, err := startCheckpoints(ctx, &c.records, c.db, svc, log, stdout)
 	if err != nil {
 		return fmt.Errorf("audit checkpoints: %w", err)
 	}

@@ -153,10 +153,13 @@ func scheduleBackups(ctx context.Context, c *serveConfig, log *slog.Logger) {
 // trail still holds the log's latest checkpoint, and signs the head. It
 // refuses to go on over a trail that lost a signed head: signing on would
 // bury the evidence. nil signer when checkpoints are off.
-func startCheckpoints(ctx context.Context, c *recordsConfig, svc *bank.Service, log *slog.Logger, stdout io.Writer) (*checkpoint.Signer, error) {
+func startCheckpoints(ctx context.Context, c *recordsConfig, db string, svc *bank.Service, log *slog.Logger, stdout io.Writer) (*checkpoint.Signer, error) {
 	if c.checkpointKey == "" {
 		log.Warn("no --checkpoint-key: the audit chain's head is not signed, so a truncated or rebuilt trail is not detectable")
 		return nil, nil
+	}
+	if sameDir(c.checkpointKey, db) || (c.backupDir != "" && sameDir(c.checkpointKey, filepath.Join(c.backupDir, "x"))) {
+		log.Warn("the checkpoint key is in the directory of the database or its backups: whoever can rewrite one can likely read the other; keep the key elsewhere", "key", c.checkpointKey)
 	}
 	key, created, err := checkpoint.LoadOrCreateKey(c.checkpointKey)
 	if err != nil {
@@ -199,4 +202,11 @@ func signCheckpoint(ctx context.Context, s *checkpoint.Signer, log *slog.Logger)
 // scheduleCheckpoints signs the head every interval until ctx ends.
 func scheduleCheckpoints(ctx context.Context, s *checkpoint.Signer, every time.Duration, log *slog.Logger) {
 	repeat(ctx, every, func() { signCheckpoint(ctx, s, log) })
+}
+
+// sameDir reports whether two files are in one directory.
+func sameDir(a, b string) bool {
+	da, err1 := filepath.Abs(filepath.Dir(a))
+	db, err2 := filepath.Abs(filepath.Dir(b))
+	return err1 == nil && err2 == nil && da == db
 }

@@ -146,7 +146,7 @@ func TestStartCheckpoints(t *testing.T) {
 		}
 		defer store.Close()
 		var out bytes.Buffer
-		_, err = startCheckpoints(t.Context(), c, bank.NewService(store), newTestLogger(t), &out)
+		_, err = startCheckpoints(t.Context(), c, d.path, bank.NewService(store), newTestLogger(t), &out)
 		return out.String(), err
 	}
 	lines := func() int {
