@@ -3,14 +3,11 @@ package bank
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
-	"reflect"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
-	"time"
 )
 
 // The tables, proven by the trail. Every audited change records each
@@ -51,10 +48,10 @@ type ResourceCounts struct {
 	Banks, Units, Reservations, Containers, Placements int64
 }
 
-// stateEventPage is how many events one page of the trailReplay reads.
+// stateEventPage is how many events one page of the replay reads.
 const stateEventPage = 5000
 
-// resourceKind is the kind of resource a name names, for the trailReplay.
+// resourceKind is the kind of resource a name names, for the replay.
 type resourceKind int
 
 const (
@@ -79,112 +76,6 @@ func parseResource(name string) (resourceKind, []string) {
 		return kindContainer, p
 	}
 	return kindOther, p
-}
-
-// fieldSets are the fields compared per kind: every leaf a change can
-// record on the row (flatten of the zero value), plus a unit's location.
-var fieldSets = map[resourceKind]map[string]bool{
-	kindBank: leafPaths(&Bank{}), kindUnit: leafPaths(&Unit{}, "location"),
-	kindReservation: leafPaths(&Reservation{}), kindContainer: leafPaths(&Container{}),
-}
-
-// sortedFields are fieldSets in order, so differences come out in a
-// stable order.
-var sortedFields = func() map[resourceKind][]string {
-	out := map[resourceKind][]string{}
-	for k, set := range fieldSets {
-		for f := range set {
-			out[k] = append(out[k], f)
-		}
-		slices.Sort(out[k])
-	}
-	return out
-}()
-
-func leafPaths(v any, extra ...string) map[string]bool {
-	vals := map[string]string{}
-	flatten(reflect.ValueOf(v), "", vals)
-	m := map[string]bool{}
-	for k := range vals {
-		m[k] = true
-	}
-	for _, e := range extra {
-		m[e] = true
-	}
-	return m
-}
-
-// trailReplay is the state the trail implies for one resource.
-type trailReplay struct {
-	name    string
-	kind    resourceKind
-	ids     []string
-	events  []*Event          // the resource's events, in Seq order
-	fields  map[string]string // leaf path -> JSON value, once replayed
-	created bool
-}
-
-// apply folds one event of the resource into the replayed state and
-// reports where the event's own record of a value before its change
-// disagrees with the state the trail had left (the row was edited between
-// two audited changes).
-func (r *trailReplay) apply(e *Event, diff func(StateDifference)) {
-	set := fieldSets[r.kind]
-	for _, c := range e.Changes {
-		if c.Field == "*" {
-			fields, err := snapshotFields(r.kind, c.After)
-			if err != nil {
-				diff(StateDifference{Resource: r.name, Seq: e.Seq, Reason: "the creation snapshot does not decode: " + err.Error()})
-				continue
-			}
-			r.fields, r.created = fields, true
-			continue
-		}
-		if !set[c.Field] {
-			continue // derived or about another row (location.path, readings)
-		}
-		if r.created {
-			if had := r.fields[c.Field]; normalValue(had) != normalValue(c.Before) {
-				diff(StateDifference{Resource: r.name, Field: c.Field, Trail: had, Table: c.Before, Seq: e.Seq,
-					Reason: fmt.Sprintf("event %d (%s) found a value the trail never recorded: the row was changed outside the service before it", e.Seq, e.Method)})
-			}
-			r.fields[c.Field] = c.After
-		}
-	}
-}
-
-// snapshotFields decodes a creation snapshot into the row's leaf fields.
-func snapshotFields(kind resourceKind, snapshot string) (map[string]string, error) {
-	var v any
-	switch kind {
-	case kindBank:
-		v = &Bank{}
-	case kindUnit:
-		v = &Unit{}
-	case kindReservation:
-		v = &Reservation{}
-	case kindContainer:
-		v = &Container{}
-	}
-	if err := json.Unmarshal([]byte(snapshot), v); err != nil {
-		return nil, err
-	}
-	out := make(map[string]string, len(fieldSets[kind]))
-	flatten(reflect.ValueOf(v), "", out)
-	return out, nil
-}
-
-// normalValue makes two encodings of one value compare equal: times in
-// any zone are compared in UTC.
-func normalValue(v string) string {
-	if len(v) < 22 || len(v) > 40 || v[0] != '"' || v[len(v)-1] != '"' || v[1] < '0' || v[1] > '9' {
-		return v
-	}
-	t, err := time.Parse(time.RFC3339Nano, v[1:len(v)-1])
-	if err != nil {
-		return v
-	}
-	return `"` + t.UTC().Format(time.RFC3339Nano) + `"`
 }
 
 // VerifyState replays the whole audit trail and compares every bank, unit
@@ -345,37 +236,4 @@ func readRow(ctx context.Context, tx ReadTx, r *trailReplay, proven *ResourceCou
 		err = nil
 	}
 	return j, err
-}
-
-// check replays the job's events and reports each field of the row that
-// differs from the state they imply.
-func (j stateJob) check(diff func(StateDifference)) {
-	r := j.r
-	for _, e := range r.events {
-		r.apply(e, diff)
-	}
-	switch {
-	case j.row == nil && r.created:
-		diff(StateDifference{Resource: r.name, Reason: "the trail records this resource but its row is missing: it was deleted outside the service"})
-		return
-	case j.row == nil:
-		return
-	case !r.created:
-		diff(StateDifference{Resource: r.name, Reason: "the row has no creation event in the trail: the trail cannot prove it"})
-		return
-	}
-	have := make(map[string]string, len(fieldSets[r.kind]))
-	flatten(reflect.ValueOf(j.row), "", have)
-	if r.kind == kindUnit {
-		have["location"] = placeJSON(r.ids[1], j.placement)
-	}
-	for _, f := range sortedFields[r.kind] {
-		if skipFields[f] {
-			continue
-		}
-		if want, got := r.fields[f], have[f]; normalValue(want) != normalValue(got) {
-			diff(StateDifference{Resource: r.name, Field: f, Trail: want, Table: got,
-				Reason: "the row differs from the state its audit trail implies"})
-		}
-	}
 }
