@@ -278,9 +278,9 @@ func VerifyFile(ctx context.Context, path string, want *Point) error {
 	}
 	defer db.Close()
 	// One check after the other, on one connection: a backup runs beside
-	// the service, and on a small machine running the checks side by side
-	// took the service's core too (write p99 ×3–4 during a backup of
-	// 1,000,000 units, against ×1.3 one after the other) to save little.
+	// the service, and checks side by side would take every core of a
+	// small machine from it; on two cores they saved little at 1,000,000
+	// units (BenchmarkBackupUnderLoad).
 	if err := integrityCheck(ctx, db); err != nil {
 		return err
 	}

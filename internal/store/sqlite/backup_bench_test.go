@@ -200,3 +200,66 @@ func copyPlain(src, dst string) error {
 	defer in.Close()
 	return durable.WriteNew(dst, in, 0o644)
 }
+
+// BenchmarkVerifyState measures the state proof (verify --state) against
+// the chain check on the same database, alternating them three times in
+// one run so the ratio holds on a noisy machine. The registry is imported
+// (CORDBANK_BENCH_STATE_UNITS units, default 100,000), and every tenth
+// unit is then released, so rows with changes after their creation are
+// replayed too.
+//
+//	make bench BENCH=VerifyState
+func BenchmarkVerifyState(b *testing.B) {
+	n := 100_000
+	if v := os.Getenv("CORDBANK_BENCH_STATE_UNITS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < batchSize {
+			b.Fatalf("CORDBANK_BENCH_STATE_UNITS=%q: want a number of units ≥ %d", v, batchSize)
+		}
+	}
+	s, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "registry.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	svc := bank.NewService(s)
+	bk, err := svc.CreateBank(b.Context(), banktest.ValidBank("bench-bank"), "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for first := 0; first < n; first += batchSize {
+		units := batch(bk, first)
+		res, err := svc.ImportUnits(b.Context(), bk.ID, units)
+		if err != nil || res[0].Err != nil {
+			b.Fatal(err, res[0].Err)
+		}
+		for i := 0; i < len(units); i += 10 {
+			if _, err := svc.Transition(b.Context(), bank.TransitionRequest{Bank: bk.ID, DIN: units[i].DIN, Action: bank.ActionRelease}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	var chainRate, stateRate []float64
+	for b.Loop() {
+		for range 3 {
+			start := time.Now()
+			chain, err := svc.VerifyEvents(b.Context())
+			if err != nil || len(chain.Problems) > 0 {
+				b.Fatal(err, chain.Problems)
+			}
+			chainRate = append(chainRate, float64(chain.Events)/time.Since(start).Seconds())
+			start = time.Now()
+			st, err := svc.VerifyState(b.Context())
+			if err != nil || len(st.Differences) > 0 {
+				b.Fatal(err, st.Differences)
+			}
+			stateRate = append(stateRate, float64(st.Events)/time.Since(start).Seconds())
+		}
+	}
+	slices.Sort(chainRate)
+	slices.Sort(stateRate)
+	b.ReportMetric(chainRate[len(chainRate)/2], "chain-events/s")
+	b.ReportMetric(stateRate[len(stateRate)/2], "state-events/s")
+	b.ReportMetric(stateRate[0], "state-min-events/s")
+	b.ReportMetric(stateRate[len(stateRate)-1], "state-max-events/s")
+}
