@@ -110,7 +110,7 @@ func (s *Service) VerifyAuditTrail(ctx context.Context) (VerifySummary, error) {
 					return nil
 				}
 				seen.Events++
-				seen.Head = e.Hash
+				seen.Head, seen.HeadSeq = e.Hash, e.Seq
 			}
 			if len(evs) < verifyPage {
 				return nil

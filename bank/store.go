@@ -62,6 +62,13 @@ type ReadTx interface {
 	// LastEvent returns the newest audit event, or (nil, nil) when there is
 	// none.
 	LastEvent(ctx context.Context) (*Event, error)
+	// ListEventsByResource returns up to limit events ordered by resource
+	// name, then Seq, after the event (afterResource, afterSeq): every
+	// event of one resource together, for Service.VerifyState.
+	ListEventsByResource(ctx context.Context, afterResource string, afterSeq int64, limit int) ([]*Event, error)
+	// CountResources counts the bank, unit, reservation, container and
+	// storage position rows.
+	CountResources(ctx context.Context) (ResourceCounts, error)
 	// GetReservation returns the reservation with id, or KindNotFound.
 	GetReservation(ctx context.Context, id string) (*Reservation, error)
 	// OpenReservation returns the open (ACTIVE or SHIPMENT_REQUESTED)

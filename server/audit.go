@@ -21,6 +21,8 @@ type audit struct {
 	// stop is closed when the server shuts down: watches end then, or
 	// GracefulStop would wait for them forever.
 	stop <-chan struct{}
+	// checkpoint is Config.LatestCheckpoint.
+	checkpoint func() *bank.Checkpoint
 }
 
 // parseEventsParent reads "banks/{bank}", or "banks/-" (every bank) as "".

@@ -84,6 +84,8 @@ var rpcs = map[string]rpc{
 	pb.AuditService_ListEvents_FullMethodName:       {action: access.ReadAudit, target: byParent},
 	pb.AuditService_WatchEvents_FullMethodName:      {action: access.ReadAudit, target: byParent},
 	pb.AuditService_VerifyAuditTrail_FullMethodName: {action: access.VerifyAudit},
+	// The signed head reveals only the trail's length and last hash.
+	pb.AuditService_GetLatestAuditCheckpoint_FullMethodName: {action: access.VerifyAudit},
 
 	pb.ReservationService_ReserveUnit_FullMethodName:               {action: access.ReserveUnit, target: byName},
 	pb.ReservationService_GetReservation_FullMethodName:            {action: access.ReadReservations, target: byName},

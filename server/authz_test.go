@@ -85,10 +85,11 @@ var matrixWant = map[string]string{
 	"LifecycleService/RecordInfusion":      "AADADDDDDD",
 	"LifecycleService/TransferUnit":        "AADDDDDDDD",
 
-	"AuditService/ListUnitHistory":  "AADADDDADA",
-	"AuditService/ListEvents":       "AADADDDADA",
-	"AuditService/WatchEvents":      "AADADDDADA",
-	"AuditService/VerifyAuditTrail": "ADDDDDDAAA",
+	"AuditService/ListUnitHistory":          "AADADDDADA",
+	"AuditService/ListEvents":               "AADADDDADA",
+	"AuditService/WatchEvents":              "AADADDDADA",
+	"AuditService/VerifyAuditTrail":         "ADDDDDDAAA",
+	"AuditService/GetLatestAuditCheckpoint": "ADDDDDDAAA",
 
 	"ReservationService/ReserveUnit":               "AADADAADDD",
 	"ReservationService/GetReservation":            "AADADANADD",

@@ -50,6 +50,10 @@ type Config struct {
 	// Tracer, when set, traces every REST request and gRPC call
 	// (OpenTelemetry; tracing.go). Nil: no tracing.
 	Tracer trace.TracerProvider
+	// LatestCheckpoint returns the latest signed checkpoint of the audit
+	// chain's head (nil when none is signed yet), for
+	// GetLatestAuditCheckpoint; nil when the server signs none.
+	LatestCheckpoint func() *bank.Checkpoint
 }
 
 // Server is the gRPC server plus the REST gateway in front of it.
@@ -110,7 +114,7 @@ func New(cfg Config) *Server {
 	pb.RegisterRegistryServiceServer(s.grpc, &registry{svc: cfg.Service, log: s.log})
 	pb.RegisterSearchServiceServer(s.grpc, &search{idx: cfg.Index})
 	pb.RegisterLifecycleServiceServer(s.grpc, &lifecycle{svc: cfg.Service})
-	pb.RegisterAuditServiceServer(s.grpc, &audit{svc: cfg.Service, stop: s.stop})
+	pb.RegisterAuditServiceServer(s.grpc, &audit{svc: cfg.Service, stop: s.stop, checkpoint: cfg.LatestCheckpoint})
 	pb.RegisterReservationServiceServer(s.grpc, &reservations{svc: cfg.Service})
 	pb.RegisterInventoryServiceServer(s.grpc, &inventory{svc: cfg.Service})
 	if m := cfg.Metrics; m != nil {
