@@ -65,7 +65,14 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 				httpStatus, err = 0, tooBig
 			} else if st, ok := status.FromError(err); ok && st.Code() == codes.InvalidArgument && errorInfoOf(st) == nil {
 				// The gateway's own: a body or parameter that does not decode.
-				err = status.Error(codes.InvalidArgument, "malformed request (the body must be JSON of the method's request, parameters of their field's type): "+st.Message())
+				msg := "malformed request (the body must be JSON of the method's request, parameters of their field's type): " + st.Message()
+				err = status.Error(codes.InvalidArgument, msg)
+				if v := bodyEnumViolationsOf(ctx, routes.match(r.Method, r.URL).fields); v.Len() > 0 {
+					err = v.Err(msg)
+				}
+			} else if rf := routes.match(r.Method, r.URL).fields; rf != nil {
+				// The gRPC server names fields in proto names.
+				err = withJSONFieldPaths(err, rf.input)
 			}
 			writeHTTPError(w, r.WithContext(ctx), s, httpStatus, err)
 		}),
@@ -173,7 +180,11 @@ func withHTTPRequestID(next http.Handler) http.Handler {
 // route some of them anyway (a wildcard taking an unknown custom verb).
 func (s *Server) checkRoute(routes *httpRoutes, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if routes.match(r.Method, r.URL).ok {
+		if m := routes.match(r.Method, r.URL); m.ok {
+			if err := m.fields.checkQuery(r.URL.Query()); err != nil {
+				writeHTTPError(w, r, s, 0, err)
+				return
+			}
 			next.ServeHTTP(w, r)
 			return
 		}
