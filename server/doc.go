@@ -16,7 +16,9 @@
 // without an authorization rule is refused.
 //
 // In front of the REST gateway (gateway.go, limits.go, routes.go), the
-// HTTP layer gives every request an X-Request-Id, answers URLs and headers
+// HTTP layer gives every request an X-Request-Id, logs one access line per
+// request and gzips responses for clients that accept it (httplog.go),
+// answers URLs and headers
 // over the limits (414, 431), paths and queries that are not UTF-8 (400),
 // paths no binding takes (404, or 405 with an Allow header computed from
 // the google.api.http bindings), foreign content types (415) and bodies

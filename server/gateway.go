@@ -105,11 +105,11 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/openapi.json", s.onlyGET(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("/openapi.json", withPattern("/openapi.json", s.onlyGET(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.Spec)
-	}))
-	mux.Handle("/healthz", s.onlyGET(func(w http.ResponseWriter, r *http.Request) {
+	})))
+	mux.Handle("/healthz", withPattern("/healthz", s.onlyGET(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if err := s.cfg.Service.Store().Ping(r.Context()); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -117,10 +117,15 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 			return
 		}
 		_, _ = w.Write([]byte(`{"status":"SERVING"}` + "\n"))
-	}))
+	})))
 	mux.Handle("POST /v1/units:import", s.checkRoute(routes, s.checkBody(s.restImport(conn, gw, marshaler))))
 	mux.Handle("/", s.checkRoute(routes, s.checkBody(gw)))
-	return withHTTPRequestID(s.checkRequestHead(routes, mux)), conn, nil
+	gz, err := withGzip(s.checkRequestHead(routes, mux))
+	if err != nil {
+		_ = conn.Close()
+		return nil, nil, err
+	}
+	return withHTTPRequestID(withAccessLog(s.log, gz)), conn, nil
 }
 
 // onlyGET serves h for GET and HEAD and answers other methods 405.
@@ -181,6 +186,7 @@ func withHTTPRequestID(next http.Handler) http.Handler {
 func (s *Server) checkRoute(routes *httpRoutes, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if m := routes.match(r.Method, r.URL); m.ok {
+			notePattern(r.Context(), m.fields.pattern)
 			if err := m.fields.checkQuery(r.URL.Query()); err != nil {
 				writeHTTPError(w, r, s, 0, err)
 				return

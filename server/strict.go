@@ -28,7 +28,8 @@ import (
 // routeFields describes the request of one HTTP binding: which query
 // parameters it takes and what its body decodes into.
 type routeFields struct {
-	input protoreflect.MessageDescriptor
+	pattern string // the binding's path template
+	input   protoreflect.MessageDescriptor
 	// query holds the fields a query parameter may set, by JSON path
 	// ("pageSize", "status"); valid lists those paths, sorted.
 	query map[string]protoreflect.FieldDescriptor
@@ -50,7 +51,7 @@ func newRouteFields(b httpBinding) (*routeFields, error) {
 	if !ok {
 		return nil, fmt.Errorf("binding %s %s: %s is not a method", b.Method, b.Path, b.RPC)
 	}
-	rf := &routeFields{input: md.Input(), query: map[string]protoreflect.FieldDescriptor{}}
+	rf := &routeFields{pattern: b.Path, input: md.Input(), query: map[string]protoreflect.FieldDescriptor{}}
 	bound := map[string]bool{} // proto paths the path and the body set
 	for _, m := range pathVariable.FindAllStringSubmatch(b.Path, -1) {
 		bound[m[1]] = true
