@@ -45,17 +45,11 @@ func TestRESTGzip(t *testing.T) {
 	}
 	hc := rawClient(srv)
 	get := func(acceptGzip bool) (*http.Response, []byte) {
-		req, _ := http.NewRequest("GET", srv.HTTPURL+"/v1/banks/nybc/units", nil)
+		hdr := http.Header{}
 		if acceptGzip {
-			req.Header.Set("Accept-Encoding", "gzip")
+			hdr.Set("Accept-Encoding", "gzip")
 		}
-		resp, err := hc.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp, b
+		return rest(t, hc, "GET", srv.HTTPURL+"/v1/banks/nybc/units", hdr, nil)
 	}
 	plainResp, plain := get(false)
 	if plainResp.StatusCode != 200 || plainResp.Header.Get("Content-Encoding") != "" {
