@@ -29,7 +29,8 @@ import (
 // inventory; each of its lines is one message (MaxMessageBytes).
 const maxImportBodyBytes = 1 << 30
 
-// gatewayHandler returns the HTTP handler: /openapi.json, /healthz, and the
+// gatewayHandler returns the HTTP handler: /openapi.json (Swagger 2.0),
+// /openapi.v3.json, the reference page /docs, /healthz, and the
 // REST gateway, which calls the gRPC server at grpcAddr over a client
 // connection.
 func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn, error) {
@@ -108,6 +109,17 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 	mux.Handle("/openapi.json", withPattern("/openapi.json", s.onlyGET(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.Spec)
+	})))
+	mux.Handle("/openapi.v3.json", withPattern("/openapi.v3.json", s.onlyGET(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openapi.SpecV3)
+	})))
+	mux.Handle("/docs", withPattern("/docs", s.onlyGET(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		// The page's scripts are inline: allow those, and nothing from
+		// elsewhere.
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-inline' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:")
+		_, _ = w.Write(openapi.ReferencePage)
 	})))
 	mux.Handle("/healthz", withPattern("/healthz", s.onlyGET(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
