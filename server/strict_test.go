@@ -91,6 +91,11 @@ func TestRESTUnknownEnumValueRefused(t *testing.T) {
 	e = wantRESTError(t, hc, "POST", srv.HTTPURL+"/v1/banks/nybc/units", http.Header{"Content-Type": {"application/json"}}, strings.NewReader(string(body)), http.StatusBadRequest, "INVALID_ARGUMENT")
 	wantAll(t, "description", e.violation(t, "unit.abo"), `"O"`, "ABO_A, ABO_B, ABO_AB, ABO_O")
 
+	// An import line says the same of its unit.
+	line, _ := json.Marshal(map[string]any{"parent": "banks/nybc", "unit": unit})
+	e = wantRESTError(t, hc, "POST", srv.HTTPURL+"/v1/units:import", http.Header{"Content-Type": {"application/x-ndjson"}}, strings.NewReader(string(line)+"\n"), http.StatusBadRequest, "MALFORMED_REQUEST")
+	wantAll(t, "import message", e.st.GetMessage(), "line 1", `unit.abo: "O" is not a value of ABO`, "ABO_A, ABO_B, ABO_AB, ABO_O")
+
 	// A repeated enum: the index is in the path.
 	e = wantRESTError(t, hc, "POST", srv.HTTPURL+"/v1/banks?bankId=other", http.Header{"Content-Type": {"application/json"}},
 		strings.NewReader(`{"displayName":"Other","fin":"G9999","country":"US","accreditations":["ACCREDITATION_FACT_NETCORD","FACT"]}`), http.StatusBadRequest, "INVALID_ARGUMENT")
