@@ -105,7 +105,7 @@ type Bank struct {
 	// When the bank was last changed. Output only.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Opaque version tag for optimistic concurrency: send it back on update; a
-	// stale etag gets ABORTED. Output only.
+	// stale etag gets ABORTED. Set by the server.
 	Etag          string `protobuf:"bytes,8,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

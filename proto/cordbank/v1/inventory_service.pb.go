@@ -2206,7 +2206,7 @@ const file_cordbank_v1_inventory_service_proto_rawDesc = "" +
 	"\vupdate_time\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x17\n" +
-	"\x04etag\x18\v \x01(\tB\x03\xe0A\x01R\x04etagB\x1a\n" +
+	"\x04etag\x18\v \x01(\tB\x03\xe0A\x03R\x04etagB\x1a\n" +
 	"\x18_min_temperature_celsiusB\x1a\n" +
 	"\x18_max_temperature_celsius\"\xbc\x01\n" +
 	"\x16CreateContainerRequest\x12\x1b\n" +

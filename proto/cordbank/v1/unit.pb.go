@@ -622,7 +622,8 @@ type Unit struct {
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,29,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When the unit was last changed. Output only.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,30,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	// Opaque version tag for optimistic concurrency. Output only.
+	// Opaque version tag for optimistic concurrency, set by the server: send
+	// it back on update; a stale etag is ABORTED.
 	Etag          string `protobuf:"bytes,31,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
