@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"slices"
 	"strings"
 	"time"
 
@@ -196,6 +197,32 @@ func (s *Service) ListTokens(ctx context.Context) ([]*Token, error) {
 		return err
 	})
 	return out, err
+}
+
+// ListTokensPage returns one page of the tokens by ID, as ListTokens
+// orders them, and the token of the next page ("" on the last). A
+// registry holds tens of tokens, so the page is cut from the whole list,
+// by key (the ID after the cursor), not by offset: a token created or
+// revoked between pages neither repeats nor skips another.
+func (s *Service) ListTokensPage(ctx context.Context, size int, pageToken string) ([]*Token, string, error) {
+	var v Violations
+	n := pageSize(&v, size)
+	filter := filterKey("tokens")
+	after := decodePageToken(&v, pageToken, filter)
+	if err := v.Err("invalid list request"); err != nil {
+		return nil, "", err
+	}
+	all, err := s.ListTokens(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	i, _ := slices.BinarySearchFunc(all, after, func(t *Token, id string) int { return strings.Compare(t.ID, id) })
+	if i < len(all) && after != "" && all[i].ID == after {
+		i++
+	}
+	end := min(i+n+1, len(all))
+	page, next := pageOf(all[i:end], n, filter, func(t *Token) string { return t.ID })
+	return page, next, nil
 }
 
 // Authenticate returns the principal of a bearer secret, or KindUnauthenticated

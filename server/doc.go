@@ -18,11 +18,18 @@
 // cases; the server never filters a response.
 //
 // In front of the REST gateway (gateway.go, limits.go, routes.go), the
-// HTTP layer gives every request an X-Request-Id, answers URLs and headers
+// HTTP layer gives every request an X-Request-Id, logs one access line per
+// request and gzips responses for clients that accept it (httplog.go),
+// answers URLs and headers
 // over the limits (414, 431), paths and queries that are not UTF-8 (400),
 // paths no binding takes (404, or 405 with an Allow header computed from
 // the google.api.http bindings), foreign content types (415) and bodies
-// over MaxMessageBytes (413), all in the API's error shape.
+// over MaxMessageBytes (413), all in the API's error shape. It is strict
+// where the gateway is lenient (strict.go): a query parameter that sets no
+// field, or an enum value the field lacks, is INVALID_ARGUMENT naming it
+// and what the route takes; field violations name fields in JSON names
+// over REST and in proto names over gRPC, and list enum values as the
+// wire spells them (ABO_O), all read from the descriptors.
 //
 // The package never imports a SQL driver or internal/store: it is given a
 // *bank.Service and the search index. The REST gateway dials the gRPC
