@@ -178,12 +178,8 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 	if err != nil {
 		return fmt.Errorf("audit checkpoints: %w", err)
 	}
-	var demoTokens []demoToken
 	if c.demo {
 		if err := seedDemo(ctx, svc, c.demoUnits, log); err != nil {
-			return fmt.Errorf("demo: %w", err)
-		}
-		if demoTokens, err = createDemoTokens(ctx, svc); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
 	}
@@ -216,15 +212,28 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 	if signer != nil {
 		go scheduleCheckpoints(ctx, signer, c.records.checkpointEvery, log)
 	}
+	var httpLis net.Listener
+	if c.httpAddr != "" {
+		if httpLis, err = net.Listen("tcp", c.httpAddr); err != nil {
+			grpcLis.Close()
+			return err
+		}
+	}
+	// Tokens only once the listeners are up: a start that fails mints none.
+	var demoToks []demoToken
+	if c.demo {
+		if demoToks, err = demoTokens(ctx, svc, c.db); err != nil {
+			grpcLis.Close()
+			if httpLis != nil {
+				httpLis.Close()
+			}
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
 	errc := make(chan error, 2)
 	go func() { errc <- srv.ServeGRPC(grpcLis) }()
 	fmt.Fprintf(stdout, "cordbank: gRPC on %s (database %s)\n", grpcLis.Addr(), c.db)
-	if c.httpAddr != "" {
-		httpLis, err := net.Listen("tcp", c.httpAddr)
-		if err != nil {
-			srv.Shutdown(context.Background())
-			return err
-		}
+	if httpLis != nil {
 		go func() { errc <- srv.ServeHTTP(httpLis, grpcLis.Addr().String()) }()
 		scheme := "http"
 		if tlsConf != nil {
@@ -232,10 +241,10 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 		}
 		base := scheme + "://" + httpLis.Addr().String()
 		// Tokens first: the REST line is the last of the start-up output.
-		printDemoTokens(stdout, demoTokens, base)
+		printDemoTokens(stdout, demoToks, base)
 		fmt.Fprintf(stdout, "cordbank: REST on %s (OpenAPI at /openapi.json, health at /healthz)\n", base)
 	} else {
-		printDemoTokens(stdout, demoTokens, "")
+		printDemoTokens(stdout, demoToks, "")
 	}
 
 	select {
