@@ -386,3 +386,12 @@ func withoutMember(doc, name string) string {
 	b.WriteByte('}')
 	return b.String()
 }
+
+// PingWrite passes a readiness probe on to the store when it has one
+// (sqlite.Store.PingWrite); a store without one is taken as writable.
+func (s *feedStore) PingWrite(ctx context.Context) error {
+	if wp, ok := s.Store.(interface{ PingWrite(context.Context) error }); ok {
+		return wp.PingWrite(ctx)
+	}
+	return nil
+}

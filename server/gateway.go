@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -130,6 +131,25 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 		}
 		_, _ = w.Write([]byte(`{"status":"SERVING"}` + "\n"))
 	})))
+	// Liveness: the process answers HTTP. Readiness: it can serve writes
+	// (the store's writer takes a write lock) and reads; a load balancer
+	// sends traffic only while it is ready. The search index is built
+	// before the server listens, so a listening server has it.
+	mux.Handle("/livez", withPattern("/livez", s.onlyGET(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"SERVING"}` + "\n"))
+	})))
+	mux.Handle("/readyz", withPattern("/readyz", s.onlyGET(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		defer cancel()
+		if err := s.ready(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(`{"status":"NOT_SERVING"}` + "\n"))
+			return
+		}
+		_, _ = w.Write([]byte(`{"status":"SERVING"}` + "\n"))
+	})))
 	mux.Handle("POST /v1/units:import", s.checkRoute(routes, s.checkBody(s.restImport(conn, gw, marshaler))))
 	mux.Handle("/", s.checkRoute(routes, s.checkBody(gw)))
 	gz, err := withGzip(s.checkRequestHead(routes, mux))
@@ -149,6 +169,23 @@ func (s *Server) onlyGET(h http.HandlerFunc) http.Handler {
 		}
 		h(w, r)
 	})
+}
+
+// writeProber is a store that can prove it takes writes (sqlite.Store).
+type writeProber interface {
+	PingWrite(ctx context.Context) error
+}
+
+// ready reports whether the server can serve reads and writes.
+func (s *Server) ready(ctx context.Context) error {
+	st := s.cfg.Service.Store()
+	if err := st.Ping(ctx); err != nil {
+		return err
+	}
+	if wp, ok := st.(writeProber); ok {
+		return wp.PingWrite(ctx)
+	}
+	return nil
 }
 
 // gatewayCreds returns the credentials of the gateway's hop to its own

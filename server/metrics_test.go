@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -131,5 +132,33 @@ func TestAlertRules(t *testing.T) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
+	}
+}
+
+// TestLivenessAndReadiness: /livez answers while the process runs;
+// /readyz only while the store takes reads and writes.
+func TestLivenessAndReadiness(t *testing.T) {
+	srv, err := servertest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	get := func(path string) int {
+		t.Helper()
+		resp, err := http.Get(srv.HTTPURL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if live, ready := get("/livez"), get("/readyz"); live != 200 || ready != 200 {
+		t.Fatalf("/livez %d, /readyz %d; want 200 and 200", live, ready)
+	}
+	if err := srv.Service.Store().Close(); err != nil {
+		t.Fatal(err)
+	}
+	if live, ready := get("/livez"), get("/readyz"); live != 200 || ready != http.StatusServiceUnavailable {
+		t.Fatalf("with the store closed: /livez %d, /readyz %d; want 200 and 503", live, ready)
 	}
 }

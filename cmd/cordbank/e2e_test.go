@@ -24,12 +24,15 @@ type process struct {
 	cmd      *exec.Cmd
 	grpcAddr string
 	httpURL  string
+	adminURL string // set with --admin-addr
 	exited   chan error
 	// tokens are the demo tokens printed by --demo, by role.
 	tokens map[string]string
 }
 
 var demoTokenLine = regexp.MustCompile(`demo token (\w+)\s+\([^)]*\): (cbk_\S+)`)
+
+var adminLine = regexp.MustCompile(`admin on (http://127\.0\.0\.1:\d+)`)
 
 var listenLine = regexp.MustCompile(`(gRPC on |REST on http://)(127\.0\.0\.1:\d+)`)
 
@@ -51,6 +54,10 @@ func startBinary(t testing.TB, bin string, args ...string) *process {
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
+			if m := adminLine.FindStringSubmatch(sc.Text()); m != nil {
+				p.adminURL = m[1]
+				continue
+			}
 			if m := demoTokenLine.FindStringSubmatch(sc.Text()); m != nil {
 				p.tokens[m[1]] = m[2]
 				continue

@@ -45,6 +45,7 @@ type serveConfig struct {
 	hfDefault  string
 	hfBanks    string
 	records    recordsConfig // backups and audit checkpoints (serve_records.go)
+	ops        opsConfig     // admin listener and tracing (serve_ops.go)
 }
 
 // serveEnv are the environment variables of serve's flags that are not
@@ -54,6 +55,9 @@ var serveEnv = func() map[string]string {
 	m := map[string]string{"demo": "CORDBANK_DEMO", "demo-units": "CORDBANK_DEMO_UNITS", "reservation-sweep": "CORDBANK_RESERVATION_SWEEP",
 		"rate-limit": "CORDBANK_RATE_LIMIT", "rate-burst": "CORDBANK_RATE_BURST", "shutdown-grace": "CORDBANK_SHUTDOWN_GRACE"}
 	for k, v := range recordsEnv {
+		m[k] = v
+	}
+	for k, v := range opsEnv {
 		m[k] = v
 	}
 	return m
@@ -81,6 +85,7 @@ func serveFlags(fs *flag.FlagSet) *serveConfig {
 	fs.IntVar(&c.rateBurst, "rate-burst", 200, "calls a principal may make at once above --rate-limit (CORDBANK_RATE_BURST)")
 	fs.DurationVar(&c.shutdownIn, "shutdown-grace", 10*time.Second, "how long in-flight calls may finish on SIGINT/SIGTERM (CORDBANK_SHUTDOWN_GRACE)")
 	recordsFlags(fs, &c.records)
+	opsFlags(fs, &c.ops)
 	return c
 }
 
@@ -156,11 +161,18 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 	if err := backupBeforeMigration(ctx, c.db, c.records.backupDir, log); err != nil {
 		return err
 	}
-	store, err := sqlite.Open(ctx, c.db)
+	metrics := server.NewMetrics()
+	store, err := sqlite.Open(ctx, c.db, sqlite.WithCommitObserver(metrics.ObserveCommit))
 	if err != nil {
 		return fmt.Errorf("open %s: %w", c.db, err)
 	}
 	defer store.Close()
+	metrics.WatchWriterQueue(store.QueuedWrites)
+	tracer, stopTracing, err := startTracing(ctx, &c.ops, log)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	idx := match.NewIndex(match.NewGrader(ref))
 	if c.hfSets != "" {
 		ps, notes, err := loadPredictors(idx.Grader(), c.hfSets, c.hfDefault, c.hfBanks)
@@ -200,7 +212,10 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 		return err
 	}
 	cfg := server.Config{Service: svc, Index: idx, Logger: log, TLS: tlsConf,
-		RateLimit: server.RateLimit{PerSecond: c.rateLimit, Burst: c.rateBurst}}
+		RateLimit: server.RateLimit{PerSecond: c.rateLimit, Burst: c.rateBurst}, Metrics: metrics}
+	if tracer != nil {
+		cfg.Tracer = tracer
+	}
 	if signer != nil {
 		cfg.LatestCheckpoint = signer.Latest
 	}
@@ -219,6 +234,16 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 			return err
 		}
 	}
+	adminAt, stopAdmin, err := serveAdmin(&c.ops, metrics, log)
+	if err != nil {
+		grpcLis.Close()
+		if httpLis != nil {
+			httpLis.Close()
+		}
+		return err
+	}
+	defer stopAdmin()
+	warnPlainText(log, tlsConf != nil, grpcLis.Addr().String(), c.httpAddr)
 	// Tokens only once the listeners are up: a start that fails mints none.
 	var demoToks []demoToken
 	if c.demo {
@@ -233,6 +258,9 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 	errc := make(chan error, 2)
 	go func() { errc <- srv.ServeGRPC(grpcLis) }()
 	fmt.Fprintf(stdout, "cordbank: gRPC on %s (database %s)\n", grpcLis.Addr(), c.db)
+	if adminAt != "" {
+		fmt.Fprintf(stdout, "cordbank: admin on http://%s (/metrics, /debug/pprof)\n", adminAt)
+	}
 	if httpLis != nil {
 		go func() { errc <- srv.ServeHTTP(httpLis, grpcLis.Addr().String()) }()
 		scheme := "http"

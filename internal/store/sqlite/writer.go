@@ -336,3 +336,18 @@ func (s *Store) autocommit(conn *sql.Conn) bool {
 func closedError() error {
 	return &bank.Error{Kind: bank.KindUnavailable, Reason: bank.ReasonStoreUnavailable, Message: "the store is closed", Err: errClosed}
 }
+
+// PingWrite reports whether the store can take a write now: the writer
+// goroutine answers and SQLite grants the write lock (BEGIN IMMEDIATE,
+// then ROLLBACK, so nothing is written). Readiness probes use it; Ping
+// only proves a reader works.
+func (s *Store) PingWrite(ctx context.Context) error {
+	return s.onWriterConn(ctx, func(conn *sql.Conn) error {
+		bg := context.Background()
+		if _, err := conn.ExecContext(bg, `BEGIN IMMEDIATE`); err != nil {
+			return translate(err, "ping write")
+		}
+		_, err := conn.ExecContext(bg, `ROLLBACK`)
+		return translate(err, "ping write")
+	})
+}

@@ -2,11 +2,13 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
@@ -224,4 +226,25 @@ func TestCancelledReadIsNotInternal(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || errors.As(err, &be) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
+}
+
+// TestPingWrite: the probe passes while the store can take a write, and
+// fails (KindUnavailable) while another process holds the write lock.
+func TestPingWrite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db")
+	s := open(t, path, WithBusyTimeout(20*time.Millisecond))
+	if err := s.PingWrite(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	other, err := sql.Open("sqlite3", "file:"+path+"?_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	tx, err := other.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	wantKind(t, s.PingWrite(t.Context()), bank.KindUnavailable, bank.ReasonStoreUnavailable)
 }
