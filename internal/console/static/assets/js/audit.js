@@ -1,0 +1,1 @@
+export async function auditView(root) { root.append(document.createTextNode('audit')); }

@@ -1,0 +1,1 @@
+export async function dashboardView(root) { root.append(document.createTextNode('dashboard')); }

@@ -1,0 +1,1 @@
+export async function freezerView(root) { root.append(document.createTextNode('freezer')); }
