@@ -210,7 +210,7 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 func (p *page) shot(step string) string {
 	ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		p.t.Logf("screenshot of %q: %v", step, err)
 		return ""

@@ -183,7 +183,17 @@ function timeline(events) {
   return h('ol', { class: 'timeline', id: 'custody' }, events.map((e) => h('li', {},
     h('div', { class: 'when' }, `${f.time(e.time)} · #${e.seq} · ${e.principal}`),
     h('div', {}, h('strong', {}, e.method.split('/').pop()), e.reason ? ` — ${e.reason}` : ''),
-    e.changes?.length ? h('div', { class: 'changes' }, e.changes.map((c) => `${c.field}: ${c.before || '∅'} → ${c.after || '∅'}`).join('; ')) : null)));
+    e.changes?.length ? changes(e.changes) : null)));
+}
+
+// changes lists an event's field changes; a whole record (field "*", at
+// registration) folds away, as it is long.
+function changes(list) {
+  const short = list.filter((c) => c.field !== '*');
+  const whole = list.find((c) => c.field === '*');
+  return h('div', { class: 'changes' },
+    short.map((c) => `${c.field}: ${c.before || '∅'} → ${c.after || '∅'}`).join('; '),
+    whole ? h('details', {}, h('summary', {}, 'Recorded values'), h('pre', { class: 'mono wrap' }, whole.after)) : null);
 }
 
 export async function unitView(root, { session, args }) {
@@ -239,6 +249,7 @@ export async function unitView(root, { session, args }) {
     const loc = h('section', { class: 'panel', 'aria-labelledby': 'h-loc', id: 'location' }, h('h2', { id: 'h-loc' }, 'Location'));
     side.append(loc);
     sections.push(get(`${name}/location`).then((l) => {
+      if (!l.container) { loc.append(h('p', { class: 'muted', id: 'unit-position' }, 'Not placed in a freezer.')); return; }
       loc.append(dl([['Container', h('a', { href: `#/freezer/${f.din(l.container)}` }, l.container.split('/').pop())], ['Position', h('strong', { id: 'unit-position' }, l.position)],
         ['Path', (l.path || []).map((p) => p.split('/').pop()).join(' › ')]]));
     }, (err) => loc.append(h('p', { class: 'muted', id: 'unit-position' }, err.code === 5 ? 'Not placed in a freezer.' : describe(err)))));
