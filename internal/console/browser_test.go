@@ -28,7 +28,8 @@ var env struct {
 	browser  context.Context // the allocator's browser; nil without Chromium
 	tokens   map[bank.Role]string
 	units    []*bank.Unit // the demo bank's units, in import order
-	patient  string       // a GL String that matches units[0] 8/8
+	match    *bank.Unit   // a released unit the default search policy accepts
+	patient  string       // its typing as a GL String: it matches 8/8
 	skipWhy  string
 	shotsDir string
 }
@@ -124,11 +125,25 @@ func seed(srv *servertest.Server) error {
 			return err
 		}
 	}
-	var gl []string
-	for _, l := range env.units[0].HLA {
-		gl = append(gl, l.Text)
+	// The patient is typed as a unit that the default policy (dose,
+	// attached segment, age ...) accepts for a 20 kg child: the first
+	// result of a search that takes any grade.
+	var found struct {
+		Matches []struct{ Unit string }
 	}
-	env.patient = strings.Join(gl, "^")
+	if err := rest(srv.AdminToken(), "POST", "/v1/units:search", `{"patient": {"glString": "`+glString(env.units[0])+`"},
+	  "weightKg": 20, "disease": "DISEASE_CLASS_MALIGNANT", "maxMismatches": 8, "pageSize": 1}`, &found); err != nil {
+		return err
+	}
+	for _, u := range env.units {
+		if len(found.Matches) > 0 && "banks/demo/units/"+string(u.DIN) == found.Matches[0].Unit {
+			env.match = u
+		}
+	}
+	if env.match == nil {
+		return fmt.Errorf("no unit passes the default search policy: %+v", found)
+	}
+	env.patient = glString(env.match)
 	env.tokens = map[bank.Role]string{bank.RoleAdmin: srv.AdminToken()}
 	for role, org := range map[bank.Role]string{bank.RoleManager: demoBank, bank.RoleTechnician: demoBank,
 		bank.RoleAuditor: demoBank, bank.RoleCoordinator: "tc-boston"} {
@@ -139,6 +154,15 @@ func seed(srv *servertest.Server) error {
 	return rest(srv.AdminToken(), "POST", "/v1/banks/demo/containers:batchCreate", `{"requests": [
 	  {"containerId": "tank-1", "container": {"kind": "CONTAINER_KIND_TANK", "label": "LN2-1", "layout": {"kind": "LAYOUT_KIND_SLOTS", "slots": 10}}},
 	  {"containerId": "box-1", "container": {"kind": "CONTAINER_KIND_BOX", "label": "BOX-1", "parent": "banks/demo/containers/tank-1", "layout": {"kind": "LAYOUT_KIND_GRID", "rows": 10, "columns": 10}}}]}`, nil)
+}
+
+// glString is u's typing as a GL String.
+func glString(u *bank.Unit) string {
+	var gl []string
+	for _, l := range u.HLA {
+		gl = append(gl, l.Text)
+	}
+	return strings.Join(gl, "^")
 }
 
 // rest calls the REST API as token and decodes the answer into out.
