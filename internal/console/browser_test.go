@@ -249,6 +249,20 @@ func (p *page) shot(step string) string {
 	return name
 }
 
+// keep saves a screenshot of the viewport to the file $CONSOLE_SCREENSHOT
+// names when it is set (`make screenshot` regenerates the README's).
+func (p *page) keep(name string) {
+	p.t.Helper()
+	dir := os.Getenv("CONSOLE_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png := run(p, "screenshot "+name, chromedp.CaptureScreenshot())
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
 // text returns the text of the first element sel matches.
 func (p *page) text(sel string) string {
 	p.t.Helper()

@@ -49,6 +49,7 @@ func TestSearchAndReserve(t *testing.T) {
 		t.Errorf("TNC dose %q, want a count per kg such as 5.9 × 10⁷/kg", first[10])
 	}
 	p.checkAccessible("search results")
+	p.keep("console-search.png")
 
 	p.do("reserve the first", chromedp.Click(chromedp.CSS(`#search-results tbody tr button[data-unit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#dialog[open]`)),

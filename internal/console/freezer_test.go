@@ -1,0 +1,50 @@
+package console_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/cordbank/cordbank/bank"
+)
+
+// TestFreezerPlaceAndMove: a technician places a unit by choosing a free
+// position of the box map, sees it there, moves it by choosing it and
+// another position, and the unit page tells the new place.
+func TestFreezerPlaceAndMove(t *testing.T) {
+	u := env.units[5]
+	din := string(u.DIN)
+	p := newPage(t)
+	p.signIn(bank.RoleTechnician)
+	p.goTo("#/freezer/box-1")
+	if n := eval[int](p, `document.querySelectorAll('#box-grid .pos').length`); n != 100 {
+		t.Fatalf("the 10×10 box shows %d positions: %s", n, p.text("#main"))
+	}
+	p.checkAccessible("freezer")
+	p.do("place at A1", chromedp.Click(chromedp.CSS(`#box-grid [data-pos=A1]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#dialog[open]`)),
+		chromedp.SendKeys(chromedp.CSS(`#dialog input[name=name]`), din),
+		chromedp.Click(chromedp.CSS(`#dialog-ok`)), chromedp.WaitNotVisible(chromedp.CSS(`#dialog`)))
+	p.waitFor("A1 occupied", `document.querySelector('#box-grid [data-pos=A1]')?.classList.contains('occupied')`)
+	if got := eval[string](p, `document.querySelector('#box-grid [data-pos=A1]').getAttribute('aria-label')`); got != "A1: "+din {
+		t.Errorf("A1 says %q", got)
+	}
+	p.keep("console-freezer.png")
+	p.do("choose it", chromedp.Click(chromedp.CSS(`#box-grid [data-pos=A1]`)))
+	p.waitFor("selected", `document.querySelector('#box-grid [data-pos=A1]').getAttribute('aria-pressed') === 'true'`)
+	p.do("move to C3", chromedp.Click(chromedp.CSS(`#box-grid [data-pos=C3]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#dialog[open]`)),
+		chromedp.Click(chromedp.CSS(`#dialog-ok`)), chromedp.WaitNotVisible(chromedp.CSS(`#dialog`)))
+	p.waitFor("C3 occupied, A1 free", `document.querySelector('#box-grid [data-pos=C3]')?.classList.contains('occupied') && !document.querySelector('#box-grid [data-pos=A1]').classList.contains('occupied')`)
+	p.goTo("#/unit/demo/" + din)
+	p.waitFor("location", `!!document.querySelector('#unit-position')`)
+	if got := p.text("#location"); !strings.Contains(got, "C3") || !strings.Contains(got, "box-1") {
+		t.Errorf("unit location = %q, want box-1 C3", got)
+	}
+	p.goTo("#/freezer/box-1")
+	p.do("find free", chromedp.Click(chromedp.Search(`//button[.='Find free positions']`)), chromedp.WaitVisible(chromedp.CSS(`#free-positions p`)))
+	if got := p.text("#free-positions"); !strings.HasPrefix(got, "box-1 A1") {
+		t.Errorf("free positions = %q, want box-1 A1 first", got)
+	}
+}
