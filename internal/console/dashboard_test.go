@@ -16,6 +16,7 @@ func TestDashboard(t *testing.T) {
 	p := newPage(t)
 	p.signIn(bank.RoleManager)
 	p.goTo("#/dashboard")
+	p.waitFor("counted", `document.querySelector('#dash-total')?.dataset.state === 'complete'`)
 	if got := p.text("#dash-total"); got != "240 units" {
 		t.Errorf("total = %q, want 240 units", got)
 	}

@@ -80,8 +80,8 @@ export async function listAll(path, params, key, limit = Infinity, onPage) {
     const page = await get(path, { ...params, pageToken });
     const items = page[key] || [];
     out.push(...items);
-    if (onPage) onPage(items, out.length);
     pageToken = page.nextPageToken || '';
+    if (onPage) onPage(items, out.length, pageToken);
   } while (pageToken && out.length < limit);
   return out;
 }

@@ -67,14 +67,23 @@ export async function dashboardView(root, { session }) {
   const fail = (el) => (err) => el.append(h('p', { class: 'muted' }, describe(err)));
 
   // The API has no counting call: the console pages through the units
-  // (1,000 a page) and counts them.
-  const progress = h('p', { class: 'muted', 'aria-live': 'polite' });
-  byStatus.append(progress);
-  const counting = listAll(`${bankName}/units`, { pageSize: 1000 }, 'units', Infinity, (_, n) => { progress.textContent = `${n} units read…`; }).then((units) => {
-    progress.remove();
-    const st = new Map(statuses.map((s) => [s, 0]));
-    const ty = new Map(unitTypes.map((t) => [t, 0]));
-    const tncs = [];
+  // (1,000 a page, in DIN order) and counts them, redrawing the charts as
+  // each page arrives, up to countLimit so a large bank's dashboard stays
+  // quick; it says when it stopped short.
+  const countLimit = 10000;
+  const st = new Map(statuses.map((s) => [s, 0]));
+  const ty = new Map(unitTypes.map((t) => [t, 0]));
+  const tncs = [];
+  const draw = (n, state) => {
+    const total = h('p', { id: 'dash-total', dataset: { state } },
+      state === 'partial' ? `at least ${n} units` : state === 'counting' ? `${n} units so far…` : `${n} units`);
+    byStatus.replaceChildren(byStatus.firstChild, total,
+      barChart('Units by status', [...st].map(([k, c]) => [f.label(k), c, k]), (k) => `#/units?status=UNIT_STATUS_${k}`),
+      state === 'partial' ? h('p', { class: 'muted', id: 'dash-partial' }, `Counted the first ${n} units (in DIN order); the Units page filters all of them.`) : null);
+    byType.replaceChildren(byType.firstChild, barChart('Units by type', [...ty].map(([k, c]) => [f.label(k), c, k]), (k) => `#/units?unitType=UNIT_TYPE_${k}`));
+    tnc.replaceChildren(tnc.firstChild, histogram('TNC of available units', tncs));
+  };
+  const counting = listAll(`${bankName}/units`, { pageSize: 1000 }, 'units', countLimit, (units, n, next) => {
     for (const u of units) {
       const s = f.short(u.status, 'UNIT_STATUS_');
       st.set(s, (st.get(s) || 0) + 1);
@@ -82,11 +91,8 @@ export async function dashboardView(root, { session }) {
       ty.set(t, (ty.get(t) || 0) + 1);
       if (s === 'AVAILABLE' && u.cells?.postProcessingTnc) tncs.push(u.cells.postProcessingTnc);
     }
-    byStatus.append(h('p', { id: 'dash-total' }, `${units.length} units`),
-      barChart('Units by status', [...st].map(([k, n]) => [f.label(k), n, k]), (k) => `#/units?status=UNIT_STATUS_${k}`));
-    byType.append(barChart('Units by type', [...ty].map(([k, n]) => [f.label(k), n, k]), (k) => `#/units?unitType=UNIT_TYPE_${k}`));
-    tnc.append(histogram('TNC of available units', tncs));
-  }, fail(byStatus));
+    draw(n, !next ? 'complete' : n >= countLimit ? 'partial' : 'counting');
+  }).catch(fail(byStatus));
 
   const soon = Date.now() + 14 * 864e5;
   const reservations = get(`${bankName}/reservations`, { openOnly: true, pageSize: 1000 }).then((r) => {
