@@ -73,6 +73,10 @@ type ReadTx interface {
 	// DueReservations returns up to limit ACTIVE reservations whose expiry
 	// is at or before now, oldest expiry first.
 	DueReservations(ctx context.Context, now time.Time, limit int) ([]*Reservation, error)
+	// CountInventory counts units by bank, status and type, open
+	// reservations by bank (with the ACTIVE ones expiring before
+	// expiringBefore), and open excursions by bank.
+	CountInventory(ctx context.Context, expiringBefore time.Time) (*InventoryCounts, error)
 
 	// Storage (bank/container.go, bank/temperature.go).
 

@@ -464,8 +464,15 @@ func TestRateLimitedAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sdk.Close()
-	if _, err := sdk.GetBank(t.Context(), "banks/nybc"); !errors.Is(err, client.ErrRateLimited) || errors.Is(err, client.ErrRequestTooLarge) {
+	// The SDK would retry after the server's delay (100 s here), but not
+	// when the caller's deadline ends first: then it answers at once.
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if _, err := sdk.GetBank(ctx, "banks/nybc"); !errors.Is(err, client.ErrRateLimited) || errors.Is(err, client.ErrRequestTooLarge) {
 		t.Errorf("SDK over the rate: %v", err)
+	}
+	if ctx.Err() != nil {
+		t.Error("the SDK waited out a retry delay longer than the caller's deadline")
 	}
 	e := wantRESTError(t, srv.HTTPClient(), "GET", srv.HTTPURL+"/v1/banks", nil, nil, http.StatusTooManyRequests, "RATE_LIMITED")
 	if secs, err := strconv.Atoi(e.header.Get("Retry-After")); err != nil || secs < 1 || secs > 100 || e.retry == nil {

@@ -1,13 +1,17 @@
 package server
 
 import (
+	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/cordbank/cordbank/bank"
 )
 
 // Metrics are the server's Prometheus metrics, on a registry of their own
@@ -22,6 +26,9 @@ import (
 //   - cordbank_writer_*: the writes queued for SQLite's single writer,
 //     commit latency, and writes per commit (group commit);
 //   - cordbank_search_index_units: units in the search index;
+//   - domain gauges: cordbank_units{bank,status,unit_type},
+//     cordbank_reservations_open, cordbank_reservations_expiring_within_day,
+//     cordbank_temperature_excursions_open (by bank);
 //   - the Go runtime and process collectors.
 type Metrics struct {
 	Registry *prometheus.Registry
@@ -95,5 +102,82 @@ func (m *Metrics) authFailed() {
 func (m *Metrics) limited() {
 	if m != nil {
 		m.rateLimited.Inc()
+	}
+}
+
+// inventoryCollector exports the domain gauges (bank.InventoryCounts):
+// units by bank, status and type, open reservations and those lapsing
+// within a day, open temperature excursions. A scrape counts the
+// registry; the counts are kept for inventoryTTL so frequent scrapes do
+// not each scan a large registry.
+type inventoryCollector struct {
+	svc *bank.Service
+
+	mu      sync.Mutex
+	at      time.Time
+	counts  *bank.InventoryCounts
+	units   *prometheus.Desc
+	open    *prometheus.Desc
+	lapsing *prometheus.Desc
+	excurs  *prometheus.Desc
+	failed  *prometheus.Desc
+}
+
+const inventoryTTL = 15 * time.Second
+
+// WatchInventory exports svc's inventory counts as gauges.
+func (m *Metrics) WatchInventory(svc *bank.Service) {
+	m.Registry.MustRegister(&inventoryCollector{svc: svc,
+		units: prometheus.NewDesc("cordbank_units", "Units by bank, status and unit type.", []string{"bank", "status", "unit_type"}, nil),
+		open: prometheus.NewDesc("cordbank_reservations_open", "Open reservations (active or shipment requested) by bank.",
+			[]string{"bank"}, nil),
+		lapsing: prometheus.NewDesc("cordbank_reservations_expiring_within_day", "Active reservations that lapse within 24 hours, by bank.",
+			[]string{"bank"}, nil),
+		excurs: prometheus.NewDesc("cordbank_temperature_excursions_open", "Open temperature excursions by bank.", []string{"bank"}, nil),
+		failed: prometheus.NewDesc("cordbank_inventory_count_failed", "1 when the last inventory count failed (the gauges are then stale or absent).", nil, nil),
+	})
+}
+
+func (c *inventoryCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.units, c.open, c.lapsing, c.excurs, c.failed} {
+		ch <- d
+	}
+}
+
+func (c *inventoryCollector) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	failed := 0.0
+	if c.counts == nil || time.Since(c.at) > inventoryTTL {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		counts, err := c.svc.InventoryCounts(ctx, 24*time.Hour)
+		cancel()
+		if err != nil {
+			failed = 1
+		} else {
+			c.counts, c.at = counts, time.Now()
+		}
+	}
+	ch <- prometheus.MustNewConstMetric(c.failed, prometheus.GaugeValue, failed)
+	if c.counts == nil {
+		return
+	}
+	// Every bank that holds units gets each gauge, zero included, so an
+	// alert can tell "none" from "not measured".
+	open, lapsing := map[string]int{}, map[string]int{}
+	for _, u := range c.counts.Units {
+		ch <- prometheus.MustNewConstMetric(c.units, prometheus.GaugeValue, float64(u.N), u.Bank, string(u.Status), string(u.Type))
+		open[u.Bank], lapsing[u.Bank] = 0, 0
+	}
+	for _, r := range c.counts.Reservations {
+		open[r.Bank], lapsing[r.Bank] = r.Open, r.ExpiringSoon
+	}
+	for b := range c.counts.OpenExcursions { // a tank of a bank with no units yet
+		open[b], lapsing[b] = open[b], lapsing[b]
+	}
+	for b := range open {
+		ch <- prometheus.MustNewConstMetric(c.open, prometheus.GaugeValue, float64(open[b]), b)
+		ch <- prometheus.MustNewConstMetric(c.lapsing, prometheus.GaugeValue, float64(lapsing[b]), b)
+		ch <- prometheus.MustNewConstMetric(c.excurs, prometheus.GaugeValue, float64(c.counts.OpenExcursions[b]), b)
 	}
 }

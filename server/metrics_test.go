@@ -4,8 +4,11 @@ import (
 	"context"
 	"io"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc"
@@ -68,9 +71,11 @@ func TestMetrics(t *testing.T) {
 	for series, want := range map[string]float64{
 		`grpc_server_handled_total\{grpc_code="OK",grpc_method="CreateUnit",grpc_service="cordbank.v1.RegistryService",grpc_type="unary"\}`:           1,
 		`grpc_server_handled_total\{grpc_code="Unauthenticated",grpc_method="GetBank",grpc_service="cordbank.v1.RegistryService",grpc_type="unary"\}`: 1,
-		`cordbank_auth_failures_total`:  1,
-		`cordbank_search_index_units`:   1,
-		`cordbank_writer_queued_writes`: 0,
+		`cordbank_auth_failures_total`:                                         1,
+		`cordbank_search_index_units`:                                          1,
+		`cordbank_writer_queued_writes`:                                        0,
+		`cordbank_units\{bank="nybc",status="QUARANTINE",unit_type="PUBLIC"\}`: 1,
+		`cordbank_inventory_count_failed`:                                      0,
 	} {
 		if got := scrape(t, m, series); got != want {
 			t.Errorf("%s = %v, want %v", series, got, want)
@@ -83,5 +88,48 @@ func TestMetrics(t *testing.T) {
 	}
 	if n := scrape(t, m, `cordbank_writer_commit_seconds_count`); n < 2 {
 		t.Errorf("commit_seconds_count = %v", n)
+	}
+}
+
+// TestAlertRules: the example alerting rules (docs/alerts) are valid, fire
+// as their unit tests say (promtool), and name only metrics the server
+// exports.
+func TestAlertRules(t *testing.T) {
+	rules, err := os.ReadFile("../docs/alerts/cordbank.rules.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := server.NewMetrics()
+	srv, err := servertest.Start(servertest.WithMetrics(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	// A bank with a unit: the domain gauges have a bank to report.
+	b, err := srv.Service.CreateBank(t.Context(), banktest.ValidBank("nybc"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Service.CreateUnit(t.Context(), banktest.ValidUnit(b.ID, banktest.DIN(b.FIN, 24, 1)), ""); err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	exposed := rec.Body.String()
+	for _, name := range regexp.MustCompile(`\b(cordbank_[a-z_]+|grpc_server_[a-z_]+)`).FindAllString(string(rules), -1) {
+		if !strings.Contains(exposed, "# TYPE "+name+" ") {
+			t.Errorf("the rules use %s, which the server does not export", name)
+		}
+	}
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool not installed (Debian package prometheus; .ci/run installs it): rule syntax and alert tests not run")
+	}
+	for _, args := range [][]string{{"check", "rules", "cordbank.rules.yml"}, {"test", "rules", "cordbank.rules.test.yml"}} {
+		cmd := exec.Command(promtool, args...)
+		cmd.Dir = "../docs/alerts"
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
 	}
 }

@@ -110,6 +110,7 @@ func New(cfg Config) *Server {
 	pb.RegisterInventoryServiceServer(s.grpc, &inventory{svc: cfg.Service})
 	if m := cfg.Metrics; m != nil {
 		m.grpc.InitializeMetrics(s.grpc)
+		m.WatchInventory(cfg.Service)
 		if cfg.Index != nil {
 			m.WatchSearchIndex(cfg.Index.Len)
 		}

@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) bank.Store) {
 		{"Import", importTests},
 		{"Tx", txTests},
 		{"Lifecycle", lifecycleTests},
+		{"Counts", countTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
