@@ -52,7 +52,10 @@ export function label(value, prefix) {
   let s = prefix && value.startsWith(prefix) ? value.slice(prefix.length) : value;
   if (s === 'UNSPECIFIED') return '—';
   s = s.replace(/_/g, ' ').toLowerCase();
-  return s.charAt(0).toUpperCase() + s.slice(1);
+  s = s.charAt(0).toUpperCase() + s.slice(1);
+  // Abbreviations stay in capitals: blood group AB, RBC, processing
+  // methods (HES, DGS ...), GvH and HvG.
+  return s.replace(/\b(ab|rbc|hes|dgs|cen|fil|fic|per|oth|gvh|hvg)\b/gi, (w) => ({ gvh: 'GvH', hvg: 'HvG' })[w.toLowerCase()] || w.toUpperCase());
 }
 
 // short is an enum value without its prefix: "UNIT_STATUS_AVAILABLE" → "AVAILABLE".
