@@ -100,7 +100,7 @@ func findChromium() string {
 
 // seed registers the demo bank with 240 synthetic units (of every 20, 17
 // released, as `cordbank serve --demo` does, the rest in quarantine), a
-// tank with one 10×10 box, and a token per role.
+// tank with two 10×10 boxes, and a token per role.
 func seed(srv *servertest.Server) error {
 	ctx := bank.WithCaller(context.Background(), bank.Caller{Principal: "console-test"})
 	svc := srv.Service
@@ -153,7 +153,8 @@ func seed(srv *servertest.Server) error {
 	}
 	return rest(srv.AdminToken(), "POST", "/v1/banks/demo/containers:batchCreate", `{"requests": [
 	  {"containerId": "tank-1", "container": {"kind": "CONTAINER_KIND_TANK", "label": "LN2-1", "layout": {"kind": "LAYOUT_KIND_SLOTS", "slots": 10}}},
-	  {"containerId": "box-1", "container": {"kind": "CONTAINER_KIND_BOX", "label": "BOX-1", "parent": "banks/demo/containers/tank-1", "layout": {"kind": "LAYOUT_KIND_GRID", "rows": 10, "columns": 10}}}]}`, nil)
+	  {"containerId": "box-1", "container": {"kind": "CONTAINER_KIND_BOX", "label": "BOX-1", "parent": "banks/demo/containers/tank-1", "layout": {"kind": "LAYOUT_KIND_GRID", "rows": 10, "columns": 10}}},
+	  {"containerId": "box-2", "container": {"kind": "CONTAINER_KIND_BOX", "label": "BOX-2", "parent": "banks/demo/containers/tank-1", "parentPosition": "2", "layout": {"kind": "LAYOUT_KIND_GRID", "rows": 10, "columns": 10}}}]}`, nil)
 }
 
 // glString is u's typing as a GL String.

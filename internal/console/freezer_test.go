@@ -47,4 +47,18 @@ func TestFreezerPlaceAndMove(t *testing.T) {
 	if got := p.text("#free-positions"); !strings.HasPrefix(got, "box-1 A1") {
 		t.Errorf("free positions = %q, want box-1 A1 first", got)
 	}
+
+	// Evacuating box-1 into box-2: the plan shows where the unit goes
+	// before anything moves.
+	p.do("plan", chromedp.SetValue(chromedp.CSS(`#evacuation select[name=target]`), "banks/demo/containers/box-2"),
+		chromedp.Click(chromedp.CSS(`#evacuation button[type=submit]`)))
+	p.do("plan shown", chromedp.WaitVisible(chromedp.CSS(`#evacuation-plan`)))
+	if got := p.text("#evacuation-plan tbody"); !strings.Contains(got, "box-1 C3") || !strings.Contains(got, din) || !strings.Contains(got, "box-2 C3") {
+		t.Errorf("evacuation plan = %q, want %s from box-1 C3 to box-2 C3", got, din)
+	}
+	if got := eval[string](p, `location.hash`); got != "#/freezer/box-1" {
+		t.Errorf("planning moved on to %s", got)
+	}
+	p.do("evacuate", chromedp.Click(chromedp.CSS(`#dialog-ok`)), chromedp.WaitNotVisible(chromedp.CSS(`#dialog`)))
+	p.waitFor("box-2 holds it", `document.body.dataset.ready === '#/freezer/box-2' && document.querySelector('#box-grid [data-pos=C3]')?.classList.contains('occupied')`)
 }

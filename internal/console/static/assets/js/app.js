@@ -1,7 +1,7 @@
 // The console's shell: sign-in, the role's navigation and the router
 // (#/page/args?query), which renders one view into <main>.
 
-import { h, field, showError, describe } from './ui.js';
+import { h, field, showError, describe, notice } from './ui.js';
 import * as session from './session.js';
 import { token } from './api.js';
 import { dashboardView } from './dashboard.js';
@@ -111,3 +111,7 @@ async function render() {
 
 window.addEventListener('hashchange', route);
 route();
+
+// A failure no view caught is shown, not lost in the developer console.
+window.addEventListener('unhandledrejection', (e) => { notice(`Error: ${describe(e.reason)}`); });
+window.addEventListener('error', (e) => { notice(`Error: ${e.message}`); });

@@ -3,7 +3,7 @@
 // by selecting positions, and finding free positions.
 
 import { get, post, listAll } from './api.js';
-import { h, field, confirmAction, notice, describe, showError } from './ui.js';
+import { h, field, table, confirmAction, notice, showError } from './ui.js';
 import * as f from './format.js';
 import { can } from './session.js';
 
@@ -132,6 +132,8 @@ export async function freezerView(root, { session, args }) {
     cells[j].focus();
   });
 
+  if (writer && occupied(map).length) detail.append(evacuation(c, map, containers));
+
   if (can(session, 'bankRead')) {
     const count = h('input', { type: 'number', name: 'count', min: '1', value: '5' });
     const out = h('div', { id: 'free-positions' });
@@ -145,4 +147,41 @@ export async function freezerView(root, { session, args }) {
     h('div', { class: 'actions-row' }, h('button', { type: 'submit' }, 'Find free positions')));
     detail.append(h('h2', {}, 'Free positions'), form, out);
   }
+}
+
+// occupied lists the entries of a map that hold something (a map lists
+// every position of a grid, empty ones included).
+const occupied = (m) => (m.entries || []).filter((e) => e.unit || e.container);
+
+const sameLayout = (a, b) => a.kind === b.kind && JSON.stringify(a.layout || {}) === JSON.stringify(b.layout || {});
+
+// evacuation is the wizard that empties c into a backup of the same kind
+// and layout: choose the target, see where everything goes (the API
+// keeps every position), confirm.
+function evacuation(c, map, containers) {
+  const targets = containers.filter((x) => x.name !== c.name && sameLayout(x, c));
+  const out = h('div', { id: 'evacuation' });
+  const choice = h('select', { name: 'target' }, h('option', { value: '' }, 'choose a backup container'),
+    targets.map((x) => h('option', { value: x.name }, `${x.label || id(x.name)} (${id(x.name)})`)));
+  const form = h('form', { class: 'grid-form', novalidate: true, onsubmit: async (e) => {
+    e.preventDefault();
+    const target = choice.value;
+    if (!target) { showError(form, { codeName: 'INVALID_ARGUMENT', message: 'choose the container to move everything into', violations: [{ field: 'target', description: 'required' }] }); return; }
+    let targetMap;
+    try { targetMap = await get(`${target}:map`); } catch (err) { showError(form, err); return; }
+    const busy = occupied(targetMap).length;
+    const moves = occupied(map).map((e) => [e.position, e.unit ? f.din(e.unit) : `container ${id(e.container)}`]);
+    const done = await confirmAction({ title: `Evacuate ${c.label || id(c.name)}`, confirm: `Move ${moves.length} into ${id(target)}`, danger: true,
+      body: [h('p', {}, `Everything in ${id(c.name)} moves to ${id(target)} in one change, each to the same position:`),
+        busy ? h('p', { class: 'bad' }, `${id(target)} is not empty (${busy} positions used): the API will refuse.`) : null,
+        h('div', { class: 'table-wrap', id: 'evacuation-plan' }, table(null, ['From', 'What', 'To'], moves.map(([pos, what]) => [`${id(c.name)} ${pos}`, what, `${id(target)} ${pos}`])))],
+      run: () => post(`${c.name}:evacuate`, { target, etag: c.etag }) });
+    if (done) {
+      notice(`Evacuated: ${done.unitsMoved || 0} units and ${done.containersMoved || 0} containers moved to ${id(target)}.`);
+      location.hash = `#/freezer/${id(target)}`;
+    }
+  } }, field('Move everything into', choice, { apiField: 'target' }), h('p', { class: 'form-error', role: 'alert' }),
+  h('div', { class: 'actions-row' }, h('button', { type: 'submit' }, 'Plan the evacuation')));
+  out.append(h('h2', {}, 'Evacuate'), targets.length ? form : h('p', { class: 'muted' }, 'No other container has the same kind and layout.'));
+  return out;
 }
