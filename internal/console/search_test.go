@@ -75,4 +75,21 @@ func TestSearchAndReserve(t *testing.T) {
 	if units := eval[[]string](p, `[...document.querySelectorAll('#search-results tbody tr')].map(r => r.cells[1].textContent)`); contains(units, want) {
 		t.Errorf("the reserved unit %s is still offered", want)
 	}
+
+	// Double-unit search: its errors name fields under "search.", shown on
+	// the same form's fields; its answer lists pairs.
+	p.do("double search without a weight", chromedp.Click(chromedp.CSS(`input[name=double]`)),
+		chromedp.SetValue(chromedp.CSS(`input[name=weightKg]`), ""),
+		chromedp.Click(chromedp.CSS(`#search-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#search-form .field-error`)))
+	if got := eval[string](p, `document.querySelector('#search-form .field-error').dataset.for`); got != "weightKg" {
+		t.Errorf("the double search's error is shown at %q, want weightKg", got)
+	}
+	p.do("double search", chromedp.SendKeys(chromedp.CSS(`input[name=weightKg]`), "60"),
+		chromedp.Click(chromedp.CSS(`#search-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#search-results h2`)))
+	if got := p.text("#search-results h2"); !strings.Contains(got, "pair") {
+		t.Errorf("double search heading = %q, want pairs", got)
+	}
+	t.Logf("double search: %s", p.text("#search-results h2"))
 }
