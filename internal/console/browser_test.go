@@ -28,8 +28,6 @@ var env struct {
 	browser  context.Context // the allocator's browser; nil without Chromium
 	tokens   map[bank.Role]string
 	units    []*bank.Unit // the demo bank's units, in import order
-	match    *bank.Unit   // a released unit the default search policy accepts
-	patient  string       // its typing as a GL String: it matches 8/8
 	skipWhy  string
 	shotsDir string
 }
@@ -125,25 +123,7 @@ func seed(srv *servertest.Server) error {
 			return err
 		}
 	}
-	// The patient is typed as a unit that the default policy (dose,
-	// attached segment, age ...) accepts for a 20 kg child: the first
-	// result of a search that takes any grade.
-	var found struct {
-		Matches []struct{ Unit string }
-	}
-	if err := rest(srv.AdminToken(), "POST", "/v1/units:search", `{"patient": {"glString": "`+glString(env.units[0])+`"},
-	  "weightKg": 20, "disease": "DISEASE_CLASS_MALIGNANT", "maxMismatches": 8, "pageSize": 1}`, &found); err != nil {
-		return err
-	}
-	for _, u := range env.units {
-		if len(found.Matches) > 0 && "banks/demo/units/"+string(u.DIN) == found.Matches[0].Unit {
-			env.match = u
-		}
-	}
-	if env.match == nil {
-		return fmt.Errorf("no unit passes the default search policy: %+v", found)
-	}
-	env.patient = glString(env.match)
+
 	env.tokens = map[bank.Role]string{bank.RoleAdmin: srv.AdminToken()}
 	for role, org := range map[bank.Role]string{bank.RoleManager: demoBank, bank.RoleTechnician: demoBank,
 		bank.RoleAuditor: demoBank, bank.RoleCoordinator: "tc-boston"} {
@@ -155,6 +135,44 @@ func seed(srv *servertest.Server) error {
 	  {"containerId": "tank-1", "container": {"kind": "CONTAINER_KIND_TANK", "label": "LN2-1", "layout": {"kind": "LAYOUT_KIND_SLOTS", "slots": 10}}},
 	  {"containerId": "box-1", "container": {"kind": "CONTAINER_KIND_BOX", "label": "BOX-1", "parent": "banks/demo/containers/tank-1", "layout": {"kind": "LAYOUT_KIND_GRID", "rows": 10, "columns": 10}}},
 	  {"containerId": "box-2", "container": {"kind": "CONTAINER_KIND_BOX", "label": "BOX-2", "parent": "banks/demo/containers/tank-1", "parentPosition": "2", "layout": {"kind": "LAYOUT_KIND_GRID", "rows": 10, "columns": 10}}}]}`, nil)
+}
+
+// matchable returns an available unit that the default search policy
+// accepts for a 20 kg child (the first result of a search that takes any
+// grade), so that a patient typed as it matches it 8/8. It asks at the
+// time of the call: earlier tests (or runs, with -count) reserve units.
+func matchable(t *testing.T) *bank.Unit {
+	t.Helper()
+	var found struct {
+		Matches []struct{ Unit string }
+	}
+	if err := rest(env.srv.AdminToken(), "POST", "/v1/units:search", `{"patient": {"glString": "`+glString(env.units[0])+`"},
+	  "weightKg": 20, "disease": "DISEASE_CLASS_MALIGNANT", "maxMismatches": 8, "pageSize": 1}`, &found); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range env.units {
+		if len(found.Matches) > 0 && "banks/demo/units/"+string(u.DIN) == found.Matches[0].Unit {
+			return u
+		}
+	}
+	t.Fatalf("no unit passes the default search policy: %+v", found)
+	return nil
+}
+
+// unitsWith returns the names of the demo bank's units in status.
+func unitsWith(t *testing.T, status string) []string {
+	t.Helper()
+	var page struct {
+		Units []struct{ Name string }
+	}
+	if err := rest(env.srv.AdminToken(), "GET", "/v1/banks/demo/units?pageSize=1000&status="+status, "", &page); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, u := range page.Units {
+		out = append(out, u.Name)
+	}
+	return out
 }
 
 // glString is u's typing as a GL String.
@@ -301,6 +319,7 @@ func (p *page) waitFor(step, cond string) {
 // signIn pastes role's token into the sign-in form.
 func (p *page) signIn(role bank.Role) {
 	p.t.Helper()
+	eval[bool](p, `delete document.body.dataset.ready`)
 	p.do("sign in as "+string(role),
 		chromedp.WaitVisible(chromedp.CSS(`input[name=token]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name=token]`), env.tokens[role]),

@@ -14,11 +14,13 @@ import (
 // its per-locus grades and dose; reserving it from the result shows the
 // reservation on the unit page.
 func TestSearchAndReserve(t *testing.T) {
+	match := matchable(t)
+	patient := glString(match)
 	p := newPage(t)
 	p.signIn(bank.RoleCoordinator)
 	p.waitFor("search form", `!!document.querySelector('#search-form')`)
 	p.do("search without a weight",
-		chromedp.SendKeys(chromedp.CSS(`textarea[name=glString]`), env.patient),
+		chromedp.SendKeys(chromedp.CSS(`textarea[name=glString]`), patient),
 		chromedp.Click(chromedp.CSS(`#search-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#search-form .field-error`)))
 	if got := eval[string](p, `document.querySelector('#search-form .field-error').dataset.for`); got != "weightKg" {
@@ -35,8 +37,8 @@ func TestSearchAndReserve(t *testing.T) {
 		t.Errorf("%d field errors left after a good search", n)
 	}
 	first := eval[[]string](p, `[...document.querySelector('#search-results tbody tr').cells].map(c => c.textContent)`)
-	t.Logf("first result: %q; patient %s; %s; all %v", first, env.patient, p.text("#search-results p.muted"), eval[[]string](p, `[...document.querySelectorAll("#search-results tbody tr")].map(r => r.cells[1].textContent + " " + r.cells[3].textContent)`))
-	want := string(env.match.DIN)
+	t.Logf("first result: %q; patient %s; %s; all %v", first, patient, p.text("#search-results p.muted"), eval[[]string](p, `[...document.querySelectorAll("#search-results tbody tr")].map(r => r.cells[1].textContent + " " + r.cells[3].textContent)`))
+	want := string(match.DIN)
 	if len(first) < 14 || first[1] != want || first[3] != "8/8" {
 		t.Fatalf("first result = %q, want unit %s 8/8", first, want)
 	}
@@ -68,7 +70,7 @@ func TestSearchAndReserve(t *testing.T) {
 	}
 	// Searching again: the reserved unit has left the results.
 	p.goTo("#/search")
-	p.do("search again", chromedp.SendKeys(chromedp.CSS(`textarea[name=glString]`), env.patient),
+	p.do("search again", chromedp.SendKeys(chromedp.CSS(`textarea[name=glString]`), patient),
 		chromedp.SendKeys(chromedp.CSS(`input[name=weightKg]`), "20"),
 		chromedp.Click(chromedp.CSS(`#search-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#search-results h2`)))

@@ -73,10 +73,14 @@ let renderSeq = 0;
 
 // route renders the page the hash names; body[data-ready] then holds the
 // hash it rendered (tests wait for it instead of sleeping).
+// A slower earlier route that finishes later does not claim to be ready.
+let routeSeq = 0;
+
 export async function route() {
   const hash = location.hash || '#/';
+  const seq = ++routeSeq;
   await render();
-  document.body.dataset.ready = hash;
+  if (seq === routeSeq) document.body.dataset.ready = hash;
 }
 
 async function render() {
