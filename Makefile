@@ -3,12 +3,15 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 
 BUF := go tool -modfile=tools/go.mod buf
+# npm tools (Redocly CLI), pinned by tools/npm/package-lock.json.
+NPM_BIN := tools/npm/node_modules/.bin
+OPENAPI_DIR := proto/cordbank/v1/openapi
 BIN := bin/cordbank
 # Benchmarks print figures for the README; BENCH narrows them (a regexp).
 BENCH ?= .
 BENCHTIME ?= 1x
 
-.PHONY: help generate check-generated lint test bench build run proto-vendor fuzz screenshot
+.PHONY: help generate check-generated lint test bench build run proto-vendor npm-tools fuzz screenshot
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -16,20 +19,30 @@ help: ## list the targets
 proto-vendor: ## copy third-party .proto imports from pinned Go modules into third_party/ (git-ignored)
 	./scripts/proto-vendor.sh
 
-generate: proto-vendor ## lint the protos and regenerate Go, gateway and OpenAPI code
+npm-tools: $(NPM_BIN)/redocly ## install the pinned npm tools (Redocly CLI) into tools/npm
+
+$(NPM_BIN)/redocly: tools/npm/package.json tools/npm/package-lock.json
+	cd tools/npm && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+generate: proto-vendor npm-tools ## lint the protos and regenerate Go, gateway and OpenAPI code (v2, v3, reference page)
 	$(BUF) lint
 	$(BUF) format -w proto
-	rm -f proto/cordbank/v1/*.pb.go proto/cordbank/v1/*.pb.gw.go proto/cordbank/v1/openapi/*.swagger.json
+	rm -f proto/cordbank/v1/*.pb.go proto/cordbank/v1/*.pb.gw.go $(OPENAPI_DIR)/*.swagger.json $(OPENAPI_DIR)/*.openapi.json $(OPENAPI_DIR)/reference.html
 	$(BUF) generate
+	./scripts/openapi-finish.sh $(OPENAPI_DIR)
 
-check-generated: proto-vendor ## fail when the committed generated code differs from what the protos generate
+check-generated: proto-vendor npm-tools ## fail when the committed generated code differs from what the protos generate
 	./scripts/check-generated.sh
 
-lint: proto-vendor ## go vet, gofmt, buf lint and buf format
+lint: proto-vendor npm-tools ## go vet, gofmt, buf lint and format, Redocly lint of the OpenAPI documents, the API's AIP checks
 	go vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v -E '\.pb(\.gw)?\.go$$')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(BUF) lint
 	$(BUF) format -d --exit-code proto
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(NPM_BIN)/redocly lint --config redocly.yaml --format=summary \
+	  $(OPENAPI_DIR)/cordbank.swagger.json $(OPENAPI_DIR)/cordbank.openapi.json
+	go test -count=1 ./$(OPENAPI_DIR)/
 
 test: check-generated ## everything CI checks: generated code, vet, the SDK without cgo, and all tests with -race
 	go vet ./...

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cordbank/cordbank/bank/access"
 )
 
 // UnitHistory returns one page of a unit's chain of custody: the events
@@ -24,19 +26,24 @@ func (s *Service) UnitHistory(ctx context.Context, bank string, din DIN, size in
 	if err := v.Err("invalid history request"); err != nil {
 		return nil, "", err
 	}
+	if err := authorize(ctx, access.ReadAudit, bank, false); err != nil {
+		return nil, "", err
+	}
+	view := viewOfEvents(access.PrincipalFrom(ctx), bank)
 	var out []*Event
 	err := s.store.Read(ctx, func(tx ReadTx) error {
-		u, err := tx.GetUnit(ctx, bank, din)
+		u, err := visibleUnit(ctx, tx, bank, din)
 		if err != nil {
 			return err
 		}
-		out, err = tx.ListEvents(ctx, EventQuery{Resource: u.Name(), AfterSeq: after, Limit: n + 1})
+		out, err = tx.ListEvents(ctx, view.scope(EventQuery{Resource: u.Name(), AfterSeq: after, Limit: n + 1}))
 		return err
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	return seqPage(out, n, fk)
+	out, next, err := seqPage(out, n, fk)
+	return view.show(out), next, err
 }
 
 // ListEventsRequest selects a page of audit events.
@@ -114,6 +121,11 @@ func (s *Service) ListEvents(ctx context.Context, r ListEventsRequest) ([]*Event
 		return nil, "", err
 	}
 	q.Limit = n + 1
+	if err := authorize(ctx, access.ReadAudit, r.Bank, r.Bank == ""); err != nil {
+		return nil, "", err
+	}
+	view := viewOfEvents(access.PrincipalFrom(ctx), r.Bank)
+	q = view.scope(q)
 	var out []*Event
 	err := s.store.Read(ctx, func(tx ReadTx) error {
 		if r.Bank != "" {
@@ -128,7 +140,8 @@ func (s *Service) ListEvents(ctx context.Context, r ListEventsRequest) ([]*Event
 	if err != nil {
 		return nil, "", err
 	}
-	return seqPage(out, n, fk)
+	out, next, err := seqPage(out, n, fk)
+	return view.show(out), next, err
 }
 
 // decodeSeqToken returns the event position a page token continues after,
@@ -191,6 +204,10 @@ func (s *Service) WatchEvents(ctx context.Context, bank string, afterSeq int64, 
 	if err := v.Err("invalid watch request"); err != nil {
 		return err
 	}
+	if err := authorize(ctx, access.ReadAudit, bank, bank == ""); err != nil {
+		return err
+	}
+	view := viewOfEvents(access.PrincipalFrom(ctx), bank)
 	if bank != "" {
 		if err := s.store.Read(ctx, func(tx ReadTx) error { _, err := tx.GetBank(ctx, bank); return err }); err != nil {
 			return err
@@ -212,13 +229,13 @@ func (s *Service) WatchEvents(ctx context.Context, bank string, afterSeq int64, 
 		var page []*Event
 		err := s.store.Read(ctx, func(tx ReadTx) error {
 			var err error
-			page, err = tx.ListEvents(ctx, EventQuery{Bank: bank, AfterSeq: last, Limit: watchPage})
+			page, err = tx.ListEvents(ctx, view.scope(EventQuery{Bank: bank, AfterSeq: last, Limit: watchPage}))
 			return err
 		})
 		if err != nil {
 			return err
 		}
-		for _, e := range page {
+		for _, e := range view.show(page) {
 			if err := fn(e); err != nil {
 				return err
 			}

@@ -1,7 +1,10 @@
 package bank
 
 import (
+	"fmt"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -12,7 +15,14 @@ type Bank struct {
 	DisplayName string `json:"display_name,omitempty"`
 	// FIN is the ISBT 128 Facility Identification Number (5 characters)
 	// ICCBBA assigned to the bank. Unique across the registry.
-	FIN            string          `json:"fin,omitempty"`
+	FIN string `json:"fin,omitempty"`
+	// FINs are every FIN the bank registers units under (a unit's DIN
+	// starts with its FIN), sorted; FIN is always one of them. A FIN
+	// belongs to one bank at most; only the registry administrator
+	// assigns them (access.AssignFINs). A unit collected under another
+	// bank's FIN arrives through a transfer of custody, never a
+	// registration.
+	FINs           []string        `json:"fins,omitempty"`
 	Country        string          `json:"country,omitempty"` // ISO 3166-1 alpha-2, upper case
 	Accreditations []Accreditation `json:"accreditations,omitempty"`
 	CreateTime     time.Time       `json:"create_time,omitempty"`
@@ -55,6 +65,15 @@ func (b *Bank) validate(v *Violations, prefix string) {
 	if !ValidFIN(b.FIN) {
 		v.Add(prefix+"fin", "%q is not an ISBT 128 facility identification number (a letter other than O or a digit 1-9, then 4 digits)", b.FIN)
 	}
+	seenFIN := map[string]bool{}
+	for _, f := range b.FINs {
+		if !ValidFIN(f) {
+			v.Add(prefix+"fins", "%q is not an ISBT 128 facility identification number", f)
+		} else if seenFIN[f] {
+			v.Add(prefix+"fins", "%s listed twice", f)
+		}
+		seenFIN[f] = true
+	}
 	if !countryPattern.MatchString(b.Country) {
 		v.Add(prefix+"country", "%q is not an ISO 3166-1 alpha-2 country code (two upper-case letters)", b.Country)
 	}
@@ -78,4 +97,42 @@ func (b *Bank) IsAccredited() bool {
 		}
 	}
 	return false
+}
+
+// withPrimaryFIN returns b's FINs with its primary FIN added when missing,
+// sorted.
+func (b *Bank) withPrimaryFIN() []string {
+	out := slices.Clone(b.FINs)
+	if b.FIN != "" && !slices.Contains(out, b.FIN) {
+		out = append(out, b.FIN)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// OwnsFIN reports whether b registers units under fin.
+func (b *Bank) OwnsFIN(fin string) bool {
+	return fin == b.FIN || slices.Contains(b.FINs, fin)
+}
+
+// finNotOwned is the refusal of a registration whose DIN's FIN is not the
+// bank's. It is decided from the bank's FINs alone, before the DIN is
+// looked up, so it says nothing about whether that DIN is registered.
+func finNotOwned(b *Bank, din DIN, field string) error {
+	return &Error{Kind: KindInvalid, Reason: ReasonFINNotOwned,
+		Message: "the DIN's facility identification number is not assigned to this bank",
+		Violations: []Violation{{Field: field, Description: fmt.Sprintf(
+			"FIN %s is not one of bank %s's (%s): a unit collected elsewhere arrives through TransferUnit", din.FIN(), b.ID, strings.Join(b.withPrimaryFIN(), ", "))}},
+		Metadata: map[string]string{"fin": din.FIN(), "bank": "banks/" + b.ID}}
+}
+
+// ownsAllFINs reports whether b owns the FIN of every unit (the common
+// case of an import, checked without allocating).
+func (b *Bank) ownsAllFINs(units []*Unit) bool {
+	for _, u := range units {
+		if !b.OwnsFIN(u.DIN.FIN()) {
+			return false
+		}
+	}
+	return true
 }

@@ -3,11 +3,16 @@ package bank
 import (
 	"context"
 	"slices"
+
+	"github.com/cordbank/cordbank/bank/access"
 )
 
 // CreateBank registers a bank with the given ID. requestID, when not empty,
 // makes the call idempotent (AIP-155).
 func (s *Service) CreateBank(ctx context.Context, b *Bank, requestID string) (*Bank, error) {
+	if err := authorize(ctx, access.CreateBank, "", false); err != nil {
+		return nil, err
+	}
 	var v Violations
 	if !ValidBankID(b.ID) {
 		v.Add("bank_id", "%q is not a valid bank id: 3-63 lower-case letters, digits and hyphens, starting with a letter", b.ID)
@@ -30,6 +35,7 @@ func (s *Service) CreateBank(ctx context.Context, b *Bank, requestID string) (*B
 		now := s.now().UTC()
 		nb := *b
 		nb.Accreditations = slices.Clone(b.Accreditations)
+		nb.FINs = b.withPrimaryFIN()
 		nb.CreateTime, nb.UpdateTime, nb.Version = now, now, 1
 		if err := tx.InsertBank(ctx, &nb); err != nil {
 			return err
@@ -53,6 +59,9 @@ func (s *Service) CreateBank(ctx context.Context, b *Bank, requestID string) (*B
 
 // GetBank returns a bank, or KindNotFound.
 func (s *Service) GetBank(ctx context.Context, id string) (*Bank, error) {
+	if err := authorize(ctx, access.ReadBanks, "", false); err != nil {
+		return nil, err
+	}
 	var out *Bank
 	err := s.store.Read(ctx, func(tx ReadTx) error {
 		var err error
@@ -65,6 +74,9 @@ func (s *Service) GetBank(ctx context.Context, id string) (*Bank, error) {
 // ListBanks returns one page of banks ordered by ID, and the token of the
 // next page ("" on the last page).
 func (s *Service) ListBanks(ctx context.Context, size int, token string) ([]*Bank, string, error) {
+	if err := authorize(ctx, access.ReadBanks, "", false); err != nil {
+		return nil, "", err
+	}
 	var v Violations
 	n := pageSize(&v, size)
 	fk := filterKey("banks")
@@ -86,7 +98,7 @@ func (s *Service) ListBanks(ctx context.Context, size int, token string) ([]*Ban
 }
 
 // bankMutable are the update mask paths of a bank.
-var bankMutable = []string{"display_name", "fin", "country", "accreditations"}
+var bankMutable = []string{"display_name", "fin", "country", "accreditations", "fins"}
 
 // UpdateBank changes the fields of b named by mask ("*" for all mutable
 // fields). etag, when not empty, must be the current etag (else KindAborted).
@@ -104,6 +116,17 @@ func (s *Service) UpdateBank(ctx context.Context, b *Bank, mask []string, etag s
 	if err := v.Err("invalid bank update"); err != nil {
 		return nil, err
 	}
+	if err := authorize(ctx, access.UpdateBank, b.ID, false); err != nil {
+		return nil, err
+	}
+	if slices.Contains(paths, "fin") || slices.Contains(paths, "fins") {
+		// Which FINs a bank registers units under is the registry's
+		// decision, not the bank's.
+		if err := authorize(ctx, access.AssignFINs, b.ID, false); err != nil {
+			return nil, NewError(KindPermissionDenied, ReasonPermissionDenied,
+				"only the registry administrator assigns a bank's facility identification numbers (fin, fins)", "field", "fin")
+		}
+	}
 	var out *Bank
 	err := s.store.Write(ctx, func(tx Tx) error {
 		cur, err := tx.GetBank(ctx, b.ID)
@@ -120,6 +143,8 @@ func (s *Service) UpdateBank(ctx context.Context, b *Bank, mask []string, etag s
 				nb.DisplayName = b.DisplayName
 			case "fin":
 				nb.FIN = b.FIN
+			case "fins":
+				nb.FINs = slices.Clone(b.FINs)
 			case "country":
 				nb.Country = b.Country
 			case "accreditations":
@@ -127,6 +152,10 @@ func (s *Service) UpdateBank(ctx context.Context, b *Bank, mask []string, etag s
 			}
 		}
 		var v Violations
+		if slices.Contains(paths, "fins") && !slices.Contains(nb.FINs, nb.FIN) {
+			v.Add("bank.fins", "must contain the bank's fin %s", nb.FIN)
+		}
+		nb.FINs = nb.withPrimaryFIN()
 		nb.validate(&v, "bank.")
 		if err := v.Err("invalid bank"); err != nil {
 			return err

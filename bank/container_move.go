@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+
+	"github.com/cordbank/cordbank/bank/access"
 )
 
 // leavesStorage are the statuses of units that have physically left the
@@ -44,6 +46,9 @@ func (s *Service) MoveUnit(ctx context.Context, r PlaceRequest) (*Location, erro
 }
 
 func (s *Service) putUnit(ctx context.Context, r PlaceRequest, method string) (*Location, error) {
+	if err := authorize(ctx, access.WriteInventory, r.Bank, false); err != nil {
+		return nil, err
+	}
 	var v Violations
 	if !ValidContainerID(r.Container) {
 		v.Add("container", "%q is not a valid container id", r.Container)
@@ -122,6 +127,9 @@ func (s *Service) putUnit(ctx context.Context, r PlaceRequest, method string) (*
 // GetUnitLocation returns where a unit is stored; an empty Location when
 // it is not in storage. KindNotFound when the unit does not exist.
 func (s *Service) GetUnitLocation(ctx context.Context, bankID string, din DIN) (*Location, error) {
+	if err := authorize(ctx, access.ReadInventory, bankID, false); err != nil {
+		return nil, err
+	}
 	var out *Location
 	err := s.store.Read(ctx, func(tx ReadTx) error {
 		if _, err := tx.GetUnit(ctx, bankID, din); err != nil {
@@ -180,6 +188,9 @@ type MoveContainerRequest struct {
 // ReasonContainerCycle (the parent is the container or lies inside it),
 // ReasonPositionOccupied or ReasonContainerFull.
 func (s *Service) MoveContainer(ctx context.Context, r MoveContainerRequest) (*Container, error) {
+	if err := authorize(ctx, access.WriteInventory, r.Bank, false); err != nil {
+		return nil, err
+	}
 	var v Violations
 	if r.Parent != "" && !ValidContainerID(r.Parent) {
 		v.Add("parent", "%q is not a valid container id", r.Parent)
@@ -330,6 +341,9 @@ type EvacuateResult struct {
 // KindFailedPrecondition with ReasonContainerNotEmpty (target) or
 // ReasonContainerCycle (target inside the source).
 func (s *Service) Evacuate(ctx context.Context, r EvacuateRequest) (*EvacuateResult, error) {
+	if err := authorize(ctx, access.WriteInventory, r.Bank, false); err != nil {
+		return nil, err
+	}
 	var v Violations
 	validRequestID(&v, r.RequestID)
 	if !ValidContainerID(r.Target) {

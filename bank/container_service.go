@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/cordbank/cordbank/bank/access"
 )
 
 // containerField is an INVALID_ARGUMENT error for one field naming a
@@ -111,6 +113,9 @@ func (o *occupancy) claim(position, field string) (string, error) {
 // is the id of an existing container of the same bank ("" for the top
 // level). See CreateContainers for the rules and errors.
 func (s *Service) CreateContainer(ctx context.Context, c *Container, requestID string) (*Container, error) {
+	if err := authorize(ctx, access.WriteInventory, c.Bank, false); err != nil {
+		return nil, err
+	}
 	out, err := s.createContainers(ctx, c.Bank, []*Container{c}, requestID, func(int) string { return "" })
 	if err != nil {
 		return nil, err
@@ -130,6 +135,9 @@ func (s *Service) CreateContainer(ctx context.Context, c *Container, requestID s
 // ReasonLabelAlreadyExists); KindFailedPrecondition with
 // ReasonPositionOccupied or ReasonContainerFull.
 func (s *Service) CreateContainers(ctx context.Context, bankID string, cs []*Container, requestID string) ([]*Container, error) {
+	if err := authorize(ctx, access.WriteInventory, bankID, false); err != nil {
+		return nil, err
+	}
 	return s.createContainers(ctx, bankID, cs, requestID, func(i int) string { return "requests[" + strconv.Itoa(i) + "]." })
 }
 
@@ -234,6 +242,9 @@ func (s *Service) insertContainer(ctx context.Context, tx Tx, c *Container, pref
 
 // GetContainer returns a container, or KindNotFound.
 func (s *Service) GetContainer(ctx context.Context, bankID, id string) (*Container, error) {
+	if err := authorize(ctx, access.ReadInventory, bankID, false); err != nil {
+		return nil, err
+	}
 	var out *Container
 	err := s.store.Read(ctx, func(tx ReadTx) error {
 		var err error
@@ -256,6 +267,9 @@ type ListContainersRequest struct {
 // page's token ("" on the last page). KindNotFound when the bank or the
 // parent container does not exist.
 func (s *Service) ListContainers(ctx context.Context, r ListContainersRequest) ([]*Container, string, error) {
+	if err := authorize(ctx, access.ReadInventory, r.Bank, false); err != nil {
+		return nil, "", err
+	}
 	var v Violations
 	n := pageSize(&v, r.PageSize)
 	fk := filterKey("containers", r.Bank, r.Parent)
@@ -302,6 +316,9 @@ type ContainerMap struct {
 
 // GetContainerMap returns the map of a container, or KindNotFound.
 func (s *Service) GetContainerMap(ctx context.Context, bankID, id string) (*ContainerMap, error) {
+	if err := authorize(ctx, access.ReadInventory, bankID, false); err != nil {
+		return nil, err
+	}
 	var out *ContainerMap
 	err := s.store.Read(ctx, func(tx ReadTx) error {
 		c, err := tx.GetContainer(ctx, bankID, id)
@@ -362,6 +379,9 @@ type Occupancy struct {
 // GetOccupancy returns the occupancy of a container's subtree and of each
 // of its children's, or KindNotFound.
 func (s *Service) GetOccupancy(ctx context.Context, bankID, id string) (*Occupancy, error) {
+	if err := authorize(ctx, access.ReadInventory, bankID, false); err != nil {
+		return nil, err
+	}
 	var out *Occupancy
 	err := s.store.Read(ctx, func(tx ReadTx) error {
 		t, err := loadTree(ctx, tx, bankID)
@@ -434,6 +454,9 @@ const MaxFindFree = 1000
 // (ReasonContainerNotFound); KindFailedPrecondition, ReasonContainerFull
 // when fewer than Count positions are free (metadata "free").
 func (s *Service) FindFreePositions(ctx context.Context, r FindFreeRequest) ([]FreePosition, error) {
+	if err := authorize(ctx, access.ReadInventory, r.Bank, false); err != nil {
+		return nil, err
+	}
 	var v Violations
 	if r.Count < 1 || r.Count > MaxFindFree {
 		v.Add("count", "%d is outside 1..%d", r.Count, MaxFindFree)

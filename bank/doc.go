@@ -2,7 +2,13 @@
 // identity (ISBT 128 DIN), validation rules, and the use cases (Service) that
 // register and read them through a Store.
 //
-// It imports only the standard library, its own subpackages (bank/hla) and
+// Every use case checks the caller (access.PrincipalFrom) against the
+// access policy (bank/access) inside its own transaction and reads only
+// what the caller may see, scoped in the store query before paging and
+// counting.
+//
+// It imports only the standard library, its own subpackages (bank/hla,
+// bank/access) and
 // internal/jsonenc (encoding/json's output without reflection, itself
 // standard library only).
 // It must never import gRPC, protobuf, a SQL driver or net/http: the server

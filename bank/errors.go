@@ -113,6 +113,8 @@ const (
 	ReasonPermissionDenied Reason = "PERMISSION_DENIED"
 	ReasonRateLimited      Reason = "RATE_LIMITED"
 	ReasonTokenNotFound    Reason = "TOKEN_NOT_FOUND"
+	// ReasonFINNotOwned: a unit's DIN carries a FIN the bank does not own.
+	ReasonFINNotOwned Reason = "FIN_NOT_OWNED"
 )
 
 // Violation is one problem with one field of a request. Field is the API's

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/cordbank/cordbank/bank/access"
 )
 
 // Action is a lifecycle method of a unit (domain.md §2.2). Its value is the
@@ -200,6 +202,9 @@ func illegalTransition(u *Unit, a Action, t transition) error {
 // note and time on the unit; a transfer changes only the distributing
 // bank.
 func (s *Service) Transition(ctx context.Context, r TransitionRequest) (*Unit, error) {
+	if err := authorize(ctx, transitionAction(r.Action), r.Bank, false); err != nil {
+		return nil, err
+	}
 	var v Violations
 	t := r.validate(&v, DateOf(s.now()))
 	if err := v.Err("invalid " + string(r.Action) + " request"); err != nil {
@@ -291,4 +296,16 @@ func (s *Service) transferTo(ctx context.Context, tx Tx, u *Unit, target string)
 		u.DistributingBank = ""
 	}
 	return nil
+}
+
+// transitionAction is the policy's action of a lifecycle transition:
+// withdrawal and transfer of custody are managers' decisions.
+func transitionAction(a Action) access.Action {
+	switch a {
+	case ActionWithdraw:
+		return access.WithdrawUnit
+	case ActionTransfer:
+		return access.TransferUnit
+	}
+	return access.Lifecycle
 }

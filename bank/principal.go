@@ -1,78 +1,57 @@
 package bank
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"time"
+
+	"github.com/cordbank/cordbank/bank/access"
 )
 
-// Role is what a principal may do. The server's rule table (server/auth.go)
-// says which methods each role may call; the domain only names them.
-type Role string
+// The access policy lives in bank/access; these names keep the domain's
+// vocabulary in one place for its callers.
+type (
+	// Role is what a principal may do (access.Role).
+	Role = access.Role
+	// Principal is an authenticated caller (access.Principal).
+	Principal = access.Principal
+)
 
+// Roles (see access).
 const (
-	// RoleAdmin administers the registry: banks, tokens, and every bank's
-	// data (an operator who could read the database anyway).
-	RoleAdmin Role = "admin"
-	// RoleManager runs one bank: everything a technician does plus the
-	// bank's profile, transfers and withdrawals.
-	RoleManager Role = "manager"
-	// RoleTechnician works in one bank: units, containers, lifecycle and
-	// the reservations the bank received.
-	RoleTechnician Role = "technician"
-	// RoleCoordinator works for one transplant centre: searches public
-	// units, reserves them and follows its own reservations. Never sees
-	// private units or fields, never edits inventory.
-	RoleCoordinator Role = "coordinator"
-	// RoleAuditor reads, audit trail included, and writes nothing: of one
-	// bank (Org = the bank id, private data included) or of the whole
-	// registry (Org = "", private data withheld).
-	RoleAuditor Role = "auditor"
+	RoleAdmin       = access.RoleAdmin
+	RoleManager     = access.RoleManager
+	RoleTechnician  = access.RoleTechnician
+	RoleCoordinator = access.RoleCoordinator
+	RoleAuditor     = access.RoleAuditor
+	// OrgRegistry is the organisation of registry-wide principals.
+	OrgRegistry = access.OrgRegistry
 )
 
 // Roles lists every role, in the order the docs present them.
-var Roles = []Role{RoleAdmin, RoleManager, RoleTechnician, RoleCoordinator, RoleAuditor}
+var Roles = access.Roles
 
-// Valid reports whether r is a known role.
-func (r Role) Valid() bool {
-	for _, k := range Roles {
-		if r == k {
-			return true
-		}
+// authorize checks that the caller of ctx may take action a in bank bankID
+// ("" for none; every for every bank), as a KindPermissionDenied error.
+func authorize(ctx context.Context, a access.Action, bankID string, every bool) error {
+	return deniedError(access.Check(access.PrincipalFrom(ctx), a, bankID, every))
+}
+
+// CheckAccess is the policy's decision (access.Check) for p as a domain
+// error: nil, or KindPermissionDenied. Transports use it to refuse a call
+// before decoding it (a stream before its first message).
+func CheckAccess(p Principal, a access.Action, bankID string, every bool) error {
+	return deniedError(access.Check(p, a, bankID, every))
+}
+
+// deniedError converts the policy's refusal to the domain's error.
+func deniedError(err error) error {
+	var d *access.Denied
+	if !errors.As(err, &d) {
+		return err
 	}
-	return false
-}
-
-// OrgRegistry is the organisation of registry-wide principals
-// (administrators, registry auditors).
-const OrgRegistry = ""
-
-// Principal is an authenticated caller: a token's or a client
-// certificate's identity. Org is the organisation it acts for: a bank id
-// for managers, technicians and bank auditors, a transplant centre id for
-// coordinators, OrgRegistry for administrators and registry auditors.
-type Principal struct {
-	Name string
-	Role Role
-	Org  string
-}
-
-// IsBankRole reports whether p belongs to a bank (manager, technician or
-// bank auditor).
-func (p Principal) IsBankRole() bool {
-	switch p.Role {
-	case RoleManager, RoleTechnician:
-		return true
-	case RoleAuditor:
-		return p.Org != OrgRegistry
-	}
-	return false
-}
-
-// SeesPrivateOf reports whether p may see bank bankID's private units and
-// private (maternal, family) fields: the bank's own principals and the
-// registry administrator.
-func (p Principal) SeesPrivateOf(bankID string) bool {
-	return p.Role == RoleAdmin || (p.IsBankRole() && p.Org == bankID)
+	return NewError(KindPermissionDenied, ReasonPermissionDenied, d.Message, "role", string(d.Role))
 }
 
 // Token is an API credential. The secret itself is never stored: only its

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/cordbank/cordbank/bank/access"
 )
 
 // ReserveRequest asks to hold a unit for a patient.
@@ -61,6 +63,14 @@ func notReservable(u *Unit, why string) error {
 // never reserved; a directed unit only for its designated recipient. An
 // ACTIVE hold that lapsed but was not yet swept is expired first.
 func (s *Service) ReserveUnit(ctx context.Context, r ReserveRequest) (*Reservation, error) {
+	if err := authorize(ctx, access.ReserveUnit, r.Bank, false); err != nil {
+		return nil, err
+	}
+	tc, err := ownCentre(access.PrincipalFrom(ctx), r.TransplantCenter, "reserves")
+	if err != nil {
+		return nil, err
+	}
+	r.TransplantCenter = tc
 	var v Violations
 	validID(&v, "transplant_center", r.TransplantCenter, true)
 	validID(&v, "patient_id", r.PatientID, true)
@@ -73,7 +83,7 @@ func (s *Service) ReserveUnit(ctx context.Context, r ReserveRequest) (*Reservati
 	fp := fingerprint(r.RequestID, "ReserveUnit", r)
 	var out *Reservation
 	var changed []*Unit
-	err := s.store.Write(ctx, func(tx Tx) error {
+	err = s.store.Write(ctx, func(tx Tx) error {
 		changed = changed[:0]
 		if name, err := replay(ctx, tx, r.RequestID, "ReserveUnit", fp); err != nil {
 			return err
@@ -84,7 +94,7 @@ func (s *Service) ReserveUnit(ctx context.Context, r ReserveRequest) (*Reservati
 		}
 		now := s.now().UTC()
 		audit := s.newChain(ctx, tx, now)
-		u, err := tx.GetUnit(ctx, r.Bank, r.DIN)
+		u, err := visibleUnit(ctx, tx, r.Bank, r.DIN)
 		if err != nil {
 			return err
 		}
@@ -238,6 +248,13 @@ var reservationMethods = map[ReservationAction]string{
 	ReservationRequestShipment: "RequestShipment",
 }
 
+// reservationActions are the policy's actions of the reservation changes.
+var reservationActions = map[ReservationAction]access.Action{
+	ReservationExtend: access.ChangeReservation, ReservationRelease: access.ChangeReservation,
+	ReservationRequestTyping: access.RequestForCentre, ReservationRequestShipment: access.RequestForCentre,
+	ReservationRecordTyping: access.RecordConfirmatoryTyping,
+}
+
 // ReservationChange is a request to act on an open reservation.
 type ReservationChange struct {
 	Bank   string
@@ -310,6 +327,9 @@ func (s *Service) ChangeReservation(ctx context.Context, r ReservationChange) (*
 	if err := v.Err("invalid reservation change"); err != nil {
 		return nil, err
 	}
+	if err := authorize(ctx, reservationActions[r.Action], r.Bank, false); err != nil {
+		return nil, err
+	}
 	method := reservationMethods[r.Action]
 	fp := fingerprint(r.RequestID, method, r)
 	var out *Reservation
@@ -323,12 +343,9 @@ func (s *Service) ChangeReservation(ctx context.Context, r ReservationChange) (*
 			out, err = tx.GetReservation(ctx, r.ID)
 			return err
 		}
-		res, err := tx.GetReservation(ctx, r.ID)
+		res, err := visibleReservation(ctx, tx, r.Bank, r.DIN, r.ID)
 		if err != nil {
 			return err
-		}
-		if res.Bank != r.Bank || res.DIN != r.DIN {
-			return NewError(KindNotFound, ReasonReservationNotFound, "no such reservation", "name", "banks/"+r.Bank+"/units/"+string(r.DIN)+"/reservations/"+r.ID)
 		}
 		if err := checkEtag(r.Etag, res.Version, res.Name()); err != nil {
 			return err
@@ -500,19 +517,59 @@ func (s *Service) closeOnTransition(ctx context.Context, tx Tx, audit *chain, be
 
 // GetReservation returns a reservation of a unit, or KindNotFound.
 func (s *Service) GetReservation(ctx context.Context, bank string, din DIN, id string) (*Reservation, error) {
+	if err := authorize(ctx, access.ReadReservations, bank, false); err != nil {
+		return nil, err
+	}
 	var out *Reservation
 	err := s.store.Read(ctx, func(tx ReadTx) error {
-		r, err := tx.GetReservation(ctx, id)
-		if err != nil {
-			return err
-		}
-		if r.Bank != bank || r.DIN != din {
-			return NewError(KindNotFound, ReasonReservationNotFound, "no such reservation", "name", "banks/"+bank+"/units/"+string(din)+"/reservations/"+id)
-		}
-		out = r
-		return nil
+		var err error
+		out, err = visibleReservation(ctx, tx, bank, din, id)
+		return err
 	})
 	return out, err
+}
+
+// ownCentre returns the transplant centre a call of p acts for: a
+// coordinator acts for its own centre only (the default when tc is
+// empty); anyone else for tc as given. verb completes the refusal
+// ("coordinator X reserves for transplant centre Y only").
+func ownCentre(p Principal, tc, verb string) (string, error) {
+	if p.Role != RoleCoordinator || tc == p.Org {
+		return tc, nil
+	}
+	if tc == "" {
+		return p.Org, nil
+	}
+	return "", NewError(KindPermissionDenied, ReasonPermissionDenied,
+		fmt.Sprintf("coordinator %q %s transplant centre %q only", p.Name, verb, p.Org))
+}
+
+// visibleReservation returns reservation id of the unit of bank with din
+// if the caller of ctx may see it. A coordinator sees its own centre's
+// reservations of public units only; anything else is KindNotFound, the
+// answer for a reservation that does not exist.
+func visibleReservation(ctx context.Context, tx ReadTx, bank string, din DIN, id string) (*Reservation, error) {
+	notFound := NewError(KindNotFound, ReasonReservationNotFound, "no such reservation", "name", "banks/"+bank+"/units/"+string(din)+"/reservations/"+id)
+	r, err := tx.GetReservation(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Bank != bank || r.DIN != din {
+		return nil, notFound
+	}
+	p := access.PrincipalFrom(ctx)
+	if p.SeesPrivateOf(bank) {
+		return r, nil
+	}
+	if p.Role == RoleCoordinator && r.TransplantCenter != p.Org {
+		return nil, notFound
+	}
+	if _, err := visibleUnit(ctx, tx, bank, din); KindOf(err) == KindNotFound {
+		return nil, notFound
+	} else if err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // ListReservationsRequest selects a page of reservations.
@@ -536,16 +593,28 @@ func (s *Service) ListReservations(ctx context.Context, r ListReservationsReques
 func (s *Service) ListReservationsPage(ctx context.Context, r ListReservationsRequest) ([]*Reservation, string, error) {
 	var v Violations
 	n := pageSize(&v, r.PageSize)
+	if err := authorize(ctx, access.ReadReservations, r.Bank, false); err != nil {
+		return nil, "", err
+	}
+	p := access.PrincipalFrom(ctx)
+	outsider := !p.SeesPrivateOf(r.Bank)
+	tc, err := ownCentre(p, r.TransplantCenter, "lists the reservations of")
+	if err != nil {
+		return nil, "", err
+	}
+	r.TransplantCenter = tc
 	fk := filterKey("reservations", r.Bank, string(r.DIN), r.TransplantCenter, fmt.Sprint(r.OpenOnly))
 	after := decodePageToken(&v, r.PageToken, fk)
 	if err := v.Err("invalid list request"); err != nil {
 		return nil, "", err
 	}
 	var out []*Reservation
-	err := s.store.Read(ctx, func(tx ReadTx) error {
+	err = s.store.Read(ctx, func(tx ReadTx) error {
 		var err error
+		// Scoped before paging: outsiders page through the reservations
+		// of public units only.
 		out, err = tx.ListReservations(ctx, ReservationQuery{Bank: r.Bank, DIN: r.DIN, TransplantCenter: r.TransplantCenter,
-			OpenOnly: r.OpenOnly, AfterID: after, Limit: n + 1})
+			OpenOnly: r.OpenOnly, PublicUnitsOnly: outsider, AfterID: after, Limit: n + 1})
 		return err
 	})
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cordbank/cordbank/bank/access"
 )
 
 // Service holds cordbank's use cases. It validates every request, applies
@@ -151,10 +153,17 @@ func replay(ctx context.Context, tx ReadTx, id, method, fp string) (string, erro
 		return "", err
 	}
 	if rec.Method != method || rec.Fingerprint != fp {
+		meta := map[string]string{"request_id": id}
+		// Request ids are global: name the earlier request's resource
+		// only to a caller who may see it (another bank's unit may be
+		// private).
+		if b, _, _ := strings.Cut(strings.TrimPrefix(rec.Resource, "banks/"), "/"); access.PrincipalFrom(ctx).SeesPrivateOf(b) {
+			meta["resource"] = rec.Resource
+		}
 		return "", &Error{Kind: KindInvalid, Reason: ReasonRequestIDReused,
 			Message:    "request_id was already used for a different request",
 			Violations: []Violation{{Field: "request_id", Description: "already used for a different request; use a new id for a new request"}},
-			Metadata:   map[string]string{"request_id": id, "resource": rec.Resource}}
+			Metadata:   meta}
 	}
 	return rec.Resource, nil
 }

@@ -62,6 +62,13 @@ type ReadTx interface {
 	// LastEvent returns the newest audit event, or (nil, nil) when there is
 	// none.
 	LastEvent(ctx context.Context) (*Event, error)
+	// ListEventsByResource returns up to limit events ordered by resource
+	// name, then Seq, after the event (afterResource, afterSeq): every
+	// event of one resource together, for Service.VerifyState.
+	ListEventsByResource(ctx context.Context, afterResource string, afterSeq int64, limit int) ([]*Event, error)
+	// CountResources counts the bank, unit, reservation, container and
+	// storage position rows.
+	CountResources(ctx context.Context) (ResourceCounts, error)
 	// GetReservation returns the reservation with id, or KindNotFound.
 	GetReservation(ctx context.Context, id string) (*Reservation, error)
 	// OpenReservation returns the open (ACTIVE or SHIPMENT_REQUESTED)
@@ -200,8 +207,10 @@ type ReservationQuery struct {
 	DIN              DIN
 	TransplantCenter string
 	OpenOnly         bool
-	AfterID          string
-	Limit            int
+	// PublicUnitsOnly leaves out the reservations of private units.
+	PublicUnitsOnly bool
+	AfterID         string
+	Limit           int
 }
 
 // EventQuery selects audit events. Empty fields match all.
@@ -216,8 +225,13 @@ type EventQuery struct {
 	// Since and Until bound the event time: Since inclusive, Until
 	// exclusive; zero means unbounded.
 	Since, Until time.Time
-	AfterSeq     int64 // only events after this position
-	Limit        int
+	// WithholdPrivateUnits leaves out the events of private (autologous,
+	// directed) units and of resources below them (their reservations):
+	// the audit trail as readers outside the owning bank may see it. A
+	// unit's type never changes, so neither does this selection.
+	WithholdPrivateUnits bool
+	AfterSeq             int64 // only events after this position
+	Limit                int
 }
 
 // UnitQuery selects units. Empty filter slices match all.

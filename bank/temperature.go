@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/cordbank/cordbank/bank/access"
 )
 
 // TemperatureReading is one measurement of a tank's temperature.
@@ -72,6 +74,9 @@ const maxClockSkew = 5 * time.Minute
 // a time in the future or before 1988, a container that is not a tank);
 // KindNotFound (container).
 func (s *Service) RecordReading(ctx context.Context, r TemperatureReading) (*ReadingResult, error) {
+	if err := authorize(ctx, access.WriteInventory, r.Bank, false); err != nil {
+		return nil, err
+	}
 	var v Violations
 	now := s.now().UTC()
 	if math.IsNaN(r.Celsius) || math.IsInf(r.Celsius, 0) || r.Celsius < -273.15 || r.Celsius > 100 {
@@ -196,6 +201,9 @@ type ListExcursionsRequest struct {
 // ListExcursions returns one page of excursions, oldest first, and the
 // next page's token.
 func (s *Service) ListExcursions(ctx context.Context, r ListExcursionsRequest) ([]*Excursion, string, error) {
+	if err := authorize(ctx, access.ReadInventory, r.Bank, false); err != nil {
+		return nil, "", err
+	}
 	var v Violations
 	n := pageSize(&v, r.PageSize)
 	state := "all"

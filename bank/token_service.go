@@ -7,8 +7,11 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/cordbank/cordbank/bank/access"
 )
 
 // TokenTouchEvery is how stale a token's LastUseTime may get: Authenticate
@@ -84,6 +87,9 @@ func (r CreateTokenRequest) validate(v *Violations, now time.Time) {
 // keeps its hash. The bank of a bank role must exist (KindInvalid
 // otherwise). The caller must be authorised (administrators only).
 func (s *Service) CreateToken(ctx context.Context, r CreateTokenRequest) (*Token, string, error) {
+	if err := authorize(ctx, access.AdminTokens, "", false); err != nil {
+		return nil, "", err
+	}
 	now := s.now().UTC()
 	var v Violations
 	r.validate(&v, now)
@@ -155,6 +161,9 @@ func (t *Token) audited() any {
 // RevokeToken ends a token at once; revoking a revoked token is a no-op.
 // KindNotFound (ReasonTokenNotFound) when there is no such token.
 func (s *Service) RevokeToken(ctx context.Context, id string) (*Token, error) {
+	if err := authorize(ctx, access.AdminTokens, "", false); err != nil {
+		return nil, err
+	}
 	var out *Token
 	err := s.store.Write(ctx, func(tx Tx) error {
 		t, err := tx.GetToken(ctx, id)
@@ -178,6 +187,9 @@ func (s *Service) RevokeToken(ctx context.Context, id string) (*Token, error) {
 
 // ListTokens returns every token, revoked and expired ones included, by ID.
 func (s *Service) ListTokens(ctx context.Context) ([]*Token, error) {
+	if err := authorize(ctx, access.AdminTokens, "", false); err != nil {
+		return nil, err
+	}
 	var out []*Token
 	err := s.store.Read(ctx, func(tx ReadTx) error {
 		var err error
@@ -185,6 +197,32 @@ func (s *Service) ListTokens(ctx context.Context) ([]*Token, error) {
 		return err
 	})
 	return out, err
+}
+
+// ListTokensPage returns one page of the tokens by ID, as ListTokens
+// orders them, and the token of the next page ("" on the last). A
+// registry holds tens of tokens, so the page is cut from the whole list,
+// by key (the ID after the cursor), not by offset: a token created or
+// revoked between pages neither repeats nor skips another.
+func (s *Service) ListTokensPage(ctx context.Context, size int, pageToken string) ([]*Token, string, error) {
+	var v Violations
+	n := pageSize(&v, size)
+	filter := filterKey("tokens")
+	after := decodePageToken(&v, pageToken, filter)
+	if err := v.Err("invalid list request"); err != nil {
+		return nil, "", err
+	}
+	all, err := s.ListTokens(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	i, _ := slices.BinarySearchFunc(all, after, func(t *Token, id string) int { return strings.Compare(t.ID, id) })
+	if i < len(all) && after != "" && all[i].ID == after {
+		i++
+	}
+	end := min(i+n+1, len(all))
+	page, next := pageOf(all[i:end], n, filter, func(t *Token) string { return t.ID })
+	return page, next, nil
 }
 
 // Authenticate returns the principal of a bearer secret, or KindUnauthenticated

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/cordbank/cordbank/bank/access"
 )
 
 // unknownBank turns "bank not found" into a violation of the request's
@@ -46,16 +48,25 @@ func (s *Service) CreateUnit(ctx context.Context, u *Unit, requestID string) (*U
 	}
 	fp := fingerprint(requestID, "CreateUnit", nu)
 	var out *Unit
+	if err := authorize(ctx, access.WriteUnits, nu.Bank, false); err != nil {
+		return nil, err
+	}
 	err := s.store.Write(ctx, func(tx Tx) error {
+		b, err := tx.GetBank(ctx, nu.Bank)
+		if err != nil {
+			return unknownBank(err, nu.Bank)
+		}
+		// Before anything reads the DIN: the refusal must not depend on
+		// whether another bank registered it.
+		if !b.OwnsFIN(nu.DIN.FIN()) {
+			return finNotOwned(b, nu.DIN, "unit.din")
+		}
 		if name, err := replay(ctx, tx, requestID, "CreateUnit", fp); err != nil {
 			return err
 		} else if name != "" {
 			var err error
 			out, err = tx.GetUnit(ctx, nu.Bank, nu.DIN)
 			return err
-		}
-		if _, err := tx.GetBank(ctx, nu.Bank); err != nil {
-			return unknownBank(err, nu.Bank)
 		}
 		now := s.now().UTC()
 		nu.CreateTime, nu.UpdateTime, nu.Version = now, now, 1
@@ -79,15 +90,34 @@ func (s *Service) CreateUnit(ctx context.Context, u *Unit, requestID string) (*U
 	return out, err
 }
 
-// GetUnit returns a unit of a bank, or KindNotFound.
+// GetUnit returns a unit of a bank as the caller of ctx may see it, or
+// KindNotFound (also for a private unit of a bank the caller does not
+// belong to: access.Principal.SeesPrivateOf).
 func (s *Service) GetUnit(ctx context.Context, bank string, din DIN) (*Unit, error) {
+	if err := authorize(ctx, access.ReadUnits, bank, false); err != nil {
+		return nil, err
+	}
 	var out *Unit
 	err := s.store.Read(ctx, func(tx ReadTx) error {
 		var err error
-		out, err = tx.GetUnit(ctx, bank, din)
+		out, err = visibleUnit(ctx, tx, bank, din)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return showUnit(ctx, out), nil
+}
+
+// showUnit returns u as the caller of ctx may see it: without its private
+// (maternal, family) fields outside its bank. u is not modified.
+func showUnit(ctx context.Context, u *Unit) *Unit {
+	if access.PrincipalFrom(ctx).SeesPrivateOf(u.Bank) {
+		return u
+	}
+	c := *u
+	c.Private = UnitPrivate{}
+	return &c
 }
 
 // ListUnitsRequest selects a page of a bank's units.
@@ -132,12 +162,26 @@ func (s *Service) ListUnits(ctx context.Context, r ListUnitsRequest) ([]*Unit, s
 	if err := v.Err("invalid list request"); err != nil {
 		return nil, "", err
 	}
+	if err := authorize(ctx, access.ReadUnits, r.Bank, false); err != nil {
+		return nil, "", err
+	}
 	q := UnitQuery{Bank: r.Bank, Statuses: r.Statuses, Types: r.Types, ABOs: r.ABOs,
 		CollectedFrom: r.CollectedFrom, CollectedTo: r.CollectedTo, AfterDIN: DIN(after), Limit: n + 1}
+	outsider := !access.PrincipalFrom(ctx).SeesPrivateOf(r.Bank)
+	if outsider {
+		// Scoped before paging: outsiders page through public units only.
+		if len(r.Types) > 0 && !slices.Contains(r.Types, UnitTypePublic) {
+			q.Limit = 0 // only private types asked for: nothing to see
+		}
+		q.Types = []UnitType{UnitTypePublic}
+	}
 	var out []*Unit
 	err := s.store.Read(ctx, func(tx ReadTx) error {
 		if _, err := tx.GetBank(ctx, r.Bank); err != nil {
 			return err
+		}
+		if q.Limit == 0 {
+			return nil
 		}
 		var err error
 		out, err = tx.ListUnits(ctx, q)
@@ -147,6 +191,11 @@ func (s *Service) ListUnits(ctx context.Context, r ListUnitsRequest) ([]*Unit, s
 		return nil, "", err
 	}
 	out, next := pageOf(out, n, fk, func(u *Unit) string { return string(u.DIN) })
+	if outsider {
+		for i, u := range out {
+			out[i] = showUnit(ctx, u)
+		}
+	}
 	return out, next, nil
 }
 
@@ -164,6 +213,9 @@ func join[T ~string](xs []T) string {
 // and the status cannot be changed here: status changes are lifecycle
 // methods. etag, when not empty, must be the current etag (else KindAborted).
 func (s *Service) UpdateUnit(ctx context.Context, u *Unit, mask []string, etag string) (*Unit, error) {
+	if err := authorize(ctx, access.WriteUnits, u.Bank, false); err != nil {
+		return nil, err
+	}
 	var v Violations
 	paths := maskPaths(mask, unitMutablePaths)
 	if len(paths) == 0 {
@@ -328,20 +380,53 @@ func (s *Service) PrepareImport(ctx context.Context, bank string, units []*Unit)
 // index has the units too.
 func (s *Service) CommitImport(ctx context.Context, b *ImportBatch) ([]ImportResult, error) {
 	res := b.res
+	if err := authorize(ctx, access.WriteUnits, b.bank, false); err != nil {
+		return nil, err
+	}
 	err := s.store.Write(WithBulkWrite(ctx), func(tx Tx) error {
-		if _, err := tx.GetBank(ctx, b.bank); err != nil {
+		bk, err := tx.GetBank(ctx, b.bank)
+		if err != nil {
 			return unknownBank(err, b.bank)
 		}
-		errs, err := tx.InsertUnits(ctx, b.valid)
+		// Units under a FIN the bank does not own are refused before any
+		// DIN is looked up or inserted (see CreateUnit).
+		owned := b.valid
+		if !bk.ownsAllFINs(b.valid) {
+			owned = make([]*Unit, 0, len(b.valid))
+			for _, nu := range b.valid {
+				if bk.OwnsFIN(nu.DIN.FIN()) {
+					owned = append(owned, nu)
+				}
+			}
+		}
+		ierrs, err := tx.InsertUnits(ctx, owned)
 		if err != nil {
 			return err
+		}
+		errs := ierrs
+		if len(owned) != len(b.valid) {
+			errs = make([]error, len(b.valid))
+			k := 0
+			for j, nu := range b.valid {
+				if !bk.OwnsFIN(nu.DIN.FIN()) {
+					errs[j] = finNotOwned(bk, nu.DIN, "unit.din")
+					continue
+				}
+				errs[j] = ierrs[k]
+				k++
+			}
 		}
 		events := make([]preparedEvent, 0, len(b.valid))
 		for j, nu := range b.valid {
 			if errs[j] != nil {
 				r := &res[b.idx[j]]
 				r.Err = errs[j]
-				if KindOf(errs[j]) == KindAlreadyExists {
+				// A unit stored in this bank before under a FIN it does
+				// not own (registered before FINs were assigned) is still
+				// this bank's own: sent again, it is already present.
+				// GetUnit finds only this bank's units, so the answer for
+				// another bank's DIN stays FIN_NOT_OWNED either way.
+				if KindOf(errs[j]) == KindAlreadyExists || !bk.OwnsFIN(nu.DIN.FIN()) {
 					// Registered before: in this bank with the same content,
 					// that is the outcome a re-sent import wants.
 					if stored, err := tx.GetUnit(ctx, b.bank, nu.DIN); err == nil && sameRegistration(stored, nu) {

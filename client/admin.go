@@ -25,10 +25,22 @@ func (c *Client) RevokeToken(ctx context.Context, name string) (*pb.Token, error
 	})
 }
 
-// ListTokens returns every token (never their secrets).
+// ListTokens returns every token (never their secrets), reading as many
+// pages as the server gives.
 func (c *Client) ListTokens(ctx context.Context) ([]*pb.Token, error) {
-	resp, err := call(ctx, c, true, func(ctx context.Context) (*pb.ListTokensResponse, error) {
-		return c.admin().ListTokens(ctx, &pb.ListTokensRequest{})
-	})
-	return resp.GetTokens(), err
+	var out []*pb.Token
+	req := &pb.ListTokensRequest{PageSize: 1000}
+	for {
+		resp, err := call(ctx, c, true, func(ctx context.Context) (*pb.ListTokensResponse, error) {
+			return c.admin().ListTokens(ctx, req)
+		})
+		if err != nil {
+			return out, err
+		}
+		out = append(out, resp.GetTokens()...)
+		if resp.GetNextPageToken() == "" {
+			return out, nil
+		}
+		req = &pb.ListTokensRequest{PageSize: 1000, PageToken: resp.GetNextPageToken()}
+	}
 }

@@ -97,6 +97,9 @@ var (
 	// ErrRequestTooLarge: the message is over the server's size limit;
 	// retrying the same call cannot succeed.
 	ErrRequestTooLarge error = &reasonError{"REQUEST_TOO_LARGE"}
+	// ErrFINNotOwned: the unit's DIN starts with a FIN the bank does not
+	// own; a unit collected elsewhere arrives through TransferUnit.
+	ErrFINNotOwned error = &reasonError{"FIN_NOT_OWNED"}
 )
 
 // Sentinels for errors.Is, by gRPC code (any reason).

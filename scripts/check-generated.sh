@@ -10,9 +10,10 @@ BUF="go tool -modfile=tools/go.mod buf"
 $BUF lint
 $BUF format -d --exit-code proto
 $BUF generate -o "$tmp"
+./scripts/openapi-finish.sh "$tmp/proto/cordbank/v1/openapi"
 status=0
-want=$(cd "$tmp" && find proto -type f \( -name '*.go' -o -name '*.json' \) | sort)
-have=$(find proto -type f \( -name '*.pb.go' -o -name '*.pb.gw.go' -o -name '*.swagger.json' \) | sort)
+want=$(cd "$tmp" && find proto -type f \( -name '*.go' -o -name '*.json' -o -name '*.html' \) | sort)
+have=$(find proto -type f \( -name '*.pb.go' -o -name '*.pb.gw.go' -o -name '*.swagger.json' -o -name '*.openapi.json' -o -name 'reference.html' \) | sort)
 if [ "$want" != "$have" ]; then
   echo "generated files differ in name:"; diff <(echo "$have") <(echo "$want") || true
   status=1

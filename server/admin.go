@@ -62,11 +62,11 @@ func (a *admin) RevokeToken(ctx context.Context, req *pb.RevokeTokenRequest) (*p
 }
 
 func (a *admin) ListTokens(ctx context.Context, req *pb.ListTokensRequest) (*pb.ListTokensResponse, error) {
-	list, err := a.svc.ListTokens(ctx)
+	list, next, err := a.svc.ListTokensPage(ctx, int(req.GetPageSize()), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
-	resp := &pb.ListTokensResponse{Tokens: make([]*pb.Token, len(list))}
+	resp := &pb.ListTokensResponse{NextPageToken: next, Tokens: make([]*pb.Token, len(list))}
 	for i, t := range list {
 		resp.Tokens[i] = tokenToProto(t)
 	}

@@ -21,6 +21,8 @@ type audit struct {
 	// stop is closed when the server shuts down: watches end then, or
 	// GracefulStop would wait for them forever.
 	stop <-chan struct{}
+	// checkpoint is Config.LatestCheckpoint.
+	checkpoint func() *bank.Checkpoint
 }
 
 // parseEventsParent reads "banks/{bank}", or "banks/-" (every bank) as "".
@@ -64,7 +66,7 @@ func (a *audit) ListEvents(ctx context.Context, req *pb.ListEventsRequest) (*pb.
 }
 
 func (a *audit) VerifyAuditTrail(ctx context.Context, req *pb.VerifyAuditTrailRequest) (*pb.VerifyAuditTrailResponse, error) {
-	sum, err := a.svc.VerifyEvents(ctx)
+	sum, err := a.svc.VerifyAuditTrail(ctx)
 	if err != nil {
 		return nil, err
 	}

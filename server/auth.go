@@ -17,10 +17,10 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/access"
 )
 
 // Authentication: every call except health and reflection carries a
@@ -136,6 +136,7 @@ func (g *guard) admit(ctx context.Context, method string) (context.Context, bank
 	c := bank.CallerFrom(ctx)
 	c.Principal = p.Name
 	ctx = bank.WithCaller(ctx, c)
+	ctx = access.WithPrincipal(ctx, p) // every use case checks it
 	return context.WithValue(ctx, principalKey{}, p), p, nil
 }
 
@@ -147,23 +148,14 @@ func (g *guard) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, 
 	if err != nil {
 		return nil, toStatus(ctx, g.log, err)
 	}
-	r, ok := rules[info.FullMethod]
+	r, ok := rpcs[info.FullMethod]
 	if !ok {
-		return nil, toStatus(ctx, g.log, denied("no authorization rule for "+info.FullMethod))
+		return nil, toStatus(ctx, g.log, bank.NewError(bank.KindPermissionDenied, bank.ReasonPermissionDenied, "no authorization rule for "+info.FullMethod))
 	}
-	msg, _ := req.(proto.Message)
-	if err := r.authorize(ctx, g, p, msg); err != nil {
+	if err := r.authorize(p, req); err != nil {
 		return nil, toStatus(ctx, g.log, err)
 	}
-	resp, err := h(ctx, req)
-	if err != nil || r.filter == nil {
-		return resp, err
-	}
-	out, ferr := r.filter(ctx, g, p, resp.(proto.Message))
-	if ferr != nil {
-		return nil, toStatus(ctx, g.log, ferr)
-	}
-	return out, nil
+	return h(ctx, req)
 }
 
 func (g *guard) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
@@ -174,26 +166,24 @@ func (g *guard) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInf
 	if err != nil {
 		return toStatus(ctx, g.log, err)
 	}
-	r, ok := rules[info.FullMethod]
+	r, ok := rpcs[info.FullMethod]
 	if !ok {
-		return toStatus(ctx, g.log, denied("no authorization rule for "+info.FullMethod))
+		return toStatus(ctx, g.log, bank.NewError(bank.KindPermissionDenied, bank.ReasonPermissionDenied, "no authorization rule for "+info.FullMethod))
 	}
-	if !r.roleAllowed(p) {
-		return toStatus(ctx, g.log, deniedRole(p))
+	if err := r.authorize(p, nil); err != nil {
+		return toStatus(ctx, g.log, err)
 	}
 	return h(srv, &guardedStream{ServerStream: ss, ctx: ctx, g: g, p: p, r: r})
 }
 
-// guardedStream authorizes every received message (each names its
-// target) and filters every sent one.
+// guardedStream checks every received message (each may name its target
+// bank, an import's first one must).
 type guardedStream struct {
 	grpc.ServerStream
 	ctx context.Context
 	g   *guard
 	p   bank.Principal
-	r   *rule
-	// hidden caches which units are private, for event filtering.
-	hidden map[string]bool
+	r   rpc
 }
 
 func (s *guardedStream) Context() context.Context { return s.ctx }
@@ -202,28 +192,10 @@ func (s *guardedStream) RecvMsg(m any) error {
 	if err := s.ServerStream.RecvMsg(m); err != nil {
 		return err
 	}
-	msg, _ := m.(proto.Message)
-	if err := s.r.authorize(s.ctx, s.g, s.p, msg); err != nil {
+	if err := s.r.authorize(s.p, m); err != nil {
 		return toStatus(s.ctx, s.g.log, err)
 	}
 	return nil
-}
-
-func (s *guardedStream) SendMsg(m any) error {
-	if s.r.filter == nil {
-		return s.ServerStream.SendMsg(m)
-	}
-	if s.hidden == nil {
-		s.hidden = map[string]bool{}
-	}
-	out, err := s.r.filter(context.WithValue(s.ctx, hiddenCacheKey{}, s.hidden), s.g, s.p, m.(proto.Message))
-	if err != nil {
-		return toStatus(s.ctx, s.g.log, err)
-	}
-	if out == nil {
-		return nil // not for this caller's eyes: skipped
-	}
-	return s.ServerStream.SendMsg(out)
 }
 
 // limiter is a token bucket per principal. Hand-written (40 lines) rather

@@ -68,6 +68,7 @@ func bankFromProto(b *pb.Bank) *bank.Bank {
 	return &bank.Bank{
 		DisplayName:    b.GetDisplayName(),
 		FIN:            b.GetFin(),
+		FINs:           b.GetFins(),
 		Country:        b.GetCountry(),
 		Accreditations: fromEnums[bank.Accreditation](b.GetAccreditations(), pfxAccreditation),
 	}
@@ -78,6 +79,7 @@ func bankToProto(b *bank.Bank) *pb.Bank {
 		Name:        bankName(b.ID),
 		DisplayName: b.DisplayName,
 		Fin:         b.FIN,
+		Fins:        b.FINs,
 		Country:     b.Country,
 		CreateTime:  timestamppb.New(b.CreateTime),
 		UpdateTime:  timestamppb.New(b.UpdateTime),

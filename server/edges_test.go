@@ -404,7 +404,7 @@ func TestBodyLimits(t *testing.T) {
 	}
 	// 2 MiB: over the old limit, under the new one: the domain answers.
 	e := wantRESTError(t, c, "POST", base+"/v1/banks?bankId=big", jsonHeader, strings.NewReader(bankJSON(2<<20)), 400, "INVALID_ARGUMENT")
-	if !slices.Contains(e.fields(), "bank.display_name") {
+	if !slices.Contains(e.fields(), "bank.displayName") { // REST names fields in JSON
 		t.Errorf("2 MiB name: fields %v", e.fields())
 	}
 	over := bankJSON(server.MaxMessageBytes)

@@ -30,7 +30,8 @@ import (
 // inventory; each of its lines is one message (MaxMessageBytes).
 const maxImportBodyBytes = 1 << 30
 
-// gatewayHandler returns the HTTP handler: /openapi.json, /healthz, and the
+// gatewayHandler returns the HTTP handler: /openapi.json (Swagger 2.0),
+// /openapi.v3.json, the reference page /docs, /healthz, and the
 // REST gateway, which calls the gRPC server at grpcAddr over a client
 // connection.
 func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn, error) {
@@ -42,9 +43,9 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 	if err != nil {
 		return nil, nil, err
 	}
-	conn, err := grpc.NewClient(grpcAddr,
+	conn, err := grpc.NewClient(grpcAddr, append(s.gatewayTracing(),
 		grpc.WithTransportCredentials(creds),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -66,7 +67,14 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 				httpStatus, err = 0, tooBig
 			} else if st, ok := status.FromError(err); ok && st.Code() == codes.InvalidArgument && errorInfoOf(st) == nil {
 				// The gateway's own: a body or parameter that does not decode.
-				err = status.Error(codes.InvalidArgument, "malformed request (the body must be JSON of the method's request, parameters of their field's type): "+st.Message())
+				msg := "malformed request (the body must be JSON of the method's request, parameters of their field's type): " + st.Message()
+				err = status.Error(codes.InvalidArgument, msg)
+				if v := bodyEnumViolationsOf(ctx, routes.match(r.Method, r.URL).fields); v.Len() > 0 {
+					err = v.Err(msg)
+				}
+			} else if rf := routes.match(r.Method, r.URL).fields; rf != nil {
+				// The gRPC server names fields in proto names.
+				err = withJSONFieldPaths(err, rf.input)
 			}
 			writeHTTPError(w, r.WithContext(ctx), s, httpStatus, err)
 		}),
@@ -99,11 +107,22 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/openapi.json", s.onlyGET(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("/openapi.json", withPattern("/openapi.json", s.onlyGET(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.Spec)
-	}))
-	mux.Handle("/healthz", s.onlyGET(func(w http.ResponseWriter, r *http.Request) {
+	})))
+	mux.Handle("/openapi.v3.json", withPattern("/openapi.v3.json", s.onlyGET(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openapi.SpecV3)
+	})))
+	mux.Handle("/docs", withPattern("/docs", s.onlyGET(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		// The page's scripts are inline: allow those, and nothing from
+		// elsewhere.
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-inline' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:")
+		_, _ = w.Write(openapi.ReferencePage)
+	})))
+	mux.Handle("/healthz", withPattern("/healthz", s.onlyGET(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if err := s.cfg.Service.Store().Ping(r.Context()); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -111,12 +130,17 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 			return
 		}
 		_, _ = w.Write([]byte(`{"status":"SERVING"}` + "\n"))
-	}))
+	})))
 	mux.Handle("POST /v1/units:import", s.checkRoute(routes, s.checkBody(s.restImport(conn, gw, marshaler))))
 	// The web console answers GET / and its assets; every other path
 	// goes on to the API's routing, which answers unknown ones itself.
 	mux.Handle("/", console.Handler(s.checkRoute(routes, s.checkBody(gw))))
-	return withHTTPRequestID(s.checkRequestHead(routes, mux)), conn, nil
+	gz, err := withGzip(s.checkRequestHead(routes, mux))
+	if err != nil {
+		_ = conn.Close()
+		return nil, nil, err
+	}
+	return withHTTPRequestID(withAccessLog(s.log, gz)), conn, nil
 }
 
 // onlyGET serves h for GET and HEAD and answers other methods 405.
@@ -176,7 +200,12 @@ func withHTTPRequestID(next http.Handler) http.Handler {
 // route some of them anyway (a wildcard taking an unknown custom verb).
 func (s *Server) checkRoute(routes *httpRoutes, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if routes.match(r.Method, r.URL).ok {
+		if m := routes.match(r.Method, r.URL); m.ok {
+			notePattern(r.Context(), m.fields.pattern)
+			if err := m.fields.checkQuery(r.URL.Query()); err != nil {
+				writeHTTPError(w, r, s, 0, err)
+				return
+			}
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -75,7 +75,10 @@ func interceptors(log *slog.Logger, g *guard, codec *requestCodec) ([]grpc.Unary
 		g.unary,
 		func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 			resp, err := h(ctx, req)
-			return resp, toStatus(ctx, log, err)
+			if err != nil {
+				err = withWireEnumValues(toStatus(ctx, log, err), methodInput(info.FullMethod))
+			}
+			return resp, err
 		},
 		func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (resp any, err error) {
 			defer recoverInto(ctx, log, info.FullMethod, &err)
@@ -93,7 +96,11 @@ func interceptors(log *slog.Logger, g *guard, codec *requestCodec) ([]grpc.Unary
 		codec.stream,
 		g.stream,
 		func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
-			return toStatus(ss.Context(), log, h(srv, ss))
+			err := toStatus(ss.Context(), log, h(srv, ss))
+			if err != nil {
+				err = withWireEnumValues(err, methodInput(info.FullMethod))
+			}
+			return err
 		},
 		func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) (err error) {
 			defer recoverInto(ss.Context(), log, info.FullMethod, &err)
@@ -137,6 +144,7 @@ func logCall(ctx context.Context, log *slog.Logger, method string, start time.Ti
 	if n, ok := ctx.Value(callNoteKey{}).(*callNote); ok && n.principal != "" {
 		attrs = append(attrs, "principal", n.principal)
 	}
+	attrs = append(attrs, traceAttrs(ctx)...)
 	log.Log(ctx, level, "rpc", attrs...)
 }
 

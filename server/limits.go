@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -122,12 +123,19 @@ type bodyGuard struct {
 	io.ReadCloser
 	limit int
 	over  atomic.Bool
+	// read keeps what the gateway read of a body of one message, so that
+	// a body that does not decode can be examined (bodyEnumViolationsOf).
+	keep bool
+	read bytes.Buffer
 }
 
 type bodyGuardKey struct{}
 
 func (b *bodyGuard) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
+	if b.keep {
+		b.read.Write(p[:n])
+	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		b.over.Store(true)
@@ -142,7 +150,7 @@ func (s *Server) guardBody(w http.ResponseWriter, r *http.Request, limit int) (*
 		writeHTTPError(w, r, s, 0, tooLarge("body", limit))
 		return r, false
 	}
-	g := &bodyGuard{ReadCloser: http.MaxBytesReader(w, r.Body, int64(limit)), limit: limit}
+	g := &bodyGuard{ReadCloser: http.MaxBytesReader(w, r.Body, int64(limit)), limit: limit, keep: limit <= MaxMessageBytes}
 	r = r.WithContext(context.WithValue(r.Context(), bodyGuardKey{}, g))
 	r.Body = g
 	return r, true
@@ -155,4 +163,18 @@ func bodyOverLimit(ctx context.Context) error {
 		return tooLarge("body", g.limit)
 	}
 	return nil
+}
+
+// bodyEnumViolationsOf returns the enum values the body of ctx's request
+// holds that its route's enums do not have (none without a kept body).
+func bodyEnumViolationsOf(ctx context.Context, rf *routeFields) *bank.Violations {
+	g, ok := ctx.Value(bodyGuardKey{}).(*bodyGuard)
+	if !ok || rf == nil || rf.body == nil || g.over.Load() {
+		return &bank.Violations{}
+	}
+	prefix := ""
+	if rf.bodyPath != "" {
+		prefix = rf.bodyPath + "."
+	}
+	return bodyEnumViolations(g.read.Bytes(), rf.body, prefix)
 }

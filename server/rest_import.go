@@ -104,7 +104,12 @@ func sendImportLines(stream pb.RegistryService_ImportUnitsClient, body io.Reader
 		if trimmed := bytes.TrimSpace(line); len(trimmed) > 0 {
 			var req pb.ImportUnitsRequest
 			if uerr := unmarshal.Unmarshal(trimmed, &req); uerr != nil {
-				return &badLine{line: n, msg: fmt.Sprintf("line %d is not an ImportUnitsRequest: %v", n, uerr)}
+				msg := fmt.Sprintf("line %d is not an ImportUnitsRequest: %v", n, uerr)
+				// protojson names an enum's field, not its path or values.
+				for _, v := range bodyEnumViolations(trimmed, req.ProtoReflect().Descriptor(), "").List() {
+					msg += "; " + v.Field + ": " + v.Description
+				}
+				return &badLine{line: n, msg: msg}
 			}
 			if serr := stream.Send(&req); serr != nil {
 				return nil // the server ended the stream: CloseAndRecv has its answer

@@ -20,6 +20,7 @@ import (
 type httpBinding struct {
 	Method string // GET, POST ...
 	Path   string // the path template, "/v1/{name=banks/*}"
+	Body   string // the request field the body fills: "" none, "*" the whole request
 	RPC    protoreflect.FullName
 }
 
@@ -46,7 +47,7 @@ func appendBindings(out []httpBinding, rpc protoreflect.FullName, rule *annotati
 	if rule == nil {
 		return out
 	}
-	b := httpBinding{RPC: rpc}
+	b := httpBinding{RPC: rpc, Body: rule.GetBody()}
 	switch p := rule.GetPattern().(type) {
 	case *annotations.HttpRule_Get:
 		b.Method, b.Path = http.MethodGet, p.Get
@@ -78,11 +79,13 @@ func appendBindings(out []httpBinding, rpc protoreflect.FullName, rule *annotati
 type httpRoutes struct {
 	probe   *runtime.ServeMux
 	methods []string // every method a binding uses, sorted
+	fields  []*routeFields
 }
 
 type routeMatch struct {
 	ok     bool
 	params map[string]string
+	fields *routeFields // the request fields of the binding that took the path
 }
 
 type routeProbeKey struct{}
@@ -94,8 +97,13 @@ func newHTTPRoutes(bindings []httpBinding) (*httpRoutes, error) {
 		}),
 	)}
 	for _, b := range bindings {
+		fields, err := newRouteFields(b)
+		if err != nil {
+			return nil, err
+		}
+		rt.fields = append(rt.fields, fields)
 		hasVerb := strings.Contains(b.Path[strings.LastIndexByte(b.Path, '/')+1:], ":")
-		err := rt.probe.HandlePath(b.Method, b.Path, func(_ http.ResponseWriter, r *http.Request, params map[string]string) {
+		err = rt.probe.HandlePath(b.Method, b.Path, func(_ http.ResponseWriter, r *http.Request, params map[string]string) {
 			m, ok := r.Context().Value(routeProbeKey{}).(*routeMatch)
 			if !ok {
 				return
@@ -107,7 +115,7 @@ func newHTTPRoutes(bindings []httpBinding) (*httpRoutes, error) {
 			if !hasVerb && strings.Contains(last, ":") {
 				return
 			}
-			m.ok, m.params = true, params
+			m.ok, m.params, m.fields = true, params, fields
 		})
 		if err != nil {
 			return nil, err

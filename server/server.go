@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"go.opentelemetry.io/otel/trace"
 	"io"
 	"log/slog"
 	"net"
@@ -46,6 +47,13 @@ type Config struct {
 	// Metrics, when set, collects the server's Prometheus metrics (serve
 	// Metrics.Handler on an admin listener).
 	Metrics *Metrics
+	// Tracer, when set, traces every REST request and gRPC call
+	// (OpenTelemetry; tracing.go). Nil: no tracing.
+	Tracer trace.TracerProvider
+	// LatestCheckpoint returns the latest signed checkpoint of the audit
+	// chain's head (nil when none is signed yet), for
+	// GetLatestAuditCheckpoint; nil when the server signs none.
+	LatestCheckpoint func() *bank.Checkpoint
 }
 
 // Server is the gRPC server plus the REST gateway in front of it.
@@ -93,6 +101,7 @@ func New(cfg Config) *Server {
 	if cfg.TLS != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg.TLS)))
 	}
+	opts = append(opts, grpcServerTracing(cfg.Tracer)...)
 	s := &Server{
 		cfg:    cfg,
 		log:    log,
@@ -105,7 +114,7 @@ func New(cfg Config) *Server {
 	pb.RegisterRegistryServiceServer(s.grpc, &registry{svc: cfg.Service, log: s.log})
 	pb.RegisterSearchServiceServer(s.grpc, &search{idx: cfg.Index})
 	pb.RegisterLifecycleServiceServer(s.grpc, &lifecycle{svc: cfg.Service})
-	pb.RegisterAuditServiceServer(s.grpc, &audit{svc: cfg.Service, stop: s.stop})
+	pb.RegisterAuditServiceServer(s.grpc, &audit{svc: cfg.Service, stop: s.stop, checkpoint: cfg.LatestCheckpoint})
 	pb.RegisterReservationServiceServer(s.grpc, &reservations{svc: cfg.Service})
 	pb.RegisterInventoryServiceServer(s.grpc, &inventory{svc: cfg.Service})
 	if m := cfg.Metrics; m != nil {
@@ -175,7 +184,7 @@ func (s *Server) ServeHTTP(lis net.Listener, grpcAddr string) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: httpMaxHeaderBackstop,
+	hs := &http.Server{Handler: s.httpTracing(h), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: httpMaxHeaderBackstop,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	if s.cfg.TLS != nil {
 		// REST callers authenticate with bearer tokens: no client

@@ -2,6 +2,7 @@ package banktest
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/cordbank/cordbank/bank"
@@ -14,6 +15,54 @@ var bankTests = []test{
 	{"NotFound", bankNotFound},
 	{"ListPages", bankListPages},
 	{"Update", bankUpdate},
+	{"FINs", bankFINs},
+}
+
+// bankFINs: a bank owns every FIN it was assigned, one bank per FIN, and
+// registers units under any of them.
+func bankFINs(t *testing.T, e *env) {
+	a := e.bank("bank-a")
+	b := e.bank("bank-b")
+	extra := FIN("bank-a-second")
+	got, err := e.svc.UpdateBank(e.ctx, &bank.Bank{ID: "bank-a", FINs: []string{a.FIN, extra}}, []string{"fins"}, "")
+	if err != nil {
+		t.Fatalf("UpdateBank(fins): %v", err)
+	}
+	want := []string{a.FIN, extra}
+	slices.Sort(want)
+	if d := diff(got.FINs, want); d != "" {
+		t.Errorf("fins after update (-want +got):\n%s", d)
+	}
+	if stored, err := e.svc.GetBank(e.ctx, "bank-a"); err != nil || diff(stored.FINs, want) != "" {
+		t.Errorf("stored fins %v, %v; want %v", stored, err, want)
+	}
+	e.unit(ValidUnit("bank-a", DIN(extra, 24, 1)))
+	// Another bank's FIN cannot be assigned.
+	_, err = e.svc.UpdateBank(e.ctx, &bank.Bank{ID: "bank-a", FINs: []string{a.FIN, b.FIN}}, []string{"fins"}, "")
+	wantErr(t, err, bank.KindAlreadyExists, bank.ReasonFINAlreadyRegistered)
+	// The primary FIN stays among them.
+	_, err = e.svc.UpdateBank(e.ctx, &bank.Bank{ID: "bank-a", FINs: []string{extra}}, []string{"fins"}, "")
+	be := wantErr(t, err, bank.KindInvalid, bank.ReasonInvalidArgument)
+	wantViolation(t, be, "bank.fins")
+	// Taken away, a FIN registers nothing more; units stored under it stay.
+	if _, err := e.svc.UpdateBank(e.ctx, &bank.Bank{ID: "bank-a", FINs: []string{a.FIN}}, []string{"fins"}, ""); err != nil {
+		t.Fatalf("UpdateBank(fins): %v", err)
+	}
+	_, err = e.svc.CreateUnit(e.ctx, ValidUnit("bank-a", DIN(extra, 24, 2)), "")
+	wantErr(t, err, bank.KindInvalid, bank.ReasonFINNotOwned)
+	if _, err := e.svc.GetUnit(e.ctx, "bank-a", DIN(extra, 24, 1)); err != nil {
+		t.Errorf("unit under a FIN taken away: %v", err)
+	}
+	// Sent again, such a unit is still the bank's own: already present;
+	// a new one under that FIN is refused.
+	res, err := e.svc.ImportUnits(e.ctx, "bank-a", []*bank.Unit{ValidUnit("bank-a", DIN(extra, 24, 1)), ValidUnit("bank-a", DIN(extra, 24, 3))})
+	if err != nil {
+		t.Fatalf("ImportUnits: %v", err)
+	}
+	if !res[0].AlreadyPresent || res[0].Err != nil {
+		t.Errorf("re-sent unit under a FIN taken away: %+v; want already present", res[0])
+	}
+	wantErr(t, res[1].Err, bank.KindInvalid, bank.ReasonFINNotOwned)
 }
 
 func bankCreateThenGet(t *testing.T, e *env) {
@@ -24,6 +73,7 @@ func bankCreateThenGet(t *testing.T, e *env) {
 	}
 	want := *in
 	want.CreateTime, want.UpdateTime, want.Version = Now, Now, 1
+	want.FINs = []string{in.FIN} // a bank owns the FIN it registers with
 	if d := diff(created, &want); d != "" {
 		t.Errorf("CreateBank returned (-want +got):\n%s", d)
 	}
@@ -113,6 +163,7 @@ func bankUpdate(t *testing.T, e *env) {
 	}
 	want := ValidBank("bank-a")
 	want.DisplayName, want.Accreditations = "Renamed", nil
+	want.FINs = []string{want.FIN}
 	want.CreateTime, want.UpdateTime, want.Version = Now, e.clock.Now(), 2
 	if d := diff(got, want); d != "" {
 		t.Errorf("UpdateBank returned (-want +got):\n%s", d)

@@ -5,7 +5,8 @@
 // Most tests drive the store through bank.NewService, so they check the
 // behaviour API users see; some call the Store directly for the parts of
 // its contract the service relies on (round trips, rollback,
-// serializability). It imports only the standard library, bank and go-cmp.
+// serializability). It imports only the standard library, bank (and
+// bank/access) and go-cmp.
 package banktest
 
 import (
@@ -33,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) bank.Store) {
 		{"Tx", txTests},
 		{"Lifecycle", lifecycleTests},
 		{"Counts", countTests},
+		{"Privacy", privacyTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

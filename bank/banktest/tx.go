@@ -21,10 +21,10 @@ var txTests = []test{
 
 func importMixedGoodAndBad(t *testing.T, e *env) {
 	a := e.bank("bank-a")
-	e.bank("bank-b")
+	b := e.bank("bank-b")
 	din := func(seq int) bank.DIN { return DIN(a.FIN, 24, seq) }
 	existing := e.unit(ValidUnit("bank-a", din(1)))
-	otherBanks := e.unit(ValidUnit("bank-b", din(9)))
+	otherBanks := e.unit(ValidUnit("bank-b", DIN(b.FIN, 24, 9)))
 
 	invalid := ValidUnit("bank-a", din(3))
 	invalid.Cells.PostProcessingTNC = 120 // typed in x10^7
@@ -32,13 +32,14 @@ func importMixedGoodAndBad(t *testing.T, e *env) {
 	dupInBatch := ValidUnit("bank-a", din(2))
 	dupInBatch.LocalID = "second copy"
 	batch := []*bank.Unit{
-		ValidUnit("bank-a", din(2)),       // 0 good
-		invalid,                           // 1 invalid
-		ValidUnit("bank-a", din(1)),       // 2 the stored unit again: already present
-		ValidUnit("bank-a", din(4)),       // 3 good
-		dupInBatch,                        // 4 duplicate of row 0
-		ValidUnit("bank-a", din(9)),       // 5 duplicate of another bank's unit
-		ValidUnit("ignored-bank", din(5)), // 6 good: the batch's bank wins
+		ValidUnit("bank-a", din(2)),             // 0 good
+		invalid,                                 // 1 invalid
+		ValidUnit("bank-a", din(1)),             // 2 the stored unit again: already present
+		ValidUnit("bank-a", din(4)),             // 3 good
+		dupInBatch,                              // 4 duplicate of row 0
+		ValidUnit("bank-a", otherBanks.DIN),     // 5 another bank's unit, under its FIN
+		ValidUnit("ignored-bank", din(5)),       // 6 good: the batch's bank wins
+		ValidUnit("bank-a", DIN(b.FIN, 24, 10)), // 7 unused DIN under another bank's FIN
 	}
 	res, err := e.svc.ImportUnits(e.ctx, "bank-a", batch)
 	if err != nil {
@@ -68,15 +69,23 @@ func importMixedGoodAndBad(t *testing.T, e *env) {
 	if r := res[2]; r.Err != nil || !r.AlreadyPresent || r.Unit == nil || r.Unit.Name() != existing.Name() {
 		t.Errorf("row 2 (the stored unit sent again): %+v; want already present", r)
 	}
-	for _, i := range []int{4, 5} {
-		if res[i].AlreadyPresent {
-			t.Errorf("row %d: already present despite other content or another bank", i)
+	if r := res[4]; r.AlreadyPresent || r.Unit != nil {
+		t.Errorf("row 4 (duplicate with other content): %+v; want refused", r)
+	}
+	be = wantErr(t, res[4].Err, bank.KindAlreadyExists, bank.ReasonUnitAlreadyExists)
+	wantMeta(t, be, "din", string(batch[4].DIN))
+	// Under another bank's FIN: refused the same way whether or not the
+	// DIN is registered there.
+	for _, i := range []int{5, 7} {
+		if r := res[i]; r.AlreadyPresent || r.Unit != nil {
+			t.Errorf("row %d (another bank's FIN): %+v; want refused", i, r)
 		}
-		if res[i].Unit != nil {
-			t.Errorf("row %d: has a unit despite being a duplicate", i)
-		}
-		be := wantErr(t, res[i].Err, bank.KindAlreadyExists, bank.ReasonUnitAlreadyExists)
-		wantMeta(t, be, "din", string(batch[i].DIN))
+		be := wantErr(t, res[i].Err, bank.KindInvalid, bank.ReasonFINNotOwned)
+		wantViolation(t, be, "unit.din")
+		wantMeta(t, be, "fin", b.FIN)
+	}
+	if res[5].Err.Error() != res[7].Err.Error() {
+		t.Errorf("refusals differ with the DIN's existence:\n%v\n%v", res[5].Err, res[7].Err)
 	}
 
 	want := []bank.DIN{din(1), din(2), din(4), din(5)}

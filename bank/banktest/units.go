@@ -69,10 +69,15 @@ func unitDuplicateDIN(t *testing.T, e *env) {
 	be := wantErr(t, err, bank.KindAlreadyExists, bank.ReasonUnitAlreadyExists)
 	wantMeta(t, be, "din", string(din))
 
-	// DINs are globally unique: another bank cannot register it either.
+	// Another bank cannot register it either: the DIN's FIN is bank-a's,
+	// and the refusal is the same as for a DIN nobody registered.
 	_, err = e.svc.CreateUnit(e.ctx, ValidUnit("bank-b", din), "")
-	be = wantErr(t, err, bank.KindAlreadyExists, bank.ReasonUnitAlreadyExists)
-	wantMeta(t, be, "din", string(din))
+	be = wantErr(t, err, bank.KindInvalid, bank.ReasonFINNotOwned)
+	wantViolation(t, be, "unit.din")
+	_, unused := e.svc.CreateUnit(e.ctx, ValidUnit("bank-b", DIN(a.FIN, 24, 8)), "")
+	if unused == nil || unused.Error() != err.Error() {
+		t.Errorf("refusal under another bank's FIN depends on the DIN's existence:\n%v\n%v", err, unused)
+	}
 
 	got, err := e.svc.GetUnit(e.ctx, "bank-a", din)
 	if err != nil {

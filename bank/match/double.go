@@ -56,6 +56,9 @@ type pairKeys struct {
 // then the preferred dose class, then combined TNC per kg, then the units'
 // DINs. Unit-to-unit HLA match is not required. Errors as Search.
 func (x *Index) SearchDouble(ctx context.Context, req *Request, opts ...SearchOption) (*DoubleResult, error) {
+	if err := authorize(ctx, opts); err != nil {
+		return nil, err
+	}
 	ps, patPred, perr := x.predictionPlan(req)
 	p, err := x.g.compileImputing(req, ps != nil)
 	if err = joinInvalid(perr, err); err != nil {

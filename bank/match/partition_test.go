@@ -38,7 +38,7 @@ func naiveExcluded(units map[bank.DIN]*bank.Unit, req *Request, privBank string)
 	banks := banksOf(genBanks...)
 	out := map[string]int{}
 	for _, u := range units {
-		if f := naiveFilter(u, banks[u.Bank], req, pol, privBank); f != "" {
+		if f := naiveFilter(u, banks[u.Bank], req, pol, privBank); f != "" && f != outOfScope {
 			out[f]++
 		}
 	}
@@ -121,6 +121,15 @@ func TestPartitionKeepsSearchesExact(t *testing.T) {
 			delete(got, FilterDSA)
 			if wantEx := naiveExcluded(present, req, priv); !maps.Equal(got, wantEx) {
 				t.Fatalf("round %d search %d: excluded %v, naive %v", round, i, got, wantEx)
+			}
+			inScope := 0
+			for _, u := range present {
+				if !u.IsPrivate() || u.Bank == priv {
+					inScope++
+				}
+			}
+			if res.Scanned != inScope {
+				t.Fatalf("round %d search %d: scanned %d, want the %d units in scope", round, i, res.Scanned, inScope)
 			}
 		}
 	}

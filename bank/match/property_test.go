@@ -65,6 +65,10 @@ func naiveSearch(t *testing.T, g *Grader, units []*bank.Unit, req *Request, priv
 	return out[:min(ps, len(out))], total
 }
 
+// outOfScope is naiveFilter's answer for a private unit the search may
+// not see: not a filter, it is neither scanned nor counted.
+const outOfScope = "(out of scope)"
+
 // naiveFilter returns the first filter before grading that u fails under
 // pol, in the documented filter order, or "".
 func naiveFilter(u *bank.Unit, b *bank.Bank, req *Request, pol Policy, privBank string) string {
@@ -75,10 +79,10 @@ func naiveFilter(u *bank.Unit, b *bank.Bank, req *Request, pol Policy, privBank 
 	}
 	cd34 := u.Cells.PostProcessingCD34
 	switch {
+	case u.IsPrivate() && u.Bank != privBank:
+		return outOfScope
 	case u.Status != bank.StatusAvailable:
 		return FilterStatus
-	case u.IsPrivate() && u.Bank != privBank:
-		return FilterPrivate
 	case pol.RequireAttachedSegment && u.AttachedSegments == 0:
 		return FilterSegment
 	case pol.RequireRBCDepleted && !u.Reduction.RBCDepleted():

@@ -23,7 +23,6 @@ const (
 
 const (
 	xStatus = iota
-	xPrivate
 	xSegment
 	xRBC
 	xAge
@@ -36,7 +35,7 @@ const (
 	nFilters
 )
 
-var filterNames = [nFilters]string{FilterStatus, FilterPrivate, FilterSegment, FilterRBCDepleted,
+var filterNames = [nFilters]string{FilterStatus, FilterSegment, FilterRBCDepleted,
 	FilterUnitAge, FilterAccredited, FilterTNC, FilterCD34, FilterDoubleDose, FilterMatchGrade, FilterDSA}
 
 // scan is one search's state. It runs under the index's read lock.
@@ -60,6 +59,9 @@ type scan struct {
 	posDSA   [nLoci][]uint32
 	excluded [nFilters]int
 	passed   int
+	// scanned counts the entries in the search's scope: public units and
+	// the private units of privBank.
+	scanned int
 }
 
 func unixDay(d int32) time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
@@ -200,6 +202,7 @@ func (s *scan) run(ctx context.Context, n int, extra func(tncKg, cd34Kg float64)
 	t := tops[0]
 	for w := 1; w < workers; w++ {
 		s.passed += parts[w].passed
+		s.scanned += parts[w].scanned
 		for i := range s.excluded {
 			s.excluded[i] += parts[w].excluded[i]
 		}
@@ -224,12 +227,16 @@ func (s *scan) primeOnly() bool {
 func (s *scan) countNotPrime() {
 	for class, n := range s.x.classCount {
 		f := uint8(class)
+		if f&fPublic == 0 {
+			continue // private: out of a prime-only search's scope
+		}
+		s.scanned += n
 		switch {
 		case isPrime(f):
+			// Scanned one by one (and counted there).
+			s.scanned -= n
 		case f&fAvailable == 0:
 			s.excluded[xStatus] += n
-		case f&fPublic == 0:
-			s.excluded[xPrivate] += n
 		case f&fSegment == 0:
 			s.excluded[xSegment] += n
 		default:
@@ -369,12 +376,14 @@ func (s *scan) runRange(ctx context.Context, lo, hi int, t *topN, extra func(tnc
 		}
 		e := &entries[i]
 		f := e.flags
-		if f&fAvailable == 0 {
-			s.excluded[xStatus]++
+		if f&fPublic == 0 && int64(e.bank) != s.privBank {
+			// Out of the search's scope: not counted anywhere, so no
+			// answer depends on private units the caller may not see.
 			continue
 		}
-		if f&fPublic == 0 && int64(e.bank) != s.privBank {
-			s.excluded[xPrivate]++
+		s.scanned++
+		if f&fAvailable == 0 {
+			s.excluded[xStatus]++
 			continue
 		}
 		if pol.RequireAttachedSegment && f&fSegment == 0 {

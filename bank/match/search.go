@@ -18,17 +18,19 @@ type searchOpts struct {
 }
 
 // IncludePrivateOfBank also searches the autologous and directed units of
-// bank bankID (public units of every bank are always searched). The caller
-// authorises: only that bank's own users may ask for it.
+// bank bankID (public units of every bank are always searched). Only that
+// bank's own principals may ask for it: the search refuses anyone else
+// with KindPermissionDenied.
 func IncludePrivateOfBank(bankID string) SearchOption {
 	return func(o *searchOpts) { o.privateBank = bankID }
 }
 
 // Filter names, as reported in Result.Excluded, in the order they apply (a
-// unit is counted under the first filter it fails).
+// unit is counted under the first filter it fails). Private units outside
+// the search's scope (IncludePrivateOfBank) are not a filter: they are
+// neither scanned nor counted.
 const (
 	FilterStatus      = "status"
-	FilterPrivate     = "private"
 	FilterSegment     = "attached_segment"
 	FilterRBCDepleted = "rbc_depleted"
 	FilterUnitAge     = "unit_age"
@@ -61,9 +63,12 @@ type Result struct {
 	Criterion Criterion
 	Release   string // IPD-IMGT/HLA release graded against ("" = syntax-only)
 	Policy    Policy // the effective policy
-	// Excluded counts the units dropped per filter.
+	// Excluded counts the units in scope dropped per filter.
 	Excluded map[string]int
-	Scanned  int
+	// Scanned is the number of units in the search's scope: every public
+	// unit, and the private units of the bank IncludePrivateOfBank names.
+	// It never depends on other private units.
+	Scanned int
 }
 
 // cand is a unit that passed the filters, with its ranking keys.
@@ -76,6 +81,9 @@ type cand struct {
 // Search returns the best units for req. Errors: a *bank.Error of
 // KindInvalid for a bad request; ctx's error when cancelled.
 func (x *Index) Search(ctx context.Context, req *Request, opts ...SearchOption) (*Result, error) {
+	if err := authorize(ctx, opts); err != nil {
+		return nil, err
+	}
 	ps, patPred, perr := x.predictionPlan(req)
 	p, err := x.g.compileImputing(req, ps != nil)
 	if err = joinInvalid(perr, err); err != nil {
@@ -120,7 +128,7 @@ func (x *Index) Search(ctx context.Context, req *Request, opts ...SearchOption) 
 	}
 	p.pol.Order = reported
 	res := &Result{TotalSize: sc.passed, Criterion: p.crit, Release: x.g.Release(), Policy: p.pol,
-		Excluded: sc.excludedMap(), Scanned: len(x.entries)}
+		Excluded: sc.excludedMap(), Scanned: sc.scanned}
 	ms := make([]Match, 0, len(top))
 	ks := make([]keys, 0, len(top))
 	for i := range top {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
@@ -105,24 +107,55 @@ type demoToken struct {
 	role, org, secret string
 }
 
-// createDemoTokens creates one token per role on every --demo start (the
-// secrets of earlier starts cannot be shown again; they stay valid).
-func createDemoTokens(ctx context.Context, svc *bank.Service) ([]demoToken, error) {
+// demoTokenFile keeps the demo tokens' secrets beside the database (mode
+// 0600), so every --demo start prints the same tokens instead of minting
+// five more: only their hashes are in the database, and a secret cannot
+// be shown twice otherwise. A token that no longer works (revoked,
+// expired, or a file from another database) is replaced.
+func demoTokenFile(db string) string { return db + ".demo-tokens" }
+
+var demoRoles = []struct {
+	role bank.Role
+	org  string
+}{
+	{bank.RoleCoordinator, demoTCID}, {bank.RoleManager, demoBankID}, {bank.RoleTechnician, demoBankID},
+	{bank.RoleAuditor, bank.OrgRegistry}, {bank.RoleAdmin, bank.OrgRegistry},
+}
+
+// demoTokens returns one working token per role: those kept in the demo
+// token file that still authenticate as their role, new ones for the rest.
+func demoTokens(ctx context.Context, svc *bank.Service, db string) ([]demoToken, error) {
 	ctx = bank.WithCaller(ctx, bank.Caller{Principal: "system:demo"})
+	kept := map[string]string{} // role -> secret
+	if b, err := os.ReadFile(demoTokenFile(db)); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if role, secret, ok := strings.Cut(strings.TrimSpace(line), " "); ok {
+				kept[role] = secret
+			}
+		}
+	}
 	var out []demoToken
-	for _, d := range []struct {
-		role bank.Role
-		org  string
-	}{
-		{bank.RoleCoordinator, demoTCID}, {bank.RoleManager, demoBankID}, {bank.RoleTechnician, demoBankID},
-		{bank.RoleAuditor, bank.OrgRegistry}, {bank.RoleAdmin, bank.OrgRegistry},
-	} {
-		name := "demo-" + string(d.role)
-		_, secret, err := svc.CreateToken(ctx, bank.CreateTokenRequest{Principal: name, Role: d.role, Org: d.org})
-		if err != nil {
-			return nil, err
+	changed := false
+	for _, d := range demoRoles {
+		secret := kept[string(d.role)]
+		if p, err := svc.Authenticate(ctx, secret); secret == "" || err != nil || p.Role != d.role || p.Org != d.org {
+			var err error
+			if _, secret, err = svc.CreateToken(ctx, bank.CreateTokenRequest{Principal: "demo-" + string(d.role), Role: d.role, Org: d.org}); err != nil {
+				return nil, err
+			}
+			changed = true
 		}
 		out = append(out, demoToken{role: string(d.role), org: d.org, secret: secret})
+	}
+	if changed {
+		var b strings.Builder
+		b.WriteString("# cordbank --demo tokens (role secret); delete this file to mint new ones\n")
+		for _, t := range out {
+			fmt.Fprintf(&b, "%s %s\n", t.role, t.secret)
+		}
+		if err := os.WriteFile(demoTokenFile(db), []byte(b.String()), 0o600); err != nil {
+			return nil, fmt.Errorf("keep the demo tokens: %w", err)
+		}
 	}
 	return out, nil
 }

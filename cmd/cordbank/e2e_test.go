@@ -230,8 +230,15 @@ func TestDemoSeed(t *testing.T) {
 	}
 	bin := buildBinary(t)
 	db := filepath.Join(t.TempDir(), "demo.db")
-	for range 2 {
+	var first map[string]string
+	for i := range 2 {
 		p := startBinary(t, bin, "--db", db, "--demo", "--demo-units", "1200")
+		// The second start prints the same tokens: none are minted again.
+		if i == 0 {
+			first = p.tokens
+		} else if fmt.Sprint(p.tokens) != fmt.Sprint(first) {
+			t.Errorf("second start printed other tokens: %v, first %v", p.tokens, first)
+		}
 		// The demo prints a token per role; the coordinator's searches,
 		// the technician's lists every unit of the demo bank.
 		if len(p.tokens) != 5 {
@@ -258,5 +265,18 @@ func TestDemoSeed(t *testing.T) {
 			t.Fatalf("demo has %d units, want 1200", n)
 		}
 		p.stop(t)
+	}
+	out, err := exec.Command(bin, "token", "list", "--db", db).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(out), "\n") {
+		if f := strings.Split(line, "\t"); len(f) > 1 && strings.HasPrefix(f[1], "demo-") {
+			n++
+		}
+	}
+	if n != 5 {
+		t.Errorf("%d demo tokens after two starts, want 5:\n%s", n, out)
 	}
 }

@@ -56,16 +56,16 @@ func runHLA(args []string, stdout, stderr io.Writer) int {
 
 // hlaFlags holds the options shared by the subcommands.
 type hlaFlags struct {
-	fs      *flag.FlagSet
-	dataDir *string
-	macFile *string
+	fs             *flag.FlagSet
+	dataDir        *string
+	macFile        *string
+	stdout, stderr io.Writer
 }
 
-func newHLAFlags(name string, stderr io.Writer) hlaFlags {
+func newHLAFlags(name string, stdout, stderr io.Writer) hlaFlags {
 	fs := flag.NewFlagSet("cordbank hla "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	return hlaFlags{
-		fs:      fs,
+		fs: fs, stdout: stdout, stderr: stderr,
 		dataDir: fs.String("hla-data", os.Getenv("CORDBANK_HLA_DATA"), "IPD-IMGT/HLA WMDA files `DIR` (default $CORDBANK_HLA_DATA)"),
 		macFile: fs.String("mac", "", "NMDP MAC `FILE` (alpha.v3.txt format)"),
 	}
@@ -90,9 +90,27 @@ func (f hlaFlags) reference() (*hla.Reference, error) {
 	return ref, nil
 }
 
+// errShown: parseFlags has already said all there is to say (help on
+// stdout, exit 0; a bad flag on stderr, exit 2).
+type errShown struct{ code int }
+
+func (e errShown) Error() string { return "shown" }
+
+// parse parses args as every command does (parseFlags).
+func (f hlaFlags) parse(args []string) error {
+	return parseInto(f.fs, args, f.stdout, f.stderr)
+}
+
+func parseInto(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return errShown{code}
+	}
+	return nil
+}
+
 // oneTyping parses flags and returns the single typing argument.
 func (f hlaFlags) oneTyping(args []string) (string, error) {
-	if err := f.fs.Parse(args); err != nil {
+	if err := f.parse(args); err != nil {
 		return "", err
 	}
 	if f.fs.NArg() != 1 {
@@ -109,7 +127,7 @@ func hlaReleaseText(ref *hla.Reference) string {
 }
 
 func hlaReduce(args []string, stdout, stderr io.Writer) int {
-	f := newHLAFlags("reduce", stderr)
+	f := newHLAFlags("reduce", stdout, stderr)
 	to := f.fs.String("to", "", "reduction level: g, p, lgx, 1f or serology")
 	typing, err := f.oneTyping(args)
 	if err != nil {
@@ -137,7 +155,7 @@ func hlaReduce(args []string, stdout, stderr io.Writer) int {
 }
 
 func hlaCheck(args []string, stdout, stderr io.Writer) int {
-	f := newHLAFlags("check", stderr)
+	f := newHLAFlags("check", stdout, stderr)
 	typing, err := f.oneTyping(args)
 	if err != nil {
 		return hlaUsageError(stderr, err)
@@ -167,10 +185,9 @@ func hlaCheck(args []string, stdout, stderr io.Writer) int {
 
 func hlaDiff(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cordbank hla diff", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	oldDir := fs.String("old", "", "IPD-IMGT/HLA WMDA files of the old release")
 	newDir := fs.String("new", "", "IPD-IMGT/HLA WMDA files of the new release")
-	if err := fs.Parse(args); err != nil {
+	if err := parseInto(fs, args, stdout, stderr); err != nil {
 		return hlaUsageError(stderr, err)
 	}
 	if *oldDir == "" || *newDir == "" || fs.NArg() != 0 {
@@ -207,8 +224,8 @@ func hlaDiff(args []string, stdout, stderr io.Writer) int {
 var hlaStdin io.Reader = os.Stdin
 
 func hlaRelease(args []string, stdout, stderr io.Writer) int {
-	f := newHLAFlags("release", stderr)
-	if err := f.fs.Parse(args); err != nil {
+	f := newHLAFlags("release", stdout, stderr)
+	if err := f.parse(args); err != nil {
 		return hlaUsageError(stderr, err)
 	}
 	if *f.dataDir == "" {
@@ -223,9 +240,11 @@ func hlaRelease(args []string, stdout, stderr io.Writer) int {
 }
 
 func hlaUsageError(stderr io.Writer, err error) int {
-	if !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(stderr, "cordbank hla: %v\n", err)
+	var shown errShown
+	if errors.As(err, &shown) {
+		return shown.code
 	}
+	fmt.Fprintf(stderr, "cordbank hla: %v\n", err)
 	return 2
 }
 

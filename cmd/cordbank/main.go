@@ -3,8 +3,12 @@
 //	cordbank serve [flags]      run the gRPC service and REST gateway
 //	cordbank migrate [flags]    create or upgrade the database, then exit
 //	cordbank hla ...            check and reduce HLA typings from the shell
-//	cordbank audit verify       check the audit trail's hash chain
+//	cordbank audit verify       check the audit trail's hash chain (and --state: the tables)
+//	cordbank backup --to FILE   an online, verified backup of a running database
+//	cordbank restore --from F   put a verified backup in place
 //	cordbank token ...          create, list and revoke API tokens
+//	cordbank client ...         talk to a running server with a token
+//	cordbank completion bash    print a shell completion script
 //	cordbank version            print the version
 //
 // Every flag has a CORDBANK_* environment default; run a command with -h
@@ -36,8 +40,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runHLA(args[1:], stdout, stderr)
 	case "audit":
 		return runAudit(args[1:], stdout, stderr)
+	case "backup":
+		return runBackup(args[1:], stdout, stderr)
+	case "restore":
+		return runRestore(args[1:], stdout, stderr)
 	case "token":
 		return runToken(args[1:], stdout, stderr)
+	case "client":
+		return runClient(args[1:], stdout, stderr)
+	case "completion":
+		return runCompletion(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "cordbank", version())
 		return 0
@@ -57,8 +69,13 @@ Usage:
   cordbank serve [flags]     run the gRPC service and REST gateway
   cordbank migrate [flags]   create or upgrade the database, then exit
   cordbank hla <command>     check and reduce HLA typings (reduce, check, diff, release)
-  cordbank audit verify      check the audit trail's hash chain (exit 1 when broken)
+  cordbank audit verify      check the audit trail's hash chain, against a signed checkpoint and
+                             (--state) the tables against the trail (exit 1 when broken)
+  cordbank backup --to FILE  an online, verified backup with a manifest, while the service runs
+  cordbank restore --from F  check a backup and put it in place of the database (service stopped)
   cordbank token <command>   create, list and revoke API tokens (create, list, revoke)
+  cordbank client <command>  talk to a running server with a token (units, search, reserve, verify-audit, create-token)
+  cordbank completion bash   print a shell completion script (bash or zsh)
   cordbank version           print the version
 
 Run 'cordbank <command> -h' for the flags of a command.

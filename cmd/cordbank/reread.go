@@ -5,10 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/hla"
-	"github.com/cordbank/cordbank/internal/store/sqlite"
 )
 
 // hlaReread implements "cordbank hla reread": after the operator obtains a
@@ -17,16 +17,19 @@ import (
 // stored typing is refused by the new release (it is left unchanged).
 func hlaReread(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cordbank hla reread", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	db := fs.String("db", env("CORDBANK_DB", "cordbank.db"), "SQLite database file (CORDBANK_DB)")
 	dir := fs.String("hla-data", env("CORDBANK_HLA_DATA", ""), "directory of the new release's WMDA files (CORDBANK_HLA_DATA)")
 	apply := fs.Bool("apply", false, "store the new readings and release (default: report only)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	if *dir == "" {
 		fmt.Fprintln(stderr, "cordbank hla reread: --hla-data is required")
 		return 2
+	}
+	if _, err := os.Stat(*db); err != nil {
+		fmt.Fprintf(stderr, "cordbank hla reread: %s: no such database\n", *db)
+		return 1
 	}
 	ref, err := hla.LoadDir(*dir)
 	if err != nil {
@@ -34,7 +37,7 @@ func hlaReread(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	ctx := bank.WithCaller(context.Background(), bank.Caller{Principal: "system:cordbank-hla-reread"})
-	store, err := sqlite.Open(ctx, *db)
+	store, err := openExisting(ctx, *db)
 	if err != nil {
 		fmt.Fprintln(stderr, "cordbank hla reread:", err)
 		return 1

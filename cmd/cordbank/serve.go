@@ -12,7 +12,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -45,16 +44,28 @@ type serveConfig struct {
 	hfSets     string
 	hfDefault  string
 	hfBanks    string
+	records    recordsConfig // backups and audit checkpoints (serve_records.go)
 }
+
+// serveEnv are the environment variables of serve's flags that are not
+// plain strings: envFlags parses them with the flag's own parser, so a bad
+// value is refused rather than replaced by the default.
+var serveEnv = func() map[string]string {
+	m := map[string]string{"demo": "CORDBANK_DEMO", "demo-units": "CORDBANK_DEMO_UNITS", "reservation-sweep": "CORDBANK_RESERVATION_SWEEP",
+		"rate-limit": "CORDBANK_RATE_LIMIT", "rate-burst": "CORDBANK_RATE_BURST", "shutdown-grace": "CORDBANK_SHUTDOWN_GRACE"}
+	for k, v := range recordsEnv {
+		m[k] = v
+	}
+	return m
+}()
 
 func serveFlags(fs *flag.FlagSet) *serveConfig {
 	c := &serveConfig{}
 	fs.StringVar(&c.db, "db", env("CORDBANK_DB", "cordbank.db"), "SQLite database file, created and migrated if needed (CORDBANK_DB)")
 	fs.StringVar(&c.grpcAddr, "grpc-addr", env("CORDBANK_GRPC_ADDR", "127.0.0.1:50051"), "gRPC listen address (CORDBANK_GRPC_ADDR)")
 	fs.StringVar(&c.httpAddr, "http-addr", env("CORDBANK_HTTP_ADDR", "127.0.0.1:8080"), "REST gateway listen address; empty disables (CORDBANK_HTTP_ADDR)")
-	demo, _ := strconv.ParseBool(env("CORDBANK_DEMO", "false"))
-	fs.BoolVar(&c.demo, "demo", demo, "seed a demo bank with synthetic units when the database is empty (CORDBANK_DEMO)")
-	fs.IntVar(&c.demoUnits, "demo-units", 3000, "number of synthetic units --demo registers")
+	fs.BoolVar(&c.demo, "demo", false, "seed a demo bank with synthetic units when the database is empty (CORDBANK_DEMO)")
+	fs.IntVar(&c.demoUnits, "demo-units", 3000, "number of synthetic units --demo registers (CORDBANK_DEMO_UNITS)")
 	fs.StringVar(&c.hlaData, "hla-data", env("CORDBANK_HLA_DATA", ""), "directory of IPD-IMGT/HLA WMDA files; empty checks HLA syntax only (CORDBANK_HLA_DATA)")
 	fs.StringVar(&c.macFile, "mac", env("CORDBANK_MAC_FILE", ""), "NMDP multiple allele code file (alpha.v3.txt); empty keeps MACs unresolved (CORDBANK_MAC_FILE)")
 	fs.StringVar(&c.hfSets, "hf-sets", env("CORDBANK_HF_SETS", ""), "directory of haplotype frequency sets (HFX, ATLAS JSON, GRIM CSV): searches then carry match probabilities and rank by them (CORDBANK_HF_SETS)")
@@ -62,15 +73,14 @@ func serveFlags(fs *flag.FlagSet) *serveConfig {
 	fs.StringVar(&c.hfBanks, "hf-bank-populations", env("CORDBANK_HF_BANK_POPULATIONS", ""), "BANK=SET,... the set each bank's units are read against; others use the patient's (CORDBANK_HF_BANK_POPULATIONS)")
 	fs.StringVar(&c.logLevel, "log-level", env("CORDBANK_LOG_LEVEL", "info"), "debug, info, warn or error (CORDBANK_LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", env("CORDBANK_LOG_FORMAT", "text"), "text or json (CORDBANK_LOG_FORMAT)")
-	fs.DurationVar(&c.sweepEvery, "reservation-sweep", 10*time.Second, "how often lapsed reservations are expired (their units become available)")
+	fs.DurationVar(&c.sweepEvery, "reservation-sweep", 10*time.Second, "how often lapsed reservations are expired (their units become available) (CORDBANK_RESERVATION_SWEEP)")
 	fs.StringVar(&c.tlsCert, "tls-cert", env("CORDBANK_TLS_CERT", ""), "PEM certificate: serve gRPC and REST over TLS (CORDBANK_TLS_CERT)")
 	fs.StringVar(&c.tlsKey, "tls-key", env("CORDBANK_TLS_KEY", ""), "PEM private key of --tls-cert (CORDBANK_TLS_KEY)")
 	fs.StringVar(&c.clientCA, "client-ca", env("CORDBANK_CLIENT_CA", ""), "PEM CA bundle: gRPC clients may authenticate with a certificate it signed, mapped by Common Name (cordbank token create --cert-cn) (CORDBANK_CLIENT_CA)")
-	rl, _ := strconv.ParseFloat(env("CORDBANK_RATE_LIMIT", "50"), 64)
-	fs.Float64Var(&c.rateLimit, "rate-limit", rl, "calls per second each principal may make; 0 disables (CORDBANK_RATE_LIMIT)")
-	rb, _ := strconv.Atoi(env("CORDBANK_RATE_BURST", "200"))
-	fs.IntVar(&c.rateBurst, "rate-burst", rb, "calls a principal may make at once above --rate-limit (CORDBANK_RATE_BURST)")
-	fs.DurationVar(&c.shutdownIn, "shutdown-grace", 10*time.Second, "how long in-flight calls may finish on SIGINT/SIGTERM")
+	fs.Float64Var(&c.rateLimit, "rate-limit", 50, "calls per second each principal may make; 0 disables (CORDBANK_RATE_LIMIT)")
+	fs.IntVar(&c.rateBurst, "rate-burst", 200, "calls a principal may make at once above --rate-limit (CORDBANK_RATE_BURST)")
+	fs.DurationVar(&c.shutdownIn, "shutdown-grace", 10*time.Second, "how long in-flight calls may finish on SIGINT/SIGTERM (CORDBANK_SHUTDOWN_GRACE)")
+	recordsFlags(fs, &c.records)
 	return c
 }
 
@@ -91,9 +101,16 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 
 func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cordbank serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	c := serveFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := envFlags(fs, serveEnv); err != nil {
+		fmt.Fprintln(stderr, "cordbank serve:", err)
+		return 2
+	}
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
+	}
+	if err := c.records.validate(); err != nil {
+		fmt.Fprintln(stderr, "cordbank serve:", err)
 		return 2
 	}
 	log, err := newLogger(stderr, c.logLevel, c.logFormat)
@@ -130,6 +147,15 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 		ref = ref.WithMACs(macs)
 		log.Info("NMDP MAC table loaded", "file", c.macFile)
 	}
+	if c.records.backupDir != "" {
+		// Found missing now, not at the first scheduled backup hours later.
+		if err := os.MkdirAll(c.records.backupDir, 0o750); err != nil {
+			return fmt.Errorf("--backup-dir: %w", err)
+		}
+	}
+	if err := backupBeforeMigration(ctx, c.db, c.records.backupDir, log); err != nil {
+		return err
+	}
 	store, err := sqlite.Open(ctx, c.db)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", c.db, err)
@@ -148,12 +174,12 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 		log.Info("match probabilities on", "default set", ps.Default().Name())
 	}
 	svc := bank.NewService(store, bank.WithHLA(bank.NewHLAReader(ref)), bank.WithWatcher(idx))
-	var demoTokens []demoToken
+	signer, err := startCheckpoints(ctx, &c.records, c.db, svc, log, stdout)
+	if err != nil {
+		return fmt.Errorf("audit checkpoints: %w", err)
+	}
 	if c.demo {
 		if err := seedDemo(ctx, svc, c.demoUnits, log); err != nil {
-			return fmt.Errorf("demo: %w", err)
-		}
-		if demoTokens, err = createDemoTokens(ctx, svc); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
 	}
@@ -173,18 +199,41 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 	if err != nil {
 		return err
 	}
-	srv := server.New(server.Config{Service: svc, Index: idx, Logger: log, TLS: tlsConf,
-		RateLimit: server.RateLimit{PerSecond: c.rateLimit, Burst: c.rateBurst}})
+	cfg := server.Config{Service: svc, Index: idx, Logger: log, TLS: tlsConf,
+		RateLimit: server.RateLimit{PerSecond: c.rateLimit, Burst: c.rateBurst}}
+	if signer != nil {
+		cfg.LatestCheckpoint = signer.Latest
+	}
+	srv := server.New(cfg)
 	go sweepReservations(ctx, svc, c.sweepEvery, log)
+	if c.records.backupDir != "" {
+		go scheduleBackups(ctx, c, log)
+	}
+	if signer != nil {
+		go scheduleCheckpoints(ctx, signer, c.records.checkpointEvery, log)
+	}
+	var httpLis net.Listener
+	if c.httpAddr != "" {
+		if httpLis, err = net.Listen("tcp", c.httpAddr); err != nil {
+			grpcLis.Close()
+			return err
+		}
+	}
+	// Tokens only once the listeners are up: a start that fails mints none.
+	var demoToks []demoToken
+	if c.demo {
+		if demoToks, err = demoTokens(ctx, svc, c.db); err != nil {
+			grpcLis.Close()
+			if httpLis != nil {
+				httpLis.Close()
+			}
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
 	errc := make(chan error, 2)
 	go func() { errc <- srv.ServeGRPC(grpcLis) }()
 	fmt.Fprintf(stdout, "cordbank: gRPC on %s (database %s)\n", grpcLis.Addr(), c.db)
-	if c.httpAddr != "" {
-		httpLis, err := net.Listen("tcp", c.httpAddr)
-		if err != nil {
-			srv.Shutdown(context.Background())
-			return err
-		}
+	if httpLis != nil {
 		go func() { errc <- srv.ServeHTTP(httpLis, grpcLis.Addr().String()) }()
 		scheme := "http"
 		if tlsConf != nil {
@@ -192,10 +241,10 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 		}
 		base := scheme + "://" + httpLis.Addr().String()
 		// Tokens first: the REST line is the last of the start-up output.
-		printDemoTokens(stdout, demoTokens, base)
+		printDemoTokens(stdout, demoToks, base)
 		fmt.Fprintf(stdout, "cordbank: REST on %s (OpenAPI at /openapi.json, health at /healthz)\n", base)
 	} else {
-		printDemoTokens(stdout, demoTokens, "")
+		printDemoTokens(stdout, demoToks, "")
 	}
 
 	select {
@@ -209,6 +258,10 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownIn)
 	defer cancel()
 	srv.Shutdown(sctx)
+	if signer != nil {
+		// After the last call finished: the head it signs is final.
+		signCheckpoint(context.WithoutCancel(ctx), signer, log)
+	}
 	if err != nil && !errors.Is(err, net.ErrClosed) {
 		return err
 	}
@@ -247,10 +300,15 @@ func serverTLS(c *serveConfig) (*tls.Config, error) {
 
 func runMigrate(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cordbank migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	db := fs.String("db", env("CORDBANK_DB", "cordbank.db"), "SQLite database file (CORDBANK_DB)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	backupDir := fs.String("backup-dir", env("CORDBANK_BACKUP_DIR", ""), "where the backup taken before migrating goes; default beside the database (CORDBANK_BACKUP_DIR)")
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if err := backupBeforeMigration(context.Background(), *db, *backupDir, log); err != nil {
+		fmt.Fprintln(stderr, "cordbank migrate:", err)
+		return 1
 	}
 	store, err := sqlite.Open(context.Background(), *db)
 	if err != nil {
@@ -267,6 +325,18 @@ func runMigrate(args []string, stdout, stderr io.Writer) int {
 // reservation); it makes lapsed units searchable again without anyone
 // acting.
 func sweepReservations(ctx context.Context, svc *bank.Service, every time.Duration, log *slog.Logger) {
+	repeat(ctx, every, func() {
+		n, err := svc.ExpireReservations(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.Error("reservation sweep failed", "err", err)
+		} else if n > 0 {
+			log.Info("reservations expired", "count", n)
+		}
+	})
+}
+
+// repeat runs fn every interval until ctx ends.
+func repeat(ctx context.Context, every time.Duration, fn func()) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -274,12 +344,7 @@ func sweepReservations(ctx context.Context, svc *bank.Service, every time.Durati
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			n, err := svc.ExpireReservations(ctx)
-			if err != nil && ctx.Err() == nil {
-				log.Error("reservation sweep failed", "err", err)
-			} else if n > 0 {
-				log.Info("reservations expired", "count", n)
-			}
+			fn()
 		}
 	}
 }

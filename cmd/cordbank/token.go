@@ -5,11 +5,28 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
+	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
+
+// tokenJSON is a token in the API's form (the secret's hash is never shown).
+func tokenJSON(t *bank.Token) *pb.Token {
+	ts := func(tm time.Time) *timestamppb.Timestamp {
+		if tm.IsZero() {
+			return nil
+		}
+		return timestamppb.New(tm)
+	}
+	return &pb.Token{Name: t.Name(), Principal: t.Principal, Role: pb.Role(pb.Role_value["ROLE_"+strings.ToUpper(string(t.Role))]),
+		Org: t.Org, CertCn: t.CertCN, ExpireTime: ts(t.ExpireTime), CreateTime: ts(t.CreateTime), RevokeTime: ts(t.RevokeTime),
+		LastUseTime: ts(t.LastUseTime), CreatedBy: t.CreatedBy}
+}
 
 const tokenUsage = `usage:
   cordbank token create --role ROLE [--bank B | --org ORG] [--principal NAME] [--cert-cn CN] [--expires 720h] [--db FILE]
@@ -32,9 +49,13 @@ func runToken(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, tokenUsage)
 		return 2
 	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, tokenUsage)
+		return 0
+	}
 	fs := flag.NewFlagSet("cordbank token "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	db := fs.String("db", env("CORDBANK_DB", "cordbank.db"), "SQLite database file (CORDBANK_DB)")
+	output := outputFlag(fs)
 	var role, bankID, org, principal, certCN string
 	var expires time.Duration
 	if args[0] == "create" {
@@ -45,11 +66,21 @@ func runToken(args []string, stdout, stderr io.Writer) int {
 		fs.StringVar(&certCN, "cert-cn", "", "bind a client certificate Common Name instead of issuing a secret")
 		fs.DurationVar(&expires, "expires", 0, "lifetime, e.g. 720h; 0 never expires")
 	}
-	if err := fs.Parse(args[1:]); err != nil {
+	if code, ok := parseFlags(fs, args[1:], stdout, stderr); !ok {
+		return code
+	}
+	if err := validOutput(*output); err != nil {
+		fmt.Fprintln(stderr, "cordbank token:", err)
 		return 2
 	}
 	ctx := bank.WithCaller(context.Background(), bank.Caller{Principal: "system:cordbank-token"})
-	store, err := sqlite.Open(ctx, *db)
+	// create may make the database (the first admin token comes before
+	// the first serve); list and revoke need one that exists.
+	open := sqlite.Open
+	if args[0] != "create" {
+		open = openExisting
+	}
+	store, err := open(ctx, *db)
 	if err != nil {
 		fmt.Fprintln(stderr, "cordbank token:", err)
 		return 1
@@ -84,7 +115,9 @@ func runToken(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		fmt.Fprintf(stderr, "cordbank: created %s for %s (role %s, org %q)\n", t.Name(), t.Principal, t.Role, t.Org)
-		if secret != "" {
+		if *output == "json" {
+			printJSON(stdout, &pb.CreateTokenResponse{Token: tokenJSON(t), Secret: secret})
+		} else if secret != "" {
 			fmt.Fprintln(stdout, secret)
 		}
 		return 0
@@ -96,6 +129,10 @@ func runToken(args []string, stdout, stderr io.Writer) int {
 		}
 		now := time.Now()
 		for _, t := range list {
+			if *output == "json" {
+				printJSON(stdout, tokenJSON(t))
+				continue
+			}
 			state := "active"
 			switch {
 			case !t.RevokeTime.IsZero():
@@ -120,7 +157,11 @@ func runToken(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "cordbank token revoke:", err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "cordbank: revoked %s (%s)\n", t.Name(), t.Principal)
+		if *output == "json" {
+			printJSON(stdout, tokenJSON(t))
+		} else {
+			fmt.Fprintf(stdout, "cordbank: revoked %s (%s)\n", t.Name(), t.Principal)
+		}
 		return 0
 	}
 	fmt.Fprint(stderr, tokenUsage)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,14 +13,19 @@ import (
 
 const bankColumns = `id, display_name, fin, country, accreditations, create_time, update_time, version`
 
+// bankSelect reads bankColumns and the bank's FINs (bank_fins), comma
+// separated.
+const bankSelect = bankColumns + `, (SELECT group_concat(f.fin, ',') FROM bank_fins f WHERE f.bank_id = banks.id)`
+
 type bankRow struct {
 	b            bank.Bank
 	accr         string
+	fins         sql.NullString
 	ctime, utime int64
 }
 
 func (r *bankRow) dest() []any {
-	return []any{&r.b.ID, &r.b.DisplayName, &r.b.FIN, &r.b.Country, &r.accr, &r.ctime, &r.utime, &r.b.Version}
+	return []any{&r.b.ID, &r.b.DisplayName, &r.b.FIN, &r.b.Country, &r.accr, &r.ctime, &r.utime, &r.b.Version, &r.fins}
 }
 
 func (r *bankRow) bank() *bank.Bank {
@@ -29,9 +35,31 @@ func (r *bankRow) bank() *bank.Bank {
 			b.Accreditations = append(b.Accreditations, bank.Accreditation(a))
 		}
 	}
+	if r.fins.String != "" {
+		b.FINs = strings.Split(r.fins.String, ",")
+		slices.Sort(b.FINs)
+	}
 	b.CreateTime = time.Unix(0, r.ctime).UTC()
 	b.UpdateTime = time.Unix(0, r.utime).UTC()
 	return &b
+}
+
+// putFINs replaces the FINs of bank b with b.FINs. A FIN another bank owns
+// is KindAlreadyExists, ReasonFINAlreadyRegistered.
+func (t *txn) putFINs(ctx context.Context, b *bank.Bank) error {
+	if _, err := t.tx.ExecContext(bounded(ctx), `DELETE FROM bank_fins WHERE bank_id = ?`, b.ID); err != nil {
+		return translate(err, "replace bank fins")
+	}
+	for _, fin := range b.FINs {
+		if _, err := t.tx.ExecContext(bounded(ctx), `INSERT INTO bank_fins (fin, bank_id) VALUES (?, ?)`, fin, b.ID); err != nil {
+			if _, ok := isUnique(err); ok {
+				return bank.NewError(bank.KindAlreadyExists, bank.ReasonFINAlreadyRegistered,
+					"another bank is registered with this facility identification number", "fin", fin)
+			}
+			return translate(err, "insert bank fin")
+		}
+	}
+	return nil
 }
 
 // accreditations stores the list as comma-separated enum names, readable in
@@ -109,7 +137,7 @@ func (t *txn) InsertBank(ctx context.Context, b *bank.Bank) error {
 	if err != nil {
 		return t.bankConflict(ctx, err, b, true, "insert bank")
 	}
-	return nil
+	return t.putFINs(ctx, b)
 }
 
 // UpdateBank implements bank.Tx.
@@ -126,7 +154,7 @@ func (t *txn) UpdateBank(ctx context.Context, b *bank.Bank) error {
 	if n == 0 {
 		return bank.NewError(bank.KindNotFound, bank.ReasonBankNotFound, "bank not found", "name", "banks/"+b.ID)
 	}
-	return nil
+	return t.putFINs(ctx, b)
 }
 
 // GetRequest implements bank.ReadTx.

@@ -17,6 +17,9 @@
 //   - It enforces no business rule: validation and lifecycle live in bank.
 //     The schema only refuses what would make the data unreadable.
 //   - It must pass the conformance suite in bank/banktest.
+//   - Backups (backup.go, restore.go) open connections of their own to the
+//     file, never the store's: an online backup is a snapshot read, and a
+//     restore needs the file closed by every store.
 //
 // A stored unit's HLA typings come back in a fixed locus order (A, B, C,
 // DRB1, DRB3, DRB4, DRB5, DQA1, DQB1, DPA1, DPB1, then any other locus in

@@ -140,6 +140,13 @@ func (t *txn) ListEvents(ctx context.Context, q bank.EventQuery) ([]*bank.Event,
 		b.WriteString(` AND substr(resource, 1, ?) = ?`)
 		args = append(args, utf8.RuneCountInString(q.ResourcePrefix), q.ResourcePrefix)
 	}
+	if q.WithholdPrivateUnits {
+		// The DIN is the 13 characters after "/units/" of a unit's name
+		// or of a name below it (its reservations); DINs are globally
+		// unique, so the DIN alone finds the unit (primary key lookup).
+		b.WriteString(` AND NOT EXISTS (SELECT 1 FROM units u WHERE instr(events.resource, '/units/') > 0` +
+			` AND u.din = substr(events.resource, instr(events.resource, '/units/') + 7, 13) AND u.unit_type <> 'PUBLIC')`)
+	}
 	if len(q.Methods) > 0 {
 		b.WriteString(` AND method IN (?` + strings.Repeat(`, ?`, len(q.Methods)-1) + `)`)
 		for _, m := range q.Methods {

@@ -147,6 +147,9 @@ func (t *txn) ListReservations(ctx context.Context, q bank.ReservationQuery) ([]
 	if q.OpenOnly {
 		b.WriteString(` AND status IN ('ACTIVE', 'SHIPMENT_REQUESTED')`)
 	}
+	if q.PublicUnitsOnly {
+		b.WriteString(` AND NOT EXISTS (SELECT 1 FROM units u WHERE u.din = reservations.din AND u.unit_type <> 'PUBLIC')`)
+	}
 	b.WriteString(` ORDER BY id LIMIT ?`)
 	return t.queryReservations(ctx, b.String(), append(args, q.Limit)...)
 }

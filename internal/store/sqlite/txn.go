@@ -29,8 +29,8 @@ const (
 const numReadStmts = stmtInsertBank
 
 var stmtSQL = [numStmts]string{
-	stmtGetBank:    `SELECT ` + bankColumns + ` FROM banks WHERE id = ?`,
-	stmtListBanks:  `SELECT ` + bankColumns + ` FROM banks WHERE id > ? ORDER BY id LIMIT ?`,
+	stmtGetBank:    `SELECT ` + bankSelect + ` FROM banks WHERE id = ?`,
+	stmtListBanks:  `SELECT ` + bankSelect + ` FROM banks WHERE id > ? ORDER BY id LIMIT ?`,
 	stmtGetUnit:    `SELECT ` + unitColumnList + ` FROM units WHERE din = ? AND bank_id = ?`,
 	stmtGetRequest: `SELECT request_id, method, fingerprint, resource, create_time FROM requests WHERE request_id = ?`,
 	stmtInsertBank: `INSERT INTO banks (` + bankColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -364,7 +364,11 @@ func (x *RevokeTokenRequest) GetName() string {
 
 // Request of ListTokens.
 type ListTokensRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Maximum number of tokens to return: 0 means 50, larger values are capped at 1000.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -399,11 +403,27 @@ func (*ListTokensRequest) Descriptor() ([]byte, []int) {
 	return file_cordbank_v1_admin_service_proto_rawDescGZIP(), []int{4}
 }
 
+func (x *ListTokensRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListTokensRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
 // Answer of ListTokens.
 type ListTokensResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Every token, by id.
-	Tokens        []*Token `protobuf:"bytes,1,rep,name=tokens,proto3" json:"tokens,omitempty"`
+	// The tokens of this page, by id.
+	Tokens []*Token `protobuf:"bytes,1,rep,name=tokens,proto3" json:"tokens,omitempty"`
+	// Token of the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -445,37 +465,48 @@ func (x *ListTokensResponse) GetTokens() []*Token {
 	return nil
 }
 
+func (x *ListTokensResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_cordbank_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_cordbank_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1fcordbank/v1/admin_service.proto\x12\vcordbank.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa1\x03\n" +
-	"\x05Token\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n" +
-	"\tprincipal\x18\x02 \x01(\tR\tprincipal\x12%\n" +
-	"\x04role\x18\x03 \x01(\x0e2\x11.cordbank.v1.RoleR\x04role\x12\x10\n" +
-	"\x03org\x18\x04 \x01(\tR\x03org\x12\x17\n" +
-	"\acert_cn\x18\x05 \x01(\tR\x06certCn\x12;\n" +
-	"\vexpire_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime\x12;\n" +
-	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vrevoke_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"revokeTime\x12>\n" +
-	"\rlast_use_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\vlastUseTime\x12\x1d\n" +
+	"\x1fcordbank/v1/admin_service.proto\x12\vcordbank.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdc\x03\n" +
+	"\x05Token\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12$\n" +
+	"\tprincipal\x18\x02 \x01(\tB\x06\xe0A\x02\xe0A\x05R\tprincipal\x12-\n" +
+	"\x04role\x18\x03 \x01(\x0e2\x11.cordbank.v1.RoleB\x06\xe0A\x02\xe0A\x05R\x04role\x12\x18\n" +
+	"\x03org\x18\x04 \x01(\tB\x06\xe0A\x01\xe0A\x05R\x03org\x12\x1c\n" +
+	"\acert_cn\x18\x05 \x01(\tB\x03\xe0A\x01R\x06certCn\x12@\n" +
+	"\vexpire_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x01R\n" +
+	"expireTime\x12@\n" +
+	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vrevoke_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"revokeTime\x12C\n" +
+	"\rlast_use_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vlastUseTime\x12\"\n" +
 	"\n" +
 	"created_by\x18\n" +
-	" \x01(\tR\tcreatedBy\">\n" +
-	"\x12CreateTokenRequest\x12(\n" +
-	"\x05token\x18\x01 \x01(\v2\x12.cordbank.v1.TokenR\x05token\"W\n" +
+	" \x01(\tB\x03\xe0A\x03R\tcreatedBy\"C\n" +
+	"\x12CreateTokenRequest\x12-\n" +
+	"\x05token\x18\x01 \x01(\v2\x12.cordbank.v1.TokenB\x03\xe0A\x02R\x05token\"W\n" +
 	"\x13CreateTokenResponse\x12(\n" +
 	"\x05token\x18\x01 \x01(\v2\x12.cordbank.v1.TokenR\x05token\x12\x16\n" +
-	"\x06secret\x18\x02 \x01(\tR\x06secret\"(\n" +
-	"\x12RevokeTokenRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"\x13\n" +
-	"\x11ListTokensRequest\"@\n" +
+	"\x06secret\x18\x02 \x01(\tR\x06secret\"-\n" +
+	"\x12RevokeTokenRequest\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\"Y\n" +
+	"\x11ListTokensRequest\x12 \n" +
+	"\tpage_size\x18\x01 \x01(\x05B\x03\xe0A\x01R\bpageSize\x12\"\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tB\x03\xe0A\x01R\tpageToken\"h\n" +
 	"\x12ListTokensResponse\x12*\n" +
-	"\x06tokens\x18\x01 \x03(\v2\x12.cordbank.v1.TokenR\x06tokens*{\n" +
+	"\x06tokens\x18\x01 \x03(\v2\x12.cordbank.v1.TokenR\x06tokens\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*{\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +

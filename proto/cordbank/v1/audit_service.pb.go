@@ -742,11 +742,143 @@ func (x *WatchEventsRequest) GetAfterSeq() int64 {
 	return 0
 }
 
+// Request for the latest signed checkpoint.
+type GetLatestAuditCheckpointRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetLatestAuditCheckpointRequest) Reset() {
+	*x = GetLatestAuditCheckpointRequest{}
+	mi := &file_cordbank_v1_audit_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetLatestAuditCheckpointRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetLatestAuditCheckpointRequest) ProtoMessage() {}
+
+func (x *GetLatestAuditCheckpointRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_cordbank_v1_audit_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetLatestAuditCheckpointRequest.ProtoReflect.Descriptor instead.
+func (*GetLatestAuditCheckpointRequest) Descriptor() ([]byte, []int) {
+	return file_cordbank_v1_audit_service_proto_rawDescGZIP(), []int{10}
+}
+
+// A signed statement that the audit chain held event `seq` with hash
+// `head_hash` at `sign_time`. Verify `signature` over `signed_message`
+// with the Ed25519 public key you trust (the service's KEY.pub), never
+// with `public_key` alone.
+type AuditCheckpoint struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Position of the chain's last event when signed (0: an empty trail).
+	Seq int64 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	// Hash of that event.
+	HeadHash string `protobuf:"bytes,2,opt,name=head_hash,json=headHash,proto3" json:"head_hash,omitempty"`
+	// When it was signed.
+	SignTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=sign_time,json=signTime,proto3" json:"sign_time,omitempty"`
+	// The signing Ed25519 public key, base64.
+	PublicKey string `protobuf:"bytes,4,opt,name=public_key,json=publicKey,proto3" json:"public_key,omitempty"`
+	// The Ed25519 signature of `signed_message`, base64.
+	Signature string `protobuf:"bytes,5,opt,name=signature,proto3" json:"signature,omitempty"`
+	// The exact bytes signed: "cordbank/audit-checkpoint/v1", seq, head
+	// hash and the time (RFC 3339, UTC), each followed by a newline.
+	SignedMessage string `protobuf:"bytes,6,opt,name=signed_message,json=signedMessage,proto3" json:"signed_message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditCheckpoint) Reset() {
+	*x = AuditCheckpoint{}
+	mi := &file_cordbank_v1_audit_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditCheckpoint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditCheckpoint) ProtoMessage() {}
+
+func (x *AuditCheckpoint) ProtoReflect() protoreflect.Message {
+	mi := &file_cordbank_v1_audit_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditCheckpoint.ProtoReflect.Descriptor instead.
+func (*AuditCheckpoint) Descriptor() ([]byte, []int) {
+	return file_cordbank_v1_audit_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *AuditCheckpoint) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *AuditCheckpoint) GetHeadHash() string {
+	if x != nil {
+		return x.HeadHash
+	}
+	return ""
+}
+
+func (x *AuditCheckpoint) GetSignTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SignTime
+	}
+	return nil
+}
+
+func (x *AuditCheckpoint) GetPublicKey() string {
+	if x != nil {
+		return x.PublicKey
+	}
+	return ""
+}
+
+func (x *AuditCheckpoint) GetSignature() string {
+	if x != nil {
+		return x.Signature
+	}
+	return ""
+}
+
+func (x *AuditCheckpoint) GetSignedMessage() string {
+	if x != nil {
+		return x.SignedMessage
+	}
+	return ""
+}
+
 var File_cordbank_v1_audit_service_proto protoreflect.FileDescriptor
 
 const file_cordbank_v1_audit_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1fcordbank/v1/audit_service.proto\x12\vcordbank.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xec\x02\n" +
+	"\x1fcordbank/v1/audit_service.proto\x12\vcordbank.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xec\x02\n" +
 	"\x05Event\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12.\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x1c\n" +
@@ -766,25 +898,25 @@ const file_cordbank_v1_audit_service_proto_rawDesc = "" +
 	"\vFieldChange\x12\x14\n" +
 	"\x05field\x18\x01 \x01(\tR\x05field\x12\x16\n" +
 	"\x06before\x18\x02 \x01(\tR\x06before\x12\x14\n" +
-	"\x05after\x18\x03 \x01(\tR\x05after\"h\n" +
-	"\x16ListUnitHistoryRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
-	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\x05after\x18\x03 \x01(\tR\x05after\"w\n" +
+	"\x16ListUnitHistoryRequest\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x12 \n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x03\xe0A\x01R\bpageSize\x12\"\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"m\n" +
+	"page_token\x18\x03 \x01(\tB\x03\xe0A\x01R\tpageToken\"m\n" +
 	"\x17ListUnitHistoryResponse\x12*\n" +
 	"\x06events\x18\x01 \x03(\v2\x12.cordbank.v1.EventR\x06events\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8f\x02\n" +
-	"\x11ListEventsRequest\x12\x16\n" +
-	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x1b\n" +
-	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xb2\x02\n" +
+	"\x11ListEventsRequest\x12\x1b\n" +
+	"\x06parent\x18\x01 \x01(\tB\x03\xe0A\x02R\x06parent\x12 \n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x03\xe0A\x01R\bpageSize\x12\"\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\x12\x1a\n" +
-	"\bresource\x18\x04 \x01(\tR\bresource\x12\x18\n" +
-	"\amethods\x18\x05 \x03(\tR\amethods\x129\n" +
+	"page_token\x18\x03 \x01(\tB\x03\xe0A\x01R\tpageToken\x12\x1f\n" +
+	"\bresource\x18\x04 \x01(\tB\x03\xe0A\x01R\bresource\x12\x1d\n" +
+	"\amethods\x18\x05 \x03(\tB\x03\xe0A\x01R\amethods\x12>\n" +
 	"\n" +
-	"start_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
-	"\bend_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\"h\n" +
+	"start_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x01R\tstartTime\x12:\n" +
+	"\bend_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x01R\aendTime\"h\n" +
 	"\x12ListEventsResponse\x12*\n" +
 	"\x06events\x18\x01 \x03(\v2\x12.cordbank.v1.EventR\x06events\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x19\n" +
@@ -795,16 +927,26 @@ const file_cordbank_v1_audit_service_proto_rawDesc = "" +
 	"\bproblems\x18\x03 \x03(\v2\x19.cordbank.v1.ChainProblemR\bproblems\"8\n" +
 	"\fChainProblem\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"I\n" +
-	"\x12WatchEventsRequest\x12\x16\n" +
-	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x1b\n" +
-	"\tafter_seq\x18\x02 \x01(\x03R\bafterSeq2\x82\x04\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"S\n" +
+	"\x12WatchEventsRequest\x12\x1b\n" +
+	"\x06parent\x18\x01 \x01(\tB\x03\xe0A\x02R\x06parent\x12 \n" +
+	"\tafter_seq\x18\x02 \x01(\x03B\x03\xe0A\x01R\bafterSeq\"!\n" +
+	"\x1fGetLatestAuditCheckpointRequest\"\xdd\x01\n" +
+	"\x0fAuditCheckpoint\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x1b\n" +
+	"\thead_hash\x18\x02 \x01(\tR\bheadHash\x127\n" +
+	"\tsign_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\bsignTime\x12\x1d\n" +
+	"\n" +
+	"public_key\x18\x04 \x01(\tR\tpublicKey\x12\x1c\n" +
+	"\tsignature\x18\x05 \x01(\tR\tsignature\x12%\n" +
+	"\x0esigned_message\x18\x06 \x01(\tR\rsignedMessage2\x94\x05\n" +
 	"\fAuditService\x12\x88\x01\n" +
 	"\x0fListUnitHistory\x12#.cordbank.v1.ListUnitHistoryRequest\x1a$.cordbank.v1.ListUnitHistoryResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/{name=banks/*/units/*}/history\x12r\n" +
 	"\n" +
 	"ListEvents\x12\x1e.cordbank.v1.ListEventsRequest\x1a\x1f.cordbank.v1.ListEventsResponse\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/{parent=banks/*}/events\x12\x81\x01\n" +
 	"\x10VerifyAuditTrail\x12$.cordbank.v1.VerifyAuditTrailRequest\x1a%.cordbank.v1.VerifyAuditTrailResponse\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/v1/auditTrail:verify\x12o\n" +
-	"\vWatchEvents\x12\x1f.cordbank.v1.WatchEventsRequest\x1a\x12.cordbank.v1.Event\")\x82\xd3\xe4\x93\x02#\x12!/v1/{parent=banks/*}/events:watch0\x01B;Z9github.com/cordbank/cordbank/proto/cordbank/v1;cordbankv1b\x06proto3"
+	"\vWatchEvents\x12\x1f.cordbank.v1.WatchEventsRequest\x1a\x12.cordbank.v1.Event\")\x82\xd3\xe4\x93\x02#\x12!/v1/{parent=banks/*}/events:watch0\x01\x12\x8f\x01\n" +
+	"\x18GetLatestAuditCheckpoint\x12,.cordbank.v1.GetLatestAuditCheckpointRequest\x1a\x1c.cordbank.v1.AuditCheckpoint\"'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/auditTrail/latestCheckpointB;Z9github.com/cordbank/cordbank/proto/cordbank/v1;cordbankv1b\x06proto3"
 
 var (
 	file_cordbank_v1_audit_service_proto_rawDescOnce sync.Once
@@ -818,41 +960,46 @@ func file_cordbank_v1_audit_service_proto_rawDescGZIP() []byte {
 	return file_cordbank_v1_audit_service_proto_rawDescData
 }
 
-var file_cordbank_v1_audit_service_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_cordbank_v1_audit_service_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_cordbank_v1_audit_service_proto_goTypes = []any{
-	(*Event)(nil),                    // 0: cordbank.v1.Event
-	(*FieldChange)(nil),              // 1: cordbank.v1.FieldChange
-	(*ListUnitHistoryRequest)(nil),   // 2: cordbank.v1.ListUnitHistoryRequest
-	(*ListUnitHistoryResponse)(nil),  // 3: cordbank.v1.ListUnitHistoryResponse
-	(*ListEventsRequest)(nil),        // 4: cordbank.v1.ListEventsRequest
-	(*ListEventsResponse)(nil),       // 5: cordbank.v1.ListEventsResponse
-	(*VerifyAuditTrailRequest)(nil),  // 6: cordbank.v1.VerifyAuditTrailRequest
-	(*VerifyAuditTrailResponse)(nil), // 7: cordbank.v1.VerifyAuditTrailResponse
-	(*ChainProblem)(nil),             // 8: cordbank.v1.ChainProblem
-	(*WatchEventsRequest)(nil),       // 9: cordbank.v1.WatchEventsRequest
-	(*timestamppb.Timestamp)(nil),    // 10: google.protobuf.Timestamp
+	(*Event)(nil),                           // 0: cordbank.v1.Event
+	(*FieldChange)(nil),                     // 1: cordbank.v1.FieldChange
+	(*ListUnitHistoryRequest)(nil),          // 2: cordbank.v1.ListUnitHistoryRequest
+	(*ListUnitHistoryResponse)(nil),         // 3: cordbank.v1.ListUnitHistoryResponse
+	(*ListEventsRequest)(nil),               // 4: cordbank.v1.ListEventsRequest
+	(*ListEventsResponse)(nil),              // 5: cordbank.v1.ListEventsResponse
+	(*VerifyAuditTrailRequest)(nil),         // 6: cordbank.v1.VerifyAuditTrailRequest
+	(*VerifyAuditTrailResponse)(nil),        // 7: cordbank.v1.VerifyAuditTrailResponse
+	(*ChainProblem)(nil),                    // 8: cordbank.v1.ChainProblem
+	(*WatchEventsRequest)(nil),              // 9: cordbank.v1.WatchEventsRequest
+	(*GetLatestAuditCheckpointRequest)(nil), // 10: cordbank.v1.GetLatestAuditCheckpointRequest
+	(*AuditCheckpoint)(nil),                 // 11: cordbank.v1.AuditCheckpoint
+	(*timestamppb.Timestamp)(nil),           // 12: google.protobuf.Timestamp
 }
 var file_cordbank_v1_audit_service_proto_depIdxs = []int32{
-	10, // 0: cordbank.v1.Event.time:type_name -> google.protobuf.Timestamp
+	12, // 0: cordbank.v1.Event.time:type_name -> google.protobuf.Timestamp
 	1,  // 1: cordbank.v1.Event.changes:type_name -> cordbank.v1.FieldChange
 	0,  // 2: cordbank.v1.ListUnitHistoryResponse.events:type_name -> cordbank.v1.Event
-	10, // 3: cordbank.v1.ListEventsRequest.start_time:type_name -> google.protobuf.Timestamp
-	10, // 4: cordbank.v1.ListEventsRequest.end_time:type_name -> google.protobuf.Timestamp
+	12, // 3: cordbank.v1.ListEventsRequest.start_time:type_name -> google.protobuf.Timestamp
+	12, // 4: cordbank.v1.ListEventsRequest.end_time:type_name -> google.protobuf.Timestamp
 	0,  // 5: cordbank.v1.ListEventsResponse.events:type_name -> cordbank.v1.Event
 	8,  // 6: cordbank.v1.VerifyAuditTrailResponse.problems:type_name -> cordbank.v1.ChainProblem
-	2,  // 7: cordbank.v1.AuditService.ListUnitHistory:input_type -> cordbank.v1.ListUnitHistoryRequest
-	4,  // 8: cordbank.v1.AuditService.ListEvents:input_type -> cordbank.v1.ListEventsRequest
-	6,  // 9: cordbank.v1.AuditService.VerifyAuditTrail:input_type -> cordbank.v1.VerifyAuditTrailRequest
-	9,  // 10: cordbank.v1.AuditService.WatchEvents:input_type -> cordbank.v1.WatchEventsRequest
-	3,  // 11: cordbank.v1.AuditService.ListUnitHistory:output_type -> cordbank.v1.ListUnitHistoryResponse
-	5,  // 12: cordbank.v1.AuditService.ListEvents:output_type -> cordbank.v1.ListEventsResponse
-	7,  // 13: cordbank.v1.AuditService.VerifyAuditTrail:output_type -> cordbank.v1.VerifyAuditTrailResponse
-	0,  // 14: cordbank.v1.AuditService.WatchEvents:output_type -> cordbank.v1.Event
-	11, // [11:15] is the sub-list for method output_type
-	7,  // [7:11] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	12, // 7: cordbank.v1.AuditCheckpoint.sign_time:type_name -> google.protobuf.Timestamp
+	2,  // 8: cordbank.v1.AuditService.ListUnitHistory:input_type -> cordbank.v1.ListUnitHistoryRequest
+	4,  // 9: cordbank.v1.AuditService.ListEvents:input_type -> cordbank.v1.ListEventsRequest
+	6,  // 10: cordbank.v1.AuditService.VerifyAuditTrail:input_type -> cordbank.v1.VerifyAuditTrailRequest
+	9,  // 11: cordbank.v1.AuditService.WatchEvents:input_type -> cordbank.v1.WatchEventsRequest
+	10, // 12: cordbank.v1.AuditService.GetLatestAuditCheckpoint:input_type -> cordbank.v1.GetLatestAuditCheckpointRequest
+	3,  // 13: cordbank.v1.AuditService.ListUnitHistory:output_type -> cordbank.v1.ListUnitHistoryResponse
+	5,  // 14: cordbank.v1.AuditService.ListEvents:output_type -> cordbank.v1.ListEventsResponse
+	7,  // 15: cordbank.v1.AuditService.VerifyAuditTrail:output_type -> cordbank.v1.VerifyAuditTrailResponse
+	0,  // 16: cordbank.v1.AuditService.WatchEvents:output_type -> cordbank.v1.Event
+	11, // 17: cordbank.v1.AuditService.GetLatestAuditCheckpoint:output_type -> cordbank.v1.AuditCheckpoint
+	13, // [13:18] is the sub-list for method output_type
+	8,  // [8:13] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_cordbank_v1_audit_service_proto_init() }
@@ -866,7 +1013,7 @@ func file_cordbank_v1_audit_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_cordbank_v1_audit_service_proto_rawDesc), len(file_cordbank_v1_audit_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,10 +19,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AuditService_ListUnitHistory_FullMethodName  = "/cordbank.v1.AuditService/ListUnitHistory"
-	AuditService_ListEvents_FullMethodName       = "/cordbank.v1.AuditService/ListEvents"
-	AuditService_VerifyAuditTrail_FullMethodName = "/cordbank.v1.AuditService/VerifyAuditTrail"
-	AuditService_WatchEvents_FullMethodName      = "/cordbank.v1.AuditService/WatchEvents"
+	AuditService_ListUnitHistory_FullMethodName          = "/cordbank.v1.AuditService/ListUnitHistory"
+	AuditService_ListEvents_FullMethodName               = "/cordbank.v1.AuditService/ListEvents"
+	AuditService_VerifyAuditTrail_FullMethodName         = "/cordbank.v1.AuditService/VerifyAuditTrail"
+	AuditService_WatchEvents_FullMethodName              = "/cordbank.v1.AuditService/WatchEvents"
+	AuditService_GetLatestAuditCheckpoint_FullMethodName = "/cordbank.v1.AuditService/GetLatestAuditCheckpoint"
 )
 
 // AuditServiceClient is the client API for AuditService service.
@@ -62,6 +63,12 @@ type AuditServiceClient interface {
 	// lost or delivered twice. Over REST the response is newline-delimited
 	// JSON, one `{"result": Event}` object per line.
 	WatchEvents(ctx context.Context, in *WatchEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Event], error)
+	// Returns the latest signed checkpoint of the chain head this server
+	// wrote (serve --checkpoint-key): publish it somewhere the database's
+	// administrators cannot write, and a later truncated, emptied or rebuilt
+	// trail fails against it (`cordbank audit verify --checkpoint-log`).
+	// FAILED_PRECONDITION when the server signs no checkpoints.
+	GetLatestAuditCheckpoint(ctx context.Context, in *GetLatestAuditCheckpointRequest, opts ...grpc.CallOption) (*AuditCheckpoint, error)
 }
 
 type auditServiceClient struct {
@@ -121,6 +128,16 @@ func (c *auditServiceClient) WatchEvents(ctx context.Context, in *WatchEventsReq
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type AuditService_WatchEventsClient = grpc.ServerStreamingClient[Event]
 
+func (c *auditServiceClient) GetLatestAuditCheckpoint(ctx context.Context, in *GetLatestAuditCheckpointRequest, opts ...grpc.CallOption) (*AuditCheckpoint, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AuditCheckpoint)
+	err := c.cc.Invoke(ctx, AuditService_GetLatestAuditCheckpoint_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AuditServiceServer is the server API for AuditService service.
 // All implementations must embed UnimplementedAuditServiceServer
 // for forward compatibility.
@@ -158,6 +175,12 @@ type AuditServiceServer interface {
 	// lost or delivered twice. Over REST the response is newline-delimited
 	// JSON, one `{"result": Event}` object per line.
 	WatchEvents(*WatchEventsRequest, grpc.ServerStreamingServer[Event]) error
+	// Returns the latest signed checkpoint of the chain head this server
+	// wrote (serve --checkpoint-key): publish it somewhere the database's
+	// administrators cannot write, and a later truncated, emptied or rebuilt
+	// trail fails against it (`cordbank audit verify --checkpoint-log`).
+	// FAILED_PRECONDITION when the server signs no checkpoints.
+	GetLatestAuditCheckpoint(context.Context, *GetLatestAuditCheckpointRequest) (*AuditCheckpoint, error)
 	mustEmbedUnimplementedAuditServiceServer()
 }
 
@@ -179,6 +202,9 @@ func (UnimplementedAuditServiceServer) VerifyAuditTrail(context.Context, *Verify
 }
 func (UnimplementedAuditServiceServer) WatchEvents(*WatchEventsRequest, grpc.ServerStreamingServer[Event]) error {
 	return status.Error(codes.Unimplemented, "method WatchEvents not implemented")
+}
+func (UnimplementedAuditServiceServer) GetLatestAuditCheckpoint(context.Context, *GetLatestAuditCheckpointRequest) (*AuditCheckpoint, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetLatestAuditCheckpoint not implemented")
 }
 func (UnimplementedAuditServiceServer) mustEmbedUnimplementedAuditServiceServer() {}
 func (UnimplementedAuditServiceServer) testEmbeddedByValue()                      {}
@@ -266,6 +292,24 @@ func _AuditService_WatchEvents_Handler(srv interface{}, stream grpc.ServerStream
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type AuditService_WatchEventsServer = grpc.ServerStreamingServer[Event]
 
+func _AuditService_GetLatestAuditCheckpoint_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetLatestAuditCheckpointRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuditServiceServer).GetLatestAuditCheckpoint(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuditService_GetLatestAuditCheckpoint_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuditServiceServer).GetLatestAuditCheckpoint(ctx, req.(*GetLatestAuditCheckpointRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AuditService_ServiceDesc is the grpc.ServiceDesc for AuditService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -284,6 +328,10 @@ var AuditService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "VerifyAuditTrail",
 			Handler:    _AuditService_VerifyAuditTrail_Handler,
+		},
+		{
+			MethodName: "GetLatestAuditCheckpoint",
+			Handler:    _AuditService_GetLatestAuditCheckpoint_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -7,6 +7,7 @@
 package cordbankv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -104,8 +105,15 @@ type Bank struct {
 	// When the bank was last changed. Output only.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Opaque version tag for optimistic concurrency: send it back on update; a
-	// stale etag gets ABORTED. Output only.
-	Etag          string `protobuf:"bytes,8,opt,name=etag,proto3" json:"etag,omitempty"`
+	// stale etag gets ABORTED. Set by the server.
+	Etag string `protobuf:"bytes,8,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Every FIN the bank registers units under (a unit's DIN starts with its
+	// FIN), sorted; always contains `fin`. A FIN belongs to one bank at most.
+	// Only the registry administrator sets it (on create, or on update with
+	// `fins` in the mask); changing `fin` is the administrator's too, and adds
+	// the new FIN. A unit collected under another bank's FIN is moved with
+	// TransferUnit, never registered again.
+	Fins          []string `protobuf:"bytes,9,rep,name=fins,proto3" json:"fins,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -196,22 +204,30 @@ func (x *Bank) GetEtag() string {
 	return ""
 }
 
+func (x *Bank) GetFins() []string {
+	if x != nil {
+		return x.Fins
+	}
+	return nil
+}
+
 var File_cordbank_v1_bank_proto protoreflect.FileDescriptor
 
 const file_cordbank_v1_bank_proto_rawDesc = "" +
 	"\n" +
-	"\x16cordbank/v1/bank.proto\x12\vcordbank.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbb\x02\n" +
-	"\x04Bank\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
-	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x10\n" +
-	"\x03fin\x18\x03 \x01(\tR\x03fin\x12\x18\n" +
-	"\acountry\x18\x04 \x01(\tR\acountry\x12B\n" +
-	"\x0eaccreditations\x18\x05 \x03(\x0e2\x1a.cordbank.v1.AccreditationR\x0eaccreditations\x12;\n" +
-	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vupdate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\x12\x12\n" +
-	"\x04etag\x18\b \x01(\tR\x04etag*\x9f\x01\n" +
+	"\x16cordbank/v1/bank.proto\x12\vcordbank.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfc\x02\n" +
+	"\x04Bank\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12&\n" +
+	"\fdisplay_name\x18\x02 \x01(\tB\x03\xe0A\x02R\vdisplayName\x12\x15\n" +
+	"\x03fin\x18\x03 \x01(\tB\x03\xe0A\x02R\x03fin\x12\x1d\n" +
+	"\acountry\x18\x04 \x01(\tB\x03\xe0A\x02R\acountry\x12G\n" +
+	"\x0eaccreditations\x18\x05 \x03(\x0e2\x1a.cordbank.v1.AccreditationB\x03\xe0A\x01R\x0eaccreditations\x12@\n" +
+	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime\x12\x17\n" +
+	"\x04etag\x18\b \x01(\tB\x03\xe0A\x01R\x04etag\x12\x17\n" +
+	"\x04fins\x18\t \x03(\tB\x03\xe0A\x01R\x04fins*\x9f\x01\n" +
 	"\rAccreditation\x12\x1d\n" +
 	"\x19ACCREDITATION_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aACCREDITATION_FACT_NETCORD\x10\x01\x12\x16\n" +

@@ -128,6 +128,11 @@ const (
 	// The call's deadline passed before it finished (DEADLINE_EXCEEDED);
 	// as with CANCELLED, re-read or retry with the same `request_id`.
 	ErrorReason_DEADLINE_EXCEEDED ErrorReason = 37
+	// A unit's DIN starts with a facility identification number (FIN) the
+	// registering bank does not own (INVALID_ARGUMENT). Decided before the
+	// DIN is looked up: it says nothing about whether that DIN exists. A
+	// unit collected elsewhere arrives through TransferUnit.
+	ErrorReason_FIN_NOT_OWNED ErrorReason = 38
 )
 
 // Enum value maps for ErrorReason.
@@ -171,6 +176,7 @@ var (
 		35: "REQUEST_TOO_LARGE",
 		36: "CANCELLED",
 		37: "DEADLINE_EXCEEDED",
+		38: "FIN_NOT_OWNED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -211,6 +217,7 @@ var (
 		"REQUEST_TOO_LARGE":        35,
 		"CANCELLED":                36,
 		"DEADLINE_EXCEEDED":        37,
+		"FIN_NOT_OWNED":            38,
 	}
 )
 
@@ -245,7 +252,7 @@ var File_cordbank_v1_errors_proto protoreflect.FileDescriptor
 
 const file_cordbank_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18cordbank/v1/errors.proto\x12\vcordbank.v1*\xee\x06\n" +
+	"\x18cordbank/v1/errors.proto\x12\vcordbank.v1*\x81\a\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x12\x12\n" +
@@ -285,7 +292,8 @@ const file_cordbank_v1_errors_proto_rawDesc = "" +
 	"\x12METHOD_NOT_ALLOWED\x10\"\x12\x15\n" +
 	"\x11REQUEST_TOO_LARGE\x10#\x12\r\n" +
 	"\tCANCELLED\x10$\x12\x15\n" +
-	"\x11DEADLINE_EXCEEDED\x10%B;Z9github.com/cordbank/cordbank/proto/cordbank/v1;cordbankv1b\x06proto3"
+	"\x11DEADLINE_EXCEEDED\x10%\x12\x11\n" +
+	"\rFIN_NOT_OWNED\x10&B;Z9github.com/cordbank/cordbank/proto/cordbank/v1;cordbankv1b\x06proto3"
 
 var (
 	file_cordbank_v1_errors_proto_rawDescOnce sync.Once

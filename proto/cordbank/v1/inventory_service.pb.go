@@ -2185,69 +2185,69 @@ var File_cordbank_v1_inventory_service_proto protoreflect.FileDescriptor
 
 const file_cordbank_v1_inventory_service_proto_rawDesc = "" +
 	"\n" +
-	"#cordbank/v1/inventory_service.proto\x12\vcordbank.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9e\x01\n" +
-	"\x0fContainerLayout\x12+\n" +
-	"\x04kind\x18\x01 \x01(\x0e2\x17.cordbank.v1.LayoutKindR\x04kind\x12\x12\n" +
-	"\x04rows\x18\x02 \x01(\x05R\x04rows\x12\x18\n" +
-	"\acolumns\x18\x03 \x01(\x05R\acolumns\x12\x14\n" +
-	"\x05slots\x18\x04 \x01(\x05R\x05slots\x12\x1a\n" +
-	"\bcapacity\x18\x05 \x01(\x05R\bcapacity\"\x9c\x04\n" +
-	"\tContainer\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12.\n" +
-	"\x04kind\x18\x02 \x01(\x0e2\x1a.cordbank.v1.ContainerKindR\x04kind\x12\x16\n" +
-	"\x06parent\x18\x03 \x01(\tR\x06parent\x12'\n" +
-	"\x0fparent_position\x18\x04 \x01(\tR\x0eparentPosition\x12\x14\n" +
-	"\x05label\x18\x05 \x01(\tR\x05label\x124\n" +
-	"\x06layout\x18\x06 \x01(\v2\x1c.cordbank.v1.ContainerLayoutR\x06layout\x12;\n" +
-	"\x17min_temperature_celsius\x18\a \x01(\x01H\x00R\x15minTemperatureCelsius\x88\x01\x01\x12;\n" +
-	"\x17max_temperature_celsius\x18\b \x01(\x01H\x01R\x15maxTemperatureCelsius\x88\x01\x01\x12;\n" +
-	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
+	"#cordbank/v1/inventory_service.proto\x12\vcordbank.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb7\x01\n" +
+	"\x0fContainerLayout\x120\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x17.cordbank.v1.LayoutKindB\x03\xe0A\x02R\x04kind\x12\x17\n" +
+	"\x04rows\x18\x02 \x01(\x05B\x03\xe0A\x01R\x04rows\x12\x1d\n" +
+	"\acolumns\x18\x03 \x01(\x05B\x03\xe0A\x01R\acolumns\x12\x19\n" +
+	"\x05slots\x18\x04 \x01(\x05B\x03\xe0A\x01R\x05slots\x12\x1f\n" +
+	"\bcapacity\x18\x05 \x01(\x05B\x03\xe0A\x01R\bcapacity\"\xd9\x04\n" +
+	"\tContainer\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x126\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\x1a.cordbank.v1.ContainerKindB\x06\xe0A\x02\xe0A\x05R\x04kind\x12\x1b\n" +
+	"\x06parent\x18\x03 \x01(\tB\x03\xe0A\x01R\x06parent\x12,\n" +
+	"\x0fparent_position\x18\x04 \x01(\tB\x03\xe0A\x01R\x0eparentPosition\x12\x19\n" +
+	"\x05label\x18\x05 \x01(\tB\x03\xe0A\x02R\x05label\x12<\n" +
+	"\x06layout\x18\x06 \x01(\v2\x1c.cordbank.v1.ContainerLayoutB\x06\xe0A\x02\xe0A\x05R\x06layout\x12@\n" +
+	"\x17min_temperature_celsius\x18\a \x01(\x01B\x03\xe0A\x01H\x00R\x15minTemperatureCelsius\x88\x01\x01\x12@\n" +
+	"\x17max_temperature_celsius\x18\b \x01(\x01B\x03\xe0A\x01H\x01R\x15maxTemperatureCelsius\x88\x01\x01\x12@\n" +
+	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
 	"\vupdate_time\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\x12\x12\n" +
-	"\x04etag\x18\v \x01(\tR\x04etagB\x1a\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime\x12\x17\n" +
+	"\x04etag\x18\v \x01(\tB\x03\xe0A\x03R\x04etagB\x1a\n" +
 	"\x18_min_temperature_celsiusB\x1a\n" +
-	"\x18_max_temperature_celsius\"\xa8\x01\n" +
-	"\x16CreateContainerRequest\x12\x16\n" +
-	"\x06parent\x18\x01 \x01(\tR\x06parent\x12!\n" +
-	"\fcontainer_id\x18\x02 \x01(\tR\vcontainerId\x124\n" +
-	"\tcontainer\x18\x03 \x01(\v2\x16.cordbank.v1.ContainerR\tcontainer\x12\x1d\n" +
+	"\x18_max_temperature_celsius\"\xbc\x01\n" +
+	"\x16CreateContainerRequest\x12\x1b\n" +
+	"\x06parent\x18\x01 \x01(\tB\x03\xe0A\x02R\x06parent\x12&\n" +
+	"\fcontainer_id\x18\x02 \x01(\tB\x03\xe0A\x02R\vcontainerId\x129\n" +
+	"\tcontainer\x18\x03 \x01(\v2\x16.cordbank.v1.ContainerB\x03\xe0A\x02R\tcontainer\x12\"\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"\x96\x01\n" +
-	"\x1cBatchCreateContainersRequest\x12\x16\n" +
-	"\x06parent\x18\x01 \x01(\tR\x06parent\x12?\n" +
-	"\brequests\x18\x02 \x03(\v2#.cordbank.v1.CreateContainerRequestR\brequests\x12\x1d\n" +
+	"request_id\x18\x04 \x01(\tB\x03\xe0A\x01R\trequestId\"\xa5\x01\n" +
+	"\x1cBatchCreateContainersRequest\x12\x1b\n" +
+	"\x06parent\x18\x01 \x01(\tB\x03\xe0A\x02R\x06parent\x12D\n" +
+	"\brequests\x18\x02 \x03(\v2#.cordbank.v1.CreateContainerRequestB\x03\xe0A\x01R\brequests\x12\"\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"W\n" +
+	"request_id\x18\x03 \x01(\tB\x03\xe0A\x01R\trequestId\"W\n" +
 	"\x1dBatchCreateContainersResponse\x126\n" +
 	"\n" +
 	"containers\x18\x01 \x03(\v2\x16.cordbank.v1.ContainerR\n" +
-	"containers\")\n" +
-	"\x13GetContainerRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"\x89\x01\n" +
-	"\x15ListContainersRequest\x12\x16\n" +
-	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x1c\n" +
-	"\tcontainer\x18\x02 \x01(\tR\tcontainer\x12\x1b\n" +
-	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"containers\".\n" +
+	"\x13GetContainerRequest\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\"\x9d\x01\n" +
+	"\x15ListContainersRequest\x12\x1b\n" +
+	"\x06parent\x18\x01 \x01(\tB\x03\xe0A\x02R\x06parent\x12!\n" +
+	"\tcontainer\x18\x02 \x01(\tB\x03\xe0A\x01R\tcontainer\x12 \n" +
+	"\tpage_size\x18\x03 \x01(\x05B\x03\xe0A\x01R\bpageSize\x12\"\n" +
 	"\n" +
-	"page_token\x18\x04 \x01(\tR\tpageToken\"x\n" +
+	"page_token\x18\x04 \x01(\tB\x03\xe0A\x01R\tpageToken\"x\n" +
 	"\x16ListContainersResponse\x126\n" +
 	"\n" +
 	"containers\x18\x01 \x03(\v2\x16.cordbank.v1.ContainerR\n" +
 	"containers\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\",\n" +
-	"\x16GetContainerMapRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"a\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"1\n" +
+	"\x16GetContainerMapRequest\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\"a\n" +
 	"\x11ContainerMapEntry\x12\x1a\n" +
 	"\bposition\x18\x01 \x01(\tR\bposition\x12\x12\n" +
 	"\x04unit\x18\x02 \x01(\tR\x04unit\x12\x1c\n" +
 	"\tcontainer\x18\x03 \x01(\tR\tcontainer\"~\n" +
 	"\fContainerMap\x124\n" +
 	"\tcontainer\x18\x01 \x01(\v2\x16.cordbank.v1.ContainerR\tcontainer\x128\n" +
-	"\aentries\x18\x02 \x03(\v2\x1e.cordbank.v1.ContainerMapEntryR\aentries\"2\n" +
-	"\x1cGetContainerOccupancyRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"\xef\x01\n" +
+	"\aentries\x18\x02 \x03(\v2\x1e.cordbank.v1.ContainerMapEntryR\aentries\"7\n" +
+	"\x1cGetContainerOccupancyRequest\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\"\xef\x01\n" +
 	"\x12ContainerOccupancy\x12\x1c\n" +
 	"\tcontainer\x18\x01 \x01(\tR\tcontainer\x12\x16\n" +
 	"\x06places\x18\x02 \x01(\x05R\x06places\x12\x14\n" +
@@ -2257,12 +2257,12 @@ const file_cordbank_v1_inventory_service_proto_rawDesc = "" +
 	"containers\x12\x12\n" +
 	"\x04free\x18\x05 \x01(\x05R\x04free\x12\x1c\n" +
 	"\tunbounded\x18\x06 \x01(\bR\tunbounded\x12;\n" +
-	"\bchildren\x18\a \x03(\v2\x1f.cordbank.v1.ContainerOccupancyR\bchildren\"\x87\x01\n" +
-	"\x18FindFreePositionsRequest\x12\x16\n" +
-	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x16\n" +
-	"\x06within\x18\x02 \x01(\tR\x06within\x12\x14\n" +
-	"\x05count\x18\x03 \x01(\x05R\x05count\x12%\n" +
-	"\x0esame_container\x18\x04 \x01(\bR\rsameContainer\"H\n" +
+	"\bchildren\x18\a \x03(\v2\x1f.cordbank.v1.ContainerOccupancyR\bchildren\"\x9b\x01\n" +
+	"\x18FindFreePositionsRequest\x12\x1b\n" +
+	"\x06parent\x18\x01 \x01(\tB\x03\xe0A\x02R\x06parent\x12\x1b\n" +
+	"\x06within\x18\x02 \x01(\tB\x03\xe0A\x01R\x06within\x12\x19\n" +
+	"\x05count\x18\x03 \x01(\x05B\x03\xe0A\x01R\x05count\x12*\n" +
+	"\x0esame_container\x18\x04 \x01(\bB\x03\xe0A\x01R\rsameContainer\"H\n" +
 	"\fFreePosition\x12\x1c\n" +
 	"\tcontainer\x18\x01 \x01(\tR\tcontainer\x12\x1a\n" +
 	"\bposition\x18\x02 \x01(\tR\bposition\"T\n" +
@@ -2272,39 +2272,39 @@ const file_cordbank_v1_inventory_service_proto_rawDesc = "" +
 	"\x04unit\x18\x01 \x01(\tR\x04unit\x12\x1c\n" +
 	"\tcontainer\x18\x02 \x01(\tR\tcontainer\x12\x1a\n" +
 	"\bposition\x18\x03 \x01(\tR\bposition\x12\x12\n" +
-	"\x04path\x18\x04 \x03(\tR\x04path\"`\n" +
-	"\x10PlaceUnitRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n" +
-	"\tcontainer\x18\x02 \x01(\tR\tcontainer\x12\x1a\n" +
-	"\bposition\x18\x03 \x01(\tR\bposition\"_\n" +
-	"\x0fMoveUnitRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n" +
-	"\tcontainer\x18\x02 \x01(\tR\tcontainer\x12\x1a\n" +
-	"\bposition\x18\x03 \x01(\tR\bposition\",\n" +
-	"\x16GetUnitLocationRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"r\n" +
-	"\x14MoveContainerRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
-	"\x06parent\x18\x02 \x01(\tR\x06parent\x12\x1a\n" +
-	"\bposition\x18\x03 \x01(\tR\bposition\x12\x12\n" +
-	"\x04etag\x18\x04 \x01(\tR\x04etag\"y\n" +
-	"\x18EvacuateContainerRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
-	"\x06target\x18\x02 \x01(\tR\x06target\x12\x12\n" +
-	"\x04etag\x18\x03 \x01(\tR\x04etag\x12\x1d\n" +
+	"\x04path\x18\x04 \x03(\tR\x04path\"o\n" +
+	"\x10PlaceUnitRequest\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x12!\n" +
+	"\tcontainer\x18\x02 \x01(\tB\x03\xe0A\x02R\tcontainer\x12\x1f\n" +
+	"\bposition\x18\x03 \x01(\tB\x03\xe0A\x01R\bposition\"n\n" +
+	"\x0fMoveUnitRequest\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x12!\n" +
+	"\tcontainer\x18\x02 \x01(\tB\x03\xe0A\x02R\tcontainer\x12\x1f\n" +
+	"\bposition\x18\x03 \x01(\tB\x03\xe0A\x01R\bposition\"1\n" +
+	"\x16GetUnitLocationRequest\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\"\x86\x01\n" +
+	"\x14MoveContainerRequest\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x12\x1b\n" +
+	"\x06parent\x18\x02 \x01(\tB\x03\xe0A\x01R\x06parent\x12\x1f\n" +
+	"\bposition\x18\x03 \x01(\tB\x03\xe0A\x01R\bposition\x12\x17\n" +
+	"\x04etag\x18\x04 \x01(\tB\x03\xe0A\x01R\x04etag\"\x8d\x01\n" +
+	"\x18EvacuateContainerRequest\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x12\x1b\n" +
+	"\x06target\x18\x02 \x01(\tB\x03\xe0A\x02R\x06target\x12\x17\n" +
+	"\x04etag\x18\x03 \x01(\tB\x03\xe0A\x01R\x04etag\x12\"\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"\x97\x01\n" +
+	"request_id\x18\x04 \x01(\tB\x03\xe0A\x01R\trequestId\"\x97\x01\n" +
 	"\x19EvacuateContainerResponse\x12.\n" +
 	"\x06target\x18\x01 \x01(\v2\x16.cordbank.v1.ContainerR\x06target\x12\x1f\n" +
 	"\vunits_moved\x18\x02 \x01(\x05R\n" +
 	"unitsMoved\x12)\n" +
-	"\x10containers_moved\x18\x03 \x01(\x05R\x0fcontainersMoved\"^\n" +
-	"\x12TemperatureReading\x12.\n" +
-	"\x04time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x18\n" +
-	"\acelsius\x18\x02 \x01(\x01R\acelsius\"t\n" +
-	"\x1fRecordTemperatureReadingRequest\x12\x16\n" +
-	"\x06parent\x18\x01 \x01(\tR\x06parent\x129\n" +
-	"\areading\x18\x02 \x01(\v2\x1f.cordbank.v1.TemperatureReadingR\areading\"\xc3\x01\n" +
+	"\x10containers_moved\x18\x03 \x01(\x05R\x0fcontainersMoved\"h\n" +
+	"\x12TemperatureReading\x123\n" +
+	"\x04time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x01R\x04time\x12\x1d\n" +
+	"\acelsius\x18\x02 \x01(\x01B\x03\xe0A\x02R\acelsius\"~\n" +
+	"\x1fRecordTemperatureReadingRequest\x12\x1b\n" +
+	"\x06parent\x18\x01 \x01(\tB\x03\xe0A\x02R\x06parent\x12>\n" +
+	"\areading\x18\x02 \x01(\v2\x1f.cordbank.v1.TemperatureReadingB\x03\xe0A\x02R\areading\"\xc3\x01\n" +
 	" RecordTemperatureReadingResponse\x129\n" +
 	"\areading\x18\x01 \x01(\v2\x1f.cordbank.v1.TemperatureReadingR\areading\x124\n" +
 	"\texcursion\x18\x02 \x01(\v2\x16.cordbank.v1.ExcursionR\texcursion\x12\x16\n" +
@@ -2324,14 +2324,14 @@ const file_cordbank_v1_inventory_service_proto_rawDesc = "" +
 	"\runits_exposed\x18\n" +
 	" \x01(\x05R\funitsExposedB\x1a\n" +
 	"\x18_min_temperature_celsiusB\x1a\n" +
-	"\x18_max_temperature_celsius\"\xbc\x01\n" +
-	"\x15ListExcursionsRequest\x12\x16\n" +
-	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x1c\n" +
-	"\tcontainer\x18\x02 \x01(\tR\tcontainer\x121\n" +
-	"\x05state\x18\x03 \x01(\x0e2\x1b.cordbank.v1.ExcursionStateR\x05state\x12\x1b\n" +
-	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\x18_max_temperature_celsius\"\xd5\x01\n" +
+	"\x15ListExcursionsRequest\x12\x1b\n" +
+	"\x06parent\x18\x01 \x01(\tB\x03\xe0A\x02R\x06parent\x12!\n" +
+	"\tcontainer\x18\x02 \x01(\tB\x03\xe0A\x01R\tcontainer\x126\n" +
+	"\x05state\x18\x03 \x01(\x0e2\x1b.cordbank.v1.ExcursionStateB\x03\xe0A\x01R\x05state\x12 \n" +
+	"\tpage_size\x18\x04 \x01(\x05B\x03\xe0A\x01R\bpageSize\x12\"\n" +
 	"\n" +
-	"page_token\x18\x05 \x01(\tR\tpageToken\"x\n" +
+	"page_token\x18\x05 \x01(\tB\x03\xe0A\x01R\tpageToken\"x\n" +
 	"\x16ListExcursionsResponse\x126\n" +
 	"\n" +
 	"excursions\x18\x01 \x03(\v2\x16.cordbank.v1.ExcursionR\n" +

@@ -1058,52 +1058,52 @@ var File_cordbank_v1_registry_service_proto protoreflect.FileDescriptor
 
 const file_cordbank_v1_registry_service_proto_rawDesc = "" +
 	"\n" +
-	"\"cordbank/v1/registry_service.proto\x12\vcordbank.v1\x1a\x16cordbank/v1/bank.proto\x1a\x18cordbank/v1/errors.proto\x1a\x16cordbank/v1/unit.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"r\n" +
-	"\x11CreateBankRequest\x12\x17\n" +
-	"\abank_id\x18\x01 \x01(\tR\x06bankId\x12%\n" +
-	"\x04bank\x18\x02 \x01(\v2\x11.cordbank.v1.BankR\x04bank\x12\x1d\n" +
+	"\"cordbank/v1/registry_service.proto\x12\vcordbank.v1\x1a\x16cordbank/v1/bank.proto\x1a\x18cordbank/v1/errors.proto\x1a\x16cordbank/v1/unit.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\x81\x01\n" +
+	"\x11CreateBankRequest\x12\x1c\n" +
+	"\abank_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x06bankId\x12*\n" +
+	"\x04bank\x18\x02 \x01(\v2\x11.cordbank.v1.BankB\x03\xe0A\x02R\x04bank\x12\"\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"$\n" +
-	"\x0eGetBankRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"N\n" +
-	"\x10ListBanksRequest\x12\x1b\n" +
-	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"request_id\x18\x03 \x01(\tB\x03\xe0A\x01R\trequestId\")\n" +
+	"\x0eGetBankRequest\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\"X\n" +
+	"\x10ListBanksRequest\x12 \n" +
+	"\tpage_size\x18\x01 \x01(\x05B\x03\xe0A\x01R\bpageSize\x12\"\n" +
 	"\n" +
-	"page_token\x18\x02 \x01(\tR\tpageToken\"d\n" +
+	"page_token\x18\x02 \x01(\tB\x03\xe0A\x01R\tpageToken\"d\n" +
 	"\x11ListBanksResponse\x12'\n" +
 	"\x05banks\x18\x01 \x03(\v2\x11.cordbank.v1.BankR\x05banks\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"w\n" +
-	"\x11UpdateBankRequest\x12%\n" +
-	"\x04bank\x18\x01 \x01(\v2\x11.cordbank.v1.BankR\x04bank\x12;\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"q\n" +
-	"\x11CreateUnitRequest\x12\x16\n" +
-	"\x06parent\x18\x01 \x01(\tR\x06parent\x12%\n" +
-	"\x04unit\x18\x02 \x01(\v2\x11.cordbank.v1.UnitR\x04unit\x12\x1d\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x81\x01\n" +
+	"\x11UpdateBankRequest\x12*\n" +
+	"\x04bank\x18\x01 \x01(\v2\x11.cordbank.v1.BankB\x03\xe0A\x02R\x04bank\x12@\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x03\xe0A\x01R\n" +
+	"updateMask\"\x80\x01\n" +
+	"\x11CreateUnitRequest\x12\x1b\n" +
+	"\x06parent\x18\x01 \x01(\tB\x03\xe0A\x02R\x06parent\x12*\n" +
+	"\x04unit\x18\x02 \x01(\v2\x11.cordbank.v1.UnitB\x03\xe0A\x02R\x04unit\x12\"\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"$\n" +
-	"\x0eGetUnitRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"\xcf\x02\n" +
-	"\x10ListUnitsRequest\x12\x16\n" +
-	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x1b\n" +
-	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"request_id\x18\x03 \x01(\tB\x03\xe0A\x01R\trequestId\")\n" +
+	"\x0eGetUnitRequest\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\"\xf7\x02\n" +
+	"\x10ListUnitsRequest\x12\x1b\n" +
+	"\x06parent\x18\x01 \x01(\tB\x03\xe0A\x02R\x06parent\x12 \n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x03\xe0A\x01R\bpageSize\x12\"\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\x12/\n" +
-	"\x06status\x18\x04 \x03(\x0e2\x17.cordbank.v1.UnitStatusR\x06status\x122\n" +
-	"\tunit_type\x18\x05 \x03(\x0e2\x15.cordbank.v1.UnitTypeR\bunitType\x12\"\n" +
-	"\x03abo\x18\x06 \x03(\x0e2\x10.cordbank.v1.ABOR\x03abo\x120\n" +
-	"\x14collection_date_from\x18\a \x01(\tR\x12collectionDateFrom\x12,\n" +
-	"\x12collection_date_to\x18\b \x01(\tR\x10collectionDateTo\"d\n" +
+	"page_token\x18\x03 \x01(\tB\x03\xe0A\x01R\tpageToken\x124\n" +
+	"\x06status\x18\x04 \x03(\x0e2\x17.cordbank.v1.UnitStatusB\x03\xe0A\x01R\x06status\x127\n" +
+	"\tunit_type\x18\x05 \x03(\x0e2\x15.cordbank.v1.UnitTypeB\x03\xe0A\x01R\bunitType\x12'\n" +
+	"\x03abo\x18\x06 \x03(\x0e2\x10.cordbank.v1.ABOB\x03\xe0A\x01R\x03abo\x125\n" +
+	"\x14collection_date_from\x18\a \x01(\tB\x03\xe0A\x01R\x12collectionDateFrom\x121\n" +
+	"\x12collection_date_to\x18\b \x01(\tB\x03\xe0A\x01R\x10collectionDateTo\"d\n" +
 	"\x11ListUnitsResponse\x12'\n" +
 	"\x05units\x18\x01 \x03(\v2\x11.cordbank.v1.UnitR\x05units\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"w\n" +
-	"\x11UpdateUnitRequest\x12%\n" +
-	"\x04unit\x18\x01 \x01(\v2\x11.cordbank.v1.UnitR\x04unit\x12;\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"S\n" +
-	"\x12ImportUnitsRequest\x12\x16\n" +
-	"\x06parent\x18\x01 \x01(\tR\x06parent\x12%\n" +
-	"\x04unit\x18\x02 \x01(\v2\x11.cordbank.v1.UnitR\x04unit\"\xca\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x81\x01\n" +
+	"\x11UpdateUnitRequest\x12*\n" +
+	"\x04unit\x18\x01 \x01(\v2\x11.cordbank.v1.UnitB\x03\xe0A\x02R\x04unit\x12@\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x03\xe0A\x01R\n" +
+	"updateMask\"]\n" +
+	"\x12ImportUnitsRequest\x12\x1b\n" +
+	"\x06parent\x18\x01 \x01(\tB\x03\xe0A\x01R\x06parent\x12*\n" +
+	"\x04unit\x18\x02 \x01(\v2\x11.cordbank.v1.UnitB\x03\xe0A\x02R\x04unit\"\xca\x01\n" +
 	"\x13ImportUnitsResponse\x12#\n" +
 	"\rcreated_count\x18\x01 \x01(\x05R\fcreatedCount\x12!\n" +
 	"\ffailed_count\x18\x02 \x01(\x05R\vfailedCount\x127\n" +
@@ -1143,10 +1143,15 @@ const file_cordbank_v1_registry_service_proto_rawDesc = "" +
 	"\tListUnits\x12\x1d.cordbank.v1.ListUnitsRequest\x1a\x1e.cordbank.v1.ListUnitsResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/{parent=banks/*}/units\x12n\n" +
 	"\n" +
 	"UpdateUnit\x12\x1e.cordbank.v1.UpdateUnitRequest\x1a\x11.cordbank.v1.Unit\"-\x82\xd3\xe4\x93\x02':\x04unit2\x1f/v1/{unit.name=banks/*/units/*}\x12o\n" +
-	"\vImportUnits\x12\x1f.cordbank.v1.ImportUnitsRequest\x1a .cordbank.v1.ImportUnitsResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/units:import(\x01B\xa4\x02\x92A\xe5\x01\x12\xe2\x01\n" +
-	"\bcordbank\x12\xc3\x01Cord blood bank inventory and matching service. Every error carries a google.rpc.ErrorInfo with a stable reason (see ErrorReason) and, for invalid fields, a google.rpc.BadRequest naming each one.*\f\n" +
+	"\vImportUnits\x12\x1f.cordbank.v1.ImportUnitsRequest\x1a .cordbank.v1.ImportUnitsResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/units:import(\x01B\xf1\x03\x92A\xb2\x03\x12\x8f\x02\n" +
+	"\bcordbank\x12\xc3\x01Cord blood bank inventory and matching service. Every error carries a google.rpc.ErrorInfo with a stable reason (see ErrorReason) and, for invalid fields, a google.rpc.BadRequest naming each one.*9\n" +
 	"\n" +
-	"Apache-2.02\x02v1Z9github.com/cordbank/cordbank/proto/cordbank/v1;cordbankv1b\x06proto3"
+	"Apache-2.0\x12+https://www.apache.org/licenses/LICENSE-2.02\x02v1Z\x8f\x01\n" +
+	"\x8c\x01\n" +
+	"\x06bearer\x12\x81\x01\b\x02\x12lA token's secret as `Authorization: Bearer <secret>` (AdminService.CreateToken, or `cordbank token create`).\x1a\rAuthorization \x02b\f\n" +
+	"\n" +
+	"\n" +
+	"\x06bearer\x12\x00Z9github.com/cordbank/cordbank/proto/cordbank/v1;cordbankv1b\x06proto3"
 
 var (
 	file_cordbank_v1_registry_service_proto_rawDescOnce sync.Once

@@ -46,10 +46,15 @@ type RegistryServiceClient interface {
 	GetBank(ctx context.Context, in *GetBankRequest, opts ...grpc.CallOption) (*Bank, error)
 	// Lists banks in id order.
 	ListBanks(ctx context.Context, in *ListBanksRequest, opts ...grpc.CallOption) (*ListBanksResponse, error)
-	// Changes a bank's display name, FIN, country or accreditations.
+	// Changes a bank's display name, FIN, country or accreditations. Only the
+	// registry administrator changes `fin` and `fins` (the FINs the bank
+	// registers units under).
 	UpdateBank(ctx context.Context, in *UpdateBankRequest, opts ...grpc.CallOption) (*Bank, error)
 	// Registers a unit, in quarantine. INVALID_ARGUMENT lists every invalid
-	// field; ALREADY_EXISTS when the DIN is registered.
+	// field; INVALID_ARGUMENT with reason FIN_NOT_OWNED when the DIN's FIN is
+	// not one of the bank's `fins` (decided before the DIN is looked up: a
+	// unit collected elsewhere arrives through TransferUnit); ALREADY_EXISTS
+	// when the DIN is registered.
 	CreateUnit(ctx context.Context, in *CreateUnitRequest, opts ...grpc.CallOption) (*Unit, error)
 	// Returns a unit. The DIN in the name may be written with spaces, flags
 	// or check character, like on the label.
@@ -204,10 +209,15 @@ type RegistryServiceServer interface {
 	GetBank(context.Context, *GetBankRequest) (*Bank, error)
 	// Lists banks in id order.
 	ListBanks(context.Context, *ListBanksRequest) (*ListBanksResponse, error)
-	// Changes a bank's display name, FIN, country or accreditations.
+	// Changes a bank's display name, FIN, country or accreditations. Only the
+	// registry administrator changes `fin` and `fins` (the FINs the bank
+	// registers units under).
 	UpdateBank(context.Context, *UpdateBankRequest) (*Bank, error)
 	// Registers a unit, in quarantine. INVALID_ARGUMENT lists every invalid
-	// field; ALREADY_EXISTS when the DIN is registered.
+	// field; INVALID_ARGUMENT with reason FIN_NOT_OWNED when the DIN's FIN is
+	// not one of the bank's `fins` (decided before the DIN is looked up: a
+	// unit collected elsewhere arrives through TransferUnit); ALREADY_EXISTS
+	// when the DIN is registered.
 	CreateUnit(context.Context, *CreateUnitRequest) (*Unit, error)
 	// Returns a unit. The DIN in the name may be written with spaces, flags
 	// or check character, like on the label.

@@ -964,7 +964,7 @@ var File_cordbank_v1_reservation_service_proto protoreflect.FileDescriptor
 
 const file_cordbank_v1_reservation_service_proto_rawDesc = "" +
 	"\n" +
-	"%cordbank/v1/reservation_service.proto\x12\vcordbank.v1\x1a\x16cordbank/v1/unit.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9f\a\n" +
+	"%cordbank/v1/reservation_service.proto\x12\vcordbank.v1\x1a\x16cordbank/v1/unit.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9f\a\n" +
 	"\vReservation\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12+\n" +
 	"\x11transplant_center\x18\x02 \x01(\tR\x10transplantCenter\x12\x1d\n" +
@@ -987,59 +987,59 @@ const file_cordbank_v1_reservation_service_proto_rawDesc = "" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12\x12\n" +
-	"\x04etag\x18\x10 \x01(\tR\x04etag\"\xe4\x01\n" +
-	"\x12ReserveUnitRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12+\n" +
-	"\x11transplant_center\x18\x02 \x01(\tR\x10transplantCenter\x12\x1d\n" +
+	"\x04etag\x18\x10 \x01(\tR\x04etag\"\x82\x02\n" +
+	"\x12ReserveUnitRequest\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x120\n" +
+	"\x11transplant_center\x18\x02 \x01(\tB\x03\xe0A\x02R\x10transplantCenter\x12\"\n" +
 	"\n" +
-	"patient_id\x18\x03 \x01(\tR\tpatientId\x12;\n" +
-	"\vexpire_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime\x12\x12\n" +
-	"\x04etag\x18\x05 \x01(\tR\x04etag\x12\x1d\n" +
+	"patient_id\x18\x03 \x01(\tB\x03\xe0A\x02R\tpatientId\x12@\n" +
+	"\vexpire_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x02R\n" +
+	"expireTime\x12\x17\n" +
+	"\x04etag\x18\x05 \x01(\tB\x03\xe0A\x01R\x04etag\x12\"\n" +
 	"\n" +
-	"request_id\x18\x06 \x01(\tR\trequestId\"+\n" +
-	"\x15GetReservationRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"\xcb\x01\n" +
-	"\x17ListReservationsRequest\x12\x16\n" +
-	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x12\n" +
-	"\x04unit\x18\x02 \x01(\tR\x04unit\x12+\n" +
-	"\x11transplant_center\x18\x03 \x01(\tR\x10transplantCenter\x12\x1b\n" +
-	"\topen_only\x18\x04 \x01(\bR\bopenOnly\x12\x1b\n" +
-	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"request_id\x18\x06 \x01(\tB\x03\xe0A\x01R\trequestId\"0\n" +
+	"\x15GetReservationRequest\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\"\xe9\x01\n" +
+	"\x17ListReservationsRequest\x12\x1b\n" +
+	"\x06parent\x18\x01 \x01(\tB\x03\xe0A\x02R\x06parent\x12\x17\n" +
+	"\x04unit\x18\x02 \x01(\tB\x03\xe0A\x01R\x04unit\x120\n" +
+	"\x11transplant_center\x18\x03 \x01(\tB\x03\xe0A\x01R\x10transplantCenter\x12 \n" +
+	"\topen_only\x18\x04 \x01(\bB\x03\xe0A\x01R\bopenOnly\x12 \n" +
+	"\tpage_size\x18\x05 \x01(\x05B\x03\xe0A\x01R\bpageSize\x12\"\n" +
 	"\n" +
-	"page_token\x18\x06 \x01(\tR\tpageToken\"\x80\x01\n" +
+	"page_token\x18\x06 \x01(\tB\x03\xe0A\x01R\tpageToken\"\x80\x01\n" +
 	"\x18ListReservationsResponse\x12<\n" +
 	"\freservations\x18\x01 \x03(\v2\x18.cordbank.v1.ReservationR\freservations\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9e\x01\n" +
-	"\x18ExtendReservationRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12;\n" +
-	"\vexpire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime\x12\x12\n" +
-	"\x04etag\x18\x03 \x01(\tR\x04etag\x12\x1d\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xb2\x01\n" +
+	"\x18ExtendReservationRequest\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x12@\n" +
+	"\vexpire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x02R\n" +
+	"expireTime\x12\x17\n" +
+	"\x04etag\x18\x03 \x01(\tB\x03\xe0A\x01R\x04etag\x12\"\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"z\n" +
-	"\x19ReleaseReservationRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x12\n" +
-	"\x04etag\x18\x03 \x01(\tR\x04etag\x12\x1d\n" +
+	"request_id\x18\x04 \x01(\tB\x03\xe0A\x01R\trequestId\"\x8e\x01\n" +
+	"\x19ReleaseReservationRequest\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x12\x1b\n" +
+	"\x06reason\x18\x02 \x01(\tB\x03\xe0A\x01R\x06reason\x12\x17\n" +
+	"\x04etag\x18\x03 \x01(\tB\x03\xe0A\x01R\x04etag\x12\"\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"i\n" +
-	" RequestConfirmatoryTypingRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
-	"\x04etag\x18\x02 \x01(\tR\x04etag\x12\x1d\n" +
+	"request_id\x18\x04 \x01(\tB\x03\xe0A\x01R\trequestId\"x\n" +
+	" RequestConfirmatoryTypingRequest\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x12\x17\n" +
+	"\x04etag\x18\x02 \x01(\tB\x03\xe0A\x01R\x04etag\x12\"\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"\x9a\x01\n" +
-	"\x1fRecordConfirmatoryTypingRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x120\n" +
-	"\x06typing\x18\x02 \x03(\v2\x18.cordbank.v1.LocusTypingR\x06typing\x12\x12\n" +
-	"\x04etag\x18\x03 \x01(\tR\x04etag\x12\x1d\n" +
+	"request_id\x18\x03 \x01(\tB\x03\xe0A\x01R\trequestId\"\xae\x01\n" +
+	"\x1fRecordConfirmatoryTypingRequest\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x125\n" +
+	"\x06typing\x18\x02 \x03(\v2\x18.cordbank.v1.LocusTypingB\x03\xe0A\x02R\x06typing\x12\x17\n" +
+	"\x04etag\x18\x03 \x01(\tB\x03\xe0A\x01R\x04etag\x12\"\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"_\n" +
-	"\x16RequestShipmentRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
-	"\x04etag\x18\x02 \x01(\tR\x04etag\x12\x1d\n" +
+	"request_id\x18\x04 \x01(\tB\x03\xe0A\x01R\trequestId\"n\n" +
+	"\x16RequestShipmentRequest\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x12\x17\n" +
+	"\x04etag\x18\x02 \x01(\tB\x03\xe0A\x01R\x04etag\x12\"\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId*\x86\x02\n" +
+	"request_id\x18\x03 \x01(\tB\x03\xe0A\x01R\trequestId*\x86\x02\n" +
 	"\x11ReservationStatus\x12\"\n" +
 	"\x1eRESERVATION_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19RESERVATION_STATUS_ACTIVE\x10\x01\x12)\n" +

@@ -1353,10 +1353,13 @@ type SearchUnitsResponse struct {
 	// The IPD-IMGT/HLA release graded against; empty when the server has no reference data (syntax-only grading, less exact).
 	HlaRelease string `protobuf:"bytes,3,opt,name=hla_release,json=hlaRelease,proto3" json:"hla_release,omitempty"`
 	// Units dropped, per filter, each counted under the first filter it
-	// fails, in this order: status, private, attached_segment, rbc_depleted,
+	// fails, in this order: status, attached_segment, rbc_depleted,
 	// unit_age, accreditation, tnc_dose, cd34_dose, match_grade, dsa.
+	// Counted over the units the caller may see only (private units of
+	// other banks are not counted anywhere).
 	Excluded map[string]int32 `protobuf:"bytes,4,rep,name=excluded,proto3" json:"excluded,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
-	// Units examined.
+	// Units in the search's scope: every public unit, plus the searched
+	// bank's private units for SearchBankUnits.
 	Scanned int32 `protobuf:"varint,5,opt,name=scanned,proto3" json:"scanned,omitempty"`
 	// The haplotype frequency set the probabilities were computed with; empty when none.
 	FrequencySet string `protobuf:"bytes,6,opt,name=frequency_set,json=frequencySet,proto3" json:"frequency_set,omitempty"`
@@ -1879,39 +1882,40 @@ var File_cordbank_v1_search_service_proto protoreflect.FileDescriptor
 
 const file_cordbank_v1_search_service_proto_rawDesc = "" +
 	"\n" +
-	" cordbank/v1/search_service.proto\x12\vcordbank.v1\x1a\x16cordbank/v1/unit.proto\x1a\x1cgoogle/api/annotations.proto\"\x9c\x01\n" +
-	"\rPatientTyping\x12*\n" +
-	"\x03hla\x18\x01 \x03(\v2\x18.cordbank.v1.LocusTypingR\x03hla\x12\x1b\n" +
-	"\tgl_string\x18\x02 \x01(\tR\bglString\x12\"\n" +
-	"\x03abo\x18\x03 \x01(\x0e2\x10.cordbank.v1.ABOR\x03abo\x12\x1e\n" +
+	" cordbank/v1/search_service.proto\x12\vcordbank.v1\x1a\x16cordbank/v1/unit.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"\xb0\x01\n" +
+	"\rPatientTyping\x12/\n" +
+	"\x03hla\x18\x01 \x03(\v2\x18.cordbank.v1.LocusTypingB\x03\xe0A\x01R\x03hla\x12 \n" +
+	"\tgl_string\x18\x02 \x01(\tB\x03\xe0A\x01R\bglString\x12'\n" +
+	"\x03abo\x18\x03 \x01(\x0e2\x10.cordbank.v1.ABOB\x03\xe0A\x01R\x03abo\x12#\n" +
 	"\n" +
-	"population\x18\x04 \x01(\tR\n" +
-	"population\">\n" +
-	"\bAntibody\x12 \n" +
-	"\vspecificity\x18\x01 \x01(\tR\vspecificity\x12\x10\n" +
-	"\x03mfi\x18\x02 \x01(\x01R\x03mfi\"\xc4\t\n" +
-	"\fSearchPolicy\x12$\n" +
-	"\vmin_matches\x18\x01 \x01(\x05H\x00R\n" +
-	"minMatches\x88\x01\x01\x12;\n" +
-	"\fallele_level\x18\x02 \x01(\x0e2\x18.cordbank.v1.AlleleLevelR\valleleLevel\x12(\n" +
-	"\x0emin_tnc_per_kg\x18\x03 \x01(\x01H\x01R\vminTncPerKg\x88\x01\x01\x12*\n" +
-	"\x0fmin_cd34_per_kg\x18\x04 \x01(\x01H\x02R\fminCd34PerKg\x88\x01\x01\x122\n" +
-	"\x13adequate_tnc_per_kg\x18\x05 \x01(\x01H\x03R\x10adequateTncPerKg\x88\x01\x01\x124\n" +
-	"\x14adequate_cd34_per_kg\x18\x06 \x01(\x01H\x04R\x11adequateCd34PerKg\x88\x01\x01\x12#\n" +
-	"\vdsa_min_mfi\x18\a \x01(\x01H\x05R\tdsaMinMfi\x88\x01\x01\x12$\n" +
-	"\vexclude_dsa\x18\b \x01(\bH\x06R\n" +
-	"excludeDsa\x88\x01\x01\x120\n" +
-	"\x12max_unit_age_years\x18\t \x01(\x05H\aR\x0fmaxUnitAgeYears\x88\x01\x01\x122\n" +
+	"population\x18\x04 \x01(\tB\x03\xe0A\x01R\n" +
+	"population\"H\n" +
+	"\bAntibody\x12%\n" +
+	"\vspecificity\x18\x01 \x01(\tB\x03\xe0A\x02R\vspecificity\x12\x15\n" +
+	"\x03mfi\x18\x02 \x01(\x01B\x03\xe0A\x02R\x03mfi\"\x99\n" +
+	"\n" +
+	"\fSearchPolicy\x12)\n" +
+	"\vmin_matches\x18\x01 \x01(\x05B\x03\xe0A\x01H\x00R\n" +
+	"minMatches\x88\x01\x01\x12@\n" +
+	"\fallele_level\x18\x02 \x01(\x0e2\x18.cordbank.v1.AlleleLevelB\x03\xe0A\x01R\valleleLevel\x12-\n" +
+	"\x0emin_tnc_per_kg\x18\x03 \x01(\x01B\x03\xe0A\x01H\x01R\vminTncPerKg\x88\x01\x01\x12/\n" +
+	"\x0fmin_cd34_per_kg\x18\x04 \x01(\x01B\x03\xe0A\x01H\x02R\fminCd34PerKg\x88\x01\x01\x127\n" +
+	"\x13adequate_tnc_per_kg\x18\x05 \x01(\x01B\x03\xe0A\x01H\x03R\x10adequateTncPerKg\x88\x01\x01\x129\n" +
+	"\x14adequate_cd34_per_kg\x18\x06 \x01(\x01B\x03\xe0A\x01H\x04R\x11adequateCd34PerKg\x88\x01\x01\x12(\n" +
+	"\vdsa_min_mfi\x18\a \x01(\x01B\x03\xe0A\x01H\x05R\tdsaMinMfi\x88\x01\x01\x12)\n" +
+	"\vexclude_dsa\x18\b \x01(\bB\x03\xe0A\x01H\x06R\n" +
+	"excludeDsa\x88\x01\x01\x125\n" +
+	"\x12max_unit_age_years\x18\t \x01(\x05B\x03\xe0A\x01H\aR\x0fmaxUnitAgeYears\x88\x01\x01\x127\n" +
 	"\x12require_accredited\x18\n" +
-	" \x01(\bH\bR\x11requireAccredited\x88\x01\x01\x12=\n" +
-	"\x18require_attached_segment\x18\v \x01(\bH\tR\x16requireAttachedSegment\x88\x01\x01\x125\n" +
-	"\x14require_rbc_depleted\x18\f \x01(\bH\n" +
-	"R\x12requireRbcDepleted\x88\x01\x01\x12\x14\n" +
-	"\x05order\x18\r \x03(\tR\x05order\x120\n" +
-	"\x11double_candidates\x18\x0e \x01(\x05H\vR\x10doubleCandidates\x88\x01\x01\x125\n" +
-	"\x15double_min_tnc_per_kg\x18\x0f \x01(\x01H\fR\x11doubleMinTncPerKg\x88\x01\x01\x127\n" +
-	"\x16double_min_cd34_per_kg\x18\x10 \x01(\x01H\rR\x12doubleMinCd34PerKg\x88\x01\x01\x12R\n" +
-	"$double_preferred_combined_tnc_per_kg\x18\x11 \x01(\x01H\x0eR\x1fdoublePreferredCombinedTncPerKg\x88\x01\x01B\x0e\n" +
+	" \x01(\bB\x03\xe0A\x01H\bR\x11requireAccredited\x88\x01\x01\x12B\n" +
+	"\x18require_attached_segment\x18\v \x01(\bB\x03\xe0A\x01H\tR\x16requireAttachedSegment\x88\x01\x01\x12:\n" +
+	"\x14require_rbc_depleted\x18\f \x01(\bB\x03\xe0A\x01H\n" +
+	"R\x12requireRbcDepleted\x88\x01\x01\x12\x19\n" +
+	"\x05order\x18\r \x03(\tB\x03\xe0A\x01R\x05order\x125\n" +
+	"\x11double_candidates\x18\x0e \x01(\x05B\x03\xe0A\x01H\vR\x10doubleCandidates\x88\x01\x01\x12:\n" +
+	"\x15double_min_tnc_per_kg\x18\x0f \x01(\x01B\x03\xe0A\x01H\fR\x11doubleMinTncPerKg\x88\x01\x01\x12<\n" +
+	"\x16double_min_cd34_per_kg\x18\x10 \x01(\x01B\x03\xe0A\x01H\rR\x12doubleMinCd34PerKg\x88\x01\x01\x12W\n" +
+	"$double_preferred_combined_tnc_per_kg\x18\x11 \x01(\x01B\x03\xe0A\x01H\x0eR\x1fdoublePreferredCombinedTncPerKg\x88\x01\x01B\x0e\n" +
 	"\f_min_matchesB\x11\n" +
 	"\x0f_min_tnc_per_kgB\x12\n" +
 	"\x10_min_cd34_per_kgB\x16\n" +
@@ -1926,26 +1930,26 @@ const file_cordbank_v1_search_service_proto_rawDesc = "" +
 	"\x12_double_candidatesB\x18\n" +
 	"\x16_double_min_tnc_per_kgB\x19\n" +
 	"\x17_double_min_cd34_per_kgB'\n" +
-	"%_double_preferred_combined_tnc_per_kg\"\xeb\x03\n" +
-	"\x12SearchUnitsRequest\x124\n" +
-	"\apatient\x18\x01 \x01(\v2\x1a.cordbank.v1.PatientTypingR\apatient\x12\x1b\n" +
-	"\tweight_kg\x18\x02 \x01(\x01R\bweightKg\x123\n" +
-	"\adisease\x18\x03 \x01(\x0e2\x19.cordbank.v1.DiseaseClassR\adisease\x125\n" +
+	"%_double_preferred_combined_tnc_per_kg\"\x98\x04\n" +
+	"\x12SearchUnitsRequest\x129\n" +
+	"\apatient\x18\x01 \x01(\v2\x1a.cordbank.v1.PatientTypingB\x03\xe0A\x02R\apatient\x12 \n" +
+	"\tweight_kg\x18\x02 \x01(\x01B\x03\xe0A\x02R\bweightKg\x128\n" +
+	"\adisease\x18\x03 \x01(\x0e2\x19.cordbank.v1.DiseaseClassB\x03\xe0A\x02R\adisease\x12:\n" +
 	"\n" +
-	"antibodies\x18\x04 \x03(\v2\x15.cordbank.v1.AntibodyR\n" +
-	"antibodies\x129\n" +
-	"\tcriterion\x18\x05 \x01(\x0e2\x1b.cordbank.v1.MatchCriterionR\tcriterion\x12*\n" +
-	"\x0emax_mismatches\x18\x06 \x01(\x05H\x00R\rmaxMismatches\x88\x01\x01\x121\n" +
-	"\x06policy\x18\a \x01(\v2\x19.cordbank.v1.SearchPolicyR\x06policy\x12\x1b\n" +
-	"\tpage_size\x18\b \x01(\x05R\bpageSize\x124\n" +
-	"\x13match_probabilities\x18\t \x01(\bH\x01R\x12matchProbabilities\x88\x01\x01B\x11\n" +
+	"antibodies\x18\x04 \x03(\v2\x15.cordbank.v1.AntibodyB\x03\xe0A\x01R\n" +
+	"antibodies\x12>\n" +
+	"\tcriterion\x18\x05 \x01(\x0e2\x1b.cordbank.v1.MatchCriterionB\x03\xe0A\x01R\tcriterion\x12/\n" +
+	"\x0emax_mismatches\x18\x06 \x01(\x05B\x03\xe0A\x01H\x00R\rmaxMismatches\x88\x01\x01\x126\n" +
+	"\x06policy\x18\a \x01(\v2\x19.cordbank.v1.SearchPolicyB\x03\xe0A\x01R\x06policy\x12 \n" +
+	"\tpage_size\x18\b \x01(\x05B\x03\xe0A\x01R\bpageSize\x129\n" +
+	"\x13match_probabilities\x18\t \x01(\bB\x03\xe0A\x01H\x01R\x12matchProbabilities\x88\x01\x01B\x11\n" +
 	"\x0f_max_mismatchesB\x16\n" +
-	"\x14_match_probabilities\"S\n" +
-	"\x18SearchDoubleUnitsRequest\x127\n" +
-	"\x06search\x18\x01 \x01(\v2\x1f.cordbank.v1.SearchUnitsRequestR\x06search\"e\n" +
-	"\x16SearchBankUnitsRequest\x12\x12\n" +
-	"\x04bank\x18\x01 \x01(\tR\x04bank\x127\n" +
-	"\x06search\x18\x02 \x01(\v2\x1f.cordbank.v1.SearchUnitsRequestR\x06search\"\x97\x01\n" +
+	"\x14_match_probabilities\"X\n" +
+	"\x18SearchDoubleUnitsRequest\x12<\n" +
+	"\x06search\x18\x01 \x01(\v2\x1f.cordbank.v1.SearchUnitsRequestB\x03\xe0A\x02R\x06search\"o\n" +
+	"\x16SearchBankUnitsRequest\x12\x17\n" +
+	"\x04bank\x18\x01 \x01(\tB\x03\xe0A\x02R\x04bank\x12<\n" +
+	"\x06search\x18\x02 \x01(\v2\x1f.cordbank.v1.SearchUnitsRequestB\x03\xe0A\x02R\x06search\"\x97\x01\n" +
 	"\rPositionMatch\x12\x18\n" +
 	"\apatient\x18\x01 \x01(\tR\apatient\x12\x12\n" +
 	"\x04unit\x18\x02 \x01(\tR\x04unit\x12<\n" +

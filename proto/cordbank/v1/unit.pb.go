@@ -7,6 +7,7 @@
 package cordbankv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -621,7 +622,8 @@ type Unit struct {
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,29,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When the unit was last changed. Output only.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,30,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	// Opaque version tag for optimistic concurrency. Output only.
+	// Opaque version tag for optimistic concurrency, set by the server: send
+	// it back on update; a stale etag is ABORTED.
 	Etag          string `protobuf:"bytes,31,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1209,83 +1211,83 @@ var File_cordbank_v1_unit_proto protoreflect.FileDescriptor
 
 const file_cordbank_v1_unit_proto_rawDesc = "" +
 	"\n" +
-	"\x16cordbank/v1/unit.proto\x12\vcordbank.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8a\f\n" +
-	"\x04Unit\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n" +
-	"\x03din\x18\x02 \x01(\tR\x03din\x12.\n" +
-	"\x13din_check_character\x18\x03 \x01(\tR\x11dinCheckCharacter\x122\n" +
-	"\tunit_type\x18\x04 \x01(\x0e2\x15.cordbank.v1.UnitTypeR\bunitType\x12/\n" +
-	"\x06status\x18\x05 \x01(\x0e2\x17.cordbank.v1.UnitStatusR\x06status\x12!\n" +
-	"\femdis_status\x18\x06 \x01(\tR\vemdisStatus\x12!\n" +
-	"\femdis_reason\x18\a \x01(\tR\vemdisReason\x12#\n" +
-	"\rstatus_reason\x18! \x01(\tR\fstatusReason\x12&\n" +
-	"\x0fstatus_end_date\x18\" \x01(\tR\rstatusEndDate\x12\x1f\n" +
-	"\vstatus_note\x18# \x01(\tR\n" +
-	"statusNote\x12;\n" +
-	"\vstatus_time\x18$ \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"statusTime\x12+\n" +
-	"\x11distributing_bank\x18% \x01(\tR\x10distributingBank\x12\x19\n" +
-	"\blocal_id\x18\b \x01(\tR\alocalId\x12'\n" +
-	"\x0fcollection_date\x18\t \x01(\tR\x0ecollectionDate\x12'\n" +
+	"\x16cordbank/v1/unit.proto\x12\vcordbank.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc9\r\n" +
+	"\x04Unit\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x18\n" +
+	"\x03din\x18\x02 \x01(\tB\x06\xe0A\x02\xe0A\x05R\x03din\x123\n" +
+	"\x13din_check_character\x18\x03 \x01(\tB\x03\xe0A\x03R\x11dinCheckCharacter\x12:\n" +
+	"\tunit_type\x18\x04 \x01(\x0e2\x15.cordbank.v1.UnitTypeB\x06\xe0A\x02\xe0A\x05R\bunitType\x124\n" +
+	"\x06status\x18\x05 \x01(\x0e2\x17.cordbank.v1.UnitStatusB\x03\xe0A\x03R\x06status\x12&\n" +
+	"\femdis_status\x18\x06 \x01(\tB\x03\xe0A\x03R\vemdisStatus\x12&\n" +
+	"\femdis_reason\x18\a \x01(\tB\x03\xe0A\x03R\vemdisReason\x12(\n" +
+	"\rstatus_reason\x18! \x01(\tB\x03\xe0A\x03R\fstatusReason\x12+\n" +
+	"\x0fstatus_end_date\x18\" \x01(\tB\x03\xe0A\x03R\rstatusEndDate\x12$\n" +
+	"\vstatus_note\x18# \x01(\tB\x03\xe0A\x03R\n" +
+	"statusNote\x12@\n" +
+	"\vstatus_time\x18$ \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"statusTime\x120\n" +
+	"\x11distributing_bank\x18% \x01(\tB\x03\xe0A\x03R\x10distributingBank\x12\x1e\n" +
+	"\blocal_id\x18\b \x01(\tB\x03\xe0A\x01R\alocalId\x12,\n" +
+	"\x0fcollection_date\x18\t \x01(\tB\x03\xe0A\x02R\x0ecollectionDate\x12,\n" +
 	"\x0fprocessing_date\x18\n" +
-	" \x01(\tR\x0eprocessingDate\x12\x1f\n" +
-	"\vfreeze_date\x18\v \x01(\tR\n" +
-	"freezeDate\x12J\n" +
-	"\x11processing_method\x18\f \x01(\x0e2\x1d.cordbank.v1.ProcessingMethodR\x10processingMethod\x124\n" +
-	"\treduction\x18\r \x01(\x0e2\x16.cordbank.v1.ReductionR\treduction\x12*\n" +
-	"\x11infant_birth_date\x18\x0e \x01(\tR\x0finfantBirthDate\x12/\n" +
+	" \x01(\tB\x03\xe0A\x02R\x0eprocessingDate\x12$\n" +
+	"\vfreeze_date\x18\v \x01(\tB\x03\xe0A\x01R\n" +
+	"freezeDate\x12O\n" +
+	"\x11processing_method\x18\f \x01(\x0e2\x1d.cordbank.v1.ProcessingMethodB\x03\xe0A\x02R\x10processingMethod\x129\n" +
+	"\treduction\x18\r \x01(\x0e2\x16.cordbank.v1.ReductionB\x03\xe0A\x02R\treduction\x12/\n" +
+	"\x11infant_birth_date\x18\x0e \x01(\tB\x03\xe0A\x02R\x0finfantBirthDate\x124\n" +
 	"\n" +
-	"infant_sex\x18\x0f \x01(\x0e2\x10.cordbank.v1.SexR\tinfantSex\x12\"\n" +
-	"\x03abo\x18\x10 \x01(\x0e2\x10.cordbank.v1.ABOR\x03abo\x12\x1f\n" +
-	"\x02rh\x18\x11 \x01(\x0e2\x0f.cordbank.v1.RhR\x02rh\x12\x1c\n" +
-	"\tethnicity\x18\x12 \x01(\tR\tethnicity\x120\n" +
-	"\x14collection_volume_ml\x18\x13 \x01(\x01R\x12collectionVolumeMl\x12(\n" +
-	"\x10frozen_volume_ml\x18\x14 \x01(\x01R\x0efrozenVolumeMl\x12-\n" +
-	"\x05cells\x18\x15 \x01(\v2\x17.cordbank.v1.CellCountsR\x05cells\x12\x12\n" +
-	"\x04bags\x18\x16 \x01(\x05R\x04bags\x120\n" +
-	"\x14compartments_per_bag\x18\x17 \x01(\x05R\x12compartmentsPerBag\x12+\n" +
-	"\x11attached_segments\x18\x18 \x01(\x05R\x10attachedSegments\x12(\n" +
-	"\x03idm\x18\x19 \x01(\x0e2\x16.cordbank.v1.IDMResultR\x03idm\x12\"\n" +
-	"\ridm_test_date\x18\x1a \x01(\tR\vidmTestDate\x12*\n" +
-	"\x03hla\x18\x1b \x03(\v2\x18.cordbank.v1.LocusTypingR\x03hla\x12\x1f\n" +
-	"\vhla_release\x18  \x01(\tR\n" +
-	"hlaRelease\x122\n" +
-	"\aprivate\x18\x1c \x01(\v2\x18.cordbank.v1.UnitPrivateR\aprivate\x12;\n" +
-	"\vcreate_time\x18\x1d \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vupdate_time\x18\x1e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\x12\x12\n" +
-	"\x04etag\x18\x1f \x01(\tR\x04etag\"\xc6\x03\n" +
+	"infant_sex\x18\x0f \x01(\x0e2\x10.cordbank.v1.SexB\x03\xe0A\x02R\tinfantSex\x12'\n" +
+	"\x03abo\x18\x10 \x01(\x0e2\x10.cordbank.v1.ABOB\x03\xe0A\x02R\x03abo\x12$\n" +
+	"\x02rh\x18\x11 \x01(\x0e2\x0f.cordbank.v1.RhB\x03\xe0A\x02R\x02rh\x12!\n" +
+	"\tethnicity\x18\x12 \x01(\tB\x03\xe0A\x01R\tethnicity\x125\n" +
+	"\x14collection_volume_ml\x18\x13 \x01(\x01B\x03\xe0A\x02R\x12collectionVolumeMl\x12-\n" +
+	"\x10frozen_volume_ml\x18\x14 \x01(\x01B\x03\xe0A\x01R\x0efrozenVolumeMl\x122\n" +
+	"\x05cells\x18\x15 \x01(\v2\x17.cordbank.v1.CellCountsB\x03\xe0A\x02R\x05cells\x12\x17\n" +
+	"\x04bags\x18\x16 \x01(\x05B\x03\xe0A\x02R\x04bags\x125\n" +
+	"\x14compartments_per_bag\x18\x17 \x01(\x05B\x03\xe0A\x02R\x12compartmentsPerBag\x120\n" +
+	"\x11attached_segments\x18\x18 \x01(\x05B\x03\xe0A\x01R\x10attachedSegments\x12-\n" +
+	"\x03idm\x18\x19 \x01(\x0e2\x16.cordbank.v1.IDMResultB\x03\xe0A\x02R\x03idm\x12'\n" +
+	"\ridm_test_date\x18\x1a \x01(\tB\x03\xe0A\x01R\vidmTestDate\x12/\n" +
+	"\x03hla\x18\x1b \x03(\v2\x18.cordbank.v1.LocusTypingB\x03\xe0A\x01R\x03hla\x12$\n" +
+	"\vhla_release\x18  \x01(\tB\x03\xe0A\x03R\n" +
+	"hlaRelease\x127\n" +
+	"\aprivate\x18\x1c \x01(\v2\x18.cordbank.v1.UnitPrivateB\x03\xe0A\x01R\aprivate\x12@\n" +
+	"\vcreate_time\x18\x1d \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\x1e \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime\x12\x17\n" +
+	"\x04etag\x18\x1f \x01(\tB\x03\xe0A\x01R\x04etag\"\xe9\x03\n" +
 	"\n" +
-	"CellCounts\x121\n" +
-	"\x12pre_processing_tnc\x18\x01 \x01(\x01H\x00R\x10preProcessingTnc\x88\x01\x01\x12.\n" +
-	"\x13post_processing_tnc\x18\x02 \x01(\x01R\x11postProcessingTnc\x123\n" +
-	"\x13pre_processing_cd34\x18\x03 \x01(\x01H\x01R\x11preProcessingCd34\x88\x01\x01\x125\n" +
-	"\x14post_processing_cd34\x18\x04 \x01(\x01H\x02R\x12postProcessingCd34\x88\x01\x01\x120\n" +
-	"\x11viability_percent\x18\x05 \x01(\x01H\x03R\x10viabilityPercent\x88\x01\x01\x12\x15\n" +
-	"\x03cfu\x18\x06 \x01(\x01H\x04R\x03cfu\x88\x01\x01\x12(\n" +
-	"\rnucleated_rbc\x18\a \x01(\x01H\x05R\fnucleatedRbc\x88\x01\x01B\x15\n" +
+	"CellCounts\x126\n" +
+	"\x12pre_processing_tnc\x18\x01 \x01(\x01B\x03\xe0A\x01H\x00R\x10preProcessingTnc\x88\x01\x01\x123\n" +
+	"\x13post_processing_tnc\x18\x02 \x01(\x01B\x03\xe0A\x02R\x11postProcessingTnc\x128\n" +
+	"\x13pre_processing_cd34\x18\x03 \x01(\x01B\x03\xe0A\x01H\x01R\x11preProcessingCd34\x88\x01\x01\x12:\n" +
+	"\x14post_processing_cd34\x18\x04 \x01(\x01B\x03\xe0A\x01H\x02R\x12postProcessingCd34\x88\x01\x01\x125\n" +
+	"\x11viability_percent\x18\x05 \x01(\x01B\x03\xe0A\x01H\x03R\x10viabilityPercent\x88\x01\x01\x12\x1a\n" +
+	"\x03cfu\x18\x06 \x01(\x01B\x03\xe0A\x01H\x04R\x03cfu\x88\x01\x01\x12-\n" +
+	"\rnucleated_rbc\x18\a \x01(\x01B\x03\xe0A\x01H\x05R\fnucleatedRbc\x88\x01\x01B\x15\n" +
 	"\x13_pre_processing_tncB\x16\n" +
 	"\x14_pre_processing_cd34B\x17\n" +
 	"\x15_post_processing_cd34B\x14\n" +
 	"\x12_viability_percentB\x06\n" +
 	"\x04_cfuB\x10\n" +
-	"\x0e_nucleated_rbc\"\xbc\x01\n" +
-	"\vLocusTyping\x12\x14\n" +
-	"\x05locus\x18\x01 \x01(\tR\x05locus\x12\x16\n" +
-	"\x06typing\x18\x02 \x01(\tR\x06typing\x12\x1c\n" +
-	"\tcanonical\x18\x03 \x01(\tR\tcanonical\x12\x17\n" +
-	"\ap_group\x18\x05 \x01(\tR\x06pGroup\x12\x10\n" +
-	"\x03lgx\x18\x06 \x01(\tR\x03lgx\x12\x1a\n" +
-	"\bserology\x18\a \x01(\tR\bserology\x12\x14\n" +
-	"\x05flags\x18\b \x03(\tR\x05flagsJ\x04\b\x04\x10\x05\"\xcd\x01\n" +
-	"\vUnitPrivate\x12\x1f\n" +
-	"\vmaternal_id\x18\x01 \x01(\tR\n" +
-	"maternalId\x12;\n" +
-	"\fmaternal_hla\x18\x02 \x03(\v2\x18.cordbank.v1.LocusTypingR\vmaternalHla\x12\x1b\n" +
-	"\tfamily_id\x18\x03 \x01(\tR\bfamilyId\x12-\n" +
-	"\x12directed_recipient\x18\x04 \x01(\tR\x11directedRecipient\x12\x14\n" +
-	"\x05notes\x18\x05 \x01(\tR\x05notes*m\n" +
+	"\x0e_nucleated_rbc\"\xdf\x01\n" +
+	"\vLocusTyping\x12\x19\n" +
+	"\x05locus\x18\x01 \x01(\tB\x03\xe0A\x02R\x05locus\x12\x1b\n" +
+	"\x06typing\x18\x02 \x01(\tB\x03\xe0A\x02R\x06typing\x12!\n" +
+	"\tcanonical\x18\x03 \x01(\tB\x03\xe0A\x03R\tcanonical\x12\x1c\n" +
+	"\ap_group\x18\x05 \x01(\tB\x03\xe0A\x03R\x06pGroup\x12\x15\n" +
+	"\x03lgx\x18\x06 \x01(\tB\x03\xe0A\x03R\x03lgx\x12\x1f\n" +
+	"\bserology\x18\a \x01(\tB\x03\xe0A\x03R\bserology\x12\x19\n" +
+	"\x05flags\x18\b \x03(\tB\x03\xe0A\x03R\x05flagsJ\x04\b\x04\x10\x05\"\xe6\x01\n" +
+	"\vUnitPrivate\x12$\n" +
+	"\vmaternal_id\x18\x01 \x01(\tB\x03\xe0A\x01R\n" +
+	"maternalId\x12@\n" +
+	"\fmaternal_hla\x18\x02 \x03(\v2\x18.cordbank.v1.LocusTypingB\x03\xe0A\x01R\vmaternalHla\x12 \n" +
+	"\tfamily_id\x18\x03 \x01(\tB\x03\xe0A\x01R\bfamilyId\x122\n" +
+	"\x12directed_recipient\x18\x04 \x01(\tB\x03\xe0A\x01R\x11directedRecipient\x12\x19\n" +
+	"\x05notes\x18\x05 \x01(\tB\x03\xe0A\x01R\x05notes*m\n" +
 	"\bUnitType\x12\x19\n" +
 	"\x15UNIT_TYPE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10UNIT_TYPE_PUBLIC\x10\x01\x12\x18\n" +

@@ -1,0 +1,107 @@
+package checkpoint
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/cordbank/cordbank/bank"
+)
+
+// Log is an append-only file of signed checkpoints, one JSON object per
+// line. Append is safe for concurrent use.
+type Log struct {
+	path string
+	mu   sync.Mutex
+}
+
+// OpenLog returns the log at path (created by the first Append).
+func OpenLog(path string) *Log { return &Log{path: path} }
+
+// Path is the log's file.
+func (l *Log) Path() string { return l.path }
+
+// Append writes c as the log's last line and fsyncs it before returning.
+func (l *Log) Append(c bank.Checkpoint) error {
+	line, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("checkpoint log: %w", err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("checkpoint log: %w", err)
+	}
+	if _, err := f.Write(append(line, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("checkpoint log: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("checkpoint log: %w", err)
+	}
+	return f.Close()
+}
+
+// ErrNoCheckpoint is returned by Latest for a missing or empty log.
+var ErrNoCheckpoint = errors.New("the checkpoint log holds no checkpoint")
+
+// Latest returns the log's last checkpoint after checking that pub signed
+// it. A last line cut short by a crash during Append is skipped (the
+// checkpoint before it is the latest one written whole); any other line
+// that does not parse, or a signature that does not verify, is an error:
+// the log was altered.
+func (l *Log) Latest(pub ed25519.PublicKey) (*bank.Checkpoint, error) {
+	b, err := os.ReadFile(l.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", l.path, ErrNoCheckpoint)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint log: %w", err)
+	}
+	cps, err := parseLog(b)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint log %s: %w", l.path, err)
+	}
+	if len(cps) == 0 {
+		return nil, fmt.Errorf("%s: %w", l.path, ErrNoCheckpoint)
+	}
+	last := &cps[len(cps)-1]
+	if err := last.VerifySignature(pub); err != nil {
+		return nil, fmt.Errorf("checkpoint log %s: %w", l.path, err)
+	}
+	return last, nil
+}
+
+// parseLog decodes the log's lines; an unterminated last line is a torn
+// append and is dropped.
+func parseLog(b []byte) ([]bank.Checkpoint, error) {
+	if i := bytes.LastIndexByte(b, '\n'); i != len(b)-1 {
+		b = b[:i+1] // torn last line (or no complete line: i = -1)
+	}
+	var out []bank.Checkpoint
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		var c bank.Checkpoint
+		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&c); err != nil {
+			return nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		if c.Seq < 0 || c.Signature == "" {
+			return nil, fmt.Errorf("line %d: not a signed checkpoint", n)
+		}
+		out = append(out, c)
+	}
+	return out, sc.Err()
+}
