@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -48,5 +49,35 @@ func TestReadableWidths(t *testing.T) {
 			}
 			p.keep(fmt.Sprintf("width-%d-%s.png", size[0], unsafeName.ReplaceAllString(hash, "_")))
 		}
+	}
+}
+
+// TestAssetsTransferred: the console's page and assets, as the browser
+// received them (compressed by the server's gzip), stay under 300 KB,
+// and nothing is fetched from anywhere but the server.
+func TestAssetsTransferred(t *testing.T) {
+	p := newPage(t)
+	p.waitFor("sign-in page", `document.body.dataset.ready !== undefined`)
+	type entry struct {
+		Name    string  `json:"name"`
+		Encoded float64 `json:"encodedBodySize"`
+		Decoded float64 `json:"decodedBodySize"`
+	}
+	entries := eval[[]entry](p, `[...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
+	  .map(e => ({name: e.name, encodedBodySize: e.encodedBodySize, decodedBodySize: e.decodedBodySize}))`)
+	var encoded, decoded float64
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name, env.srv.HTTPURL+"/") {
+			t.Errorf("the page fetched %s, outside the server", e.Name)
+		}
+		encoded += e.Encoded
+		decoded += e.Decoded
+	}
+	t.Logf("%d files, %.0f bytes as transferred, %.0f decoded", len(entries), encoded, decoded)
+	if len(entries) < 9 || encoded == 0 || encoded > 300<<10 {
+		t.Errorf("%d files of %.0f bytes transferred, want the page and its modules, under 300 KB", len(entries), encoded)
+	}
+	if encoded >= decoded {
+		t.Errorf("assets not compressed: %.0f bytes for %.0f", encoded, decoded)
 	}
 }
