@@ -9,7 +9,7 @@ import * as f from './format.js';
 import { reserveDialog } from './units.js';
 
 const loci = ['A', 'B', 'C', 'DRB1', 'DQB1'];
-const directions = { MISMATCH_DIRECTION_GVH_ONLY: 'GvH only', MISMATCH_DIRECTION_HVG_ONLY: 'HvG only', MISMATCH_DIRECTION_BIDIRECTIONAL: 'bidirectional' };
+const directions = { MISMATCH_DIRECTION_GVH_ONLY: 'GvH only', MISMATCH_DIRECTION_HVG_ONLY: 'HvG only', MISMATCH_DIRECTION_BIDIRECTIONAL: 'both ways' };
 
 function num(form, name) {
   const v = form.elements[name].value.trim();
@@ -48,8 +48,10 @@ function locusCell(grade, locus) {
   if (!l) return '—';
   if (!l.unitTyped) return h('span', { class: 'muted', title: 'not typed in the unit' }, 'untyped');
   const dir = directions[l.direction];
-  return h('span', { title: (l.notes || []).join('; ') || null, class: l.matches === 2 ? 'ok' : l.counted ? 'bad' : null },
-    `${l.matches ?? 0}/2`, l.level ? ` ${l.level}` : '', dir ? h('br') : null, dir ? h('small', {}, dir) : null);
+  // The level and the notes are in the tooltip: the table must fit.
+  const title = [l.level && `graded at ${l.level} level`, ...(l.notes || [])].filter(Boolean).join('; ');
+  return h('span', { title: title || null, class: l.matches === 2 ? 'ok' : l.counted ? 'bad' : null },
+    `${l.matches ?? 0}/2`, dir ? h('br') : null, dir ? h('small', {}, dir) : null);
 }
 
 function matchRow(m, { reserve = true } = {}) {
