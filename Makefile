@@ -11,7 +11,7 @@ BIN := bin/cordbank
 BENCH ?= .
 BENCHTIME ?= 1x
 
-.PHONY: help generate check-generated lint test bench build run proto-vendor npm-tools fuzz
+.PHONY: help generate check-generated lint test bench build run proto-vendor npm-tools fuzz screenshot
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -65,3 +65,6 @@ build: ## build bin/cordbank
 
 run: build ## run the service on ./cordbank.db with a demo inventory
 	./$(BIN) serve --demo
+
+screenshot: ## regenerate the README's console screenshot (docs/console-freezer.png) with the browser tests
+	CONSOLE_SCREENSHOTS=$(CURDIR)/docs go test -count=1 -run 'TestFreezerPlaceAndMove' ./internal/console/

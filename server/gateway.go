@@ -22,6 +22,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/cordbank/cordbank/internal/console"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 	"github.com/cordbank/cordbank/proto/cordbank/v1/openapi"
 )
@@ -151,7 +152,9 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 		_, _ = w.Write([]byte(`{"status":"SERVING"}` + "\n"))
 	})))
 	mux.Handle("POST /v1/units:import", s.checkRoute(routes, s.checkBody(s.restImport(conn, gw, marshaler))))
-	mux.Handle("/", s.checkRoute(routes, s.checkBody(gw)))
+	// The web console answers GET / and its assets; every other path
+	// goes on to the API's routing, which answers unknown ones itself.
+	mux.Handle("/", console.Handler(s.checkRoute(routes, s.checkBody(gw))))
 	gz, err := withGzip(s.checkRequestHead(routes, mux))
 	if err != nil {
 		_ = conn.Close()

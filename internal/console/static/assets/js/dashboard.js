@@ -1,0 +1,118 @@
+// The dashboard: units by status and type, the TNC distribution of
+// available units (inline SVG charts drawn here), reservations expiring
+// soon, open temperature excursions and recent events of the bank.
+
+import { get, listAll } from './api.js';
+import { h, svg, table, describe } from './ui.js';
+import * as f from './format.js';
+import { can } from './session.js';
+import { statuses, unitTypes } from './units.js';
+
+// barChart draws labelled horizontal bars; each bar links to href(key).
+function barChart(title, entries, href) {
+  const max = Math.max(1, ...entries.map(([, n]) => n));
+  const row = 22;
+  const width = 300;
+  const labelW = 130;
+  return svg('svg', { class: 'chart', role: 'img', 'aria-label': `${title}: ${entries.map(([k, n]) => `${k} ${n}`).join(', ')}`,
+    viewBox: `0 0 ${width + 40} ${entries.length * row + 4}`, width: '100%' },
+  entries.map(([k, n, key], i) => {
+    const w = Math.max(n ? 2 : 0, (n / max) * (width - labelW));
+    // A full-width hit area, so the whole row is the link.
+    const bar = [svg('rect', { x: 0, y: i * row, width: width + 40, height: row, fill: 'transparent' }), svg('text', { x: 0, y: i * row + 15 }, k),
+      svg('rect', { class: 'bar', x: labelW, y: i * row + 4, width: w, height: row - 8, rx: 2 }),
+      svg('text', { x: labelW + w + 4, y: i * row + 15 }, String(n))];
+    return href ? svg('a', { href: href(key) }, bar) : svg('g', {}, bar);
+  }));
+}
+
+// histogram draws counts of values in logarithmic bins (cells).
+function histogram(title, values) {
+  if (!values.length) return h('p', { class: 'muted' }, 'No available units.');
+  const bins = [];
+  for (let e = 8; e < 10.5; e += 0.25) bins.push([10 ** e, 10 ** (e + 0.25), 0]);
+  for (const v of values) {
+    const b = bins.find(([lo, hi]) => v >= lo && v < hi) || (v < bins[0][0] ? bins[0] : bins[bins.length - 1]);
+    b[2]++;
+  }
+  const max = Math.max(...bins.map((b) => b[2]));
+  const W = 320;
+  const H = 120;
+  const bw = W / bins.length;
+  return svg('svg', { class: 'chart', role: 'img', viewBox: `0 0 ${W} ${H + 30}`, width: '100%',
+    'aria-label': `${title}: ${bins.map((b) => `${f.cells(b[0])}–${f.cells(b[1])}: ${b[2]}`).join(', ')}` },
+  bins.map(([lo, , n], i) => svg('g', {},
+    svg('rect', { class: 'bar', x: i * bw + 1, y: H - (n / max) * H, width: bw - 2, height: (n / max) * H }),
+    i % 2 === 0 ? svg('text', { x: i * bw, y: H + 14 }, f.cells(lo)) : null)),
+  svg('text', { x: 0, y: H + 28 }, 'post-processing TNC (cells)'));
+}
+
+export async function dashboardView(root, { session }) {
+  const bankName = `banks/${session.bank}`;
+  root.append(h('h1', {}, `Dashboard: ${bankName}`));
+  const cards = h('div', { class: 'cards' });
+  root.append(cards);
+  const card = (id, title) => {
+    const [cid, extra] = id.split(' ');
+    const c = h('section', { class: `card ${extra || ''}`, id: cid, 'aria-labelledby': `${cid}-h` }, h('h2', { id: `${cid}-h` }, title));
+    cards.append(c);
+    return c;
+  };
+  const byStatus = card('dash-status', 'Units by status');
+  const byType = card('dash-type', 'Units by type');
+  const tnc = card('dash-tnc', 'TNC of available units');
+  const expiring = card('dash-expiring', 'Reservations expiring within 14 days');
+  const excursions = card('dash-excursions', 'Open temperature excursions');
+  const recent = card('dash-events wide', 'Events of the last hour');
+  const fail = (el) => (err) => el.append(h('p', { class: 'muted' }, describe(err)));
+
+  // The API has no counting call: the console pages through the units
+  // (1,000 a page, in DIN order) and counts them, redrawing the charts as
+  // each page arrives, up to countLimit so a large bank's dashboard stays
+  // quick; it says when it stopped short.
+  const countLimit = 10000;
+  const st = new Map(statuses.map((s) => [s, 0]));
+  const ty = new Map(unitTypes.map((t) => [t, 0]));
+  const tncs = [];
+  const draw = (n, state) => {
+    const total = h('p', { id: 'dash-total', dataset: { state } },
+      state === 'partial' ? `at least ${n} units` : state === 'counting' ? `${n} units so far…` : `${n} units`);
+    byStatus.replaceChildren(byStatus.firstChild, total,
+      barChart('Units by status', [...st].map(([k, c]) => [f.label(k), c, k]), (k) => `#/units?status=UNIT_STATUS_${k}`),
+      state === 'partial' ? h('p', { class: 'muted', id: 'dash-partial' }, `Counted the first ${n} units (in DIN order); the Units page filters all of them.`) : null);
+    byType.replaceChildren(byType.firstChild, barChart('Units by type', [...ty].map(([k, c]) => [f.label(k), c, k]), (k) => `#/units?unitType=UNIT_TYPE_${k}`));
+    tnc.replaceChildren(tnc.firstChild, histogram('TNC of available units', tncs));
+  };
+  const counting = listAll(`${bankName}/units`, { pageSize: 1000 }, 'units', countLimit, (units, n, next) => {
+    for (const u of units) {
+      const s = f.short(u.status, 'UNIT_STATUS_');
+      st.set(s, (st.get(s) || 0) + 1);
+      const t = f.short(u.unitType, 'UNIT_TYPE_');
+      ty.set(t, (ty.get(t) || 0) + 1);
+      if (s === 'AVAILABLE' && u.cells?.postProcessingTnc) tncs.push(u.cells.postProcessingTnc);
+    }
+    draw(n, !next ? 'complete' : n >= countLimit ? 'partial' : 'counting');
+  }).catch(fail(byStatus));
+
+  const soon = Date.now() + 14 * 864e5;
+  const reservations = get(`${bankName}/reservations`, { openOnly: true, pageSize: 1000 }).then((r) => {
+    const list = (r.reservations || []).filter((x) => new Date(x.expireTime).getTime() < soon)
+      .sort((a, b) => a.expireTime.localeCompare(b.expireTime));
+    expiring.append(list.length ? table(null, ['Unit', 'Patient', 'Centre', 'Expires'], list.slice(0, 10).map((x) => {
+      const unit = x.name.split('/reservations/')[0];
+      return [h('a', { href: f.unitHash(unit), class: 'mono' }, f.din(unit)), x.patientId || '—', x.transplantCenter, f.time(x.expireTime)];
+    })) : h('p', { class: 'muted' }, 'None.'));
+  }, fail(expiring));
+  const exc = get(`${bankName}/excursions`, { state: 'EXCURSION_STATE_OPEN', pageSize: 100 }).then((r) => {
+    const list = r.excursions || [];
+    excursions.append(list.length ? table(null, ['Container', 'Since', '#Highest °C', '#Units exposed'], list.map((x) => [
+      x.container.split('/').pop(), f.time(x.startTime), f.number(x.highestCelsius), x.unitsExposed])) : h('p', { class: 'ok' }, 'None open.'));
+  }, fail(excursions));
+  const events = can(session, 'audit') ? get(`${bankName}/events`, { pageSize: 8, startTime: new Date(Date.now() - 36e5).toISOString() }).then((r) => {
+    const list = r.events || [];
+    recent.append(list.length ? table(null, ['When', 'What', 'Resource', 'Who'], list.map((e) => [f.time(e.time), e.method.split('/').pop(),
+      e.resource.includes('/units/') ? h('a', { href: f.unitHash(e.resource.split('/reservations/')[0]), class: 'mono' }, f.din(e.resource.split('/reservations/')[0])) : e.resource, e.principal]))
+      : h('p', { class: 'muted' }, 'None.'));
+  }, fail(recent)) : null;
+  await Promise.all([counting, reservations, exc, events]);
+}
