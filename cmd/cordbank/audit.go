@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -36,6 +37,7 @@ func auditVerify(args []string, stdout, stderr io.Writer) int {
 	state := fs.Bool("state", false, "also replay every event and check each bank, unit, position, reservation and container row against it (CORDBANK_AUDIT_STATE)")
 	cpLog := fs.String("checkpoint-log", "", "checkpoint log the service signs (serve --checkpoint-log): the chain must hold its latest checkpoint (CORDBANK_CHECKPOINT_LOG)")
 	cpKey := fs.String("checkpoint-key", "", "the key that signs the checkpoints: its public key file (KEY.pub) or the key itself; required with --checkpoint-log (CORDBANK_CHECKPOINT_KEY)")
+	output := outputFlag(fs)
 	if err := envFlags(fs, map[string]string{"db": "CORDBANK_DB", "state": "CORDBANK_AUDIT_STATE",
 		"checkpoint-log": "CORDBANK_CHECKPOINT_LOG", "checkpoint-key": "CORDBANK_CHECKPOINT_KEY"}); err != nil {
 		fmt.Fprintln(stderr, "cordbank audit verify:", err)
@@ -43,6 +45,10 @@ func auditVerify(args []string, stdout, stderr io.Writer) int {
 	}
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
+	}
+	if err := validOutput(*output); err != nil {
+		fmt.Fprintln(stderr, "cordbank audit verify:", err)
+		return 2
 	}
 	if (*cpLog == "") != (*cpKey == "") {
 		fmt.Fprintln(stderr, "cordbank audit verify: --checkpoint-log and --checkpoint-key go together")
@@ -84,6 +90,9 @@ func auditVerify(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "cordbank audit verify:", err)
 		return 1
 	}
+	if *output == "json" {
+		return auditVerifyJSON(ctx, stdout, stderr, svc, sum, cp, *state)
+	}
 	fmt.Fprintf(stdout, "events checked: %d\nhead hash: %s\n", sum.Events, sum.Head)
 	if cp != nil {
 		fmt.Fprintf(stdout, "checkpoint: event %d, signed %s\n", cp.Seq, cp.Time.Format(time.RFC3339))
@@ -120,6 +129,55 @@ func auditVerify(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "  %s\n", formatDifference(d))
 	}
 	return 1
+}
+
+// auditVerifyJSON prints the verification as one JSON object: the chain
+// (events, head, problems), the checkpoint it was held against, and with
+// state the replay's counts and differences. Exit status as in text.
+func auditVerifyJSON(ctx context.Context, stdout, stderr io.Writer, svc *bank.Service, sum bank.VerifySummary, cp *bank.Checkpoint, state bool) int {
+	type problem struct {
+		Seq    int64  `json:"seq"`
+		Reason string `json:"reason"`
+	}
+	out := struct {
+		EventsChecked int64     `json:"events_checked"`
+		HeadSeq       int64     `json:"head_seq"`
+		HeadHash      string    `json:"head_hash"`
+		Checkpoint    any       `json:"checkpoint,omitempty"`
+		Problems      []problem `json:"problems"`
+		State         any       `json:"state,omitempty"`
+		Intact        bool      `json:"intact"`
+	}{EventsChecked: sum.Events, HeadSeq: sum.HeadSeq, HeadHash: sum.Head, Problems: []problem{}}
+	if cp != nil {
+		out.Checkpoint = map[string]any{"seq": cp.Seq, "time": cp.Time.Format(time.RFC3339Nano)}
+	}
+	for _, p := range sum.Problems {
+		out.Problems = append(out.Problems, problem{p.Seq, p.Reason})
+	}
+	out.Intact = len(sum.Problems) == 0
+	if state {
+		st, err := svc.VerifyState(ctx)
+		if err != nil {
+			fmt.Fprintln(stderr, "cordbank audit verify --state:", err)
+			return 1
+		}
+		diffs := []string{}
+		for _, d := range st.Differences {
+			diffs = append(diffs, formatDifference(d))
+		}
+		out.State = map[string]any{"events_replayed": st.Events, "resources": st.Resources, "rows": st.Rows, "differences": diffs}
+		out.Intact = out.Intact && len(diffs) == 0
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		fmt.Fprintln(stderr, "cordbank audit verify:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, string(b))
+	if !out.Intact {
+		return 1
+	}
+	return 0
 }
 
 // formatDifference is one line of a state difference: row, field, the

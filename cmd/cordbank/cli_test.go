@@ -72,6 +72,14 @@ func TestOutputJSON(t *testing.T) {
 	if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &tok) != nil || !strings.HasPrefix(tok.Name, "tokens/") || tok.Role != "ROLE_ADMIN" {
 		t.Fatalf("token list --output json: %q", out)
 	}
+	code, out, errOut = runCLI("audit", "verify", "--db", db, "--output", "json")
+	var verify struct {
+		EventsChecked int64 `json:"events_checked"`
+		Intact        bool
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &verify) != nil || !verify.Intact || verify.EventsChecked < 1 {
+		t.Fatalf("audit verify --output json: exit %d, %q %s", code, out, errOut)
+	}
 	if code, _, _ := runCLI("token", "list", "--db", db, "--output", "yaml"); code != 2 {
 		t.Errorf("--output yaml: exit %d, want 2", code)
 	}
