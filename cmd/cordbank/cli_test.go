@@ -163,3 +163,22 @@ func TestClientCommands(t *testing.T) {
 		t.Errorf("verify-audit as a coordinator: exit %d, %q", code, errOut)
 	}
 }
+
+// TestHLAOutputJSON: the hla commands print one JSON object with
+// --output json.
+func TestHLAOutputJSON(t *testing.T) {
+	code, out, errOut := runCLI("hla", "reduce", "--to", "lgx", "--output", "json", "A*01:01:01:01+A*02:01:01:01")
+	var red struct{ Typing, Reduced string }
+	if code != 0 || json.Unmarshal([]byte(out), &red) != nil || red.Reduced != "A*01:01+A*02:01" {
+		t.Errorf("hla reduce --output json: exit %d, %q %s", code, out, errOut)
+	}
+	code, out, errOut = runCLI("hla", "check", "--output", "json", "A*01:01+A*24:XX")
+	var chk struct {
+		Typing   string
+		Flags    string
+		Problems []string
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &chk) != nil || chk.Problems == nil || !strings.Contains(chk.Flags, "xx") {
+		t.Errorf("hla check --output json: exit %d, %q %s", code, out, errOut)
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -59,6 +60,7 @@ type hlaFlags struct {
 	fs             *flag.FlagSet
 	dataDir        *string
 	macFile        *string
+	output         *string
 	stdout, stderr io.Writer
 }
 
@@ -68,6 +70,7 @@ func newHLAFlags(name string, stdout, stderr io.Writer) hlaFlags {
 		fs: fs, stdout: stdout, stderr: stderr,
 		dataDir: fs.String("hla-data", os.Getenv("CORDBANK_HLA_DATA"), "IPD-IMGT/HLA WMDA files `DIR` (default $CORDBANK_HLA_DATA)"),
 		macFile: fs.String("mac", "", "NMDP MAC `FILE` (alpha.v3.txt format)"),
+		output:  outputFlag(fs),
 	}
 }
 
@@ -98,7 +101,23 @@ func (e errShown) Error() string { return "shown" }
 
 // parse parses args as every command does (parseFlags).
 func (f hlaFlags) parse(args []string) error {
-	return parseInto(f.fs, args, f.stdout, f.stderr)
+	if err := parseInto(f.fs, args, f.stdout, f.stderr); err != nil {
+		return err
+	}
+	return validOutput(*f.output)
+}
+
+// json prints v as one JSON line when --output json; it reports whether it did.
+func (f hlaFlags) json(v any) bool {
+	if *f.output != "json" {
+		return false
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		b = []byte(`{"error":"` + err.Error() + `"}`)
+	}
+	fmt.Fprintln(f.stdout, string(b))
+	return true
 }
 
 func parseInto(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
@@ -149,6 +168,9 @@ func hlaReduce(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return hlaFail(stderr, err)
 	}
+	if f.json(map[string]string{"typing": typing, "to": *to, "reduced": out.String(), "release": ref.Release()}) {
+		return 0
+	}
 	fmt.Fprintln(stdout, out)
 	fmt.Fprintf(stderr, "release: %s\n", hlaReleaseText(ref))
 	return 0
@@ -166,8 +188,21 @@ func hlaCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	g, err := ref.ParseGL(typing)
 	if err != nil {
-		fmt.Fprintf(stdout, "problem: %v\n", err)
+		if !f.json(map[string]any{"typing": typing, "release": ref.Release(), "problems": []string{err.Error()}}) {
+			fmt.Fprintf(stdout, "problem: %v\n", err)
+		}
 		return 1
+	}
+	if *f.output == "json" {
+		problems := []string{}
+		for _, p := range ref.Check(g) {
+			problems = append(problems, p.Error())
+		}
+		f.json(map[string]any{"typing": g.String(), "release": ref.Release(), "flags": ref.Flags(g).String(), "problems": problems})
+		if len(problems) > 0 {
+			return 1
+		}
+		return 0
 	}
 	fmt.Fprintf(stdout, "typing: %s\nrelease: %s\n", g, hlaReleaseText(ref))
 	if flags := ref.Flags(g); flags != 0 {
@@ -235,7 +270,9 @@ func hlaRelease(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return hlaFail(stderr, err)
 	}
-	fmt.Fprintln(stdout, ref.Release())
+	if !f.json(map[string]string{"release": ref.Release()}) {
+		fmt.Fprintln(stdout, ref.Release())
+	}
 	return 0
 }
 
