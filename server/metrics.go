@@ -25,7 +25,9 @@ import (
 //   - cordbank_auth_failures_total, cordbank_rate_limited_total;
 //   - cordbank_writer_*: the writes queued for SQLite's single writer,
 //     commit latency, and writes per commit (group commit);
-//   - cordbank_search_index_units: units in the search index;
+//   - cordbank_search_index_units, cordbank_search_index_build_seconds;
+//   - cordbank_backup_last_success_timestamp_seconds and
+//     cordbank_backup_failures_total, with scheduled backups;
 //   - domain gauges: cordbank_units{bank,status,unit_type},
 //     cordbank_reservations_open, cordbank_reservations_expiring_within_day,
 //     cordbank_temperature_excursions_open (by bank);
@@ -39,6 +41,9 @@ type Metrics struct {
 	commitSeconds prometheus.Histogram
 	commitWrites  prometheus.Histogram
 	commitErrors  prometheus.Counter
+	indexBuild    prometheus.Gauge
+	backupOK      prometheus.Gauge
+	backupFailed  prometheus.Counter
 }
 
 // NewMetrics returns the server's metrics, registered.
@@ -59,8 +64,14 @@ func NewMetrics() *Metrics {
 			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256}}),
 		commitErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "cordbank_writer_commit_errors_total",
 			Help: "Transactions whose COMMIT failed (every write in them was answered with an error)."}),
+		indexBuild: prometheus.NewGauge(prometheus.GaugeOpts{Name: "cordbank_search_index_build_seconds",
+			Help: "How long building the search index from the store took at start."}),
+		backupOK: prometheus.NewGauge(prometheus.GaugeOpts{Name: "cordbank_backup_last_success_timestamp_seconds",
+			Help: "When the last scheduled backup was verified and kept (Unix time); absent without --backup-dir."}),
+		backupFailed: prometheus.NewCounter(prometheus.CounterOpts{Name: "cordbank_backup_failures_total",
+			Help: "Scheduled backups that failed (the log says why)."}),
 	}
-	m.Registry.MustRegister(m.grpc, m.authFailures, m.rateLimited, m.commitSeconds, m.commitWrites, m.commitErrors,
+	m.Registry.MustRegister(m.grpc, m.authFailures, m.rateLimited, m.commitSeconds, m.commitWrites, m.commitErrors, m.indexBuild,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -74,6 +85,22 @@ func (m *Metrics) ObserveCommit(writes int, took time.Duration, err error) {
 	}
 	m.commitSeconds.Observe(took.Seconds())
 	m.commitWrites.Observe(float64(writes))
+}
+
+// IndexBuilt records how long the search index took to build.
+func (m *Metrics) IndexBuilt(d time.Duration) { m.indexBuild.Set(d.Seconds()) }
+
+// WatchBackups registers the backup metrics (only a server that takes
+// scheduled backups exports them, so "absent" means "not configured").
+func (m *Metrics) WatchBackups() { m.Registry.MustRegister(m.backupOK, m.backupFailed) }
+
+// BackupDone records a scheduled backup's outcome.
+func (m *Metrics) BackupDone(at time.Time, err error) {
+	if err != nil {
+		m.backupFailed.Inc()
+		return
+	}
+	m.backupOK.Set(float64(at.Unix()))
 }
 
 // WatchWriterQueue exports queued() as the writer's queue length.

@@ -101,6 +101,7 @@ func TestAlertRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := server.NewMetrics()
+	m.WatchBackups() // as serve does with --backup-dir
 	srv, err := servertest.Start(servertest.WithMetrics(m))
 	if err != nil {
 		t.Fatal(err)

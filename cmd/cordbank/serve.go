@@ -205,6 +205,7 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 		// rest of the registry must stay searchable.
 		log.Error("search index incomplete", "err", err)
 	}
+	metrics.IndexBuilt(time.Since(start))
 	log.Info("search index built", "units", idx.Len(), "duration", time.Since(start).Round(time.Millisecond))
 
 	grpcLis, err := net.Listen("tcp", c.grpcAddr)
@@ -222,7 +223,7 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 	srv := server.New(cfg)
 	go sweepReservations(ctx, svc, c.sweepEvery, log)
 	if c.records.backupDir != "" {
-		go scheduleBackups(ctx, c, log)
+		go scheduleBackups(ctx, c, log, metrics)
 	}
 	if signer != nil {
 		go scheduleCheckpoints(ctx, signer, c.records.checkpointEvery, log)

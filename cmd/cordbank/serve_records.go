@@ -17,6 +17,7 @@ import (
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/internal/checkpoint"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
+	"github.com/cordbank/cordbank/server"
 )
 
 // recordsConfig is serve's configuration of backups and audit checkpoints.
@@ -141,9 +142,15 @@ func pruneBackups(dir string, keep int) ([]string, error) {
 }
 
 // scheduleBackups backs up every interval until ctx ends.
-func scheduleBackups(ctx context.Context, c *serveConfig, log *slog.Logger) {
+func scheduleBackups(ctx context.Context, c *serveConfig, log *slog.Logger, m *server.Metrics) {
+	m.WatchBackups()
 	repeat(ctx, c.records.backupEvery, func() {
-		if err := backupNow(ctx, c.db, c.records.backupDir, c.records.backupKeep, log); err != nil && ctx.Err() == nil {
+		err := backupNow(ctx, c.db, c.records.backupDir, c.records.backupKeep, log)
+		if ctx.Err() != nil {
+			return
+		}
+		m.BackupDone(time.Now(), err)
+		if err != nil {
 			log.Error("scheduled backup failed", "err", err, "dir", c.records.backupDir)
 		}
 	})
