@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,14 +16,18 @@ import (
 // database that may be in use by a running service.
 func runBackup(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cordbank backup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	db := fs.String("db", "cordbank.db", "SQLite database file to back up; the service may be running (CORDBANK_DB)")
 	to := fs.String("to", "", "backup file to create (must not exist); its manifest is written to FILE.manifest.json (CORDBANK_BACKUP_TO)")
+	output := outputFlag(fs)
 	if err := envFlags(fs, map[string]string{"db": "CORDBANK_DB", "to": "CORDBANK_BACKUP_TO"}); err != nil {
 		fmt.Fprintln(stderr, "cordbank backup:", err)
 		return 2
 	}
-	if err := fs.Parse(args); err != nil {
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
+	}
+	if err := validOutput(*output); err != nil {
+		fmt.Fprintln(stderr, fs.Name()+":", err)
 		return 2
 	}
 	if *to == "" || fs.NArg() > 0 {
@@ -38,11 +43,21 @@ func runBackup(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "cordbank backup:", err)
 		return 1
 	}
-	printManifest(stdout, "backup", *to, m)
+	printManifest(stdout, *output, "backup", *to, m)
 	return 0
 }
 
-func printManifest(w io.Writer, what, path string, m *sqlite.Manifest) {
+// printManifest prints a verified backup's manifest: as text, or with
+// --output json as the manifest file's own JSON on one line.
+func printManifest(w io.Writer, output, what, path string, m *sqlite.Manifest) {
+	if output == "json" {
+		b, err := json.Marshal(m)
+		if err != nil {
+			b = []byte(`{"error":"` + err.Error() + `"}`)
+		}
+		fmt.Fprintln(w, string(b))
+		return
+	}
 	p := m.Point
 	fmt.Fprintf(w, "%s: %s (verified)\ntaken: %s\nschema version: %d\nevents: %d\nhead hash: %s\nunits: %d, placements: %d, reservations: %d, containers: %d, banks: %d, tokens: %d\nsha256: %s\n",
 		what, path, m.Time.Format("2006-01-02T15:04:05Z07:00"), p.SchemaVersion, p.Events, p.HeadHash,
@@ -53,15 +68,19 @@ func printManifest(w io.Writer, what, path string, m *sqlite.Manifest) {
 // place of a database the service does not have open.
 func runRestore(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cordbank restore", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	from := fs.String("from", "", "backup file made by cordbank backup, with its FILE.manifest.json (CORDBANK_RESTORE_FROM)")
 	db := fs.String("db", "cordbank.db", "database file to replace; stop the service first. The current file is kept as FILE.before-restore-TIME (CORDBANK_DB)")
 	check := fs.Bool("check", false, "check the backup against its manifest and stop: replace nothing (CORDBANK_RESTORE_CHECK)")
+	output := outputFlag(fs)
 	if err := envFlags(fs, map[string]string{"from": "CORDBANK_RESTORE_FROM", "db": "CORDBANK_DB", "check": "CORDBANK_RESTORE_CHECK"}); err != nil {
 		fmt.Fprintln(stderr, "cordbank restore:", err)
 		return 2
 	}
-	if err := fs.Parse(args); err != nil {
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
+	}
+	if err := validOutput(*output); err != nil {
+		fmt.Fprintln(stderr, fs.Name()+":", err)
 		return 2
 	}
 	if *from == "" || fs.NArg() > 0 {
@@ -75,7 +94,7 @@ func runRestore(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "cordbank restore: %s is refused: %v\n", *from, err)
 			return 1
 		}
-		printManifest(stdout, "backup", *from, m)
+		printManifest(stdout, *output, "backup", *from, m)
 		return 0
 	}
 	m, replaced, err := sqlite.Restore(ctx, *from, *db)
@@ -87,7 +106,13 @@ func runRestore(args []string, stdout, stderr io.Writer) int {
 		}
 		return 1
 	}
-	printManifest(stdout, "restored", *db, m)
+	printManifest(stdout, *output, "restored", *db, m)
+	if *output == "json" {
+		if replaced != "" {
+			fmt.Fprintf(stderr, "cordbank restore: the database it replaced is kept as %s\n", replaced)
+		}
+		return 0
+	}
 	if replaced != "" {
 		fmt.Fprintf(stdout, "the database it replaced is kept as %s\n", replaced)
 	}

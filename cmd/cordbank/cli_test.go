@@ -27,6 +27,7 @@ func TestHelpGoesToStdout(t *testing.T) {
 	for _, args := range [][]string{
 		{"help"}, {"-h"}, {"serve", "-h"}, {"migrate", "-h"}, {"audit", "verify", "-h"},
 		{"hla", "reduce", "-h"}, {"hla", "check", "-h"}, {"hla", "diff", "-h"}, {"hla", "release", "-h"}, {"hla", "reread", "-h"},
+		{"backup", "-h"}, {"restore", "-h"},
 		{"token", "-h"}, {"token", "create", "-h"}, {"token", "list", "-h"}, {"token", "revoke", "-h"},
 		{"client", "-h"}, {"client", "units", "get", "-h"}, {"client", "units", "list", "-h"}, {"client", "search", "-h"},
 		{"client", "reserve", "-h"}, {"client", "verify-audit", "-h"}, {"client", "create-token", "-h"},
@@ -79,6 +80,14 @@ func TestOutputJSON(t *testing.T) {
 	}
 	if code != 0 || json.Unmarshal([]byte(out), &verify) != nil || !verify.Intact || verify.EventsChecked < 1 {
 		t.Fatalf("audit verify --output json: exit %d, %q %s", code, out, errOut)
+	}
+	code, out, errOut = runCLI("backup", "--db", db, "--to", filepath.Join(t.TempDir(), "b.db"), "--output", "json")
+	var manifest struct {
+		Format string
+		SHA256 string
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &manifest) != nil || manifest.Format != "cordbank-backup/v1" || len(manifest.SHA256) != 64 {
+		t.Fatalf("backup --output json: exit %d, %q %s", code, out, errOut)
 	}
 	if code, _, _ := runCLI("token", "list", "--db", db, "--output", "yaml"); code != 2 {
 		t.Errorf("--output yaml: exit %d, want 2", code)

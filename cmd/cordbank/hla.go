@@ -222,7 +222,11 @@ func hlaDiff(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cordbank hla diff", flag.ContinueOnError)
 	oldDir := fs.String("old", "", "IPD-IMGT/HLA WMDA files of the old release")
 	newDir := fs.String("new", "", "IPD-IMGT/HLA WMDA files of the new release")
+	output := outputFlag(fs)
 	if err := parseInto(fs, args, stdout, stderr); err != nil {
+		return hlaUsageError(stderr, err)
+	}
+	if err := validOutput(*output); err != nil {
 		return hlaUsageError(stderr, err)
 	}
 	if *oldDir == "" || *newDir == "" || fs.NArg() != 0 {
@@ -248,6 +252,14 @@ func hlaDiff(args []string, stdout, stderr io.Writer) int {
 		return hlaFail(stderr, err)
 	}
 	changes := hla.Diff(oldRef, newRef, typings)
+	if *output == "json" {
+		for _, c := range changes {
+			b, _ := json.Marshal(map[string]string{"typing": c.Typing, "aspect": fmt.Sprint(c.Aspect), "old": c.Old, "new": c.New,
+				"old_release": oldRef.Release(), "new_release": newRef.Release()})
+			fmt.Fprintln(stdout, string(b))
+		}
+		return 0
+	}
 	fmt.Fprintf(stdout, "# IPD-IMGT/HLA %s -> %s: %d typings, %d changes\n", oldRef.Release(), newRef.Release(), len(typings), len(changes))
 	for _, c := range changes {
 		fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", c.Typing, c.Aspect, c.Old, c.New)

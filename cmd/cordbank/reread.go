@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -20,8 +21,13 @@ func hlaReread(args []string, stdout, stderr io.Writer) int {
 	db := fs.String("db", env("CORDBANK_DB", "cordbank.db"), "SQLite database file (CORDBANK_DB)")
 	dir := fs.String("hla-data", env("CORDBANK_HLA_DATA", ""), "directory of the new release's WMDA files (CORDBANK_HLA_DATA)")
 	apply := fs.Bool("apply", false, "store the new readings and release (default: report only)")
+	output := outputFlag(fs)
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
+	}
+	if err := validOutput(*output); err != nil {
+		fmt.Fprintln(stderr, "cordbank hla reread:", err)
+		return 2
 	}
 	if *dir == "" {
 		fmt.Fprintln(stderr, "cordbank hla reread: --hla-data is required")
@@ -46,6 +52,11 @@ func hlaReread(args []string, stdout, stderr io.Writer) int {
 	reader := bank.NewHLAReader(ref)
 	svc := bank.NewService(store, bank.WithHLA(reader))
 	sum, err := svc.RereadHLA(ctx, reader, *apply, func(c bank.HLAChange) {
+		if *output == "json" {
+			b, _ := json.Marshal(map[string]string{"unit": fmt.Sprint(c.Unit), "locus": c.Locus, "aspect": fmt.Sprint(c.Aspect), "old": c.Old, "new": c.New})
+			fmt.Fprintln(stdout, string(b))
+			return
+		}
 		fmt.Fprintf(stdout, "%s\t%s\t%s\t%s -> %s\n", c.Unit, c.Locus, c.Aspect, c.Old, c.New)
 	})
 	if err != nil {
