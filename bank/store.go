@@ -84,6 +84,9 @@ type ReadTx interface {
 	// reservations by bank (with the ACTIVE ones expiring before
 	// expiringBefore), and open excursions by bank.
 	CountInventory(ctx context.Context, expiringBefore time.Time) (*InventoryCounts, error)
+	// SummarizeUnits counts the units of bank (public ones only when
+	// publicOnly) as AddToSummary does.
+	SummarizeUnits(ctx context.Context, bank string, publicOnly bool) (*UnitSummary, error)
 
 	// Storage (bank/container.go, bank/temperature.go).
 

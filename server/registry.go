@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strconv"
 	"sync/atomic"
 
 	"google.golang.org/grpc/status"
@@ -378,4 +379,33 @@ func importError(err error) *pb.ImportError {
 		out.Violations = append(out.Violations, &pb.FieldViolation{Field: v.Field, Description: v.Description})
 	}
 	return out
+}
+
+func (r *registry) SummarizeUnits(ctx context.Context, req *pb.SummarizeUnitsRequest) (*pb.UnitSummary, error) {
+	id, err := parseBankName(req.GetParent())
+	if err != nil {
+		return nil, invalid("parent", err)
+	}
+	sum, err := r.svc.SummarizeUnits(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.UnitSummary{Total: int32(sum.Total), ByStatus: map[string]int32{}, ByType: map[string]int32{},
+		ByAbo: map[string]int32{}, ByCollectionYear: map[string]int32{}}
+	for k, n := range sum.ByStatus {
+		out.ByStatus[pfxUnitStatus+string(k)] = int32(n)
+	}
+	for k, n := range sum.ByType {
+		out.ByType[pfxUnitType+string(k)] = int32(n)
+	}
+	for k, n := range sum.ByABO {
+		out.ByAbo[pfxABO+string(k)] = int32(n)
+	}
+	for y, n := range sum.ByCollectionYear {
+		out.ByCollectionYear[strconv.Itoa(y)] = int32(n)
+	}
+	for _, b := range sum.AvailableTNC {
+		out.AvailableTnc = append(out.AvailableTnc, &pb.TncBin{Low: b.Low, High: b.High, Count: int32(b.N)})
+	}
+	return out, nil
 }

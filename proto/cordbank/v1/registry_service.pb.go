@@ -1054,6 +1054,209 @@ func (x *FieldViolation) GetDescription() string {
 	return ""
 }
 
+// Request for a summary of a bank's units.
+type SummarizeUnitsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The bank, `banks/{bank}`.
+	Parent        string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SummarizeUnitsRequest) Reset() {
+	*x = SummarizeUnitsRequest{}
+	mi := &file_cordbank_v1_registry_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SummarizeUnitsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SummarizeUnitsRequest) ProtoMessage() {}
+
+func (x *SummarizeUnitsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_cordbank_v1_registry_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SummarizeUnitsRequest.ProtoReflect.Descriptor instead.
+func (*SummarizeUnitsRequest) Descriptor() ([]byte, []int) {
+	return file_cordbank_v1_registry_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *SummarizeUnitsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+// Counts of a bank's units, over the units the caller may see.
+type UnitSummary struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Number of units counted.
+	Total int32 `protobuf:"varint,1,opt,name=total,proto3" json:"total,omitempty"`
+	// Units by status; keys are UnitStatus names (UNIT_STATUS_AVAILABLE).
+	ByStatus map[string]int32 `protobuf:"bytes,2,rep,name=by_status,json=byStatus,proto3" json:"by_status,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	// Units by type; keys are UnitType names (UNIT_TYPE_PUBLIC).
+	ByType map[string]int32 `protobuf:"bytes,3,rep,name=by_type,json=byType,proto3" json:"by_type,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	// Units by ABO group; keys are ABO names (ABO_O).
+	ByAbo map[string]int32 `protobuf:"bytes,4,rep,name=by_abo,json=byAbo,proto3" json:"by_abo,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	// Units by year of collection ("2024").
+	ByCollectionYear map[string]int32 `protobuf:"bytes,5,rep,name=by_collection_year,json=byCollectionYear,proto3" json:"by_collection_year,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	// Available units by post-processing TNC, in bins of a quarter decade
+	// from 1e8 to 10^10.5 cells (the first and last bins also hold what lies
+	// below and above), in increasing order.
+	AvailableTnc  []*TncBin `protobuf:"bytes,6,rep,name=available_tnc,json=availableTnc,proto3" json:"available_tnc,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnitSummary) Reset() {
+	*x = UnitSummary{}
+	mi := &file_cordbank_v1_registry_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnitSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnitSummary) ProtoMessage() {}
+
+func (x *UnitSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_cordbank_v1_registry_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnitSummary.ProtoReflect.Descriptor instead.
+func (*UnitSummary) Descriptor() ([]byte, []int) {
+	return file_cordbank_v1_registry_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *UnitSummary) GetTotal() int32 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+func (x *UnitSummary) GetByStatus() map[string]int32 {
+	if x != nil {
+		return x.ByStatus
+	}
+	return nil
+}
+
+func (x *UnitSummary) GetByType() map[string]int32 {
+	if x != nil {
+		return x.ByType
+	}
+	return nil
+}
+
+func (x *UnitSummary) GetByAbo() map[string]int32 {
+	if x != nil {
+		return x.ByAbo
+	}
+	return nil
+}
+
+func (x *UnitSummary) GetByCollectionYear() map[string]int32 {
+	if x != nil {
+		return x.ByCollectionYear
+	}
+	return nil
+}
+
+func (x *UnitSummary) GetAvailableTnc() []*TncBin {
+	if x != nil {
+		return x.AvailableTnc
+	}
+	return nil
+}
+
+// A bin of post-processing TNC.
+type TncBin struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Lower bound, cells, inclusive.
+	Low float64 `protobuf:"fixed64,1,opt,name=low,proto3" json:"low,omitempty"`
+	// Upper bound, cells, exclusive.
+	High float64 `protobuf:"fixed64,2,opt,name=high,proto3" json:"high,omitempty"`
+	// Number of units in the bin.
+	Count         int32 `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TncBin) Reset() {
+	*x = TncBin{}
+	mi := &file_cordbank_v1_registry_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TncBin) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TncBin) ProtoMessage() {}
+
+func (x *TncBin) ProtoReflect() protoreflect.Message {
+	mi := &file_cordbank_v1_registry_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TncBin.ProtoReflect.Descriptor instead.
+func (*TncBin) Descriptor() ([]byte, []int) {
+	return file_cordbank_v1_registry_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *TncBin) GetLow() float64 {
+	if x != nil {
+		return x.Low
+	}
+	return 0
+}
+
+func (x *TncBin) GetHigh() float64 {
+	if x != nil {
+		return x.High
+	}
+	return 0
+}
+
+func (x *TncBin) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
 var File_cordbank_v1_registry_service_proto protoreflect.FileDescriptor
 
 const file_cordbank_v1_registry_service_proto_rawDesc = "" +
@@ -1129,7 +1332,33 @@ const file_cordbank_v1_registry_service_proto_rawDesc = "" +
 	"violations\"H\n" +
 	"\x0eFieldViolation\x12\x14\n" +
 	"\x05field\x18\x01 \x01(\tR\x05field\x12 \n" +
-	"\vdescription\x18\x02 \x01(\tR\vdescription2\xa4\a\n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\"4\n" +
+	"\x15SummarizeUnitsRequest\x12\x1b\n" +
+	"\x06parent\x18\x01 \x01(\tB\x03\xe0A\x02R\x06parent\"\xf2\x04\n" +
+	"\vUnitSummary\x12\x14\n" +
+	"\x05total\x18\x01 \x01(\x05R\x05total\x12C\n" +
+	"\tby_status\x18\x02 \x03(\v2&.cordbank.v1.UnitSummary.ByStatusEntryR\bbyStatus\x12=\n" +
+	"\aby_type\x18\x03 \x03(\v2$.cordbank.v1.UnitSummary.ByTypeEntryR\x06byType\x12:\n" +
+	"\x06by_abo\x18\x04 \x03(\v2#.cordbank.v1.UnitSummary.ByAboEntryR\x05byAbo\x12\\\n" +
+	"\x12by_collection_year\x18\x05 \x03(\v2..cordbank.v1.UnitSummary.ByCollectionYearEntryR\x10byCollectionYear\x128\n" +
+	"\ravailable_tnc\x18\x06 \x03(\v2\x13.cordbank.v1.TncBinR\favailableTnc\x1a;\n" +
+	"\rByStatusEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01\x1a9\n" +
+	"\vByTypeEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01\x1a8\n" +
+	"\n" +
+	"ByAboEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01\x1aC\n" +
+	"\x15ByCollectionYearEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01\"D\n" +
+	"\x06TncBin\x12\x10\n" +
+	"\x03low\x18\x01 \x01(\x01R\x03low\x12\x12\n" +
+	"\x04high\x18\x02 \x01(\x01R\x04high\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\x05R\x05count2\xa2\b\n" +
 	"\x0fRegistryService\x12X\n" +
 	"\n" +
 	"CreateBank\x12\x1e.cordbank.v1.CreateBankRequest\x1a\x11.cordbank.v1.Bank\"\x17\x82\xd3\xe4\x93\x02\x11:\x04bank\"\t/v1/banks\x12U\n" +
@@ -1140,7 +1369,8 @@ const file_cordbank_v1_registry_service_proto_rawDesc = "" +
 	"\n" +
 	"CreateUnit\x12\x1e.cordbank.v1.CreateUnitRequest\x1a\x11.cordbank.v1.Unit\"(\x82\xd3\xe4\x93\x02\":\x04unit\"\x1a/v1/{parent=banks/*}/units\x12]\n" +
 	"\aGetUnit\x12\x1b.cordbank.v1.GetUnitRequest\x1a\x11.cordbank.v1.Unit\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/{name=banks/*/units/*}\x12n\n" +
-	"\tListUnits\x12\x1d.cordbank.v1.ListUnitsRequest\x1a\x1e.cordbank.v1.ListUnitsResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/{parent=banks/*}/units\x12n\n" +
+	"\tListUnits\x12\x1d.cordbank.v1.ListUnitsRequest\x1a\x1e.cordbank.v1.ListUnitsResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/{parent=banks/*}/units\x12|\n" +
+	"\x0eSummarizeUnits\x12\".cordbank.v1.SummarizeUnitsRequest\x1a\x18.cordbank.v1.UnitSummary\",\x82\xd3\xe4\x93\x02&\x12$/v1/{parent=banks/*}/units:summarize\x12n\n" +
 	"\n" +
 	"UpdateUnit\x12\x1e.cordbank.v1.UpdateUnitRequest\x1a\x11.cordbank.v1.Unit\"-\x82\xd3\xe4\x93\x02':\x04unit2\x1f/v1/{unit.name=banks/*/units/*}\x12o\n" +
 	"\vImportUnits\x12\x1f.cordbank.v1.ImportUnitsRequest\x1a .cordbank.v1.ImportUnitsResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/units:import(\x01B\xf1\x03\x92A\xb2\x03\x12\x8f\x02\n" +
@@ -1165,7 +1395,7 @@ func file_cordbank_v1_registry_service_proto_rawDescGZIP() []byte {
 	return file_cordbank_v1_registry_service_proto_rawDescData
 }
 
-var file_cordbank_v1_registry_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_cordbank_v1_registry_service_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_cordbank_v1_registry_service_proto_goTypes = []any{
 	(*CreateBankRequest)(nil),     // 0: cordbank.v1.CreateBankRequest
 	(*GetBankRequest)(nil),        // 1: cordbank.v1.GetBankRequest
@@ -1183,54 +1413,68 @@ var file_cordbank_v1_registry_service_proto_goTypes = []any{
 	(*ImportUnitResult)(nil),      // 13: cordbank.v1.ImportUnitResult
 	(*ImportError)(nil),           // 14: cordbank.v1.ImportError
 	(*FieldViolation)(nil),        // 15: cordbank.v1.FieldViolation
-	(*Bank)(nil),                  // 16: cordbank.v1.Bank
-	(*fieldmaskpb.FieldMask)(nil), // 17: google.protobuf.FieldMask
-	(*Unit)(nil),                  // 18: cordbank.v1.Unit
-	(UnitStatus)(0),               // 19: cordbank.v1.UnitStatus
-	(UnitType)(0),                 // 20: cordbank.v1.UnitType
-	(ABO)(0),                      // 21: cordbank.v1.ABO
-	(ErrorReason)(0),              // 22: cordbank.v1.ErrorReason
+	(*SummarizeUnitsRequest)(nil), // 16: cordbank.v1.SummarizeUnitsRequest
+	(*UnitSummary)(nil),           // 17: cordbank.v1.UnitSummary
+	(*TncBin)(nil),                // 18: cordbank.v1.TncBin
+	nil,                           // 19: cordbank.v1.UnitSummary.ByStatusEntry
+	nil,                           // 20: cordbank.v1.UnitSummary.ByTypeEntry
+	nil,                           // 21: cordbank.v1.UnitSummary.ByAboEntry
+	nil,                           // 22: cordbank.v1.UnitSummary.ByCollectionYearEntry
+	(*Bank)(nil),                  // 23: cordbank.v1.Bank
+	(*fieldmaskpb.FieldMask)(nil), // 24: google.protobuf.FieldMask
+	(*Unit)(nil),                  // 25: cordbank.v1.Unit
+	(UnitStatus)(0),               // 26: cordbank.v1.UnitStatus
+	(UnitType)(0),                 // 27: cordbank.v1.UnitType
+	(ABO)(0),                      // 28: cordbank.v1.ABO
+	(ErrorReason)(0),              // 29: cordbank.v1.ErrorReason
 }
 var file_cordbank_v1_registry_service_proto_depIdxs = []int32{
-	16, // 0: cordbank.v1.CreateBankRequest.bank:type_name -> cordbank.v1.Bank
-	16, // 1: cordbank.v1.ListBanksResponse.banks:type_name -> cordbank.v1.Bank
-	16, // 2: cordbank.v1.UpdateBankRequest.bank:type_name -> cordbank.v1.Bank
-	17, // 3: cordbank.v1.UpdateBankRequest.update_mask:type_name -> google.protobuf.FieldMask
-	18, // 4: cordbank.v1.CreateUnitRequest.unit:type_name -> cordbank.v1.Unit
-	19, // 5: cordbank.v1.ListUnitsRequest.status:type_name -> cordbank.v1.UnitStatus
-	20, // 6: cordbank.v1.ListUnitsRequest.unit_type:type_name -> cordbank.v1.UnitType
-	21, // 7: cordbank.v1.ListUnitsRequest.abo:type_name -> cordbank.v1.ABO
-	18, // 8: cordbank.v1.ListUnitsResponse.units:type_name -> cordbank.v1.Unit
-	18, // 9: cordbank.v1.UpdateUnitRequest.unit:type_name -> cordbank.v1.Unit
-	17, // 10: cordbank.v1.UpdateUnitRequest.update_mask:type_name -> google.protobuf.FieldMask
-	18, // 11: cordbank.v1.ImportUnitsRequest.unit:type_name -> cordbank.v1.Unit
+	23, // 0: cordbank.v1.CreateBankRequest.bank:type_name -> cordbank.v1.Bank
+	23, // 1: cordbank.v1.ListBanksResponse.banks:type_name -> cordbank.v1.Bank
+	23, // 2: cordbank.v1.UpdateBankRequest.bank:type_name -> cordbank.v1.Bank
+	24, // 3: cordbank.v1.UpdateBankRequest.update_mask:type_name -> google.protobuf.FieldMask
+	25, // 4: cordbank.v1.CreateUnitRequest.unit:type_name -> cordbank.v1.Unit
+	26, // 5: cordbank.v1.ListUnitsRequest.status:type_name -> cordbank.v1.UnitStatus
+	27, // 6: cordbank.v1.ListUnitsRequest.unit_type:type_name -> cordbank.v1.UnitType
+	28, // 7: cordbank.v1.ListUnitsRequest.abo:type_name -> cordbank.v1.ABO
+	25, // 8: cordbank.v1.ListUnitsResponse.units:type_name -> cordbank.v1.Unit
+	25, // 9: cordbank.v1.UpdateUnitRequest.unit:type_name -> cordbank.v1.Unit
+	24, // 10: cordbank.v1.UpdateUnitRequest.update_mask:type_name -> google.protobuf.FieldMask
+	25, // 11: cordbank.v1.ImportUnitsRequest.unit:type_name -> cordbank.v1.Unit
 	13, // 12: cordbank.v1.ImportUnitsResponse.results:type_name -> cordbank.v1.ImportUnitResult
 	14, // 13: cordbank.v1.ImportUnitResult.error:type_name -> cordbank.v1.ImportError
-	22, // 14: cordbank.v1.ImportError.reason:type_name -> cordbank.v1.ErrorReason
+	29, // 14: cordbank.v1.ImportError.reason:type_name -> cordbank.v1.ErrorReason
 	15, // 15: cordbank.v1.ImportError.violations:type_name -> cordbank.v1.FieldViolation
-	0,  // 16: cordbank.v1.RegistryService.CreateBank:input_type -> cordbank.v1.CreateBankRequest
-	1,  // 17: cordbank.v1.RegistryService.GetBank:input_type -> cordbank.v1.GetBankRequest
-	2,  // 18: cordbank.v1.RegistryService.ListBanks:input_type -> cordbank.v1.ListBanksRequest
-	4,  // 19: cordbank.v1.RegistryService.UpdateBank:input_type -> cordbank.v1.UpdateBankRequest
-	5,  // 20: cordbank.v1.RegistryService.CreateUnit:input_type -> cordbank.v1.CreateUnitRequest
-	6,  // 21: cordbank.v1.RegistryService.GetUnit:input_type -> cordbank.v1.GetUnitRequest
-	7,  // 22: cordbank.v1.RegistryService.ListUnits:input_type -> cordbank.v1.ListUnitsRequest
-	9,  // 23: cordbank.v1.RegistryService.UpdateUnit:input_type -> cordbank.v1.UpdateUnitRequest
-	10, // 24: cordbank.v1.RegistryService.ImportUnits:input_type -> cordbank.v1.ImportUnitsRequest
-	16, // 25: cordbank.v1.RegistryService.CreateBank:output_type -> cordbank.v1.Bank
-	16, // 26: cordbank.v1.RegistryService.GetBank:output_type -> cordbank.v1.Bank
-	3,  // 27: cordbank.v1.RegistryService.ListBanks:output_type -> cordbank.v1.ListBanksResponse
-	16, // 28: cordbank.v1.RegistryService.UpdateBank:output_type -> cordbank.v1.Bank
-	18, // 29: cordbank.v1.RegistryService.CreateUnit:output_type -> cordbank.v1.Unit
-	18, // 30: cordbank.v1.RegistryService.GetUnit:output_type -> cordbank.v1.Unit
-	8,  // 31: cordbank.v1.RegistryService.ListUnits:output_type -> cordbank.v1.ListUnitsResponse
-	18, // 32: cordbank.v1.RegistryService.UpdateUnit:output_type -> cordbank.v1.Unit
-	11, // 33: cordbank.v1.RegistryService.ImportUnits:output_type -> cordbank.v1.ImportUnitsResponse
-	25, // [25:34] is the sub-list for method output_type
-	16, // [16:25] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	19, // 16: cordbank.v1.UnitSummary.by_status:type_name -> cordbank.v1.UnitSummary.ByStatusEntry
+	20, // 17: cordbank.v1.UnitSummary.by_type:type_name -> cordbank.v1.UnitSummary.ByTypeEntry
+	21, // 18: cordbank.v1.UnitSummary.by_abo:type_name -> cordbank.v1.UnitSummary.ByAboEntry
+	22, // 19: cordbank.v1.UnitSummary.by_collection_year:type_name -> cordbank.v1.UnitSummary.ByCollectionYearEntry
+	18, // 20: cordbank.v1.UnitSummary.available_tnc:type_name -> cordbank.v1.TncBin
+	0,  // 21: cordbank.v1.RegistryService.CreateBank:input_type -> cordbank.v1.CreateBankRequest
+	1,  // 22: cordbank.v1.RegistryService.GetBank:input_type -> cordbank.v1.GetBankRequest
+	2,  // 23: cordbank.v1.RegistryService.ListBanks:input_type -> cordbank.v1.ListBanksRequest
+	4,  // 24: cordbank.v1.RegistryService.UpdateBank:input_type -> cordbank.v1.UpdateBankRequest
+	5,  // 25: cordbank.v1.RegistryService.CreateUnit:input_type -> cordbank.v1.CreateUnitRequest
+	6,  // 26: cordbank.v1.RegistryService.GetUnit:input_type -> cordbank.v1.GetUnitRequest
+	7,  // 27: cordbank.v1.RegistryService.ListUnits:input_type -> cordbank.v1.ListUnitsRequest
+	16, // 28: cordbank.v1.RegistryService.SummarizeUnits:input_type -> cordbank.v1.SummarizeUnitsRequest
+	9,  // 29: cordbank.v1.RegistryService.UpdateUnit:input_type -> cordbank.v1.UpdateUnitRequest
+	10, // 30: cordbank.v1.RegistryService.ImportUnits:input_type -> cordbank.v1.ImportUnitsRequest
+	23, // 31: cordbank.v1.RegistryService.CreateBank:output_type -> cordbank.v1.Bank
+	23, // 32: cordbank.v1.RegistryService.GetBank:output_type -> cordbank.v1.Bank
+	3,  // 33: cordbank.v1.RegistryService.ListBanks:output_type -> cordbank.v1.ListBanksResponse
+	23, // 34: cordbank.v1.RegistryService.UpdateBank:output_type -> cordbank.v1.Bank
+	25, // 35: cordbank.v1.RegistryService.CreateUnit:output_type -> cordbank.v1.Unit
+	25, // 36: cordbank.v1.RegistryService.GetUnit:output_type -> cordbank.v1.Unit
+	8,  // 37: cordbank.v1.RegistryService.ListUnits:output_type -> cordbank.v1.ListUnitsResponse
+	17, // 38: cordbank.v1.RegistryService.SummarizeUnits:output_type -> cordbank.v1.UnitSummary
+	25, // 39: cordbank.v1.RegistryService.UpdateUnit:output_type -> cordbank.v1.Unit
+	11, // 40: cordbank.v1.RegistryService.ImportUnits:output_type -> cordbank.v1.ImportUnitsResponse
+	31, // [31:41] is the sub-list for method output_type
+	21, // [21:31] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_cordbank_v1_registry_service_proto_init() }
@@ -1247,7 +1491,7 @@ func file_cordbank_v1_registry_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_cordbank_v1_registry_service_proto_rawDesc), len(file_cordbank_v1_registry_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -382,6 +382,45 @@ func local_request_RegistryService_ListUnits_0(ctx context.Context, marshaler ru
 	return msg, metadata, err
 }
 
+func request_RegistryService_SummarizeUnits_0(ctx context.Context, marshaler runtime.Marshaler, client RegistryServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq SummarizeUnitsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["parent"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "parent")
+	}
+	protoReq.Parent, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "parent", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.SummarizeUnits(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_RegistryService_SummarizeUnits_0(ctx context.Context, marshaler runtime.Marshaler, server RegistryServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq SummarizeUnitsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["parent"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "parent")
+	}
+	protoReq.Parent, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "parent", err)
+	}
+	msg, err := server.SummarizeUnits(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 var filter_RegistryService_UpdateUnit_0 = &utilities.DoubleArray{Encoding: map[string]int{"unit": 0, "name": 1}, Base: []int{1, 1, 2, 0, 0}, Check: []int{0, 1, 2, 2, 3}}
 
 func request_RegistryService_UpdateUnit_0(ctx context.Context, marshaler runtime.Marshaler, client RegistryServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
@@ -650,6 +689,26 @@ func RegisterRegistryServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 		}
 		forward_RegistryService_ListUnits_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_RegistryService_SummarizeUnits_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/cordbank.v1.RegistryService/SummarizeUnits", runtime.WithHTTPPathPattern("/v1/{parent=banks/*}/units:summarize"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_RegistryService_SummarizeUnits_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RegistryService_SummarizeUnits_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPatch, pattern_RegistryService_UpdateUnit_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -836,6 +895,23 @@ func RegisterRegistryServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		}
 		forward_RegistryService_ListUnits_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_RegistryService_SummarizeUnits_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/cordbank.v1.RegistryService/SummarizeUnits", runtime.WithHTTPPathPattern("/v1/{parent=banks/*}/units:summarize"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_RegistryService_SummarizeUnits_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RegistryService_SummarizeUnits_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPatch, pattern_RegistryService_UpdateUnit_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -874,25 +950,27 @@ func RegisterRegistryServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 }
 
 var (
-	pattern_RegistryService_CreateBank_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "banks"}, ""))
-	pattern_RegistryService_GetBank_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "banks", "name"}, ""))
-	pattern_RegistryService_ListBanks_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "banks"}, ""))
-	pattern_RegistryService_UpdateBank_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "banks", "bank.name"}, ""))
-	pattern_RegistryService_CreateUnit_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "banks", "parent", "units"}, ""))
-	pattern_RegistryService_GetUnit_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "banks", "units", "name"}, ""))
-	pattern_RegistryService_ListUnits_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "banks", "parent", "units"}, ""))
-	pattern_RegistryService_UpdateUnit_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "banks", "units", "unit.name"}, ""))
-	pattern_RegistryService_ImportUnits_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "units"}, "import"))
+	pattern_RegistryService_CreateBank_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "banks"}, ""))
+	pattern_RegistryService_GetBank_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "banks", "name"}, ""))
+	pattern_RegistryService_ListBanks_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "banks"}, ""))
+	pattern_RegistryService_UpdateBank_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "banks", "bank.name"}, ""))
+	pattern_RegistryService_CreateUnit_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "banks", "parent", "units"}, ""))
+	pattern_RegistryService_GetUnit_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "banks", "units", "name"}, ""))
+	pattern_RegistryService_ListUnits_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "banks", "parent", "units"}, ""))
+	pattern_RegistryService_SummarizeUnits_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "banks", "parent", "units"}, "summarize"))
+	pattern_RegistryService_UpdateUnit_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "banks", "units", "unit.name"}, ""))
+	pattern_RegistryService_ImportUnits_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "units"}, "import"))
 )
 
 var (
-	forward_RegistryService_CreateBank_0  = runtime.ForwardResponseMessage
-	forward_RegistryService_GetBank_0     = runtime.ForwardResponseMessage
-	forward_RegistryService_ListBanks_0   = runtime.ForwardResponseMessage
-	forward_RegistryService_UpdateBank_0  = runtime.ForwardResponseMessage
-	forward_RegistryService_CreateUnit_0  = runtime.ForwardResponseMessage
-	forward_RegistryService_GetUnit_0     = runtime.ForwardResponseMessage
-	forward_RegistryService_ListUnits_0   = runtime.ForwardResponseMessage
-	forward_RegistryService_UpdateUnit_0  = runtime.ForwardResponseMessage
-	forward_RegistryService_ImportUnits_0 = runtime.ForwardResponseMessage
+	forward_RegistryService_CreateBank_0     = runtime.ForwardResponseMessage
+	forward_RegistryService_GetBank_0        = runtime.ForwardResponseMessage
+	forward_RegistryService_ListBanks_0      = runtime.ForwardResponseMessage
+	forward_RegistryService_UpdateBank_0     = runtime.ForwardResponseMessage
+	forward_RegistryService_CreateUnit_0     = runtime.ForwardResponseMessage
+	forward_RegistryService_GetUnit_0        = runtime.ForwardResponseMessage
+	forward_RegistryService_ListUnits_0      = runtime.ForwardResponseMessage
+	forward_RegistryService_SummarizeUnits_0 = runtime.ForwardResponseMessage
+	forward_RegistryService_UpdateUnit_0     = runtime.ForwardResponseMessage
+	forward_RegistryService_ImportUnits_0    = runtime.ForwardResponseMessage
 )

@@ -19,15 +19,16 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	RegistryService_CreateBank_FullMethodName  = "/cordbank.v1.RegistryService/CreateBank"
-	RegistryService_GetBank_FullMethodName     = "/cordbank.v1.RegistryService/GetBank"
-	RegistryService_ListBanks_FullMethodName   = "/cordbank.v1.RegistryService/ListBanks"
-	RegistryService_UpdateBank_FullMethodName  = "/cordbank.v1.RegistryService/UpdateBank"
-	RegistryService_CreateUnit_FullMethodName  = "/cordbank.v1.RegistryService/CreateUnit"
-	RegistryService_GetUnit_FullMethodName     = "/cordbank.v1.RegistryService/GetUnit"
-	RegistryService_ListUnits_FullMethodName   = "/cordbank.v1.RegistryService/ListUnits"
-	RegistryService_UpdateUnit_FullMethodName  = "/cordbank.v1.RegistryService/UpdateUnit"
-	RegistryService_ImportUnits_FullMethodName = "/cordbank.v1.RegistryService/ImportUnits"
+	RegistryService_CreateBank_FullMethodName     = "/cordbank.v1.RegistryService/CreateBank"
+	RegistryService_GetBank_FullMethodName        = "/cordbank.v1.RegistryService/GetBank"
+	RegistryService_ListBanks_FullMethodName      = "/cordbank.v1.RegistryService/ListBanks"
+	RegistryService_UpdateBank_FullMethodName     = "/cordbank.v1.RegistryService/UpdateBank"
+	RegistryService_CreateUnit_FullMethodName     = "/cordbank.v1.RegistryService/CreateUnit"
+	RegistryService_GetUnit_FullMethodName        = "/cordbank.v1.RegistryService/GetUnit"
+	RegistryService_ListUnits_FullMethodName      = "/cordbank.v1.RegistryService/ListUnits"
+	RegistryService_SummarizeUnits_FullMethodName = "/cordbank.v1.RegistryService/SummarizeUnits"
+	RegistryService_UpdateUnit_FullMethodName     = "/cordbank.v1.RegistryService/UpdateUnit"
+	RegistryService_ImportUnits_FullMethodName    = "/cordbank.v1.RegistryService/ImportUnits"
 )
 
 // RegistryServiceClient is the client API for RegistryService service.
@@ -63,6 +64,12 @@ type RegistryServiceClient interface {
 	// units registered while a client pages through never cause a unit to be
 	// returned twice or skipped.
 	ListUnits(ctx context.Context, in *ListUnitsRequest, opts ...grpc.CallOption) (*ListUnitsResponse, error)
+	// Counts a bank's units by status, type, ABO group and collection year,
+	// with the post-processing TNC of its available units in bins: what a
+	// dashboard or an inventory report shows, in one call and without paging
+	// through the units. Counts cover only the units the caller may see (a
+	// bank's private units only for that bank's staff).
+	SummarizeUnits(ctx context.Context, in *SummarizeUnitsRequest, opts ...grpc.CallOption) (*UnitSummary, error)
 	// Changes the unit fields named in update_mask. The DIN, unit type and
 	// status cannot be changed here.
 	UpdateUnit(ctx context.Context, in *UpdateUnitRequest, opts ...grpc.CallOption) (*Unit, error)
@@ -170,6 +177,16 @@ func (c *registryServiceClient) ListUnits(ctx context.Context, in *ListUnitsRequ
 	return out, nil
 }
 
+func (c *registryServiceClient) SummarizeUnits(ctx context.Context, in *SummarizeUnitsRequest, opts ...grpc.CallOption) (*UnitSummary, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UnitSummary)
+	err := c.cc.Invoke(ctx, RegistryService_SummarizeUnits_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *registryServiceClient) UpdateUnit(ctx context.Context, in *UpdateUnitRequest, opts ...grpc.CallOption) (*Unit, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Unit)
@@ -226,6 +243,12 @@ type RegistryServiceServer interface {
 	// units registered while a client pages through never cause a unit to be
 	// returned twice or skipped.
 	ListUnits(context.Context, *ListUnitsRequest) (*ListUnitsResponse, error)
+	// Counts a bank's units by status, type, ABO group and collection year,
+	// with the post-processing TNC of its available units in bins: what a
+	// dashboard or an inventory report shows, in one call and without paging
+	// through the units. Counts cover only the units the caller may see (a
+	// bank's private units only for that bank's staff).
+	SummarizeUnits(context.Context, *SummarizeUnitsRequest) (*UnitSummary, error)
 	// Changes the unit fields named in update_mask. The DIN, unit type and
 	// status cannot be changed here.
 	UpdateUnit(context.Context, *UpdateUnitRequest) (*Unit, error)
@@ -283,6 +306,9 @@ func (UnimplementedRegistryServiceServer) GetUnit(context.Context, *GetUnitReque
 }
 func (UnimplementedRegistryServiceServer) ListUnits(context.Context, *ListUnitsRequest) (*ListUnitsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListUnits not implemented")
+}
+func (UnimplementedRegistryServiceServer) SummarizeUnits(context.Context, *SummarizeUnitsRequest) (*UnitSummary, error) {
+	return nil, status.Error(codes.Unimplemented, "method SummarizeUnits not implemented")
 }
 func (UnimplementedRegistryServiceServer) UpdateUnit(context.Context, *UpdateUnitRequest) (*Unit, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateUnit not implemented")
@@ -437,6 +463,24 @@ func _RegistryService_ListUnits_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RegistryService_SummarizeUnits_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SummarizeUnitsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).SummarizeUnits(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RegistryService_SummarizeUnits_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).SummarizeUnits(ctx, req.(*SummarizeUnitsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _RegistryService_UpdateUnit_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(UpdateUnitRequest)
 	if err := dec(in); err != nil {
@@ -496,6 +540,10 @@ var RegistryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListUnits",
 			Handler:    _RegistryService_ListUnits_Handler,
+		},
+		{
+			MethodName: "SummarizeUnits",
+			Handler:    _RegistryService_SummarizeUnits_Handler,
 		},
 		{
 			MethodName: "UpdateUnit",

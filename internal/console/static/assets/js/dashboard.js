@@ -2,7 +2,7 @@
 // available units (inline SVG charts drawn here), reservations expiring
 // soon, open temperature excursions and recent events of the bank.
 
-import { get, listAll } from './api.js';
+import { get } from './api.js';
 import { h, svg, table, describe } from './ui.js';
 import * as f from './format.js';
 import { can } from './session.js';
@@ -26,24 +26,18 @@ function barChart(title, entries, href) {
   }));
 }
 
-// histogram draws counts of values in logarithmic bins (cells).
-function histogram(title, values) {
-  if (!values.length) return h('p', { class: 'muted' }, 'No available units.');
-  const bins = [];
-  for (let e = 8; e < 10.5; e += 0.25) bins.push([10 ** e, 10 ** (e + 0.25), 0]);
-  for (const v of values) {
-    const b = bins.find(([lo, hi]) => v >= lo && v < hi) || (v < bins[0][0] ? bins[0] : bins[bins.length - 1]);
-    b[2]++;
-  }
-  const max = Math.max(...bins.map((b) => b[2]));
+// histogram draws the API's TNC bins (cells, logarithmic).
+function histogram(title, bins) {
+  if (!bins.some((b) => b.count)) return h('p', { class: 'muted' }, 'No available units.');
+  const max = Math.max(...bins.map((b) => b.count || 0));
   const W = 320;
   const H = 120;
   const bw = W / bins.length;
   return svg('svg', { class: 'chart', role: 'img', viewBox: `0 0 ${W} ${H + 30}`, width: '100%',
-    'aria-label': `${title}: ${bins.map((b) => `${f.cells(b[0])}–${f.cells(b[1])}: ${b[2]}`).join(', ')}` },
-  bins.map(([lo, , n], i) => svg('g', {},
-    svg('rect', { class: 'bar', x: i * bw + 1, y: H - (n / max) * H, width: bw - 2, height: (n / max) * H }),
-    i % 2 === 0 ? svg('text', { x: i * bw, y: H + 14 }, f.cells(lo)) : null)),
+    'aria-label': `${title}: ${bins.map((b) => `${f.cells(b.low)}–${f.cells(b.high)}: ${b.count || 0}`).join(', ')}` },
+  bins.map((b, i) => svg('g', {},
+    svg('rect', { class: 'bar', x: i * bw + 1, y: H - ((b.count || 0) / max) * H, width: bw - 2, height: ((b.count || 0) / max) * H }),
+    i % 2 === 0 ? svg('text', { x: i * bw, y: H + 14 }, f.cells(b.low)) : null)),
   svg('text', { x: 0, y: H + 28 }, 'post-processing TNC (cells)'));
 }
 
@@ -66,33 +60,15 @@ export async function dashboardView(root, { session }) {
   const recent = card('dash-events wide', 'Events of the last hour');
   const fail = (el) => (err) => el.append(h('p', { class: 'muted' }, describe(err)));
 
-  // The API has no counting call: the console pages through the units
-  // (1,000 a page, in DIN order) and counts them, redrawing the charts as
-  // each page arrives, up to countLimit so a large bank's dashboard stays
-  // quick; it says when it stopped short.
-  const countLimit = 10000;
-  const st = new Map(statuses.map((s) => [s, 0]));
-  const ty = new Map(unitTypes.map((t) => [t, 0]));
-  const tncs = [];
-  const draw = (n, state) => {
-    const total = h('p', { id: 'dash-total', dataset: { state } },
-      state === 'partial' ? `at least ${n} units` : state === 'counting' ? `${n} units so far…` : `${n} units`);
-    byStatus.replaceChildren(byStatus.firstChild, total,
-      barChart('Units by status', [...st].map(([k, c]) => [f.label(k), c, k]), (k) => `#/units?status=UNIT_STATUS_${k}`),
-      state === 'partial' ? h('p', { class: 'muted', id: 'dash-partial' }, `Counted the first ${n} units (in DIN order); the Units page filters all of them.`) : null);
-    byType.replaceChildren(byType.firstChild, barChart('Units by type', [...ty].map(([k, c]) => [f.label(k), c, k]), (k) => `#/units?unitType=UNIT_TYPE_${k}`));
-    tnc.replaceChildren(tnc.firstChild, histogram('TNC of available units', tncs));
-  };
-  const counting = listAll(`${bankName}/units`, { pageSize: 1000 }, 'units', countLimit, (units, n, next) => {
-    for (const u of units) {
-      const s = f.short(u.status, 'UNIT_STATUS_');
-      st.set(s, (st.get(s) || 0) + 1);
-      const t = f.short(u.unitType, 'UNIT_TYPE_');
-      ty.set(t, (ty.get(t) || 0) + 1);
-      if (s === 'AVAILABLE' && u.cells?.postProcessingTnc) tncs.push(u.cells.postProcessingTnc);
-    }
-    draw(n, !next ? 'complete' : n >= countLimit ? 'partial' : 'counting');
-  }).catch(fail(byStatus));
+  // One call counts the whole bank (SummarizeUnits), however large.
+  const counting = get(`${bankName}/units:summarize`).then((sum) => {
+    const n = (m, k, pfx) => (m || {})[pfx + k] || 0;
+    byStatus.replaceChildren(byStatus.firstChild, h('p', { id: 'dash-total', dataset: { state: 'complete' } }, `${sum.total || 0} units`),
+      barChart('Units by status', statuses.map((k) => [f.label(k), n(sum.byStatus, k, 'UNIT_STATUS_'), k]), (k) => `#/units?status=UNIT_STATUS_${k}`));
+    byType.replaceChildren(byType.firstChild, barChart('Units by type', unitTypes.map((k) => [f.label(k), n(sum.byType, k, 'UNIT_TYPE_'), k]),
+      (k) => `#/units?unitType=UNIT_TYPE_${k}`));
+    tnc.replaceChildren(tnc.firstChild, histogram('TNC of available units', sum.availableTnc || []));
+  }, fail(byStatus));
 
   const soon = Date.now() + 14 * 864e5;
   const reservations = get(`${bankName}/reservations`, { openOnly: true, pageSize: 1000 }).then((r) => {
