@@ -375,8 +375,10 @@ func importError(err error) *pb.ImportError {
 		return &pb.ImportError{Reason: pb.ErrorReason_INTERNAL, Message: "internal error"}
 	}
 	out := &pb.ImportError{Reason: pb.ErrorReason(pb.ErrorReason_value[string(de.Reason)]), Message: de.Message}
+	md := (&pb.ImportUnitsRequest{}).ProtoReflect().Descriptor()
 	for _, v := range de.Violations {
-		out.Violations = append(out.Violations, &pb.FieldViolation{Field: v.Field, Description: v.Description})
+		// Enum values in the wire's names (ABO_O), as in error details.
+		out.Violations = append(out.Violations, &pb.FieldViolation{Field: v.Field, Description: wireEnumDescription(md, v.Field, v.Description)})
 	}
 	return out
 }

@@ -51,6 +51,7 @@ func (s *Server) restImport(conn *grpc.ClientConn, gw *runtime.ServeMux, m runti
 		}
 		bad := sendImportLines(stream, r.Body)
 		resp, err := stream.CloseAndRecv()
+		jsonImportPaths(resp)
 		switch {
 		case err != nil:
 			// The server's own answer (a refused message, its progress)
@@ -72,6 +73,19 @@ func (s *Server) restImport(conn *grpc.ClientConn, gw *runtime.ServeMux, m runti
 			_, _ = w.Write(body)
 		}
 	})
+}
+
+// jsonImportPaths rewrites the field paths of resp's per-unit violations
+// (proto names, unit.cells.post_processing_tnc) to the JSON names a REST
+// caller sent (unit.cells.postProcessingTnc), as the gateway does for
+// error details.
+func jsonImportPaths(resp *pb.ImportUnitsResponse) {
+	md := (&pb.ImportUnitsRequest{}).ProtoReflect().Descriptor()
+	for _, r := range resp.GetResults() {
+		for _, v := range r.GetError().GetViolations() {
+			v.Field, _ = resolveFieldPath(md, v.GetField())
+		}
+	}
 }
 
 // badLine is why a REST import stopped reading its body.

@@ -194,14 +194,21 @@ func resolveFieldPath(md protoreflect.MessageDescriptor, path string) (string, p
 // (ABO_O) rather than the domain's (O): the domain knows no wire names.
 func withWireEnumValues(err error, md protoreflect.MessageDescriptor) error {
 	return mapViolations(err, func(v *errdetails.BadRequest_FieldViolation) {
-		_, fd := resolveFieldPath(md, v.GetField())
-		if fd == nil || fd.Enum() == nil {
-			return
-		}
-		if i := strings.Index(v.GetDescription(), "one of "); i >= 0 {
-			v.Description = v.GetDescription()[:i] + "one of " + strings.Join(enumValueNames(fd.Enum()), ", ")
-		}
+		v.Description = wireEnumDescription(md, v.GetField(), v.GetDescription())
 	})
+}
+
+// wireEnumDescription is desc, a violation of field (a path in md), with
+// the values an enum field's "one of ..." lists in their wire names.
+func wireEnumDescription(md protoreflect.MessageDescriptor, field, desc string) string {
+	_, fd := resolveFieldPath(md, field)
+	if fd == nil || fd.Enum() == nil {
+		return desc
+	}
+	if i := strings.Index(desc, "one of "); i >= 0 {
+		return desc[:i] + "one of " + strings.Join(enumValueNames(fd.Enum()), ", ")
+	}
+	return desc
 }
 
 // withJSONFieldPaths rewrites the paths of the violations in err, which

@@ -413,3 +413,40 @@ func (zeros) Read(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// TestImportViolationsInTheCallersTerms: an imported unit's violations
+// name fields as the caller sent them (JSON names over REST, proto names
+// over gRPC) and enum values by their wire names, as error details do.
+func TestImportViolationsInTheCallersTerms(t *testing.T) {
+	srv, admin, _ := startOn(t, filepath.Join(t.TempDir(), "cordbank.db"))
+	u := validUnit(string(banktest.DIN("G1234", 24, 1)))
+	u.Abo, u.Cells.PostProcessingTnc = pb.ABO_ABO_UNSPECIFIED, 0
+	resp, err := srv.HTTPClient().Post(srv.HTTPURL+"/v1/units:import", "application/x-ndjson",
+		strings.NewReader(importLine(t, &pb.ImportUnitsRequest{Parent: "banks/nybc", Unit: u})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(raw), `"unit.cells.postProcessingTnc"`) || !strings.Contains(string(raw), "ABO_O") || strings.Contains(string(raw), "post_processing_tnc") {
+		t.Errorf("REST import result: %s", raw)
+	}
+	stream, err := pb.NewRegistryServiceClient(admin).ImportUnits(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Send(&pb.ImportUnitsRequest{Parent: "banks/nybc", Unit: u}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := stream.CloseAndRecv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := map[string]string{}
+	for _, v := range res.GetResults()[0].GetError().GetViolations() {
+		fields[v.GetField()] = v.GetDescription()
+	}
+	if _, ok := fields["unit.cells.post_processing_tnc"]; !ok || !strings.Contains(fields["unit.abo"], "ABO_O") {
+		t.Errorf("gRPC import result violations: %v", fields)
+	}
+}
