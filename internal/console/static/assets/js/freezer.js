@@ -48,14 +48,21 @@ async function allContainers(bankName) {
 
 export async function freezerView(root, { session, args }) {
   const bankName = `banks/${session.bank}`;
-  const containers = await allContainers(bankName);
   const selected = args[0] || '';
+  // The chosen box's map loads while the tree is walked (one call per
+  // level), not after it.
+  const box = selected ? Promise.all([
+    get(`${bankName}/containers/${encodeURIComponent(selected)}:map`).catch((err) => ({ failed: err })),
+    get(`${bankName}/reservations`, { openOnly: true, pageSize: 1000 }).catch(() => ({})),
+  ]) : null;
+  const containers = await allContainers(bankName);
   const side = h('div', {}, h('h2', {}, 'Containers'), tree(containers, selected));
   const detail = h('div', { id: 'freezer-detail' });
   root.append(h('h1', {}, `Freezer of ${bankName}`), h('div', { class: 'freezer' }, side, detail));
   const c = containers.find((x) => id(x.name) === selected);
   if (!c) { detail.append(h('p', { class: 'muted' }, selected ? `No container ${selected}.` : 'Choose a container.')); return; }
-  const [map, res] = await Promise.all([get(`${c.name}:map`), get(`${bankName}/reservations`, { openOnly: true, pageSize: 1000 }).catch(() => ({}))]);
+  const [map, res] = await box;
+  if (map.failed) throw map.failed;
   const reserved = new Set((res.reservations || []).map((r) => r.name.split('/reservations/')[0]));
   const at = new Map((map.entries || []).map((e) => [e.position, e]));
   const layout = c.layout || {};
