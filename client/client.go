@@ -124,7 +124,7 @@ func New(target string, opts ...Option) (*Client, error) {
 	}
 	if o.token != "" {
 		plain := o.creds.Info().SecurityProtocol == "insecure"
-		if plain && !isLoopback(target) {
+		if plain && !IsLoopback(target) {
 			return nil, fmt.Errorf("cordbank: refusing to send a token in plain text to %q: use WithTransportCredentials", target)
 		}
 		dial = append(dial, grpc.WithPerRPCCredentials(tokenCreds{token: o.token, secure: !plain}))
@@ -155,7 +155,7 @@ func (t tokenCreds) RequireTransportSecurity() bool { return t.secure }
 // defaultCreds: plain text to loopback targets (a server on this machine,
 // tests), TLS with the system's roots to anything else.
 func defaultCreds(target string) credentials.TransportCredentials {
-	if isLoopback(target) {
+	if IsLoopback(target) {
 		return insecure.NewCredentials()
 	}
 	return credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12})
@@ -173,7 +173,9 @@ func defaultDeadline(d time.Duration) grpc.UnaryClientInterceptor {
 	}
 }
 
-func isLoopback(target string) bool {
+// IsLoopback reports whether target ("host:port" or a host) names this
+// machine: localhost or a loopback address.
+func IsLoopback(target string) bool {
 	host, _, err := net.SplitHostPort(target)
 	if err != nil {
 		host = target

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -168,12 +167,7 @@ func auditVerifyJSON(ctx context.Context, stdout, stderr io.Writer, svc *bank.Se
 		out.State = map[string]any{"events_replayed": st.Events, "resources": st.Resources, "rows": st.Rows, "differences": diffs}
 		out.Intact = out.Intact && len(diffs) == 0
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		fmt.Fprintln(stderr, "cordbank audit verify:", err)
-		return 1
-	}
-	fmt.Fprintln(stdout, string(b))
+	printJSON(stdout, out)
 	if !out.Intact {
 		return 1
 	}

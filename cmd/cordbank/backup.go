@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -51,11 +50,7 @@ func runBackup(args []string, stdout, stderr io.Writer) int {
 // --output json as the manifest file's own JSON on one line.
 func printManifest(w io.Writer, output, what, path string, m *sqlite.Manifest) {
 	if output == "json" {
-		b, err := json.Marshal(m)
-		if err != nil {
-			b = []byte(`{"error":"` + err.Error() + `"}`)
-		}
-		fmt.Fprintln(w, string(b))
+		printJSON(w, m)
 		return
 	}
 	p := m.Point

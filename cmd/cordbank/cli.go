@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -70,12 +71,19 @@ func validOutput(o string) error {
 	return nil
 }
 
-// printJSON writes v as one line of JSON: a protobuf message in its
-// protojson form (the REST API's), anything else as encoding/json would.
-func printJSON(w io.Writer, m proto.Message) {
-	b, err := protojson.MarshalOptions{EmitUnpopulated: false}.Marshal(m)
+// printJSON writes v as one line of JSON, the form of every command's
+// --output json: a protobuf message in its protojson form (the REST
+// API's), anything else as encoding/json writes it.
+func printJSON(w io.Writer, v any) {
+	var b []byte
+	var err error
+	if m, ok := v.(proto.Message); ok {
+		b, err = protojson.MarshalOptions{EmitUnpopulated: false}.Marshal(m)
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
-		b = []byte(`{"error":` + fmt.Sprintf("%q", err.Error()) + `}`)
+		b, _ = json.Marshal(map[string]string{"error": err.Error()})
 	}
 	fmt.Fprintln(w, string(b))
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -112,11 +111,7 @@ func (f hlaFlags) json(v any) bool {
 	if *f.output != "json" {
 		return false
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		b = []byte(`{"error":"` + err.Error() + `"}`)
-	}
-	fmt.Fprintln(f.stdout, string(b))
+	printJSON(f.stdout, v)
 	return true
 }
 
@@ -254,9 +249,8 @@ func hlaDiff(args []string, stdout, stderr io.Writer) int {
 	changes := hla.Diff(oldRef, newRef, typings)
 	if *output == "json" {
 		for _, c := range changes {
-			b, _ := json.Marshal(map[string]string{"typing": c.Typing, "aspect": fmt.Sprint(c.Aspect), "old": c.Old, "new": c.New,
+			printJSON(stdout, map[string]string{"typing": c.Typing, "aspect": fmt.Sprint(c.Aspect), "old": c.Old, "new": c.New,
 				"old_release": oldRef.Release(), "new_release": newRef.Release()})
-			fmt.Fprintln(stdout, string(b))
 		}
 		return 0
 	}

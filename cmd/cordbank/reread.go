@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -53,8 +52,7 @@ func hlaReread(args []string, stdout, stderr io.Writer) int {
 	svc := bank.NewService(store, bank.WithHLA(reader))
 	sum, err := svc.RereadHLA(ctx, reader, *apply, func(c bank.HLAChange) {
 		if *output == "json" {
-			b, _ := json.Marshal(map[string]string{"unit": fmt.Sprint(c.Unit), "locus": c.Locus, "aspect": fmt.Sprint(c.Aspect), "old": c.Old, "new": c.New})
-			fmt.Fprintln(stdout, string(b))
+			printJSON(stdout, map[string]string{"unit": fmt.Sprint(c.Unit), "locus": c.Locus, "aspect": fmt.Sprint(c.Aspect), "old": c.Old, "new": c.New})
 			return
 		}
 		fmt.Fprintf(stdout, "%s\t%s\t%s\t%s -> %s\n", c.Unit, c.Locus, c.Aspect, c.Old, c.New)

@@ -16,6 +16,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
+	"github.com/cordbank/cordbank/client"
 	"github.com/cordbank/cordbank/server"
 )
 
@@ -84,7 +85,7 @@ func serveAdmin(c *opsConfig, m *server.Metrics, log *slog.Logger) (string, func
 	if err != nil {
 		return "", nil, fmt.Errorf("--admin-addr: %w", err)
 	}
-	if !isLoopbackAddr(lis.Addr().String()) {
+	if !client.IsLoopback(lis.Addr().String()) {
 		log.Warn("the admin listener is not on loopback: its metrics count every bank's units, private ones included", "addr", lis.Addr().String())
 	}
 	hs := &http.Server{Handler: adminHandler(m), ReadHeaderTimeout: 10 * time.Second}
@@ -103,20 +104,8 @@ func warnPlainText(log *slog.Logger, tls bool, addrs ...string) {
 		return
 	}
 	for _, a := range addrs {
-		if a != "" && !isLoopbackAddr(a) {
+		if a != "" && !client.IsLoopback(a) {
 			log.Warn("serving plain text on a non-loopback address: tokens and typings cross the network in clear; serve with --tls-cert and --tls-key", "addr", a)
 		}
 	}
-}
-
-func isLoopbackAddr(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		host = addr
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
