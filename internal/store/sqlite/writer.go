@@ -3,14 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
-	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
 // The writer: one goroutine owns the writer connection for the store's
@@ -55,6 +53,7 @@ type writeJob struct {
 	// onConn, when set instead of fn, runs on the writer's connection
 	// outside any transaction (maintenance: pragmas, checkpoints).
 	onConn func(conn *sql.Conn) error
+	bulk   bool // bank.IsBulkWrite(ctx), read once
 	state  atomic.Int32
 	done   chan error // buffered: the writer never waits for the caller
 }
@@ -93,7 +92,7 @@ func (s *Store) Write(ctx context.Context, fn func(tx bank.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.submit(ctx, &writeJob{ctx: ctx, fn: fn, done: make(chan error, 1)})
+	return s.submit(ctx, &writeJob{ctx: ctx, fn: fn, bulk: bank.IsBulkWrite(ctx), done: make(chan error, 1)})
 }
 
 // onWriterConn runs fn on the writer goroutine with its connection, outside
@@ -181,7 +180,7 @@ func (s *Store) runBatch(conn *sql.Conn, batch []*writeJob) {
 			if j.state.CompareAndSwap(jobQueued, jobTaken) {
 				j.done <- runOnConn(j, conn)
 			}
-		case bank.IsBulkWrite(j.ctx):
+		case j.bulk:
 			bulk = append(bulk, j)
 		default:
 			small = append(small, j)
@@ -233,12 +232,8 @@ func (s *Store) runGroup(conn *sql.Conn, jobs []*writeJob) (rest []*writeJob) {
 		}
 		// Undo this job alone. A statement error can make SQLite roll the
 		// whole transaction back by itself (SQLITE_FULL, SQLITE_IOERR,
-		// SQLITE_NOMEM ...); then the savepoint is gone and so are the
-		// pending jobs' writes.
-		if s.autocommit(conn) {
-			s.finish(j, err)
-			return s.abandonGroup(sqlTx, pending, taken[i+1:], bank.Internal(errTxLost, "sqlite: write"))
-		}
+		// SQLITE_NOMEM ...); then the savepoint is gone, ROLLBACK TO fails,
+		// and so are the pending jobs' writes (TestTransactionEndedBySQLite).
 		if _, rerr := sqlTx.ExecContext(bg, `ROLLBACK TO job; RELEASE job`); rerr != nil {
 			s.finish(j, err)
 			return s.abandonGroup(sqlTx, pending, taken[i+1:], translate(rerr, "rollback to savepoint"))
@@ -266,8 +261,6 @@ func (s *Store) runGroup(conn *sql.Conn, jobs []*writeJob) (rest []*writeJob) {
 	}
 	return nil
 }
-
-var errTxLost = errors.New("SQLite rolled the transaction back after a failed statement")
 
 // abandonGroup rolls the transaction back, fails the jobs whose writes it
 // held, and returns the jobs not yet run, to be retried in a new one.
@@ -316,21 +309,6 @@ func runOnConn(j *writeJob, conn *sql.Conn) (err error) {
 		}
 	}()
 	return j.onConn(conn)
-}
-
-// autocommit reports whether the connection is outside any transaction,
-// which inside runGroup means SQLite has rolled ours back.
-func (s *Store) autocommit(conn *sql.Conn) bool {
-	auto := false
-	err := conn.Raw(func(dc any) error {
-		c, ok := dc.(*sqlite3.SQLiteConn)
-		if !ok {
-			return errNoRawConn
-		}
-		auto = c.AutoCommit()
-		return nil
-	})
-	return err != nil || auto
 }
 
 func closedError() error {

@@ -248,3 +248,52 @@ func TestPingWrite(t *testing.T) {
 	defer tx.Rollback()
 	wantKind(t, s.PingWrite(t.Context()), bank.KindUnavailable, bank.ReasonStoreUnavailable)
 }
+
+// TestTransactionEndedBySQLite: when a statement makes SQLite end the
+// whole transaction by itself (as an I/O error or a full disk can), the
+// writes that ran before it in the group are lost with it and answered
+// with an error, the failing write gets its own error, the writes after
+// it are run again in a fresh transaction and commit, and the writer goes
+// on. (The test ends the transaction with a raw ROLLBACK, the one way to
+// do it on purpose.)
+func TestTransactionEndedBySQLite(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	b := storeOneBank(t, s, "bank-a")
+	release, blocked := blockWriter(t, s)
+	units := []*bank.Unit{unitOf(s, t, b, 1), unitOf(s, t, b, 2), unitOf(s, t, b, 3)}
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Go(func() {
+			errs[i] = s.Write(context.Background(), func(tx bank.Tx) error {
+				if err := tx.InsertUnit(context.Background(), units[i]); err != nil {
+					return err
+				}
+				if i == 1 {
+					_, _ = tx.(*txn).tx.ExecContext(context.Background(), `ROLLBACK`)
+					return errors.New("the statement that ended the transaction")
+				}
+				return nil
+			})
+		})
+		waitQueued(t, s, int64(i+1)) // queued in this order: 0, 1, 2
+	}
+	release()
+	wg.Wait()
+	if err := <-blocked; err != nil {
+		t.Fatal(err)
+	}
+	if errs[1] == nil || unitExists(t, s, units[1]) {
+		t.Errorf("the failing write: err %v, stored %v", errs[1], unitExists(t, s, units[1]))
+	}
+	// Write 0 ran before it in the group: either it was answered with an
+	// error and is absent, or (when the writer took it in a group of its
+	// own) it committed. Its answer and the table must agree.
+	if (errs[0] == nil) != unitExists(t, s, units[0]) {
+		t.Errorf("write 0: err %v but stored %v", errs[0], unitExists(t, s, units[0]))
+	}
+	if errs[2] != nil || !unitExists(t, s, units[2]) {
+		t.Errorf("write 2, after the failure: err %v, stored %v; want it retried and committed", errs[2], unitExists(t, s, units[2]))
+	}
+	storeOneBank(t, s, "bank-b") // the writer goes on
+}
