@@ -36,7 +36,9 @@ func (s *Service) UnitHistory(ctx context.Context, bank string, din DIN, size in
 		if err != nil {
 			return err
 		}
-		out, err = tx.ListEvents(ctx, view.scope(EventQuery{Resource: u.Name(), AfterSeq: after, Limit: n + 1}))
+		// The unit is one the caller may see, so are its own events: no
+		// scope filter needed (view.show still redacts them).
+		out, err = tx.ListEvents(ctx, EventQuery{Resource: u.Name(), AfterSeq: after, Limit: n + 1})
 		return err
 	})
 	if err != nil {
@@ -329,32 +331,33 @@ func (t appendSpy) AppendEvents(ctx context.Context, events []*Event) error {
 }
 
 // Redacted returns a copy of e for readers outside the owning bank: without
-// the changes of private fields (FieldChange.IsPrivate), and with the
-// "private" member removed from a created resource's snapshot (change
-// "*"). The copy keeps e's hashes, so it no longer verifies on its own:
-// only the full trail is verified (VerifyEvents). e is not modified.
+// the changes of private fields (FieldChange.IsPrivate) and of a tank's
+// units_exposed (an excursion's count includes private units), and with
+// those members removed from a created resource's snapshot (change "*"),
+// in one pass. The copy keeps e's hashes, so it no longer verifies on its
+// own: only the full trail is verified (VerifyEvents). e is not modified.
 func (e *Event) Redacted() *Event {
 	out := *e
 	out.Changes = make([]FieldChange, 0, len(e.Changes))
 	for _, c := range e.Changes {
-		if c.IsPrivate() {
+		if c.IsPrivate() || c.Field == "units_exposed" {
 			continue
 		}
 		if c.Field == "*" {
-			c.Before, c.After = withoutMember(c.Before, "private"), withoutMember(c.After, "private")
+			c.Before, c.After = withoutMembers(c.Before, "private", "units_exposed"), withoutMembers(c.After, "private", "units_exposed")
 		}
 		out.Changes = append(out.Changes, c)
 	}
 	return &out
 }
 
-// withoutMember returns the JSON object doc without its member name,
+// withoutMembers returns the JSON object doc without the members names,
 // keeping the other members in their order. A doc that is not an object
 // with that member is returned unchanged, except one that does not decode,
 // which is returned as "" (withheld: it cannot be proven free of private
 // data).
-func withoutMember(doc, name string) string {
-	if doc == "" || !strings.Contains(doc, `"`+name+`"`) {
+func withoutMembers(doc string, names ...string) string {
+	if doc == "" || !slices.ContainsFunc(names, func(n string) bool { return strings.Contains(doc, `"`+n+`"`) }) {
 		return doc
 	}
 	dec := json.NewDecoder(strings.NewReader(doc))
@@ -371,7 +374,7 @@ func withoutMember(doc, name string) string {
 		if err != nil || !ok || dec.Decode(&val) != nil {
 			return ""
 		}
-		if key == name {
+		if slices.Contains(names, key) {
 			continue
 		}
 		if !first {

@@ -115,13 +115,7 @@ type Denied struct {
 func (d *Denied) Error() string { return d.Message }
 
 // RoleMay reports whether p's role may take action a anywhere.
-func RoleMay(p Principal, a Action) bool {
-	if p.Role == RoleAdmin {
-		return true
-	}
-	_, ok := Policy[a].Roles[p.Role]
-	return ok
-}
+func RoleMay(p Principal, a Action) bool { return ScopeOf(p, a) != 0 }
 
 // Check decides whether p may take action a in bank bankID ("" for an
 // action without a target bank; every for "every bank"). It returns nil or
@@ -143,7 +137,7 @@ func Check(p Principal, a Action, bankID string, every bool) error {
 	case Own:
 		allowed = ownBank
 	case OwnOrRegistry:
-		allowed = ownBank || (p.Role == RoleAuditor && p.Org == OrgRegistry && (r.EveryBank || !every))
+		allowed = ownBank || (p.Role == RoleAuditor && p.Org == OrgRegistry) // "every" is checked below
 	case Any:
 		allowed = true
 	}
