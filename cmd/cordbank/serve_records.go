@@ -121,9 +121,19 @@ func backupNow(ctx context.Context, db, dir string, keep int, log *slog.Logger) 
 // pruneBackups deletes the oldest scheduled backups of dir (and their
 // manifests) so that keep remain, and returns what it removed.
 func pruneBackups(dir string, keep int) ([]string, error) {
-	files, err := filepath.Glob(filepath.Join(dir, scheduledPrefix+"*.db"))
+	matched, err := filepath.Glob(filepath.Join(dir, scheduledPrefix+"*.db"))
 	if err != nil {
 		return nil, err
+	}
+	// Only names backupName(scheduledPrefix, t) makes: a pre-migration
+	// backup of a database named cordbank-*.db matches the glob too, and
+	// is never pruned.
+	var files []string
+	for _, f := range matched {
+		stamp := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), scheduledPrefix), ".db")
+		if _, err := time.Parse("20060102T150405.000Z", stamp); err == nil {
+			files = append(files, f)
+		}
 	}
 	sort.Strings(files) // names sort by time
 	var removed []string

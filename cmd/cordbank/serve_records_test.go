@@ -83,12 +83,16 @@ func TestPruneBackups(t *testing.T) {
 	}
 	keepMe := filepath.Join(dir, "cordbank.db.pre-migration-v8-20250101T000000.000Z.db")
 	os.WriteFile(keepMe, []byte("db"), 0o644)
+	// A database named cordbank-*.db: its pre-migration backup matches the
+	// schedule's glob, and must be kept all the same.
+	keepToo := filepath.Join(dir, "cordbank-prod.db.pre-migration-v8-20250101T000000.000Z.db")
+	os.WriteFile(keepToo, []byte("db"), 0o644)
 	removed, err := pruneBackups(dir, 2)
 	if err != nil || strings.Join(removed, ",") != strings.Join(names[:3], ",") {
 		t.Fatalf("removed %v, %v; want the 3 oldest", removed, err)
 	}
 	left, _ := filepath.Glob(filepath.Join(dir, "*"))
-	want := []string{names[3], sqlite.ManifestPath(names[3]), names[4], sqlite.ManifestPath(names[4]), keepMe}
+	want := []string{names[3], sqlite.ManifestPath(names[3]), names[4], sqlite.ManifestPath(names[4]), keepMe, keepToo}
 	if len(left) != len(want) {
 		t.Fatalf("left %v, want %v", left, want)
 	}

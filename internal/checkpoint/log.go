@@ -7,10 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/internal/durable"
 )
 
 // Log is an append-only file of signed checkpoints, one JSON object per
@@ -34,8 +37,18 @@ func (l *Log) Append(c bank.Checkpoint) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	_, statErr := os.Stat(l.path)
+	created := errors.Is(statErr, os.ErrNotExist)
+	f, err := os.OpenFile(l.path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
+		return fmt.Errorf("checkpoint log: %w", err)
+	}
+	// A crash during an earlier Append can leave a last line cut short
+	// (Latest skips it): cut the file back to its last whole line first,
+	// or this line would be glued to the fragment and the log would read
+	// as altered.
+	if err := trimTornLine(f); err != nil {
+		f.Close()
 		return fmt.Errorf("checkpoint log: %w", err)
 	}
 	if _, err := f.Write(append(line, '\n')); err != nil {
@@ -46,7 +59,30 @@ func (l *Log) Append(c bank.Checkpoint) error {
 		f.Close()
 		return fmt.Errorf("checkpoint log: %w", err)
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("checkpoint log: %w", err)
+	}
+	if created { // a new file is durable only once its directory entry is
+		return durable.SyncDir(filepath.Dir(l.path))
+	}
+	return nil
+}
+
+// trimTornLine truncates f after its last newline and leaves the offset at
+// the end.
+func trimTornLine(f *os.File) error {
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return err
+	}
+	end := bytes.LastIndexByte(b, '\n') + 1
+	if end != len(b) {
+		if err := f.Truncate(int64(end)); err != nil {
+			return err
+		}
+	}
+	_, err = f.Seek(int64(end), io.SeekStart)
+	return err
 }
 
 // ErrNoCheckpoint is returned by Latest for a missing or empty log.

@@ -49,6 +49,14 @@ func TestLogLatest(t *testing.T) {
 	if c, err := l.Latest(pub); err != nil || c.Seq != 3 {
 		t.Fatalf("after a torn append: %+v %v", c, err)
 	}
+	// The next append (the service signing at its restart) replaces the
+	// fragment rather than gluing onto it.
+	if err := l.Append(bank.SignCheckpoint(key, 4, "h", now)); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := l.Latest(pub); err != nil || c.Seq != 4 {
+		t.Fatalf("an append after a torn line: %+v %v", c, err)
+	}
 	// An edited checkpoint no longer verifies.
 	forged := bank.SignCheckpoint(key, 9, "h", now)
 	forged.Seq = 2
