@@ -127,6 +127,9 @@ func Backup(ctx context.Context, src, dest, version string) (*Manifest, error) {
 		return nil, fmt.Errorf("backup: %w", err)
 	}
 	if err := writeManifest(dest, m); err != nil {
+		// A backup without its manifest is refused by restore and would
+		// block the next backup to dest: it is not left behind.
+		os.Remove(dest)
 		return nil, fmt.Errorf("backup: %w", err)
 	}
 	return m, nil
