@@ -3,31 +3,21 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
 	"unsafe"
 
 	"github.com/cordbank/cordbank/bank"
-	"github.com/cordbank/cordbank/internal/jsonenc"
+	"github.com/cordbank/cordbank/internal/store/rowenc"
 )
 
 const eventColumns = `seq, time, principal, request_id, method, resource, bank_id, reason, changes, prev_hash, hash, hash_scheme`
 
-// jsonChange is the stored form of a bank.FieldChange; its names are part
-// of the schema (and of the hashed encoding, which uses the same names).
-type jsonChange struct {
-	Field  string
-	Before string `json:",omitempty"`
-	After  string `json:",omitempty"`
-}
-
 // AppendEvent implements bank.Tx.
 func (t *txn) AppendEvent(ctx context.Context, e *bank.Event) error {
-	return t.insertEvent(ctx, e, changesJSON(e))
+	return t.insertEvent(ctx, e, rowenc.ChangesJSON(e))
 }
 
 // AppendEvents implements bank.Tx. As in InsertUnits, a second goroutine
@@ -42,7 +32,7 @@ func (t *txn) AppendEvents(ctx context.Context, events []*bank.Event) error {
 		defer close(rows)
 		for _, e := range events {
 			sc := newScratch()
-			sc.buf = appendChangesJSON(sc.buf, e)
+			sc.buf = rowenc.AppendChangesJSON(sc.buf, e)
 			rows <- row{sc, unsafe.String(unsafe.SliceData(sc.buf), len(sc.buf))}
 		}
 	}()
@@ -57,37 +47,6 @@ func (t *txn) AppendEvents(ctx context.Context, events []*bank.Event) error {
 		}
 		return nil
 	})
-}
-
-// changesJSON encodes an event's changes for the changes column, as
-// json.Marshal([]jsonChange) would (TestChangesJSONMatchesEncodingJSON)
-// but without reflection: an import writes one event per unit, each with
-// the unit's whole snapshot to escape.
-func changesJSON(e *bank.Event) string {
-	n := 2
-	for _, c := range e.Changes {
-		n += len(c.Field) + len(c.Before) + len(c.After) + 48
-	}
-	b := appendChangesJSON(make([]byte, 0, n+n/8), e) // room for some escaping
-	// b is not used again: share its bytes rather than copy them, as
-	// strings.Builder does.
-	return unsafe.String(unsafe.SliceData(b), len(b))
-}
-
-// appendChangesJSON appends the changes column of e to b.
-func appendChangesJSON(b []byte, e *bank.Event) []byte {
-	b = append(b, '[')
-	for i, c := range e.Changes {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		o := jsonenc.Begin(b)
-		o.String("Field", c.Field)
-		o.StringOmitEmpty("Before", c.Before)
-		o.StringOmitEmpty("After", c.After)
-		b = o.End()
-	}
-	return append(b, ']')
 }
 
 func (t *txn) insertEvent(ctx context.Context, e *bank.Event, changes string) error {
@@ -181,14 +140,8 @@ func scanEvents(rows *sql.Rows) ([]*bank.Event, error) {
 			return nil, translate(err, "scan event")
 		}
 		e.Time = time.Unix(0, ts).UTC()
-		var cs []jsonChange
-		if err := json.Unmarshal([]byte(changes), &cs); err != nil {
-			// A row that no longer decodes was altered: report it as such
-			// (its hash check would fail too) rather than hide it.
-			return nil, bank.Internal(fmt.Errorf("event %d: %w", e.Seq, err), "stored event does not decode")
-		}
-		for _, c := range cs {
-			e.Changes = append(e.Changes, bank.FieldChange(c))
+		if err := rowenc.DecodeChanges(&e, changes); err != nil {
+			return nil, err
 		}
 		out = append(out, &e)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/internal/store/rowenc"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -288,7 +289,7 @@ func TestEventsWrittenBeforeHashSchemesStayScheme1(t *testing.T) {
 	old.Hash = old.ComputeHash()
 	if _, err := db.Exec(`INSERT INTO events (seq, time, principal, request_id, method, resource, bank_id, reason, changes, prev_hash, hash)
 		VALUES (?, ?, ?, '', ?, ?, '', '', ?, '', ?)`, old.Seq, old.Time.UnixNano(), old.Principal, old.Method, old.Resource,
-		changesJSON(old), old.Hash); err != nil {
+		rowenc.ChangesJSON(old), old.Hash); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

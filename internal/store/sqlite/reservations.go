@@ -12,13 +12,6 @@ import (
 const reservationColumns = `id, bank_id, din, transplant_center, patient_id, status, expire_time, ct, ct_request_time,
 	ct_complete_date, ct_typing, ct_discrepancies, shipment_request_time, end_time, end_reason, create_time, update_time, version`
 
-func timeOf(n sql.NullInt64) time.Time {
-	if !n.Valid {
-		return time.Time{}
-	}
-	return time.Unix(0, n.Int64).UTC()
-}
-
 func reservationArgs(r *bank.Reservation) ([]any, error) {
 	typing, err := typingsJSON(r.CTTyping)
 	if err != nil {

@@ -19,14 +19,14 @@ func unitNotFound(bankID string, din bank.DIN) error {
 // reported as not found, like one never registered.
 func (t *txn) GetUnit(ctx context.Context, bankID string, din bank.DIN) (*bank.Unit, error) {
 	var r unitRow
-	err := t.stmt(ctx, stmtGetUnit).QueryRowContext(bounded(ctx), string(din), bankID).Scan(r.dest()...)
+	err := t.stmt(ctx, stmtGetUnit).QueryRowContext(bounded(ctx), string(din), bankID).Scan(r.Dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, unitNotFound(bankID, din)
 	}
 	if err != nil {
 		return nil, translate(err, "get unit")
 	}
-	u, err := r.unit()
+	u, err := r.Unit()
 	if err != nil {
 		return nil, bank.Internal(err, "sqlite: read unit")
 	}
@@ -73,12 +73,12 @@ func (t *txn) ListUnits(ctx context.Context, q bank.UnitQuery) ([]*bank.Unit, er
 	defer rows.Close()
 	out := make([]*bank.Unit, 0, min(q.Limit, 1024))
 	var r unitRow
-	dest := r.dest()
+	dest := r.Dest()
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, translate(err, "list units")
 		}
-		u, err := r.unit()
+		u, err := r.Unit()
 		if err != nil {
 			return nil, bank.Internal(err, "sqlite: read unit")
 		}

@@ -1,4 +1,4 @@
-package sqlite
+package rowenc
 
 import (
 	"encoding/json"
@@ -13,13 +13,13 @@ func TestChangesJSONMatchesEncodingJSON(t *testing.T) {
 		{{Field: "*", After: `{"din":"W1","notes":"a \"quoted\" <b>\n"}`}},
 		{{Field: "local_id", Before: `"CB-1"`, After: `"CB-2"`}, {Field: "ethnicity"}, {Field: "private.notes", Before: "\xff\u2028"}},
 	} {
-		js := make([]jsonChange, len(cs))
+		js := make([]JSONChange, len(cs))
 		for i, c := range cs {
-			js[i] = jsonChange(c)
+			js[i] = JSONChange(c)
 		}
 		want, _ := json.Marshal(js)
-		if got := changesJSON(&bank.Event{Changes: cs}); got != string(want) {
-			t.Errorf("changesJSON(%q) =\n %s\nwant\n %s", cs, got, want)
+		if got := ChangesJSON(&bank.Event{Changes: cs}); got != string(want) {
+			t.Errorf("ChangesJSON(%q) =\n %s\nwant\n %s", cs, got, want)
 		}
 	}
 }

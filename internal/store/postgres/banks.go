@@ -1,0 +1,165 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cordbank/cordbank/bank"
+	"github.com/jackc/pgx/v5"
+)
+
+const bankColumns = `id, display_name, fin, country, accreditations, create_time, update_time, version`
+
+// bankSelect reads bankColumns and the bank's FINs, comma separated.
+const bankSelect = bankColumns + `, (SELECT string_agg(f.fin, ',') FROM bank_fins f WHERE f.bank_id = banks.id)`
+
+func scanBank(rows pgx.Row) (*bank.Bank, error) {
+	var b bank.Bank
+	var accr string
+	var fins sql.NullString
+	var ctime, utime int64
+	if err := rows.Scan(&b.ID, &b.DisplayName, &b.FIN, &b.Country, &accr, &ctime, &utime, &b.Version, &fins); err != nil {
+		return nil, err
+	}
+	if accr != "" {
+		for _, a := range strings.Split(accr, ",") {
+			b.Accreditations = append(b.Accreditations, bank.Accreditation(a))
+		}
+	}
+	if fins.String != "" {
+		b.FINs = strings.Split(fins.String, ",")
+		slices.Sort(b.FINs)
+	}
+	b.CreateTime = time.Unix(0, ctime).UTC()
+	b.UpdateTime = time.Unix(0, utime).UTC()
+	return &b, nil
+}
+
+func bankNotFound(id string) error {
+	return bank.NewError(bank.KindNotFound, bank.ReasonBankNotFound, "bank not found", "name", "banks/"+id)
+}
+
+func finTaken(fin string) error {
+	return bank.NewError(bank.KindAlreadyExists, bank.ReasonFINAlreadyRegistered,
+		"another bank is registered with this facility identification number", "fin", fin)
+}
+
+// GetBank implements bank.ReadTx.
+func (t *txn) GetBank(ctx context.Context, id string) (*bank.Bank, error) {
+	b, err := scanBank(t.tx.QueryRow(t.c(ctx), `SELECT `+bankSelect+` FROM banks WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, bankNotFound(id)
+	}
+	if err != nil {
+		return nil, translate(err, "get bank")
+	}
+	return b, nil
+}
+
+// ListBanks implements bank.ReadTx.
+func (t *txn) ListBanks(ctx context.Context, after string, limit int) ([]*bank.Bank, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	rows, err := t.tx.Query(t.c(ctx), `SELECT `+bankSelect+` FROM banks WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
+	return collect(rows, err, "list banks", func(r pgx.Rows) (*bank.Bank, error) { return scanBank(r) })
+}
+
+// accreditations stores the list as comma-separated enum names.
+func accreditations(as []bank.Accreditation) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = string(a)
+	}
+	return strings.Join(s, ",")
+}
+
+// InsertBank implements bank.Tx. An ID and a FIN both taken report the
+// ID: that is the caller's first problem.
+func (t *txn) InsertBank(ctx context.Context, b *bank.Bank) error {
+	_, err := t.guarded(ctx, `INSERT INTO banks (`+bankColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		b.ID, b.DisplayName, b.FIN, b.Country, accreditations(b.Accreditations), b.CreateTime.UnixNano(), b.UpdateTime.UnixNano(), b.Version)
+	if err != nil {
+		return t.bankConflict(ctx, err, b, true, "insert bank")
+	}
+	return t.putFINs(ctx, b)
+}
+
+// UpdateBank implements bank.Tx.
+func (t *txn) UpdateBank(ctx context.Context, b *bank.Bank) error {
+	tag, err := t.guarded(ctx, `UPDATE banks SET display_name = $1, fin = $2, country = $3, accreditations = $4,
+		create_time = $5, update_time = $6, version = $7 WHERE id = $8`,
+		b.DisplayName, b.FIN, b.Country, accreditations(b.Accreditations), b.CreateTime.UnixNano(), b.UpdateTime.UnixNano(), b.Version, b.ID)
+	if err != nil {
+		return t.bankConflict(ctx, err, b, false, "update bank")
+	}
+	if tag.RowsAffected() == 0 {
+		return bankNotFound(b.ID)
+	}
+	return t.putFINs(ctx, b)
+}
+
+// bankConflict translates a unique violation on banks: the ID or the FIN.
+// PostgreSQL reports the first index it meets; with checkID the ID is
+// looked up, because then the caller's problem is the ID.
+func (t *txn) bankConflict(ctx context.Context, err error, b *bank.Bank, checkID bool, op string) error {
+	code, constraint := constraintOf(err)
+	if code != uniqueViolation {
+		return translate(err, op)
+	}
+	finClash := constraint == "banks_fin_key"
+	if finClash && checkID {
+		if _, gerr := t.GetBank(ctx, b.ID); gerr == nil {
+			finClash = false
+		}
+	}
+	if finClash {
+		return finTaken(b.FIN)
+	}
+	return bank.NewError(bank.KindAlreadyExists, bank.ReasonBankAlreadyExists,
+		"a bank with this id already exists", "name", "banks/"+b.ID)
+}
+
+// putFINs replaces the FINs of bank b with b.FINs.
+func (t *txn) putFINs(ctx context.Context, b *bank.Bank) error {
+	if _, err := t.tx.Exec(t.c(ctx), `DELETE FROM bank_fins WHERE bank_id = $1`, b.ID); err != nil {
+		return translate(err, "replace bank fins")
+	}
+	for _, fin := range b.FINs {
+		if _, err := t.guarded(ctx, `INSERT INTO bank_fins (fin, bank_id) VALUES ($1, $2)`, fin, b.ID); err != nil {
+			if code, _ := constraintOf(err); code == uniqueViolation {
+				return finTaken(fin)
+			}
+			return translate(err, "insert bank fin")
+		}
+	}
+	return nil
+}
+
+// GetRequest implements bank.ReadTx.
+func (t *txn) GetRequest(ctx context.Context, id string) (*bank.RequestRecord, error) {
+	var r bank.RequestRecord
+	var ctime int64
+	err := t.tx.QueryRow(t.c(ctx), `SELECT request_id, method, fingerprint, resource, create_time FROM requests WHERE request_id = $1`, id).
+		Scan(&r.ID, &r.Method, &r.Fingerprint, &r.Resource, &ctime)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, translate(err, "get request")
+	}
+	r.CreateTime = time.Unix(0, ctime).UTC()
+	return &r, nil
+}
+
+// PutRequest implements bank.Tx. Recording an id twice is a bug of the
+// caller (it checks GetRequest in the same transaction) and fails.
+func (t *txn) PutRequest(ctx context.Context, r *bank.RequestRecord) error {
+	_, err := t.tx.Exec(t.c(ctx), `INSERT INTO requests (request_id, method, fingerprint, resource, create_time) VALUES ($1, $2, $3, $4, $5)`,
+		r.ID, r.Method, r.Fingerprint, r.Resource, r.CreateTime.UnixNano())
+	return translate(err, "put request")
+}
