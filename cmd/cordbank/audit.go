@@ -11,7 +11,6 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/internal/checkpoint"
-	"github.com/cordbank/cordbank/internal/store/sqlite"
 )
 
 // runAudit implements "cordbank audit <command>".
@@ -32,7 +31,7 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 // anything fails or the trail cannot be read.
 func auditVerify(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cordbank audit verify", flag.ContinueOnError)
-	db := fs.String("db", "cordbank.db", "SQLite database file (CORDBANK_DB)")
+	db := fs.String("db", "cordbank.db", dbHelp)
 	state := fs.Bool("state", false, "also replay every event and check each bank, unit, position, reservation and container row against it (CORDBANK_AUDIT_STATE)")
 	cpLog := fs.String("checkpoint-log", "", "checkpoint log the service signs (serve --checkpoint-log): the chain must hold its latest checkpoint (CORDBANK_CHECKPOINT_LOG)")
 	cpKey := fs.String("checkpoint-key", "", "the key that signs the checkpoints: its public key file (KEY.pub) or the key itself; required with --checkpoint-log (CORDBANK_CHECKPOINT_KEY)")
@@ -72,7 +71,7 @@ func auditVerify(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	ctx := bank.WithCaller(context.Background(), bank.Caller{Principal: "system:cordbank-audit-verify"})
-	store, err := sqlite.Open(ctx, *db)
+	store, err := openDB(ctx, *db, false)
 	if err != nil {
 		fmt.Fprintln(stderr, "cordbank audit verify:", err)
 		return 1

@@ -33,11 +33,16 @@ func runBackup(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: cordbank backup [--db FILE] --to FILE")
 		return 2
 	}
-	if _, err := os.Stat(*db); err != nil {
-		fmt.Fprintf(stderr, "cordbank backup: %s: no such database\n", *db)
+	path, ok := sqlitePath(*db)
+	if !ok {
+		fmt.Fprintln(stderr, "cordbank backup:", errNotOnPostgres("cordbank backup"))
+		return 2
+	}
+	if _, err := os.Stat(path); err != nil {
+		fmt.Fprintf(stderr, "cordbank backup: %s: no such database\n", path)
 		return 1
 	}
-	m, err := sqlite.Backup(context.Background(), *db, *to, version())
+	m, err := sqlite.Backup(context.Background(), path, *to, version())
 	if err != nil {
 		fmt.Fprintln(stderr, "cordbank backup:", err)
 		return 1
@@ -92,7 +97,12 @@ func runRestore(args []string, stdout, stderr io.Writer) int {
 		printManifest(stdout, *output, "backup", *from, m)
 		return 0
 	}
-	m, replaced, err := sqlite.Restore(ctx, *from, *db)
+	path, ok := sqlitePath(*db)
+	if !ok {
+		fmt.Fprintln(stderr, "cordbank restore:", errNotOnPostgres("cordbank restore"))
+		return 2
+	}
+	m, replaced, err := sqlite.Restore(ctx, *from, path)
 	if err != nil {
 		if errors.Is(err, sqlite.ErrInUse) {
 			fmt.Fprintln(stderr, "cordbank restore:", err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -17,7 +16,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/cordbank/cordbank/client"
-	"github.com/cordbank/cordbank/internal/store/sqlite"
 )
 
 // parseFlags parses args with fs, the way every cordbank command does:
@@ -48,15 +46,6 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code
 	fs.SetOutput(stderr)
 	fs.PrintDefaults()
 	return 2, false
-}
-
-// openExisting opens the database at path, refusing a path with no file:
-// a mistyped --db must not silently create an empty database.
-func openExisting(ctx context.Context, path string, opts ...sqlite.Option) (*sqlite.Store, error) {
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%s: no such database (serve or migrate creates one)", path)
-	}
-	return sqlite.Open(ctx, path, opts...)
 }
 
 // outputFlag adds --output text|json to fs.
@@ -133,6 +122,7 @@ func (f *serverFlags) dial() (*client.Client, error) {
 var commands = []struct{ name, sub, help string }{
 	{"serve", "", "run the gRPC service and REST gateway"},
 	{"migrate", "", "create or upgrade the database, then exit"},
+	{"migrate-store", "", "copy a SQLite database into PostgreSQL and verify the copy"},
 	{"hla", "reduce check diff release reread", "check and reduce HLA typings"},
 	{"audit", "verify", "check the audit trail's hash chain (exit 1 when broken)"},
 	{"token", "create list revoke", "create, list and revoke API tokens on the database"},

@@ -111,8 +111,14 @@ type demoToken struct {
 // 0600), so every --demo start prints the same tokens instead of minting
 // five more: only their hashes are in the database, and a secret cannot
 // be shown twice otherwise. A token that no longer works (revoked,
-// expired, or a file from another database) is replaced.
-func demoTokenFile(db string) string { return db + ".demo-tokens" }
+// expired, or a file from another database) is replaced. On PostgreSQL
+// the file is cordbank-postgres.demo-tokens in the working directory.
+func demoTokenFile(db string) string {
+	if path, ok := sqlitePath(db); ok {
+		return path + ".demo-tokens"
+	}
+	return "cordbank-postgres.demo-tokens"
+}
 
 var demoRoles = []struct {
 	role bank.Role

@@ -2,6 +2,7 @@
 //
 //	cordbank serve [flags]      run the gRPC service and REST gateway
 //	cordbank migrate [flags]    create or upgrade the database, then exit
+//	cordbank migrate-store      copy a SQLite database into PostgreSQL and verify the copy
 //	cordbank hla ...            check and reduce HLA typings from the shell
 //	cordbank audit verify       check the audit trail's hash chain (and --state: the tables)
 //	cordbank backup --to FILE   an online, verified backup of a running database
@@ -36,6 +37,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runServe(args[1:], stdout, stderr)
 	case "migrate":
 		return runMigrate(args[1:], stdout, stderr)
+	case "migrate-store":
+		return runMigrateStore(args[1:], stdout, stderr)
 	case "hla":
 		return runHLA(args[1:], stdout, stderr)
 	case "audit":
@@ -68,6 +71,8 @@ func usage(w io.Writer) {
 Usage:
   cordbank serve [flags]     run the gRPC service and REST gateway
   cordbank migrate [flags]   create or upgrade the database, then exit
+  cordbank migrate-store     copy a SQLite database into PostgreSQL (--from sqlite:FILE --to postgres://...)
+                             and verify the copy
   cordbank hla <command>     check and reduce HLA typings (reduce, check, diff, release)
   cordbank audit verify      check the audit trail's hash chain, against a signed checkpoint and
                              (--state) the tables against the trail (exit 1 when broken)

@@ -17,7 +17,7 @@ import (
 // stored typing is refused by the new release (it is left unchanged).
 func hlaReread(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cordbank hla reread", flag.ContinueOnError)
-	db := fs.String("db", env("CORDBANK_DB", "cordbank.db"), "SQLite database file (CORDBANK_DB)")
+	db := fs.String("db", env("CORDBANK_DB", "cordbank.db"), dbHelp)
 	dir := fs.String("hla-data", env("CORDBANK_HLA_DATA", ""), "directory of the new release's WMDA files (CORDBANK_HLA_DATA)")
 	apply := fs.Bool("apply", false, "store the new readings and release (default: report only)")
 	output := outputFlag(fs)
@@ -32,9 +32,11 @@ func hlaReread(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "cordbank hla reread: --hla-data is required")
 		return 2
 	}
-	if _, err := os.Stat(*db); err != nil {
-		fmt.Fprintf(stderr, "cordbank hla reread: %s: no such database\n", *db)
-		return 1
+	if path, ok := sqlitePath(*db); ok {
+		if _, err := os.Stat(path); err != nil {
+			fmt.Fprintf(stderr, "cordbank hla reread: %s: no such database\n", path)
+			return 1
+		}
 	}
 	ref, err := hla.LoadDir(*dir)
 	if err != nil {
@@ -42,7 +44,7 @@ func hlaReread(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	ctx := bank.WithCaller(context.Background(), bank.Caller{Principal: "system:cordbank-hla-reread"})
-	store, err := openExisting(ctx, *db)
+	store, err := openDB(ctx, *db, true)
 	if err != nil {
 		fmt.Fprintln(stderr, "cordbank hla reread:", err)
 		return 1

@@ -65,7 +65,7 @@ var serveEnv = func() map[string]string {
 
 func serveFlags(fs *flag.FlagSet) *serveConfig {
 	c := &serveConfig{}
-	fs.StringVar(&c.db, "db", env("CORDBANK_DB", "cordbank.db"), "SQLite database file, created and migrated if needed (CORDBANK_DB)")
+	fs.StringVar(&c.db, "db", env("CORDBANK_DB", "cordbank.db"), dbHelp)
 	fs.StringVar(&c.grpcAddr, "grpc-addr", env("CORDBANK_GRPC_ADDR", "127.0.0.1:50051"), "gRPC listen address (CORDBANK_GRPC_ADDR)")
 	fs.StringVar(&c.httpAddr, "http-addr", env("CORDBANK_HTTP_ADDR", "127.0.0.1:8080"), "REST gateway listen address; empty disables (CORDBANK_HTTP_ADDR)")
 	fs.BoolVar(&c.demo, "demo", false, "seed a demo bank with synthetic units when the database is empty (CORDBANK_DEMO)")
@@ -152,22 +152,32 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 		ref = ref.WithMACs(macs)
 		log.Info("NMDP MAC table loaded", "file", c.macFile)
 	}
+	dbPath, onSQLite := sqlitePath(c.db)
+	if !onSQLite && c.records.backupDir != "" {
+		return fmt.Errorf("--backup-dir: %w", errNotOnPostgres("cordbank's backup"))
+	}
 	if c.records.backupDir != "" {
 		// Found missing now, not at the first scheduled backup hours later.
 		if err := os.MkdirAll(c.records.backupDir, 0o750); err != nil {
 			return fmt.Errorf("--backup-dir: %w", err)
 		}
 	}
-	if err := backupBeforeMigration(ctx, c.db, c.records.backupDir, log); err != nil {
-		return err
+	if onSQLite {
+		if err := backupBeforeMigration(ctx, dbPath, c.records.backupDir, log); err != nil {
+			return err
+		}
 	}
+	// On PostgreSQL each migration is one transaction of the server's:
+	// a failed one leaves the schema as it was, so no copy is taken first.
 	metrics := server.NewMetrics()
-	store, err := sqlite.Open(ctx, c.db, sqlite.WithCommitObserver(metrics.ObserveCommit))
+	store, err := openDB(ctx, c.db, false, sqlite.WithCommitObserver(metrics.ObserveCommit))
 	if err != nil {
-		return fmt.Errorf("open %s: %w", c.db, err)
+		return fmt.Errorf("open %s: %w", dbLabel(c.db), err)
 	}
 	defer store.Close()
-	metrics.WatchWriterQueue(store.QueuedWrites)
+	if s, ok := store.(*sqlite.Store); ok {
+		metrics.WatchWriterQueue(s.QueuedWrites)
+	}
 	tracer, stopTracing, err := startTracing(ctx, &c.ops, log)
 	if err != nil {
 		return err
@@ -186,7 +196,7 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 		log.Info("match probabilities on", "default set", ps.Default().Name())
 	}
 	svc := bank.NewService(store, bank.WithHLA(bank.NewHLAReader(ref)), bank.WithWatcher(idx))
-	signer, err := startCheckpoints(ctx, &c.records, c.db, svc, log, stdout)
+	signer, err := startCheckpoints(ctx, &c.records, dbPath, svc, log, stdout)
 	if err != nil {
 		return fmt.Errorf("audit checkpoints: %w", err)
 	}
@@ -258,7 +268,7 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 	}
 	errc := make(chan error, 2)
 	go func() { errc <- srv.ServeGRPC(grpcLis) }()
-	fmt.Fprintf(stdout, "cordbank: gRPC on %s (database %s)\n", grpcLis.Addr(), c.db)
+	fmt.Fprintf(stdout, "cordbank: gRPC on %s (database %s)\n", grpcLis.Addr(), dbLabel(c.db))
 	if adminAt != "" {
 		fmt.Fprintf(stdout, "cordbank: admin on http://%s (/metrics, /debug/pprof)\n", adminAt)
 	}
@@ -329,23 +339,28 @@ func serverTLS(c *serveConfig) (*tls.Config, error) {
 
 func runMigrate(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cordbank migrate", flag.ContinueOnError)
-	db := fs.String("db", env("CORDBANK_DB", "cordbank.db"), "SQLite database file (CORDBANK_DB)")
+	db := fs.String("db", env("CORDBANK_DB", "cordbank.db"), dbHelp)
 	backupDir := fs.String("backup-dir", env("CORDBANK_BACKUP_DIR", ""), "where the backup taken before migrating goes; default beside the database (CORDBANK_BACKUP_DIR)")
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	if err := backupBeforeMigration(context.Background(), *db, *backupDir, log); err != nil {
-		fmt.Fprintln(stderr, "cordbank migrate:", err)
-		return 1
+	if path, ok := sqlitePath(*db); ok {
+		if err := backupBeforeMigration(context.Background(), path, *backupDir, log); err != nil {
+			fmt.Fprintln(stderr, "cordbank migrate:", err)
+			return 1
+		}
+	} else if *backupDir != "" {
+		fmt.Fprintln(stderr, "cordbank migrate: --backup-dir:", errNotOnPostgres("cordbank's backup"))
+		return 2
 	}
-	store, err := sqlite.Open(context.Background(), *db)
+	store, err := openDB(context.Background(), *db, false)
 	if err != nil {
 		fmt.Fprintln(stderr, "cordbank migrate:", err)
 		return 1
 	}
 	defer store.Close()
-	fmt.Fprintf(stdout, "cordbank: %s is at the current schema\n", *db)
+	fmt.Fprintf(stdout, "cordbank: %s is at the current schema\n", dbLabel(*db))
 	return 0
 }
 

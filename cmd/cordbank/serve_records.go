@@ -155,7 +155,8 @@ func pruneBackups(dir string, keep int) ([]string, error) {
 func scheduleBackups(ctx context.Context, c *serveConfig, log *slog.Logger, m *server.Metrics) {
 	m.WatchBackups()
 	repeat(ctx, c.records.backupEvery, func() {
-		err := backupNow(ctx, c.db, c.records.backupDir, c.records.backupKeep, log)
+		path, _ := sqlitePath(c.db) // serve refuses --backup-dir on PostgreSQL
+		err := backupNow(ctx, path, c.records.backupDir, c.records.backupKeep, log)
 		if ctx.Err() != nil {
 			return
 		}

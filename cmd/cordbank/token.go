@@ -11,7 +11,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/cordbank/cordbank/bank"
-	"github.com/cordbank/cordbank/internal/store/sqlite"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
 
@@ -54,7 +53,7 @@ func runToken(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	fs := flag.NewFlagSet("cordbank token "+args[0], flag.ContinueOnError)
-	db := fs.String("db", env("CORDBANK_DB", "cordbank.db"), "SQLite database file (CORDBANK_DB)")
+	db := fs.String("db", env("CORDBANK_DB", "cordbank.db"), dbHelp)
 	output := outputFlag(fs)
 	var role, bankID, org, principal, certCN string
 	var expires time.Duration
@@ -76,11 +75,7 @@ func runToken(args []string, stdout, stderr io.Writer) int {
 	ctx := bank.WithCaller(context.Background(), bank.Caller{Principal: "system:cordbank-token"})
 	// create may make the database (the first admin token comes before
 	// the first serve); list and revoke need one that exists.
-	open := sqlite.Open
-	if args[0] != "create" {
-		open = openExisting
-	}
-	store, err := open(ctx, *db)
+	store, err := openDB(ctx, *db, args[0] != "create")
 	if err != nil {
 		fmt.Fprintln(stderr, "cordbank token:", err)
 		return 1
