@@ -218,10 +218,10 @@ func translate(err error, op string) error {
 	if errors.As(err, &pe) {
 		switch {
 		case pe.Code == "40001", pe.Code == "40P01", // serialization failure, deadlock
-			pe.Code == "55P03",                       // lock not available
-			pe.Code == "53300",                       // too many connections
-			strings.HasPrefix(pe.Code, "57P"),        // admin shutdown, crash shutdown, cannot connect now
-			strings.HasPrefix(pe.Code, "08"):         // connection exceptions
+			pe.Code == "55P03",                // lock not available
+			pe.Code == "53300",                // too many connections
+			strings.HasPrefix(pe.Code, "57P"), // admin shutdown, crash shutdown, cannot connect now
+			strings.HasPrefix(pe.Code, "08"):  // connection exceptions
 			return unavailable(err, op)
 		}
 		return bank.Internal(err, "postgres: %s", op)
