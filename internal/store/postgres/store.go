@@ -22,6 +22,11 @@ import (
 type Store struct {
 	pool   *pgxpool.Pool
 	closed atomic.Bool
+
+	// The writer goroutine (writer.go) and its queue.
+	jobs       chan *writeJob
+	stopping   chan struct{} // closed by Close
+	writerDone chan struct{} // closed when the writer has ended
 }
 
 var _ bank.Store = (*Store)(nil)
@@ -75,7 +80,9 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: migrate: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	s := &Store{pool: pool, jobs: make(chan *writeJob), stopping: make(chan struct{}), writerDone: make(chan struct{})}
+	go s.runWriter()
+	return s, nil
 }
 
 var errClosed = errors.New("postgres store is closed")
@@ -103,71 +110,6 @@ func (s *Store) Read(ctx context.Context, fn func(tx bank.ReadTx) error) error {
 // readOnly hides the write methods of txn from type assertions.
 type readOnly struct{ bank.ReadTx }
 
-// Write runs fn in a write transaction. It returns nil only once fn's
-// writes are committed (synchronous_commit as the server has it, on by
-// default: flushed to the WAL on disk). When it returns an error, none of
-// fn's writes are committed: fn's own error unchanged, ctx's error when
-// ctx ended before COMMIT was sent, or the store's error; a connection
-// lost during COMMIT itself is reported as KindUnavailable, and then the
-// write was committed wholly or not at all (retry with the same
-// request_id to learn which).
-//
-// Serialization. Every write transaction takes one transaction-level
-// advisory lock (writeLockKey) before its first read, at READ COMMITTED,
-// so write transactions run one after another across every connection,
-// Store and server on the database, and each statement of one sees every
-// write committed before it took the lock (PostgreSQL makes a commit
-// visible before it releases the committer's locks). That is what the
-// port promises (two Writes behave as if one ran after the other) and
-// what the audit chain needs: the domain reads LastEvent and appends
-// Seq+1 with its hash, so two writers must never read the same head.
-// SERIALIZABLE with a retry on 40001 would give the same outcome, but
-// every write appends to the chain, so concurrent writes would conflict
-// nearly always and be retried (re-running fn, which the port does not
-// allow: fn may have effects outside the transaction). A row lock on a
-// chain-head row would serialize the same way but only from the moment a
-// write touches the chain, after its reads; the advisory lock covers the
-// whole transaction and needs no row.
-//
-// Cancellation. ctx may end the wait for the lock (nothing has been
-// written then); after that no statement runs under a cancellable
-// context, so a cancelled request never breaks a connection mid-write.
-// ctx is checked once more after fn returns: a write whose caller has
-// gone is rolled back, not committed unheard.
-func (s *Store) Write(ctx context.Context, fn func(tx bank.Tx) error) error {
-	if s.closed.Load() {
-		return closedError()
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	bg := context.WithoutCancel(ctx)
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
-	if err != nil {
-		return translate(err, "begin write")
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			_ = tx.Rollback(bg)
-		}
-	}()
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, writeLockKey); err != nil {
-		return translate(err, "take the write lock")
-	}
-	if err := run(fn, bank.Tx(&txn{tx: tx, write: true}), "write"); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := tx.Commit(bg); err != nil {
-		return translate(err, "commit")
-	}
-	committed = true
-	return nil
-}
-
 // run calls fn, turning a panic into an internal error so the transaction
 // is rolled back and the connection returned.
 func run[T any](fn func(T) error, tx T, op string) (err error) {
@@ -194,6 +136,10 @@ func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	// The writer finishes the group it is running; Writes still waiting
+	// to be taken fail with KindUnavailable.
+	close(s.stopping)
+	<-s.writerDone
 	s.pool.Close()
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/cordbank/cordbank/bank/banktest"
 	"github.com/cordbank/cordbank/internal/pgtest"
 	"github.com/cordbank/cordbank/internal/store/postgres"
+	"github.com/jackc/pgx/v5"
 )
 
 // TestTwoStoresOneChain: writers on two Stores over one database (as two
@@ -144,7 +145,8 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 // and returns the context's error; the store keeps working, and a write
 // that returned nil is there.
 func TestWriteCancellation(t *testing.T) {
-	s := open(t)
+	s2url := pgtest.NewDatabase(t)
+	s := openURL(t, s2url)
 	ctx := t.Context()
 	insert := func(ctx context.Context, id string) error {
 		return s.Write(ctx, func(tx bank.Tx) error {
@@ -196,6 +198,40 @@ func TestWriteCancellation(t *testing.T) {
 	}
 	if exists("waiting") {
 		t.Error("a Write cancelled while waiting for the lock was committed")
+	}
+
+	// Cancelled while its Store waits for the lock another Store (another
+	// server) holds: the caller is not kept waiting for the lock.
+	other := openURL(t, s2url)
+	holding, release = make(chan struct{}), make(chan struct{})
+	go func() {
+		holder <- other.Write(ctx, func(tx bank.Tx) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	waitCtx, cancelWait = context.WithCancel(ctx)
+	go func() { waiter <- insert(waitCtx, "waiting-2") }()
+	waitForLockWaiter(t, s2url)
+	cancelWait()
+	select {
+	case err := <-waiter:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Write cancelled while another store holds the lock: %v, want context.Canceled", err)
+		}
+		close(release)
+	case <-time.After(10 * time.Second):
+		t.Error("a Write cancelled while another store holds the lock still waits for the lock")
+		close(release)
+		<-waiter
+	}
+	if err := <-holder; err != nil {
+		t.Fatalf("holding Write of the other store: %v", err)
+	}
+	if exists("waiting-2") {
+		t.Error("a Write cancelled while another store held the lock was committed")
 	}
 
 	// Cancelled during fn: its statements still run (none is interrupted
@@ -273,4 +309,27 @@ func TestConstraintErrorsKeepTheTransaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// waitForLockWaiter returns once a session of the database waits for an
+// advisory lock (pg_locks shows it not granted).
+func waitForLockWaiter(t *testing.T, url string) {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(t.Context())
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); <-tick.C {
+		var n int
+		if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+	}
+	t.Fatal("no session waited for the write lock within 30 s")
 }

@@ -1,0 +1,262 @@
+package postgres
+
+import (
+	"context"
+	"slices"
+	"sync/atomic"
+
+	"github.com/cordbank/cordbank/bank"
+	"github.com/jackc/pgx/v5"
+)
+
+// The writer: one goroutine per Store runs every write transaction of
+// that Store. Store.Write hands it a job and waits; the writer takes every
+// job queued at that moment (small writes before bulk imports), runs them
+// one after another in one transaction, each inside its own savepoint,
+// and commits them together: one WAL flush for many writes (group
+// commit), which is what lets 64 clients write faster than one fsync at
+// a time. A job whose fn fails is rolled back to its savepoint alone.
+//
+// Serialization. Every write transaction takes one transaction-level
+// advisory lock (writeLockKey) before its first read, at READ COMMITTED,
+// so write transactions run one after another across every connection,
+// Store and server on the database, and each statement sees every write
+// committed before the lock was granted (PostgreSQL makes a commit
+// visible before it releases the committer's locks). Within a group the
+// jobs run one after another. That is what the port promises (two Writes
+// behave as if one ran after the other) and what the audit chain needs:
+// the domain reads LastEvent and appends Seq+1 with its hash, so two
+// writers must never read the same head. SERIALIZABLE with a retry on
+// 40001 would give the same outcome, but every write appends to the chain,
+// so concurrent writes would conflict nearly always and be retried,
+// re-running fn, which the port does not allow (fn may have effects
+// outside the transaction). A row lock on a chain-head row would serialize
+// the same way, but only from the moment a write touches the chain, after
+// its reads; the advisory lock covers the whole transaction and needs no
+// row.
+//
+// Cancellation. No statement of a write runs under a request's context
+// (txn.c strips it), so a cancelled request never breaks a connection
+// mid-write or ends a transaction that holds other requests' writes. The
+// request's context is consulted between statements only: before its job
+// starts (a cancelled job is skipped) and after its fn returns (a job
+// cancelled meanwhile is rolled back to its savepoint). A Write that
+// returned nil was committed; one that returned an error was not, except
+// when the connection is lost during COMMIT itself, which is reported as
+// KindUnavailable: then the group was committed wholly or not at all
+// (retry with the same request_id to learn which).
+
+// maxGroup bounds how many queued writes share one transaction: each job
+// is a subtransaction, and PostgreSQL caches 64 per backend before other
+// sessions' visibility checks must consult pg_subtrans.
+const maxGroup = 48
+
+const (
+	jobQueued    int32 = iota
+	jobTaken           // the writer runs it; the caller waits for the outcome
+	jobAbandoned       // the caller's context ended first; the writer skips it
+)
+
+type writeJob struct {
+	ctx   context.Context
+	fn    func(tx bank.Tx) error
+	bulk  bool
+	state atomic.Int32
+	done  chan error // buffered: the writer never waits for the caller
+}
+
+// Write runs fn in a write transaction on the writer goroutine (see
+// above). It returns nil only once fn's writes are committed
+// (synchronous_commit as the server has it, on by default: flushed to the
+// WAL on disk). When it returns an error, none of fn's writes are
+// committed: fn's own error unchanged, ctx's error when ctx ended before
+// the commit, or the store's error. fn must not call Write and must not
+// use tx after it returns or from another goroutine.
+func (s *Store) Write(ctx context.Context, fn func(tx bank.Tx) error) error {
+	if s.closed.Load() {
+		return closedError()
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	j := &writeJob{ctx: ctx, fn: fn, bulk: bank.IsBulkWrite(ctx), done: make(chan error, 1)}
+	select {
+	case s.jobs <- j:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.stopping:
+		return closedError()
+	}
+	select {
+	case err := <-j.done:
+		return err
+	case <-ctx.Done():
+		if j.state.CompareAndSwap(jobQueued, jobAbandoned) {
+			return ctx.Err()
+		}
+		// The writer has it: its outcome is the truth, committed or not.
+		return <-j.done
+	}
+}
+
+func (s *Store) runWriter() {
+	defer close(s.writerDone)
+	batch := make([]*writeJob, 0, maxGroup)
+	for {
+		select {
+		case <-s.stopping:
+			return
+		case j := <-s.jobs:
+			batch = append(batch[:0], j)
+		}
+	drain:
+		for len(batch) < maxGroup {
+			select {
+			case j := <-s.jobs:
+				batch = append(batch, j)
+			default:
+				break drain
+			}
+		}
+		// Small writes first: a unary write never waits behind a whole
+		// import batch that arrived at the same moment.
+		slices.SortStableFunc(batch, func(a, b *writeJob) int {
+			switch {
+			case a.bulk == b.bulk:
+				return 0
+			case b.bulk:
+				return -1
+			}
+			return 1
+		})
+		s.runGroup(batch)
+		clear(batch)
+	}
+}
+
+// runGroup runs the jobs in one transaction and tells each its outcome.
+func (s *Store) runGroup(jobs []*writeJob) {
+	bg := context.Background()
+	committed := false
+	outcome := make([]error, len(jobs))
+	ran := make([]bool, len(jobs)) // fn succeeded: waits for the commit
+	finish := func(commitErr error) {
+		for i, j := range jobs {
+			if j.state.Load() != jobTaken {
+				continue // abandoned: its caller has gone
+			}
+			err := outcome[i]
+			if ran[i] {
+				err = commitErr
+			}
+			j.done <- err
+		}
+	}
+	// The lock is taken before the jobs are: a caller whose context ends
+	// while another server holds the lock is not kept waiting.
+	var lockErr error
+	tx, err := s.pool.BeginTx(bg, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if err != nil {
+		lockErr = translate(err, "begin write")
+	} else {
+		defer func() {
+			if !committed {
+				_ = tx.Rollback(bg)
+			}
+		}()
+		if _, err := tx.Exec(bg, `SELECT pg_advisory_xact_lock($1)`, writeLockKey); err != nil {
+			lockErr = translate(err, "take the write lock")
+		}
+	}
+	live := 0
+	for i, j := range jobs {
+		if !j.state.CompareAndSwap(jobQueued, jobTaken) {
+			continue
+		}
+		switch err := j.ctx.Err(); {
+		case lockErr != nil:
+			outcome[i] = lockErr
+		case err != nil:
+			outcome[i] = err
+		default:
+			live++
+		}
+	}
+	if live == 0 {
+		finish(nil)
+		return
+	}
+	t := &txn{tx: tx, write: true}
+	// One job alone needs no savepoint: its failure rolls back the whole
+	// transaction, which holds nothing else.
+	alone := live == 1
+	for i, j := range jobs {
+		if j.state.Load() != jobTaken || outcome[i] != nil {
+			continue
+		}
+		if err := j.ctx.Err(); err != nil {
+			outcome[i] = err
+			continue
+		}
+		if !alone {
+			if _, err := tx.Exec(bg, `SAVEPOINT job`); err != nil {
+				s.abandonGroup(jobs, outcome, ran, translate(err, "savepoint"))
+				finish(nil)
+				return
+			}
+		}
+		err := run(j.fn, bank.Tx(t), "write")
+		if err == nil {
+			err = j.ctx.Err() // cancelled while fn ran: not committed unheard
+		}
+		if err != nil {
+			outcome[i] = err
+			if alone {
+				finish(nil)
+				return
+			}
+			if _, rerr := tx.Exec(bg, `ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job`); rerr != nil {
+				s.abandonGroup(jobs, outcome, ran, translate(rerr, "roll back a write"))
+				finish(nil)
+				return
+			}
+			continue
+		}
+		ran[i] = true
+		if !alone {
+			if _, err := tx.Exec(bg, `RELEASE SAVEPOINT job`); err != nil {
+				s.abandonGroup(jobs, outcome, ran, translate(err, "release a write"))
+				finish(nil)
+				return
+			}
+		}
+	}
+	if !slices.Contains(ran, true) {
+		finish(nil)
+		return
+	}
+	err = tx.Commit(bg)
+	committed = err == nil
+	finish(translate(err, "commit"))
+}
+
+// failTaken fails every taken job that has no outcome yet with err.
+func (s *Store) failTaken(jobs []*writeJob, outcome []error, err error) {
+	for i, j := range jobs {
+		if j.state.Load() == jobTaken && outcome[i] == nil {
+			outcome[i] = err
+		}
+	}
+}
+
+// abandonGroup fails the whole group: the transaction is lost, so even
+// the jobs that ran are not committed.
+func (s *Store) abandonGroup(jobs []*writeJob, outcome []error, ran []bool, err error) {
+	for i := range ran {
+		if ran[i] {
+			ran[i] = false
+			outcome[i] = err
+		}
+	}
+	s.failTaken(jobs, outcome, err)
+}
