@@ -122,4 +122,3 @@ func (w *lineWatcher) Write(p []byte) (int, error) {
 		}
 	}
 }
-

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync/atomic"
 
@@ -50,6 +51,9 @@ import (
 // is a subtransaction, and PostgreSQL caches 64 per backend before other
 // sessions' visibility checks must consult pg_subtrans.
 const maxGroup = 48
+
+// beginWrite starts a write transaction and waits for the write lock.
+var beginWrite = fmt.Sprintf(`BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%d)`, writeLockKey)
 
 const (
 	jobQueued    int32 = iota
@@ -155,18 +159,16 @@ func (s *Store) runGroup(jobs []*writeJob) {
 	// The lock is taken before the jobs are: a caller whose context ends
 	// while another server holds the lock is not kept waiting.
 	var lockErr error
-	tx, err := s.pool.BeginTx(bg, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	// BEGIN and the lock go in one round trip (one simple-protocol query).
+	tx, err := s.pool.BeginTx(bg, pgx.TxOptions{BeginQuery: beginWrite})
 	if err != nil {
-		lockErr = translate(err, "begin write")
+		lockErr = translate(err, "begin write and take the write lock")
 	} else {
 		defer func() {
 			if !committed {
 				_ = tx.Rollback(bg)
 			}
 		}()
-		if _, err := tx.Exec(bg, `SELECT pg_advisory_xact_lock($1)`, writeLockKey); err != nil {
-			lockErr = translate(err, "take the write lock")
-		}
 	}
 	live := 0
 	for i, j := range jobs {
