@@ -2,57 +2,30 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/internal/store/rowenc"
 	"github.com/jackc/pgx/v5"
 )
 
-const bankColumns = `id, display_name, fin, country, accreditations, create_time, update_time, version`
+// bankSelect reads rowenc.BankColumns and the bank's FINs, comma separated.
+const bankSelect = rowenc.BankColumns + `, (SELECT string_agg(f.fin, ',') FROM bank_fins f WHERE f.bank_id = banks.id)`
 
-// bankSelect reads bankColumns and the bank's FINs, comma separated.
-const bankSelect = bankColumns + `, (SELECT string_agg(f.fin, ',') FROM bank_fins f WHERE f.bank_id = banks.id)`
-
-func scanBank(rows pgx.Row) (*bank.Bank, error) {
-	var b bank.Bank
-	var accr string
-	var fins sql.NullString
-	var ctime, utime int64
-	if err := rows.Scan(&b.ID, &b.DisplayName, &b.FIN, &b.Country, &accr, &ctime, &utime, &b.Version, &fins); err != nil {
+func scanBank(row pgx.Row) (*bank.Bank, error) {
+	var r rowenc.BankRow
+	if err := row.Scan(r.Dest()...); err != nil {
 		return nil, err
 	}
-	if accr != "" {
-		for _, a := range strings.Split(accr, ",") {
-			b.Accreditations = append(b.Accreditations, bank.Accreditation(a))
-		}
-	}
-	if fins.String != "" {
-		b.FINs = strings.Split(fins.String, ",")
-		slices.Sort(b.FINs)
-	}
-	b.CreateTime = time.Unix(0, ctime).UTC()
-	b.UpdateTime = time.Unix(0, utime).UTC()
-	return &b, nil
-}
-
-func bankNotFound(id string) error {
-	return bank.NewError(bank.KindNotFound, bank.ReasonBankNotFound, "bank not found", "name", "banks/"+id)
-}
-
-func finTaken(fin string) error {
-	return bank.NewError(bank.KindAlreadyExists, bank.ReasonFINAlreadyRegistered,
-		"another bank is registered with this facility identification number", "fin", fin)
+	return r.Bank(), nil
 }
 
 // GetBank implements bank.ReadTx.
 func (t *txn) GetBank(ctx context.Context, id string) (*bank.Bank, error) {
 	b, err := scanBank(t.tx.QueryRow(t.c(ctx), `SELECT `+bankSelect+` FROM banks WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, bankNotFound(id)
+		return nil, rowenc.BankNotFound(id)
 	}
 	if err != nil {
 		return nil, translate(err, "get bank")
@@ -69,20 +42,11 @@ func (t *txn) ListBanks(ctx context.Context, after string, limit int) ([]*bank.B
 	return collect(rows, err, "list banks", func(r pgx.Rows) (*bank.Bank, error) { return scanBank(r) })
 }
 
-// accreditations stores the list as comma-separated enum names.
-func accreditations(as []bank.Accreditation) string {
-	s := make([]string, len(as))
-	for i, a := range as {
-		s[i] = string(a)
-	}
-	return strings.Join(s, ",")
-}
-
 // InsertBank implements bank.Tx. An ID and a FIN both taken report the
 // ID: that is the caller's first problem.
 func (t *txn) InsertBank(ctx context.Context, b *bank.Bank) error {
-	_, err := t.guarded(ctx, `INSERT INTO banks (`+bankColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		b.ID, b.DisplayName, b.FIN, b.Country, accreditations(b.Accreditations), b.CreateTime.UnixNano(), b.UpdateTime.UnixNano(), b.Version)
+	_, err := t.guarded(ctx, `INSERT INTO banks (`+rowenc.BankColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		b.ID, b.DisplayName, b.FIN, b.Country, rowenc.Accreditations(b.Accreditations), b.CreateTime.UnixNano(), b.UpdateTime.UnixNano(), b.Version)
 	if err != nil {
 		return t.bankConflict(ctx, err, b, true, "insert bank")
 	}
@@ -93,12 +57,12 @@ func (t *txn) InsertBank(ctx context.Context, b *bank.Bank) error {
 func (t *txn) UpdateBank(ctx context.Context, b *bank.Bank) error {
 	tag, err := t.guarded(ctx, `UPDATE banks SET display_name = $1, fin = $2, country = $3, accreditations = $4,
 		create_time = $5, update_time = $6, version = $7 WHERE id = $8`,
-		b.DisplayName, b.FIN, b.Country, accreditations(b.Accreditations), b.CreateTime.UnixNano(), b.UpdateTime.UnixNano(), b.Version, b.ID)
+		b.DisplayName, b.FIN, b.Country, rowenc.Accreditations(b.Accreditations), b.CreateTime.UnixNano(), b.UpdateTime.UnixNano(), b.Version, b.ID)
 	if err != nil {
 		return t.bankConflict(ctx, err, b, false, "update bank")
 	}
 	if tag.RowsAffected() == 0 {
-		return bankNotFound(b.ID)
+		return rowenc.BankNotFound(b.ID)
 	}
 	return t.putFINs(ctx, b)
 }
@@ -118,10 +82,9 @@ func (t *txn) bankConflict(ctx context.Context, err error, b *bank.Bank, checkID
 		}
 	}
 	if finClash {
-		return finTaken(b.FIN)
+		return rowenc.FINTaken(b.FIN)
 	}
-	return bank.NewError(bank.KindAlreadyExists, bank.ReasonBankAlreadyExists,
-		"a bank with this id already exists", "name", "banks/"+b.ID)
+	return rowenc.BankExists(b.ID)
 }
 
 // putFINs replaces the FINs of bank b with b.FINs.
@@ -132,7 +95,7 @@ func (t *txn) putFINs(ctx context.Context, b *bank.Bank) error {
 	for _, fin := range b.FINs {
 		if _, err := t.guarded(ctx, `INSERT INTO bank_fins (fin, bank_id) VALUES ($1, $2)`, fin, b.ID); err != nil {
 			if code, _ := constraintOf(err); code == uniqueViolation {
-				return finTaken(fin)
+				return rowenc.FINTaken(fin)
 			}
 			return translate(err, "insert bank fin")
 		}

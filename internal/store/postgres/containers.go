@@ -13,33 +13,12 @@ import (
 
 // Storage hierarchy, unit locations and tank temperatures.
 
-const containerColumns = `bank_id, id, kind, parent_id, parent_position, label, layout_kind, grid_rows, grid_columns, slots, capacity, min_celsius, max_celsius, create_time, update_time, version`
-
 func scanContainer(row pgx.Row) (*bank.Container, error) {
-	var c bank.Container
-	var kind, layout string
-	var parent, pos sql.NullString
-	var minC, maxC sql.NullFloat64
-	var ctime, utime int64
-	if err := row.Scan(&c.Bank, &c.ID, &kind, &parent, &pos, &c.Label, &layout, &c.Layout.Rows, &c.Layout.Columns,
-		&c.Layout.Slots, &c.Layout.Capacity, &minC, &maxC, &ctime, &utime, &c.Version); err != nil {
+	var r rowenc.ContainerRow
+	if err := row.Scan(r.Dest()...); err != nil {
 		return nil, err
 	}
-	c.Kind, c.Layout.Kind = bank.ContainerKind(kind), bank.LayoutKind(layout)
-	c.Parent, c.ParentPosition = parent.String, pos.String
-	c.MinCelsius, c.MaxCelsius = rowenc.Ptr(minC), rowenc.Ptr(maxC)
-	c.CreateTime, c.UpdateTime = time.Unix(0, ctime).UTC(), time.Unix(0, utime).UTC()
-	return &c, nil
-}
-
-func containerArgs(c *bank.Container) []any {
-	return []any{c.Bank, c.ID, string(c.Kind), rowenc.NullString(c.Parent), rowenc.NullString(c.ParentPosition), c.Label, string(c.Layout.Kind),
-		c.Layout.Rows, c.Layout.Columns, c.Layout.Slots, c.Layout.Capacity, rowenc.NullFloat(c.MinCelsius), rowenc.NullFloat(c.MaxCelsius),
-		c.CreateTime.UnixNano(), c.UpdateTime.UnixNano(), c.Version}
-}
-
-func containerNotFound(bankID, id string) error {
-	return bank.NewError(bank.KindNotFound, bank.ReasonContainerNotFound, "container not found", "name", bank.ContainerName(bankID, id))
+	return r.Container(), nil
 }
 
 // containerConflict translates a constraint violation of containers by
@@ -65,9 +44,9 @@ func containerConflict(err error, c *bank.Container, op string) error {
 
 // GetContainer implements bank.ReadTx.
 func (t *txn) GetContainer(ctx context.Context, bankID, id string) (*bank.Container, error) {
-	c, err := scanContainer(t.tx.QueryRow(t.c(ctx), `SELECT `+containerColumns+` FROM containers WHERE bank_id = $1 AND id = $2`, bankID, id))
+	c, err := scanContainer(t.tx.QueryRow(t.c(ctx), `SELECT `+rowenc.ContainerColumns+` FROM containers WHERE bank_id = $1 AND id = $2`, bankID, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, containerNotFound(bankID, id)
+		return nil, rowenc.ContainerNotFound(bankID, id)
 	}
 	if err != nil {
 		return nil, translate(err, "get container")
@@ -78,7 +57,7 @@ func (t *txn) GetContainer(ctx context.Context, bankID, id string) (*bank.Contai
 // ListContainers implements bank.ReadTx.
 func (t *txn) ListContainers(ctx context.Context, q bank.ContainerQuery) ([]*bank.Container, error) {
 	var b query
-	b.sql(`SELECT `, containerColumns, ` FROM containers WHERE bank_id = `, b.arg(q.Bank), ` AND id > `, b.arg(q.AfterID))
+	b.sql(`SELECT `, rowenc.ContainerColumns, ` FROM containers WHERE bank_id = `, b.arg(q.Bank), ` AND id > `, b.arg(q.AfterID))
 	switch {
 	case q.Parent != "":
 		b.sql(` AND parent_id = `, b.arg(q.Parent))
@@ -95,7 +74,7 @@ func (t *txn) ListContainers(ctx context.Context, q bank.ContainerQuery) ([]*ban
 
 // InsertContainer implements bank.Tx.
 func (t *txn) InsertContainer(ctx context.Context, c *bank.Container) error {
-	_, err := t.guarded(ctx, `INSERT INTO containers (`+containerColumns+`) VALUES (`+placeholders(1, 16)+`)`, containerArgs(c)...)
+	_, err := t.guarded(ctx, `INSERT INTO containers (`+rowenc.ContainerColumns+`) VALUES (`+placeholders(1, 16)+`)`, rowenc.ContainerArgs(c)...)
 	if err != nil {
 		return containerConflict(err, c, "insert container")
 	}
@@ -104,7 +83,7 @@ func (t *txn) InsertContainer(ctx context.Context, c *bank.Container) error {
 
 // UpdateContainer implements bank.Tx.
 func (t *txn) UpdateContainer(ctx context.Context, c *bank.Container) error {
-	args := containerArgs(c)
+	args := rowenc.ContainerArgs(c)
 	tag, err := t.guarded(ctx, `UPDATE containers SET kind = $1, parent_id = $2, parent_position = $3, label = $4, layout_kind = $5,
 		grid_rows = $6, grid_columns = $7, slots = $8, capacity = $9, min_celsius = $10, max_celsius = $11, create_time = $12, update_time = $13, version = $14
 		WHERE bank_id = $15 AND id = $16`, append(args[2:], c.Bank, c.ID)...)
@@ -112,7 +91,7 @@ func (t *txn) UpdateContainer(ctx context.Context, c *bank.Container) error {
 		return containerConflict(err, c, "update container")
 	}
 	if tag.RowsAffected() == 0 {
-		return containerNotFound(c.Bank, c.ID)
+		return rowenc.ContainerNotFound(c.Bank, c.ID)
 	}
 	return nil
 }

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
-	"strings"
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
@@ -11,38 +9,22 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-var reservationColumnNames = []string{"id", "bank_id", "din", "transplant_center", "patient_id", "status", "expire_time", "ct", "ct_request_time",
-	"ct_complete_date", "ct_typing", "ct_discrepancies", "shipment_request_time", "end_time", "end_reason", "create_time", "update_time", "version"}
-
-var reservationColumns = strings.Join(reservationColumnNames, ", ")
-
-func reservationArgs(r *bank.Reservation) ([]any, error) {
-	typing, err := rowenc.TypingsJSON(r.CTTyping)
-	if err != nil {
-		return nil, err
-	}
-	return []any{r.ID, r.Bank, string(r.DIN), r.TransplantCenter, r.PatientID, string(r.Status), r.ExpireTime.UnixNano(),
-		string(r.CT), rowenc.NullTime(r.CTRequestTime), rowenc.NullDate(r.CTCompleteDate), typing, strings.Join(r.CTDiscrepancies, ","),
-		rowenc.NullTime(r.ShipmentRequestTime), rowenc.NullTime(r.EndTime), r.EndReason, r.CreateTime.UnixNano(), r.UpdateTime.UnixNano(), r.Version}, nil
-}
-
 // reservationConflict: the only unique index a reservation can break
 // besides its id is reservations_open, one open hold per unit.
 func reservationConflict(err error, r *bank.Reservation, op string) error {
 	if code, constraint := constraintOf(err); code == uniqueViolation && constraint == "reservations_open" {
-		return bank.NewError(bank.KindFailedPrecondition, bank.ReasonUnitNotReservable,
-			"unit cannot be reserved: it already has an open reservation", "din", string(r.DIN))
+		return rowenc.OpenReservationExists(r.DIN)
 	}
 	return translate(err, op)
 }
 
 // InsertReservation implements bank.Tx.
 func (t *txn) InsertReservation(ctx context.Context, r *bank.Reservation) error {
-	args, err := reservationArgs(r)
+	args, err := rowenc.ReservationArgs(r)
 	if err != nil {
 		return bank.Internal(err, "encode reservation")
 	}
-	_, err = t.guarded(ctx, `INSERT INTO reservations (`+reservationColumns+`) VALUES (`+placeholders(1, len(args))+`)`, args...)
+	_, err = t.guarded(ctx, `INSERT INTO reservations (`+rowenc.ReservationColumns+`) VALUES (`+placeholders(1, len(args))+`)`, args...)
 	if err != nil {
 		return reservationConflict(err, r, "insert reservation")
 	}
@@ -51,49 +33,31 @@ func (t *txn) InsertReservation(ctx context.Context, r *bank.Reservation) error 
 
 // UpdateReservation implements bank.Tx.
 func (t *txn) UpdateReservation(ctx context.Context, r *bank.Reservation) error {
-	args, err := reservationArgs(r)
+	args, err := rowenc.ReservationArgs(r)
 	if err != nil {
 		return bank.Internal(err, "encode reservation")
 	}
-	tag, err := t.guarded(ctx, `UPDATE reservations SET `+assignments(reservationColumnNames[1:], 1)+` WHERE id = $`+itoa(len(args)),
+	tag, err := t.guarded(ctx, `UPDATE reservations SET `+assignments(rowenc.ReservationColumnNames[1:], 1)+` WHERE id = $`+itoa(len(args)),
 		append(args[1:], r.ID)...)
 	if err != nil {
 		return reservationConflict(err, r, "update reservation")
 	}
 	if tag.RowsAffected() == 0 {
-		return bank.NewError(bank.KindNotFound, bank.ReasonReservationNotFound, "no such reservation", "id", r.ID)
+		return rowenc.ReservationNotFound(r.ID)
 	}
 	return nil
 }
 
 func scanReservation(rows pgx.Rows) (*bank.Reservation, error) {
-	var r bank.Reservation
-	var din, status, ct, disc string
-	var expire, created, updated int64
-	var ctReq, ship, end sql.NullInt64
-	var ctDate, typing sql.NullString
-	if err := rows.Scan(&r.ID, &r.Bank, &din, &r.TransplantCenter, &r.PatientID, &status, &expire, &ct, &ctReq,
-		&ctDate, &typing, &disc, &ship, &end, &r.EndReason, &created, &updated, &r.Version); err != nil {
+	var r rowenc.ReservationRow
+	if err := rows.Scan(r.Dest()...); err != nil {
 		return nil, err
 	}
-	r.DIN, r.Status, r.CT = bank.DIN(din), bank.ReservationStatus(status), bank.CTStatus(ct)
-	r.ExpireTime, r.CreateTime, r.UpdateTime = time.Unix(0, expire).UTC(), time.Unix(0, created).UTC(), time.Unix(0, updated).UTC()
-	r.CTRequestTime, r.ShipmentRequestTime, r.EndTime = rowenc.TimeOf(ctReq), rowenc.TimeOf(ship), rowenc.TimeOf(end)
-	var err error
-	if r.CTCompleteDate, err = rowenc.ParseDate(ctDate.String); err != nil {
-		return nil, bank.Internal(err, "reservation %s", r.ID)
-	}
-	if disc != "" {
-		r.CTDiscrepancies = strings.Split(disc, ",")
-	}
-	if r.CTTyping, err = rowenc.ParseTypings(typing, nil); err != nil {
-		return nil, bank.Internal(err, "reservation %s", r.ID)
-	}
-	return &r, nil
+	return r.Reservation()
 }
 
 func (t *txn) reservations(ctx context.Context, where string, args ...any) ([]*bank.Reservation, error) {
-	rows, err := t.tx.Query(t.c(ctx), `SELECT `+reservationColumns+` FROM reservations `+where, args...)
+	rows, err := t.tx.Query(t.c(ctx), `SELECT `+rowenc.ReservationColumns+` FROM reservations `+where, args...)
 	return collect(rows, err, "list reservations", scanReservation)
 }
 
@@ -104,7 +68,7 @@ func (t *txn) GetReservation(ctx context.Context, id string) (*bank.Reservation,
 		return nil, err
 	}
 	if len(rs) == 0 {
-		return nil, bank.NewError(bank.KindNotFound, bank.ReasonReservationNotFound, "no such reservation", "id", id)
+		return nil, rowenc.ReservationNotFound(id)
 	}
 	return rs[0], nil
 }

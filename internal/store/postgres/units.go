@@ -18,23 +18,13 @@ var (
 		itoa(len(rowenc.UnitColumns)-1) + ` AND bank_id = $` + itoa(len(rowenc.UnitColumns))
 )
 
-func unitNotFound(bankID string, din bank.DIN) error {
-	return bank.NewError(bank.KindNotFound, bank.ReasonUnitNotFound, "unit not found",
-		"name", "banks/"+bankID+"/units/"+string(din))
-}
-
-func unitExists(din bank.DIN) error {
-	return bank.NewError(bank.KindAlreadyExists, bank.ReasonUnitAlreadyExists,
-		"a unit with this DIN is already registered", "din", string(din))
-}
-
 // GetUnit implements bank.ReadTx. A DIN registered by another bank is
 // reported as not found, like one never registered.
 func (t *txn) GetUnit(ctx context.Context, bankID string, din bank.DIN) (*bank.Unit, error) {
 	var r rowenc.UnitRow
 	err := t.tx.QueryRow(t.c(ctx), `SELECT `+rowenc.UnitColumnList+` FROM units WHERE din = $1 AND bank_id = $2`, string(din), bankID).Scan(r.Dest()...)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, unitNotFound(bankID, din)
+		return nil, rowenc.UnitNotFound(bankID, din)
 	}
 	if err != nil {
 		return nil, translate(err, "get unit")
@@ -103,14 +93,14 @@ func (t *txn) InsertUnit(ctx context.Context, u *bank.Unit) error {
 		return unitInsertError(err, u.Bank)
 	}
 	if tag.RowsAffected() == 0 {
-		return unitExists(u.DIN)
+		return rowenc.UnitExists(u.DIN)
 	}
 	return nil
 }
 
 func unitInsertError(err error, bankID string) error {
 	if code, _ := constraintOf(err); code == foreignKeyViolation {
-		return bankNotFound(bankID)
+		return rowenc.BankNotFound(bankID)
 	}
 	return translate(err, "insert unit")
 }
@@ -142,7 +132,7 @@ func (t *txn) InsertUnits(ctx context.Context, units []*bank.Unit) ([]error, err
 	var fresh []*bank.Unit
 	for i, u := range units {
 		if taken[string(u.DIN)] {
-			errs[i] = unitExists(u.DIN)
+			errs[i] = rowenc.UnitExists(u.DIN)
 			continue
 		}
 		taken[string(u.DIN)] = true
@@ -225,7 +215,7 @@ func (t *txn) UpdateUnit(ctx context.Context, u *bank.Unit) error {
 		return translate(err, "update unit")
 	}
 	if tag.RowsAffected() == 0 {
-		return unitNotFound(u.Bank, u.DIN)
+		return rowenc.UnitNotFound(u.Bank, u.DIN)
 	}
 	return nil
 }

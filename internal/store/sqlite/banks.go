@@ -4,45 +4,20 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/internal/store/rowenc"
 )
 
-const bankColumns = `id, display_name, fin, country, accreditations, create_time, update_time, version`
+const bankColumns = rowenc.BankColumns
 
 // bankSelect reads bankColumns and the bank's FINs (bank_fins), comma
 // separated.
 const bankSelect = bankColumns + `, (SELECT group_concat(f.fin, ',') FROM bank_fins f WHERE f.bank_id = banks.id)`
 
-type bankRow struct {
-	b            bank.Bank
-	accr         string
-	fins         sql.NullString
-	ctime, utime int64
-}
-
-func (r *bankRow) dest() []any {
-	return []any{&r.b.ID, &r.b.DisplayName, &r.b.FIN, &r.b.Country, &r.accr, &r.ctime, &r.utime, &r.b.Version, &r.fins}
-}
-
-func (r *bankRow) bank() *bank.Bank {
-	b := r.b
-	if r.accr != "" {
-		for _, a := range strings.Split(r.accr, ",") {
-			b.Accreditations = append(b.Accreditations, bank.Accreditation(a))
-		}
-	}
-	if r.fins.String != "" {
-		b.FINs = strings.Split(r.fins.String, ",")
-		slices.Sort(b.FINs)
-	}
-	b.CreateTime = time.Unix(0, r.ctime).UTC()
-	b.UpdateTime = time.Unix(0, r.utime).UTC()
-	return &b
-}
+type bankRow = rowenc.BankRow
 
 // putFINs replaces the FINs of bank b with b.FINs. A FIN another bank owns
 // is KindAlreadyExists, ReasonFINAlreadyRegistered.
@@ -53,8 +28,7 @@ func (t *txn) putFINs(ctx context.Context, b *bank.Bank) error {
 	for _, fin := range b.FINs {
 		if _, err := t.tx.ExecContext(bounded(ctx), `INSERT INTO bank_fins (fin, bank_id) VALUES (?, ?)`, fin, b.ID); err != nil {
 			if _, ok := isUnique(err); ok {
-				return bank.NewError(bank.KindAlreadyExists, bank.ReasonFINAlreadyRegistered,
-					"another bank is registered with this facility identification number", "fin", fin)
+				return rowenc.FINTaken(fin)
 			}
 			return translate(err, "insert bank fin")
 		}
@@ -62,27 +36,19 @@ func (t *txn) putFINs(ctx context.Context, b *bank.Bank) error {
 	return nil
 }
 
-// accreditations stores the list as comma-separated enum names, readable in
-// plain SQL; the names never contain commas.
-func accreditations(as []bank.Accreditation) string {
-	s := make([]string, len(as))
-	for i, a := range as {
-		s[i] = string(a)
-	}
-	return strings.Join(s, ",")
-}
+var accreditations = rowenc.Accreditations
 
 // GetBank implements bank.ReadTx.
 func (t *txn) GetBank(ctx context.Context, id string) (*bank.Bank, error) {
 	var r bankRow
-	err := t.stmt(ctx, stmtGetBank).QueryRowContext(bounded(ctx), id).Scan(r.dest()...)
+	err := t.stmt(ctx, stmtGetBank).QueryRowContext(bounded(ctx), id).Scan(r.Dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, bank.NewError(bank.KindNotFound, bank.ReasonBankNotFound, "bank not found", "name", "banks/"+id)
+		return nil, rowenc.BankNotFound(id)
 	}
 	if err != nil {
 		return nil, translate(err, "get bank")
 	}
-	return r.bank(), nil
+	return r.Bank(), nil
 }
 
 // ListBanks implements bank.ReadTx.
@@ -98,10 +64,10 @@ func (t *txn) ListBanks(ctx context.Context, after string, limit int) ([]*bank.B
 	var out []*bank.Bank
 	for rows.Next() {
 		var r bankRow
-		if err := rows.Scan(r.dest()...); err != nil {
+		if err := rows.Scan(r.Dest()...); err != nil {
 			return nil, translate(err, "list banks")
 		}
-		out = append(out, r.bank())
+		out = append(out, r.Bank())
 	}
 	if err := rows.Err(); err != nil {
 		return nil, translate(err, "list banks")
@@ -121,11 +87,9 @@ func (t *txn) bankConflict(ctx context.Context, err error, b *bank.Bank, checkID
 			}
 		}
 		if finClash {
-			return bank.NewError(bank.KindAlreadyExists, bank.ReasonFINAlreadyRegistered,
-				"another bank is registered with this facility identification number", "fin", b.FIN)
+			return rowenc.FINTaken(b.FIN)
 		}
-		return bank.NewError(bank.KindAlreadyExists, bank.ReasonBankAlreadyExists,
-			"a bank with this id already exists", "name", "banks/"+b.ID)
+		return rowenc.BankExists(b.ID)
 	}
 	return translate(err, op)
 }
@@ -152,7 +116,7 @@ func (t *txn) UpdateBank(ctx context.Context, b *bank.Bank) error {
 		return translate(err, "update bank")
 	}
 	if n == 0 {
-		return bank.NewError(bank.KindNotFound, bank.ReasonBankNotFound, "bank not found", "name", "banks/"+b.ID)
+		return rowenc.BankNotFound(b.ID)
 	}
 	return t.putFINs(ctx, b)
 }

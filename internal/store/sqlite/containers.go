@@ -8,52 +8,21 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/internal/store/rowenc"
 )
 
 // Storage hierarchy, unit locations and tank temperatures (migration
 // 0007). The statements run through the driver's per-connection statement
 // cache (_stmt_cache_size) rather than the fixed set in txn.go.
 
-const containerColumns = `bank_id, id, kind, parent_id, parent_position, label, layout_kind, grid_rows, grid_columns, slots, capacity, min_celsius, max_celsius, create_time, update_time, version`
+const containerColumns = rowenc.ContainerColumns
 
-type containerRow struct {
-	c            bank.Container
-	kind, layout string
-	parent, pos  sql.NullString
-	minC, maxC   sql.NullFloat64
-	ctime, utime int64
-}
+type containerRow = rowenc.ContainerRow
 
-func (r *containerRow) dest() []any {
-	return []any{&r.c.Bank, &r.c.ID, &r.kind, &r.parent, &r.pos, &r.c.Label, &r.layout, &r.c.Layout.Rows, &r.c.Layout.Columns,
-		&r.c.Layout.Slots, &r.c.Layout.Capacity, &r.minC, &r.maxC, &r.ctime, &r.utime, &r.c.Version}
-}
-
-func (r *containerRow) container() *bank.Container {
-	c := r.c
-	c.Kind, c.Layout.Kind = bank.ContainerKind(r.kind), bank.LayoutKind(r.layout)
-	c.Parent, c.ParentPosition = r.parent.String, r.pos.String
-	if r.minC.Valid {
-		x := r.minC.Float64
-		c.MinCelsius = &x
-	}
-	if r.maxC.Valid {
-		x := r.maxC.Float64
-		c.MaxCelsius = &x
-	}
-	c.CreateTime, c.UpdateTime = time.Unix(0, r.ctime).UTC(), time.Unix(0, r.utime).UTC()
-	return &c
-}
-
-func containerArgs(c *bank.Container) []any {
-	return []any{c.Bank, c.ID, string(c.Kind), nullString(c.Parent), nullString(c.ParentPosition), c.Label, string(c.Layout.Kind),
-		c.Layout.Rows, c.Layout.Columns, c.Layout.Slots, c.Layout.Capacity, nullFloat(c.MinCelsius), nullFloat(c.MaxCelsius),
-		c.CreateTime.UnixNano(), c.UpdateTime.UnixNano(), c.Version}
-}
-
-func containerNotFound(bankID, id string) error {
-	return bank.NewError(bank.KindNotFound, bank.ReasonContainerNotFound, "container not found", "name", bank.ContainerName(bankID, id))
-}
+var (
+	containerArgs     = rowenc.ContainerArgs
+	containerNotFound = rowenc.ContainerNotFound
+)
 
 // containerConflict translates a UNIQUE violation of the containers table.
 func containerConflict(err error, c *bank.Container, op string) error {
@@ -78,14 +47,14 @@ func containerConflict(err error, c *bank.Container, op string) error {
 // GetContainer implements bank.ReadTx.
 func (t *txn) GetContainer(ctx context.Context, bankID, id string) (*bank.Container, error) {
 	var r containerRow
-	err := t.tx.QueryRowContext(bounded(ctx), `SELECT `+containerColumns+` FROM containers WHERE bank_id = ? AND id = ?`, bankID, id).Scan(r.dest()...)
+	err := t.tx.QueryRowContext(bounded(ctx), `SELECT `+containerColumns+` FROM containers WHERE bank_id = ? AND id = ?`, bankID, id).Scan(r.Dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, containerNotFound(bankID, id)
 	}
 	if err != nil {
 		return nil, translate(err, "get container")
 	}
-	return r.container(), nil
+	return r.Container(), nil
 }
 
 // ListContainers implements bank.ReadTx.
@@ -113,10 +82,10 @@ func (t *txn) ListContainers(ctx context.Context, q bank.ContainerQuery) ([]*ban
 	var out []*bank.Container
 	for rows.Next() {
 		var r containerRow
-		if err := rows.Scan(r.dest()...); err != nil {
+		if err := rows.Scan(r.Dest()...); err != nil {
 			return nil, translate(err, "list containers")
 		}
-		out = append(out, r.container())
+		out = append(out, r.Container())
 	}
 	return out, translate(rows.Err(), "list containers")
 }

@@ -50,7 +50,7 @@ func (s *Store) DumpTables(ctx context.Context, tables []string, fn func(table s
 		if !ok {
 			q = `SELECT * FROM "` + strings.ReplaceAll(table, `"`, `""`) + `" ORDER BY rowid`
 		}
-		rows, err := tx.QueryContext(ctx, q)
+		rows, err := tx.QueryContext(bounded(ctx), q)
 		if err != nil {
 			return translate(err, "dump "+table)
 		}
@@ -78,7 +78,7 @@ func (s *Store) DumpTables(ctx context.Context, tables []string, fn func(table s
 // CountTable counts the rows of one table (a copy's check).
 func (s *Store) CountTable(ctx context.Context, table string) (int64, error) {
 	var n int64
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM "`+strings.ReplaceAll(table, `"`, `""`)+`"`).Scan(&n)
+	err := s.r.QueryRowContext(bounded(ctx), `SELECT count(*) FROM "`+strings.ReplaceAll(table, `"`, `""`)+`"`).Scan(&n)
 	return n, translate(err, "count "+table)
 }
 

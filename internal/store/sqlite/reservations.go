@@ -2,25 +2,17 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/internal/store/rowenc"
 )
 
-const reservationColumns = `id, bank_id, din, transplant_center, patient_id, status, expire_time, ct, ct_request_time,
-	ct_complete_date, ct_typing, ct_discrepancies, shipment_request_time, end_time, end_reason, create_time, update_time, version`
-
-func reservationArgs(r *bank.Reservation) ([]any, error) {
-	typing, err := typingsJSON(r.CTTyping)
-	if err != nil {
-		return nil, err
-	}
-	return []any{r.ID, r.Bank, string(r.DIN), r.TransplantCenter, r.PatientID, string(r.Status), r.ExpireTime.UnixNano(),
-		string(r.CT), nullTime(r.CTRequestTime), nullDate(r.CTCompleteDate), typing, strings.Join(r.CTDiscrepancies, ","),
-		nullTime(r.ShipmentRequestTime), nullTime(r.EndTime), r.EndReason, r.CreateTime.UnixNano(), r.UpdateTime.UnixNano(), r.Version}, nil
-}
+var (
+	reservationColumns = rowenc.ReservationColumns
+	reservationArgs    = rowenc.ReservationArgs
+)
 
 // InsertReservation implements bank.Tx.
 func (t *txn) InsertReservation(ctx context.Context, r *bank.Reservation) error {
@@ -31,8 +23,7 @@ func (t *txn) InsertReservation(ctx context.Context, r *bank.Reservation) error 
 	_, err = t.tx.ExecContext(bounded(ctx), `INSERT INTO reservations (`+reservationColumns+`) VALUES (`+
 		strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")+`)`, args...)
 	if msg, ok := isUnique(err); ok && strings.Contains(msg, "reservations.din") {
-		return bank.NewError(bank.KindFailedPrecondition, bank.ReasonUnitNotReservable,
-			"unit cannot be reserved: it already has an open reservation", "din", string(r.DIN))
+		return rowenc.OpenReservationExists(r.DIN)
 	}
 	if err != nil {
 		return translate(err, "insert reservation")
@@ -50,14 +41,13 @@ func (t *txn) UpdateReservation(ctx context.Context, r *bank.Reservation) error 
 	res, err := t.tx.ExecContext(bounded(ctx), `UPDATE reservations SET `+strings.Join(cols[1:], " = ?, ")+` = ? WHERE id = ?`,
 		append(args[1:], r.ID)...)
 	if msg, ok := isUnique(err); ok && strings.Contains(msg, "reservations.din") {
-		return bank.NewError(bank.KindFailedPrecondition, bank.ReasonUnitNotReservable,
-			"unit already has an open reservation", "din", string(r.DIN))
+		return rowenc.OpenReservationExists(r.DIN)
 	}
 	if err != nil {
 		return translate(err, "update reservation")
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return bank.NewError(bank.KindNotFound, bank.ReasonReservationNotFound, "no such reservation", "id", r.ID)
+		return rowenc.ReservationNotFound(r.ID)
 	}
 	return nil
 }
@@ -70,28 +60,15 @@ func (t *txn) queryReservations(ctx context.Context, where string, args ...any) 
 	defer rows.Close()
 	var out []*bank.Reservation
 	for rows.Next() {
-		var r bank.Reservation
-		var din, status, ct, disc string
-		var expire, created, updated int64
-		var ctReq, ship, end sql.NullInt64
-		var ctDate, typing sql.NullString
-		if err := rows.Scan(&r.ID, &r.Bank, &din, &r.TransplantCenter, &r.PatientID, &status, &expire, &ct, &ctReq,
-			&ctDate, &typing, &disc, &ship, &end, &r.EndReason, &created, &updated, &r.Version); err != nil {
+		var row rowenc.ReservationRow
+		if err := rows.Scan(row.Dest()...); err != nil {
 			return nil, translate(err, "scan reservation")
 		}
-		r.DIN, r.Status, r.CT = bank.DIN(din), bank.ReservationStatus(status), bank.CTStatus(ct)
-		r.ExpireTime, r.CreateTime, r.UpdateTime = time.Unix(0, expire).UTC(), time.Unix(0, created).UTC(), time.Unix(0, updated).UTC()
-		r.CTRequestTime, r.ShipmentRequestTime, r.EndTime = timeOf(ctReq), timeOf(ship), timeOf(end)
-		if r.CTCompleteDate, err = parseDate(ctDate.String); err != nil {
-			return nil, bank.Internal(err, "reservation %s", r.ID)
+		r, err := row.Reservation()
+		if err != nil {
+			return nil, err
 		}
-		if disc != "" {
-			r.CTDiscrepancies = strings.Split(disc, ",")
-		}
-		if r.CTTyping, err = parseTypings(typing, nil); err != nil {
-			return nil, bank.Internal(err, "reservation %s", r.ID)
-		}
-		out = append(out, &r)
+		out = append(out, r)
 	}
 	return out, translate(rows.Err(), "list reservations")
 }
@@ -103,7 +80,7 @@ func (t *txn) GetReservation(ctx context.Context, id string) (*bank.Reservation,
 		return nil, err
 	}
 	if len(rs) == 0 {
-		return nil, bank.NewError(bank.KindNotFound, bank.ReasonReservationNotFound, "no such reservation", "id", id)
+		return nil, rowenc.ReservationNotFound(id)
 	}
 	return rs[0], nil
 }

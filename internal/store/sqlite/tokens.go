@@ -6,31 +6,25 @@ import (
 	"errors"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/internal/store/rowenc"
 )
 
-const tokenColumns = `id, principal, role, org, cert_cn, hash, create_time, expire_time, revoke_time, last_use_time, created_by`
+const tokenColumns = rowenc.TokenColumns
 
 func scanToken(sc interface{ Scan(...any) error }) (*bank.Token, error) {
-	var t bank.Token
-	var role string
-	var create int64
-	var expire, revoke, lastUse sql.NullInt64
-	if err := sc.Scan(&t.ID, &t.Principal, &role, &t.Org, &t.CertCN, &t.Hash, &create, &expire, &revoke, &lastUse, &t.CreatedBy); err != nil {
+	var r rowenc.TokenRow
+	if err := sc.Scan(r.Dest()...); err != nil {
 		return nil, err
 	}
-	t.Role = bank.Role(role)
-	t.CreateTime = timeOf(sql.NullInt64{Int64: create, Valid: true})
-	t.ExpireTime, t.RevokeTime, t.LastUseTime = timeOf(expire), timeOf(revoke), timeOf(lastUse)
-	return &t, nil
+	return r.Token(), nil
 }
 
 // InsertToken implements bank.Tx.
 func (t *txn) InsertToken(ctx context.Context, tk *bank.Token) error {
 	_, err := t.tx.ExecContext(bounded(ctx), `INSERT INTO tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		tk.ID, tk.Principal, string(tk.Role), tk.Org, tk.CertCN, tk.Hash, tk.CreateTime.UnixNano(),
-		nullTime(tk.ExpireTime), nullTime(tk.RevokeTime), nullTime(tk.LastUseTime), tk.CreatedBy)
+		rowenc.TokenArgs(tk)...)
 	if _, ok := isUnique(err); ok {
-		return bank.NewError(bank.KindAlreadyExists, bank.ReasonFailedPrecondition, "token already exists", "token", tk.Name())
+		return rowenc.TokenExists(tk)
 	}
 	if err != nil {
 		return translate(err, "insert token")
@@ -51,9 +45,7 @@ func (t *txn) UpdateToken(ctx context.Context, tk *bank.Token) error {
 	return nil
 }
 
-func tokenNotFound(id string) error {
-	return bank.NewError(bank.KindNotFound, bank.ReasonTokenNotFound, "no such token", "token", "tokens/"+id)
-}
+var tokenNotFound = rowenc.TokenNotFound
 
 // GetToken implements bank.ReadTx.
 func (t *txn) GetToken(ctx context.Context, id string) (*bank.Token, error) {

@@ -8,12 +8,10 @@ import (
 	"sync"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/internal/store/rowenc"
 )
 
-func unitNotFound(bankID string, din bank.DIN) error {
-	return bank.NewError(bank.KindNotFound, bank.ReasonUnitNotFound, "unit not found",
-		"name", "banks/"+bankID+"/units/"+string(din))
-}
+var unitNotFound = rowenc.UnitNotFound
 
 // GetUnit implements bank.ReadTx. A DIN registered by another bank is
 // reported as not found, like one never registered.
@@ -203,7 +201,7 @@ func insertUnitResult(u *bank.Unit, run rawExec, args []any) error {
 	res, err := run(rawInsertUnit, args)
 	if err != nil {
 		if isForeignKey(err) {
-			return bank.NewError(bank.KindNotFound, bank.ReasonBankNotFound, "bank not found", "name", "banks/"+u.Bank)
+			return rowenc.BankNotFound(u.Bank)
 		}
 		return translate(err, "insert unit")
 	}
@@ -212,8 +210,7 @@ func insertUnitResult(u *bank.Unit, run rawExec, args []any) error {
 		return translate(err, "insert unit")
 	}
 	if n == 0 {
-		return bank.NewError(bank.KindAlreadyExists, bank.ReasonUnitAlreadyExists,
-			"a unit with this DIN is already registered", "din", string(u.DIN))
+		return rowenc.UnitExists(u.DIN)
 	}
 	return nil
 }
