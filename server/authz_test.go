@@ -90,7 +90,7 @@ var matrixWant = map[string]string{
 	"AuditService/ListEvents":               "AADADDDADA",
 	"AuditService/WatchEvents":              "AADADDDADA",
 	"AuditService/VerifyAuditTrail":         "ADDDDDDAAA",
-	"AuditService/GetLatestAuditCheckpoint": "ADDDDDDAAA",
+	"AuditService/GetLatestAuditCheckpoint": "ADDDDDDDDD",
 
 	"ReservationService/ReserveUnit":               "AADADAADDD",
 	"ReservationService/GetReservation":            "AADADANADD",

@@ -29,6 +29,10 @@ const (
 
 	ReadAudit   Action = "ReadAudit" // unit history, event lists and streams
 	VerifyAudit Action = "VerifyAudit"
+	// ReadCheckpoint reads the signed chain head: its position counts every
+	// event of the registry, private ones included, so it is the
+	// administrator's (who hands checkpoints to auditors out of band).
+	ReadCheckpoint Action = "ReadCheckpoint"
 
 	ReserveUnit       Action = "ReserveUnit"
 	ReadReservations  Action = "ReadReservations"
@@ -93,8 +97,9 @@ var Policy = map[Action]Rule{
 	WithdrawUnit: {Roles: managers},
 	TransferUnit: {Roles: managers},
 
-	ReadAudit:   {Roles: auditReads, EveryBank: true},
-	VerifyAudit: {Roles: auditors},
+	ReadAudit:      {Roles: auditReads, EveryBank: true},
+	VerifyAudit:    {Roles: auditors},
+	ReadCheckpoint: {Roles: adminsOnly},
 
 	ReserveUnit:              {Roles: resBoth},
 	ReadReservations:         {Roles: resReads},

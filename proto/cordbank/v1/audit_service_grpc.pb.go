@@ -69,7 +69,9 @@ type AuditServiceClient interface {
 	// wrote (serve --checkpoint-key): publish it somewhere the database's
 	// administrators cannot write, and a later truncated, emptied or rebuilt
 	// trail fails against it (`cordbank audit verify --checkpoint-log`).
-	// FAILED_PRECONDITION when the server signs no checkpoints.
+	// Registry administrators only: its position counts every event, other
+	// banks' private ones included. FAILED_PRECONDITION when the server
+	// signs no checkpoints.
 	GetLatestAuditCheckpoint(ctx context.Context, in *GetLatestAuditCheckpointRequest, opts ...grpc.CallOption) (*AuditCheckpoint, error)
 }
 
@@ -183,7 +185,9 @@ type AuditServiceServer interface {
 	// wrote (serve --checkpoint-key): publish it somewhere the database's
 	// administrators cannot write, and a later truncated, emptied or rebuilt
 	// trail fails against it (`cordbank audit verify --checkpoint-log`).
-	// FAILED_PRECONDITION when the server signs no checkpoints.
+	// Registry administrators only: its position counts every event, other
+	// banks' private ones included. FAILED_PRECONDITION when the server
+	// signs no checkpoints.
 	GetLatestAuditCheckpoint(context.Context, *GetLatestAuditCheckpointRequest) (*AuditCheckpoint, error)
 	mustEmbedUnimplementedAuditServiceServer()
 }
