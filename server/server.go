@@ -112,7 +112,7 @@ func New(cfg Config) *Server {
 	}
 	pb.RegisterAdminServiceServer(s.grpc, &admin{svc: cfg.Service})
 	pb.RegisterRegistryServiceServer(s.grpc, &registry{svc: cfg.Service, log: s.log})
-	pb.RegisterSearchServiceServer(s.grpc, &search{idx: cfg.Index})
+	pb.RegisterSearchServiceServer(s.grpc, &search{idx: cfg.Index, svc: cfg.Service})
 	pb.RegisterLifecycleServiceServer(s.grpc, &lifecycle{svc: cfg.Service})
 	pb.RegisterAuditServiceServer(s.grpc, &audit{svc: cfg.Service, stop: s.stop, checkpoint: cfg.LatestCheckpoint})
 	pb.RegisterReservationServiceServer(s.grpc, &reservations{svc: cfg.Service})
