@@ -39,6 +39,10 @@ const (
 	RecordConfirmatoryTyping Action = "RecordConfirmatoryTyping"
 	ReadInventory            Action = "ReadInventory"
 	WriteInventory           Action = "WriteInventory"
+
+	// ImportTypingReport applies a laboratory's typing report (HML) to the
+	// bank's units: confirmatory or extended typing.
+	ImportTypingReport Action = "ImportTypingReport"
 )
 
 // Scope says in which organisations a role may take an action.
@@ -103,6 +107,8 @@ var Policy = map[Action]Rule{
 	RecordConfirmatoryTyping: {Roles: staff},
 	ReadInventory:            {Roles: bankReads},
 	WriteInventory:           {Roles: staff},
+
+	ImportTypingReport: {Roles: staff},
 }
 
 // Denied is the refusal of an action. It says which rule refused, from

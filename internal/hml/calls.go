@@ -13,6 +13,8 @@ type Call struct {
 	Locus string // as written, without "HLA-": "A", "DRB1"
 	Text  string
 	Line  int // the line of the haploid, glstring or genotype-list
+	// AssignmentLine is the line of its allele-assignment.
+	AssignmentLine int
 	// AlleleDB and Release are the allele-assignment's allele-db and
 	// allele-version.
 	AlleleDB, Release string
@@ -48,7 +50,7 @@ func HLACalls(s Sample) ([]Call, []Problem) {
 			continue
 		}
 		for _, a := range t.Assignments {
-			base := Call{AlleleDB: a.AlleleDB, Release: a.AlleleVersion, TypingDate: t.Date, Methods: t.Methods}
+			base := Call{AlleleDB: a.AlleleDB, Release: a.AlleleVersion, TypingDate: t.Date, Methods: t.Methods, AssignmentLine: a.Line}
 			for _, g := range a.GLStrings {
 				if g.Text == "" {
 					probs = append(probs, Problem{Line: g.Line, Element: "glstring", Message: "a GL String given only by uri is not fetched: send it inline"})
