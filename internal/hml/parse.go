@@ -111,9 +111,8 @@ type frame struct {
 	name  string
 	line  int
 	model *model
-	pos   int         // sequence position reached
-	count map[int]int // occurrences per sequence particle
-	seen  map[string]bool
+	pos   int   // sequence position reached
+	count []int // occurrences per sequence particle
 	attrs map[string]string
 	text  strings.Builder
 }
@@ -220,7 +219,7 @@ func (p *parser) start(t xml.StartElement, line int) {
 	if n := len(p.stack); n > 0 {
 		parent = p.stack[n-1]
 	}
-	f := &frame{name: t.Name.Local, line: line, count: map[int]int{}, seen: map[string]bool{}}
+	f := &frame{name: t.Name.Local, line: line}
 	p.stack = append(p.stack, f)
 	if parent != nil && (parent.model == nil || parent.model.skip) {
 		return // inside xs:any content or an element already refused
@@ -245,7 +244,8 @@ func (p *parser) start(t xml.StartElement, line int) {
 		return // childOK already named it
 	}
 	f.model = m
-	attrs := map[string]string{}
+	f.count = make([]int, len(m.seq))
+	attrs := make(map[string]string, len(t.Attr))
 	for _, a := range t.Attr {
 		if a.Name.Space != "" || a.Name.Local == "xmlns" {
 			continue // namespace declarations, xsi:schemaLocation and the like
@@ -256,12 +256,7 @@ func (p *parser) start(t xml.StartElement, line int) {
 		}
 		attrs[a.Name.Local] = a.Value
 	}
-	names := make([]string, 0, len(m.attrs))
-	for name := range m.attrs {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range m.attrNames {
 		rule := m.attrs[name]
 		v, ok := attrs[name]
 		switch {
@@ -285,7 +280,6 @@ func (p *parser) childOK(parent *frame, name string, line int) bool {
 		p.add(line, name, fmt.Sprintf("element is not allowed in <%s>", parent.name))
 		return false
 	}
-	parent.seen[name] = true
 	c := m.seq[idx]
 	if m.choice {
 		parent.count[idx]++
@@ -326,7 +320,9 @@ func (p *parser) end(line int) {
 			}
 		}
 	}
-	if len(m.oneOf) > 0 && !slices.ContainsFunc(m.oneOf, func(c string) bool { return f.seen[c] }) {
+	if len(m.oneOf) > 0 && !slices.ContainsFunc(m.oneOf, func(c string) bool {
+		return f.count[slices.IndexFunc(m.seq, func(s child) bool { return s.name == c })] > 0
+	}) {
 		p.add(f.line, f.name, "needs at least one of <"+strings.Join(m.oneOf, ">, <")+">")
 	}
 	text := f.text.String()

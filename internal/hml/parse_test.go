@@ -188,7 +188,7 @@ func TestCallsProblems(t *testing.T) {
 	}
 }
 
-func FuzzParse(f *testing.F) {
+func FuzzParseHML(f *testing.F) {
 	f.Add(readFixture(f, "report.hml"))
 	f.Add(readFixture(f, "discrepant.hml"))
 	f.Add([]byte(sampleDoc(method)))
@@ -222,4 +222,49 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestNGSReportShape: the shape NMDP's gateway writes for NGS typing (one
+// typing per locus with its consensus sequences, as in pyHML's sample
+// files) passes the schema; the sequences are not read.
+func TestNGSReportShape(t *testing.T) {
+	doc := `<?xml version="1.0" encoding="UTF-8" standalone="no"?><hml xmlns="http://schemas.nmdp.org/spec/hml/1.0.1" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" project-name="ABDR" version="1.0.1" xsi:schemaLocation="http://schemas.nmdp.org/spec/hml/1.0.1 http://schemas.nmdp.org/spec/hml/1.0.1/hml-1.0.1.xsd">
+  <property name="GeneratedBy" value="test"/><property name="SampleCount" value="1"/><hmlid extension="1-2026-10-21" root="744"/>
+  <reporting-center reporting-center-id="744"/>
+  <sample center-code="001" id="G123498654321">
+    <collection-method>Buccal Swab</collection-method>
+    <typing date="2026-10-21" gene-family="HLA">
+      <allele-assignment allele-db="IMGT/HLA" allele-version="3.24.0" date="2026-10-21">
+        <glstring>HLA-B*07:02:01+HLA-B*44:02:01:01</glstring>
+      </allele-assignment>
+      <typing-method>
+        <sbt-ngs locus="HLA-B" test-id="NGS-1" test-id-source="Lab"><raw-reads uri="https://example.org/reads/1" format="fastq" paired="true" pooled="false" adapter-trimmed="true" quality-trimmed="0"/></sbt-ngs>
+      </typing-method>
+      <consensus-sequence date="2026-10-21">
+        <reference-database availability="public" name="IMGT/HLA" version="3.24.0">
+          <reference-sequence id="ref1" name="HLA-B*07:02:01"/>
+        </reference-database>
+        <reference-database availability="public" name="IMGT/HLA" version="3.24.0">
+          <reference-sequence id="ref2" name="HLA-B*44:02:01:01" start="0" end="12" strand="+"/>
+        </reference-database>
+        <consensus-sequence-block continuity="true" phase-set="1" reference-sequence-id="ref1" custom="kept">
+          <sequence>CACCCACCCGGA</sequence>
+          <variant start="3" end="4" reference-bases="C" alternate-bases="T" filter="PASS"><variant-effect term="synonymous_variant"/></variant>
+          <sequence-quality sequence-start="0" sequence-end="12" quality-score="38.5"/>
+        </consensus-sequence-block>
+        <consensus-sequence-block continuity="true" phase-set="2" reference-sequence-id="ref2">
+          <sequence>CACCCACCCGGA</sequence>
+        </consensus-sequence-block>
+      </consensus-sequence>
+    </typing>
+  </sample>
+</hml>`
+	rep, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls, probs := HLACalls(rep.Samples[0])
+	if len(probs) > 0 || len(calls) != 1 || calls[0].Locus != "B" || rep.ID != "744/1-2026-10-21" {
+		t.Fatalf("calls %+v, problems %v, report %+v", calls, probs, rep)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +51,18 @@ type model struct {
 	textCheck check
 	// skip: xs:any content, not validated.
 	skip bool
+	// attrNames are the keys of attrs, sorted: problems come in a stable
+	// order.
+	attrNames []string
+}
+
+func init() {
+	for _, m := range schema {
+		for name := range m.attrs {
+			m.attrNames = append(m.attrNames, name)
+		}
+		sort.Strings(m.attrNames)
+	}
 }
 
 const unbounded = -1
