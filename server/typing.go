@@ -96,6 +96,11 @@ func reportSource(rep *hml.Report) string {
 	return s
 }
 
+// maxHMLBodyBytes bounds an HML file sent as the body: the gRPC message
+// limit, less room for the rest of the request, so a file the REST layer
+// takes is never refused one hop later.
+const maxHMLBodyBytes = MaxMessageBytes - 1<<10
+
 // typingReportPattern is the REST binding of ImportTypingReport.
 const typingReportPattern = "/v1/{parent=banks/*}/units:importTypingReport"
 
@@ -110,7 +115,7 @@ func (s *Server) restTypingReport(conn *grpc.ClientConn, gw *runtime.ServeMux, m
 			json.ServeHTTP(w, r)
 			return
 		}
-		r, ok := s.guardBody(w, r, MaxMessageBytes)
+		r, ok := s.guardBody(w, r, maxHMLBodyBytes)
 		if !ok {
 			return
 		}

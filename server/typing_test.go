@@ -315,3 +315,42 @@ func TestImportTypingReportRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestImportTypingReportRESTBodies: over REST the report is the file
+// itself (application/xml or text/xml) or JSON with hml in base64; any
+// other content type is 415 and a file over the limit 413, both before
+// anything is read.
+func TestImportTypingReportRESTBodies(t *testing.T) {
+	e := startTyping(t)
+	post := func(ct string, body []byte) (int, string) {
+		req, _ := http.NewRequestWithContext(t.Context(), "POST", e.srv.HTTPURL+"/v1/banks/nybc/units:importTypingReport", bytes.NewReader(body))
+		req.Header.Set("Content-Type", ct)
+		req.Header.Set("Authorization", "Bearer "+e.tech)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	doc := readHML(t, hmlReport)
+	js, _ := json.Marshal(map[string]any{"hml": doc}) // []byte marshals as base64
+	if code, body := post("application/json", js); code != http.StatusOK || !strings.Contains(body, "TYPING_REPORT_OUTCOME_EXTENDED") {
+		t.Fatalf("JSON body: %d %s", code, body)
+	}
+	if code, body := post("text/xml; charset=utf-8", doc); code != http.StatusOK || !strings.Contains(body, "TYPING_REPORT_OUTCOME_UNCHANGED") {
+		t.Fatalf("text/xml: %d %s", code, body)
+	}
+	if code, body := post("text/plain", doc); code != http.StatusUnsupportedMediaType {
+		t.Fatalf("text/plain: %d %s", code, body)
+	}
+	big := append(bytes.Repeat([]byte(" "), 16<<20), doc...)
+	if code, body := post("application/xml", big); code != http.StatusRequestEntityTooLarge || !strings.Contains(body, "REQUEST_TOO_LARGE") {
+		t.Fatalf("16 MiB of XML: %d %.300s", code, body)
+	}
+	code, body := post("application/xml", []byte("<hml"))
+	if code != http.StatusBadRequest || !strings.Contains(body, `"field":"hml"`) || !strings.Contains(body, "line 1: not well-formed XML") {
+		t.Fatalf("broken XML: %d %s", code, body)
+	}
+}
