@@ -96,6 +96,8 @@ var rpcs = map[string]rpc{
 	pb.ReservationService_RequestShipment_FullMethodName:           {action: access.RequestForCentre, target: byName},
 	pb.ReservationService_RecordConfirmatoryTyping_FullMethodName:  {action: access.RecordConfirmatoryTyping, target: byName},
 
+	pb.TypingService_ImportTypingReport_FullMethodName: {action: access.ImportTypingReport, target: byParent},
+
 	pb.InventoryService_CreateContainer_FullMethodName:          {action: access.WriteInventory, target: byParent},
 	pb.InventoryService_BatchCreateContainers_FullMethodName:    {action: access.WriteInventory, target: byParent},
 	pb.InventoryService_GetContainer_FullMethodName:             {action: access.ReadInventory, target: byName},

@@ -82,6 +82,7 @@ func init() {
 		"InventoryService/CreateContainer", "InventoryService/BatchCreateContainers", "InventoryService/PlaceUnit",
 		"InventoryService/MoveUnit", "InventoryService/MoveContainer", "InventoryService/EvacuateContainer",
 		"InventoryService/RecordTemperatureReading",
+		"TypingService/ImportTypingReport",
 		"AuditService/WatchEvents", // a read, compared on its own (it never ends)
 	} {
 		privacyWrites[m] = true
@@ -480,9 +481,35 @@ func (w *privacyWorld) probes(t *testing.T) []string {
 				lines = append(lines, w.normalize(t, []byte(l)))
 			}
 			out = append(out, fmt.Sprintf("%s REST import %s %d %s", o.name, din, resp2.StatusCode, strings.Join(lines, "\n")))
+			out = append(out, w.typingReportProbes(t, o.name, w.secrets[i], din)...)
 		}
 	}
 	return out
+}
+
+// typingReportProbes: an HML typing report sent to the outsider's own bank
+// with a sample naming din, over gRPC and REST (the file as the body); the
+// answer must be the same whether nybc holds a private unit under din or
+// nobody does.
+func (w *privacyWorld) typingReportProbes(t *testing.T, who, secret, din string) []string {
+	t.Helper()
+	doc := []byte(`<hml xmlns="http://schemas.nmdp.org/spec/hml/1.0.1" version="1.0.1"><sample id="` + din + `">` +
+		`<typing gene-family="HLA" date="2026-10-20"><allele-assignment date="2026-10-21" allele-db="IMGT/HLA" allele-version="3.24.0">` +
+		`<glstring>HLA-A*02:01+HLA-A*24:02^HLA-B*07:02+HLA-B*44:02^HLA-DRB1*15:01+HLA-DRB1*04:01</glstring></allele-assignment>` +
+		`<typing-method><sbt-ngs/></typing-method></typing></sample></hml>`)
+	creds := grpc.PerRPCCredentials(servertest.BearerCreds(secret))
+	resp, err := pb.NewTypingServiceClient(w.conn).ImportTypingReport(t.Context(), &pb.ImportTypingReportRequest{Parent: "banks/other", Hml: doc}, creds)
+	out := []string{who + " ImportTypingReport " + din + " " + w.grpcAnswer(t, resp, err)}
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", w.env.srv.HTTPURL+"/v1/banks/other/units:importTypingReport", strings.NewReader(string(doc)))
+	req.Header.Set("Content-Type", "application/xml")
+	req.Header.Set("Authorization", "Bearer "+secret)
+	r, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	return append(out, fmt.Sprintf("%s REST ImportTypingReport %s %d %s", who, din, r.StatusCode, w.normalize(t, b)))
 }
 
 // marker records an event every outsider allowed to watch may see (a

@@ -43,6 +43,10 @@ const (
 	RecordConfirmatoryTyping Action = "RecordConfirmatoryTyping"
 	ReadInventory            Action = "ReadInventory"
 	WriteInventory           Action = "WriteInventory"
+
+	// ImportTypingReport applies a laboratory's typing report (HML) to the
+	// bank's units: confirmatory or extended typing.
+	ImportTypingReport Action = "ImportTypingReport"
 )
 
 // Scope says in which organisations a role may take an action.
@@ -108,6 +112,8 @@ var Policy = map[Action]Rule{
 	RecordConfirmatoryTyping: {Roles: staff},
 	ReadInventory:            {Roles: bankReads},
 	WriteInventory:           {Roles: staff},
+
+	ImportTypingReport: {Roles: staff},
 }
 
 // Denied is the refusal of an action. It says which rule refused, from
