@@ -102,7 +102,7 @@ func TestVerifyCatchesTampering(t *testing.T) {
 		{"removed", `DELETE FROM events WHERE seq = 2`, "missing or reordered"},
 		{"last removed", `DELETE FROM events WHERE seq = 5`, ""},
 		{"reordered", `UPDATE events SET seq = seq + 100 WHERE seq = 2; UPDATE events SET seq = 2 WHERE seq = 3; UPDATE events SET seq = 3 WHERE seq = 102`, "link"},
-		{"scheme downgraded", `UPDATE events SET hash_scheme = 1 WHERE seq = 4`, "after an event of scheme 2"},
+		{"scheme downgraded", `UPDATE events SET hash_scheme = 1 WHERE seq = 4`, "after an event of scheme 3"},
 		{"unknown scheme", `UPDATE events SET hash_scheme = 7 WHERE seq = 2`, "unknown hash scheme 7"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -140,34 +140,35 @@ func TestVerifyCatchesTampering(t *testing.T) {
 	}
 }
 
-// TestEventHashesAreStable pins both hash schemes to fixed digests: a
+// TestEventHashesAreStable pins every hash scheme to fixed digests: a
 // stored trail must verify for decades, so any change to an encoding has
 // to be a new scheme, never an edit of an old one.
 func TestEventHashesAreStable(t *testing.T) {
 	e := bank.Event{Seq: 42, Time: time.Date(2026, 3, 1, 12, 0, 0, 5, time.UTC), Principal: "tech-1", RequestID: "req-9",
 		Method: "UpdateUnit", Resource: "banks/bank-a/units/W123426000001", Bank: "bank-a", Reason: "CD",
 		Changes:  []bank.FieldChange{{Field: "local_id", Before: `"CB-1"`, After: `"CB-2"`}, {Field: "ethnicity", After: `"HIS"`}},
-		PrevHash: "00ff"}
+		PrevHash: "00ff", Stream: "bank-a", StreamSeq: 7}
 	for _, tc := range []struct {
 		scheme int
 		want   string
 	}{
 		{bank.HashSchemeFlat, "8d4f176094f0fcb43676be8e23a115646b5695242b590de070110cc72193839f"}, // as computed before schemes were recorded
 		{bank.HashSchemeLinked, "a09abcb9fc1e1381e1c77b84ffbfe8c234dd847c82397c412f0525529d3be470"},
+		{bank.HashSchemeStreamed, "db6ec8475a255fb566ec3a37e58a10b193c8604a48ad815d3a2bc433b9e6f692"}, // also computed from the documented encoding outside Go
 	} {
 		e.HashScheme = tc.scheme
 		if got := e.ComputeHash(); got != tc.want {
 			t.Errorf("scheme %d: hash %s, want %s", tc.scheme, got, tc.want)
 		}
 	}
-	e.HashScheme = 3
+	e.HashScheme = 4
 	if got := e.ComputeHash(); got != "" {
 		t.Errorf("unknown scheme hashed to %q, want \"\"", got)
 	}
 }
 
 // TestVerifyAcceptsOlderSchemeFirst: a trail begun before hash schemes
-// were recorded (scheme 1) and continued under scheme 2 verifies whole.
+// were recorded (scheme 1) and continued under the current scheme verifies whole.
 func TestVerifyAcceptsOlderSchemeFirst(t *testing.T) {
 	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "db"))
 	if err != nil {
@@ -178,7 +179,7 @@ func TestVerifyAcceptsOlderSchemeFirst(t *testing.T) {
 		var prev string
 		for seq := int64(1); seq <= 3; seq++ {
 			e := &bank.Event{Seq: seq, Time: banktest.Now, Principal: "old", Method: "CreateBank", Resource: "banks/old",
-				Changes: []bank.FieldChange{{Field: "*", After: `{}`}}, PrevHash: prev, HashScheme: bank.HashSchemeFlat}
+				Changes: []bank.FieldChange{{Field: "*", After: `{}`}}, PrevHash: prev, HashScheme: bank.HashSchemeFlat, StreamSeq: seq}
 			e.Hash = e.ComputeHash()
 			if err := tx.AppendEvent(t.Context(), e); err != nil {
 				return err
@@ -212,7 +213,7 @@ func TestVerifyAcceptsOlderSchemeFirst(t *testing.T) {
 		}
 		return err
 	})
-	if err != nil || !slices.Equal(schemes, []int{1, 1, 1, 2, 2}) {
-		t.Fatalf("schemes %v (%v), want [1 1 1 2 2]", schemes, err)
+	if err != nil || !slices.Equal(schemes, []int{1, 1, 1, 3, 3}) {
+		t.Fatalf("schemes %v (%v), want [1 1 1 3 3]", schemes, err)
 	}
 }

@@ -62,6 +62,13 @@ type ReadTx interface {
 	// LastEvent returns the newest audit event, or (nil, nil) when there is
 	// none.
 	LastEvent(ctx context.Context) (*Event, error)
+	// StreamHead returns the StreamSeq of the newest event of stream (see
+	// Event.Stream), 0 when the stream has none.
+	StreamHead(ctx context.Context, stream string) (int64, error)
+	// StreamEventSeq returns the Seq of the event at position streamSeq of
+	// stream, or KindNotFound. Page tokens and resumed watches name events
+	// by stream position; this finds their place in the chain.
+	StreamEventSeq(ctx context.Context, stream string, streamSeq int64) (int64, error)
 	// ListEventsByResource returns up to limit events ordered by resource
 	// name, then Seq, after the event (afterResource, afterSeq): every
 	// event of one resource together, for Service.VerifyState.
@@ -144,7 +151,9 @@ type Tx interface {
 	// with the same id can be answered with the first result.
 	PutRequest(ctx context.Context, r *RequestRecord) error
 	// AppendEvent stores an audit event exactly as given (the domain sets
-	// Seq, PrevHash, Hash and HashScheme); KindAlreadyExists when its Seq is taken.
+	// Seq, PrevHash, Hash, HashScheme, Stream and StreamSeq);
+	// KindAlreadyExists when its Seq, or its StreamSeq in its Stream, is
+	// taken.
 	AppendEvent(ctx context.Context, e *Event) error
 	// AppendEvents is AppendEvent for consecutive events, in order.
 	AppendEvents(ctx context.Context, events []*Event) error
@@ -228,10 +237,10 @@ type EventQuery struct {
 	// Since and Until bound the event time: Since inclusive, Until
 	// exclusive; zero means unbounded.
 	Since, Until time.Time
-	// WithholdPrivateUnits leaves out the events of private (autologous,
-	// directed) units and of resources below them (their reservations):
-	// the audit trail as readers outside the owning bank may see it. A
-	// unit's type never changes, so neither does this selection.
+	// WithholdPrivateUnits keeps only the public stream (Event.Stream ""),
+	// leaving out the events of private (autologous, directed) units and of
+	// resources below them (their reservations): the audit trail as
+	// readers outside the owning bank may see it.
 	WithholdPrivateUnits bool
 	AfterSeq             int64 // only events after this position
 	Limit                int
