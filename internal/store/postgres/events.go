@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
@@ -9,13 +11,13 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-var eventColumnNames = []string{"seq", "time", "principal", "request_id", "method", "resource", "bank_id", "reason", "changes", "prev_hash", "hash", "hash_scheme"}
+var eventColumnNames = []string{"seq", "time", "principal", "request_id", "method", "resource", "bank_id", "reason", "changes", "prev_hash", "hash", "hash_scheme", "stream", "stream_seq"}
 
-const eventColumns = `seq, time, principal, request_id, method, resource, bank_id, reason, changes, prev_hash, hash, hash_scheme`
+var eventColumns = strings.Join(eventColumnNames, ", ")
 
 func eventArgs(e *bank.Event, changes string) []any {
 	return []any{e.Seq, e.Time.UnixNano(), e.Principal, e.RequestID, e.Method, e.Resource, e.Bank, e.Reason,
-		changes, e.PrevHash, e.Hash, int64(e.HashScheme)}
+		changes, e.PrevHash, e.Hash, int64(e.HashScheme), e.Stream, e.StreamSeq}
 }
 
 func eventTaken(err error, seq int64) error {
@@ -59,6 +61,23 @@ func (t *txn) LastEvent(ctx context.Context) (*bank.Event, error) {
 	return evs[0], nil
 }
 
+// StreamHead implements bank.ReadTx.
+func (t *txn) StreamHead(ctx context.Context, stream string) (int64, error) {
+	var n int64
+	err := t.tx.QueryRow(t.c(ctx), `SELECT coalesce(max(stream_seq), 0) FROM events WHERE stream = $1`, stream).Scan(&n)
+	return n, translate(err, "stream head")
+}
+
+// StreamEventSeq implements bank.ReadTx.
+func (t *txn) StreamEventSeq(ctx context.Context, stream string, streamSeq int64) (int64, error) {
+	var seq int64
+	err := t.tx.QueryRow(t.c(ctx), `SELECT seq FROM events WHERE stream = $1 AND stream_seq = $2`, stream, streamSeq).Scan(&seq)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, bank.NewError(bank.KindNotFound, bank.ReasonInvalidArgument, "no event at that stream position")
+	}
+	return seq, translate(err, "stream event")
+}
+
 // ListEvents implements bank.ReadTx.
 func (t *txn) ListEvents(ctx context.Context, q bank.EventQuery) ([]*bank.Event, error) {
 	if q.Limit <= 0 {
@@ -78,10 +97,7 @@ func (t *txn) ListEvents(ctx context.Context, q bank.EventQuery) ([]*bank.Event,
 		b.sql(` AND starts_with(resource, `, b.arg(q.ResourcePrefix), `)`)
 	}
 	if q.WithholdPrivateUnits {
-		// The DIN is the 13 characters after "/units/" of a unit's name
-		// or of a name below it (its reservations).
-		b.sql(` AND NOT EXISTS (SELECT 1 FROM units u WHERE strpos(events.resource, '/units/') > 0` +
-			` AND u.din = substr(events.resource, strpos(events.resource, '/units/') + 7, 13) AND u.unit_type <> 'PUBLIC')`)
+		b.sql(` AND stream = ''`)
 	}
 	inList(&b, "method", q.Methods)
 	if !q.Since.IsZero() {
@@ -110,7 +126,7 @@ func scanEvent(rows pgx.Rows) (*bank.Event, error) {
 	var e bank.Event
 	var ts, scheme int64
 	var changes string
-	if err := rows.Scan(&e.Seq, &ts, &e.Principal, &e.RequestID, &e.Method, &e.Resource, &e.Bank, &e.Reason, &changes, &e.PrevHash, &e.Hash, &scheme); err != nil {
+	if err := rows.Scan(&e.Seq, &ts, &e.Principal, &e.RequestID, &e.Method, &e.Resource, &e.Bank, &e.Reason, &changes, &e.PrevHash, &e.Hash, &scheme, &e.Stream, &e.StreamSeq); err != nil {
 		return nil, err
 	}
 	e.Time = time.Unix(0, ts).UTC()

@@ -1,4 +1,4 @@
--- 0001_init: the whole schema, as SQLite's migrations 0001-0010 leave it.
+-- 0001_init: the whole schema, as SQLite's migrations 0001-0011 leave it.
 --
 -- The same tables and columns as internal/store/sqlite, with the same
 -- readable encoding, so a bank can read its records with plain SQL for
@@ -120,10 +120,16 @@ CREATE TABLE events (
     changes     text COLLATE "C" NOT NULL, -- JSON [{"Field","Before","After"}]
     prev_hash   text COLLATE "C" NOT NULL,
     hash        text COLLATE "C" NOT NULL,
-    hash_scheme bigint NOT NULL DEFAULT 1
+    hash_scheme bigint NOT NULL DEFAULT 1,
+    -- stream is '' for the public stream or the id of the bank whose
+    -- private stream holds the event (its private units' events);
+    -- stream_seq the event's position in its stream, from 1, no gaps.
+    stream      text COLLATE "C" NOT NULL DEFAULT '',
+    stream_seq  bigint NOT NULL DEFAULT 0
 );
 CREATE INDEX events_resource ON events (resource, seq);
 CREATE INDEX events_bank ON events (bank_id, seq);
+CREATE UNIQUE INDEX events_stream ON events (stream, stream_seq);
 
 -- reservations: transplant centres' holds; at most one open per unit.
 CREATE TABLE reservations (
