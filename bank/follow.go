@@ -18,6 +18,26 @@ import (
 // the watchers; watchers keep the highest Version of a unit, so a state
 // handed twice, or after a newer one, changes nothing.
 
+// CommitNotifier is a Store that can tell this process when another one
+// committed to the same database (PostgreSQL's LISTEN/NOTIFY): watches
+// (WatchEvents) then deliver other servers' events at once rather than at
+// their next poll. Commits returns a channel that receives after such
+// commits (signals may coalesce) and is closed when the store is.
+// Searches need no signal: they catch up before they run.
+type CommitNotifier interface {
+	Commits() <-chan struct{}
+}
+
+// relayCommits passes a notifying store's signals to the watches.
+func (s *Service) relayCommits(n CommitNotifier) {
+	ch := n.Commits()
+	go func() {
+		for range ch {
+			s.feed.notify()
+		}
+	}()
+}
+
 // followPage is how many events CatchUp reads per transaction.
 const followPage = 2048
 

@@ -71,6 +71,9 @@ func NewService(store Store, opts ...Option) *Service {
 		o(s)
 	}
 	s.store = &feedStore{Store: store, feed: s.feed}
+	if n, ok := store.(CommitNotifier); ok {
+		s.relayCommits(n)
+	}
 	return s
 }
 

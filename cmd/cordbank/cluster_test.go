@@ -82,7 +82,7 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 	}
 	c := startCluster(t, 3)
 	ctx := t.Context()
-	if _, err := c.clients[0].CreateBank(ctx, "clu", &pb.Bank{DisplayName: "Cluster Bank", Fin: "G1234", Country: "US",
+	if _, err := c.clients[0].CreateBank(ctx, "crash", &pb.Bank{DisplayName: "Cluster Bank", Fin: "G1234", Country: "US",
 		Accreditations: []pb.Accreditation{pb.Accreditation_ACCREDITATION_FACT_NETCORD}}); err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 	for i := range names {
 		u := crashUnit(string(banktest.DIN("G1234", 26, 1+i)), fmt.Sprint("race-", i))
 		l.Sent(u.Din, u.LocalId)
-		created, err := c.clients[i%3].CreateUnit(ctx, "banks/clu", u)
+		created, err := c.clients[i%3].CreateUnit(ctx, "banks/crash", u)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +202,7 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 			for op := 0; op < 60; op++ {
 				u := crashUnit(string(banktest.DIN("G1234", 24, w*200000+int(next[w].Add(1)))), fmt.Sprint("s0-", w, "-", op))
 				l.Sent(u.Din, u.LocalId)
-				if _, err := reg.CreateUnit(ctx, &pb.CreateUnitRequest{Parent: "banks/clu", Unit: u}); err != nil {
+				if _, err := reg.CreateUnit(ctx, &pb.CreateUnitRequest{Parent: "banks/crash", Unit: u}); err != nil {
 					t.Errorf("server 0 during the kill of server 1: %v", err)
 					return
 				}
@@ -228,7 +228,7 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 	c.start(1)
 	c.start(2)
 	late := crashUnit(string(banktest.DIN("G1234", 26, 900)), "late")
-	created, err := c.clients[0].CreateUnit(ctx, "banks/clu", late)
+	created, err := c.clients[0].CreateUnit(ctx, "banks/crash", late)
 	if err != nil {
 		t.Fatal(err)
 	}
