@@ -35,7 +35,14 @@ type cluster struct {
 
 func startCluster(t *testing.T, n int) *cluster {
 	t.Helper()
-	c := &cluster{t: t, bin: buildBinary(t), db: filepath.Join(t.TempDir(), "cluster.db")}
+	return startClusterOn(t, n, filepath.Join(t.TempDir(), "cluster.db"))
+}
+
+// startClusterOn is startCluster over the database db names (a SQLite
+// file or a PostgreSQL URL).
+func startClusterOn(t *testing.T, n int, db string) *cluster {
+	t.Helper()
+	c := &cluster{t: t, bin: buildBinary(t), db: db}
 	c.token = adminToken(t, c.bin, c.db)
 	for range n {
 		c.procs = append(c.procs, nil)
@@ -81,6 +88,12 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	c := startCluster(t, 3)
+	severalServers(t, c, func(l *faultcheck.Ledger) ([]string, error) { return faultcheck.Check(context.Background(), c.db, l) })
+}
+
+// severalServers drives the cluster as TestSeveralServersOneDatabase says
+// and checks the database with check once every server is killed.
+func severalServers(t *testing.T, c *cluster, check func(*faultcheck.Ledger) ([]string, error)) {
 	ctx := t.Context()
 	if _, err := c.clients[0].CreateBank(ctx, "crash", &pb.Bank{DisplayName: "Cluster Bank", Fin: "G1234", Country: "US",
 		Accreditations: []pb.Accreditation{pb.Accreditation_ACCREDITATION_FACT_NETCORD}}); err != nil {
@@ -265,7 +278,7 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 	for i := range c.procs {
 		c.kill(i)
 	}
-	problems, err := faultcheck.Check(context.Background(), c.db, l)
+	problems, err := check(l)
 	if err != nil {
 		t.Fatal(err)
 	}

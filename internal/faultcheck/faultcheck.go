@@ -59,6 +59,30 @@ func (l *Ledger) AckedCount() int {
 	return len(l.acked)
 }
 
+// Problems compares the stored local id of each unit (by DIN) with what
+// was sent and acknowledged: an acknowledged write that is missing or
+// was replaced by one never acknowledged, or a value never sent.
+func (l *Ledger) Problems(stored map[string]string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var problems []string
+	for din, want := range l.acked {
+		got, ok := stored[din]
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("unit %s: acknowledged (local id %q) but not stored", din, want))
+		case !l.allowed[din][got]:
+			problems = append(problems, fmt.Sprintf("unit %s: local id %q, want the acknowledged %q", din, got, want))
+		}
+	}
+	for din, got := range stored {
+		if allowed, ok := l.allowed[din]; ok && !allowed[got] {
+			problems = append(problems, fmt.Sprintf("unit %s: local id %q was never sent", din, got))
+		}
+	}
+	return problems
+}
+
 // Check opens the database at path (no server may have it open) and
 // returns every problem found; an error means it could not be checked.
 func Check(ctx context.Context, path string, l *Ledger) ([]string, error) {
@@ -145,22 +169,7 @@ func Check(ctx context.Context, path string, l *Ledger) ([]string, error) {
 			stored[din] = local
 		}
 		rows.Close()
-		l.mu.Lock()
-		for din, want := range l.acked {
-			got, ok := stored[din]
-			switch {
-			case !ok:
-				problems = append(problems, fmt.Sprintf("unit %s: acknowledged (local id %q) but not stored", din, want))
-			case !l.allowed[din][got]:
-				problems = append(problems, fmt.Sprintf("unit %s: local id %q, want the acknowledged %q", din, got, want))
-			}
-		}
-		for din, got := range stored {
-			if allowed, ok := l.allowed[din]; ok && !allowed[got] {
-				problems = append(problems, fmt.Sprintf("unit %s: local id %q was never sent", din, got))
-			}
-		}
-		l.mu.Unlock()
+		problems = append(problems, l.Problems(stored)...)
 	}
 
 	st, err := sqlite.Open(ctx, path)
