@@ -27,9 +27,15 @@ type Store struct {
 	jobs       chan *writeJob
 	stopping   chan struct{} // closed by Close
 	writerDone chan struct{} // closed when the writer has ended
+
+	commits    chan struct{} // Commits (notify.go)
+	listenDone chan struct{} // closed when the listener has ended
 }
 
-var _ bank.Store = (*Store)(nil)
+var (
+	_ bank.Store          = (*Store)(nil)
+	_ bank.CommitNotifier = (*Store)(nil)
+)
 
 // Option configures Open.
 type Option func(*pgxpool.Config)
@@ -80,8 +86,10 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: migrate: %w", err)
 	}
-	s := &Store{pool: pool, jobs: make(chan *writeJob), stopping: make(chan struct{}), writerDone: make(chan struct{})}
+	s := &Store{pool: pool, jobs: make(chan *writeJob), stopping: make(chan struct{}), writerDone: make(chan struct{}),
+		commits: make(chan struct{}, 1), listenDone: make(chan struct{})}
 	go s.runWriter()
+	go s.listen(cfg.ConnConfig.Copy())
 	return s, nil
 }
 
@@ -140,6 +148,7 @@ func (s *Store) Close() error {
 	// to be taken fail with KindUnavailable.
 	close(s.stopping)
 	<-s.writerDone
+	<-s.listenDone
 	s.pool.Close()
 	return nil
 }

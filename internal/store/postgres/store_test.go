@@ -333,3 +333,31 @@ func waitForLockWaiter(t *testing.T, url string) {
 	}
 	t.Fatal("no session waited for the write lock within 30 s")
 }
+
+// TestCommitsSignalOtherStores: a commit through one Store reaches another
+// Store's Commits (LISTEN/NOTIFY), which is closed when its store is.
+func TestCommitsSignalOtherStores(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	writer := openURL(t, url)
+	listener, err := postgres.Open(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commits := listener.Commits()
+	select { // the signal that it listens
+	case <-commits:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no signal that the listener listens")
+	}
+	if _, err := bank.NewService(writer).CreateBank(t.Context(), banktest.ValidBank("bank-a"), ""); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-commits:
+	case <-time.After(10 * time.Second):
+		t.Error("another store's commit was not signalled within 10 s")
+	}
+	listener.Close()
+	for range commits { // drains, then ends: closed with the store
+	}
+}

@@ -237,6 +237,12 @@ func (s *Store) runGroup(jobs []*writeJob) {
 		finish(nil)
 		return
 	}
+	// Delivered to every listening session at COMMIT (notify.go).
+	if _, err := tx.Exec(bg, `NOTIFY `+commitChannel); err != nil {
+		s.abandonGroup(jobs, outcome, ran, translate(err, "notify"))
+		finish(nil)
+		return
+	}
 	err = tx.Commit(bg)
 	committed = err == nil
 	finish(translate(err, "commit"))
