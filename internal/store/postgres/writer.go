@@ -224,14 +224,21 @@ func (s *Store) runGroup(jobs []*writeJob) {
 			}
 			continue
 		}
-		ran[i] = true
 		if !alone {
 			if _, err := tx.Exec(bg, `RELEASE SAVEPOINT job`); err != nil {
-				s.abandonGroup(jobs, outcome, ran, translate(err, "release a write"))
-				finish(nil)
-				return
+				// fn returned nil over a failed statement (the transaction
+				// is aborted): this job fails alone if its savepoint can
+				// still be rolled back to.
+				outcome[i] = translate(err, "release a write")
+				if _, rerr := tx.Exec(bg, `ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job`); rerr != nil {
+					s.abandonGroup(jobs, outcome, ran, translate(rerr, "roll back a write"))
+					finish(nil)
+					return
+				}
+				continue
 			}
 		}
+		ran[i] = true
 	}
 	if !slices.Contains(ran, true) {
 		finish(nil)
