@@ -39,6 +39,13 @@ const (
 	RecordConfirmatoryTyping Action = "RecordConfirmatoryTyping"
 	ReadInventory            Action = "ReadInventory"
 	WriteInventory           Action = "WriteInventory"
+
+	// PrintLabel issues a unit's first ISBT 128 bag or segment label.
+	PrintLabel Action = "PrintLabel"
+	// ReprintLabel issues a label again. A second label with the same DIN
+	// is how a wrong bag gets a right identity, so only a manager may,
+	// with a reason, and every copy is audited.
+	ReprintLabel Action = "ReprintLabel"
 )
 
 // Scope says in which organisations a role may take an action.
@@ -103,6 +110,8 @@ var Policy = map[Action]Rule{
 	RecordConfirmatoryTyping: {Roles: staff},
 	ReadInventory:            {Roles: bankReads},
 	WriteInventory:           {Roles: staff},
+	PrintLabel:               {Roles: staff},
+	ReprintLabel:             {Roles: managers},
 }
 
 // Denied is the refusal of an action. It says which rule refused, from

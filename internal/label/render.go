@@ -1,0 +1,243 @@
+package label
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"math"
+	"strings"
+	"sync"
+
+	"github.com/boombuler/barcode"
+	bcode128 "github.com/boombuler/barcode/code128"
+	bdatamatrix "github.com/boombuler/barcode/datamatrix"
+	"github.com/go-pdf/fpdf"
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
+)
+
+// Resolutions of the raster formats.
+const (
+	PNGDotsPerMM = 300 / 25.4
+	ZPLDotsPerMM = 8 // 203 dpi, the common Zebra head
+)
+
+// symbol encodes a barcode element.
+func symbol(e element) (barcode.Barcode, error) {
+	if e.kind == dataMatrix {
+		return bdatamatrix.Encode(e.data)
+	}
+	return bcode128.Encode(e.data)
+}
+
+// moduleSize is the whole number of dots per module that fits a symbol of
+// n modules in mm millimetres at dotsPerMM (at least 1).
+func moduleSize(n int, mm, dotsPerMM float64) int {
+	return max(1, int(math.Floor(mm*dotsPerMM/float64(n))))
+}
+
+// Rect is where a barcode lies in a PNG, in pixels, quiet zone included.
+type Rect = image.Rectangle
+
+// PNG draws the label at 300 dpi. It also returns each barcode's area
+// (with its quiet zone), in the order of Data.Barcodes.
+func PNG(d *Data) ([]byte, []Rect, error) {
+	w, h, els := layout(d)
+	img := image.NewGray(image.Rect(0, 0, px(w, PNGDotsPerMM), px(h, PNGDotsPerMM)))
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	areas := map[string]Rect{}
+	for _, e := range els {
+		x, y := px(e.x, PNGDotsPerMM), px(e.y, PNGDotsPerMM)
+		switch e.kind {
+		case code128, dataMatrix:
+			bc, err := symbol(e)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%q: %w", e.data, err)
+			}
+			n := bc.Bounds().Dx()
+			k := moduleSize(n, e.w, PNGDotsPerMM)
+			bh := px(e.h, PNGDotsPerMM)
+			if e.kind == dataMatrix {
+				k = min(k, moduleSize(bc.Bounds().Dy(), e.h, PNGDotsPerMM))
+				bh = bc.Bounds().Dy() * k
+			}
+			scaled, err := barcode.Scale(bc, n*k, bh)
+			if err != nil {
+				return nil, nil, err
+			}
+			r := image.Rect(x, y, x+n*k, y+bh)
+			draw.Draw(img, r, scaled, image.Point{}, draw.Src)
+			quiet := 10 * k
+			if e.kind == dataMatrix {
+				quiet = 2 * k
+			}
+			areas[e.data] = image.Rect(x-quiet, y-quiet, r.Max.X+quiet, r.Max.Y+quiet).Intersect(img.Bounds())
+		case text:
+			drawText(img, e.data, x, y, e.h, e.bold)
+		case checkBox:
+			side := px(e.h*1.25, PNGDotsPerMM)
+			box(img, image.Rect(x, y, x+side, y+side), max(2, side/12))
+			drawText(img, e.data, x+side/5, y+side/12, e.h, true)
+		}
+	}
+	var out bytes.Buffer
+	if err := png.Encode(&out, img); err != nil {
+		return nil, nil, err
+	}
+	var rects []Rect
+	for _, b := range d.Barcodes() {
+		rects = append(rects, areas[b.Data])
+	}
+	return out.Bytes(), rects, nil
+}
+
+func px(mm, dotsPerMM float64) int { return int(math.Round(mm * dotsPerMM)) }
+
+var (
+	fontsOnce            sync.Once
+	regularFont, boldFnt *opentype.Font
+)
+
+func fonts() (*opentype.Font, *opentype.Font) {
+	fontsOnce.Do(func() {
+		// The Go fonts are compiled in; parsing them cannot fail.
+		regularFont, _ = opentype.Parse(goregular.TTF)
+		boldFnt, _ = opentype.Parse(gobold.TTF)
+	})
+	return regularFont, boldFnt
+}
+
+// drawText draws s with its top at y and a font size of sizeMM.
+func drawText(img draw.Image, s string, x, y int, sizeMM float64, bold bool) {
+	regular, b := fonts()
+	f := regular
+	if bold {
+		f = b
+	}
+	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: sizeMM * 72 / 25.4, DPI: 300, Hinting: font.HintingFull})
+	if err != nil {
+		return
+	}
+	defer face.Close()
+	ascent := face.Metrics().Ascent
+	dr := font.Drawer{Dst: img, Src: image.Black, Face: face, Dot: fixed.Point26_6{X: fixed.I(x), Y: fixed.I(y) + ascent}}
+	dr.DrawString(s)
+}
+
+func box(img *image.Gray, r image.Rectangle, t int) {
+	black := &image.Uniform{color.Black}
+	for _, s := range []image.Rectangle{
+		{r.Min, image.Pt(r.Max.X, r.Min.Y+t)}, {image.Pt(r.Min.X, r.Max.Y-t), r.Max},
+		{r.Min, image.Pt(r.Min.X+t, r.Max.Y)}, {image.Pt(r.Max.X-t, r.Min.Y), r.Max},
+	} {
+		draw.Draw(img, s, black, image.Point{}, draw.Src)
+	}
+}
+
+// ZPL writes the label as a ZPL II program for a 203 dpi Zebra printer.
+func ZPL(d *Data) ([]byte, error) {
+	w, h, els := layout(d)
+	var b strings.Builder
+	fmt.Fprintf(&b, "^XA\n^CI28\n^PW%d\n^LL%d\n", px(w, ZPLDotsPerMM), px(h, ZPLDotsPerMM))
+	for _, e := range els {
+		x, y := px(e.x, ZPLDotsPerMM), px(e.y, ZPLDotsPerMM)
+		switch e.kind {
+		case code128:
+			bc, err := symbol(e)
+			if err != nil {
+				return nil, fmt.Errorf("%q: %w", e.data, err)
+			}
+			// ^BY module width; ^BC mode A lets the printer choose the
+			// subsets, as the PNG encoder does.
+			fmt.Fprintf(&b, "^FO%d,%d^BY%d^BCN,%d,N,N,N,A^FH^FD%s^FS\n", x, y,
+				moduleSize(bc.Bounds().Dx(), e.w, ZPLDotsPerMM), px(e.h, ZPLDotsPerMM), zplField(e.data))
+		case dataMatrix:
+			bc, err := symbol(e)
+			if err != nil {
+				return nil, fmt.Errorf("%q: %w", e.data, err)
+			}
+			fmt.Fprintf(&b, "^FO%d,%d^BXN,%d,200^FH^FD%s^FS\n", x, y, moduleSize(bc.Bounds().Dx(), e.w, ZPLDotsPerMM), zplField(e.data))
+		case text, checkBox:
+			hd := px(e.h, ZPLDotsPerMM)
+			if e.kind == checkBox {
+				side := px(e.h*1.25, ZPLDotsPerMM)
+				fmt.Fprintf(&b, "^FO%d,%d^GB%d,%d,%d^FS\n", x, y, side, side, max(2, side/12))
+				x, y = x+side/5, y+side/12
+			}
+			fmt.Fprintf(&b, "^FO%d,%d^A0N,%d,%d^FH^FD%s^FS\n", x, y, hd, hd, zplField(e.data))
+		}
+	}
+	b.WriteString("^XZ\n")
+	return []byte(b.String()), nil
+}
+
+// zplField escapes a field for ^FH: the caret, tilde and underscore (the
+// ^FH escape character) become _5E, _7E and _5F.
+func zplField(s string) string {
+	return strings.NewReplacer("_", "_5F", "^", "_5E", "~", "_7E").Replace(s)
+}
+
+// PDF writes the label as a one-page PDF of its size, barcodes embedded as
+// images drawn in whole modules at 300 dpi.
+func PDF(d *Data) ([]byte, error) {
+	w, h, els := layout(d)
+	pdf := fpdf.NewCustom(&fpdf.InitType{UnitStr: "mm", Size: fpdf.SizeType{Wd: w, Ht: h}})
+	pdf.SetMargins(0, 0, 0)
+	pdf.SetAutoPageBreak(false, 0)
+	pdf.AddPage()
+	for i, e := range els {
+		switch e.kind {
+		case code128, dataMatrix:
+			bc, err := symbol(e)
+			if err != nil {
+				return nil, fmt.Errorf("%q: %w", e.data, err)
+			}
+			n, m := bc.Bounds().Dx(), bc.Bounds().Dy()
+			k := moduleSize(n, e.w, PNGDotsPerMM)
+			hpx := px(e.h, PNGDotsPerMM)
+			if e.kind == dataMatrix {
+				k = min(k, moduleSize(m, e.h, PNGDotsPerMM))
+				hpx = m * k
+			}
+			scaled, err := barcode.Scale(bc, n*k, hpx)
+			if err != nil {
+				return nil, err
+			}
+			var buf bytes.Buffer
+			gray := image.NewGray(scaled.Bounds())
+			draw.Draw(gray, gray.Bounds(), scaled, scaled.Bounds().Min, draw.Src)
+			if err := png.Encode(&buf, gray); err != nil {
+				return nil, err
+			}
+			name := fmt.Sprintf("barcode%d", i)
+			opt := fpdf.ImageOptions{ImageType: "PNG"}
+			pdf.RegisterImageOptionsReader(name, opt, &buf)
+			pdf.ImageOptions(name, e.x, e.y, float64(n*k)/PNGDotsPerMM, float64(hpx)/PNGDotsPerMM, false, opt, 0, "")
+		case text, checkBox:
+			x, y := e.x, e.y
+			if e.kind == checkBox {
+				side := e.h * 1.25
+				pdf.SetLineWidth(side / 12)
+				pdf.Rect(x, y, side, side, "D")
+				x, y = x+side/5, y+side/12
+			}
+			style := ""
+			if e.bold || e.kind == checkBox {
+				style = "B"
+			}
+			pdf.SetFont("Helvetica", style, e.h*72/25.4)
+			pdf.Text(x, y+e.h*0.78, e.data)
+		}
+	}
+	var out bytes.Buffer
+	if err := pdf.Output(&out); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
