@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/cordbank/cordbank/bank/access"
 )
@@ -44,6 +45,24 @@ type LabelIssue struct {
 	Copy int
 }
 
+// Check records what is wrong with r in v: the kind, the bag, the reason.
+// A transport adds its own fields' problems to the same v, so one answer
+// names every bad field.
+func (r LabelRequest) Check(v *Violations) {
+	if r.Kind != LabelBag && r.Kind != LabelSegment {
+		v.Add("kind", "label kind %q is not BAG or SEGMENT", r.Kind)
+	}
+	if r.Bag < 0 {
+		v.Add("bag", "bag %d is not a bag number (1 for the first bag)", r.Bag)
+	}
+	if r.Reprint && strings.TrimSpace(r.Reason) == "" {
+		v.Add("reason", "a reprint needs a reason (the label it replaces and why)")
+	}
+	if len(r.Reason) > 2000 {
+		v.Add("reason", "reason is %d characters; at most 2000", len(r.Reason))
+	}
+}
+
 // labelField is the audit field that counts the copies of one label:
 // "label.bag_1", "label.segment_2". Units have no such field, so a replay
 // of the unit's trail passes over it.
@@ -71,18 +90,7 @@ func (s *Service) IssueLabel(ctx context.Context, r LabelRequest) (*LabelIssue, 
 		return nil, err
 	}
 	var v Violations
-	if r.Kind != LabelBag && r.Kind != LabelSegment {
-		v.Add("kind", "label kind %q is not BAG or SEGMENT", r.Kind)
-	}
-	if r.Bag < 0 {
-		v.Add("bag", "bag %d is not a bag number (1 for the first bag)", r.Bag)
-	}
-	if r.Reprint && r.Reason == "" {
-		v.Add("reason", "a reprint needs a reason (the label it replaces and why)")
-	}
-	if len(r.Reason) > 2000 {
-		v.Add("reason", "reason is %d characters; at most 2000", len(r.Reason))
-	}
+	r.Check(&v)
 	if err := v.Err("invalid label request"); err != nil {
 		return nil, err
 	}

@@ -115,6 +115,10 @@ var matrixWant = map[string]string{
 	"InventoryService/EvacuateContainer":        "AADADDDDDD",
 	"InventoryService/RecordTemperatureReading": "AADADDDDDD",
 	"InventoryService/ListExcursions":           "AADADDDADD",
+
+	"LabelService/LookupScan":   "AAAAAAAAAA",
+	"LabelService/PrintLabel":   "AADADDDDDD",
+	"LabelService/ReprintLabel": "AADDDDDDDD",
 }
 
 // cordbankServices lists every service of the API, from the descriptors:
@@ -125,7 +129,7 @@ func cordbankServices() []protoreflect.ServiceDescriptor {
 		pb.File_cordbank_v1_admin_service_proto, pb.File_cordbank_v1_registry_service_proto,
 		pb.File_cordbank_v1_search_service_proto, pb.File_cordbank_v1_lifecycle_service_proto,
 		pb.File_cordbank_v1_audit_service_proto, pb.File_cordbank_v1_reservation_service_proto,
-		pb.File_cordbank_v1_inventory_service_proto,
+		pb.File_cordbank_v1_inventory_service_proto, pb.File_cordbank_v1_label_service_proto,
 	} {
 		for i := 0; i < f.Services().Len(); i++ {
 			out = append(out, f.Services().Get(i))

@@ -99,7 +99,7 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		pb.RegisterAdminServiceHandler, pb.RegisterRegistryServiceHandler, pb.RegisterSearchServiceHandler, pb.RegisterLifecycleServiceHandler,
 		pb.RegisterAuditServiceHandler, pb.RegisterReservationServiceHandler,
-		pb.RegisterInventoryServiceHandler,
+		pb.RegisterInventoryServiceHandler, pb.RegisterLabelServiceHandler,
 	} {
 		if err := register(context.Background(), gw, conn); err != nil {
 			_ = conn.Close()

@@ -117,6 +117,7 @@ func New(cfg Config) *Server {
 	pb.RegisterAuditServiceServer(s.grpc, &audit{svc: cfg.Service, stop: s.stop, checkpoint: cfg.LatestCheckpoint})
 	pb.RegisterReservationServiceServer(s.grpc, &reservations{svc: cfg.Service})
 	pb.RegisterInventoryServiceServer(s.grpc, &inventory{svc: cfg.Service})
+	pb.RegisterLabelServiceServer(s.grpc, &labels{svc: cfg.Service})
 	if m := cfg.Metrics; m != nil {
 		m.grpc.InitializeMetrics(s.grpc)
 		m.WatchInventory(cfg.Service)

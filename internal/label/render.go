@@ -42,6 +42,24 @@ func moduleSize(n int, mm, dotsPerMM float64) int {
 	return max(1, int(math.Floor(mm*dotsPerMM/float64(n))))
 }
 
+// raster draws a barcode element at 300 dpi in whole modules, as large as
+// its box allows; it returns the image and the module size in pixels.
+func raster(e element) (barcode.Barcode, int, error) {
+	bc, err := symbol(e)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%q: %w", e.data, err)
+	}
+	n, m := bc.Bounds().Dx(), bc.Bounds().Dy()
+	k := moduleSize(n, e.w, PNGDotsPerMM)
+	h := px(e.h, PNGDotsPerMM)
+	if e.kind == dataMatrix {
+		k = min(k, moduleSize(m, e.h, PNGDotsPerMM))
+		h = m * k
+	}
+	scaled, err := barcode.Scale(bc, n*k, h)
+	return scaled, k, err
+}
+
 // Rect is where a barcode lies in a PNG, in pixels, quiet zone included.
 type Rect = image.Rectangle
 
@@ -56,23 +74,12 @@ func PNG(d *Data) ([]byte, []Rect, error) {
 		x, y := px(e.x, PNGDotsPerMM), px(e.y, PNGDotsPerMM)
 		switch e.kind {
 		case code128, dataMatrix:
-			bc, err := symbol(e)
-			if err != nil {
-				return nil, nil, fmt.Errorf("%q: %w", e.data, err)
-			}
-			n := bc.Bounds().Dx()
-			k := moduleSize(n, e.w, PNGDotsPerMM)
-			bh := px(e.h, PNGDotsPerMM)
-			if e.kind == dataMatrix {
-				k = min(k, moduleSize(bc.Bounds().Dy(), e.h, PNGDotsPerMM))
-				bh = bc.Bounds().Dy() * k
-			}
-			scaled, err := barcode.Scale(bc, n*k, bh)
+			scaled, k, err := raster(e)
 			if err != nil {
 				return nil, nil, err
 			}
-			r := image.Rect(x, y, x+n*k, y+bh)
-			draw.Draw(img, r, scaled, image.Point{}, draw.Src)
+			r := scaled.Bounds().Add(image.Pt(x, y))
+			draw.Draw(img, r, scaled, scaled.Bounds().Min, draw.Src)
 			quiet := 10 * k
 			if e.kind == dataMatrix {
 				quiet = 2 * k
@@ -194,18 +201,7 @@ func PDF(d *Data) ([]byte, error) {
 	for i, e := range els {
 		switch e.kind {
 		case code128, dataMatrix:
-			bc, err := symbol(e)
-			if err != nil {
-				return nil, fmt.Errorf("%q: %w", e.data, err)
-			}
-			n, m := bc.Bounds().Dx(), bc.Bounds().Dy()
-			k := moduleSize(n, e.w, PNGDotsPerMM)
-			hpx := px(e.h, PNGDotsPerMM)
-			if e.kind == dataMatrix {
-				k = min(k, moduleSize(m, e.h, PNGDotsPerMM))
-				hpx = m * k
-			}
-			scaled, err := barcode.Scale(bc, n*k, hpx)
+			scaled, _, err := raster(e)
 			if err != nil {
 				return nil, err
 			}
@@ -218,7 +214,7 @@ func PDF(d *Data) ([]byte, error) {
 			name := fmt.Sprintf("barcode%d", i)
 			opt := fpdf.ImageOptions{ImageType: "PNG"}
 			pdf.RegisterImageOptionsReader(name, opt, &buf)
-			pdf.ImageOptions(name, e.x, e.y, float64(n*k)/PNGDotsPerMM, float64(hpx)/PNGDotsPerMM, false, opt, 0, "")
+			pdf.ImageOptions(name, e.x, e.y, float64(gray.Bounds().Dx())/PNGDotsPerMM, float64(gray.Bounds().Dy())/PNGDotsPerMM, false, opt, 0, "")
 		case text, checkBox:
 			x, y := e.x, e.y
 			if e.kind == checkBox {
