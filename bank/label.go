@@ -116,7 +116,7 @@ func (s *Service) IssueLabel(ctx context.Context, r LabelRequest) (*LabelIssue, 
 		switch {
 		case !r.Reprint && copies > 0:
 			return NewError(KindFailedPrecondition, ReasonFailedPrecondition,
-				fmt.Sprintf("the %s label of bag %d of %s was printed already (%d copies): a further copy is a reprint, which needs a manager and a reason", r.Kind, bag, u.Name(), copies),
+				fmt.Sprintf("the %s label of bag %d of %s was printed already (copies so far: %d): a further copy is a reprint, which needs a manager and a reason", r.Kind, bag, u.Name(), copies),
 				"name", u.Name(), "copies", strconv.Itoa(copies))
 		case r.Reprint && copies == 0:
 			return NewError(KindFailedPrecondition, ReasonFailedPrecondition,

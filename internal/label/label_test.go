@@ -2,10 +2,14 @@ package label_test
 
 import (
 	"bytes"
+	"encoding/binary"
+	"hash/crc32"
 	"image"
+	"image/draw"
 	"image/png"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -148,6 +152,69 @@ func TestPDFIsOnePage(t *testing.T) {
 	}
 	if n := bytes.Count(p, []byte("/Subtype /Image")); n != 2 {
 		t.Errorf("%d images, want the 2 barcodes", n)
+	}
+}
+
+// pdfImages returns the images of a PDF fpdf wrote: each is the PNG's own
+// compressed data (Flate with PNG predictors), rewrapped as a PNG file.
+func pdfImages(t *testing.T, pdf []byte) []image.Image {
+	t.Helper()
+	re := regexp.MustCompile(`/Subtype /Image\n/Width (\d+)\n/Height (\d+)\n/ColorSpace /DeviceGray\n/BitsPerComponent 8\n/Filter /FlateDecode\n/DecodeParms <<[^>]*>>\n/Length (\d+)>>\nstream\n`)
+	var out []image.Image
+	for _, m := range re.FindAllSubmatchIndex(pdf, -1) {
+		num := func(i int) int { n, _ := strconv.Atoi(string(pdf[m[2*i]:m[2*i+1]])); return n }
+		w, h, n := num(1), num(2), num(3)
+		data := pdf[m[1] : m[1]+n]
+		var f bytes.Buffer
+		f.WriteString("\x89PNG\r\n\x1a\n")
+		chunk := func(typ string, body []byte) {
+			binary.Write(&f, binary.BigEndian, uint32(len(body)))
+			f.WriteString(typ)
+			f.Write(body)
+			binary.Write(&f, binary.BigEndian, crc32.ChecksumIEEE(append([]byte(typ), body...)))
+		}
+		ihdr := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, uint32(w)), uint32(h))
+		chunk("IHDR", append(ihdr, 8, 0, 0, 0, 0)) // 8-bit grey
+		chunk("IDAT", data)
+		chunk("IEND", nil)
+		img, err := png.Decode(&f)
+		if err != nil {
+			t.Fatalf("PDF image %dx%d: %v", w, h, err)
+		}
+		out = append(out, img)
+	}
+	return out
+}
+
+func TestPDFBarcodesDecodeToTheirData(t *testing.T) {
+	d, err := label.New(issue(bank.LabelBag, 1, 1, bank.UnitTypePublic), "S1234")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := label.PDF(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, want []string
+	for _, img := range pdfImages(t, p) {
+		// Each image is the symbol alone: give it a quiet zone to read.
+		b := img.Bounds()
+		q := image.NewGray(image.Rect(0, 0, b.Dx()+80, b.Dy()+80))
+		draw.Draw(q, q.Bounds(), image.White, image.Point{}, draw.Src)
+		draw.Draw(q, b.Add(image.Pt(40, 40)), img, b.Min, draw.Src)
+		sym := "code128"
+		if b.Dx() == b.Dy() {
+			sym = "datamatrix"
+		}
+		got = append(got, decode(t, q, sym, q.Bounds()))
+	}
+	for _, b := range d.Barcodes() {
+		want = append(want, b.Data)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("PDF barcodes decode to %q, want %q", got, want)
 	}
 }
 

@@ -1,0 +1,31 @@
+package client
+
+import (
+	"context"
+
+	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
+)
+
+func (c *Client) labels() pb.LabelServiceClient { return pb.NewLabelServiceClient(c.conn) }
+
+// LookupScan returns the unit a scanned ISBT 128 barcode names, whatever
+// bank holds it, and the scan's structures as read. A scan that cannot be
+// read is ErrInvalidArgument; its Metadata["offset"] and
+// Metadata["structure"] say where.
+func (c *Client) LookupScan(ctx context.Context, scan string) (*pb.LookupScanResponse, error) {
+	return call(ctx, c, true, func(ctx context.Context) (*pb.LookupScanResponse, error) {
+		return c.labels().LookupScan(ctx, &pb.LookupScanRequest{Scan: scan})
+	})
+}
+
+// PrintLabel prints the first copy of a unit's bag or segment label. It is
+// never retried: a print the server recorded is a label issued.
+func (c *Client) PrintLabel(ctx context.Context, req *pb.PrintLabelRequest) (*pb.Label, error) {
+	return call(ctx, c, false, func(ctx context.Context) (*pb.Label, error) { return c.labels().PrintLabel(ctx, req) })
+}
+
+// ReprintLabel prints another copy of a label, with a reason (managers
+// only). Never retried, for the same reason as PrintLabel.
+func (c *Client) ReprintLabel(ctx context.Context, req *pb.ReprintLabelRequest) (*pb.Label, error) {
+	return call(ctx, c, false, func(ctx context.Context) (*pb.Label, error) { return c.labels().ReprintLabel(ctx, req) })
+}
