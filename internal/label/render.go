@@ -44,7 +44,9 @@ func moduleSize(n int, mm, dotsPerMM float64) int {
 
 // raster draws a barcode element at 300 dpi in whole modules, as large as
 // its box allows; it returns the image and the module size in pixels.
-func raster(e element) (barcode.Barcode, int, error) {
+// Modules are filled as rectangles: resampling the symbol pixel by pixel
+// (barcode.Scale) took most of a label's time.
+func raster(e element) (*image.Gray, int, error) {
 	bc, err := symbol(e)
 	if err != nil {
 		return nil, 0, fmt.Errorf("%q: %w", e.data, err)
@@ -52,12 +54,31 @@ func raster(e element) (barcode.Barcode, int, error) {
 	n, m := bc.Bounds().Dx(), bc.Bounds().Dy()
 	k := moduleSize(n, e.w, PNGDotsPerMM)
 	h := px(e.h, PNGDotsPerMM)
+	rows := 1 // a linear symbol: one row of modules, drawn h high
 	if e.kind == dataMatrix {
 		k = min(k, moduleSize(m, e.h, PNGDotsPerMM))
-		h = m * k
+		h, rows = m*k, m
 	}
-	scaled, err := barcode.Scale(bc, n*k, h)
-	return scaled, k, err
+	img := image.NewGray(image.Rect(0, 0, n*k, h))
+	fill(img, img.Rect, 0xff)
+	rowH := h / rows
+	origin := bc.Bounds().Min
+	for r := 0; r < rows; r++ {
+		for c := 0; c < n; c++ {
+			if g := color.GrayModel.Convert(bc.At(origin.X+c, origin.Y+r)).(color.Gray); g.Y >= 0x80 {
+				continue
+			}
+			fill(img, image.Rect(c*k, r*rowH, (c+1)*k, (r+1)*rowH), 0)
+		}
+	}
+	return img, k, nil
+}
+
+// blit copies src onto dst at p (both grey, src inside dst).
+func blit(dst, src *image.Gray, p image.Point) {
+	for y := 0; y < src.Rect.Dy(); y++ {
+		copy(dst.Pix[(p.Y+y)*dst.Stride+p.X:], src.Pix[y*src.Stride:y*src.Stride+src.Rect.Dx()])
+	}
 }
 
 // Rect is where a barcode lies in a PNG, in pixels, quiet zone included.
@@ -68,7 +89,7 @@ type Rect = image.Rectangle
 func PNG(d *Data) ([]byte, []Rect, error) {
 	w, h, els := layout(d)
 	img := image.NewGray(image.Rect(0, 0, px(w, PNGDotsPerMM), px(h, PNGDotsPerMM)))
-	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	fill(img, img.Bounds(), 0xff)
 	areas := map[string]Rect{}
 	for _, e := range els {
 		x, y := px(e.x, PNGDotsPerMM), px(e.y, PNGDotsPerMM)
@@ -79,7 +100,10 @@ func PNG(d *Data) ([]byte, []Rect, error) {
 				return nil, nil, err
 			}
 			r := scaled.Bounds().Add(image.Pt(x, y))
-			draw.Draw(img, r, scaled, scaled.Bounds().Min, draw.Src)
+			if !r.In(img.Bounds()) {
+				return nil, nil, fmt.Errorf("barcode %q does not fit the label", e.data)
+			}
+			blit(img, scaled, r.Min)
 			quiet := 10 * k
 			if e.kind == dataMatrix {
 				quiet = 2 * k
@@ -94,7 +118,8 @@ func PNG(d *Data) ([]byte, []Rect, error) {
 		}
 	}
 	var out bytes.Buffer
-	if err := png.Encode(&out, img); err != nil {
+	// Labels are mostly white: the fastest deflate level is barely larger.
+	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&out, img); err != nil {
 		return nil, nil, err
 	}
 	var rects []Rect
@@ -138,12 +163,23 @@ func drawText(img draw.Image, s string, x, y int, sizeMM float64, bold bool) {
 }
 
 func box(img *image.Gray, r image.Rectangle, t int) {
-	black := &image.Uniform{color.Black}
 	for _, s := range []image.Rectangle{
 		{r.Min, image.Pt(r.Max.X, r.Min.Y+t)}, {image.Pt(r.Min.X, r.Max.Y-t), r.Max},
 		{r.Min, image.Pt(r.Min.X+t, r.Max.Y)}, {image.Pt(r.Max.X-t, r.Min.Y), r.Max},
 	} {
-		draw.Draw(img, s, black, image.Point{}, draw.Src)
+		fill(img, s, 0)
+	}
+}
+
+// fill sets every pixel of r (clipped to img) to v; draw.Draw has no fast
+// path for grey images and goes pixel by pixel through colour models.
+func fill(img *image.Gray, r image.Rectangle, v uint8) {
+	r = r.Intersect(img.Rect)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		row := img.Pix[img.PixOffset(r.Min.X, y):img.PixOffset(r.Max.X, y)]
+		for i := range row {
+			row[i] = v
+		}
 	}
 }
 
@@ -206,9 +242,8 @@ func PDF(d *Data) ([]byte, error) {
 				return nil, err
 			}
 			var buf bytes.Buffer
-			gray := image.NewGray(scaled.Bounds())
-			draw.Draw(gray, gray.Bounds(), scaled, scaled.Bounds().Min, draw.Src)
-			if err := png.Encode(&buf, gray); err != nil {
+			gray := scaled
+			if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, gray); err != nil {
 				return nil, err
 			}
 			name := fmt.Sprintf("barcode%d", i)
