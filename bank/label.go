@@ -32,6 +32,11 @@ type LabelRequest struct {
 	// access.ReprintLabel and a Reason.
 	Reprint bool
 	Reason  string
+	// RequestID, when set, makes the call idempotent: a retry with the
+	// same id and content returns the copy the first call issued (the same
+	// copy number) and records nothing; other content under it is
+	// KindInvalid, ReasonRequestIDReused.
+	RequestID string
 }
 
 // LabelIssue is a label the trail has recorded as issued: the unit and its
@@ -49,6 +54,7 @@ type LabelIssue struct {
 // A transport adds its own fields' problems to the same v, so one answer
 // names every bad field.
 func (r LabelRequest) Check(v *Violations) {
+	validRequestID(v, r.RequestID)
 	if r.Kind != LabelBag && r.Kind != LabelSegment {
 		v.Add("kind", "label kind %q is not BAG or SEGMENT", r.Kind)
 	}
@@ -95,6 +101,7 @@ func (s *Service) IssueLabel(ctx context.Context, r LabelRequest) (*LabelIssue, 
 		return nil, err
 	}
 	bag := max(r.Bag, 1)
+	fp := fingerprint(r.RequestID, method, r)
 	var out *LabelIssue
 	err := s.store.Write(ctx, func(tx Tx) error {
 		u, err := visibleUnit(ctx, tx, r.Bank, r.DIN)
@@ -109,6 +116,13 @@ func (s *Service) IssueLabel(ctx context.Context, r LabelRequest) (*LabelIssue, 
 			return err
 		}
 		field := labelField(r.Kind, bag)
+		if name, err := replay(ctx, tx, r.RequestID, method, fp); err != nil {
+			return err
+		} else if name != "" {
+			n, _ := strconv.Atoi(name[strings.LastIndexByte(name, '/')+1:])
+			out = &LabelIssue{Unit: u, Bank: b, Kind: r.Kind, Bag: bag, Copy: n}
+			return nil
+		}
 		copies, err := labelCopies(ctx, tx, u.Name(), field)
 		if err != nil {
 			return err
@@ -130,8 +144,16 @@ func (s *Service) IssueLabel(ctx context.Context, r LabelRequest) (*LabelIssue, 
 		if r.Reason != "" {
 			changes = append(changes, FieldChange{Field: "label.reason", After: strconv.Quote(r.Reason)})
 		}
-		if err := s.newChain(ctx, tx, s.now().UTC()).record(method, u.Name(), u.Bank, "", changes); err != nil {
+		now := s.now().UTC()
+		if err := s.newChain(ctx, tx, now).record(method, u.Name(), u.Bank, "", changes); err != nil {
 			return err
+		}
+		if r.RequestID != "" {
+			// The copy is the request's resource: a replay returns it.
+			copyName := fmt.Sprintf("%s/labels/%s/copies/%d", u.Name(), strings.TrimPrefix(field, "label."), copies+1)
+			if err := tx.PutRequest(ctx, &RequestRecord{ID: r.RequestID, Method: method, Fingerprint: fp, Resource: copyName, CreateTime: now}); err != nil {
+				return err
+			}
 		}
 		out = &LabelIssue{Unit: u, Bank: b, Kind: r.Kind, Bag: bag, Copy: copies + 1}
 		return nil

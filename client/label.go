@@ -3,6 +3,9 @@ package client
 import (
 	"context"
 
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
+
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
 
@@ -18,14 +21,23 @@ func (c *Client) LookupScan(ctx context.Context, scan string) (*pb.LookupScanRes
 	})
 }
 
-// PrintLabel prints the first copy of a unit's bag or segment label. It is
-// never retried: a print the server recorded is a label issued.
+// PrintLabel prints the first copy of a unit's bag or segment label. A
+// request id is generated when req has none and reused across retries, so
+// a retry after a lost answer returns the same copy rather than a refusal.
 func (c *Client) PrintLabel(ctx context.Context, req *pb.PrintLabelRequest) (*pb.Label, error) {
-	return call(ctx, c, false, func(ctx context.Context) (*pb.Label, error) { return c.labels().PrintLabel(ctx, req) })
+	if req.GetRequestId() == "" {
+		req = proto.CloneOf(req)
+		req.RequestId = uuid.NewString()
+	}
+	return call(ctx, c, true, func(ctx context.Context) (*pb.Label, error) { return c.labels().PrintLabel(ctx, req) })
 }
 
 // ReprintLabel prints another copy of a label, with a reason (managers
-// only). Never retried, for the same reason as PrintLabel.
+// only); request ids as for PrintLabel.
 func (c *Client) ReprintLabel(ctx context.Context, req *pb.ReprintLabelRequest) (*pb.Label, error) {
-	return call(ctx, c, false, func(ctx context.Context) (*pb.Label, error) { return c.labels().ReprintLabel(ctx, req) })
+	if req.GetRequestId() == "" {
+		req = proto.CloneOf(req)
+		req.RequestId = uuid.NewString()
+	}
+	return call(ctx, c, true, func(ctx context.Context) (*pb.Label, error) { return c.labels().ReprintLabel(ctx, req) })
 }

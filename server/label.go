@@ -85,11 +85,11 @@ func structuresToProto(s *isbt128.Scan) []*pb.ScannedStructure {
 }
 
 func (l *labels) PrintLabel(ctx context.Context, req *pb.PrintLabelRequest) (*pb.Label, error) {
-	return l.issue(ctx, req.GetName(), req.GetKind(), req.GetFormat(), req.GetProductDescriptionCode(), req.GetBag(), false, "")
+	return l.issue(ctx, req.GetName(), req.GetKind(), req.GetFormat(), req.GetProductDescriptionCode(), req.GetBag(), false, "", req.GetRequestId())
 }
 
 func (l *labels) ReprintLabel(ctx context.Context, req *pb.ReprintLabelRequest) (*pb.Label, error) {
-	return l.issue(ctx, req.GetName(), req.GetKind(), req.GetFormat(), req.GetProductDescriptionCode(), req.GetBag(), true, req.GetReason())
+	return l.issue(ctx, req.GetName(), req.GetKind(), req.GetFormat(), req.GetProductDescriptionCode(), req.GetBag(), true, req.GetReason(), req.GetRequestId())
 }
 
 var labelFormats = map[pb.LabelFormat]struct {
@@ -104,7 +104,7 @@ var labelFormats = map[pb.LabelFormat]struct {
 	pb.LabelFormat_LABEL_FORMAT_PDF: {"PDF", "application/pdf", label.PDF},
 }
 
-func (l *labels) issue(ctx context.Context, name string, kind pb.LabelKind, format pb.LabelFormat, pdc string, bag int32, reprint bool, reason string) (*pb.Label, error) {
+func (l *labels) issue(ctx context.Context, name string, kind pb.LabelKind, format pb.LabelFormat, pdc string, bag int32, reprint bool, reason, requestID string) (*pb.Label, error) {
 	var v bank.Violations
 	bankID, din, err := parseUnitName(name)
 	if err != nil {
@@ -117,7 +117,7 @@ func (l *labels) issue(ctx context.Context, name string, kind pb.LabelKind, form
 	if _, err := isbt128.EncodeProduct(pdc, 'V', "00"); err != nil {
 		v.Add("product_description_code", "%v", err)
 	}
-	r := bank.LabelRequest{Bank: bankID, DIN: din, Kind: labelKindFromProto(kind), Bag: int(bag), Format: f.name, Reprint: reprint, Reason: reason}
+	r := bank.LabelRequest{Bank: bankID, DIN: din, Kind: labelKindFromProto(kind), Bag: int(bag), Format: f.name, Reprint: reprint, Reason: reason, RequestID: requestID}
 	r.Check(&v)
 	if err := v.Err("invalid label request"); err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/cordbank/cordbank/bank"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
@@ -211,5 +212,44 @@ func TestPrintLabelNamesEveryBadField(t *testing.T) {
 		Format: pb.LabelFormat_LABEL_FORMAT_ZPL, ProductDescriptionCode: "S1234", Bag: 3})
 	if _, br := errorInfo(t, err); status.Code(err) != codes.InvalidArgument || br.GetFieldViolations()[0].GetField() != "bag" {
 		t.Errorf("PrintLabel of bag 3 of 2 = %v", err)
+	}
+}
+
+func TestPrintLabelRetryWithRequestIDReturnsTheSameCopy(t *testing.T) {
+	tech, _, _, audit, _, _ := startLabels(t)
+	ctx := t.Context()
+	name := "banks/nybc/units/" + labelDIN
+	req := &pb.PrintLabelRequest{Name: name, Kind: pb.LabelKind_LABEL_KIND_SEGMENT, Format: pb.LabelFormat_LABEL_FORMAT_ZPL,
+		ProductDescriptionCode: "S1234", RequestId: "print-7f3a"}
+	first, err := tech.PrintLabel(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := tech.PrintLabel(ctx, req) // the answer was lost; the client retries
+	if err != nil {
+		t.Fatalf("retry with the same request id: %v", err)
+	}
+	if again.GetCopy() != 1 || !bytes.Equal(again.GetContent(), first.GetContent()) {
+		t.Errorf("retry = copy %d (content equal: %v), want the first copy again", again.GetCopy(), bytes.Equal(again.GetContent(), first.GetContent()))
+	}
+	other := proto.CloneOf(req)
+	other.Format = pb.LabelFormat_LABEL_FORMAT_PNG
+	if _, err := tech.PrintLabel(ctx, other); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("same request id, other format = %v, want INVALID_ARGUMENT", err)
+	} else if info, _ := errorInfo(t, err); info.GetReason() != "REQUEST_ID_REUSED" {
+		t.Errorf("reason = %s, want REQUEST_ID_REUSED", info.GetReason())
+	}
+	h, err := audit.ListUnitHistory(ctx, &pb.ListUnitHistoryRequest{Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range h.GetEvents() {
+		if e.GetMethod() == "PrintLabel" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d PrintLabel events, want 1", n)
 	}
 }

@@ -355,7 +355,11 @@ type PrintLabelRequest struct {
 	// directed 2), the division is `00`. Required.
 	ProductDescriptionCode string `protobuf:"bytes,4,opt,name=product_description_code,json=productDescriptionCode,proto3" json:"product_description_code,omitempty"`
 	// Which bag, from 1; 0 means the first. At most the unit's `bags`.
-	Bag           int32 `protobuf:"varint,5,opt,name=bag,proto3" json:"bag,omitempty"`
+	Bag int32 `protobuf:"varint,5,opt,name=bag,proto3" json:"bag,omitempty"`
+	// Optional idempotency key (a UUID is recommended): a retry with the
+	// same id and content returns the same copy again and records nothing;
+	// other content under the same id is INVALID_ARGUMENT REQUEST_ID_REUSED.
+	RequestId     string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -425,6 +429,13 @@ func (x *PrintLabelRequest) GetBag() int32 {
 	return 0
 }
 
+func (x *PrintLabelRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 // Request to print another copy of a label.
 type ReprintLabelRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -440,7 +451,9 @@ type ReprintLabelRequest struct {
 	Bag int32 `protobuf:"varint,5,opt,name=bag,proto3" json:"bag,omitempty"`
 	// Why the label is printed again (damaged, unreadable ...); kept in the
 	// audit event. Required; at most 2000 characters.
-	Reason        string `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
+	Reason string `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Optional idempotency key, as in PrintLabelRequest.
+	RequestId     string `protobuf:"bytes,7,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -513,6 +526,13 @@ func (x *ReprintLabelRequest) GetBag() int32 {
 func (x *ReprintLabelRequest) GetReason() string {
 	if x != nil {
 		return x.Reason
+	}
+	return ""
+}
+
+func (x *ReprintLabelRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
 	}
 	return ""
 }
@@ -706,20 +726,24 @@ const file_cordbank_v1_label_service_proto_rawDesc = "" +
 	"\x06fields\x18\a \x03(\v2).cordbank.v1.ScannedStructure.FieldsEntryR\x06fields\x1a9\n" +
 	"\vFieldsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xea\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x8e\x02\n" +
 	"\x11PrintLabelRequest\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x12/\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x16.cordbank.v1.LabelKindB\x03\xe0A\x02R\x04kind\x125\n" +
 	"\x06format\x18\x03 \x01(\x0e2\x18.cordbank.v1.LabelFormatB\x03\xe0A\x02R\x06format\x12=\n" +
 	"\x18product_description_code\x18\x04 \x01(\tB\x03\xe0A\x02R\x16productDescriptionCode\x12\x15\n" +
-	"\x03bag\x18\x05 \x01(\x05B\x03\xe0A\x01R\x03bag\"\x89\x02\n" +
+	"\x03bag\x18\x05 \x01(\x05B\x03\xe0A\x01R\x03bag\x12\"\n" +
+	"\n" +
+	"request_id\x18\x06 \x01(\tB\x03\xe0A\x01R\trequestId\"\xad\x02\n" +
 	"\x13ReprintLabelRequest\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x12/\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x16.cordbank.v1.LabelKindB\x03\xe0A\x02R\x04kind\x125\n" +
 	"\x06format\x18\x03 \x01(\x0e2\x18.cordbank.v1.LabelFormatB\x03\xe0A\x02R\x06format\x12=\n" +
 	"\x18product_description_code\x18\x04 \x01(\tB\x03\xe0A\x02R\x16productDescriptionCode\x12\x15\n" +
 	"\x03bag\x18\x05 \x01(\x05B\x03\xe0A\x01R\x03bag\x12\x1b\n" +
-	"\x06reason\x18\x06 \x01(\tB\x03\xe0A\x02R\x06reason\"\x93\x02\n" +
+	"\x06reason\x18\x06 \x01(\tB\x03\xe0A\x02R\x06reason\x12\"\n" +
+	"\n" +
+	"request_id\x18\a \x01(\tB\x03\xe0A\x01R\trequestId\"\x93\x02\n" +
 	"\x05Label\x12\x12\n" +
 	"\x04unit\x18\x01 \x01(\tR\x04unit\x12*\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x16.cordbank.v1.LabelKindR\x04kind\x12\x10\n" +
