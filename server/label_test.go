@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/cordbank/cordbank/bank"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
@@ -251,5 +252,33 @@ func TestPrintLabelRetryWithRequestIDReturnsTheSameCopy(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d PrintLabel events, want 1", n)
+	}
+}
+
+// A FIN reassigned after registration: the unit stays in the bank that
+// registered it, and a scan still finds it there.
+func TestLookupScanAfterTheFINMovedToAnotherBank(t *testing.T) {
+	srv, reg := start(t)
+	ctx := t.Context()
+	if _, err := reg.UpdateBank(ctx, &pb.UpdateBankRequest{Bank: &pb.Bank{Name: "banks/nybc", Fins: []string{"G1234", "G5555"}},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"fins"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.CreateUnit(ctx, &pb.CreateUnitRequest{Parent: "banks/nybc", Unit: validUnit("G555526000001")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.UpdateBank(ctx, &pb.UpdateBankRequest{Bank: &pb.Bank{Name: "banks/nybc", Fins: []string{"G1234"}},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"fins"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.CreateBank(ctx, &pb.CreateBankRequest{BankId: "heir", Bank: &pb.Bank{DisplayName: "Heir", Fin: "G5555", Country: "US"}}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := pb.NewLabelServiceClient(grpcConn(t, srv)).LookupScan(ctx, &pb.LookupScanRequest{Scan: "=G55552600000100"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := resp.GetUnit().GetName(); got != "banks/nybc/units/G555526000001" {
+		t.Errorf("unit = %q, want it in nybc, where it was registered", got)
 	}
 }
