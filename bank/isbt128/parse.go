@@ -325,7 +325,11 @@ func decode(st *Structure, start int) error {
 	case DonationIdentificationNumber:
 		st.Donation, err = decodeDonation(c)
 		if err != nil {
-			return fail(0, "%v", err)
+			at := 0
+			if _, bodyErr := bank.ParseDIN(c[:13]); bodyErr == nil {
+				at = 13 // the number is fine: the flags are wrong
+			}
+			return fail(at, "%v", err)
 		}
 	case BloodGroups:
 		st.BloodGroup = decodeBloodGroup(c)
