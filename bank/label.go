@@ -2,6 +2,7 @@ package bank
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -108,6 +109,13 @@ func (s *Service) IssueLabel(ctx context.Context, r LabelRequest) (*LabelIssue, 
 		if err != nil {
 			return err
 		}
+		if u.Status == StatusDiscarded || u.Status == StatusInfused {
+			// The product no longer exists: a label now could only
+			// give some other bag its identity.
+			return NewError(KindFailedPrecondition, ReasonFailedPrecondition,
+				fmt.Sprintf("%s is %s: no label is printed for a product that no longer exists", u.Name(), u.Status),
+				"name", u.Name(), "status", string(u.Status))
+		}
 		if bags := max(u.Bags, 1); bag > bags {
 			return fieldError(ReasonInvalidArgument, "bag", fmt.Sprintf("%s has %d bag(s); there is no bag %d", u.Name(), bags, bag), "name", u.Name())
 		}
@@ -139,10 +147,10 @@ func (s *Service) IssueLabel(ctx context.Context, r LabelRequest) (*LabelIssue, 
 		}
 		changes := []FieldChange{
 			{Field: field, Before: countJSON(copies), After: countJSON(copies + 1)},
-			{Field: "label.format", After: strconv.Quote(r.Format)},
+			{Field: "label.format", After: jsonString(r.Format)},
 		}
 		if r.Reason != "" {
-			changes = append(changes, FieldChange{Field: "label.reason", After: strconv.Quote(r.Reason)})
+			changes = append(changes, FieldChange{Field: "label.reason", After: jsonString(r.Reason)})
 		}
 		now := s.now().UTC()
 		if err := s.newChain(ctx, tx, now).record(method, u.Name(), u.Bank, "", changes); err != nil {
@@ -162,6 +170,12 @@ func (s *Service) IssueLabel(ctx context.Context, r LabelRequest) (*LabelIssue, 
 		return nil, err
 	}
 	return out, nil
+}
+
+// jsonString is s as a JSON string, as change values are recorded.
+func jsonString(s string) string {
+	b, _ := json.Marshal(s) // a string always marshals
+	return string(b)
 }
 
 func countJSON(n int) string {

@@ -282,3 +282,21 @@ func TestLookupScanAfterTheFINMovedToAnotherBank(t *testing.T) {
 		t.Errorf("unit = %q, want it in nybc, where it was registered", got)
 	}
 }
+
+func TestNoLabelForADiscardedUnit(t *testing.T) {
+	srv, reg := start(t)
+	ctx := t.Context()
+	if _, err := reg.CreateUnit(ctx, &pb.CreateUnitRequest{Parent: "banks/nybc", Unit: validUnit(labelDIN)}); err != nil {
+		t.Fatal(err)
+	}
+	conn := grpcConn(t, srv)
+	name := "banks/nybc/units/" + labelDIN
+	if _, err := pb.NewLifecycleServiceClient(conn).DiscardUnit(ctx, &pb.DiscardUnitRequest{Name: name, Reason: "CD", Note: "bag cracked"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := pb.NewLabelServiceClient(conn).PrintLabel(ctx, &pb.PrintLabelRequest{Name: name, Kind: pb.LabelKind_LABEL_KIND_BAG,
+		Format: pb.LabelFormat_LABEL_FORMAT_ZPL, ProductDescriptionCode: "S1234"})
+	if info, _ := errorInfo(t, err); status.Code(err) != codes.FailedPrecondition || info.GetMetadata()["status"] != "DISCARDED" {
+		t.Errorf("PrintLabel of a discarded unit = %v", err)
+	}
+}
