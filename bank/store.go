@@ -127,7 +127,8 @@ type ReservationReader interface {
 	DueReservations(ctx context.Context, now time.Time, limit int) ([]*Reservation, error)
 }
 
-// ReservationWriter writes reservations. At most one reservation of a unit
+// ReservationWriter writes reservations; CTTyping is kept as submitted
+// (each typing's Locus and Text, not a Reading). At most one reservation of a unit
 // is open at any time, whatever the concurrency: the store enforces it
 // (a constraint, not only the domain's read-then-write), so two
 // transactions reserving one unit cannot both commit.

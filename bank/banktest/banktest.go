@@ -35,6 +35,9 @@ func Run(t *testing.T, open func(t *testing.T) bank.Store) {
 		{"Lifecycle", lifecycleTests},
 		{"Counts", countTests},
 		{"Privacy", privacyTests},
+		{"Reservations", reservationTests},
+		{"Inventory", inventoryTests},
+		{"Events", eventTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

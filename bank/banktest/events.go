@@ -1,0 +1,323 @@
+package banktest
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cordbank/cordbank/bank"
+)
+
+// The port's audit trail (bank.AuditReader, bank.AuditWriter). The store
+// keeps events as given, so these tests append events whose hashes are
+// placeholders: verifying the chain is the domain's job (its own tests).
+var eventTests = []test{
+	{"AppendThenRead", eventAppendThenRead},
+	{"SeqTaken", eventSeqTaken},
+	{"ListQueries", eventListQueries},
+	{"WithholdPrivateUnits", eventWithholdPrivateUnits},
+	{"ByResource", eventsByResource},
+	{"GaplessUnderConcurrentWriters", eventsGaplessUnderConcurrentWriters},
+}
+
+// event is event seq on resource of bankID by method at Now+minutes,
+// linked to seq-1 by placeholder hashes.
+func event(seq int64, resource, bankID, method string, minutes int) *bank.Event {
+	prev := ""
+	if seq > 1 {
+		prev = fmt.Sprintf("hash-%d", seq-1)
+	}
+	return &bank.Event{Seq: seq, Time: at(time.Duration(minutes) * time.Minute), Principal: "tester", RequestID: fmt.Sprintf("req-%d", seq),
+		Method: method, Resource: resource, Bank: bankID,
+		Changes:  []bank.FieldChange{{Field: "status", Before: "QUARANTINE", After: "AVAILABLE"}},
+		PrevHash: prev, Hash: fmt.Sprintf("hash-%d", seq), HashScheme: bank.HashSchemeLinked}
+}
+
+func (e *env) appendEvents(evs ...*bank.Event) {
+	e.t.Helper()
+	e.write(func(tx bank.Tx) error { return tx.AppendEvents(e.ctx, evs) })
+}
+
+func (e *env) listEvents(q bank.EventQuery) []*bank.Event {
+	e.t.Helper()
+	var evs []*bank.Event
+	e.read(func(tx bank.ReadTx) error {
+		var err error
+		evs, err = tx.ListEvents(e.ctx, q)
+		return err
+	})
+	return evs
+}
+
+func (e *env) lastEvent() *bank.Event {
+	e.t.Helper()
+	var ev *bank.Event
+	e.read(func(tx bank.ReadTx) error {
+		var err error
+		ev, err = tx.LastEvent(e.ctx)
+		return err
+	})
+	return ev
+}
+
+func seqs(evs []*bank.Event) []int64 {
+	var out []int64
+	for _, ev := range evs {
+		out = append(out, ev.Seq)
+	}
+	return out
+}
+
+// eventAppendThenRead: every field survives, through AppendEvent and
+// AppendEvents alike; LastEvent is the newest, nil on an empty trail.
+func eventAppendThenRead(t *testing.T, e *env) {
+	if ev := e.lastEvent(); ev != nil {
+		t.Fatalf("LastEvent of an empty trail = %+v, want nil", ev)
+	}
+	first := event(1, "banks/bank-a", "bank-a", "CreateBank", 0)
+	first.Reason = "AD"
+	first.HashScheme = bank.HashSchemeFlat
+	first.Changes = []bank.FieldChange{{Field: "*", After: `{"id":"bank-a","display_name":"ünïcode \"quoted\"\n"}`}}
+	e.write(func(tx bank.Tx) error { return tx.AppendEvent(e.ctx, first) })
+	if d := diff(e.lastEvent(), first); d != "" {
+		t.Errorf("LastEvent after one append (-want +got):\n%s", d)
+	}
+	second, third := event(2, "banks/bank-a/units/X", "", "UpdateUnit", 1), event(3, "tokens/t1", "", "CreateToken", 2)
+	second.Changes = []bank.FieldChange{{Field: "local_id", Before: "a"}, {Field: "status_note", After: "b"}, {Field: "abo"}}
+	third.Changes, third.RequestID, third.Principal = nil, "", "system:x"
+	e.appendEvents(second, third)
+	if d := diff(e.listEvents(bank.EventQuery{Limit: 10}), []*bank.Event{first, second, third}); d != "" {
+		t.Errorf("events as stored (-want +got):\n%s", d)
+	}
+	if d := diff(e.lastEvent(), third); d != "" {
+		t.Errorf("LastEvent (-want +got):\n%s", d)
+	}
+}
+
+// eventSeqTaken: a Seq is stored once; the refused append changes nothing.
+func eventSeqTaken(t *testing.T, e *env) {
+	e.appendEvents(event(1, "banks/a", "a", "CreateBank", 0), event(2, "banks/b", "b", "CreateBank", 0))
+	again := event(2, "banks/c", "c", "CreateBank", 0)
+	err := e.tryWrite(func(tx bank.Tx) error { return tx.AppendEvent(e.ctx, again) })
+	wantKind(t, err, bank.KindAlreadyExists)
+	err = e.tryWrite(func(tx bank.Tx) error {
+		return tx.AppendEvents(e.ctx, []*bank.Event{event(3, "banks/d", "d", "CreateBank", 0), again})
+	})
+	wantKind(t, err, bank.KindAlreadyExists)
+	if d := diff(seqs(e.listEvents(bank.EventQuery{Limit: 10})), []int64{1, 2}); d != "" {
+		t.Errorf("trail after refused appends (-want +got):\n%s", d)
+	}
+	if ev := e.lastEvent(); ev.Resource != "banks/b" {
+		t.Errorf("event 2 replaced by a refused append: %+v", ev)
+	}
+}
+
+// eventListQueries: every EventQuery field selects, in Seq order after
+// AfterSeq, up to Limit.
+func eventListQueries(t *testing.T, e *env) {
+	e.appendEvents(
+		event(1, "banks/bank-a", "bank-a", "CreateBank", 0),
+		event(2, "banks/bank-a/units/A", "bank-a", "CreateUnit", 1),
+		event(3, "banks/bank-a/units/A", "bank-a", "ReleaseUnit", 2),
+		event(4, "banks/bank-b/units/B", "bank-b", "CreateUnit", 3),
+		event(5, "banks/bank_a/units/C", "bank_a", "CreateUnit", 4), // "_" is no wildcard
+		event(6, "banks/bank-a/containers/t", "bank-a", "CreateContainer", 5),
+		event(7, "tokens/t1", "", "CreateToken", 6),
+		event(8, "banks/BANK-A/units/D", "BANK-A", "CreateUnit", 7), // case counts
+	)
+	for _, c := range []struct {
+		name string
+		q    bank.EventQuery
+		want []int64
+	}{
+		{"all", bank.EventQuery{Limit: 100}, []int64{1, 2, 3, 4, 5, 6, 7, 8}},
+		{"bank", bank.EventQuery{Bank: "bank-a", Limit: 100}, []int64{1, 2, 3, 6}},
+		{"resource", bank.EventQuery{Resource: "banks/bank-a/units/A", Limit: 100}, []int64{2, 3}},
+		{"resource prefix", bank.EventQuery{ResourcePrefix: "banks/bank-a/units/", Limit: 100}, []int64{2, 3}},
+		{"prefix is the whole name", bank.EventQuery{ResourcePrefix: "banks/bank-a", Limit: 100}, []int64{1, 2, 3, 6}},
+		{"methods", bank.EventQuery{Methods: []string{"CreateUnit", "CreateToken"}, Limit: 100}, []int64{2, 4, 5, 7, 8}},
+		{"since (inclusive)", bank.EventQuery{Since: at(5 * time.Minute), Limit: 100}, []int64{6, 7, 8}},
+		{"until (exclusive)", bank.EventQuery{Until: at(2 * time.Minute), Limit: 100}, []int64{1, 2}},
+		{"since and until", bank.EventQuery{Since: at(time.Minute), Until: at(3 * time.Minute), Limit: 100}, []int64{2, 3}},
+		{"after", bank.EventQuery{AfterSeq: 5, Limit: 100}, []int64{6, 7, 8}},
+		{"limit", bank.EventQuery{AfterSeq: 2, Limit: 3}, []int64{3, 4, 5}},
+		{"zero limit", bank.EventQuery{}, nil},
+		{"combined", bank.EventQuery{Bank: "bank-a", ResourcePrefix: "banks/bank-a/units/", Methods: []string{"ReleaseUnit"}, Since: at(0), AfterSeq: 1, Limit: 100}, []int64{3}},
+	} {
+		if d := diff(seqs(e.listEvents(c.q)), c.want); d != "" {
+			t.Errorf("%s: %+v (-want +got):\n%s", c.name, c.q, d)
+		}
+	}
+}
+
+// eventWithholdPrivateUnits: the events of private units, and of the
+// resources below them, are left out before the limit applies; the events
+// of public units, of other resources and of unknown units are kept.
+func eventWithholdPrivateUnits(t *testing.T, e *env) {
+	_, us := e.seed("bank-a", 3)
+	auto, directed := us[1], us[2]
+	auto.Type, directed.Type = bank.UnitTypeAutologous, bank.UnitTypeDirected
+	e.write(func(tx bank.Tx) error {
+		if err := tx.UpdateUnit(e.ctx, auto); err != nil {
+			return err
+		}
+		return tx.UpdateUnit(e.ctx, directed)
+	})
+	pub := us[0]
+	e.appendEvents(
+		event(1, "banks/bank-a", "bank-a", "CreateBank", 0),
+		event(2, auto.Name(), "bank-a", "CreateUnit", 0),
+		event(3, pub.Name(), "bank-a", "CreateUnit", 0),
+		event(4, directed.Name()+"/reservations/r1", "bank-a", "ReserveUnit", 0),
+		event(5, directed.Name(), "bank-a", "CreateUnit", 0),
+		event(6, pub.Name()+"/reservations/r2", "bank-a", "ReserveUnit", 0),
+		event(7, "banks/bank-a/units/"+string(DIN("B1234", 24, 1)), "bank-a", "CreateUnit", 0), // no such unit
+		event(8, "banks/bank-a/containers/tank-1", "bank-a", "CreateContainer", 0),
+	)
+	if d := diff(seqs(e.listEvents(bank.EventQuery{WithholdPrivateUnits: true, Limit: 100})), []int64{1, 3, 6, 7, 8}); d != "" {
+		t.Errorf("withheld (-want +got):\n%s", d)
+	}
+	// Withheld events do not count against the limit: pages stay full.
+	if d := diff(seqs(e.listEvents(bank.EventQuery{WithholdPrivateUnits: true, AfterSeq: 1, Limit: 2})), []int64{3, 6}); d != "" {
+		t.Errorf("withheld, limit 2 (-want +got):\n%s", d)
+	}
+	if d := diff(seqs(e.listEvents(bank.EventQuery{Limit: 100})), []int64{1, 2, 3, 4, 5, 6, 7, 8}); d != "" {
+		t.Errorf("not withheld (-want +got):\n%s", d)
+	}
+}
+
+// eventsByResource: every event once, each resource's events together in
+// Seq order, and paging on (resource, seq) gives what one read gives.
+func eventsByResource(t *testing.T, e *env) {
+	resources := []string{"banks/bank-a", "banks/bank-a/units/X", "banks/bank-a2", "banks/Bank-b", "tokens/t1"}
+	var evs []*bank.Event
+	for i := range 20 {
+		evs = append(evs, event(int64(i+1), resources[(i*3)%len(resources)], "", "M", i))
+	}
+	e.appendEvents(evs...)
+	byResource := func(afterResource string, afterSeq int64, limit int) []*bank.Event {
+		t.Helper()
+		var out []*bank.Event
+		e.read(func(tx bank.ReadTx) error {
+			var err error
+			out, err = tx.ListEventsByResource(e.ctx, afterResource, afterSeq, limit)
+			return err
+		})
+		return out
+	}
+	whole := byResource("", 0, 100)
+	if len(whole) != len(evs) {
+		t.Fatalf("ListEventsByResource returned %d events, want %d", len(whole), len(evs))
+	}
+	done := map[string]bool{}
+	for i, ev := range whole {
+		if i > 0 && whole[i-1].Resource == ev.Resource {
+			if whole[i-1].Seq >= ev.Seq {
+				t.Errorf("events of %s out of Seq order: %d then %d", ev.Resource, whole[i-1].Seq, ev.Seq)
+			}
+			continue
+		}
+		if done[ev.Resource] {
+			t.Errorf("events of %s are not together", ev.Resource)
+		}
+		done[ev.Resource] = true
+	}
+	if d := diff(whole[3], evs[whole[3].Seq-1]); d != "" {
+		t.Errorf("an event read by resource differs from the one appended (-want +got):\n%s", d)
+	}
+	var paged []*bank.Event
+	for after, seq := "", int64(0); ; {
+		page := byResource(after, seq, 3)
+		if len(page) == 0 {
+			break
+		}
+		paged = append(paged, page...)
+		after, seq = page[len(page)-1].Resource, page[len(page)-1].Seq
+	}
+	if d := diff(seqs(paged), seqs(whole)); d != "" {
+		t.Errorf("paged by 3 (-want +got):\n%s", d)
+	}
+}
+
+// eventsGaplessUnderConcurrentWriters: writers each read the head and
+// append after it in one transaction, all at once, while a reader pages
+// by Seq: every append commits (Writes are serializable), the trail is
+// 1..n with every event linked to its predecessor, and the reader never
+// sees a hole.
+func eventsGaplessUnderConcurrentWriters(t *testing.T, e *env) {
+	const writers, rounds = 6, 8
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*rounds+1)
+	for w := range writers {
+		wg.Go(func() {
+			for r := range rounds {
+				err := e.tryWrite(func(tx bank.Tx) error {
+					head, err := tx.LastEvent(e.ctx)
+					if err != nil {
+						return err
+					}
+					seq, prev := int64(1), ""
+					if head != nil {
+						seq, prev = head.Seq+1, head.Hash
+					}
+					ev := event(seq, fmt.Sprintf("banks/w%d", w), "", "M", r)
+					ev.PrevHash, ev.Hash = prev, fmt.Sprintf("w%d-r%d", w, r)
+					return tx.AppendEvent(e.ctx, ev)
+				})
+				if err != nil {
+					errs <- fmt.Errorf("writer %d round %d: %w", w, r, err)
+					return
+				}
+			}
+		})
+	}
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		var last int64
+		for last < writers*rounds {
+			var page []*bank.Event
+			err := e.store.Read(e.ctx, func(tx bank.ReadTx) error {
+				var err error
+				page, err = tx.ListEvents(e.ctx, bank.EventQuery{AfterSeq: last, Limit: 5})
+				return err
+			})
+			if err != nil {
+				errs <- fmt.Errorf("reader: %w", err)
+				return
+			}
+			for _, ev := range page {
+				if ev.Seq != last+1 {
+					errs <- fmt.Errorf("reader after %d saw %d: a hole", last, ev.Seq)
+					return
+				}
+				last = ev.Seq
+			}
+			select {
+			case err := <-errs: // a writer failed: the trail will not grow
+				errs <- err
+				return
+			default:
+			}
+		}
+	}()
+	wg.Wait()
+	<-readerDone
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	all := e.listEvents(bank.EventQuery{Limit: 1000})
+	if len(all) != writers*rounds {
+		t.Fatalf("%d events stored, want %d", len(all), writers*rounds)
+	}
+	for i, ev := range all {
+		if ev.Seq != int64(i+1) {
+			t.Fatalf("event %d has Seq %d: the trail has a hole", i, ev.Seq)
+		}
+		if i > 0 && ev.PrevHash != all[i-1].Hash {
+			t.Errorf("event %d links %q, its predecessor's hash is %q", ev.Seq, ev.PrevHash, all[i-1].Hash)
+		}
+	}
+}
