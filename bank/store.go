@@ -22,7 +22,8 @@ type Store interface {
 	Write(ctx context.Context, fn func(tx Tx) error) error
 	// Ping reports whether the store can serve requests (health checks).
 	Ping(ctx context.Context) error
-	// Close releases the store; later calls fail.
+	// Close releases the store. Later calls fail with KindUnavailable
+	// (Write without running fn); closing again returns nil.
 	Close() error
 }
 
@@ -294,12 +295,15 @@ type CountReader interface {
 	// CountResources counts the bank, unit, reservation, container and
 	// storage position rows.
 	CountResources(ctx context.Context) (ResourceCounts, error)
-	// CountInventory counts units by bank, status and type, open
-	// reservations by bank (with the ACTIVE ones expiring before
-	// expiringBefore), and open excursions by bank.
+	// CountInventory counts units by bank, status and type (ordered so),
+	// open reservations by bank (ordered by bank; with the ACTIVE ones
+	// expiring strictly before expiringBefore), and open excursions by
+	// bank. Groups with nothing in them are left out.
 	CountInventory(ctx context.Context, expiringBefore time.Time) (*InventoryCounts, error)
 	// SummarizeUnits counts the units of bank (public ones only when
-	// publicOnly) as AddToSummary does.
+	// publicOnly) into a NewUnitSummary: each unit once through Add (its
+	// status, type, ABO group and collection year), each AVAILABLE one's
+	// post-processing TNC through AddAvailableTNC.
 	SummarizeUnits(ctx context.Context, bank string, publicOnly bool) (*UnitSummary, error)
 }
 

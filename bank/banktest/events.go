@@ -41,32 +41,16 @@ func (e *env) appendEvents(evs ...*bank.Event) {
 
 func (e *env) listEvents(q bank.EventQuery) []*bank.Event {
 	e.t.Helper()
-	var evs []*bank.Event
-	e.read(func(tx bank.ReadTx) error {
-		var err error
-		evs, err = tx.ListEvents(e.ctx, q)
-		return err
-	})
-	return evs
+	return mustRead(e, func(tx bank.ReadTx) ([]*bank.Event, error) { return tx.ListEvents(e.ctx, q) })
 }
 
 func (e *env) lastEvent() *bank.Event {
 	e.t.Helper()
-	var ev *bank.Event
-	e.read(func(tx bank.ReadTx) error {
-		var err error
-		ev, err = tx.LastEvent(e.ctx)
-		return err
-	})
-	return ev
+	return mustRead(e, func(tx bank.ReadTx) (*bank.Event, error) { return tx.LastEvent(e.ctx) })
 }
 
 func seqs(evs []*bank.Event) []int64 {
-	var out []int64
-	for _, ev := range evs {
-		out = append(out, ev.Seq)
-	}
-	return out
+	return mapped(evs, func(ev *bank.Event) int64 { return ev.Seq })
 }
 
 // eventAppendThenRead: every field survives, through AppendEvent and
@@ -198,13 +182,9 @@ func eventsByResource(t *testing.T, e *env) {
 	e.appendEvents(evs...)
 	byResource := func(afterResource string, afterSeq int64, limit int) []*bank.Event {
 		t.Helper()
-		var out []*bank.Event
-		e.read(func(tx bank.ReadTx) error {
-			var err error
-			out, err = tx.ListEventsByResource(e.ctx, afterResource, afterSeq, limit)
-			return err
+		return mustRead(e, func(tx bank.ReadTx) ([]*bank.Event, error) {
+			return tx.ListEventsByResource(e.ctx, afterResource, afterSeq, limit)
 		})
-		return out
 	}
 	whole := byResource("", 0, 100)
 	if len(whole) != len(evs) {
@@ -277,11 +257,8 @@ func eventsGaplessUnderConcurrentWriters(t *testing.T, e *env) {
 		defer close(readerDone)
 		var last int64
 		for last < writers*rounds {
-			var page []*bank.Event
-			err := e.store.Read(e.ctx, func(tx bank.ReadTx) error {
-				var err error
-				page, err = tx.ListEvents(e.ctx, bank.EventQuery{AfterSeq: last, Limit: 5})
-				return err
+			page, err := readValue(e, func(tx bank.ReadTx) ([]*bank.Event, error) {
+				return tx.ListEvents(e.ctx, bank.EventQuery{AfterSeq: last, Limit: 5})
 			})
 			if err != nil {
 				errs <- fmt.Errorf("reader: %w", err)

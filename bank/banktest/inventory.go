@@ -53,14 +53,10 @@ func (e *env) insertContainers(cs ...*bank.Container) {
 }
 
 func (e *env) getContainer(bankID, id string) (*bank.Container, error) {
-	var c *bank.Container
-	err := e.store.Read(e.ctx, func(tx bank.ReadTx) error {
-		var err error
-		c, err = tx.GetContainer(e.ctx, bankID, id)
-		return err
-	})
-	return c, err
+	return readValue(e, func(tx bank.ReadTx) (*bank.Container, error) { return tx.GetContainer(e.ctx, bankID, id) })
 }
+
+func containerID(c *bank.Container) string { return c.ID }
 
 func containerInsertThenGet(t *testing.T, e *env) {
 	e.seed("bank-a", 0)
@@ -158,15 +154,7 @@ func containerListQueries(t *testing.T, e *env) {
 	e.insertContainers(otherTank)
 	list := func(q bank.ContainerQuery) []string {
 		t.Helper()
-		var ids []string
-		e.read(func(tx bank.ReadTx) error {
-			cs, err := tx.ListContainers(e.ctx, q)
-			for _, c := range cs {
-				ids = append(ids, c.ID)
-			}
-			return err
-		})
-		return ids
+		return keys(e, func(tx bank.ReadTx) ([]*bank.Container, error) { return tx.ListContainers(e.ctx, q) }, containerID)
 	}
 	for _, c := range []struct {
 		name string
@@ -202,27 +190,16 @@ func containerPagingUnderInserts(t *testing.T, e *env) {
 	pageUnderInserts(t, want, func(i int) error {
 		return e.tryWrite(func(tx bank.Tx) error { return tx.InsertContainer(e.ctx, bag(fmt.Sprintf("c%03d", 2*i))) })
 	}, func(after string) ([]string, error) {
-		var ids []string
-		err := e.store.Read(e.ctx, func(tx bank.ReadTx) error {
-			cs, err := tx.ListContainers(e.ctx, bank.ContainerQuery{Bank: "bank-a", AfterID: after, Limit: 4})
-			for _, c := range cs {
-				ids = append(ids, c.ID)
-			}
-			return err
+		cs, err := readValue(e, func(tx bank.ReadTx) ([]*bank.Container, error) {
+			return tx.ListContainers(e.ctx, bank.ContainerQuery{Bank: "bank-a", AfterID: after, Limit: 4})
 		})
-		return ids, err
+		return mapped(cs, containerID), err
 	})
 }
 
 func (e *env) placement(bankID string, d bank.DIN) *bank.Placement {
 	e.t.Helper()
-	var p *bank.Placement
-	e.read(func(tx bank.ReadTx) error {
-		var err error
-		p, err = tx.GetPlacement(e.ctx, bankID, d)
-		return err
-	})
-	return p
+	return mustRead(e, func(tx bank.ReadTx) (*bank.Placement, error) { return tx.GetPlacement(e.ctx, bankID, d) })
 }
 
 func (e *env) put(ps ...*bank.Placement) error {
@@ -281,15 +258,9 @@ func placements(t *testing.T, e *env) {
 
 	list := func(containers []string) []bank.DIN {
 		t.Helper()
-		var dins []bank.DIN
-		e.read(func(tx bank.ReadTx) error {
-			ps, err := tx.ListPlacements(e.ctx, "bank-a", containers)
-			for _, p := range ps {
-				dins = append(dins, p.DIN)
-			}
-			return err
-		})
-		slices.Sort(dins)
+		dins := keys(e, func(tx bank.ReadTx) ([]*bank.Placement, error) { return tx.ListPlacements(e.ctx, "bank-a", containers) },
+			func(p *bank.Placement) bank.DIN { return p.DIN })
+		slices.Sort(dins) // the port names no order
 		return dins
 	}
 	all := []bank.DIN{us[0].DIN, us[1].DIN, us[2].DIN, us[3].DIN}
@@ -305,12 +276,7 @@ func placements(t *testing.T, e *env) {
 	if d := diff(list([]string{"tank-1"}), []bank.DIN(nil)); d != "" {
 		t.Errorf("ListPlacements(tank-1) (-want +got):\n%s", d)
 	}
-	var counts map[string]int
-	e.read(func(tx bank.ReadTx) error {
-		var err error
-		counts, err = tx.CountPlacements(e.ctx, "bank-a")
-		return err
-	})
+	counts := mustRead(e, func(tx bank.ReadTx) (map[string]int, error) { return tx.CountPlacements(e.ctx, "bank-a") })
 	if d := diff(counts, map[string]int{"box-1": 2, "rack-1": 2}); d != "" {
 		t.Errorf("CountPlacements (-want +got):\n%s", d)
 	}
@@ -379,11 +345,8 @@ func placementPositionsUniqueConcurrently(t *testing.T, e *env) {
 	if won != 1 {
 		t.Fatalf("%d of %d units placed in one position concurrently, want exactly 1", won, racers)
 	}
-	var ps []*bank.Placement
-	e.read(func(tx bank.ReadTx) error {
-		var err error
-		ps, err = tx.ListPlacements(e.ctx, "bank-a", []string{"box-1"})
-		return err
+	ps := mustRead(e, func(tx bank.ReadTx) ([]*bank.Placement, error) {
+		return tx.ListPlacements(e.ctx, "bank-a", []string{"box-1"})
 	})
 	if len(ps) != 1 {
 		t.Errorf("%d placements stored in the box, want 1", len(ps))
@@ -392,13 +355,7 @@ func placementPositionsUniqueConcurrently(t *testing.T, e *env) {
 
 func (e *env) openExcursion(bankID, tank string) *bank.Excursion {
 	e.t.Helper()
-	var x *bank.Excursion
-	e.read(func(tx bank.ReadTx) error {
-		var err error
-		x, err = tx.GetOpenExcursion(e.ctx, bankID, tank)
-		return err
-	})
-	return x
+	return mustRead(e, func(tx bank.ReadTx) (*bank.Excursion, error) { return tx.GetOpenExcursion(e.ctx, bankID, tank) })
 }
 
 // readingsAndExcursions: readings are stored; a tank has at most one open
@@ -448,11 +405,8 @@ func readingsAndExcursions(t *testing.T, e *env) {
 	if x2.ID <= x1.ID {
 		t.Errorf("second excursion id %d, want greater than the first's %d", x2.ID, x1.ID)
 	}
-	var all []*bank.Excursion
-	e.read(func(tx bank.ReadTx) error {
-		var err error
-		all, err = tx.ListExcursions(e.ctx, bank.ExcursionQuery{Bank: "bank-a", Limit: 10})
-		return err
+	all := mustRead(e, func(tx bank.ReadTx) ([]*bank.Excursion, error) {
+		return tx.ListExcursions(e.ctx, bank.ExcursionQuery{Bank: "bank-a", Limit: 10})
 	})
 	if d := diff(all, []*bank.Excursion{x1, x2}); d != "" {
 		t.Errorf("excursions as stored (-want +got):\n%s", d)
@@ -483,15 +437,8 @@ func excursionListQueries(t *testing.T, e *env) {
 	yes, no := true, false
 	list := func(q bank.ExcursionQuery) []int64 {
 		t.Helper()
-		var got []int64
-		e.read(func(tx bank.ReadTx) error {
-			xs, err := tx.ListExcursions(e.ctx, q)
-			for _, x := range xs {
-				got = append(got, x.ID)
-			}
-			return err
-		})
-		return got
+		return keys(e, func(tx bank.ReadTx) ([]*bank.Excursion, error) { return tx.ListExcursions(e.ctx, q) },
+			func(x *bank.Excursion) int64 { return x.ID })
 	}
 	for _, c := range []struct {
 		name string

@@ -21,14 +21,6 @@ func (e *env) write(fn func(tx bank.Tx) error) {
 	}
 }
 
-// read runs fn in a Read transaction and fails t on its error.
-func (e *env) read(fn func(tx bank.ReadTx) error) {
-	e.t.Helper()
-	if err := e.store.Read(e.ctx, fn); err != nil {
-		e.t.Fatalf("Read: %v", err)
-	}
-}
-
 // tryWrite runs fn in a Write transaction and returns its error.
 func (e *env) tryWrite(fn func(tx bank.Tx) error) error {
 	return e.store.Write(e.ctx, fn)
@@ -71,4 +63,40 @@ func wantKind(t *testing.T, err error, kind bank.Kind) {
 	if got := bank.KindOf(err); err == nil || got != kind {
 		t.Fatalf("error = %v (kind %v), want kind %v", err, got, kind)
 	}
+}
+
+// readValue returns what fn reads in a Read transaction, and its error.
+func readValue[T any](e *env, fn func(tx bank.ReadTx) (T, error)) (T, error) {
+	var v T
+	err := e.store.Read(e.ctx, func(tx bank.ReadTx) error {
+		var err error
+		v, err = fn(tx)
+		return err
+	})
+	return v, err
+}
+
+// mustRead is readValue failing t on an error.
+func mustRead[T any](e *env, fn func(tx bank.ReadTx) (T, error)) T {
+	e.t.Helper()
+	v, err := readValue(e, fn)
+	if err != nil {
+		e.t.Fatalf("Read: %v", err)
+	}
+	return v
+}
+
+// keys maps the values list reads (failing t on an error) to their keys.
+func keys[T any, K any](e *env, list func(tx bank.ReadTx) ([]T, error), key func(T) K) []K {
+	e.t.Helper()
+	return mapped(mustRead(e, list), key)
+}
+
+// mapped returns key of each of vs.
+func mapped[T, K any](vs []T, key func(T) K) []K {
+	var out []K
+	for _, v := range vs {
+		out = append(out, key(v))
+	}
+	return out
 }

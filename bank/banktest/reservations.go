@@ -41,14 +41,10 @@ func (e *env) insertReservations(rs ...*bank.Reservation) {
 }
 
 func (e *env) getReservation(id string) (*bank.Reservation, error) {
-	var r *bank.Reservation
-	err := e.store.Read(e.ctx, func(tx bank.ReadTx) error {
-		var err error
-		r, err = tx.GetReservation(e.ctx, id)
-		return err
-	})
-	return r, err
+	return readValue(e, func(tx bank.ReadTx) (*bank.Reservation, error) { return tx.GetReservation(e.ctx, id) })
 }
+
+func reservationID(r *bank.Reservation) string { return r.ID }
 
 // fullReservation sets every field of r, as a reservation that went
 // through confirmatory typing, a shipment request and its end has them.
@@ -105,13 +101,7 @@ func reservationOpen(t *testing.T, e *env) {
 	_, us := e.seed("bank-a", 2)
 	open := func(d bank.DIN) *bank.Reservation {
 		t.Helper()
-		var r *bank.Reservation
-		e.read(func(tx bank.ReadTx) error {
-			var err error
-			r, err = tx.OpenReservation(e.ctx, d)
-			return err
-		})
-		return r
+		return mustRead(e, func(tx bank.ReadTx) (*bank.Reservation, error) { return tx.OpenReservation(e.ctx, d) })
 	}
 	if r := open(us[0].DIN); r != nil {
 		t.Fatalf("OpenReservation of an unreserved unit = %+v, want nil", r)
@@ -185,11 +175,8 @@ func reservationOneOpenHoldConcurrently(t *testing.T, e *env) {
 	if won != 1 {
 		t.Fatalf("%d of %d concurrent holds of one unit committed, want exactly 1", won, racers)
 	}
-	var open []*bank.Reservation
-	e.read(func(tx bank.ReadTx) error {
-		var err error
-		open, err = tx.ListReservations(e.ctx, bank.ReservationQuery{DIN: us[0].DIN, OpenOnly: true, Limit: racers + 1})
-		return err
+	open := mustRead(e, func(tx bank.ReadTx) ([]*bank.Reservation, error) {
+		return tx.ListReservations(e.ctx, bank.ReservationQuery{DIN: us[0].DIN, OpenOnly: true, Limit: racers + 1})
 	})
 	if len(open) != 1 {
 		t.Errorf("%d open reservations of the unit stored, want 1", len(open))
@@ -217,15 +204,7 @@ func reservationListQueries(t *testing.T, e *env) {
 	)
 	list := func(q bank.ReservationQuery) []string {
 		t.Helper()
-		var ids []string
-		e.read(func(tx bank.ReadTx) error {
-			rs, err := tx.ListReservations(e.ctx, q)
-			for _, r := range rs {
-				ids = append(ids, r.ID)
-			}
-			return err
-		})
-		return ids
+		return keys(e, func(tx bank.ReadTx) ([]*bank.Reservation, error) { return tx.ListReservations(e.ctx, q) }, reservationID)
 	}
 	for _, c := range []struct {
 		name string
@@ -265,15 +244,7 @@ func reservationDue(t *testing.T, e *env) {
 	)
 	due := func(now time.Time, limit int) []string {
 		t.Helper()
-		var ids []string
-		e.read(func(tx bank.ReadTx) error {
-			rs, err := tx.DueReservations(e.ctx, now, limit)
-			for _, r := range rs {
-				ids = append(ids, r.ID)
-			}
-			return err
-		})
-		return ids
+		return keys(e, func(tx bank.ReadTx) ([]*bank.Reservation, error) { return tx.DueReservations(e.ctx, now, limit) }, reservationID)
 	}
 	if d := diff(due(at(0), 10), []string{"r2", "r1"}); d != "" {
 		t.Errorf("due now (-want +got):\n%s", d)
@@ -308,15 +279,10 @@ func reservationPagingUnderInserts(t *testing.T, e *env) {
 			return tx.InsertReservation(e.ctx, hold(fmt.Sprintf("r%03d", 2*i), us[40+i], "tc-1", at(time.Hour)))
 		})
 	}, func(after string) ([]string, error) {
-		var ids []string
-		err := e.store.Read(e.ctx, func(tx bank.ReadTx) error {
-			rs, err := tx.ListReservations(e.ctx, bank.ReservationQuery{AfterID: after, Limit: 6})
-			for _, r := range rs {
-				ids = append(ids, r.ID)
-			}
-			return err
+		rs, err := readValue(e, func(tx bank.ReadTx) ([]*bank.Reservation, error) {
+			return tx.ListReservations(e.ctx, bank.ReservationQuery{AfterID: after, Limit: 6})
 		})
-		return ids, err
+		return mapped(rs, reservationID), err
 	})
 }
 
@@ -337,18 +303,19 @@ func pageUnderInserts(t *testing.T, want []string, insert func(i int) error, lis
 			}
 		}
 	})
+	stop := sync.OnceFunc(func() { close(turns); wg.Wait() })
+	defer stop() // also when a check below fails
 	var seen []string
 	after := ""
 	for page := 0; ; page++ {
 		ids, err := list(after)
 		if err != nil {
-			close(turns)
-			wg.Wait()
 			t.Fatalf("page %d: %v", page, err)
 		}
 		for _, id := range ids {
+			// Also a cursor that does not advance, which would page forever.
 			if len(seen) > 0 && id <= seen[len(seen)-1] {
-				t.Errorf("page %d: %s after %s: listed twice or out of order", page, id, seen[len(seen)-1])
+				t.Fatalf("page %d: %s after %s: listed twice or out of order", page, id, seen[len(seen)-1])
 			}
 			seen = append(seen, id)
 		}
@@ -358,8 +325,7 @@ func pageUnderInserts(t *testing.T, want []string, insert func(i int) error, lis
 		after = ids[len(ids)-1]
 		turns <- page // an insert races the next page
 	}
-	close(turns)
-	wg.Wait()
+	stop()
 	if insertErr != nil {
 		t.Errorf("concurrent insert: %v", insertErr)
 	}
