@@ -7,10 +7,8 @@
 // what the caller may see, scoped in the store query before paging and
 // counting.
 //
-// It imports only the standard library, its own subpackages (bank/hla,
-// bank/access) and
-// internal/jsonenc (encoding/json's output without reflection, itself
-// standard library only).
+// It imports only the standard library and its own subpackages (bank/hla,
+// bank/access, bank/jsonenc); TestDomainImportsOnlyStandardLibrary checks.
 // It must never import gRPC, protobuf, a SQL driver or net/http: the server
 // converts wire types to these domain types, and storage adapters
 // (internal/store/...) implement Store in terms of them. Errors returned from

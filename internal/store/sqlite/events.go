@@ -13,7 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/cordbank/cordbank/bank"
-	"github.com/cordbank/cordbank/internal/jsonenc"
+	"github.com/cordbank/cordbank/bank/jsonenc"
 )
 
 const eventColumns = `seq, time, principal, request_id, method, resource, bank_id, reason, changes, prev_hash, hash, hash_scheme`
