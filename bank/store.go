@@ -8,10 +8,15 @@ import (
 // Store is the persistence port of the domain. Implementations live in
 // internal/store/... and must pass the conformance suite in bank/banktest.
 //
+// Stores keep no reference to the values they are given, and the values
+// they return are the caller's to change.
+//
 // All methods are safe for concurrent use. A Write transaction is
 // serializable: two concurrent Writes behave as if run one after the other.
 // Errors are *Error values: KindNotFound, KindAlreadyExists,
-// KindUnavailable (busy, retry later) or KindInternal.
+// KindFailedPrecondition (a constraint a method's contract names),
+// KindUnavailable (busy, retry later) or KindInternal; or the context's
+// error when ctx ended first.
 type Store interface {
 	// Read runs fn in a read-only transaction that sees one consistent
 	// snapshot. fn must not retain tx after it returns.
@@ -73,8 +78,7 @@ type Tx interface {
 
 // RegistryReader reads banks and their units. Units are returned with
 // their HLA readings, private part and lifecycle fields exactly as last
-// written; returned values are the caller's to change (no store keeps a
-// reference to them).
+// written.
 type RegistryReader interface {
 	// GetBank returns the bank with id, or KindNotFound.
 	GetBank(ctx context.Context, id string) (*Bank, error)
@@ -87,9 +91,8 @@ type RegistryReader interface {
 	ListUnits(ctx context.Context, q UnitQuery) ([]*Unit, error)
 }
 
-// RegistryWriter writes banks and units. The store keeps no reference to
-// the values it is given. Version, times and status are the domain's to
-// set: the store writes them as given.
+// RegistryWriter writes banks and units. Version, times and status are
+// the domain's to set: the store writes them as given.
 type RegistryWriter interface {
 	// InsertBank stores a new bank; KindAlreadyExists when the ID or the
 	// FIN is taken (Reason says which).
