@@ -12,6 +12,7 @@ import (
 var registryTests = []test{
 	{"ListBanks", registryListBanks},
 	{"InsertUnits", registryInsertUnits},
+	{"NoSharedMemory", registryNoSharedMemory},
 }
 
 func registryListBanks(t *testing.T, e *env) {
@@ -69,5 +70,33 @@ func registryInsertUnits(t *testing.T, e *env) {
 		if d := diff(got, want); d != "" {
 			t.Errorf("unit %s (-want +got):\n%s", want.DIN, d)
 		}
+	}
+}
+
+// registryNoSharedMemory: the store keeps no reference to a unit it was
+// given or returned, so changing one later (slices included) changes
+// nothing stored.
+func registryNoSharedMemory(t *testing.T, e *env) {
+	_, us := e.seed("bank-a", 1)
+	want := FullUnit("bank-a", us[0].DIN)
+	want.Status, want.StatusReason, want.StatusEndDate, want.StatusNote = bank.StatusQuarantine, "", bank.Date{}, ""
+	given := FullUnit("bank-a", us[0].DIN)
+	given.Status, given.StatusReason, given.StatusEndDate, given.StatusNote = want.Status, "", bank.Date{}, ""
+	e.write(func(tx bank.Tx) error { return tx.UpdateUnit(e.ctx, given) })
+	given.HLA[0].Text, given.Private.MaternalHLA[0].Text, given.LocalID = "changed", "changed", "changed"
+	first, err := e.getUnit("bank-a", us[0].DIN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := diff(first, want); d != "" {
+		t.Fatalf("stored unit changed with the caller's copy (-want +got):\n%s", d)
+	}
+	first.HLA[0].Text, first.Private.MaternalHLA[0].Text, *first.Cells.CFU = "changed", "changed", 1
+	again, err := e.getUnit("bank-a", us[0].DIN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := diff(again, want); d != "" {
+		t.Errorf("stored unit changed with a returned copy (-want +got):\n%s", d)
 	}
 }
