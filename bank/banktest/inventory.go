@@ -3,7 +3,6 @@ package banktest
 import (
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -319,32 +318,22 @@ func placementPositionsUnique(t *testing.T, e *env) {
 }
 
 // placementPositionsUniqueConcurrently: many transactions put a different
-// unit into one position at once, none reading first: exactly one commits.
+// unit, or a different child container, into one position at once, none
+// reading first: exactly one of each commits.
 func placementPositionsUniqueConcurrently(t *testing.T, e *env) {
-	const racers = 16
 	_, us := e.seed("bank-a", racers)
 	tank, box, _ := freezer("bank-a")
 	e.insertContainers(tank, box)
-	errs := make([]error, racers)
-	var wg sync.WaitGroup
-	for i := range racers {
-		wg.Go(func() {
-			errs[i] = e.put(&bank.Placement{Bank: "bank-a", DIN: us[i].DIN, Container: "box-1", Position: "E5", Since: at(0)})
+	oneWinner(t, "units placed in one position", func(i int) error {
+		return e.put(&bank.Placement{Bank: "bank-a", DIN: us[i].DIN, Container: "box-1", Position: "E5", Since: at(0)})
+	})
+	oneWinner(t, "containers put in one position", func(i int) error {
+		return e.tryWrite(func(tx bank.Tx) error {
+			return tx.InsertContainer(e.ctx, &bank.Container{Bank: "bank-a", ID: fmt.Sprintf("rack-%02d", i), Kind: bank.KindRack,
+				Parent: "tank-1", ParentPosition: "3", Label: fmt.Sprintf("rack %02d", i), Layout: bank.Layout{Kind: bank.LayoutNone},
+				CreateTime: at(0), UpdateTime: at(0), Version: 1})
 		})
-	}
-	wg.Wait()
-	won := 0
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case bank.KindOf(err) != bank.KindFailedPrecondition:
-			t.Errorf("racer %d: %v, want KindFailedPrecondition", i, err)
-		}
-	}
-	if won != 1 {
-		t.Fatalf("%d of %d units placed in one position concurrently, want exactly 1", won, racers)
-	}
+	})
 	ps := mustRead(e, func(tx bank.ReadTx) ([]*bank.Placement, error) {
 		return tx.ListPlacements(e.ctx, "bank-a", []string{"box-1"})
 	})

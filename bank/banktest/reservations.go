@@ -151,30 +151,11 @@ func reservationOneOpenHold(t *testing.T, e *env) {
 // constraint can decide): exactly one commits.
 func reservationOneOpenHoldConcurrently(t *testing.T, e *env) {
 	_, us := e.seed("bank-a", 1)
-	const racers = 16
-	errs := make([]error, racers)
-	var wg sync.WaitGroup
-	for i := range racers {
-		wg.Go(func() {
-			errs[i] = e.tryWrite(func(tx bank.Tx) error {
-				return tx.InsertReservation(e.ctx, hold(fmt.Sprintf("r%02d", i), us[0], "tc-1", at(time.Hour)))
-			})
+	oneWinner(t, "holds of one unit", func(i int) error {
+		return e.tryWrite(func(tx bank.Tx) error {
+			return tx.InsertReservation(e.ctx, hold(fmt.Sprintf("r%02d", i), us[0], "tc-1", at(time.Hour)))
 		})
-	}
-	wg.Wait()
-	won := 0
-	for i, err := range errs {
-		if err == nil {
-			won++
-			continue
-		}
-		if bank.KindOf(err) != bank.KindFailedPrecondition {
-			t.Errorf("racer %d: %v, want KindFailedPrecondition", i, err)
-		}
-	}
-	if won != 1 {
-		t.Fatalf("%d of %d concurrent holds of one unit committed, want exactly 1", won, racers)
-	}
+	})
 	open := mustRead(e, func(tx bank.ReadTx) ([]*bank.Reservation, error) {
 		return tx.ListReservations(e.ctx, bank.ReservationQuery{DIN: us[0].DIN, OpenOnly: true, Limit: racers + 1})
 	})
@@ -337,5 +318,34 @@ func pageUnderInserts(t *testing.T, want []string, insert func(i int) error, lis
 		if listed[id] != 1 {
 			t.Errorf("%s existed before paging began and was listed %d times, want once", id, listed[id])
 		}
+	}
+}
+
+// racers is how many transactions race for one thing in the concurrency
+// tests.
+const racers = 16
+
+// oneWinner runs race(0) .. race(racers-1) at once and fails t unless
+// exactly one returns nil and every other KindFailedPrecondition: a
+// constraint of the store, not a check of the domain, decided.
+func oneWinner(t *testing.T, what string, race func(i int) error) {
+	t.Helper()
+	errs := make([]error, racers)
+	var wg sync.WaitGroup
+	for i := range racers {
+		wg.Go(func() { errs[i] = race(i) })
+	}
+	wg.Wait()
+	won := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case bank.KindOf(err) != bank.KindFailedPrecondition:
+			t.Errorf("racer %d: %v, want KindFailedPrecondition", i, err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d of %d concurrent %s committed, want exactly 1", won, racers, what)
 	}
 }
