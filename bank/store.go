@@ -183,11 +183,13 @@ type InventoryReader interface {
 // in the same transaction; a store may refuse others with any error.
 type InventoryWriter interface {
 	// InsertContainer stores a new container; KindAlreadyExists with
-	// ReasonContainerAlreadyExists (ID taken) or ReasonLabelAlreadyExists
-	// (label taken in the bank).
+	// ReasonContainerAlreadyExists (ID taken in the bank) or
+	// ReasonLabelAlreadyExists (label taken in the bank); a taken position
+	// of the parent as UpdateContainer.
 	InsertContainer(ctx context.Context, c *Container) error
 	// UpdateContainer replaces a container's stored fields, keyed by bank
-	// and ID. Two containers in one position of a parent are refused with
+	// and ID (KindNotFound, ReasonContainerNotFound, for an unknown one).
+	// Two containers in one position of a parent are refused with
 	// KindFailedPrecondition, ReasonPositionOccupied.
 	UpdateContainer(ctx context.Context, c *Container) error
 	// PutPlacement stores where a unit is, replacing its earlier
@@ -265,7 +267,9 @@ type TokenWriter interface {
 	// InsertToken stores a new token; KindAlreadyExists when its ID or an
 	// unrevoked token's Hash is taken.
 	InsertToken(ctx context.Context, t *Token) error
-	// UpdateToken replaces a token's revoke and last-use times, keyed by ID.
+	// UpdateToken replaces a token's revoke and last-use times, keyed by
+	// ID: KindNotFound (ReasonTokenNotFound) for an unknown ID, an error
+	// when un-revoking it would give its Hash a second unrevoked token.
 	UpdateToken(ctx context.Context, t *Token) error
 }
 
