@@ -74,7 +74,7 @@ type Tx interface {
 }
 
 // Units and banks (bank.go, unit*.go; conformance: banktest groups Banks,
-// Units, Pagination, Import).
+// Units, Pagination, Import, Registry).
 
 // RegistryReader reads banks and their units. Units are returned with
 // their HLA readings, private part and lifecycle fields exactly as last
