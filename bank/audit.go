@@ -48,11 +48,27 @@ type Event struct {
 	// included, under HashScheme.
 	Hash string
 	// HashScheme says how Hash is computed (see ComputeHash): 1 for events
-	// written before cordbank stored the scheme, 2 since.
+	// written before cordbank stored the scheme, 2 before events had
+	// streams, 3 since.
 	HashScheme int
+	// Stream is the view the event belongs to: "" for the public stream
+	// (every event that readers outside a bank may read), or the id of the
+	// bank whose private stream holds it (the events of its private units
+	// and of the resources below them). A unit's type never changes, so
+	// neither does the stream of its events.
+	Stream string
+	// StreamSeq is the event's position in its stream, from 1, without
+	// gaps. Readers who may not see every event are shown positions in
+	// streams, never Seq: a reader's positions and page tokens then depend
+	// only on the streams it may read, not on how many events stand
+	// between them in the registry-wide chain.
+	StreamSeq int64
 }
 
-// Hash schemes. Both hash every field; they differ in layout.
+// PublicStream is Event.Stream of the events every reader may see.
+const PublicStream = ""
+
+// Hash schemes. All hash every field; they differ in layout.
 const (
 	// HashSchemeFlat (1) hashes all fields in one pass: Seq first,
 	// PrevHash last. Events written before the scheme was recorded use it.
@@ -63,8 +79,14 @@ const (
 	// The content hash needs no position in the chain, so it is computed
 	// before the write transaction and the single writer only links.
 	HashSchemeLinked = 2
+	// HashSchemeStreamed (3) is HashSchemeLinked with the event's stream
+	// and stream position linked too: SHA-256("cordbank/event/v3", Seq,
+	// PrevHash, Stream, StreamSeq, content hash). Moving an event into
+	// another stream (showing a private event to outsiders, or hiding a
+	// public one) then breaks the chain like any other edit.
+	HashSchemeStreamed = 3
 	// CurrentHashScheme is the scheme of new events.
-	CurrentHashScheme = HashSchemeLinked
+	CurrentHashScheme = HashSchemeStreamed
 )
 
 // FieldChange is one changed field of an audited change. Field is a
@@ -90,7 +112,7 @@ func (e *Event) ComputeHash() string {
 	switch e.HashScheme {
 	case HashSchemeFlat:
 		return e.flatHash()
-	case HashSchemeLinked:
+	case HashSchemeLinked, HashSchemeStreamed:
 		body := e.bodyHash()
 		return e.linkedHash(&body)
 	}
@@ -158,16 +180,29 @@ func (e *Event) bodyHash() [sha256.Size]byte {
 	return w.sum()
 }
 
-// linkedHashDomain separates scheme-2 hashes from any scheme-1 encoding.
-const linkedHashDomain = "cordbank/event/v2"
+// linkedHashDomain and streamedHashDomain separate scheme-2 and scheme-3
+// hashes from each other and from any scheme-1 encoding.
+const (
+	linkedHashDomain   = "cordbank/event/v2"
+	streamedHashDomain = "cordbank/event/v3"
+)
 
-// linkedHash is HashSchemeLinked: the domain, Seq, PrevHash and the
-// content's hash.
+// linkedHash is HashSchemeLinked or HashSchemeStreamed (by e.HashScheme):
+// the domain, Seq, PrevHash, the stream and its position (scheme 3), and
+// the content's hash.
 func (e *Event) linkedHash(body *[sha256.Size]byte) string {
 	w := newEventEncoder()
-	w.str(linkedHashDomain)
-	w.num(e.Seq)
-	w.str(e.PrevHash)
+	if e.HashScheme == HashSchemeStreamed {
+		w.str(streamedHashDomain)
+		w.num(e.Seq)
+		w.str(e.PrevHash)
+		w.str(e.Stream)
+		w.num(e.StreamSeq)
+	} else {
+		w.str(linkedHashDomain)
+		w.num(e.Seq)
+		w.str(e.PrevHash)
+	}
 	w.buf = append(w.buf, body[:]...)
 	h := w.sum()
 	return hex.EncodeToString(h[:])
@@ -191,13 +226,20 @@ type chain struct {
 	now    time.Time
 	head   *Event
 	loaded bool
+	// streamHeads caches the last StreamSeq of each stream this
+	// transaction appended to or read.
+	streamHeads map[string]int64
+	// unitStreams caches the stream of each unit whose events this
+	// transaction records, keyed by DIN (DINs are globally unique).
+	unitStreams map[DIN]string
 }
 
-// auditLog is what a chain needs of a write transaction: the head to
-// link to, and the append.
+// auditLog is what a chain needs of a write transaction: the heads to
+// link to, the append, and the units whose type decides an event's stream.
 type auditLog interface {
 	AuditReader
 	AuditWriter
+	RegistryReader
 }
 
 func (s *Service) newChain(ctx context.Context, tx auditLog, now time.Time) *chain {
@@ -220,8 +262,9 @@ func (c *chain) record(method, resource, bank, reason string, changes []FieldCha
 	return c.tx.AppendEvent(c.ctx, e)
 }
 
-// link places e, whose content hash is body, after the chain's head: it
-// sets Seq, PrevHash and Hash, and e becomes the head.
+// link places e, whose content hash is body, after the chain's head and
+// at the end of its stream: it sets Seq, PrevHash, Stream, StreamSeq and
+// Hash, and e becomes the head.
 func (c *chain) link(e *Event, body [sha256.Size]byte) error {
 	if !c.loaded {
 		head, err := c.tx.LastEvent(c.ctx)
@@ -230,13 +273,84 @@ func (c *chain) link(e *Event, body [sha256.Size]byte) error {
 		}
 		c.head, c.loaded = head, true
 	}
+	stream, err := c.streamOf(e)
+	if err != nil {
+		return err
+	}
+	last, ok := c.streamHeads[stream]
+	if !ok {
+		if last, err = c.tx.StreamHead(c.ctx, stream); err != nil {
+			return err
+		}
+		if c.streamHeads == nil {
+			c.streamHeads = map[string]int64{}
+		}
+	}
 	e.Seq, e.PrevHash, e.HashScheme = 1, "", CurrentHashScheme
 	if c.head != nil {
 		e.Seq, e.PrevHash = c.head.Seq+1, c.head.Hash
 	}
+	e.Stream, e.StreamSeq = stream, last+1
+	c.streamHeads[stream] = e.StreamSeq
 	e.Hash = e.linkedHash(&body)
 	c.head = e
 	return nil
+}
+
+// streamOf returns the stream e belongs to: the private stream of the
+// owning bank for an event of a private unit or of a resource below one
+// (its reservations), else the public stream. The unit is read from the
+// transaction unless this chain already knows it, so no use case can
+// forget to say that a unit is private.
+func (c *chain) streamOf(e *Event) (string, error) {
+	bankID, din, ok := unitOfResource(e.Resource)
+	if !ok {
+		return PublicStream, nil
+	}
+	if s, ok := c.unitStreams[din]; ok {
+		return s, nil
+	}
+	u, err := c.tx.GetUnit(c.ctx, bankID, din)
+	if err != nil {
+		return "", err
+	}
+	c.knowUnit(u)
+	return c.unitStreams[din], nil
+}
+
+// knowUnit tells the chain u's stream (the unit's own type decides it).
+func (c *chain) knowUnit(u *Unit) {
+	if c.unitStreams == nil {
+		c.unitStreams = map[DIN]string{}
+	}
+	c.unitStreams[u.DIN] = streamOfUnit(u)
+}
+
+// streamOfUnit is the stream of a unit's events.
+func streamOfUnit(u *Unit) string {
+	if u.IsPrivate() {
+		return u.Bank
+	}
+	return PublicStream
+}
+
+// unitOfResource returns the bank and DIN of the unit a resource name is or
+// is below ("banks/b1/units/X", "banks/b1/units/X/reservations/r1").
+func unitOfResource(name string) (string, DIN, bool) {
+	rest, ok := strings.CutPrefix(name, "banks/")
+	if !ok {
+		return "", "", false
+	}
+	bankID, rest, ok := strings.Cut(rest, "/")
+	if !ok {
+		return "", "", false
+	}
+	rest, ok = strings.CutPrefix(rest, "units/")
+	if !ok {
+		return "", "", false
+	}
+	din, _, _ := strings.Cut(rest, "/")
+	return bankID, DIN(din), din != ""
 }
 
 // appendAll links events made ready before the transaction and stores
@@ -255,6 +369,9 @@ func (c *chain) appendAll(ps []preparedEvent) error {
 // created records the creation of a resource: one change "*" holding it
 // whole, as JSON.
 func (c *chain) created(method, resource, bank string, v any) error {
+	if u, ok := v.(*Unit); ok {
+		c.knowUnit(u)
+	}
 	snap, err := snapshotJSON(v)
 	if err != nil {
 		return err
@@ -289,6 +406,9 @@ func snapshotJSON(v any) (string, error) {
 
 // changed records the fields that differ between before and after.
 func (c *chain) changed(method, resource, bank, reason string, before, after any) error {
+	if u, ok := after.(*Unit); ok {
+		c.knowUnit(u)
+	}
 	return c.record(method, resource, bank, reason, diffFields(before, after))
 }
 

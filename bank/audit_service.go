@@ -22,7 +22,7 @@ func (s *Service) UnitHistory(ctx context.Context, bank string, din DIN, size in
 	var v Violations
 	n := pageSize(&v, size)
 	fk := filterKey("history", bank, string(din))
-	after := decodeSeqToken(&v, pageToken, fk)
+	after := decodePositionToken(&v, pageToken, fk)
 	if err := v.Err("invalid history request"); err != nil {
 		return nil, "", err
 	}
@@ -36,9 +36,13 @@ func (s *Service) UnitHistory(ctx context.Context, bank string, din DIN, size in
 		if err != nil {
 			return err
 		}
+		from, err := view.resolve(ctx, tx, after, "page_token", "invalid history request")
+		if err != nil {
+			return err
+		}
 		// The unit is one the caller may see, so are its own events: no
 		// scope filter needed (view.show still redacts them).
-		out, err = tx.ListEvents(ctx, EventQuery{Resource: u.Name(), AfterSeq: after, Limit: n + 1})
+		out, err = tx.ListEvents(ctx, EventQuery{Resource: u.Name(), AfterSeq: from, Limit: n + 1})
 		return err
 	})
 	if err != nil {
@@ -118,7 +122,7 @@ func (s *Service) ListEvents(ctx context.Context, r ListEventsRequest) ([]*Event
 	var v Violations
 	n := pageSize(&v, r.PageSize)
 	q, fk := r.query(&v)
-	q.AfterSeq = decodeSeqToken(&v, r.PageToken, fk)
+	after := decodePositionToken(&v, r.PageToken, fk)
 	if err := v.Err("invalid list request"); err != nil {
 		return nil, "", err
 	}
@@ -136,6 +140,9 @@ func (s *Service) ListEvents(ctx context.Context, r ListEventsRequest) ([]*Event
 			}
 		}
 		var err error
+		if q.AfterSeq, err = view.resolve(ctx, tx, after, "page_token", "invalid list request"); err != nil {
+			return err
+		}
 		out, err = tx.ListEvents(ctx, q)
 		return err
 	})
@@ -146,19 +153,22 @@ func (s *Service) ListEvents(ctx context.Context, r ListEventsRequest) ([]*Event
 	return view.show(out), next, err
 }
 
-// decodeSeqToken returns the event position a page token continues after,
-// 0 for an empty token.
-func decodeSeqToken(v *Violations, tok, fk string) int64 {
+// decodePositionToken returns the event position a page token continues
+// after (the zero position for an empty token). Tokens name events by
+// stream position ("17@" is the 17th public event, "3@b1" the third of
+// bank b1's private stream), never by Seq: see eventView.
+func decodePositionToken(v *Violations, tok, fk string) EventPosition {
 	after := decodePageToken(v, tok, fk)
 	if after == "" {
-		return 0
+		return EventPosition{}
 	}
-	seq, err := strconv.ParseInt(after, 10, 64)
-	if err != nil || seq < 1 {
+	n, stream, ok := strings.Cut(after, "@")
+	seq, err := strconv.ParseInt(n, 10, 64)
+	if !ok || err != nil || seq < 1 || (stream != PublicStream && !ValidBankID(stream)) {
 		v.Add("page_token", "not a page token returned by this method")
-		return 0
+		return EventPosition{}
 	}
-	return seq
+	return EventPosition{Stream: stream, StreamSeq: seq}
 }
 
 // seqPage trims a page read with limit n+1 and returns the next token.
@@ -167,7 +177,8 @@ func seqPage(out []*Event, n int, fk string) ([]*Event, string, error) {
 		return out, "", nil
 	}
 	out = out[:n]
-	return out, encodePageToken(strconv.FormatInt(out[n-1].Seq, 10), fk), nil
+	last := out[n-1]
+	return out, encodePageToken(strconv.FormatInt(last.StreamSeq, 10)+"@"+last.Stream, fk), nil
 }
 
 // watchPage is how many events WatchEvents reads per transaction: its
@@ -180,11 +191,12 @@ const watchPage = 256
 // polling off.
 func WithEventPoll(d time.Duration) Option { return func(s *Service) { s.feed.poll = d } }
 
-// WatchEvents calls fn with every audit event after afterSeq, in chain
-// order: first the stored ones, then each new one as it is committed, until
-// ctx ends (it returns ctx.Err()) or fn returns an error (returned as is).
-// bank "" watches every bank. A caller that resumes with the Seq of the
-// last event it handled sees every later event exactly once.
+// WatchEvents calls fn with every audit event after the position after, in
+// chain order: first the stored ones, then each new one as it is
+// committed, until ctx ends (it returns ctx.Err()) or fn returns an error
+// (returned as is). bank "" watches every bank. A caller that resumes with
+// the position of the last event it handled (its Stream and StreamSeq;
+// administrators may give its Seq) sees every later event exactly once.
 //
 // No event is lost or repeated, even one committed while the stored ones
 // are replayed: the watcher subscribes to the Service's commit signal
@@ -193,15 +205,25 @@ func WithEventPoll(d time.Duration) Option { return func(s *Service) { s.feed.po
 // (see ReadTx.ListEvents), so a read after position n that returns nothing
 // beyond m proves no event between n and m is still to come. Signals
 // coalesce: a slow fn never blocks writers, it just reads more per round.
-// fn is called outside any transaction. Errors: KindInvalid naming parent
-// or after_seq; KindNotFound when bank does not exist.
-func (s *Service) WatchEvents(ctx context.Context, bank string, afterSeq int64, fn func(*Event) error) error {
+// fn is called outside any transaction. Errors: KindInvalid naming parent,
+// after_seq, after_stream or after_stream_seq; KindNotFound when bank does
+// not exist.
+func (s *Service) WatchEvents(ctx context.Context, bank string, after EventPosition, fn func(*Event) error) error {
 	var v Violations
 	if bank != "" && !ValidBankID(bank) {
 		v.Add("parent", "%q is not a bank id", bank)
 	}
-	if afterSeq < 0 {
-		v.Add("after_seq", "%d is negative", afterSeq)
+	if after.Seq < 0 {
+		v.Add("after_seq", "%d is negative", after.Seq)
+	}
+	if after.StreamSeq < 0 {
+		v.Add("after_stream_seq", "%d is negative", after.StreamSeq)
+	}
+	if after.Stream != PublicStream && !ValidBankID(after.Stream) {
+		v.Add("after_stream", "%q is not a stream", after.Stream)
+	}
+	if after.Seq > 0 && after.StreamSeq > 0 {
+		v.Add("after_seq", "give after_seq or after_stream_seq, not both")
 	}
 	if err := v.Err("invalid watch request"); err != nil {
 		return err
@@ -210,10 +232,23 @@ func (s *Service) WatchEvents(ctx context.Context, bank string, afterSeq int64, 
 		return err
 	}
 	view := viewOfEvents(access.PrincipalFrom(ctx), bank)
-	if bank != "" {
-		if err := s.store.Read(ctx, func(tx ReadTx) error { _, err := tx.GetBank(ctx, bank); return err }); err != nil {
-			return err
+	var last int64
+	field := "after_stream_seq"
+	if after.Seq > 0 {
+		field = "after_seq"
+	}
+	err := s.store.Read(ctx, func(tx ReadTx) error {
+		if bank != "" {
+			if _, err := tx.GetBank(ctx, bank); err != nil {
+				return err
+			}
 		}
+		var err error
+		last, err = view.resolve(ctx, tx, after, field, "invalid watch request")
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	signal, unsubscribe := s.feed.subscribe()
 	defer unsubscribe()
@@ -223,7 +258,6 @@ func (s *Service) WatchEvents(ctx context.Context, bank string, afterSeq int64, 
 		defer t.Stop()
 		poll = t.C
 	}
-	last := afterSeq
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -235,13 +269,18 @@ func (s *Service) WatchEvents(ctx context.Context, bank string, afterSeq int64, 
 			return err
 		})
 		if err != nil {
+			if ctx.Err() != nil {
+				// Cancelled mid-read: the driver may report the ended
+				// transaction rather than the cancellation.
+				return ctx.Err()
+			}
 			return err
 		}
-		for _, e := range view.show(page) {
+		for i, e := range view.show(page) {
 			if err := fn(e); err != nil {
 				return err
 			}
-			last = e.Seq
+			last = page[i].Seq
 		}
 		if len(page) == watchPage {
 			continue // more stored events: read on before waiting
@@ -334,8 +373,9 @@ func (t appendSpy) AppendEvents(ctx context.Context, events []*Event) error {
 // the changes of private fields (FieldChange.IsPrivate) and of a tank's
 // units_exposed (an excursion's count includes private units), and with
 // those members removed from a created resource's snapshot (change "*"),
-// in one pass. The copy keeps e's hashes, so it no longer verifies on its
-// own: only the full trail is verified (VerifyEvents). e is not modified.
+// in one pass. The copy no longer matches e's hash (eventView.show drops
+// the registry-wide hashes for such readers anyway): only the full trail
+// is verified (VerifyEvents). e is not modified.
 func (e *Event) Redacted() *Event {
 	out := *e
 	out.Changes = make([]FieldChange, 0, len(e.Changes))

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/access"
 	"github.com/cordbank/cordbank/bank/banktest"
 )
 
@@ -171,7 +172,7 @@ func watchUntil(t *testing.T, svc *bank.Service, bankID string, after int64, seq
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
-		done <- svc.WatchEvents(ctx, bankID, after, func(e *bank.Event) error {
+		done <- svc.WatchEvents(ctx, bankID, bank.EventPosition{Seq: after}, func(e *bank.Event) error {
 			select {
 			case seqs <- e.Seq:
 			case <-ctx.Done():
@@ -248,7 +249,7 @@ func TestWatchEventsErrors(t *testing.T) {
 	svc := auditFixture(t)
 	boom := errors.New("boom")
 	n := 0
-	err := svc.WatchEvents(t.Context(), "bank-a", 0, func(e *bank.Event) error {
+	err := svc.WatchEvents(t.Context(), "bank-a", bank.EventPosition{}, func(e *bank.Event) error {
 		if n++; n == 2 {
 			return boom
 		}
@@ -257,13 +258,13 @@ func TestWatchEventsErrors(t *testing.T) {
 	if err != boom || n != 2 {
 		t.Errorf("fn error: %v after %d events", err, n)
 	}
-	if err := svc.WatchEvents(t.Context(), "bank-zz", 0, nil); bank.KindOf(err) != bank.KindNotFound {
+	if err := svc.WatchEvents(t.Context(), "bank-zz", bank.EventPosition{}, nil); bank.KindOf(err) != bank.KindNotFound {
 		t.Errorf("unknown bank: %v", err)
 	}
-	if err := svc.WatchEvents(t.Context(), "bank-a", -1, nil); !violated(err, "after_seq") {
+	if err := svc.WatchEvents(t.Context(), "bank-a", bank.EventPosition{Seq: -1}, nil); !violated(err, "after_seq") {
 		t.Errorf("negative seq: %v", err)
 	}
-	if err := svc.WatchEvents(t.Context(), "Bank A", 0, nil); !violated(err, "parent") {
+	if err := svc.WatchEvents(t.Context(), "Bank A", bank.EventPosition{}, nil); !violated(err, "parent") {
 		t.Errorf("bad bank: %v", err)
 	}
 }
@@ -311,5 +312,64 @@ func TestEventRedacted(t *testing.T) {
 	delete(before, "private")
 	if !reflect.DeepEqual(after, before) {
 		t.Errorf("redacted snapshot\n%v\nwant\n%v", after, before)
+	}
+}
+
+// TestEventPositionsAreStreamPositions: readers other than the registry
+// administrator see no registry-wide positions or hashes, every event
+// carries its stream and its place there, and a page token naming a
+// position in a private stream is refused to a reader of another bank
+// exactly as a token that no list returned (so a forged token learns
+// nothing of that stream), while the bank's own staff page on with it.
+func TestEventPositionsAreStreamPositions(t *testing.T) {
+	svc := auditFixture(t)
+	fin := banktest.ValidBank("bank-a").FIN
+	for i := range 3 {
+		u := banktest.ValidUnit("bank-a", banktest.DIN(fin, 24, 10+i))
+		u.Type = bank.UnitTypeAutologous
+		if _, err := svc.CreateUnit(t.Context(), u, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	insider := access.WithPrincipal(t.Context(), access.Principal{Name: "aud-a", Role: access.RoleAuditor, Org: "bank-a"})
+	outsider := access.WithPrincipal(t.Context(), access.Principal{Name: "aud-r", Role: access.RoleAuditor, Org: access.OrgRegistry})
+	want := map[string]int64{}
+	var privateToken string
+	for tok := ""; ; {
+		evs, next, err := svc.ListEvents(insider, bank.ListEventsRequest{Bank: "bank-a", PageSize: 1, PageToken: tok})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			if e.Seq != 0 || e.PrevHash != "" || e.Hash != "" {
+				t.Errorf("a bank auditor sees registry positions: %+v", e)
+			}
+			if want[e.Stream]++; e.StreamSeq != want[e.Stream] {
+				t.Errorf("stream %q: position %d, want %d", e.Stream, e.StreamSeq, want[e.Stream])
+			}
+			if e.Stream == "bank-a" && privateToken == "" && next != "" {
+				privateToken = next
+			}
+		}
+		if tok = next; tok == "" {
+			break
+		}
+	}
+	if want[bank.PublicStream] != 5 || want["bank-a"] != 3 {
+		t.Fatalf("streams %v, want 5 public events and 3 private", want)
+	}
+	_, _, err := svc.ListEvents(outsider, bank.ListEventsRequest{Bank: "bank-a", PageSize: 1, PageToken: privateToken})
+	_, _, garbage := svc.ListEvents(outsider, bank.ListEventsRequest{Bank: "bank-a", PageSize: 1, PageToken: "bm90IGEgdG9rZW4"})
+	if !violated(err, "page_token") || err.Error() != garbage.Error() {
+		t.Errorf("outsider with a private-stream token: %v; with a token no list returned: %v; want the same refusal", err, garbage)
+	}
+	evs, _, err := svc.ListEvents(outsider, bank.ListEventsRequest{Bank: "bank-a", PageSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range evs {
+		if e.Stream != bank.PublicStream || e.StreamSeq != int64(i+1) || e.Seq != 0 {
+			t.Errorf("outsider's event %d: stream %q at %d, seq %d", i, e.Stream, e.StreamSeq, e.Seq)
+		}
 	}
 }

@@ -39,6 +39,8 @@ type ChainVerifier struct {
 	// checkpointHash is the hash of its event as the chain has it.
 	checkpoint     *Checkpoint
 	checkpointHash string
+	// streamHeads is the last position seen in each stream.
+	streamHeads map[string]int64
 }
 
 // Check checks e, the next event of the chain: its position follows the
@@ -63,8 +65,20 @@ func (v *ChainVerifier) Check(e *Event) {
 	if e.PrevHash != wantPrev {
 		problem("does not link to the previous event's hash: an event before it was removed, inserted or altered")
 	}
+	// Each stream's positions run 1, 2, 3 ... in chain order: a reader of
+	// a stream pages and resumes by them.
+	if v.streamHeads == nil {
+		v.streamHeads = map[string]int64{}
+	}
+	if want := v.streamHeads[e.Stream] + 1; e.StreamSeq != want {
+		problem("is at position %d of its stream, expected %d: stream positions are missing, repeated or reordered", e.StreamSeq, want)
+	}
+	if e.Stream != PublicStream && e.Stream != e.Bank {
+		problem("is in the private stream of bank %q but belongs to bank %q", e.Stream, e.Bank)
+	}
+	v.streamHeads[e.Stream] = e.StreamSeq
 	switch {
-	case e.HashScheme != HashSchemeFlat && e.HashScheme != HashSchemeLinked:
+	case e.HashScheme != HashSchemeFlat && e.HashScheme != HashSchemeLinked && e.HashScheme != HashSchemeStreamed:
 		problem("has unknown hash scheme %d", e.HashScheme)
 	case v.prev != nil && e.HashScheme < v.prev.HashScheme:
 		// Schemes only move forward; going back would let an

@@ -16,6 +16,7 @@
 //	                       unit_mask.go unit_json.go            .SummarizeUnits
 //	                       unit_summary.go din.go date.go
 //	                       hla_check.go hla_reread.go
+//	                       typing_report.go
 //	lifecycle and          lifecycle.go reservation.go          ReservationReader/    Lifecycle Reservations
 //	reservations           reservation_service.go               Writer
 //	inventory: storage     container.go container_service.go    InventoryReader/      Inventory Counts
@@ -24,7 +25,7 @@
 //	audit trail            audit.go audit_service.go            AuditReader/Writer,   Events Privacy
 //	                       audit_verify.go audit_state.go       CountReader
 //	                       audit_replay.go audit_checkpoint.go  .CountResources
-//	                       event_scope.go
+//	                       event_scope.go follow.go
 //	principals and tokens  principal.go token_service.go        TokenReader/Writer    Tokens
 //	                       caller.go (policy: bank/access)
 //	requests (idempotency) service.go (fingerprint, replay)     RequestReader/Writer  Idempotency Requests

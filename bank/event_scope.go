@@ -2,30 +2,45 @@ package bank
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/cordbank/cordbank/bank/access"
 )
 
-// What each principal may see of the audit trail. The bank's own
-// principals and administrators read a bank's events whole. Everyone else
-// allowed to read them (a registry auditor) reads them scoped and
-// redacted: the events of private units, and of the resources below them,
-// are left out by the store query itself (EventQuery.WithholdPrivateUnits),
-// before the page limit and the page token, so no page, token, stream or
-// count depends on them; the remaining events lose their private fields
-// and the counts of units in a tank (redactForOutsiders).
+// What each principal may see of the audit trail. Administrators read
+// the registry-wide chain whole, with its positions and hashes. A bank's
+// own principals read that bank's events whole, and everyone else allowed
+// to read them (a registry auditor, another bank's auditor) reads them
+// scoped and redacted: the events of private units, and of the resources
+// below them, are left out by the store query itself
+// (EventQuery.WithholdPrivateUnits), before the page limit and the page
+// token, so no page, token, stream or count depends on them; the remaining
+// events lose their private fields and the counts of units in a tank
+// (Event.Redacted).
+//
+// Nobody but an administrator sees an event's Seq, PrevHash or Hash: they
+// count and link every event of the registry, so the gaps between the
+// events one reader may read would show how many it may not (another
+// bank's private activity). Readers see each event's Stream and StreamSeq
+// instead, and their page tokens and resumed watches name events by those
+// positions, which count only the streams they read.
 
 // eventView is how one principal reads the events of one bank ("" for
 // every bank).
 type eventView struct {
-	outsider bool
+	principal access.Principal
+	outsider  bool // withheld private streams and redacted events
+	registry  bool // sees registry-wide positions and hashes
 }
 
 func viewOfEvents(p Principal, bankID string) eventView {
-	if p.Role == RoleAdmin || (bankID != "" && p.SeesPrivateOf(bankID)) {
-		return eventView{}
+	switch {
+	case p.Role == RoleAdmin:
+		return eventView{principal: p, registry: true}
+	case bankID != "" && p.SeesPrivateOf(bankID):
+		return eventView{principal: p}
 	}
-	return eventView{outsider: true}
+	return eventView{principal: p, outsider: true}
 }
 
 // scope narrows q to the events the viewer may see.
@@ -34,30 +49,99 @@ func (v eventView) scope(q EventQuery) EventQuery {
 	return q
 }
 
-// show returns evs as the viewer may see them (redacted copies for
-// outsiders; evs itself is not modified).
+// mayRead reports whether the viewer may read the events of stream.
+func (v eventView) mayRead(stream string) bool {
+	if stream == PublicStream {
+		return true
+	}
+	return !v.outsider && v.principal.SeesPrivateOf(stream)
+}
+
+// show returns evs as the viewer may see them (copies without registry
+// positions, redacted for outsiders; evs itself is not modified).
 func (v eventView) show(evs []*Event) []*Event {
-	if !v.outsider {
+	if v.registry {
 		return evs
 	}
 	out := make([]*Event, len(evs))
 	for i, e := range evs {
-		out[i] = e.Redacted()
+		if v.outsider {
+			e = e.Redacted()
+		} else {
+			c := *e
+			e = &c
+		}
+		e.Seq, e.PrevHash, e.Hash = 0, "", ""
+		out[i] = e
 	}
 	return out
 }
 
+// EventPosition names an audit event: by its place in the registry-wide
+// chain (Seq, for administrators), or by its stream and its place there
+// (Stream, StreamSeq), as every reader may. The zero value is the start.
+type EventPosition struct {
+	Seq       int64
+	Stream    string
+	StreamSeq int64
+}
+
+// positionOf is e's position as page tokens carry it.
+func positionOf(e *Event) EventPosition {
+	return EventPosition{Stream: e.Stream, StreamSeq: e.StreamSeq}
+}
+
+// resolve returns the Seq after which a read continuing after pos starts.
+// A stream position the viewer may not read, or one that names no event,
+// is bad (the same answer either way, so a forged token learns nothing of
+// another bank's private stream).
+// msg is the request's own invalid-argument message, so the refusal reads
+// like any other of a bad token.
+func (v eventView) resolve(ctx context.Context, tx ReadTx, pos EventPosition, field, msg string) (int64, error) {
+	switch {
+	case pos.Seq < 0 || pos.StreamSeq < 0:
+		return 0, invalidPosition(field, msg)
+	case pos.Seq > 0 && !v.registry:
+		return 0, badPosition(field, msg, "registry-wide positions are for registry administrators: resume by stream position (the stream and stream_seq of the last event received)")
+	case pos.Seq > 0:
+		return pos.Seq, nil
+	case pos.StreamSeq == 0:
+		return 0, nil
+	case !v.mayRead(pos.Stream):
+		return 0, invalidPosition(field, msg)
+	}
+	seq, err := tx.StreamEventSeq(ctx, pos.Stream, pos.StreamSeq)
+	if KindOf(err) == KindNotFound {
+		return 0, invalidPosition(field, msg)
+	}
+	return seq, err
+}
+
+func invalidPosition(field, msg string) error {
+	desc := "names no event you may read"
+	if field == "page_token" {
+		desc = "not a page token returned by this method"
+	}
+	return badPosition(field, msg, desc)
+}
+
+func badPosition(field, msg, desc string) error {
+	var v Violations
+	v.Add(field, "%s", desc)
+	return v.Err(msg)
+}
+
 // VerifyAuditTrail verifies the whole chain (VerifyEvents) for the caller
 // of ctx and reports it as the caller may see it. An administrator gets
-// the full summary. Anyone else gets counts that never depend on what it
-// may not see: Events is the number of events it may read (a bank
-// auditor: its bank's events; a registry auditor: every event but those
-// of private units), Head the hash of the last of them, Problems those at
-// events it may read, and one problem at position 0 standing for every
-// break among the others (the chain is broken, and the administrator can
-// see where). The chain itself is always verified whole: its links run
-// through every event. Errors: KindPermissionDenied for a caller who may
-// not verify.
+// the full summary. Anyone else gets a summary that never depends on what
+// it may not see: Events is the number of events it may read (a bank
+// auditor: its bank's events; a registry auditor: the public stream),
+// Head and HeadSeq are empty (they would count every event), Problems are
+// those at events it may read, each at its stream position, and one
+// problem at position 0 stands for every break among the others (the
+// chain is broken, and the administrator can see where). The chain itself
+// is always verified whole: its links run through every event. Errors:
+// KindPermissionDenied for a caller who may not verify.
 func (s *Service) VerifyAuditTrail(ctx context.Context) (VerifySummary, error) {
 	if err := authorize(ctx, access.VerifyAudit, "", false); err != nil {
 		return VerifySummary{}, err
@@ -71,9 +155,8 @@ func (s *Service) VerifyAuditTrail(ctx context.Context) (VerifySummary, error) {
 		q = EventQuery{Bank: p.Org}
 	}
 	// Count first, up to the head as it is now; the verification that
-	// follows covers at least these events.
-	// One read transaction is one snapshot: what it counts is what the
-	// head was when it began.
+	// follows covers at least these events. One read transaction is one
+	// snapshot: what it counts is what the head was when it began.
 	var seen VerifySummary
 	err := s.store.Read(ctx, func(tx ReadTx) error {
 		for {
@@ -83,10 +166,7 @@ func (s *Service) VerifyAuditTrail(ctx context.Context) (VerifySummary, error) {
 			if err != nil {
 				return err
 			}
-			for _, e := range evs {
-				seen.Events++
-				seen.Head, seen.HeadSeq = e.Hash, e.Seq
-			}
+			seen.Events += int64(len(evs))
 			if len(evs) < verifyPage {
 				return nil
 			}
@@ -100,30 +180,44 @@ func (s *Service) VerifyAuditTrail(ctx context.Context) (VerifySummary, error) {
 	if err != nil {
 		return VerifySummary{}, err
 	}
+	q.AfterSeq = 0
 	hidden := false
 	for _, pr := range full.Problems {
 		probe := q
 		probe.AfterSeq, probe.Limit = pr.Seq-1, 1
-		var visible bool
+		var at *Event
 		err := s.store.Read(ctx, func(tx ReadTx) error {
 			evs, err := tx.ListEvents(ctx, probe)
-			visible = err == nil && len(evs) == 1 && evs[0].Seq == pr.Seq
+			if err == nil && len(evs) == 1 && evs[0].Seq == pr.Seq {
+				at = evs[0]
+			}
 			return err
 		})
 		if err != nil {
 			return VerifySummary{}, err
 		}
-		if visible {
-			seen.Problems = append(seen.Problems, pr)
-		} else {
+		if at == nil {
 			hidden = true
+			continue
 		}
+		// The full reason may count events of every stream ("expected
+		// event 812 here"): say where, not why.
+		seen.Problems = append(seen.Problems, ChainProblem{Seq: at.StreamSeq,
+			Reason: fmt.Sprintf("event %d of the %s fails verification: the registry administrator can see why", at.StreamSeq, streamTitle(at.Stream))})
 	}
 	if hidden {
 		seen.Problems = append(seen.Problems, ChainProblem{Seq: 0,
 			Reason: "the chain is broken at events you may not read: the registry administrator can see where"})
 	}
 	return seen, nil
+}
+
+// streamTitle names a stream in messages.
+func streamTitle(stream string) string {
+	if stream == PublicStream {
+		return "public stream"
+	}
+	return "private stream of bank " + stream
 }
 
 // visibleUnit returns the unit of bank with din if the caller of ctx may

@@ -30,6 +30,7 @@ func BenchmarkScopedEvents(b *testing.B) {
 	}
 	var prev *bank.Event
 	seq := int64(0)
+	streams := map[string]int64{}
 	for first := 0; first < units; first += batch {
 		err := store.Write(b.Context(), func(tx bank.Tx) error {
 			var us []*bank.Unit
@@ -50,6 +51,11 @@ func BenchmarkScopedEvents(b *testing.B) {
 					e := &bank.Event{Seq: seq, Time: start.Add(time.Duration(seq) * time.Second), HashScheme: bank.CurrentHashScheme,
 						Principal: "tech-7", Method: "UpdateUnit", Resource: u.Name(), Bank: "bank-a",
 						Changes: []bank.FieldChange{{Field: "local_id", After: fmt.Sprintf(`"CB-%d"`, k)}}}
+					if u.IsPrivate() {
+						e.Stream = u.Bank
+					}
+					streams[e.Stream]++
+					e.StreamSeq = streams[e.Stream]
 					if prev != nil {
 						e.PrevHash = prev.Hash
 					}

@@ -392,15 +392,7 @@ func (s *Service) ChangeReservation(ctx context.Context, r ReservationChange) (*
 			if res.CT != CTRequested {
 				return illegalReservationAction(res, r.Action, "confirmatory typing was not requested")
 			}
-			nr.CTTyping = r.Typing
-			nr.CTDiscrepancies = ctDiscrepancies(u.HLA, r.Typing)
-			if len(nr.CTDiscrepancies) == 0 {
-				nr.CT, nr.CTCompleteDate = CTComplete, DateOf(now)
-			} else {
-				nr.CT = CTDiscrepant
-				nr.Status, nr.EndTime, nr.EndReason = ReservationCancelled, now, "confirmatory typing discrepancy at "+strings.Join(nr.CTDiscrepancies, ", ")
-				unitTo, unitReason, unitNote = StatusTemporarilyUnavailable, "AD", nr.EndReason
-			}
+			unitTo, unitReason, unitNote = recordConfirmatoryTyping(&nr, u, r.Typing, now)
 		case ReservationRequestShipment:
 			if res.Status != ReservationActive {
 				return illegalReservationAction(res, r.Action, "shipment was already requested")
@@ -436,6 +428,29 @@ func (s *Service) ChangeReservation(ctx context.Context, r ReservationChange) (*
 	s.unitsChanged(changed)
 	return out, nil
 }
+
+// recordConfirmatoryTyping records the confirmatory typing ct of unit u
+// on its reservation nr: when every retested locus agrees with the
+// registration typing CT is COMPLETE (dated today); otherwise it is
+// DISCREPANT and the reservation CANCELLED, and the returned status change
+// (TEMPORARILY_UNAVAILABLE, reason AD, with its note) is what the unit must
+// get. RecordConfirmatoryTyping and typing reports (ApplyTypingReport)
+// both record confirmatory typing through it.
+func recordConfirmatoryTyping(nr *Reservation, u *Unit, ct []LocusTyping, now time.Time) (unitTo Status, unitReason, unitNote string) {
+	nr.CTTyping = ct
+	nr.CTDiscrepancies = ctDiscrepancies(u.HLA, ct)
+	if len(nr.CTDiscrepancies) == 0 {
+		nr.CT, nr.CTCompleteDate = CTComplete, DateOf(now)
+		return "", "", ""
+	}
+	nr.CT = CTDiscrepant
+	nr.Status, nr.EndTime, nr.EndReason = ReservationCancelled, now, "confirmatory typing discrepancy at "+strings.Join(nr.CTDiscrepancies, ", ")
+	return StatusTemporarilyUnavailable, discrepancyReason, nr.EndReason
+}
+
+// discrepancyReason is the EMDIS reason (AD: additional testing) a unit
+// gets when a retest of its typing disagrees with its registration typing.
+const discrepancyReason = "AD"
 
 // ctDiscrepancies lists the loci of ct whose retest disagrees with the
 // registration typing reg. A retest agrees when, in one orientation, each

@@ -21,6 +21,7 @@ type Service struct {
 	hla      *HLAReader
 	watchers []Watcher
 	feed     *eventFeed // commit signals for WatchEvents
+	follow   follower   // how far CatchUp brought the watchers
 }
 
 // Watcher is told about every committed change of a unit or a bank, after
@@ -65,6 +66,7 @@ func (s *Service) bankChanged(b *Bank) {
 // NewService returns a Service over store.
 func NewService(store Store, opts ...Option) *Service {
 	s := &Service{store: store, now: time.Now, hla: NewHLAReader(nil), feed: newEventFeed()}
+	s.follow.applied.Store(-1)
 	for _, o := range opts {
 		o(s)
 	}

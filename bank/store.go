@@ -225,6 +225,13 @@ type AuditReader interface {
 	// LastEvent returns the newest audit event, or (nil, nil) when there is
 	// none.
 	LastEvent(ctx context.Context) (*Event, error)
+	// StreamHead returns the StreamSeq of the newest event of stream (see
+	// Event.Stream), 0 when the stream has none.
+	StreamHead(ctx context.Context, stream string) (int64, error)
+	// StreamEventSeq returns the Seq of the event at position streamSeq of
+	// stream, or KindNotFound. Page tokens and resumed watches name events
+	// by stream position; this finds their place in the chain.
+	StreamEventSeq(ctx context.Context, stream string, streamSeq int64) (int64, error)
 	// ListEventsByResource returns up to limit events ordered by resource
 	// name, then Seq, after the event (afterResource, afterSeq): every
 	// event of one resource together, for Service.VerifyState.
@@ -232,12 +239,15 @@ type AuditReader interface {
 }
 
 // AuditWriter appends to the audit trail; nothing updates or deletes an
-// event. A Seq is stored at most once, so two transactions that read the
-// same head and append after it cannot both commit: the trail stays one
-// gapless chain under concurrent writers.
+// event. A Seq is stored at most once, and a StreamSeq at most once in its
+// Stream, so two transactions that read the same head and append after it
+// cannot both commit: the trail, and each stream in it, stays gapless under
+// concurrent writers.
 type AuditWriter interface {
 	// AppendEvent stores an audit event exactly as given (the domain sets
-	// Seq, PrevHash, Hash and HashScheme); KindAlreadyExists when its Seq is taken.
+	// Seq, PrevHash, Hash, HashScheme, Stream and StreamSeq);
+	// KindAlreadyExists when its Seq, or its StreamSeq in its Stream, is
+	// taken.
 	AppendEvent(ctx context.Context, e *Event) error
 	// AppendEvents is AppendEvent for consecutive events, in order.
 	AppendEvents(ctx context.Context, events []*Event) error
@@ -359,10 +369,10 @@ type EventQuery struct {
 	// Since and Until bound the event time: Since inclusive, Until
 	// exclusive; zero means unbounded.
 	Since, Until time.Time
-	// WithholdPrivateUnits leaves out the events of private (autologous,
-	// directed) units and of resources below them (their reservations):
-	// the audit trail as readers outside the owning bank may see it. A
-	// unit's type never changes, so neither does this selection.
+	// WithholdPrivateUnits keeps only the public stream (Event.Stream ""),
+	// leaving out the events of private (autologous, directed) units and of
+	// resources below them (their reservations): the audit trail as
+	// readers outside the owning bank may see it.
 	WithholdPrivateUnits bool
 	AfterSeq             int64 // only events after this position
 	Limit                int

@@ -417,6 +417,7 @@ func (s *Service) CommitImport(ctx context.Context, b *ImportBatch) ([]ImportRes
 			}
 		}
 		events := make([]preparedEvent, 0, len(b.valid))
+		audit := s.newChain(ctx, tx, b.now)
 		for j, nu := range b.valid {
 			if errs[j] != nil {
 				r := &res[b.idx[j]]
@@ -438,9 +439,10 @@ func (s *Service) CommitImport(ctx context.Context, b *ImportBatch) ([]ImportRes
 				continue
 			}
 			res[b.idx[j]].Unit = nu
+			audit.knowUnit(nu) // its event's stream, without reading the unit back
 			events = append(events, b.events[j])
 		}
-		return s.newChain(ctx, tx, b.now).appendAll(events)
+		return audit.appendAll(events)
 	})
 	if err != nil {
 		return nil, err

@@ -57,10 +57,23 @@ func (c *Client) VerifyAuditTrail(ctx context.Context) (*pb.VerifyAuditTrailResp
 // maxWatchBackoff caps the wait between reconnections of WatchEvents.
 const maxWatchBackoff = 5 * time.Second
 
+// EventPosition names an audit event by its stream and its place there,
+// as every reader may (see the Event message's stream and stream_seq). The
+// zero value is the start of the trail.
+type EventPosition struct {
+	Stream    string // "public" or "banks/{bank}/private"
+	StreamSeq int64
+}
+
+// PositionOf is the position of e, to resume a watch after it.
+func PositionOf(e *pb.Event) EventPosition {
+	return EventPosition{Stream: e.GetStream(), StreamSeq: e.GetStreamSeq()}
+}
+
 // WatchEvents iterates over the audit events of parent ("banks/{bank}", or
-// "banks/-" for every bank) after position afterSeq (0 for the whole
-// trail): first those already recorded, then each new one as it is
-// committed, in chain order.
+// "banks/-" for every bank) after position after (the zero position for
+// the whole trail): first those already recorded, then each new one as it
+// is committed, in chain order.
 //
 // It survives interruptions: when the connection drops or the server
 // restarts (UNAVAILABLE), it reconnects with exponential backoff (the
@@ -69,21 +82,22 @@ const maxWatchBackoff = 5 * time.Second
 // sees every event exactly once. It runs until ctx ends, when it yields
 // ctx.Err(), until the loop breaks, or until another error (bad parent,
 // unknown bank), which it yields as an *Error. To continue after a
-// restart of the caller itself, keep the Seq of the last event handled
-// and pass it as afterSeq.
-func (c *Client) WatchEvents(ctx context.Context, parent string, afterSeq int64) iter.Seq2[*pb.Event, error] {
+// restart of the caller itself, keep PositionOf the last event handled
+// and pass it as after.
+func (c *Client) WatchEvents(ctx context.Context, parent string, after EventPosition) iter.Seq2[*pb.Event, error] {
 	ac := pb.NewAuditServiceClient(c.conn)
 	return func(yield func(*pb.Event, error) bool) {
 		base := c.retry.Backoff
 		if base <= 0 {
 			base = 100 * time.Millisecond
 		}
-		wait, after := base, afterSeq
+		wait := base
 		for {
 			err := func() error {
 				sctx, cancel := context.WithCancel(ctx)
 				defer cancel()
-				stream, err := ac.WatchEvents(sctx, &pb.WatchEventsRequest{Parent: parent, AfterSeq: after})
+				stream, err := ac.WatchEvents(sctx, &pb.WatchEventsRequest{Parent: parent,
+					AfterStream: after.Stream, AfterStreamSeq: after.StreamSeq})
 				if err != nil {
 					return err
 				}
@@ -92,7 +106,7 @@ func (c *Client) WatchEvents(ctx context.Context, parent string, afterSeq int64)
 					if err != nil {
 						return err
 					}
-					after, wait = e.GetSeq(), base
+					after, wait = PositionOf(e), base
 					if !yield(e, nil) {
 						return errStopped
 					}

@@ -81,7 +81,7 @@ func TestWatchEventsResumesAfterDrop(t *testing.T) {
 	defer c.Close()
 
 	var got []int64
-	for e, err := range c.WatchEvents(ctx, "banks/example", 0) {
+	for e, err := range c.WatchEvents(ctx, "banks/example", client.EventPosition{}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,7 +108,7 @@ func TestWatchEventsErrors(t *testing.T) {
 	srv, c := startExample()
 	defer srv.Close()
 	defer c.Close()
-	for _, err := range c.WatchEvents(t.Context(), "banks/nowhere", 0) {
+	for _, err := range c.WatchEvents(t.Context(), "banks/nowhere", client.EventPosition{}) {
 		if !errors.Is(err, client.ErrNotFound) {
 			t.Errorf("unknown bank: %v", err)
 		}
@@ -117,7 +117,7 @@ func TestWatchEventsErrors(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	n := 0
-	for e, err := range c.WatchEvents(ctx, "banks/example", 0) {
+	for e, err := range c.WatchEvents(ctx, "banks/example", client.EventPosition{}) {
 		if e != nil {
 			n++
 			cancel()

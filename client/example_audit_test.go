@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 
+	"github.com/cordbank/cordbank/client"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
 
@@ -82,7 +83,7 @@ func ExampleClient_WatchEvents() {
 	}
 	// From the start of the trail: the stored events, then live ones. A
 	// dropped connection is resumed after the last event received.
-	for e, err := range c.WatchEvents(ctx, "banks/example", 0) {
+	for e, err := range c.WatchEvents(ctx, "banks/example", client.EventPosition{}) {
 		if err != nil {
 			log.Fatal(err)
 		}

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -93,11 +95,18 @@ func (a *audit) WatchEvents(req *pb.WatchEventsRequest, stream grpc.ServerStream
 		case <-ctx.Done():
 		}
 	}()
-	err = a.svc.WatchEvents(ctx, id, req.GetAfterSeq(), func(e *bank.Event) error {
+	after := bank.EventPosition{Seq: req.GetAfterSeq(), StreamSeq: req.GetAfterStreamSeq()}
+	if s := req.GetAfterStream(); s != "" {
+		var ok bool
+		if after.Stream, ok = parseStreamName(s); !ok {
+			return invalid("after_stream", fmt.Errorf("%q is not a stream: want public or banks/{bank}/private", s))
+		}
+	}
+	err = a.svc.WatchEvents(ctx, id, after, func(e *bank.Event) error {
 		return stream.Send(eventToProto(e))
 	})
 	if stopping.Load() && stream.Context().Err() == nil {
-		return status.Error(codes.Unavailable, "the server is shutting down: watch again with after_seq set to the last seq received")
+		return status.Error(codes.Unavailable, "the server is shutting down: watch again with after_stream and after_stream_seq set to the stream and stream_seq of the last event received")
 	}
 	return err
 }
@@ -125,7 +134,7 @@ func eventsToProto(evs []*bank.Event) []*pb.Event {
 func eventToProto(e *bank.Event) *pb.Event {
 	out := &pb.Event{Seq: e.Seq, Time: timestamppb.New(e.Time), Principal: e.Principal, RequestId: e.RequestID,
 		Method: e.Method, Resource: e.Resource, Reason: e.Reason, PrevHash: e.PrevHash, Hash: e.Hash, HashScheme: int32(e.HashScheme),
-		Changes: make([]*pb.FieldChange, len(e.Changes))}
+		Changes: make([]*pb.FieldChange, len(e.Changes)), Stream: streamName(e.Stream), StreamSeq: e.StreamSeq}
 	if e.Bank != "" {
 		out.Bank = bankName(e.Bank)
 	}
@@ -133,4 +142,26 @@ func eventToProto(e *bank.Event) *pb.Event {
 		out.Changes[i] = &pb.FieldChange{Field: c.Field, Before: c.Before, After: c.After}
 	}
 	return out
+}
+
+// streamName is the API's name of an event stream: "public", or
+// "banks/{bank}/private".
+func streamName(stream string) string {
+	if stream == bank.PublicStream {
+		return "public"
+	}
+	return bankName(stream) + "/private"
+}
+
+// parseStreamName reads a name streamName made.
+func parseStreamName(name string) (string, bool) {
+	if name == "public" {
+		return bank.PublicStream, true
+	}
+	rest, ok := strings.CutSuffix(name, "/private")
+	if !ok {
+		return "", false
+	}
+	id, err := parseBankName(rest)
+	return id, err == nil
 }

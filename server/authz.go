@@ -81,12 +81,11 @@ var rpcs = map[string]rpc{
 	pb.LifecycleService_WithdrawUnit_FullMethodName:        {action: access.WithdrawUnit, target: byName},
 	pb.LifecycleService_TransferUnit_FullMethodName:        {action: access.TransferUnit, target: byName},
 
-	pb.AuditService_ListUnitHistory_FullMethodName:  {action: access.ReadAudit, target: byName},
-	pb.AuditService_ListEvents_FullMethodName:       {action: access.ReadAudit, target: byParent},
-	pb.AuditService_WatchEvents_FullMethodName:      {action: access.ReadAudit, target: byParent},
-	pb.AuditService_VerifyAuditTrail_FullMethodName: {action: access.VerifyAudit},
-	// The signed head reveals only the trail's length and last hash.
-	pb.AuditService_GetLatestAuditCheckpoint_FullMethodName: {action: access.VerifyAudit},
+	pb.AuditService_ListUnitHistory_FullMethodName:          {action: access.ReadAudit, target: byName},
+	pb.AuditService_ListEvents_FullMethodName:               {action: access.ReadAudit, target: byParent},
+	pb.AuditService_WatchEvents_FullMethodName:              {action: access.ReadAudit, target: byParent},
+	pb.AuditService_VerifyAuditTrail_FullMethodName:         {action: access.VerifyAudit},
+	pb.AuditService_GetLatestAuditCheckpoint_FullMethodName: {action: access.ReadCheckpoint},
 
 	pb.ReservationService_ReserveUnit_FullMethodName:               {action: access.ReserveUnit, target: byName},
 	pb.ReservationService_GetReservation_FullMethodName:            {action: access.ReadReservations, target: byName},
@@ -96,6 +95,8 @@ var rpcs = map[string]rpc{
 	pb.ReservationService_RequestConfirmatoryTyping_FullMethodName: {action: access.RequestForCentre, target: byName},
 	pb.ReservationService_RequestShipment_FullMethodName:           {action: access.RequestForCentre, target: byName},
 	pb.ReservationService_RecordConfirmatoryTyping_FullMethodName:  {action: access.RecordConfirmatoryTyping, target: byName},
+
+	pb.TypingService_ImportTypingReport_FullMethodName: {action: access.ImportTypingReport, target: byParent},
 
 	pb.InventoryService_CreateContainer_FullMethodName:          {action: access.WriteInventory, target: byParent},
 	pb.InventoryService_BatchCreateContainers_FullMethodName:    {action: access.WriteInventory, target: byParent},

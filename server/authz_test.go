@@ -90,7 +90,7 @@ var matrixWant = map[string]string{
 	"AuditService/ListEvents":               "AADADDDADA",
 	"AuditService/WatchEvents":              "AADADDDADA",
 	"AuditService/VerifyAuditTrail":         "ADDDDDDAAA",
-	"AuditService/GetLatestAuditCheckpoint": "ADDDDDDAAA",
+	"AuditService/GetLatestAuditCheckpoint": "ADDDDDDDDD",
 
 	"ReservationService/ReserveUnit":               "AADADAADDD",
 	"ReservationService/GetReservation":            "AADADANADD",
@@ -115,6 +115,8 @@ var matrixWant = map[string]string{
 	"InventoryService/EvacuateContainer":        "AADADDDDDD",
 	"InventoryService/RecordTemperatureReading": "AADADDDDDD",
 	"InventoryService/ListExcursions":           "AADADDDADD",
+
+	"TypingService/ImportTypingReport": "AADADDDDDD",
 }
 
 // cordbankServices lists every service of the API, from the descriptors:
@@ -125,7 +127,7 @@ func cordbankServices() []protoreflect.ServiceDescriptor {
 		pb.File_cordbank_v1_admin_service_proto, pb.File_cordbank_v1_registry_service_proto,
 		pb.File_cordbank_v1_search_service_proto, pb.File_cordbank_v1_lifecycle_service_proto,
 		pb.File_cordbank_v1_audit_service_proto, pb.File_cordbank_v1_reservation_service_proto,
-		pb.File_cordbank_v1_inventory_service_proto,
+		pb.File_cordbank_v1_inventory_service_proto, pb.File_cordbank_v1_typing_service_proto,
 	} {
 		for i := 0; i < f.Services().Len(); i++ {
 			out = append(out, f.Services().Get(i))

@@ -100,6 +100,7 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 		pb.RegisterAdminServiceHandler, pb.RegisterRegistryServiceHandler, pb.RegisterSearchServiceHandler, pb.RegisterLifecycleServiceHandler,
 		pb.RegisterAuditServiceHandler, pb.RegisterReservationServiceHandler,
 		pb.RegisterInventoryServiceHandler,
+		pb.RegisterTypingServiceHandler,
 	} {
 		if err := register(context.Background(), gw, conn); err != nil {
 			_ = conn.Close()
@@ -152,6 +153,7 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 		_, _ = w.Write([]byte(`{"status":"SERVING"}` + "\n"))
 	})))
 	mux.Handle("POST /v1/units:import", s.checkRoute(routes, s.checkBody(s.restImport(conn, gw, marshaler))))
+	mux.Handle("POST /v1/banks/{bank}/units:importTypingReport", s.checkRoute(routes, s.restTypingReport(conn, gw, marshaler, s.checkBody(gw))))
 	// The web console answers GET / and its assets; every other path
 	// goes on to the API's routing, which answers unknown ones itself.
 	mux.Handle("/", console.Handler(s.checkRoute(routes, s.checkBody(gw))))

@@ -13,16 +13,25 @@ import (
 )
 
 // search implements pb.SearchServiceServer over a match.Index that the
-// service keeps in sync (bank.WithWatcher).
+// service keeps in sync (bank.WithWatcher): its own writes at once, those
+// of other processes on the same store by catching up with the trail
+// before every search (bank.Service.CatchUp).
 type search struct {
 	pb.UnimplementedSearchServiceServer
 	idx *match.Index
+	svc *bank.Service
 }
 
 // BuildIndex loads every bank and unit of svc into a new index graded with
 // ref (nil: syntax only). Pass the index to the service as a watcher
-// (bank.WithWatcher) before any write, and to Config.Index.
+// (bank.WithWatcher) before any write, and to Config.Index. The service
+// then follows the trail from where the load began (bank.Service.FollowFrom).
 func BuildIndex(ctx context.Context, svc *bank.Service, idx *match.Index) error {
+	head, _, err := svc.ChainHead(ctx)
+	if err != nil {
+		return err
+	}
+	defer svc.FollowFrom(head)
 	banks := map[string]*bank.Bank{}
 	token := ""
 	for {
@@ -40,7 +49,7 @@ func BuildIndex(ctx context.Context, svc *bank.Service, idx *match.Index) error 
 		token = next
 	}
 	var bad []string
-	err := svc.ScanUnits(ctx, func(units []*bank.Unit) error {
+	err = svc.ScanUnits(ctx, func(units []*bank.Unit) error {
 		if err := idx.Load(units, banks); err != nil {
 			bad = append(bad, err.Error())
 		}
@@ -62,6 +71,9 @@ func (s *search) SearchUnits(ctx context.Context, req *pb.SearchUnitsRequest) (*
 	if err != nil {
 		return nil, err
 	}
+	if err := s.svc.CatchUp(ctx); err != nil {
+		return nil, err
+	}
 	res, err := s.idx.Search(ctx, r)
 	if err != nil {
 		return nil, err
@@ -78,6 +90,9 @@ func (s *search) SearchBankUnits(ctx context.Context, req *pb.SearchBankUnitsReq
 	if err != nil {
 		return nil, err
 	}
+	if err := s.svc.CatchUp(ctx); err != nil {
+		return nil, err
+	}
 	res, err := s.idx.Search(ctx, r, match.IncludePrivateOfBank(id))
 	if err != nil {
 		return nil, withPrefix(err, "search.")
@@ -88,6 +103,9 @@ func (s *search) SearchBankUnits(ctx context.Context, req *pb.SearchBankUnitsReq
 func (s *search) SearchDoubleUnits(ctx context.Context, req *pb.SearchDoubleUnitsRequest) (*pb.SearchDoubleUnitsResponse, error) {
 	r, err := matchRequest(req.GetSearch(), "search.")
 	if err != nil {
+		return nil, err
+	}
+	if err := s.svc.CatchUp(ctx); err != nil {
 		return nil, err
 	}
 	res, err := s.idx.SearchDouble(ctx, r)

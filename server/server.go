@@ -112,11 +112,12 @@ func New(cfg Config) *Server {
 	}
 	pb.RegisterAdminServiceServer(s.grpc, &admin{svc: cfg.Service})
 	pb.RegisterRegistryServiceServer(s.grpc, &registry{svc: cfg.Service, log: s.log})
-	pb.RegisterSearchServiceServer(s.grpc, &search{idx: cfg.Index})
+	pb.RegisterSearchServiceServer(s.grpc, &search{idx: cfg.Index, svc: cfg.Service})
 	pb.RegisterLifecycleServiceServer(s.grpc, &lifecycle{svc: cfg.Service})
 	pb.RegisterAuditServiceServer(s.grpc, &audit{svc: cfg.Service, stop: s.stop, checkpoint: cfg.LatestCheckpoint})
 	pb.RegisterReservationServiceServer(s.grpc, &reservations{svc: cfg.Service})
 	pb.RegisterInventoryServiceServer(s.grpc, &inventory{svc: cfg.Service})
+	pb.RegisterTypingServiceServer(s.grpc, &typing{svc: cfg.Service})
 	if m := cfg.Metrics; m != nil {
 		m.grpc.InitializeMetrics(s.grpc)
 		m.WatchInventory(cfg.Service)

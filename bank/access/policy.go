@@ -29,6 +29,10 @@ const (
 
 	ReadAudit   Action = "ReadAudit" // unit history, event lists and streams
 	VerifyAudit Action = "VerifyAudit"
+	// ReadCheckpoint reads the signed chain head: its position counts every
+	// event of the registry, private ones included, so it is the
+	// administrator's (who hands checkpoints to auditors out of band).
+	ReadCheckpoint Action = "ReadCheckpoint"
 
 	ReserveUnit       Action = "ReserveUnit"
 	ReadReservations  Action = "ReadReservations"
@@ -39,6 +43,10 @@ const (
 	RecordConfirmatoryTyping Action = "RecordConfirmatoryTyping"
 	ReadInventory            Action = "ReadInventory"
 	WriteInventory           Action = "WriteInventory"
+
+	// ImportTypingReport applies a laboratory's typing report (HML) to the
+	// bank's units: confirmatory or extended typing.
+	ImportTypingReport Action = "ImportTypingReport"
 )
 
 // Scope says in which organisations a role may take an action.
@@ -93,8 +101,9 @@ var Policy = map[Action]Rule{
 	WithdrawUnit: {Roles: managers},
 	TransferUnit: {Roles: managers},
 
-	ReadAudit:   {Roles: auditReads, EveryBank: true},
-	VerifyAudit: {Roles: auditors},
+	ReadAudit:      {Roles: auditReads, EveryBank: true},
+	VerifyAudit:    {Roles: auditors},
+	ReadCheckpoint: {Roles: adminsOnly},
 
 	ReserveUnit:              {Roles: resBoth},
 	ReadReservations:         {Roles: resReads},
@@ -103,6 +112,8 @@ var Policy = map[Action]Rule{
 	RecordConfirmatoryTyping: {Roles: staff},
 	ReadInventory:            {Roles: bankReads},
 	WriteInventory:           {Roles: staff},
+
+	ImportTypingReport: {Roles: staff},
 }
 
 // Denied is the refusal of an action. It says which rule refused, from

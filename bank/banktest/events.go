@@ -17,12 +17,14 @@ var eventTests = []test{
 	{"SeqTaken", eventSeqTaken},
 	{"ListQueries", eventListQueries},
 	{"WithholdPrivateUnits", eventWithholdPrivateUnits},
+	{"Streams", eventStreams},
 	{"ByResource", eventsByResource},
 	{"GaplessUnderConcurrentWriters", eventsGaplessUnderConcurrentWriters},
 }
 
-// event is event seq on resource of bankID by method at Now+minutes,
-// linked to seq-1 by placeholder hashes.
+// event is event seq on resource of bankID by method at Now+minutes, in
+// the public stream at position seq, linked to seq-1 by placeholder
+// hashes.
 func event(seq int64, resource, bankID, method string, minutes int) *bank.Event {
 	prev := ""
 	if seq > 1 {
@@ -31,7 +33,8 @@ func event(seq int64, resource, bankID, method string, minutes int) *bank.Event 
 	return &bank.Event{Seq: seq, Time: at(time.Duration(minutes) * time.Minute), Principal: "tester", RequestID: fmt.Sprintf("req-%d", seq),
 		Method: method, Resource: resource, Bank: bankID,
 		Changes:  []bank.FieldChange{{Field: "status", Before: "QUARANTINE", After: "AVAILABLE"}},
-		PrevHash: prev, Hash: fmt.Sprintf("hash-%d", seq), HashScheme: bank.HashSchemeLinked}
+		PrevHash: prev, Hash: fmt.Sprintf("hash-%d", seq), HashScheme: bank.CurrentHashScheme,
+		Stream: bank.PublicStream, StreamSeq: seq}
 }
 
 func (e *env) appendEvents(evs ...*bank.Event) {
@@ -70,6 +73,9 @@ func eventAppendThenRead(t *testing.T, e *env) {
 	second, third := event(2, "banks/bank-a/units/X", "", "UpdateUnit", 1), event(3, "tokens/t1", "", "CreateToken", 2)
 	second.Changes = []bank.FieldChange{{Field: "local_id", Before: "a"}, {Field: "status_note", After: "b"}, {Field: "abo"}}
 	third.Changes, third.RequestID, third.Principal = nil, "", "system:x"
+	// second opens bank-a's private stream; third is the public stream's
+	// second event.
+	second.Stream, second.StreamSeq, third.StreamSeq = "bank-a", 1, 2
 	e.appendEvents(second, third)
 	if d := diff(e.listEvents(bank.EventQuery{Limit: 10}), []*bank.Event{first, second, third}); d != "" {
 		t.Errorf("events as stored (-want +got):\n%s", d)
@@ -79,21 +85,32 @@ func eventAppendThenRead(t *testing.T, e *env) {
 	}
 }
 
-// eventSeqTaken: a Seq is stored once; the refused append changes nothing.
+// eventSeqTaken: a Seq is stored once, and a StreamSeq once in its
+// stream; the refused appends change nothing.
 func eventSeqTaken(t *testing.T, e *env) {
 	e.appendEvents(event(1, "banks/a", "a", "CreateBank", 0), event(2, "banks/b", "b", "CreateBank", 0))
-	again := event(2, "banks/c", "c", "CreateBank", 0)
-	err := e.tryWrite(func(tx bank.Tx) error { return tx.AppendEvent(e.ctx, again) })
+	seqTaken := event(2, "banks/c", "c", "CreateBank", 0)
+	seqTaken.StreamSeq = 3
+	err := e.tryWrite(func(tx bank.Tx) error { return tx.AppendEvent(e.ctx, seqTaken) })
 	wantKind(t, err, bank.KindAlreadyExists)
 	err = e.tryWrite(func(tx bank.Tx) error {
-		return tx.AppendEvents(e.ctx, []*bank.Event{event(3, "banks/d", "d", "CreateBank", 0), again})
+		return tx.AppendEvents(e.ctx, []*bank.Event{event(3, "banks/d", "d", "CreateBank", 0), seqTaken})
 	})
 	wantKind(t, err, bank.KindAlreadyExists)
-	if d := diff(seqs(e.listEvents(bank.EventQuery{Limit: 10})), []int64{1, 2}); d != "" {
-		t.Errorf("trail after refused appends (-want +got):\n%s", d)
+	streamSeqTaken := event(3, "banks/e", "e", "CreateBank", 0)
+	streamSeqTaken.StreamSeq = 2
+	err = e.tryWrite(func(tx bank.Tx) error { return tx.AppendEvent(e.ctx, streamSeqTaken) })
+	wantKind(t, err, bank.KindAlreadyExists)
+	// The same position in another stream is free.
+	private := event(3, "banks/f/units/X", "f", "CreateUnit", 0)
+	private.Stream, private.StreamSeq = "f", 2
+	e.appendEvents(private)
+	evs := e.listEvents(bank.EventQuery{Limit: 10})
+	if d := diff(seqs(evs), []int64{1, 2, 3}); d != "" {
+		t.Fatalf("trail after refused appends (-want +got):\n%s", d)
 	}
-	if ev := e.lastEvent(); ev.Resource != "banks/b" {
-		t.Errorf("event 2 replaced by a refused append: %+v", ev)
+	if evs[1].Resource != "banks/b" || evs[2].Resource != "banks/f/units/X" {
+		t.Errorf("events replaced by refused appends: %+v, %+v", evs[1], evs[2])
 	}
 }
 
@@ -135,39 +152,79 @@ func eventListQueries(t *testing.T, e *env) {
 	}
 }
 
-// eventWithholdPrivateUnits: the events of private units, and of the
-// resources below them, are left out before the limit applies; the events
-// of public units, of other resources and of unknown units are kept.
+// eventWithholdPrivateUnits: only the public stream is kept, before the
+// limit applies (withheld events never shorten a page).
 func eventWithholdPrivateUnits(t *testing.T, e *env) {
-	_, us := e.seed("bank-a", 3)
-	auto, directed := us[1], us[2]
-	auto.Type, directed.Type = bank.UnitTypeAutologous, bank.UnitTypeDirected
-	e.write(func(tx bank.Tx) error {
-		if err := tx.UpdateUnit(e.ctx, auto); err != nil {
-			return err
-		}
-		return tx.UpdateUnit(e.ctx, directed)
-	})
-	pub := us[0]
-	e.appendEvents(
+	evs := []*bank.Event{
 		event(1, "banks/bank-a", "bank-a", "CreateBank", 0),
-		event(2, auto.Name(), "bank-a", "CreateUnit", 0),
-		event(3, pub.Name(), "bank-a", "CreateUnit", 0),
-		event(4, directed.Name()+"/reservations/r1", "bank-a", "ReserveUnit", 0),
-		event(5, directed.Name(), "bank-a", "CreateUnit", 0),
-		event(6, pub.Name()+"/reservations/r2", "bank-a", "ReserveUnit", 0),
-		event(7, "banks/bank-a/units/"+string(DIN("B1234", 24, 1)), "bank-a", "CreateUnit", 0), // no such unit
-		event(8, "banks/bank-a/containers/tank-1", "bank-a", "CreateContainer", 0),
-	)
-	if d := diff(seqs(e.listEvents(bank.EventQuery{WithholdPrivateUnits: true, Limit: 100})), []int64{1, 3, 6, 7, 8}); d != "" {
-		t.Errorf("withheld (-want +got):\n%s", d)
+		event(2, "banks/bank-a/units/P", "bank-a", "CreateUnit", 0),
+		event(3, "banks/bank-a/units/A", "bank-a", "CreateUnit", 0),
+		event(4, "banks/bank-a/units/D/reservations/r1", "bank-a", "ReserveUnit", 0),
+		event(5, "banks/bank-a/units/P/reservations/r2", "bank-a", "ReserveUnit", 0),
+		event(6, "banks/bank-b/units/B", "bank-b", "CreateUnit", 0),
+		event(7, "banks/bank-a/containers/tank-1", "bank-a", "CreateContainer", 0),
 	}
-	// Withheld events do not count against the limit: pages stay full.
-	if d := diff(seqs(e.listEvents(bank.EventQuery{WithholdPrivateUnits: true, AfterSeq: 1, Limit: 2})), []int64{3, 6}); d != "" {
-		t.Errorf("withheld, limit 2 (-want +got):\n%s", d)
+	// Events 3 and 4 are in bank-a's private stream, 6 in bank-b's; the
+	// rest are public.
+	evs[2].Stream, evs[2].StreamSeq = "bank-a", 1
+	evs[3].Stream, evs[3].StreamSeq = "bank-a", 2
+	evs[5].Stream, evs[5].StreamSeq = "bank-b", 1
+	for pos, i := range []int{0, 1, 4, 6} {
+		evs[i].StreamSeq = int64(pos + 1)
 	}
-	if d := diff(seqs(e.listEvents(bank.EventQuery{Limit: 100})), []int64{1, 2, 3, 4, 5, 6, 7, 8}); d != "" {
-		t.Errorf("not withheld (-want +got):\n%s", d)
+	e.appendEvents(evs...)
+	for _, c := range []struct {
+		name string
+		q    bank.EventQuery
+		want []int64
+	}{
+		{"withheld", bank.EventQuery{WithholdPrivateUnits: true, Limit: 100}, []int64{1, 2, 5, 7}},
+		{"withheld, limit 2", bank.EventQuery{WithholdPrivateUnits: true, AfterSeq: 1, Limit: 2}, []int64{2, 5}},
+		{"withheld, one bank", bank.EventQuery{WithholdPrivateUnits: true, Bank: "bank-a", Limit: 100}, []int64{1, 2, 5, 7}},
+		{"not withheld", bank.EventQuery{Limit: 100}, []int64{1, 2, 3, 4, 5, 6, 7}},
+	} {
+		if d := diff(seqs(e.listEvents(c.q)), c.want); d != "" {
+			t.Errorf("%s (-want +got):\n%s", c.name, d)
+		}
+	}
+}
+
+// eventStreams: StreamHead is each stream's last position (0 for an empty
+// one), and StreamEventSeq finds an event's Seq by its stream position.
+func eventStreams(t *testing.T, e *env) {
+	head := func(stream string) int64 {
+		t.Helper()
+		return mustRead(e, func(tx bank.ReadTx) (int64, error) { return tx.StreamHead(e.ctx, stream) })
+	}
+	if h := head(bank.PublicStream); h != 0 {
+		t.Fatalf("StreamHead of an empty trail = %d, want 0", h)
+	}
+	var evs []*bank.Event
+	positions := map[string]int64{}
+	for i, stream := range []string{"", "bank-a", "", "bank-b", "bank-a", "bank-a", ""} {
+		positions[stream]++
+		ev := event(int64(i+1), "banks/x", "", "M", i)
+		ev.Stream, ev.StreamSeq = stream, positions[stream]
+		evs = append(evs, ev)
+	}
+	e.appendEvents(evs...)
+	for stream, want := range map[string]int64{"": 3, "bank-a": 3, "bank-b": 1, "bank-c": 0} {
+		if h := head(stream); h != want {
+			t.Errorf("StreamHead(%q) = %d, want %d", stream, h, want)
+		}
+	}
+	for _, ev := range evs {
+		seq, err := readValue(e, func(tx bank.ReadTx) (int64, error) { return tx.StreamEventSeq(e.ctx, ev.Stream, ev.StreamSeq) })
+		if err != nil || seq != ev.Seq {
+			t.Errorf("StreamEventSeq(%q, %d) = %d, %v; want %d", ev.Stream, ev.StreamSeq, seq, err, ev.Seq)
+		}
+	}
+	for _, c := range []struct {
+		stream string
+		pos    int64
+	}{{"bank-b", 2}, {"bank-c", 1}, {"", 0}} {
+		_, err := readValue(e, func(tx bank.ReadTx) (int64, error) { return tx.StreamEventSeq(e.ctx, c.stream, c.pos) })
+		wantKind(t, err, bank.KindNotFound)
 	}
 }
 
@@ -220,11 +277,12 @@ func eventsByResource(t *testing.T, e *env) {
 	}
 }
 
-// eventsGaplessUnderConcurrentWriters: writers each read the head and
-// append after it in one transaction, all at once, while a reader pages
-// by Seq: every append commits (Writes are serializable), the trail is
-// 1..n with every event linked to its predecessor, and the reader never
-// sees a hole.
+// eventsGaplessUnderConcurrentWriters: writers each read the head (and
+// their stream's head) and append after it in one transaction, all at
+// once, while a reader pages by Seq: every append commits (Writes are
+// serializable), the trail is 1..n with every event linked to its
+// predecessor, each stream's positions are 1..m in Seq order, and the
+// reader never sees a hole.
 func eventsGaplessUnderConcurrentWriters(t *testing.T, e *env) {
 	const writers, rounds = 6, 8
 	var wg sync.WaitGroup
@@ -241,8 +299,13 @@ func eventsGaplessUnderConcurrentWriters(t *testing.T, e *env) {
 					if head != nil {
 						seq, prev = head.Seq+1, head.Hash
 					}
+					stream := []string{bank.PublicStream, "bank-a", "bank-b"}[w%3]
+					pos, err := tx.StreamHead(e.ctx, stream)
+					if err != nil {
+						return err
+					}
 					ev := event(seq, fmt.Sprintf("banks/w%d", w), "", "M", r)
-					ev.PrevHash, ev.Hash = prev, fmt.Sprintf("w%d-r%d", w, r)
+					ev.PrevHash, ev.Hash, ev.Stream, ev.StreamSeq = prev, fmt.Sprintf("w%d-r%d", w, r), stream, pos+1
 					return tx.AppendEvent(e.ctx, ev)
 				})
 				if err != nil {
@@ -289,12 +352,16 @@ func eventsGaplessUnderConcurrentWriters(t *testing.T, e *env) {
 	if len(all) != writers*rounds {
 		t.Fatalf("%d events stored, want %d", len(all), writers*rounds)
 	}
+	positions := map[string]int64{}
 	for i, ev := range all {
 		if ev.Seq != int64(i+1) {
 			t.Fatalf("event %d has Seq %d: the trail has a hole", i, ev.Seq)
 		}
 		if i > 0 && ev.PrevHash != all[i-1].Hash {
 			t.Errorf("event %d links %q, its predecessor's hash is %q", ev.Seq, ev.PrevHash, all[i-1].Hash)
+		}
+		if positions[ev.Stream]++; ev.StreamSeq != positions[ev.Stream] {
+			t.Errorf("event %d is at %d in stream %q, want %d: the stream has a hole", ev.Seq, ev.StreamSeq, ev.Stream, positions[ev.Stream])
 		}
 	}
 }

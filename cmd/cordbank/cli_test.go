@@ -31,6 +31,7 @@ func TestHelpGoesToStdout(t *testing.T) {
 		{"token", "-h"}, {"token", "create", "-h"}, {"token", "list", "-h"}, {"token", "revoke", "-h"},
 		{"client", "-h"}, {"client", "units", "get", "-h"}, {"client", "units", "list", "-h"}, {"client", "search", "-h"},
 		{"client", "reserve", "-h"}, {"client", "verify-audit", "-h"}, {"client", "create-token", "-h"},
+		{"client", "typing", "import-hml", "-h"},
 	} {
 		code, out, errOut := runCLI(args...)
 		if code != 0 || !strings.Contains(strings.ToLower(out), "usage") || errOut != "" {
@@ -158,6 +159,22 @@ func TestClientCommands(t *testing.T) {
 	}
 	if out := cli("client", "create-token", "--role", "auditor", "--output", "json"); !strings.Contains(out, `"secret":"cbk_`) {
 		t.Errorf("create-token: %q", out)
+	}
+	// The project's HML fixture, its sample renamed to this unit: the
+	// report agrees and raises every locus to its resolution.
+	doc, err := os.ReadFile("../../internal/hml/testdata/report.hml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := filepath.Join(t.TempDir(), "report.hml")
+	if err := os.WriteFile(report, []byte(strings.ReplaceAll(string(doc), "G1234 98 654321 H", string(u.DIN))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := cli("client", "typing", "import-hml", report, "--bank", "nybc"); out != u.Name()+"\textended\t3.24.0\tupdated A,B,C,DRB1,DQB1\n" {
+		t.Errorf("typing import-hml: %q", out)
+	}
+	if out := cli("client", "typing", "import-hml", report, "--bank", "nybc", "--output", "json"); !strings.Contains(out, `"outcome":"TYPING_REPORT_OUTCOME_UNCHANGED"`) {
+		t.Errorf("typing import-hml again --output json: %q", out)
 	}
 	server[3] = tc
 	if out := cli("client", "search", "--patient", "A*02:01+A*24:02^B*07:02+B*44:02^C*05:01+C*07:02^DRB1*15:01+DRB1*04:01", "--weight", "20", "--criterion", "6/6"); !strings.Contains(out, u.Name()) {

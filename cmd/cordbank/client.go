@@ -25,6 +25,7 @@ default to anything but this machine, --ca FILE for a private CA):
          [--disease malignant|non-malignant] [--criterion 6/6|8/8|10/10] [--limit N]
   reserve NAME --center TC --patient ID [--for 336h]
   verify-audit                        verify the audit trail (exit 1 when broken)
+  typing import-hml FILE --bank B     apply an HML 1.0.x typing report to the bank's units
   create-token --role R [--org O] [--principal P] [--expires 720h]
 
 Every command takes --output json for one JSON object per line.
@@ -42,12 +43,12 @@ func runClient(args []string, stdout, stderr io.Writer) int {
 	}
 	name := args[0]
 	args = args[1:]
-	if name == "units" {
+	if name == "units" || name == "typing" {
 		if len(args) == 0 {
 			fmt.Fprint(stderr, clientUsage)
 			return 2
 		}
-		name, args = "units "+args[0], args[1:]
+		name, args = name+" "+args[0], args[1:]
 	}
 	fs := flag.NewFlagSet("cordbank client "+name, flag.ContinueOnError)
 	var sf serverFlags
@@ -62,6 +63,8 @@ func runClient(args []string, stdout, stderr io.Writer) int {
 	case "units list":
 		fs.StringVar(&bankID, "bank", "", "the bank id (required)")
 		fs.StringVar(&status, "status", "", "only units in this status, e.g. AVAILABLE")
+	case "typing import-hml":
+		fs.StringVar(&bankID, "bank", "", "the bank whose units the report types (required)")
 	case "search":
 		fs.StringVar(&patient, "patient", "", "the patient's typing as a GL String (required)")
 		fs.Float64Var(&weight, "weight", 0, "the patient's weight in kg (required)")
@@ -157,6 +160,8 @@ func runClient(args []string, stdout, stderr io.Writer) int {
 		} else {
 			fmt.Fprintf(stdout, "%s\t%s\tuntil %s\n", r.GetName(), r.GetStatus(), r.GetExpireTime().AsTime().Format(time.RFC3339))
 		}
+	case "typing import-hml":
+		return importHML(ctx, c, fs, bankID, out, stderr)
 	case "verify-audit":
 		res, err := c.VerifyAuditTrail(ctx)
 		if err != nil {

@@ -222,6 +222,7 @@ func serve(ctx context.Context, c *serveConfig, log *slog.Logger, stdout io.Writ
 	}
 	srv := server.New(cfg)
 	go sweepReservations(ctx, svc, c.sweepEvery, log)
+	go followTrail(ctx, svc, followEvery, log)
 	if c.records.backupDir != "" {
 		go scheduleBackups(ctx, c, log, metrics)
 	}
@@ -360,6 +361,22 @@ func sweepReservations(ctx context.Context, svc *bank.Service, every time.Durati
 			log.Error("reservation sweep failed", "err", err)
 		} else if n > 0 {
 			log.Info("reservations expired", "count", n)
+		}
+	})
+}
+
+// followEvery is how often the search index catches up, in the background,
+// with changes other processes committed to the same store. Searches catch
+// up before they run whatever this is; this only bounds the backlog a
+// search may find.
+const followEvery = 2 * time.Second
+
+// followTrail keeps the search index in step with writes of other
+// processes on the same database (bank.Service.CatchUp).
+func followTrail(ctx context.Context, svc *bank.Service, every time.Duration, log *slog.Logger) {
+	repeat(ctx, every, func() {
+		if err := svc.CatchUp(ctx); err != nil && ctx.Err() == nil {
+			log.Error("search index catch-up failed", "err", err)
 		}
 	})
 }

@@ -364,6 +364,9 @@ func verifyChain(ctx context.Context, db *sql.DB, schema int) (bank.VerifySummar
 	if schema < 9 {
 		cols = strings.Replace(cols, "hash_scheme", "1 AS hash_scheme", 1)
 	}
+	if schema < 11 {
+		cols = strings.Replace(cols, "stream, stream_seq", "'' AS stream, 0 AS stream_seq", 1)
+	}
 	after := int64(0)
 	for {
 		rows, err := db.QueryContext(ctx, `SELECT `+cols+` FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, after, verifyPageSize)

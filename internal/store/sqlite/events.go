@@ -16,7 +16,7 @@ import (
 	"github.com/cordbank/cordbank/bank/jsonenc"
 )
 
-const eventColumns = `seq, time, principal, request_id, method, resource, bank_id, reason, changes, prev_hash, hash, hash_scheme`
+const eventColumns = `seq, time, principal, request_id, method, resource, bank_id, reason, changes, prev_hash, hash, hash_scheme, stream, stream_seq`
 
 // jsonChange is the stored form of a bank.FieldChange; its names are part
 // of the schema (and of the hashed encoding, which uses the same names).
@@ -97,7 +97,7 @@ func (t *txn) insertEvent(ctx context.Context, e *bank.Event, changes string) er
 
 func (t *txn) insertEventWith(run rawExec, e *bank.Event, changes string) error {
 	t.args = append(t.args[:0], e.Seq, e.Time.UnixNano(), e.Principal, e.RequestID,
-		e.Method, e.Resource, e.Bank, e.Reason, changes, e.PrevHash, e.Hash, int64(e.HashScheme))
+		e.Method, e.Resource, e.Bank, e.Reason, changes, e.PrevHash, e.Hash, int64(e.HashScheme), e.Stream, e.StreamSeq)
 	_, err := run(rawAppendEvent, t.args)
 	clear(t.args)
 	if _, ok := isUnique(err); ok {
@@ -125,6 +125,29 @@ func (t *txn) LastEvent(ctx context.Context) (*bank.Event, error) {
 	return evs[0], nil
 }
 
+// StreamHead implements bank.ReadTx.
+func (t *txn) StreamHead(ctx context.Context, stream string) (int64, error) {
+	var n int64
+	err := t.tx.QueryRowContext(bounded(ctx), `SELECT coalesce(max(stream_seq), 0) FROM events WHERE stream = ?`, stream).Scan(&n)
+	if err != nil {
+		return 0, translate(err, "stream head")
+	}
+	return n, nil
+}
+
+// StreamEventSeq implements bank.ReadTx.
+func (t *txn) StreamEventSeq(ctx context.Context, stream string, streamSeq int64) (int64, error) {
+	var seq int64
+	err := t.tx.QueryRowContext(bounded(ctx), `SELECT seq FROM events WHERE stream = ? AND stream_seq = ?`, stream, streamSeq).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, bank.NewError(bank.KindNotFound, bank.ReasonInvalidArgument, "no event at that stream position")
+	}
+	if err != nil {
+		return 0, translate(err, "stream event")
+	}
+	return seq, nil
+}
+
 // ListEvents implements bank.ReadTx.
 func (t *txn) ListEvents(ctx context.Context, q bank.EventQuery) ([]*bank.Event, error) {
 	if q.Limit <= 0 {
@@ -148,11 +171,10 @@ func (t *txn) ListEvents(ctx context.Context, q bank.EventQuery) ([]*bank.Event,
 		args = append(args, utf8.RuneCountInString(q.ResourcePrefix), q.ResourcePrefix)
 	}
 	if q.WithholdPrivateUnits {
-		// The DIN is the 13 characters after "/units/" of a unit's name
-		// or of a name below it (its reservations); DINs are globally
-		// unique, so the DIN alone finds the unit (primary key lookup).
-		b.WriteString(` AND NOT EXISTS (SELECT 1 FROM units u WHERE instr(events.resource, '/units/') > 0` +
-			` AND u.din = substr(events.resource, instr(events.resource, '/units/') + 7, 13) AND u.unit_type <> 'PUBLIC')`)
+		// The unary + keeps SQLite from choosing events_stream, whose order
+		// is not seq order, for this term: the seq (or bank_id, seq) range
+		// scan stays, and a page costs its own length, not the stream's.
+		b.WriteString(` AND +stream = ''`)
 	}
 	if len(q.Methods) > 0 {
 		b.WriteString(` AND method IN (?` + strings.Repeat(`, ?`, len(q.Methods)-1) + `)`)
@@ -184,7 +206,7 @@ func scanEvents(rows *sql.Rows) ([]*bank.Event, error) {
 		var e bank.Event
 		var ts int64
 		var changes string
-		if err := rows.Scan(&e.Seq, &ts, &e.Principal, &e.RequestID, &e.Method, &e.Resource, &e.Bank, &e.Reason, &changes, &e.PrevHash, &e.Hash, &e.HashScheme); err != nil {
+		if err := rows.Scan(&e.Seq, &ts, &e.Principal, &e.RequestID, &e.Method, &e.Resource, &e.Bank, &e.Reason, &changes, &e.PrevHash, &e.Hash, &e.HashScheme, &e.Stream, &e.StreamSeq); err != nil {
 			return nil, translate(err, "scan event")
 		}
 		e.Time = time.Unix(0, ts).UTC()

@@ -161,6 +161,11 @@ func writeAtVersion(t *testing.T, path string, migs []migration, b *bank.Bank, u
 		b.ID, b.DisplayName, b.FIN, b.Country, accreditations(b.Accreditations), b.CreateTime.UnixNano(), b.UpdateTime.UnixNano(), b.Version); err != nil {
 		t.Fatal(err)
 	}
+	if len(migs) >= 10 { // a binary at version 10 or later registers the bank's FIN with it
+		if _, err := db.Exec(`INSERT INTO bank_fins (fin, bank_id) VALUES (?, ?)`, b.FIN, b.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
 	have := map[string]bool{}
 	rows, err := db.Query(`SELECT name FROM pragma_table_info('units')`)
 	if err != nil {
@@ -312,5 +317,75 @@ func TestEventsWrittenBeforeHashSchemesStayScheme1(t *testing.T) {
 	sum, err := svc.VerifyEvents(t.Context())
 	if err != nil || len(sum.Problems) != 0 || sum.Events != 2 {
 		t.Errorf("verify: %+v, %v", sum, err)
+	}
+}
+
+// TestMigrateEventStreams: events written before migration 0011 get their
+// stream from their unit's type (a private unit's events and those of its
+// reservations go to its bank's private stream, the others to the public
+// one), numbered 1, 2, 3 ... per stream in chain order, and the migrated
+// trail verifies whole, old events and new.
+func TestMigrateEventStreams(t *testing.T) {
+	all := embedded(t)
+	path := filepath.Join(t.TempDir(), "db")
+	b := banktest.ValidBank("bank-a")
+	b.CreateTime, b.UpdateTime, b.Version = banktest.Now, banktest.Now, 1
+	public := banktest.FullUnit("bank-a", banktest.DIN(b.FIN, 24, 1))
+	private := banktest.FullUnit("bank-a", banktest.DIN(b.FIN, 24, 2))
+	public.Type, private.Type = bank.UnitTypePublic, bank.UnitTypeAutologous
+	writeAtVersion(t, path, all[:10], b, public)
+	db, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args, err := unitArgs(nil, private)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO units (`+strings.Join(unitColumns, ", ")+`) VALUES (`+strings.TrimSuffix(strings.Repeat("?, ", len(unitColumns)), ", ")+`)`, args...); err != nil {
+		t.Fatal(err)
+	}
+	resources := []string{"banks/bank-a", public.Name(), private.Name(), private.Name() + "/reservations/r1", public.Name() + "/reservations/r2", private.Name()}
+	prev := ""
+	for i, r := range resources {
+		e := &bank.Event{Seq: int64(i + 1), Time: banktest.Now, Principal: "old", Method: "Old", Resource: r, Bank: "bank-a",
+			Changes: []bank.FieldChange{{Field: "x", After: `1`}}, PrevHash: prev, HashScheme: bank.HashSchemeLinked}
+		e.Hash = e.ComputeHash()
+		if _, err := db.Exec(`INSERT INTO events (seq, time, principal, request_id, method, resource, bank_id, reason, changes, prev_hash, hash, hash_scheme)
+			VALUES (?, ?, ?, '', ?, ?, ?, '', '[{"Field":"x","After":"1"}]', ?, ?, ?)`,
+			e.Seq, e.Time.UnixNano(), e.Principal, e.Method, e.Resource, e.Bank, e.PrevHash, e.Hash, e.HashScheme); err != nil {
+			t.Fatal(err)
+		}
+		prev = e.Hash
+	}
+	db.Close()
+
+	s := open(t, path)
+	svc := bank.NewService(s, bank.WithClock(banktest.Clock))
+	if _, err := svc.UpdateUnit(t.Context(), &bank.Unit{Bank: "bank-a", DIN: private.DIN, LocalID: "L-9"}, []string{"local_id"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	type pos struct {
+		Stream string
+		Seq    int64
+	}
+	var got []pos
+	err = s.Read(t.Context(), func(tx bank.ReadTx) error {
+		evs, err := tx.ListEvents(t.Context(), bank.EventQuery{Limit: 100})
+		for _, e := range evs {
+			got = append(got, pos{e.Stream, e.StreamSeq})
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []pos{{"", 1}, {"", 2}, {"bank-a", 1}, {"bank-a", 2}, {"", 3}, {"bank-a", 3}, {"bank-a", 4}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("streams after migration and one new event (-want +got):\n%s", d)
+	}
+	sum, err := svc.VerifyEvents(t.Context())
+	if err != nil || len(sum.Problems) != 0 || sum.Events != 7 {
+		t.Errorf("verify after migration: %+v %v", sum, err)
 	}
 }

@@ -42,7 +42,7 @@ var rawSQL = [numRaw]string{
 	// instead of an error, so one duplicate in an import batch neither
 	// aborts the transaction nor costs an error round trip.
 	rawInsertUnit:  `INSERT INTO units (` + unitColumnList + `) VALUES (` + unitPlaceholders + `) ON CONFLICT (din) DO NOTHING`,
-	rawAppendEvent: `INSERT INTO events (` + eventColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	rawAppendEvent: `INSERT INTO events (` + eventColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 }
 
 var errNoRawConn = errors.New("sqlite: the writer connection is not a go-sqlite3 connection")

@@ -24,7 +24,7 @@ func TestVerifyCatchesTampering(t *testing.T) {
 		{"removed", `DELETE FROM events WHERE seq = 2`, "missing or reordered"},
 		{"last removed", `DELETE FROM events WHERE seq = 5`, ""},
 		{"reordered", `UPDATE events SET seq = seq + 100 WHERE seq = 2; UPDATE events SET seq = 2 WHERE seq = 3; UPDATE events SET seq = 3 WHERE seq = 102`, "link"},
-		{"scheme downgraded", `UPDATE events SET hash_scheme = 1 WHERE seq = 4`, "after an event of scheme 2"},
+		{"scheme downgraded", `UPDATE events SET hash_scheme = 1 WHERE seq = 4`, "after an event of scheme 3"},
 		{"unknown scheme", `UPDATE events SET hash_scheme = 7 WHERE seq = 2`, "unknown hash scheme 7"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

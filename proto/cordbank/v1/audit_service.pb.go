@@ -26,7 +26,10 @@ const (
 // One entry of the audit trail.
 type Event struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Position in the registry-wide chain, from 1, without gaps.
+	// Position in the registry-wide chain, from 1, without gaps. Shown to
+	// registry administrators only (0 for everyone else): it counts every
+	// event, so the gaps between the events another reader may read would
+	// show how many it may not. Everyone reads `stream` and `stream_seq`.
 	Seq int64 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
 	// When the change was committed.
 	Time *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
@@ -50,9 +53,10 @@ type Event struct {
 	// whose `after` is the whole resource as JSON.
 	Changes []*FieldChange `protobuf:"bytes,9,rep,name=changes,proto3" json:"changes,omitempty"`
 	// Hash of the previous event (`seq` - 1); empty for the first event.
+	// Registry administrators only, as `seq`.
 	PrevHash string `protobuf:"bytes,10,opt,name=prev_hash,json=prevHash,proto3" json:"prev_hash,omitempty"`
 	// Hex SHA-256 of this event's canonical encoding, `prev_hash` included,
-	// under `hash_scheme`.
+	// under `hash_scheme`. Registry administrators only, as `seq`.
 	Hash string `protobuf:"bytes,11,opt,name=hash,proto3" json:"hash,omitempty"`
 	// How `hash` is computed. Every field is written with its length first
 	// (signed varints as in Go's encoding/binary; strings as their byte
@@ -61,9 +65,20 @@ type Event struct {
 	// time, principal, request_id, method, resource, bank id, reason,
 	// changes, prev_hash. 2 (events written since the scheme was recorded):
 	// SHA-256 of the string "cordbank/event/v2", seq, prev_hash and the raw
-	// 32-byte SHA-256 of time ... changes. A verifier recomputes it with
-	// `cordbank audit verify`.
-	HashScheme    int32 `protobuf:"varint,12,opt,name=hash_scheme,json=hashScheme,proto3" json:"hash_scheme,omitempty"`
+	// 32-byte SHA-256 of time ... changes. 3 (events written since events had
+	// streams): as 2 with the string "cordbank/event/v3", and the stream's
+	// bank id ("" for the public stream) and `stream_seq` after prev_hash. A
+	// verifier recomputes it with `cordbank audit verify`.
+	HashScheme int32 `protobuf:"varint,12,opt,name=hash_scheme,json=hashScheme,proto3" json:"hash_scheme,omitempty"`
+	// The stream the event belongs to: `public` (every event readers outside
+	// a bank may read) or `banks/{bank}/private` (the events of that bank's
+	// private units and of the resources below them, read by the bank's own
+	// staff and administrators only).
+	Stream string `protobuf:"bytes,13,opt,name=stream,proto3" json:"stream,omitempty"`
+	// Position in the stream, from 1, without gaps. Page tokens and resumed
+	// watches name events by stream and stream position, so what one reader
+	// sees never depends on events of streams it may not read.
+	StreamSeq     int64 `protobuf:"varint,14,opt,name=stream_seq,json=streamSeq,proto3" json:"stream_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -178,6 +193,20 @@ func (x *Event) GetHash() string {
 func (x *Event) GetHashScheme() int32 {
 	if x != nil {
 		return x.HashScheme
+	}
+	return 0
+}
+
+func (x *Event) GetStream() string {
+	if x != nil {
+		return x.Stream
+	}
+	return ""
+}
+
+func (x *Event) GetStreamSeq() int64 {
+	if x != nil {
+		return x.StreamSeq
 	}
 	return 0
 }
@@ -567,10 +596,12 @@ func (*VerifyAuditTrailRequest) Descriptor() ([]byte, []int) {
 // The outcome of a verification.
 type VerifyAuditTrailResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Number of events read.
+	// Number of events read: for anyone but a registry administrator, the
+	// number of events the caller may read.
 	EventsChecked int64 `protobuf:"varint,1,opt,name=events_checked,json=eventsChecked,proto3" json:"events_checked,omitempty"`
 	// Hash of the last event. Publish or escrow it: a later verification
 	// that still contains it proves nothing before it was rewritten.
+	// Registry administrators only (it covers every event).
 	HeadHash string `protobuf:"bytes,2,opt,name=head_hash,json=headHash,proto3" json:"head_hash,omitempty"`
 	// Where the chain breaks; empty when it is intact. At most 100 are
 	// reported.
@@ -633,7 +664,9 @@ func (x *VerifyAuditTrailResponse) GetProblems() []*ChainProblem {
 // One break of the audit chain.
 type ChainProblem struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The position of the event at which the chain breaks.
+	// The position of the event at which the chain breaks: its `seq` for
+	// registry administrators, its `stream_seq` (the reason names the stream)
+	// for anyone else, 0 for breaks at events the caller may not read.
 	Seq int64 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
 	// What is wrong: an altered event, a missing or reordered one, a broken
 	// link.
@@ -691,11 +724,19 @@ type WatchEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The bank, `banks/{bank}`, or `banks/-` for every bank. Required.
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
-	// Stream the events after this position: 0 for the whole trail, the
-	// `seq` of the last event received to resume.
-	AfterSeq      int64 `protobuf:"varint,2,opt,name=after_seq,json=afterSeq,proto3" json:"after_seq,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Registry administrators: stream the events after this position in the
+	// registry-wide chain (the `seq` of the last event received). 0, and
+	// refused for anyone else: resume with `after_stream` and
+	// `after_stream_seq`.
+	AfterSeq int64 `protobuf:"varint,2,opt,name=after_seq,json=afterSeq,proto3" json:"after_seq,omitempty"`
+	// With `after_stream_seq`: stream the events after the event at that
+	// position of this stream (the `stream` and `stream_seq` of the last event
+	// received). Both empty: the whole trail as the caller may read it.
+	AfterStream string `protobuf:"bytes,3,opt,name=after_stream,json=afterStream,proto3" json:"after_stream,omitempty"`
+	// See `after_stream`.
+	AfterStreamSeq int64 `protobuf:"varint,4,opt,name=after_stream_seq,json=afterStreamSeq,proto3" json:"after_stream_seq,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *WatchEventsRequest) Reset() {
@@ -738,6 +779,20 @@ func (x *WatchEventsRequest) GetParent() string {
 func (x *WatchEventsRequest) GetAfterSeq() int64 {
 	if x != nil {
 		return x.AfterSeq
+	}
+	return 0
+}
+
+func (x *WatchEventsRequest) GetAfterStream() string {
+	if x != nil {
+		return x.AfterStream
+	}
+	return ""
+}
+
+func (x *WatchEventsRequest) GetAfterStreamSeq() int64 {
+	if x != nil {
+		return x.AfterStreamSeq
 	}
 	return 0
 }
@@ -878,7 +933,7 @@ var File_cordbank_v1_audit_service_proto protoreflect.FileDescriptor
 
 const file_cordbank_v1_audit_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1fcordbank/v1/audit_service.proto\x12\vcordbank.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xec\x02\n" +
+	"\x1fcordbank/v1/audit_service.proto\x12\vcordbank.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa3\x03\n" +
 	"\x05Event\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12.\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x1c\n" +
@@ -894,7 +949,10 @@ const file_cordbank_v1_audit_service_proto_rawDesc = "" +
 	" \x01(\tR\bprevHash\x12\x12\n" +
 	"\x04hash\x18\v \x01(\tR\x04hash\x12\x1f\n" +
 	"\vhash_scheme\x18\f \x01(\x05R\n" +
-	"hashScheme\"Q\n" +
+	"hashScheme\x12\x16\n" +
+	"\x06stream\x18\r \x01(\tR\x06stream\x12\x1d\n" +
+	"\n" +
+	"stream_seq\x18\x0e \x01(\x03R\tstreamSeq\"Q\n" +
 	"\vFieldChange\x12\x14\n" +
 	"\x05field\x18\x01 \x01(\tR\x05field\x12\x16\n" +
 	"\x06before\x18\x02 \x01(\tR\x06before\x12\x14\n" +
@@ -927,10 +985,12 @@ const file_cordbank_v1_audit_service_proto_rawDesc = "" +
 	"\bproblems\x18\x03 \x03(\v2\x19.cordbank.v1.ChainProblemR\bproblems\"8\n" +
 	"\fChainProblem\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"S\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xaa\x01\n" +
 	"\x12WatchEventsRequest\x12\x1b\n" +
 	"\x06parent\x18\x01 \x01(\tB\x03\xe0A\x02R\x06parent\x12 \n" +
-	"\tafter_seq\x18\x02 \x01(\x03B\x03\xe0A\x01R\bafterSeq\"!\n" +
+	"\tafter_seq\x18\x02 \x01(\x03B\x03\xe0A\x01R\bafterSeq\x12&\n" +
+	"\fafter_stream\x18\x03 \x01(\tB\x03\xe0A\x01R\vafterStream\x12-\n" +
+	"\x10after_stream_seq\x18\x04 \x01(\x03B\x03\xe0A\x01R\x0eafterStreamSeq\"!\n" +
 	"\x1fGetLatestAuditCheckpointRequest\"\xdd\x01\n" +
 	"\x0fAuditCheckpoint\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x1b\n" +

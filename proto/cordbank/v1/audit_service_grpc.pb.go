@@ -36,7 +36,7 @@ const (
 // changed or deleted and form one registry-wide hash chain, so any edit of
 // the stored trail is detectable (VerifyAuditTrail).
 //
-// Lists are in chain order (`seq`); pages are keyset-based, so events
+// Lists are in chain order; pages are keyset-based, so events
 // recorded while a client pages through show up on later pages and never
 // twice. A page token is bound to the request's filters: change them and it
 // is INVALID_ARGUMENT.
@@ -54,20 +54,24 @@ type AuditServiceClient interface {
 	// in proportion to the trail (about a second per few hundred thousand
 	// events).
 	VerifyAuditTrail(ctx context.Context, in *VerifyAuditTrailRequest, opts ...grpc.CallOption) (*VerifyAuditTrailResponse, error)
-	// Streams the events of a bank (or of every bank, `banks/-`) after
-	// `after_seq`: first those already recorded, then each new one as it is
+	// Streams the events of a bank (or of every bank, `banks/-`) after the
+	// position given: first those already recorded, then each new one as it is
 	// committed, in chain order, without gaps or repeats. The stream runs
 	// until the client cancels it; it ends with UNAVAILABLE when the server
 	// shuts down. To resume after any interruption, watch again with
-	// `after_seq` set to the `seq` of the last event received: no event is
-	// lost or delivered twice. Over REST the response is newline-delimited
-	// JSON, one `{"result": Event}` object per line.
+	// `after_stream` and `after_stream_seq` set to the `stream` and
+	// `stream_seq` of the last event received (administrators may use
+	// `after_seq`): no event is lost or delivered twice. Over REST the
+	// response is newline-delimited JSON, one `{"result": Event}` object per
+	// line.
 	WatchEvents(ctx context.Context, in *WatchEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Event], error)
 	// Returns the latest signed checkpoint of the chain head this server
 	// wrote (serve --checkpoint-key): publish it somewhere the database's
 	// administrators cannot write, and a later truncated, emptied or rebuilt
 	// trail fails against it (`cordbank audit verify --checkpoint-log`).
-	// FAILED_PRECONDITION when the server signs no checkpoints.
+	// Registry administrators only: its position counts every event, other
+	// banks' private ones included. FAILED_PRECONDITION when the server
+	// signs no checkpoints.
 	GetLatestAuditCheckpoint(ctx context.Context, in *GetLatestAuditCheckpointRequest, opts ...grpc.CallOption) (*AuditCheckpoint, error)
 }
 
@@ -148,7 +152,7 @@ func (c *auditServiceClient) GetLatestAuditCheckpoint(ctx context.Context, in *G
 // changed or deleted and form one registry-wide hash chain, so any edit of
 // the stored trail is detectable (VerifyAuditTrail).
 //
-// Lists are in chain order (`seq`); pages are keyset-based, so events
+// Lists are in chain order; pages are keyset-based, so events
 // recorded while a client pages through show up on later pages and never
 // twice. A page token is bound to the request's filters: change them and it
 // is INVALID_ARGUMENT.
@@ -166,20 +170,24 @@ type AuditServiceServer interface {
 	// in proportion to the trail (about a second per few hundred thousand
 	// events).
 	VerifyAuditTrail(context.Context, *VerifyAuditTrailRequest) (*VerifyAuditTrailResponse, error)
-	// Streams the events of a bank (or of every bank, `banks/-`) after
-	// `after_seq`: first those already recorded, then each new one as it is
+	// Streams the events of a bank (or of every bank, `banks/-`) after the
+	// position given: first those already recorded, then each new one as it is
 	// committed, in chain order, without gaps or repeats. The stream runs
 	// until the client cancels it; it ends with UNAVAILABLE when the server
 	// shuts down. To resume after any interruption, watch again with
-	// `after_seq` set to the `seq` of the last event received: no event is
-	// lost or delivered twice. Over REST the response is newline-delimited
-	// JSON, one `{"result": Event}` object per line.
+	// `after_stream` and `after_stream_seq` set to the `stream` and
+	// `stream_seq` of the last event received (administrators may use
+	// `after_seq`): no event is lost or delivered twice. Over REST the
+	// response is newline-delimited JSON, one `{"result": Event}` object per
+	// line.
 	WatchEvents(*WatchEventsRequest, grpc.ServerStreamingServer[Event]) error
 	// Returns the latest signed checkpoint of the chain head this server
 	// wrote (serve --checkpoint-key): publish it somewhere the database's
 	// administrators cannot write, and a later truncated, emptied or rebuilt
 	// trail fails against it (`cordbank audit verify --checkpoint-log`).
-	// FAILED_PRECONDITION when the server signs no checkpoints.
+	// Registry administrators only: its position counts every event, other
+	// banks' private ones included. FAILED_PRECONDITION when the server
+	// signs no checkpoints.
 	GetLatestAuditCheckpoint(context.Context, *GetLatestAuditCheckpointRequest) (*AuditCheckpoint, error)
 	mustEmbedUnimplementedAuditServiceServer()
 }

@@ -53,7 +53,7 @@ export async function auditView(root, { session, query }) {
         h('button', { type: 'button', disabled: at === 0, onclick: () => { at--; show(); } }, '← Previous'),
         h('button', { type: 'button', disabled: !page.nextPageToken, onclick: () => { at++; show(); } }, 'Next →'),
         h('span', { class: 'muted', id: 'audit-info' }, `Page ${at + 1}: ${events.length} events`)),
-      table(null, ['#Seq', 'When', 'Method', 'Resource', 'Who', 'Reason', 'Changes'], events.map((e) => [e.seq, f.time(e.time),
+      table(null, ['Position', 'When', 'Method', 'Resource', 'Who', 'Reason', 'Changes'], events.map((e) => [f.position(e), f.time(e.time),
         e.method.split('/').pop(), h('span', { class: 'mono' }, e.resource), e.principal, e.reason || '',
         (e.changes || []).filter((c) => c.field !== '*').map((c) => `${c.field}: ${c.before || '∅'} → ${c.after || '∅'}`).join('; ')])));
     } catch (err) {

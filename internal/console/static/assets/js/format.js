@@ -66,3 +66,12 @@ export const din = (name) => (name || '').split('/').pop();
 export const bankOf = (name) => (name || '').split('/')[1] || '';
 
 export const unitHash = (name) => `#/unit/${bankOf(name)}/${din(name)}`;
+
+// position is where an audit event stands as this reader may see it: the
+// registry-wide seq for administrators, else its place in its stream
+// (public, or the bank's private stream).
+export function position(e) {
+  if (e.seq) return `#${e.seq}`;
+  const stream = e.stream === 'public' ? 'public' : 'private';
+  return `${stream} #${e.streamSeq || 0}`;
+}

@@ -181,7 +181,7 @@ function unitFields(u) {
 function timeline(events) {
   if (!events.length) return h('p', { class: 'muted' }, 'No events.');
   return h('ol', { class: 'timeline', id: 'custody' }, events.map((e) => h('li', {},
-    h('div', { class: 'when' }, `${f.time(e.time)} · #${e.seq} · ${e.principal}`),
+    h('div', { class: 'when' }, `${f.time(e.time)} · ${f.position(e)} · ${e.principal}`),
     h('div', {}, h('strong', {}, e.method.split('/').pop()), e.reason ? ` — ${e.reason}` : ''),
     e.changes?.length ? changes(e.changes) : null)));
 }
