@@ -6,13 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 	"unsafe"
 
 	"github.com/cordbank/cordbank/bank"
-	"github.com/cordbank/cordbank/internal/jsonenc"
+	"github.com/cordbank/cordbank/bank/jsonenc"
 )
 
 const eventColumns = `seq, time, principal, request_id, method, resource, bank_id, reason, changes, prev_hash, hash, hash_scheme, stream, stream_seq`
@@ -99,6 +100,12 @@ func (t *txn) insertEventWith(run rawExec, e *bank.Event, changes string) error 
 		e.Method, e.Resource, e.Bank, e.Reason, changes, e.PrevHash, e.Hash, int64(e.HashScheme), e.Stream, e.StreamSeq)
 	_, err := run(rawAppendEvent, t.args)
 	clear(t.args)
+	if _, ok := isUnique(err); ok {
+		// A Seq is stored once (bank.AuditWriter): the caller linked its event
+		// to a stale head.
+		return &bank.Error{Kind: bank.KindAlreadyExists, Reason: bank.ReasonFailedPrecondition,
+			Message: "audit event sequence number taken", Metadata: map[string]string{"seq": strconv.FormatInt(e.Seq, 10)}, Err: err}
+	}
 	if err != nil {
 		return translate(err, "append event")
 	}
