@@ -220,7 +220,7 @@ func prepareEvent(e *Event) preparedEvent { return preparedEvent{e, e.bodyHash()
 // chain appends events to the audit trail inside one write transaction:
 // it reads the chain's head once and links each new event to the previous.
 type chain struct {
-	tx     Tx
+	tx     auditLog
 	ctx    context.Context
 	caller Caller
 	now    time.Time
@@ -234,7 +234,15 @@ type chain struct {
 	unitStreams map[DIN]string
 }
 
-func (s *Service) newChain(ctx context.Context, tx Tx, now time.Time) *chain {
+// auditLog is what a chain needs of a write transaction: the heads to
+// link to, the append, and the units whose type decides an event's stream.
+type auditLog interface {
+	AuditReader
+	AuditWriter
+	RegistryReader
+}
+
+func (s *Service) newChain(ctx context.Context, tx auditLog, now time.Time) *chain {
 	return &chain{tx: tx, ctx: ctx, caller: CallerFrom(ctx), now: now}
 }
 

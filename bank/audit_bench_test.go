@@ -2,12 +2,10 @@ package bank_test
 
 import (
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
-	"github.com/cordbank/cordbank/internal/store/sqlite"
 )
 
 // BenchmarkVerifyAuditTrail measures `cordbank audit verify` on a trail of
@@ -17,11 +15,7 @@ import (
 // only the verification is timed. Run it with -benchtime 1x.
 func BenchmarkVerifyAuditTrail(b *testing.B) {
 	const events, batch = 1_000_000, 50_000
-	store, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(b)
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var prev *bank.Event
 	for first := 1; first <= events; first += batch {

@@ -38,7 +38,7 @@ func violated(err error, field string) bool {
 }
 
 func TestUnitHistory(t *testing.T) {
-	svc, _ := auditFixture(t)
+	svc := auditFixture(t)
 	fin := banktest.ValidBank("bank-a").FIN
 	din := banktest.DIN(fin, 24, 1)
 	name := "banks/bank-a/units/" + string(din)
@@ -86,7 +86,7 @@ func TestUnitHistory(t *testing.T) {
 }
 
 func TestListEvents(t *testing.T) {
-	svc, _ := auditFixture(t)
+	svc := auditFixture(t)
 	fin := banktest.ValidBank("bank-a").FIN
 	u1 := "banks/bank-a/units/" + string(banktest.DIN(fin, 24, 1))
 	u2 := "banks/bank-a/units/" + string(banktest.DIN(fin, 24, 2))
@@ -187,7 +187,7 @@ func watchUntil(t *testing.T, svc *bank.Service, bankID string, after int64, seq
 // while writers commit concurrently: the watcher replays the stored events
 // and then follows new ones, each exactly once and in order.
 func TestWatchEventsNoGapsNoDuplicates(t *testing.T) {
-	svc, _ := auditFixture(t)
+	svc := auditFixture(t)
 	fin := banktest.ValidBank("bank-a").FIN
 	seqs := make(chan int64)
 	stop := watchUntil(t, svc, "", 2, seqs)
@@ -228,7 +228,7 @@ func TestWatchEventsNoGapsNoDuplicates(t *testing.T) {
 // TestWatchEventsSlowWatcher checks that a watcher that does not take its
 // events blocks no writer, and then receives all of them.
 func TestWatchEventsSlowWatcher(t *testing.T) {
-	svc, _ := auditFixture(t)
+	svc := auditFixture(t)
 	fin := banktest.ValidBank("bank-a").FIN
 	seqs := make(chan int64) // nobody reads until the writes are done
 	stop := watchUntil(t, svc, "bank-a", 0, seqs)
@@ -246,7 +246,7 @@ func TestWatchEventsSlowWatcher(t *testing.T) {
 }
 
 func TestWatchEventsErrors(t *testing.T) {
-	svc, _ := auditFixture(t)
+	svc := auditFixture(t)
 	boom := errors.New("boom")
 	n := 0
 	err := svc.WatchEvents(t.Context(), "bank-a", bank.EventPosition{}, func(e *bank.Event) error {
@@ -294,7 +294,7 @@ func TestEventRedacted(t *testing.T) {
 	}
 
 	// A real unit snapshot: everything but the private data survives.
-	svc, _ := auditFixture(t)
+	svc := auditFixture(t)
 	evs, _, err := svc.ListEvents(t.Context(), bank.ListEventsRequest{Methods: []string{"CreateUnit"}})
 	if err != nil || len(evs) != 1 {
 		t.Fatal(evs, err)
@@ -322,7 +322,7 @@ func TestEventRedacted(t *testing.T) {
 // exactly as a token that no list returned (so a forged token learns
 // nothing of that stream), while the bank's own staff page on with it.
 func TestEventPositionsAreStreamPositions(t *testing.T) {
-	svc, _ := auditFixture(t)
+	svc := auditFixture(t)
 	fin := banktest.ValidBank("bank-a").FIN
 	for i := range 3 {
 		u := banktest.ValidUnit("bank-a", banktest.DIN(fin, 24, 10+i))

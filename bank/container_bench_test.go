@@ -2,14 +2,12 @@ package bank_test
 
 import (
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
-	"github.com/cordbank/cordbank/internal/store/sqlite"
 )
 
 // storageBench builds bank "bench" with 100,000 units stored in 10×10
@@ -19,11 +17,7 @@ import (
 func storageBench(b *testing.B) *bank.Service {
 	b.Helper()
 	ctx := b.Context()
-	store, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { store.Close() })
+	store := openStore(b)
 	svc := bank.NewService(store, bank.WithClock(banktest.Clock))
 	bk, err := svc.CreateBank(ctx, banktest.ValidBank("bench"), "")
 	if err != nil {

@@ -278,7 +278,7 @@ func (s *Service) MoveContainer(ctx context.Context, r MoveContainerRequest) (*C
 
 // auditPaths records, for every unit in root's subtree, the change of its
 // path from before to after.
-func (s *Service) auditPaths(ctx context.Context, tx Tx, audit *chain, method string, before, after *tree, root string) error {
+func (s *Service) auditPaths(ctx context.Context, tx InventoryReader, audit *chain, method string, before, after *tree, root string) error {
 	ps, err := tx.ListPlacements(ctx, after.byID[root].Bank, ids(after.preorder(root)))
 	if err != nil {
 		return err

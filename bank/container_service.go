@@ -39,7 +39,7 @@ type occupancy struct {
 	subs  []*Container       // every child container
 }
 
-func readOccupancy(ctx context.Context, tx ReadTx, c *Container) (*occupancy, error) {
+func readOccupancy(ctx context.Context, tx InventoryReader, c *Container) (*occupancy, error) {
 	ps, err := tx.ListPlacements(ctx, c.Bank, []string{c.ID})
 	if err != nil {
 		return nil, err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -15,24 +14,24 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
-	"github.com/cordbank/cordbank/internal/store/sqlite"
 )
 
 type storageEnv struct {
-	t     *testing.T
-	ctx   context.Context
-	svc   *bank.Service
-	store *sqlite.Store
-	path  string
-	fin   string
-	dins  []bank.DIN
+	t       *testing.T
+	ctx     context.Context
+	svc     *bank.Service
+	store   bank.Store
+	restart func() bank.Store
+	fin     string
+	dins    []bank.DIN
 }
 
-// newStorage opens a fresh SQLite store with bank "cbb" and n units.
+// newStorage opens a fresh store with bank "cbb" and n units.
 func newStorage(t *testing.T, n int) *storageEnv {
 	t.Helper()
-	e := &storageEnv{t: t, ctx: t.Context(), path: filepath.Join(t.TempDir(), "db")}
-	e.open()
+	e := &storageEnv{t: t, ctx: t.Context()}
+	e.store, e.restart = openRestartable(t)
+	e.svc = bank.NewService(e.store, bank.WithClock(banktest.Clock))
 	b, err := e.svc.CreateBank(e.ctx, banktest.ValidBank("cbb"), "")
 	if err != nil {
 		t.Fatal(err)
@@ -57,19 +56,10 @@ func newStorage(t *testing.T, n int) *storageEnv {
 	return e
 }
 
-func (e *storageEnv) open() {
-	s, err := sqlite.Open(e.ctx, e.path)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Cleanup(func() { s.Close() })
-	e.store = s
-	e.svc = bank.NewService(s, bank.WithClock(banktest.Clock))
-}
-
+// reopen restarts the store: everything must survive.
 func (e *storageEnv) reopen() {
-	e.store.Close()
-	e.open()
+	e.store = e.restart()
+	e.svc = bank.NewService(e.store, bank.WithClock(banktest.Clock))
 }
 
 func f(x float64) *float64 { return &x }

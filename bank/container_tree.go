@@ -14,7 +14,7 @@ type tree struct {
 	kids map[string][]*Container // "" holds the top level
 }
 
-func loadTree(ctx context.Context, tx ReadTx, bankID string) (*tree, error) {
+func loadTree(ctx context.Context, tx InventoryReader, bankID string) (*tree, error) {
 	cs, err := tx.ListContainers(ctx, ContainerQuery{Bank: bankID})
 	if err != nil {
 		return nil, err

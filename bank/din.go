@@ -20,6 +20,10 @@ func (d DIN) Year() string { return string(d)[5:7] }
 // CheckChar returns the eye-readable ISO/IEC 7064 Mod 37-2 check character.
 func (d DIN) CheckChar() byte { return checkCharFor(string(d)) }
 
+// CheckValue returns the ISO/IEC 7064 Mod 37-2 checksum of the DIN, 0-36:
+// the value of CheckChar, and what a Type 3 flag encodes as 60 plus it.
+func (d DIN) CheckValue() int { return checksum(string(d)) }
+
 // Formatted returns the DIN as printed for people: the 13 characters in
 // groups, then the boxed check character in brackets, e.g.
 // "G1234 98 654321 [H]".

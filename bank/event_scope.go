@@ -223,7 +223,7 @@ func streamTitle(stream string) string {
 // visibleUnit returns the unit of bank with din if the caller of ctx may
 // see it; a private unit of another bank is KindNotFound, the same answer
 // as for a DIN nobody registered.
-func visibleUnit(ctx context.Context, tx ReadTx, bank string, din DIN) (*Unit, error) {
+func visibleUnit(ctx context.Context, tx RegistryReader, bank string, din DIN) (*Unit, error) {
 	u, err := tx.GetUnit(ctx, bank, din)
 	if err != nil {
 		return nil, err

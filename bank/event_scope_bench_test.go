@@ -2,14 +2,12 @@ package bank_test
 
 import (
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/access"
 	"github.com/cordbank/cordbank/bank/banktest"
-	"github.com/cordbank/cordbank/internal/store/sqlite"
 )
 
 // BenchmarkScopedEvents measures what scoping the audit trail to a
@@ -22,11 +20,7 @@ import (
 //	make bench BENCH=ScopedEvents
 func BenchmarkScopedEvents(b *testing.B) {
 	const units, perUnit, batch = 20_000, 10, 2_000
-	store, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(b)
 	bk := banktest.ValidBank("bank-a")
 	bk.FINs = []string{bk.FIN}
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -7,7 +7,6 @@ import (
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
 	"github.com/cordbank/cordbank/bank/hla"
-	"github.com/cordbank/cordbank/internal/store/sqlite"
 )
 
 // fixtureRef loads one of bank/hla's hand-made fixture releases.
@@ -25,11 +24,7 @@ func fixtureRef(t *testing.T, name string) *hla.Reference {
 // reported and left alone, and apply rewrites the rest.
 func TestRereadHLA(t *testing.T) {
 	oldRef, newRef := fixtureRef(t, "imgt-mini"), fixtureRef(t, "imgt-mini-next")
-	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t)
 	svc := bank.NewService(store, bank.WithClock(banktest.Clock), bank.WithHLA(bank.NewHLAReader(oldRef)))
 	if _, err := svc.CreateBank(t.Context(), banktest.ValidBank("bank-a"), ""); err != nil {
 		t.Fatal(err)

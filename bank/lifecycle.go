@@ -276,7 +276,7 @@ func (s *Service) Transition(ctx context.Context, r TransitionRequest) (*Unit, e
 // transferTo makes target the distributing bank of u. The target must
 // exist and differ from the current distributor; the parent bank is
 // recorded as "" (the default), so a unit has one representation.
-func (s *Service) transferTo(ctx context.Context, tx Tx, u *Unit, target string) error {
+func (s *Service) transferTo(ctx context.Context, tx RegistryReader, u *Unit, target string) error {
 	bad := func(reason Reason, desc string) error {
 		return &Error{Kind: KindInvalid, Reason: reason, Message: "invalid transfer",
 			Violations: []Violation{{Field: "distributing_bank", Description: desc}},

@@ -3,7 +3,6 @@ package bank_test
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
-	"github.com/cordbank/cordbank/internal/store/sqlite"
 )
 
 // recorder is a Watcher that remembers the units it was told about.
@@ -40,11 +38,7 @@ type lifecycleEnv struct {
 
 func newLifecycleEnv(t *testing.T) *lifecycleEnv {
 	t.Helper()
-	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := openStore(t)
 	e := &lifecycleEnv{store: store, rec: &recorder{}}
 	e.svc = bank.NewService(e.store, bank.WithClock(banktest.Clock), bank.WithWatcher(e.rec))
 	for _, id := range []string{"bank-a", "bank-b"} {

@@ -149,7 +149,7 @@ func (s *Service) ReserveUnit(ctx context.Context, r ReserveRequest) (*Reservati
 
 // setUnitStatus writes a status change of u made by a reservation method,
 // with its audit event, and returns the new unit.
-func (s *Service) setUnitStatus(ctx context.Context, tx Tx, audit *chain, u *Unit, method string, to Status, reason string, end Date, note string, now time.Time) (*Unit, error) {
+func (s *Service) setUnitStatus(ctx context.Context, tx RegistryWriter, audit *chain, u *Unit, method string, to Status, reason string, end Date, note string, now time.Time) (*Unit, error) {
 	nu := cloneUnit(u)
 	nu.Status, nu.StatusReason, nu.StatusEndDate, nu.StatusNote, nu.StatusTime = to, reason, end, note, now
 	nu.UpdateTime, nu.Version = now, u.Version+1
@@ -163,7 +163,7 @@ func (s *Service) setUnitStatus(ctx context.Context, tx Tx, audit *chain, u *Uni
 }
 
 // endReservation closes an open reservation with status st and records it.
-func (s *Service) endReservation(ctx context.Context, tx Tx, audit *chain, res *Reservation, method string, st ReservationStatus, why string, now time.Time) (*Reservation, error) {
+func (s *Service) endReservation(ctx context.Context, tx ReservationWriter, audit *chain, res *Reservation, method string, st ReservationStatus, why string, now time.Time) (*Reservation, error) {
 	nr := *res
 	nr.Status, nr.EndTime, nr.EndReason, nr.UpdateTime, nr.Version = st, now, why, now, res.Version+1
 	if err := tx.UpdateReservation(ctx, &nr); err != nil {

@@ -2,7 +2,6 @@ package bank_test
 
 import (
 	"errors"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
-	"github.com/cordbank/cordbank/internal/store/sqlite"
 )
 
 // clock is a test clock advanced by hand.
@@ -38,11 +36,7 @@ func newResEnv(t *testing.T, n int) *resEnv { return newResEnvB(t, n) }
 
 func newResEnvB(t testing.TB, n int) *resEnv {
 	t.Helper()
-	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := openStore(t)
 	e := &resEnv{clock: &clock{t: banktest.Now}, rec: &recorder{}, fin: banktest.ValidBank("bank-a").FIN}
 	e.svc = bank.NewService(store, bank.WithClock(e.clock.now), bank.WithWatcher(e.rec))
 	if _, err := e.svc.CreateBank(t.Context(), banktest.ValidBank("bank-a"), ""); err != nil {

@@ -149,7 +149,7 @@ func fingerprint(requestID, method string, content any) string {
 // replay looks up an earlier request with the same id. It returns the
 // resource name it created, "" when the id is new, or an error when the id
 // was used for a different request.
-func replay(ctx context.Context, tx ReadTx, id, method, fp string) (string, error) {
+func replay(ctx context.Context, tx RequestReader, id, method, fp string) (string, error) {
 	if id == "" {
 		return "", nil
 	}

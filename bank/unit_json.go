@@ -1,7 +1,7 @@
 package bank
 
 import (
-	"github.com/cordbank/cordbank/internal/jsonenc"
+	"github.com/cordbank/cordbank/bank/jsonenc"
 )
 
 // appendUnitJSON appends u as encoding/json.Marshal writes it (the json

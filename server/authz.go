@@ -112,6 +112,11 @@ var rpcs = map[string]rpc{
 	pb.InventoryService_EvacuateContainer_FullMethodName:        {action: access.WriteInventory, target: byName},
 	pb.InventoryService_RecordTemperatureReading_FullMethodName: {action: access.WriteInventory, target: byParent},
 	pb.InventoryService_ListExcursions_FullMethodName:           {action: access.ReadInventory, target: byParent},
+
+	// A scan names no bank: the domain looks the DIN up in the caller's view.
+	pb.LabelService_LookupScan_FullMethodName:   {action: access.ReadUnits},
+	pb.LabelService_PrintLabel_FullMethodName:   {action: access.PrintLabel, target: byName},
+	pb.LabelService_ReprintLabel_FullMethodName: {action: access.ReprintLabel, target: byName},
 }
 
 // authorize checks p's right to send req under the policy. req may be nil

@@ -117,6 +117,9 @@ var matrixWant = map[string]string{
 	"InventoryService/ListExcursions":           "AADADDDADD",
 
 	"TypingService/ImportTypingReport": "AADADDDDDD",
+	"LabelService/LookupScan":          "AAAAAAAAAA",
+	"LabelService/PrintLabel":          "AADADDDDDD",
+	"LabelService/ReprintLabel":        "AADDDDDDDD",
 }
 
 // cordbankServices lists every service of the API, from the descriptors:
@@ -127,7 +130,7 @@ func cordbankServices() []protoreflect.ServiceDescriptor {
 		pb.File_cordbank_v1_admin_service_proto, pb.File_cordbank_v1_registry_service_proto,
 		pb.File_cordbank_v1_search_service_proto, pb.File_cordbank_v1_lifecycle_service_proto,
 		pb.File_cordbank_v1_audit_service_proto, pb.File_cordbank_v1_reservation_service_proto,
-		pb.File_cordbank_v1_inventory_service_proto, pb.File_cordbank_v1_typing_service_proto,
+		pb.File_cordbank_v1_inventory_service_proto, pb.File_cordbank_v1_typing_service_proto, pb.File_cordbank_v1_label_service_proto,
 	} {
 		for i := 0; i < f.Services().Len(); i++ {
 			out = append(out, f.Services().Get(i))

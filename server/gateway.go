@@ -101,6 +101,7 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 		pb.RegisterAuditServiceHandler, pb.RegisterReservationServiceHandler,
 		pb.RegisterInventoryServiceHandler,
 		pb.RegisterTypingServiceHandler,
+		pb.RegisterLabelServiceHandler,
 	} {
 		if err := register(context.Background(), gw, conn); err != nil {
 			_ = conn.Close()

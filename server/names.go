@@ -36,13 +36,18 @@ func parseUnitName(name string) (string, bank.DIN, error) {
 	if err != nil {
 		return "", "", err
 	}
-	raw, err := url.PathUnescape(parts[3])
-	if err != nil {
-		raw = parts[3]
-	}
-	din, err := bank.ParseDIN(raw)
+	din, err := parseDINSegment(parts[3])
 	if err != nil {
 		return "", "", err
 	}
 	return id, din, nil
+}
+
+// parseDINSegment reads the {din} of a unit name, URL-escaped or not.
+func parseDINSegment(seg string) (bank.DIN, error) {
+	raw, err := url.PathUnescape(seg)
+	if err != nil {
+		raw = seg
+	}
+	return bank.ParseDIN(raw)
 }

@@ -83,6 +83,7 @@ func init() {
 		"InventoryService/MoveUnit", "InventoryService/MoveContainer", "InventoryService/EvacuateContainer",
 		"InventoryService/RecordTemperatureReading",
 		"TypingService/ImportTypingReport",
+		"LabelService/PrintLabel", "LabelService/ReprintLabel",
 		"AuditService/WatchEvents", // a read, compared on its own (it never ends)
 	} {
 		privacyWrites[m] = true
@@ -223,6 +224,17 @@ func privacyVariants(md protoreflect.MethodDescriptor) []privacyVariant {
 			out = append(out, privacyVariant{key: p + "/pages-of-1", page1: true, edit: setField("parent", p)})
 			out = append(out, privacyVariant{key: p, edit: setField("parent", p)})
 		}
+	case "RegistryService/GetUnit":
+		// Any bank's unit, by the DIN as scanned (flags) or printed (check character).
+		for _, din := range []string{matrixPublicDIN, privAutologousDIN, privDirectedDIN, neverDIN} {
+			out = append(out, privacyVariant{key: "any-bank/" + din, edit: setField("name", "banks/-/units/="+din+"00")},
+				privacyVariant{key: "any-bank-check/" + din, edit: setField("name", "banks/-/units/"+din+string(bank.DIN(din).CheckChar()))})
+		}
+	case "LabelService/LookupScan":
+		for _, din := range []string{matrixPublicDIN, privAutologousDIN, privDirectedDIN, neverDIN} {
+			out = append(out, privacyVariant{key: din, edit: setField("scan", "="+din+"00")},
+				privacyVariant{key: din + "/compound", edit: setField("scan", "=+02000="+din+"00=%5100")})
+		}
 	case "RegistryService/ListUnits":
 		out = append(out, privacyVariant{key: "autologous", edit: func(m proto.Message) {
 			m.(*pb.ListUnitsRequest).UnitType = []pb.UnitType{pb.UnitType_UNIT_TYPE_AUTOLOGOUS}
@@ -341,6 +353,11 @@ func (w *privacyWorld) call(t *testing.T, md protoreflect.MethodDescriptor, v pr
 		v.edit(c.req)
 		if fd := md.Input().Fields().ByName("parent"); fd != nil && strings.Contains(c.path, "banks/nybc") {
 			c.path = strings.Replace(c.path, "banks/nybc", c.req.ProtoReflect().Get(fd).String(), 1)
+		}
+		if fd := md.Input().Fields().ByName("name"); fd != nil {
+			if n := c.req.ProtoReflect().Get(fd).String(); strings.HasPrefix(n, "banks/-/") {
+				c.path = "/v1/" + strings.ReplaceAll(n, "=", "%3D")
+			}
 		}
 		if r, ok := c.req.(*pb.SearchBankUnitsRequest); ok {
 			c.path = "/v1/" + r.GetBank() + "/units:search"

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 
 	"google.golang.org/grpc/status"
@@ -113,6 +114,19 @@ func (r *registry) CreateUnit(ctx context.Context, req *pb.CreateUnitRequest) (*
 }
 
 func (r *registry) GetUnit(ctx context.Context, req *pb.GetUnitRequest) (*pb.Unit, error) {
+	if raw, ok := strings.CutPrefix(req.GetName(), "banks/-/units/"); ok {
+		// Any bank: the DIN as scanned or printed (flags, check
+		// character) names the unit wherever it is.
+		din, err := parseDINSegment(raw)
+		if err != nil {
+			return nil, invalid("name", err)
+		}
+		out, err := r.svc.LookupUnit(ctx, din)
+		if err != nil {
+			return nil, err
+		}
+		return unitToProto(out), nil
+	}
 	id, din, err := parseUnitName(req.GetName())
 	if err != nil {
 		return nil, invalid("name", err)

@@ -118,6 +118,7 @@ func New(cfg Config) *Server {
 	pb.RegisterReservationServiceServer(s.grpc, &reservations{svc: cfg.Service})
 	pb.RegisterInventoryServiceServer(s.grpc, &inventory{svc: cfg.Service})
 	pb.RegisterTypingServiceServer(s.grpc, &typing{svc: cfg.Service})
+	pb.RegisterLabelServiceServer(s.grpc, &labels{svc: cfg.Service})
 	if m := cfg.Metrics; m != nil {
 		m.grpc.InitializeMetrics(s.grpc)
 		m.WatchInventory(cfg.Service)

@@ -47,6 +47,12 @@ const (
 	// ImportTypingReport applies a laboratory's typing report (HML) to the
 	// bank's units: confirmatory or extended typing.
 	ImportTypingReport Action = "ImportTypingReport"
+	// PrintLabel issues a unit's first ISBT 128 bag or segment label.
+	PrintLabel Action = "PrintLabel"
+	// ReprintLabel issues a label again. A second label with the same DIN
+	// is how a wrong bag gets a right identity, so only a manager may,
+	// with a reason, and every copy is audited.
+	ReprintLabel Action = "ReprintLabel"
 )
 
 // Scope says in which organisations a role may take an action.
@@ -114,6 +120,8 @@ var Policy = map[Action]Rule{
 	WriteInventory:           {Roles: staff},
 
 	ImportTypingReport: {Roles: staff},
+	PrintLabel:         {Roles: staff},
+	ReprintLabel:       {Roles: managers},
 }
 
 // Denied is the refusal of an action. It says which rule refused, from

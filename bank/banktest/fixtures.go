@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
@@ -188,4 +189,35 @@ func (c *stepClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
+}
+
+// AuditedChanges registers bank-a and two units through svc and changes
+// one of them, as principal tech-1 with request id req-1, leaving five
+// audit events, Seq 1 to 5: CreateBank of bank-a, CreateUnit of unit 1,
+// ImportUnits of unit 2, UpdateUnit of unit 1 (local_id "CB-000001" to
+// "CB-9") and DiscardUnit of unit 1 (reason CD). Unit n is
+// DIN(ValidBank("bank-a").FIN, 24, n). Tests of the audit trail read
+// these events, or tamper with them where a store lets them.
+func AuditedChanges(t testing.TB, svc *bank.Service) {
+	t.Helper()
+	ctx := bank.WithCaller(t.Context(), bank.Caller{Principal: "tech-1", RequestID: "req-1"})
+	b := ValidBank("bank-a")
+	if _, err := svc.CreateBank(ctx, b, ""); err != nil {
+		t.Fatal(err)
+	}
+	created, err := svc.CreateUnit(ctx, ValidUnit("bank-a", DIN(b.FIN, 24, 1)), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ImportUnits(ctx, "bank-a", []*bank.Unit{ValidUnit("bank-a", DIN(b.FIN, 24, 2))}); err != nil {
+		t.Fatal(err)
+	}
+	upd := *created
+	upd.LocalID = "CB-9"
+	if _, err := svc.UpdateUnit(ctx, &upd, []string{"local_id"}, bank.Etag(created.Version)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Transition(ctx, bank.TransitionRequest{Bank: "bank-a", DIN: created.DIN, Action: bank.ActionDiscard, Reason: "CD", Note: "bag cracked"}); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -17,6 +17,7 @@ var importTests = []test{
 var txTests = []test{
 	{"RollbackOnError", txRollbackOnError},
 	{"ConcurrentWritesSerializable", txConcurrentWritesSerializable},
+	{"ReadSeesOneSnapshot", txReadSeesOneSnapshot},
 }
 
 func importMixedGoodAndBad(t *testing.T, e *env) {
@@ -211,5 +212,67 @@ func txConcurrentWritesSerializable(t *testing.T, e *env) {
 	}
 	if want := int64(1 + workers*rounds); got.Version != want {
 		t.Errorf("version = %d after %d increments from 1, want %d (lost updates)", got.Version, workers*rounds, want)
+	}
+}
+
+// txReadSeesOneSnapshot: while Writes each add a unit and its event, every
+// statement of one Read sees the same moment, so the unit count, the unit
+// list and the trail's head agree (a store reading each statement at its
+// own moment, as READ COMMITTED does, would not).
+func txReadSeesOneSnapshot(t *testing.T, e *env) {
+	b, _ := e.seed("bank-a", 0)
+	const writes = 20
+	done := make(chan error, 1)
+	go func() {
+		for i := 1; i <= writes; i++ {
+			u := ValidUnit("bank-a", DIN(b.FIN, 24, i))
+			u.CreateTime, u.UpdateTime, u.Version = Now, Now, 1
+			err := e.tryWrite(func(tx bank.Tx) error {
+				if err := tx.InsertUnit(e.ctx, u); err != nil {
+					return err
+				}
+				return tx.AppendEvent(e.ctx, event(int64(i), u.Name(), "bank-a", "CreateUnit", i))
+			})
+			if err != nil {
+				done <- fmt.Errorf("write %d: %w", i, err)
+				return
+			}
+		}
+		done <- nil
+	}()
+	for reads, finished := 0, false; !finished || reads == 0; reads++ {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			finished = true
+		default:
+		}
+		err := e.store.Read(e.ctx, func(tx bank.ReadTx) error {
+			counts, err := tx.CountResources(e.ctx)
+			if err != nil {
+				return err
+			}
+			units, err := tx.ListUnits(e.ctx, bank.UnitQuery{Bank: "bank-a", Limit: writes + 1})
+			if err != nil {
+				return err
+			}
+			head, err := tx.LastEvent(e.ctx)
+			if err != nil {
+				return err
+			}
+			var seq int64
+			if head != nil {
+				seq = head.Seq
+			}
+			if counts.Units != int64(len(units)) || seq != counts.Units {
+				return fmt.Errorf("one Read saw %d units counted, %d listed and the trail at %d", counts.Units, len(units), seq)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("read %d: %v", reads, err)
+		}
 	}
 }

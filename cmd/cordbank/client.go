@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -27,6 +28,9 @@ default to anything but this machine, --ca FILE for a private CA):
   verify-audit                        verify the audit trail (exit 1 when broken)
   typing import-hml FILE --bank B     apply an HML 1.0.x typing report to the bank's units
   create-token --role R [--org O] [--principal P] [--expires 720h]
+  scan SCAN|-                         look up the unit a scanned ISBT 128 barcode names
+  label NAME --pdc S1234 [--kind bag|segment] [--format zpl|png|pdf] [--reprint --reason R] [--out FILE|-]
+                                      print a unit's ISBT 128 label
 
 Every command takes --output json for one JSON object per line.
 `
@@ -43,6 +47,9 @@ func runClient(args []string, stdout, stderr io.Writer) int {
 	}
 	name := args[0]
 	args = args[1:]
+	if name == "scan" || name == "label" {
+		return runLabelClient(name, args, os.Stdin, stdout, stderr)
+	}
 	if name == "units" || name == "typing" {
 		if len(args) == 0 {
 			fmt.Fprint(stderr, clientUsage)

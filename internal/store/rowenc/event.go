@@ -6,7 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/cordbank/cordbank/bank"
-	"github.com/cordbank/cordbank/internal/jsonenc"
+	"github.com/cordbank/cordbank/bank/jsonenc"
 )
 
 // JSONChange is the stored form of a bank.FieldChange; its names are part

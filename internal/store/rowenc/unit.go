@@ -9,7 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/cordbank/cordbank/bank"
-	"github.com/cordbank/cordbank/internal/jsonenc"
+	"github.com/cordbank/cordbank/bank/jsonenc"
 )
 
 // UnitColumns lists the columns of units in the order UnitArgs writes them

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -58,6 +59,12 @@ func (t *txn) insertEventWith(run rawExec, e *bank.Event, changes string) error 
 		e.Method, e.Resource, e.Bank, e.Reason, changes, e.PrevHash, e.Hash, int64(e.HashScheme), e.Stream, e.StreamSeq)
 	_, err := run(rawAppendEvent, t.args)
 	clear(t.args)
+	if _, ok := isUnique(err); ok {
+		// A Seq is stored once (bank.AuditWriter): the caller linked its event
+		// to a stale head.
+		return &bank.Error{Kind: bank.KindAlreadyExists, Reason: bank.ReasonFailedPrecondition,
+			Message: "audit event sequence number taken", Metadata: map[string]string{"seq": strconv.FormatInt(e.Seq, 10)}, Err: err}
+	}
 	if err != nil {
 		return translate(err, "append event")
 	}

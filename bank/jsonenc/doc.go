@@ -8,4 +8,8 @@
 // much as storing the unit. Byte-for-byte equality with encoding/json is
 // the contract, checked by tests and fuzzing, so a document is the same
 // whichever path wrote it: audit hashes cover these bytes.
+//
+// It lives in the domain because the audit snapshot is the domain's
+// document; storage adapters use it too, to write the same bytes. It
+// imports only the standard library.
 package jsonenc
