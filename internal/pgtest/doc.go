@@ -6,8 +6,9 @@
 // when the test runs as root, as CI does). There is no mock: tests of the
 // PostgreSQL store talk to the same server a registry would run.
 //
-// One server per test binary: call Main from TestMain, which starts the
-// server before the tests, stops it and removes its directory after them.
+// One server per test binary: call Main from TestMain; the server starts
+// when a test first asks for a database, and Main stops it and removes its
+// directory after the tests.
 // Each test asks for a fresh, empty database with NewDatabase. Where the
 // server cannot be started (the package is not installed, no unprivileged
 // user), tests skip with a message saying why and how to install it.

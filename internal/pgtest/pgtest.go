@@ -44,17 +44,21 @@ type Server struct {
 }
 
 var (
-	shared    *Server
-	sharedErr error // why the server could not be started
-	dbSeq     atomic.Int64
+	mainCalled bool
+	startOnce  sync.Once
+	shared     *Server
+	sharedErr  error // why the server could not be started
+	dbSeq      atomic.Int64
 )
 
-// Main starts one server, runs the tests and stops the server: call it
-// from TestMain as os.Exit(pgtest.Main(m)). A server that cannot be
-// started does not stop the tests: NewDatabase skips (or fails, with
-// EnvRequire) with the reason.
+// Main runs the tests and then stops the server, if one was started:
+// call it from TestMain as os.Exit(pgtest.Main(m)). The server starts at
+// the first Shared or NewDatabase, so a test binary whose selected tests
+// need none (a fuzzing worker, -run of other tests) starts none. A server
+// that cannot be started does not stop the tests: NewDatabase skips (or
+// fails, with EnvRequire) with the reason.
 func Main(m *testing.M) int {
-	shared, sharedErr = Start()
+	mainCalled = true
 	code := m.Run()
 	if shared != nil {
 		if err := shared.Stop(); err != nil {
@@ -71,10 +75,13 @@ func Main(m *testing.M) int {
 // EnvRequire) when there is none.
 func Shared(t testing.TB) *Server {
 	t.Helper()
+	if mainCalled {
+		startOnce.Do(func() { shared, sharedErr = Start() })
+	}
 	if shared == nil {
 		err := sharedErr
 		if err == nil {
-			err = errors.New("pgtest.Main was not called from TestMain")
+			err = errors.New("pgtest.Main was not called from TestMain: without it the server would never be stopped")
 		}
 		if os.Getenv(EnvRequire) == "1" {
 			t.Fatalf("PostgreSQL: %v", err)
