@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,12 +33,36 @@ func blockWriter(t *testing.T, s *Store) (release func(), done <-chan error) {
 }
 
 // waitQueued waits until n Write calls (besides the running one) are
-// queued for the writer: the counter moves as they enter Write.
+// queued for the writer: counted as they enter Write, and parked on the
+// job channel (the counter moves a moment before a call reaches the
+// channel, and a call not yet there would miss the writer's next group).
 func waitQueued(t *testing.T, s *Store, n int64) {
 	t.Helper()
-	for s.waiting.Load() < n+1 {
+	for s.waiting.Load() < n+1 || parkedSubmits() < int(n) {
 		runtime.Gosched()
 	}
+}
+
+// parkedSubmits counts goroutines blocked in submit's select (sending a
+// job, or awaiting its outcome): while blockWriter holds the writer, every
+// one of them is a queued job.
+func parkedSubmits() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	count := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "[select") && strings.Contains(g, "(*Store).submit(") {
+			count++
+		}
+	}
+	return count
 }
 
 func unitOf(s *Store, t *testing.T, b *bank.Bank, seq int) *bank.Unit {
