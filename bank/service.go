@@ -21,6 +21,7 @@ type Service struct {
 	hla      *HLAReader
 	watchers []Watcher
 	feed     *eventFeed // commit signals for WatchEvents
+	tokens   *tokenCache
 }
 
 // Watcher is told about every committed change of a unit or a bank, after
@@ -64,7 +65,7 @@ func (s *Service) bankChanged(b *Bank) {
 
 // NewService returns a Service over store.
 func NewService(store Store, opts ...Option) *Service {
-	s := &Service{store: store, now: time.Now, hla: NewHLAReader(nil), feed: newEventFeed()}
+	s := &Service{store: store, now: time.Now, hla: NewHLAReader(nil), feed: newEventFeed(), tokens: newTokenCache()}
 	for _, o := range opts {
 		o(s)
 	}
