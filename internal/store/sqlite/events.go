@@ -102,11 +102,39 @@ func (t *txn) insertEventWith(run rawExec, e *bank.Event, changes string) error 
 	if err != nil {
 		return translate(err, "append event")
 	}
+	// e follows the head this transaction knows: it is the head now. (An
+	// event placed anywhere else leaves the head to be read again.)
+	if t.known.headKnown && (t.known.head == nil && e.Seq == 1 || t.known.head != nil && e.Seq == t.known.head.Seq+1) {
+		t.known.head = &bank.Event{Seq: e.Seq, Hash: e.Hash, Time: time.Unix(0, e.Time.UnixNano()).UTC(), HashScheme: e.HashScheme, PrevHash: e.PrevHash,
+			Principal: e.Principal, RequestID: e.RequestID, Method: e.Method, Resource: e.Resource, Bank: e.Bank, Reason: e.Reason,
+			Changes: e.Changes}
+	} else {
+		t.known.head, t.known.headKnown = nil, false
+	}
 	return nil
 }
 
 // LastEvent implements bank.ReadTx.
 func (t *txn) LastEvent(ctx context.Context) (*bank.Event, error) {
+	if t.known.headKnown {
+		if t.known.head == nil {
+			return nil, nil
+		}
+		e := *t.known.head
+		return &e, nil
+	}
+	e, err := t.lastEvent(ctx)
+	if err == nil && t.caching() {
+		t.known.head, t.known.headKnown = e, true
+		if e != nil {
+			c := *e
+			t.known.head = &c
+		}
+	}
+	return e, err
+}
+
+func (t *txn) lastEvent(ctx context.Context) (*bank.Event, error) {
 	rows, err := t.stmt(ctx, stmtLastEvent).QueryContext(bounded(ctx))
 	if err != nil {
 		return nil, translate(err, "last event")

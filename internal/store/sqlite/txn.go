@@ -78,7 +78,39 @@ type txn struct {
 	bound [numStmts]*sql.Stmt
 	args  []any      // scratch for one row's arguments, reused across inserts
 	raw   *rawWriter // the writer's driver connection; nil for readers
+	known txnCache   // what this write transaction has read or written (writer only)
 }
+
+// txnCache remembers, for the rest of one write transaction, the rows
+// every unary write reads again: the audit chain's head (each write links
+// its event to it) and the banks (each unit write checks its bank's
+// FINs). It is sound because the transaction holds SQLite's write lock
+// (BEGIN IMMEDIATE) from its start: no other connection or process can
+// change these rows while it lasts, and this transaction's own changes
+// go through the methods that update or drop the entries. A job rolled
+// back to its savepoint restores the cache as it was before the job
+// (mark, restore); a new transaction starts empty.
+type txnCache struct {
+	head      *bank.Event // the newest event; valid when headKnown
+	headKnown bool
+	banks     map[string]*bank.Bank // by ID, as stored; never handed out (callers get copies)
+}
+
+// mark returns the cache as it is, for restore after a rollback.
+func (t *txn) mark() txnCache {
+	m := t.known
+	m.banks = nil // a job's bank writes drop entries; restore starts the banks over
+	return m
+}
+
+// restore puts the cache back as mark found it, after ROLLBACK TO.
+func (t *txn) restore(m txnCache) {
+	t.known = m
+}
+
+// caching reports whether t may remember rows: only a writer transaction,
+// which holds the write lock.
+func (t *txn) caching() bool { return t.raw != nil }
 
 var _ bank.Tx = (*txn)(nil)
 
