@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -131,7 +130,7 @@ func fingerprint(requestID, method string, content any) string {
 	if requestID == "" {
 		return ""
 	}
-	b, err := json.Marshal(content)
+	b, err := marshalJSON(content) // the bytes of json.Marshal: stored fingerprints stay valid
 	if err != nil {
 		panic("bank: fingerprint of unmarshalable request: " + err.Error())
 	}
