@@ -54,9 +54,13 @@ func benchServer(b *testing.B) (*servertest.Server, pb.RegistryServiceClient) {
 	return srv, c
 }
 
-// wireUnits returns n synthetic units as wire messages (DINs unique per seed).
-func wireUnits(n int, seed uint64) []*pb.Unit {
-	g := synth.New("bench", "W9999", time.Now(), seed)
+// wireUnits returns n synthetic units of bank bench as wire messages.
+func wireUnits(n int, seed uint64) []*pb.Unit { return wireUnitsOf("bench", "W9999", n, seed) }
+
+// wireUnitsOf returns n synthetic units of a bank as wire messages (DINs
+// unique in one call: per FIN, collection year and a sequence number).
+func wireUnitsOf(bankID, fin string, n int, seed uint64) []*pb.Unit {
+	g := synth.New(bankID, fin, time.Now(), seed)
 	out := make([]*pb.Unit, n)
 	for i := range out {
 		out[i] = toWire(g.Unit())
@@ -99,9 +103,9 @@ func toWire(u *bank.Unit) *pb.Unit {
 func BenchmarkCreateUnit(b *testing.B) {
 	for _, clients := range []int{1, 16, 64} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
-			srv, c := createBenchServer(b)
+			srv, c, bankID, fin := createBenchServer(b, clients)
 			const perIter = 2000
-			units := wireUnits(perIter*b.N, uint64(clients))
+			units := wireUnitsOf(bankID, fin, perIter*b.N, uint64(clients))
 			var next atomic.Int64
 			b.ResetTimer()
 			cpu0, scpu0 := processCPU(), serverCPU(b)
@@ -115,7 +119,7 @@ func BenchmarkCreateUnit(b *testing.B) {
 						if i >= int64(len(units)) {
 							return
 						}
-						if _, err := c.CreateUnit(context.Background(), &pb.CreateUnitRequest{Parent: "banks/bench", Unit: units[i], RequestId: fmt.Sprint("r", clients, "-", i)}); err != nil {
+						if _, err := c.CreateUnit(context.Background(), &pb.CreateUnitRequest{Parent: "banks/" + bankID, Unit: units[i], RequestId: fmt.Sprint("r", clients, "-", i)}); err != nil {
 							b.Error(err)
 							return
 						}
@@ -146,25 +150,29 @@ type remoteServer struct{}
 
 func (remoteServer) WriterStats() sqlite.WriterStats { return sqlite.WriterStats{} }
 
-// createBenchServer is benchServer, or the server of CORDBANK_BENCH_ADDR.
-func createBenchServer(b *testing.B) (writerStatser, pb.RegistryServiceClient) {
+// createBenchServer is benchServer and its bank, or the server of
+// CORDBANK_BENCH_ADDR with a bank of its own for each client count (the
+// sub-benchmarks share that server, and synthetic DINs repeat per FIN).
+func createBenchServer(b *testing.B, clients int) (srv writerStatser, c pb.RegistryServiceClient, bankID, fin string) {
 	b.Helper()
 	addr := os.Getenv("CORDBANK_BENCH_ADDR")
 	if addr == "" {
-		return benchServer(b)
+		srv, c := benchServer(b)
+		return srv, c, "bench", "W9999"
 	}
+	bankID, fin = fmt.Sprintf("bench-%d", clients), fmt.Sprintf("W9%03d", clients)
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithPerRPCCredentials(servertest.BearerCreds(os.Getenv("CORDBANK_BENCH_TOKEN"))))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { conn.Close() })
-	c := pb.NewRegistryServiceClient(conn)
-	_, err = c.CreateBank(context.Background(), &pb.CreateBankRequest{BankId: "bench", Bank: &pb.Bank{DisplayName: "Bench", Fin: "W9999", Country: "US"}})
+	c = pb.NewRegistryServiceClient(conn)
+	_, err = c.CreateBank(context.Background(), &pb.CreateBankRequest{BankId: bankID, Bank: &pb.Bank{DisplayName: "Bench", Fin: fin, Country: "US"}})
 	if err != nil && status.Code(err) != codes.AlreadyExists {
 		b.Fatal(err)
 	}
-	return remoteServer{}, c
+	return remoteServer{}, c, bankID, fin
 }
 
 // serverCPU returns the CPU time of the process CORDBANK_BENCH_SERVER_PID
@@ -218,7 +226,7 @@ func BenchmarkImportUnits(b *testing.B) {
 		defer conn.Close()
 		desc := &grpc.StreamDesc{StreamName: "ImportUnits", ClientStreams: true}
 		method := pb.RegistryService_ImportUnits_FullMethodName
-		var total time.Duration
+		var total, cpu time.Duration
 		for i := range b.N {
 			b.StopTimer()
 			buf, ends := encodedImport(perIter, uint64(100+i))
@@ -227,7 +235,7 @@ func BenchmarkImportUnits(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.StartTimer()
-			start := time.Now()
+			start, cpu0 := time.Now(), processCPU()
 			from := 0
 			for _, end := range ends {
 				if err := stream.SendMsg(rawMessage(buf[from:end])); err != nil {
@@ -243,8 +251,10 @@ func BenchmarkImportUnits(b *testing.B) {
 				b.Fatalf("import: %v created %d", err, resp.GetCreatedCount())
 			}
 			total += time.Since(start)
+			cpu += processCPU() - cpu0
 		}
 		b.ReportMetric(float64(perIter*b.N)/total.Seconds(), "units/s")
+		b.ReportMetric(float64(cpu.Microseconds())/float64(perIter*b.N), "cpu-µs/unit")
 	})
 	b.Run("client=sdk", func(b *testing.B) {
 		_, c := benchServer(b)
