@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -104,31 +105,32 @@ func (t *txn) insertEventWith(run rawExec, e *bank.Event, changes string) error 
 	}
 	// e follows the head this transaction knows: it is the head now. (An
 	// event placed anywhere else leaves the head to be read again.)
-	if t.known.headKnown && (t.known.head == nil && e.Seq == 1 || t.known.head != nil && e.Seq == t.known.head.Seq+1) {
-		t.known.head = &bank.Event{Seq: e.Seq, Hash: e.Hash, Time: time.Unix(0, e.Time.UnixNano()).UTC(), HashScheme: e.HashScheme, PrevHash: e.PrevHash,
-			Principal: e.Principal, RequestID: e.RequestID, Method: e.Method, Resource: e.Resource, Bank: e.Bank, Reason: e.Reason,
-			Changes: e.Changes}
+	k := &t.known
+	if k.headKnown && (k.empty && e.Seq == 1 || !k.empty && e.Seq == k.head.Seq+1) {
+		k.head, k.empty = *e, false
+		k.head.Time = time.Unix(0, e.Time.UnixNano()).UTC() // as stored and read back
 	} else {
-		t.known.head, t.known.headKnown = nil, false
+		k.headKnown = false
 	}
 	return nil
 }
 
 // LastEvent implements bank.ReadTx.
 func (t *txn) LastEvent(ctx context.Context) (*bank.Event, error) {
-	if t.known.headKnown {
-		if t.known.head == nil {
+	if k := &t.known; k.headKnown {
+		if k.empty {
 			return nil, nil
 		}
-		e := *t.known.head
+		e := k.head
+		e.Changes = slices.Clone(e.Changes) // nothing the caller does reaches the cache
 		return &e, nil
 	}
 	e, err := t.lastEvent(ctx)
 	if err == nil && t.caching() {
-		t.known.head, t.known.headKnown = e, true
+		t.known.headKnown, t.known.empty = true, e == nil
 		if e != nil {
-			c := *e
-			t.known.head = &c
+			t.known.head = *e
+			t.known.head.Changes = slices.Clone(e.Changes)
 		}
 	}
 	return e, err

@@ -91,8 +91,11 @@ type txn struct {
 // back to its savepoint restores the cache as it was before the job
 // (mark, restore); a new transaction starts empty.
 type txnCache struct {
-	head      *bank.Event // the newest event; valid when headKnown
+	// head is the newest event when headKnown and not empty (a value: an
+	// import appends thousands of events, each becoming the head).
+	head      bank.Event
 	headKnown bool
+	empty     bool                  // with headKnown: the chain has no event yet
 	banks     map[string]*bank.Bank // by ID, as stored; never handed out (callers get copies)
 }
 
