@@ -51,7 +51,17 @@ func (s *Service) CreateUnit(ctx context.Context, u *Unit, requestID string) (*U
 	if err := authorize(ctx, access.WriteUnits, nu.Bank, false); err != nil {
 		return nil, err
 	}
-	err := s.store.Write(ctx, func(tx Tx) error {
+	// The unit's creation event (its JSON snapshot and content hash) is
+	// made here, on the caller's goroutine, as an import's are: the single
+	// writer only links it to the chain.
+	now := s.now().UTC()
+	nu.CreateTime, nu.UpdateTime, nu.Version = now, now, 1
+	snap, err := snapshotJSON(nu)
+	if err != nil {
+		return nil, err
+	}
+	event := prepareEvent(newEvent(CallerFrom(ctx), now, "CreateUnit", nu.Name(), nu.Bank, "", createdChanges(snap)))
+	err = s.store.Write(ctx, func(tx Tx) error {
 		b, err := tx.GetBank(ctx, nu.Bank)
 		if err != nil {
 			return unknownBank(err, nu.Bank)
@@ -68,12 +78,12 @@ func (s *Service) CreateUnit(ctx context.Context, u *Unit, requestID string) (*U
 			out, err = tx.GetUnit(ctx, nu.Bank, nu.DIN)
 			return err
 		}
-		now := s.now().UTC()
-		nu.CreateTime, nu.UpdateTime, nu.Version = now, now, 1
 		if err := tx.InsertUnit(ctx, nu); err != nil {
 			return err
 		}
-		if err := s.newChain(ctx, tx, now).created("CreateUnit", nu.Name(), nu.Bank, nu); err != nil {
+		audit := s.newChain(ctx, tx, now)
+		audit.knowUnit(nu) // its event's stream, without reading the unit back
+		if err := audit.appendPrepared(event); err != nil {
 			return err
 		}
 		if requestID != "" {

@@ -6,8 +6,8 @@ import (
 	"errors"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -321,4 +321,101 @@ func TestTransactionEndedBySQLite(t *testing.T) {
 		t.Errorf("write 2, after the failure: err %v, stored %v; want it retried and committed", errs[2], unitExists(t, s, units[2]))
 	}
 	storeOneBank(t, s, "bank-b") // the writer goes on
+}
+
+// TestGroupCacheForgetsARolledBackJob: within one group the writer
+// remembers the chain's head and the banks (txnCache); a job rolled back
+// to its savepoint takes what it taught that cache with it, so the next
+// job of the group links to the head that is stored and reads the bank
+// as it is stored. The job that runs first appends an event, renames the
+// bank, reads both back (its own changes) and fails; the other must see
+// neither.
+func TestGroupCacheForgetsARolledBackJob(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	b := storeOneBank(t, s, "bank-a")
+	ctx := t.Context()
+	release, blocked := blockWriter(t, s)
+	errBoom := errors.New("use case refused")
+	var mu sync.Mutex
+	ran := 0
+	var secondSaw *bank.Event
+	var secondBank string
+	job := func(tx bank.Tx) error {
+		mu.Lock()
+		ran++
+		first := ran == 1
+		mu.Unlock()
+		head, err := tx.LastEvent(ctx)
+		if err != nil {
+			return err
+		}
+		e := &bank.Event{Seq: 1, Time: banktest.Now, Principal: "p", Method: "Test", Resource: "r", Hash: "second", HashScheme: bank.CurrentHashScheme}
+		if head != nil {
+			e.Seq, e.PrevHash = head.Seq+1, head.Hash
+		}
+		if first {
+			e.Hash = "first"
+		}
+		if err := tx.AppendEvent(ctx, e); err != nil {
+			return err
+		}
+		got, err := tx.GetBank(ctx, b.ID)
+		if err != nil {
+			return err
+		}
+		if !first {
+			secondSaw, secondBank = head, got.DisplayName
+			return nil
+		}
+		got.DisplayName = "renamed by a failed job"
+		if err := tx.UpdateBank(ctx, got); err != nil {
+			return err
+		}
+		if again, err := tx.GetBank(ctx, b.ID); err != nil || again.DisplayName != got.DisplayName {
+			t.Errorf("the job's own rename read back as %v (%v)", again, err)
+		}
+		if h, err := tx.LastEvent(ctx); err != nil || h == nil || h.Hash != "first" {
+			t.Errorf("the job's own event read back as head %v (%v)", h, err)
+		}
+		return errBoom
+	}
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() { errs <- s.Write(context.Background(), job) }()
+	}
+	waitQueued(t, s, 2)
+	release()
+	if err := <-blocked; err != nil {
+		t.Fatal(err)
+	}
+	var failed int
+	for range 2 {
+		if err := <-errs; errors.Is(err, errBoom) {
+			failed++
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if failed != 1 {
+		t.Fatalf("%d jobs failed, want 1", failed)
+	}
+	if secondSaw != nil {
+		t.Errorf("the second job saw head %d %q, want the empty chain (the first job's event was rolled back)", secondSaw.Seq, secondSaw.Hash)
+	}
+	if secondBank != b.DisplayName {
+		t.Errorf("the second job read the bank as %q, want %q as stored", secondBank, b.DisplayName)
+	}
+	err := s.Read(ctx, func(tx bank.ReadTx) error {
+		head, err := tx.LastEvent(ctx)
+		if err != nil {
+			return err
+		}
+		if head == nil || head.Seq != 1 || head.Hash != "second" || head.PrevHash != "" {
+			t.Errorf("stored head %+v, want the second job's event at seq 1", head)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
