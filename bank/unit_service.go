@@ -379,6 +379,23 @@ func (s *Service) PrepareImport(ctx context.Context, bank string, units []*Unit)
 // was written. Call b.Wait before answering the caller, so the search
 // index has the units too.
 func (s *Service) CommitImport(ctx context.Context, b *ImportBatch) ([]ImportResult, error) {
+	return s.commitImport(ctx, b, false)
+}
+
+// TryImport decides every unit of a prepared batch exactly as CommitImport
+// would (the same checks, in a write transaction that is then rolled
+// back) and writes nothing: a dry run. A DIN repeated within the batch is
+// decided as CommitImport decides it (the second is already present when
+// identical); across batches it is not seen, so a caller that dry-runs
+// in several batches refuses repeated DINs itself.
+func (s *Service) TryImport(ctx context.Context, b *ImportBatch) ([]ImportResult, error) {
+	return s.commitImport(ctx, b, true)
+}
+
+// errDryRun rolls back a TryImport's transaction.
+var errDryRun = &Error{Kind: KindAborted, Message: "dry run"}
+
+func (s *Service) commitImport(ctx context.Context, b *ImportBatch, dryRun bool) ([]ImportResult, error) {
 	res := b.res
 	if err := authorize(ctx, access.WriteUnits, b.bank, false); err != nil {
 		return nil, err
@@ -440,8 +457,14 @@ func (s *Service) CommitImport(ctx context.Context, b *ImportBatch) ([]ImportRes
 			res[b.idx[j]].Unit = nu
 			events = append(events, b.events[j])
 		}
+		if dryRun {
+			return errDryRun
+		}
 		return s.newChain(ctx, tx, b.now).appendAll(events)
 	})
+	if dryRun && err == errDryRun {
+		return res, nil
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -111,6 +111,15 @@ var rpcs = map[string]rpc{
 	pb.InventoryService_EvacuateContainer_FullMethodName:        {action: access.WriteInventory, target: byName},
 	pb.InventoryService_RecordTemperatureReading_FullMethodName: {action: access.WriteInventory, target: byParent},
 	pb.InventoryService_ListExcursions_FullMethodName:           {action: access.ReadInventory, target: byParent},
+
+	// Imports write units as ImportUnits does; exports and reports read
+	// what their underlying use cases read, scoped as those are.
+	pb.InterchangeService_ImportSpreadsheet_FullMethodName:  {action: access.WriteUnits, target: byParent},
+	pb.InterchangeService_ExportUnits_FullMethodName:        {action: access.ReadUnits, target: byParent},
+	pb.InterchangeService_ReportInventory_FullMethodName:    {action: access.ReadUnits, target: byParent},
+	pb.InterchangeService_ReportAgeingUnits_FullMethodName:  {action: access.ReadUnits, target: byParent},
+	pb.InterchangeService_ReportReservations_FullMethodName: {action: access.ReadReservations, target: byParent},
+	pb.InterchangeService_ReportExcursions_FullMethodName:   {action: access.ReadInventory, target: byParent},
 }
 
 // authorize checks p's right to send req under the policy. req may be nil
@@ -122,8 +131,11 @@ func (r rpc) authorize(p bank.Principal, req any) error {
 		return bank.CheckAccess(p, r.action, "", false)
 	}
 	name := r.target.get(req)
-	if _, ok := req.(*pb.ImportUnitsRequest); ok && name == "" {
-		return nil // later messages of an import need not repeat the bank
+	switch req.(type) {
+	case *pb.ImportUnitsRequest, *pb.ImportSpreadsheetRequest:
+		if name == "" {
+			return nil // later messages of an import need not repeat the bank
+		}
 	}
 	bankID, every, err := bankOf(name, access.Policy[r.action].EveryBank)
 	if err != nil {

@@ -57,7 +57,9 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 	}
 	gw := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
+		// HttpBody answers (reports) are their bytes, with their content type.
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.HTTPBodyMarshaler{Marshaler: marshaler}),
+		runtime.WithForwardResponseOption(reportDownload),
 		runtime.WithErrorHandler(func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 			httpStatus := 0
 			var he *runtime.HTTPStatusError
@@ -99,7 +101,7 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		pb.RegisterAdminServiceHandler, pb.RegisterRegistryServiceHandler, pb.RegisterSearchServiceHandler, pb.RegisterLifecycleServiceHandler,
 		pb.RegisterAuditServiceHandler, pb.RegisterReservationServiceHandler,
-		pb.RegisterInventoryServiceHandler,
+		pb.RegisterInventoryServiceHandler, pb.RegisterInterchangeServiceHandler,
 	} {
 		if err := register(context.Background(), gw, conn); err != nil {
 			_ = conn.Close()
@@ -152,6 +154,10 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 		_, _ = w.Write([]byte(`{"status":"SERVING"}` + "\n"))
 	})))
 	mux.Handle("POST /v1/units:import", s.checkRoute(routes, s.checkBody(s.restImport(conn, gw, marshaler))))
+	// Spreadsheets are not JSON: their own handlers, with the import's
+	// body limit.
+	mux.Handle("POST /v1/units:importSpreadsheet", s.checkRoute(routes, s.spreadsheetBodyLimit(s.restImportSpreadsheet(conn, gw, marshaler))))
+	mux.Handle("GET /v1/banks/{bank}/units:export", s.checkRoute(routes, s.restExportUnits(conn, gw, marshaler)))
 	// The web console answers GET / and its assets; every other path
 	// goes on to the API's routing, which answers unknown ones itself.
 	mux.Handle("/", console.Handler(s.checkRoute(routes, s.checkBody(gw))))

@@ -919,9 +919,9 @@ const file_cordbank_v1_interchange_service_proto_rawDesc = "" +
 	"#SPREADSHEET_ROW_OUTCOME_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fSPREADSHEET_ROW_OUTCOME_CREATED\x10\x01\x12+\n" +
 	"'SPREADSHEET_ROW_OUTCOME_ALREADY_PRESENT\x10\x02\x12\"\n" +
-	"\x1eSPREADSHEET_ROW_OUTCOME_FAILED\x10\x032\xa2\x06\n" +
-	"\x12InterchangeService\x12\x8c\x01\n" +
-	"\x11ImportSpreadsheet\x12%.cordbank.v1.ImportSpreadsheetRequest\x1a&.cordbank.v1.ImportSpreadsheetResponse\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/units:importSpreadsheet(\x01\x12q\n" +
+	"\x1eSPREADSHEET_ROW_OUTCOME_FAILED\x10\x032\xa8\x06\n" +
+	"\x12InterchangeService\x12\x92\x01\n" +
+	"\x11ImportSpreadsheet\x12%.cordbank.v1.ImportSpreadsheetRequest\x1a&.cordbank.v1.ImportSpreadsheetResponse\",\x82\xd3\xe4\x93\x02&:\acontent\"\x1b/v1/units:importSpreadsheet(\x01\x12q\n" +
 	"\vExportUnits\x12\x1f.cordbank.v1.ExportUnitsRequest\x1a\x14.google.api.HttpBody\")\x82\xd3\xe4\x93\x02#\x12!/v1/{parent=banks/*}/units:export0\x01\x12|\n" +
 	"\x0fReportInventory\x12#.cordbank.v1.ReportInventoryRequest\x1a\x14.google.api.HttpBody\".\x82\xd3\xe4\x93\x02(\x12&/v1/{parent=banks/*}/reports/inventory\x12\x82\x01\n" +
 	"\x11ReportAgeingUnits\x12%.cordbank.v1.ReportAgeingUnitsRequest\x1a\x14.google.api.HttpBody\"0\x82\xd3\xe4\x93\x02*\x12(/v1/{parent=banks/*}/reports/ageingUnits\x12\x85\x01\n" +
