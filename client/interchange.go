@@ -10,7 +10,9 @@ import (
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
 
-func (c *Client) interchange() pb.InterchangeServiceClient { return pb.NewInterchangeServiceClient(c.conn) }
+func (c *Client) interchange() pb.InterchangeServiceClient {
+	return pb.NewInterchangeServiceClient(c.conn)
+}
 
 // spreadsheetPieceBytes is the size of the pieces a file is streamed in.
 const spreadsheetPieceBytes = 1 << 20
@@ -80,20 +82,28 @@ func (c *Client) ExportUnits(ctx context.Context, req *pb.ExportUnitsRequest, w 
 
 // ReportInventory returns the inventory report (see InterchangeService).
 func (c *Client) ReportInventory(ctx context.Context, req *pb.ReportInventoryRequest) (*httpbody.HttpBody, error) {
-	return call(ctx, c, true, func(ctx context.Context) (*httpbody.HttpBody, error) { return c.interchange().ReportInventory(ctx, req) })
+	return call(ctx, c, true, func(ctx context.Context) (*httpbody.HttpBody, error) {
+		return c.interchange().ReportInventory(ctx, req)
+	})
 }
 
 // ReportAgeingUnits returns the units leaving the search window.
 func (c *Client) ReportAgeingUnits(ctx context.Context, req *pb.ReportAgeingUnitsRequest) (*httpbody.HttpBody, error) {
-	return call(ctx, c, true, func(ctx context.Context) (*httpbody.HttpBody, error) { return c.interchange().ReportAgeingUnits(ctx, req) })
+	return call(ctx, c, true, func(ctx context.Context) (*httpbody.HttpBody, error) {
+		return c.interchange().ReportAgeingUnits(ctx, req)
+	})
 }
 
 // ReportReservations returns the open reservations report.
 func (c *Client) ReportReservations(ctx context.Context, req *pb.ReportReservationsRequest) (*httpbody.HttpBody, error) {
-	return call(ctx, c, true, func(ctx context.Context) (*httpbody.HttpBody, error) { return c.interchange().ReportReservations(ctx, req) })
+	return call(ctx, c, true, func(ctx context.Context) (*httpbody.HttpBody, error) {
+		return c.interchange().ReportReservations(ctx, req)
+	})
 }
 
 // ReportExcursions returns the temperature excursions report.
 func (c *Client) ReportExcursions(ctx context.Context, req *pb.ReportExcursionsRequest) (*httpbody.HttpBody, error) {
-	return call(ctx, c, true, func(ctx context.Context) (*httpbody.HttpBody, error) { return c.interchange().ReportExcursions(ctx, req) })
+	return call(ctx, c, true, func(ctx context.Context) (*httpbody.HttpBody, error) {
+		return c.interchange().ReportExcursions(ctx, req)
+	})
 }

@@ -241,7 +241,7 @@ func (x *interchange) ReportAgeingUnits(ctx context.Context, req *pb.ReportAgein
 	if err := v.Err("invalid report request"); err != nil {
 		return nil, err
 	}
-	today := time.Now().UTC()
+	today := x.svc.Now().UTC()
 	// A unit collected on or before this date reaches the age limit
 	// within the window (or has reached it).
 	cutoff := bank.DateOf(today.AddDate(-maxAge, 0, within))
@@ -262,7 +262,9 @@ func (x *interchange) ReportAgeingUnits(ctx context.Context, req *pb.ReportAgein
 		}
 		lr.PageToken = next
 	}
-	slices.SortStableFunc(units, func(a, b *bank.Unit) int { return strings.Compare(a.CollectionDate.String(), b.CollectionDate.String()) })
+	slices.SortStableFunc(units, func(a, b *bank.Unit) int {
+		return strings.Compare(a.CollectionDate.String(), b.CollectionDate.String())
+	})
 	r := &report{header: []string{"unit", "din", "unitType", "status", "collectionDate", "leavesSearchWindow", "daysLeft"}}
 	midnight := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
 	for _, u := range units {
@@ -297,7 +299,7 @@ func (x *interchange) ReportReservations(ctx context.Context, req *pb.ReportRese
 		lr.PageToken = next
 	}
 	slices.SortStableFunc(all, func(a, b *bank.Reservation) int { return a.ExpireTime.Compare(b.ExpireTime) })
-	now := time.Now()
+	now := x.svc.Now()
 	r := &report{header: []string{"reservation", "unit", "transplantCenter", "patientId", "status", "expireTime", "hoursLeft", "lapsingSoon"}}
 	for _, res := range all {
 		p := reservationToProto(res)

@@ -191,10 +191,10 @@ func badSheet() string {
 		row("W999900000005", "17/03/2024", "O", "0.0925", "1.1e9", "1", "A*02:01+A*24:02"),   // 7 another bank's FIN
 		row("G123498654321", "17/03/2024", "A", "0.0925", "1.1e9", "1", "A*02:01+A*24:02"),   // 8 registered, other content
 		row("G123400000009", "17/03/2024", "O", "0.0925", "1.1e9", "1", "A*02:01+A*24:02"),   // 9 already present
-		",,,,,,,,,,,,,,,,,,,",                                                                  // 10 blank: skipped
-		row("G123400000011", "17/03/2024", "O", "0.0925", "1.1e9", "1", "A*02:01+banana"),    // 11 HLA
-		row("G123400000012", "17/03/2099", "O", "0.0925", "1.1e9", "1", "A*02:01+A*24:02"),   // 12 future dates
-		row("G123400000013", "17/03/2024", "O", "0.0925", "1,100,000,000", "1", ""),          // 13 thousands separators, quoted below
+		",,,,,,,,,,,,,,,,,,,", // 10 blank: skipped
+		row("G123400000011", "17/03/2024", "O", "0.0925", "1.1e9", "1", "A*02:01+banana"),  // 11 HLA
+		row("G123400000012", "17/03/2099", "O", "0.0925", "1.1e9", "1", "A*02:01+A*24:02"), // 12 future dates
+		row("G123400000013", "17/03/2024", "O", "0.0925", "1,100,000,000", "1", ""),        // 13 thousands separators, quoted below
 	}
 	lines[12] = strings.Replace(lines[12], "1,100,000,000", `"1,100,000,000"`, 1)
 	return strings.Join(lines, "\r\n") + "\r\n"
@@ -212,10 +212,10 @@ var badSheetWant = map[int32]wantRow{
 		"row 4, column Processed:", "row 4, column Born:"}},
 	5: {pb.SpreadsheetRowOutcome_SPREADSHEET_ROW_OUTCOME_FAILED, []string{"row 5, column ABO: Q is not one of A, B, AB, O",
 		"row 5, column Bags: two is not a whole number"}},
-	6: {pb.SpreadsheetRowOutcome_SPREADSHEET_ROW_OUTCOME_FAILED, []string{"row 6, column DIN: G123400000001 is on row 2 too"}},
-	7: {pb.SpreadsheetRowOutcome_SPREADSHEET_ROW_OUTCOME_FAILED, []string{"row 7, column DIN:"}},
-	8: {pb.SpreadsheetRowOutcome_SPREADSHEET_ROW_OUTCOME_FAILED, []string{"row 8"}},
-	9: {outcome: pb.SpreadsheetRowOutcome_SPREADSHEET_ROW_OUTCOME_ALREADY_PRESENT},
+	6:  {pb.SpreadsheetRowOutcome_SPREADSHEET_ROW_OUTCOME_FAILED, []string{"row 6, column DIN: G123400000001 is on row 2 too"}},
+	7:  {pb.SpreadsheetRowOutcome_SPREADSHEET_ROW_OUTCOME_FAILED, []string{"row 7, column DIN:"}},
+	8:  {pb.SpreadsheetRowOutcome_SPREADSHEET_ROW_OUTCOME_FAILED, []string{"row 8"}},
+	9:  {outcome: pb.SpreadsheetRowOutcome_SPREADSHEET_ROW_OUTCOME_ALREADY_PRESENT},
 	11: {pb.SpreadsheetRowOutcome_SPREADSHEET_ROW_OUTCOME_FAILED, []string{"row 11, column HLA-A:"}},
 	12: {pb.SpreadsheetRowOutcome_SPREADSHEET_ROW_OUTCOME_FAILED, []string{"row 12, column Collected: 2099-03-17 is in the future"}},
 	13: {pb.SpreadsheetRowOutcome_SPREADSHEET_ROW_OUTCOME_FAILED, []string{"row 13, column TNC: 1,100,000,000 is not a cell count"}},

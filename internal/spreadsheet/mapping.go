@@ -112,7 +112,9 @@ func ParseMapping(text string) (*Mapping, error) {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		bad := func(format string, args ...any) { probs = append(probs, Problem{Line: n, Text: fmt.Sprintf(format, args...)}) }
+		bad := func(format string, args ...any) {
+			probs = append(probs, Problem{Line: n, Text: fmt.Sprintf(format, args...)})
+		}
 		header, rhs, ok := strings.Cut(line, "=")
 		header = strings.TrimSpace(header)
 		if !ok || header == "" {
