@@ -25,8 +25,7 @@ default to anything but this machine, --ca FILE for a private CA):
          [--disease malignant|non-malignant] [--criterion 6/6|8/8|10/10] [--limit N]
   reserve NAME --center TC --patient ID [--for 336h]
   verify-audit                        verify the audit trail (exit 1 when broken)
-  create-token --role R [--org O] [--principal P] [--expires 720h]
-
+  create-token --role R [--org O] [--principal P] [--expires 720h]` + interchangeUsage + `
 Every command takes --output json for one JSON object per line.
 `
 
@@ -48,6 +47,9 @@ func runClient(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		name, args = "units "+args[0], args[1:]
+	}
+	if interchangeCommands[name] {
+		return runInterchange(name, args, stdout, stderr)
 	}
 	fs := flag.NewFlagSet("cordbank client "+name, flag.ContinueOnError)
 	var sf serverFlags
