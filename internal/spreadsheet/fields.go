@@ -71,7 +71,7 @@ var fieldsByProto = func() map[string]*Field {
 }()
 
 // FieldByPath returns the field a path names (case-insensitive), or nil.
-func FieldByPath(path string) *Field { return fieldsByPath[strings.ToLower(strings.TrimSpace(path))] }
+func FieldByPath(path string) *Field { return fieldsByPath[normHeader(path)] }
 
 func unitFields() []*Field {
 	var out []*Field
