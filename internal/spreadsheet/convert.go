@@ -161,6 +161,12 @@ func (b *Binding) Explain(cells []string, field, description string) CellError {
 	}
 	e := CellError{Column: b.header[i], Value: cell(cells, i), Field: field, Description: description}
 	col := b.cols[i]
+	if col.Field.Kind == KindCount && col.Unit.Factor != 1 {
+		if x, err := parseNumber(e.Value, col.Unit.exp); err == nil {
+			e.Description = fmt.Sprintf("%s in %s is %s cells: %s; was it written in cells rather than %s?",
+				e.Value, col.Unit.Name, strconv.FormatFloat(x, 'g', -1, 64), description, col.Unit.Name)
+		}
+	}
 	if col.Field.Kind == KindCount && col.Unit.Factor == 1 {
 		if x, err := strconv.ParseFloat(e.Value, 64); err == nil && x > 0 && x < 1e6 {
 			e.Description = fmt.Sprintf("%s is not a cell count; did you mean %s? Counts are absolute numbers of cells: a column written in 10^7 cells needs its unit in a mapping (%s = %s x1e7)",
