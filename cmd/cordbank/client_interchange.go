@@ -55,8 +55,8 @@ func runInterchange(name string, args []string, stdout, stderr io.Writer) int {
 	sf.register(fs)
 	var (
 		bankID, mappingFile, format, sheet, outFile, status, unitType, abo, from, to string
-		dryRun                                                                     bool
-		withinDays, maxAge, lapsingHours                                           int
+		dryRun                                                                       bool
+		withinDays, maxAge, lapsingHours                                             int
 	)
 	fs.StringVar(&bankID, "bank", "", "the bank id (required)")
 	fs.StringVar(&format, "format", "", "csv, xlsx or json (an import takes it from the file name)")
