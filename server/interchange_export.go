@@ -246,22 +246,14 @@ func (x *interchange) ReportAgeingUnits(ctx context.Context, req *pb.ReportAgein
 	// within the window (or has reached it).
 	cutoff := bank.DateOf(today.AddDate(-maxAge, 0, within))
 	lr := bank.ListUnitsRequest{Bank: id, CollectedTo: cutoff, PageSize: exportPageSize}
-	var units []*bank.Unit
-	for {
-		page, next, err := x.svc.ListUnits(ctx, lr)
-		if err != nil {
-			return nil, err
-		}
-		for _, u := range page {
-			if !finalStatuses[u.Status] {
-				units = append(units, u)
-			}
-		}
-		if next == "" {
-			break
-		}
-		lr.PageToken = next
+	listed, err := allPages(func(token string) ([]*bank.Unit, string, error) {
+		lr.PageToken = token
+		return x.svc.ListUnits(ctx, lr)
+	})
+	if err != nil {
+		return nil, err
 	}
+	units := slices.DeleteFunc(listed, func(u *bank.Unit) bool { return finalStatuses[u.Status] })
 	slices.SortStableFunc(units, func(a, b *bank.Unit) int {
 		return strings.Compare(a.CollectionDate.String(), b.CollectionDate.String())
 	})
@@ -286,17 +278,12 @@ func (x *interchange) ReportReservations(ctx context.Context, req *pb.ReportRese
 		return nil, err
 	}
 	lr := bank.ListReservationsRequest{Bank: id, OpenOnly: true, PageSize: exportPageSize}
-	var all []*bank.Reservation
-	for {
-		page, next, err := x.svc.ListReservationsPage(ctx, lr)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, page...)
-		if next == "" {
-			break
-		}
-		lr.PageToken = next
+	all, err := allPages(func(token string) ([]*bank.Reservation, string, error) {
+		lr.PageToken = token
+		return x.svc.ListReservationsPage(ctx, lr)
+	})
+	if err != nil {
+		return nil, err
 	}
 	slices.SortStableFunc(all, func(a, b *bank.Reservation) int { return a.ExpireTime.Compare(b.ExpireTime) })
 	now := x.svc.Now()
@@ -320,42 +307,36 @@ func (x *interchange) ReportExcursions(ctx context.Context, req *pb.ReportExcurs
 	if err := v.Err("invalid report request"); err != nil {
 		return nil, err
 	}
-	var excursions []*bank.Excursion
 	er := bank.ListExcursionsRequest{Bank: id, PageSize: exportPageSize}
-	for {
-		page, next, err := x.svc.ListExcursions(ctx, er)
-		if err != nil {
-			return nil, err
-		}
-		excursions = append(excursions, page...)
-		if next == "" {
-			break
-		}
-		er.PageToken = next
+	excursions, err := allPages(func(token string) ([]*bank.Excursion, string, error) {
+		er.PageToken = token
+		return x.svc.ListExcursions(ctx, er)
+	})
+	if err != nil {
+		return nil, err
 	}
 	// The units each exposed: the TemperatureExcursion events recorded on
 	// them when it opened.
 	exposed := map[string][]string{}
-	lr := bank.ListEventsRequest{Bank: id, Methods: []string{"TemperatureExcursion"}, PageSize: exportPageSize}
-	for len(excursions) > 0 {
-		evs, next, err := x.svc.ListEvents(ctx, lr)
-		if err != nil {
+	var evs []*bank.Event
+	if len(excursions) > 0 {
+		lr := bank.ListEventsRequest{Bank: id, Methods: []string{"TemperatureExcursion"}, PageSize: exportPageSize}
+		if evs, err = allPages(func(token string) ([]*bank.Event, string, error) {
+			lr.PageToken = token
+			return x.svc.ListEvents(ctx, lr)
+		}); err != nil {
 			return nil, err
 		}
-		for _, e := range evs {
-			for _, c := range e.Changes {
-				var exp struct {
-					Excursion string `json:"excursion"`
-				}
-				if c.Field == "exposure" && json.Unmarshal([]byte(c.After), &exp) == nil {
-					exposed[exp.Excursion] = append(exposed[exp.Excursion], e.Resource)
-				}
+	}
+	for _, e := range evs {
+		for _, c := range e.Changes {
+			var exp struct {
+				Excursion string `json:"excursion"`
+			}
+			if c.Field == "exposure" && json.Unmarshal([]byte(c.After), &exp) == nil {
+				exposed[exp.Excursion] = append(exposed[exp.Excursion], e.Resource)
 			}
 		}
-		if next == "" {
-			break
-		}
-		lr.PageToken = next
 	}
 	r := &report{header: []string{"excursion", "tank", "startTime", "endTime", "lowestCelsius", "highestCelsius", "readings", "unitsExposed", "unit"}}
 	for _, e := range excursions {
@@ -375,4 +356,22 @@ func (x *interchange) ReportExcursions(ctx context.Context, req *pb.ReportExcurs
 		}
 	}
 	return r.body(format)
+}
+
+// allPages reads every page of a list use case (fetch takes the page
+// token and returns a page and the next token).
+func allPages[T any](fetch func(token string) ([]T, string, error)) ([]T, error) {
+	var out []T
+	token := ""
+	for {
+		page, next, err := fetch(token)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if next == "" {
+			return out, nil
+		}
+		token = next
+	}
 }

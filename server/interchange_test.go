@@ -11,12 +11,15 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/testing/protocmp"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/cordbank/cordbank/client"
+	"github.com/cordbank/cordbank/internal/spreadsheet"
 	"github.com/cordbank/cordbank/internal/synth"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 	"github.com/cordbank/cordbank/server/servertest"
@@ -422,4 +425,80 @@ func restImportSheet(t *testing.T, hc *http.Client, req *http.Request) *pb.Impor
 	return &out
 }
 
-var _ = time.Second
+// TestReports: each report over a small bank: an old unit leaving the
+// search window, an open reservation lapsing soon, an excursion with the
+// unit it exposed, and the inventory counts.
+func TestReports(t *testing.T) {
+	srv, reg := start(t)
+	old := validUnit("G123416000001")
+	old.CollectionDate, old.ProcessingDate, old.InfantBirthDate = "2016-12-01", "2016-12-01", "2016-12-01"
+	young := validUnit("G123426000009")
+	importWire(t, reg, []*pb.Unit{old, young})
+	release(t, srv, "nybc", "G123416000001", "G123426000009")
+	conn := grpcConn(t, srv)
+	ctx := t.Context()
+	r, err := pb.NewReservationServiceClient(conn).ReserveUnit(ctx, &pb.ReserveUnitRequest{Name: "banks/nybc/units/G123426000009",
+		TransplantCenter: "tc-1", PatientId: "P-9", ExpireTime: timestamppb.New(testNow.Add(30 * time.Hour))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := pb.NewInventoryServiceClient(conn)
+	if _, err := inv.CreateContainer(ctx, &pb.CreateContainerRequest{Parent: "banks/nybc", ContainerId: "tank-1",
+		Container: &pb.Container{Kind: pb.ContainerKind_CONTAINER_KIND_TANK, Label: "T1", Layout: slotsLayout(4)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inv.PlaceUnit(ctx, &pb.PlaceUnitRequest{Name: "banks/nybc/units/G123416000001", Container: "banks/nybc/containers/tank-1", Position: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	if rr, err := inv.RecordTemperatureReading(ctx, &pb.RecordTemperatureReadingRequest{Parent: "banks/nybc/containers/tank-1",
+		Reading: &pb.TemperatureReading{Celsius: -120, Time: timestamppb.New(testNow.Add(-time.Minute))}}); err != nil || !rr.GetOpened() {
+		t.Fatalf("reading: %v %v", rr, err)
+	}
+	c := sdk(t, srv, srv.AdminToken())
+	for name, tc := range map[string]struct {
+		get  func() (*httpbody.HttpBody, error)
+		want string
+	}{
+		"inventory": {func() (*httpbody.HttpBody, error) {
+			return c.ReportInventory(ctx, &pb.ReportInventoryRequest{Parent: "banks/nybc"})
+		}, "dimension,value,units\ntotal,,2\nstatus,UNIT_STATUS_AVAILABLE,1\nstatus,UNIT_STATUS_RESERVED,1\nunitType,UNIT_TYPE_PUBLIC,2\nabo,ABO_O,2\ncollectionYear,2016,1\ncollectionYear,2024,1\n"},
+		"ageing": {func() (*httpbody.HttpBody, error) {
+			return c.ReportAgeingUnits(ctx, &pb.ReportAgeingUnitsRequest{Parent: "banks/nybc", WithinDays: 60})
+		}, "unit,din,unitType,status,collectionDate,leavesSearchWindow,daysLeft\nbanks/nybc/units/G123416000001,G123416000001,UNIT_TYPE_PUBLIC,UNIT_STATUS_AVAILABLE,2016-12-01,2026-12-01,30\n"},
+		"reservations": {func() (*httpbody.HttpBody, error) {
+			return c.ReportReservations(ctx, &pb.ReportReservationsRequest{Parent: "banks/nybc", LapsingWithinHours: 48})
+		}, "reservation,unit,transplantCenter,patientId,status,expireTime,hoursLeft,lapsingSoon\n" + r.GetName() +
+			",banks/nybc/units/G123426000009,tc-1,P-9,RESERVATION_STATUS_ACTIVE,2026-11-02T18:00:00Z,30,yes\n"},
+		"excursions": {func() (*httpbody.HttpBody, error) {
+			return c.ReportExcursions(ctx, &pb.ReportExcursionsRequest{Parent: "banks/nybc"})
+		}, "excursion,tank,startTime,endTime,lowestCelsius,highestCelsius,readings,unitsExposed,unit\nbanks/nybc/excursions/1,banks/nybc/containers/tank-1,2026-11-01T11:59:00Z,,-120,-120,1,1,banks/nybc/units/G123416000001\n"},
+	} {
+		b, err := tc.get()
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if diff := cmp.Diff(tc.want, string(b.GetData())); diff != "" || b.GetContentType() != "text/csv; charset=utf-8" {
+			t.Errorf("%s (%s) (-want +got):\n%s", name, b.GetContentType(), diff)
+		}
+	}
+	// JSON and XLSX carry the same table.
+	j, err := c.ReportAgeingUnits(ctx, &pb.ReportAgeingUnitsRequest{Parent: "banks/nybc", WithinDays: 60, Format: pb.SpreadsheetFormat_SPREADSHEET_FORMAT_JSON})
+	if err != nil || !strings.Contains(string(j.GetData()), `"daysLeft":30`) {
+		t.Errorf("JSON ageing report: %s %v", j.GetData(), err)
+	}
+	x, err := c.ReportAgeingUnits(ctx, &pb.ReportAgeingUnitsRequest{Parent: "banks/nybc", WithinDays: 60, Format: pb.SpreadsheetFormat_SPREADSHEET_FORMAT_XLSX})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := spreadsheet.NewXLSXReader(x.GetData(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, cells, err := rows.Next(); err != nil || cells[1] != "G123416000001" || cells[6] != "30" {
+		t.Errorf("XLSX ageing report: %v %v", cells, err)
+	}
+	if _, err := c.ReportAgeingUnits(ctx, &pb.ReportAgeingUnitsRequest{Parent: "banks/nybc", WithinDays: -1, MaxAgeYears: 99}); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("bad bounds: %v", err)
+	}
+}
