@@ -123,19 +123,47 @@ func (x *interchange) ExportUnits(req *pb.ExportUnitsRequest, stream pb.Intercha
 		}
 		closeFile = tw.Close
 	}
+	// The next page is read while this one is written: the store's read
+	// and the file's formatting run on both cores.
+	type result struct {
+		page []*bank.Unit
+		next string
+		err  error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pages := make(chan result, 1)
+	go func() {
+		defer close(pages)
+		for next != "" {
+			lr.PageToken = next
+			var r result
+			r.page, r.next, r.err = x.svc.ListUnits(ctx, lr)
+			select {
+			case pages <- r:
+			case <-ctx.Done():
+				return
+			}
+			if r.err != nil {
+				return
+			}
+			next = r.next
+		}
+	}()
 	for {
 		for _, u := range page {
 			if err := write(unitToProto(u)); err != nil {
 				return err
 			}
 		}
-		if next == "" {
+		r, ok := <-pages
+		if !ok {
 			break
 		}
-		lr.PageToken = next
-		if page, next, err = x.svc.ListUnits(ctx, lr); err != nil {
-			return err
+		if r.err != nil {
+			return r.err
 		}
+		page = r.page
 	}
 	if err := closeFile(); err != nil {
 		return err
