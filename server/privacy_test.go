@@ -2,11 +2,13 @@ package server_test
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/cordbank/cordbank/internal/spreadsheet"
 	"google.golang.org/genproto/googleapis/api/httpbody"
 	"io"
 	"net/http"
@@ -517,6 +519,24 @@ func (w *privacyWorld) probes(t *testing.T) []string {
 				lines = append(lines, w.normalize(t, []byte(l)))
 			}
 			out = append(out, fmt.Sprintf("%s REST import %s %d %s", o.name, din, resp2.StatusCode, strings.Join(lines, "\n")))
+			// The same unit as a spreadsheet row, dry run and real.
+			var sheet bytes.Buffer
+			tw, _ := spreadsheet.NewTableWriter(spreadsheet.CSV, &sheet, spreadsheet.Header())
+			row, _ := spreadsheet.Row(u)
+			_ = tw.Write(row)
+			_ = tw.Close()
+			for _, dry := range []bool{true, false} {
+				ss, err := pb.NewInterchangeServiceClient(w.conn).ImportSpreadsheet(ctx, creds)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := ss.Send(&pb.ImportSpreadsheetRequest{Parent: "banks/other", Format: pb.SpreadsheetFormat_SPREADSHEET_FORMAT_CSV,
+					DryRun: dry, Content: sheet.Bytes()}); err != nil && err != io.EOF {
+					t.Fatal(err)
+				}
+				r, err := ss.CloseAndRecv()
+				out = append(out, fmt.Sprintf("%s ImportSpreadsheet dry=%v %s %s", o.name, dry, din, w.grpcAnswer(t, r, err)))
+			}
 		}
 	}
 	return out
