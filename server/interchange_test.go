@@ -380,6 +380,21 @@ func TestSpreadsheetREST(t *testing.T) {
 		t.Errorf("multipart dry run: %v", out)
 	}
 
+	// As curl -F file=@... -F mapping=@... sends it: the file first.
+	body.Reset()
+	mw = multipart.NewWriter(&body)
+	fw, _ = mw.CreateFormFile("file", "sheet.csv")
+	fw.Write([]byte(badSheet()))
+	mp, _ := mw.CreateFormFile("mapping", "sheet.mapping")
+	mp.Write([]byte(badSheetMapping))
+	mw.Close()
+	req, _ = http.NewRequest("POST", srv.HTTPURL+"/v1/units:importSpreadsheet?parent=banks/nybc&dryRun=true", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	out = restImportSheet(t, hc, req)
+	if out.GetCreatedCount() != 2 || out.GetFailedCount() != 9 {
+		t.Errorf("multipart with its mapping after the file: %d created, %d failed: %v", out.GetCreatedCount(), out.GetFailedCount(), firstFailures(out))
+	}
+
 	bad := strings.Replace(string(csvFile), "PROCESSING_METHOD_", "PROCESSING_METHOD_X", 1)
 	req, _ = http.NewRequest("POST", srv.HTTPURL+"/v1/units:importSpreadsheet?parent=banks/nybc", strings.NewReader(bad))
 	req.Header.Set("Content-Type", "text/csv")

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"os"
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -50,6 +51,9 @@ func (s *Server) restImportSpreadsheet(conn *grpc.ClientConn, gw *runtime.ServeM
 		if err != nil {
 			runtime.HTTPError(ctx, gw, m, w, r, err)
 			return
+		}
+		if c, ok := file.(io.Closer); ok && file != r.Body {
+			defer c.Close()
 		}
 		stream, err := client.ImportSpreadsheet(ctx)
 		if err != nil {
@@ -129,9 +133,19 @@ func (s *Server) spreadsheetBody(r *http.Request, first *pb.ImportSpreadsheetReq
 		return r.Body, nil
 	}
 	mr := multipart.NewReader(r.Body, params["boundary"])
+	var spooled *os.File // the file part, when parts follow it
 	for {
 		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) && spooled != nil {
+			if _, err := spooled.Seek(0, io.SeekStart); err != nil {
+				return nil, err
+			}
+			return spooled, nil
+		}
 		if err != nil {
+			if spooled != nil {
+				spooled.Close()
+			}
 			return nil, status.Error(codes.InvalidArgument, "the multipart body has no part named file (the spreadsheet): "+err.Error())
 		}
 		switch part.FormName() {
@@ -152,8 +166,25 @@ func (s *Server) spreadsheetBody(r *http.Request, first *pb.ImportSpreadsheetReq
 					first.Format = pb.SpreadsheetFormat_SPREADSHEET_FORMAT_XLSX
 				}
 			}
-			// The file is the last part read: later parts are not seen.
-			return part, nil
+			if first.Mapping != "" {
+				return part, nil // nothing else to wait for: stream it
+			}
+			// A mapping part may follow the file (curl sends parts in
+			// the order given): keep the file on disk meanwhile. The
+			// caller closes it, and it is removed at once (unlinked).
+			f, err := os.CreateTemp("", "cordbank-import-*")
+			if err != nil {
+				return nil, err
+			}
+			_ = os.Remove(f.Name())
+			if _, err := io.Copy(f, part); err != nil {
+				f.Close()
+				if tooBig := bodyOverLimit(r.Context()); tooBig != nil {
+					return nil, tooBig
+				}
+				return nil, status.Error(codes.InvalidArgument, "reading the file part: "+err.Error())
+			}
+			spooled = f
 		}
 	}
 }
