@@ -7,6 +7,7 @@
 package cordbankv1
 
 import (
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
@@ -858,7 +859,7 @@ var File_cordbank_v1_interchange_service_proto protoreflect.FileDescriptor
 
 const file_cordbank_v1_interchange_service_proto_rawDesc = "" +
 	"\n" +
-	"%cordbank/v1/interchange_service.proto\x12\vcordbank.v1\x1a\x18cordbank/v1/errors.proto\x1a\x16cordbank/v1/unit.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\"\xeb\x01\n" +
+	"%cordbank/v1/interchange_service.proto\x12\vcordbank.v1\x1a\x18cordbank/v1/errors.proto\x1a\x16cordbank/v1/unit.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xeb\x01\n" +
 	"\x18ImportSpreadsheetRequest\x12\x1b\n" +
 	"\x06parent\x18\x01 \x01(\tB\x03\xe0A\x01R\x06parent\x12;\n" +
 	"\x06format\x18\x02 \x01(\x0e2\x1e.cordbank.v1.SpreadsheetFormatB\x03\xe0A\x01R\x06format\x12\x1d\n" +
@@ -919,14 +920,14 @@ const file_cordbank_v1_interchange_service_proto_rawDesc = "" +
 	"#SPREADSHEET_ROW_OUTCOME_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fSPREADSHEET_ROW_OUTCOME_CREATED\x10\x01\x12+\n" +
 	"'SPREADSHEET_ROW_OUTCOME_ALREADY_PRESENT\x10\x02\x12\"\n" +
-	"\x1eSPREADSHEET_ROW_OUTCOME_FAILED\x10\x032\xa8\x06\n" +
-	"\x12InterchangeService\x12\x92\x01\n" +
-	"\x11ImportSpreadsheet\x12%.cordbank.v1.ImportSpreadsheetRequest\x1a&.cordbank.v1.ImportSpreadsheetResponse\",\x82\xd3\xe4\x93\x02&:\acontent\"\x1b/v1/units:importSpreadsheet(\x01\x12q\n" +
-	"\vExportUnits\x12\x1f.cordbank.v1.ExportUnitsRequest\x1a\x14.google.api.HttpBody\")\x82\xd3\xe4\x93\x02#\x12!/v1/{parent=banks/*}/units:export0\x01\x12|\n" +
-	"\x0fReportInventory\x12#.cordbank.v1.ReportInventoryRequest\x1a\x14.google.api.HttpBody\".\x82\xd3\xe4\x93\x02(\x12&/v1/{parent=banks/*}/reports/inventory\x12\x82\x01\n" +
-	"\x11ReportAgeingUnits\x12%.cordbank.v1.ReportAgeingUnitsRequest\x1a\x14.google.api.HttpBody\"0\x82\xd3\xe4\x93\x02*\x12(/v1/{parent=banks/*}/reports/ageingUnits\x12\x85\x01\n" +
-	"\x12ReportReservations\x12&.cordbank.v1.ReportReservationsRequest\x1a\x14.google.api.HttpBody\"1\x82\xd3\xe4\x93\x02+\x12)/v1/{parent=banks/*}/reports/reservations\x12\x7f\n" +
-	"\x10ReportExcursions\x12$.cordbank.v1.ReportExcursionsRequest\x1a\x14.google.api.HttpBody\"/\x82\xd3\xe4\x93\x02)\x12'/v1/{parent=banks/*}/reports/excursionsB;Z9github.com/cordbank/cordbank/proto/cordbank/v1;cordbankv1b\x06proto3"
+	"\x1eSPREADSHEET_ROW_OUTCOME_FAILED\x10\x032\x80\v\n" +
+	"\x12InterchangeService\x12\xf8\x01\n" +
+	"\x11ImportSpreadsheet\x12%.cordbank.v1.ImportSpreadsheetRequest\x1a&.cordbank.v1.ImportSpreadsheetResponse\"\x91\x01\x92Ab2\btext/csv2Aapplication/vnd.openxmlformats-officedocument.spreadsheetml.sheet2\x13multipart/form-data\x82\xd3\xe4\x93\x02&:\acontent\"\x1b/v1/units:importSpreadsheet(\x01\x12\xd4\x01\n" +
+	"\vExportUnits\x12\x1f.cordbank.v1.ExportUnitsRequest\x1a\x14.google.api.HttpBody\"\x8b\x01\x92A_:\btext/csv:Aapplication/vnd.openxmlformats-officedocument.spreadsheetml.sheet:\x10application/json\x82\xd3\xe4\x93\x02#\x12!/v1/{parent=banks/*}/units:export0\x01\x12\xdf\x01\n" +
+	"\x0fReportInventory\x12#.cordbank.v1.ReportInventoryRequest\x1a\x14.google.api.HttpBody\"\x90\x01\x92A_:\btext/csv:Aapplication/vnd.openxmlformats-officedocument.spreadsheetml.sheet:\x10application/json\x82\xd3\xe4\x93\x02(\x12&/v1/{parent=banks/*}/reports/inventory\x12\xe5\x01\n" +
+	"\x11ReportAgeingUnits\x12%.cordbank.v1.ReportAgeingUnitsRequest\x1a\x14.google.api.HttpBody\"\x92\x01\x92A_:\btext/csv:Aapplication/vnd.openxmlformats-officedocument.spreadsheetml.sheet:\x10application/json\x82\xd3\xe4\x93\x02*\x12(/v1/{parent=banks/*}/reports/ageingUnits\x12\xe8\x01\n" +
+	"\x12ReportReservations\x12&.cordbank.v1.ReportReservationsRequest\x1a\x14.google.api.HttpBody\"\x93\x01\x92A_:\btext/csv:Aapplication/vnd.openxmlformats-officedocument.spreadsheetml.sheet:\x10application/json\x82\xd3\xe4\x93\x02+\x12)/v1/{parent=banks/*}/reports/reservations\x12\xe2\x01\n" +
+	"\x10ReportExcursions\x12$.cordbank.v1.ReportExcursionsRequest\x1a\x14.google.api.HttpBody\"\x91\x01\x92A_:\btext/csv:Aapplication/vnd.openxmlformats-officedocument.spreadsheetml.sheet:\x10application/json\x82\xd3\xe4\x93\x02)\x12'/v1/{parent=banks/*}/reports/excursionsB;Z9github.com/cordbank/cordbank/proto/cordbank/v1;cordbankv1b\x06proto3"
 
 var (
 	file_cordbank_v1_interchange_service_proto_rawDescOnce sync.Once
