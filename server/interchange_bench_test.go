@@ -31,8 +31,8 @@ func spreadsheetBenchUnits(b *testing.B) int {
 	return 100_000
 }
 
-// postBody POSTs body to url as the administrator of srv and returns the
-// decoded answer's counts.
+// postImport POSTs an import body to url with hc and returns how many
+// units the answer says were created.
 func postImport(b *testing.B, hc *http.Client, url, contentType string, body []byte) (created int) {
 	b.Helper()
 	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))

@@ -204,7 +204,7 @@ func reportRequest(v *bank.Violations, parent string, f pb.SpreadsheetFormat) (s
 	return id, fileFormat(v, f, reportFormats...)
 }
 
-// between reads an optional bounded int field: 0 gives def.
+// between32 reads an optional bounded int field: 0 gives def.
 func between32(v *bank.Violations, field string, x, def, hi int32) int {
 	switch {
 	case x == 0:

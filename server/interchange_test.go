@@ -25,7 +25,7 @@ import (
 	"github.com/cordbank/cordbank/server/servertest"
 )
 
-// sdk returns an SDK client of srv as the administrator.
+// sdk returns an SDK client of srv that sends token.
 func sdk(t testing.TB, srv *servertest.Server, token string) *client.Client {
 	t.Helper()
 	c, err := client.New(srv.GRPCAddr, client.WithToken(token))
