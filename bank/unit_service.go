@@ -2,6 +2,7 @@ package bank
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -462,7 +463,7 @@ func (s *Service) commitImport(ctx context.Context, b *ImportBatch, dryRun bool)
 		}
 		return s.newChain(ctx, tx, b.now).appendAll(events)
 	})
-	if dryRun && err == errDryRun {
+	if dryRun && errors.Is(err, errDryRun) {
 		return res, nil
 	}
 	if err != nil {
