@@ -188,3 +188,7 @@ func maskPaths(mask []string, all []string) []string {
 	}
 	return out
 }
+
+// Now is the service's clock (WithClock), for transports that compute
+// with the time the use cases see (reports' hours left, ages).
+func (s *Service) Now() time.Time { return s.now() }

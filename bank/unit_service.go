@@ -2,6 +2,7 @@ package bank
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -389,6 +390,23 @@ func (s *Service) PrepareImport(ctx context.Context, bank string, units []*Unit)
 // was written. Call b.Wait before answering the caller, so the search
 // index has the units too.
 func (s *Service) CommitImport(ctx context.Context, b *ImportBatch) ([]ImportResult, error) {
+	return s.commitImport(ctx, b, false)
+}
+
+// TryImport decides every unit of a prepared batch exactly as CommitImport
+// would (the same checks, in a write transaction that is then rolled
+// back) and writes nothing: a dry run. A DIN repeated within the batch is
+// decided as CommitImport decides it (the second is already present when
+// identical); across batches it is not seen, so a caller that dry-runs
+// in several batches refuses repeated DINs itself.
+func (s *Service) TryImport(ctx context.Context, b *ImportBatch) ([]ImportResult, error) {
+	return s.commitImport(ctx, b, true)
+}
+
+// errDryRun rolls back a TryImport's transaction.
+var errDryRun = &Error{Kind: KindAborted, Message: "dry run"}
+
+func (s *Service) commitImport(ctx context.Context, b *ImportBatch, dryRun bool) ([]ImportResult, error) {
 	res := b.res
 	if err := authorize(ctx, access.WriteUnits, b.bank, false); err != nil {
 		return nil, err
@@ -452,8 +470,14 @@ func (s *Service) CommitImport(ctx context.Context, b *ImportBatch) ([]ImportRes
 			audit.knowUnit(nu) // its event's stream, without reading the unit back
 			events = append(events, b.events[j])
 		}
+		if dryRun {
+			return errDryRun
+		}
 		return audit.appendAll(events)
 	})
+	if dryRun && errors.Is(err, errDryRun) {
+		return res, nil
+	}
 	if err != nil {
 		return nil, err
 	}
