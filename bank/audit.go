@@ -255,11 +255,7 @@ func newEvent(caller Caller, now time.Time, method, resource, bank, reason strin
 
 // record appends one event.
 func (c *chain) record(method, resource, bank, reason string, changes []FieldChange) error {
-	e := newEvent(c.caller, c.now, method, resource, bank, reason, changes)
-	if err := c.link(e, e.bodyHash()); err != nil {
-		return err
-	}
-	return c.tx.AppendEvent(c.ctx, e)
+	return c.appendPrepared(prepareEvent(newEvent(c.caller, c.now, method, resource, bank, reason, changes)))
 }
 
 // link places e, whose content hash is body, after the chain's head and
@@ -353,6 +349,15 @@ func unitOfResource(name string) (string, DIN, bool) {
 	return bankID, DIN(din), din != ""
 }
 
+// appendPrepared links one event made ready before the transaction and
+// stores it.
+func (c *chain) appendPrepared(p preparedEvent) error {
+	if err := c.link(p.e, p.body); err != nil {
+		return err
+	}
+	return c.tx.AppendEvent(c.ctx, p.e)
+}
+
 // appendAll links events made ready before the transaction and stores
 // them in one call.
 func (c *chain) appendAll(ps []preparedEvent) error {
@@ -389,19 +394,23 @@ func createdChanges(snapshot string) []FieldChange {
 // created by the thousand in imports, skip reflection (appendUnitJSON
 // writes the same bytes).
 func snapshotJSON(v any) (string, error) {
-	var b []byte
-	var err error
-	if u, ok := v.(*Unit); ok {
-		b, err = appendUnitJSON(make([]byte, 0, 1536), u)
-	} else {
-		b, err = json.Marshal(v)
-	}
+	b, err := marshalJSON(v)
 	if err != nil {
 		return "", Internal(err, "audit snapshot")
 	}
 	// b is not used again: share its bytes rather than copy them, as
 	// strings.Builder does.
 	return unsafe.String(unsafe.SliceData(b), len(b)), nil
+}
+
+// marshalJSON is json.Marshal, without reflection for a *Unit
+// (appendUnitJSON writes the same bytes: TestUnitJSONMatchesEncodingJSON,
+// FuzzUnitJSON).
+func marshalJSON(v any) ([]byte, error) {
+	if u, ok := v.(*Unit); ok {
+		return appendUnitJSON(make([]byte, 0, 1536), u)
+	}
+	return json.Marshal(v)
 }
 
 // changed records the fields that differ between before and after.

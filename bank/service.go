@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +21,7 @@ type Service struct {
 	watchers []Watcher
 	feed     *eventFeed // commit signals for WatchEvents
 	follow   follower   // how far CatchUp brought the watchers
+	tokens   *tokenCache
 }
 
 // Watcher is told about every committed change of a unit or a bank, after
@@ -65,7 +65,7 @@ func (s *Service) bankChanged(b *Bank) {
 
 // NewService returns a Service over store.
 func NewService(store Store, opts ...Option) *Service {
-	s := &Service{store: store, now: time.Now, hla: NewHLAReader(nil), feed: newEventFeed()}
+	s := &Service{store: store, now: time.Now, hla: NewHLAReader(nil), feed: newEventFeed(), tokens: newTokenCache()}
 	s.follow.applied.Store(-1)
 	for _, o := range opts {
 		o(s)
@@ -135,7 +135,7 @@ func fingerprint(requestID, method string, content any) string {
 	if requestID == "" {
 		return ""
 	}
-	b, err := json.Marshal(content)
+	b, err := marshalJSON(content) // the bytes of json.Marshal: stored fingerprints stay valid
 	if err != nil {
 		panic("bank: fingerprint of unmarshalable request: " + err.Error())
 	}
@@ -188,3 +188,7 @@ func maskPaths(mask []string, all []string) []string {
 	}
 	return out
 }
+
+// Now is the service's clock (WithClock), for transports that compute
+// with the time the use cases see (reports' hours left, ages).
+func (s *Service) Now() time.Time { return s.now() }

@@ -268,6 +268,11 @@ type TokenReader interface {
 	GetTokenByHash(ctx context.Context, hash string) (*Token, error)
 	// ListTokens returns every token, ordered by ID.
 	ListTokens(ctx context.Context) ([]*Token, error)
+	// TokenEpoch returns a number that changes whenever a token is
+	// created or revoked, by any process using the store's database: the
+	// token cache (TokenRecheckEvery) reads it to notice a revocation made
+	// elsewhere. It must be cheap (a store holds tens of tokens).
+	TokenEpoch(ctx context.Context) (int64, error)
 }
 
 // TokenWriter writes tokens. Among unrevoked tokens a Hash is unique, so

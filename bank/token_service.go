@@ -97,6 +97,7 @@ func (s *Service) CreateToken(ctx context.Context, r CreateTokenRequest) (*Token
 		return nil, "", err
 	}
 	secret := ""
+	defer s.tokens.invalidate() // a new certificate binding replaces a revoked one of its hash
 	t := &Token{ID: newTokenID(), Principal: r.Principal, Role: r.Role, Org: r.Org, CertCN: r.CertCN,
 		CreateTime: now, ExpireTime: r.ExpireTime.UTC(), CreatedBy: CallerFrom(ctx).Principal}
 	if r.ExpireTime.IsZero() {
@@ -165,6 +166,9 @@ func (s *Service) RevokeToken(ctx context.Context, id string) (*Token, error) {
 		return nil, err
 	}
 	var out *Token
+	// Forget every remembered token once the revocation is written (or
+	// failed): no call authenticated after RevokeToken returns uses it.
+	defer s.tokens.invalidate()
 	err := s.store.Write(ctx, func(tx Tx) error {
 		t, err := tx.GetToken(ctx, id)
 		if err != nil {
@@ -227,8 +231,10 @@ func (s *Service) ListTokensPage(ctx context.Context, size int, pageToken string
 
 // Authenticate returns the principal of a bearer secret, or KindUnauthenticated
 // when it is unknown, revoked or expired (one error for all three: the
-// caller learns nothing about which secrets exist). It reads the store on
-// every call, so a revocation takes effect at once.
+// caller learns nothing about which secrets exist). Tokens found active
+// are remembered (token_cache.go): a revocation through this Service takes
+// effect at once, one made by another process on the same database within
+// TokenRecheckEvery.
 func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, error) {
 	if !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 256 {
 		return Principal{}, errUnauthenticated
@@ -249,16 +255,24 @@ var errUnauthenticated = NewError(KindUnauthenticated, ReasonUnauthenticated,
 	"missing, unknown, revoked or expired credentials: send a valid token as \"authorization: Bearer <token>\"")
 
 func (s *Service) authenticateHash(ctx context.Context, hash string) (Principal, error) {
-	var t *Token
-	err := s.store.Read(ctx, func(tx ReadTx) error {
-		var err error
-		t, err = tx.GetTokenByHash(ctx, hash)
-		return err
-	})
-	if err != nil {
+	now := s.now().UTC()
+	if err := s.tokens.recheck(ctx, s.store, now); err != nil {
 		return Principal{}, err
 	}
-	now := s.now().UTC()
+	t, gen := s.tokens.get(hash)
+	if t == nil {
+		err := s.store.Read(ctx, func(tx ReadTx) error {
+			var err error
+			t, err = tx.GetTokenByHash(ctx, hash)
+			return err
+		})
+		if err != nil {
+			return Principal{}, err
+		}
+		if t != nil && t.Hash == hash && t.Active(now) {
+			s.tokens.put(hash, t, gen)
+		}
+	}
 	// The lookup is by hash, so timing reveals nothing of the secret; the
 	// comparison is constant-time all the same.
 	if t == nil || subtle.ConstantTimeCompare([]byte(t.Hash), []byte(hash)) != 1 || !t.Active(now) {
@@ -274,6 +288,8 @@ func (s *Service) authenticateHash(ctx context.Context, hash string) (Principal,
 			cur.LastUseTime = now
 			return tx.UpdateToken(ctx, cur)
 		})
+		// Tried: the next attempt is TokenTouchEvery later, store or not.
+		s.tokens.touched(hash, t, now, gen)
 	}
 	return t.PrincipalOf(), nil
 }

@@ -2,6 +2,7 @@ package bank
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -51,7 +52,17 @@ func (s *Service) CreateUnit(ctx context.Context, u *Unit, requestID string) (*U
 	if err := authorize(ctx, access.WriteUnits, nu.Bank, false); err != nil {
 		return nil, err
 	}
-	err := s.store.Write(ctx, func(tx Tx) error {
+	// The unit's creation event (its JSON snapshot and content hash) is
+	// made here, on the caller's goroutine, as an import's are: the single
+	// writer only links it to the chain.
+	now := s.now().UTC()
+	nu.CreateTime, nu.UpdateTime, nu.Version = now, now, 1
+	snap, err := snapshotJSON(nu)
+	if err != nil {
+		return nil, err
+	}
+	event := prepareEvent(newEvent(CallerFrom(ctx), now, "CreateUnit", nu.Name(), nu.Bank, "", createdChanges(snap)))
+	err = s.store.Write(ctx, func(tx Tx) error {
 		b, err := tx.GetBank(ctx, nu.Bank)
 		if err != nil {
 			return unknownBank(err, nu.Bank)
@@ -68,12 +79,12 @@ func (s *Service) CreateUnit(ctx context.Context, u *Unit, requestID string) (*U
 			out, err = tx.GetUnit(ctx, nu.Bank, nu.DIN)
 			return err
 		}
-		now := s.now().UTC()
-		nu.CreateTime, nu.UpdateTime, nu.Version = now, now, 1
 		if err := tx.InsertUnit(ctx, nu); err != nil {
 			return err
 		}
-		if err := s.newChain(ctx, tx, now).created("CreateUnit", nu.Name(), nu.Bank, nu); err != nil {
+		audit := s.newChain(ctx, tx, now)
+		audit.knowUnit(nu) // its event's stream, without reading the unit back
+		if err := audit.appendPrepared(event); err != nil {
 			return err
 		}
 		if requestID != "" {
@@ -379,6 +390,23 @@ func (s *Service) PrepareImport(ctx context.Context, bank string, units []*Unit)
 // was written. Call b.Wait before answering the caller, so the search
 // index has the units too.
 func (s *Service) CommitImport(ctx context.Context, b *ImportBatch) ([]ImportResult, error) {
+	return s.commitImport(ctx, b, false)
+}
+
+// TryImport decides every unit of a prepared batch exactly as CommitImport
+// would (the same checks, in a write transaction that is then rolled
+// back) and writes nothing: a dry run. A DIN repeated within the batch is
+// decided as CommitImport decides it (the second is already present when
+// identical); across batches it is not seen, so a caller that dry-runs
+// in several batches refuses repeated DINs itself.
+func (s *Service) TryImport(ctx context.Context, b *ImportBatch) ([]ImportResult, error) {
+	return s.commitImport(ctx, b, true)
+}
+
+// errDryRun rolls back a TryImport's transaction.
+var errDryRun = &Error{Kind: KindAborted, Message: "dry run"}
+
+func (s *Service) commitImport(ctx context.Context, b *ImportBatch, dryRun bool) ([]ImportResult, error) {
 	res := b.res
 	if err := authorize(ctx, access.WriteUnits, b.bank, false); err != nil {
 		return nil, err
@@ -442,8 +470,14 @@ func (s *Service) CommitImport(ctx context.Context, b *ImportBatch) ([]ImportRes
 			audit.knowUnit(nu) // its event's stream, without reading the unit back
 			events = append(events, b.events[j])
 		}
+		if dryRun {
+			return errDryRun
+		}
 		return audit.appendAll(events)
 	})
+	if dryRun && errors.Is(err, errDryRun) {
+		return res, nil
+	}
 	if err != nil {
 		return nil, err
 	}

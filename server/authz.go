@@ -117,6 +117,14 @@ var rpcs = map[string]rpc{
 	pb.LabelService_LookupScan_FullMethodName:   {action: access.ReadUnits},
 	pb.LabelService_PrintLabel_FullMethodName:   {action: access.PrintLabel, target: byName},
 	pb.LabelService_ReprintLabel_FullMethodName: {action: access.ReprintLabel, target: byName},
+	// Imports write units as ImportUnits does; exports and reports read
+	// what their underlying use cases read, scoped as those are.
+	pb.InterchangeService_ImportSpreadsheet_FullMethodName:  {action: access.WriteUnits, target: byParent},
+	pb.InterchangeService_ExportUnits_FullMethodName:        {action: access.ReadUnits, target: byParent},
+	pb.InterchangeService_ReportInventory_FullMethodName:    {action: access.ReadUnits, target: byParent},
+	pb.InterchangeService_ReportAgeingUnits_FullMethodName:  {action: access.ReadUnits, target: byParent},
+	pb.InterchangeService_ReportReservations_FullMethodName: {action: access.ReadReservations, target: byParent},
+	pb.InterchangeService_ReportExcursions_FullMethodName:   {action: access.ReadInventory, target: byParent},
 }
 
 // authorize checks p's right to send req under the policy. req may be nil
@@ -128,8 +136,11 @@ func (r rpc) authorize(p bank.Principal, req any) error {
 		return bank.CheckAccess(p, r.action, "", false)
 	}
 	name := r.target.get(req)
-	if _, ok := req.(*pb.ImportUnitsRequest); ok && name == "" {
-		return nil // later messages of an import need not repeat the bank
+	switch req.(type) {
+	case *pb.ImportUnitsRequest, *pb.ImportSpreadsheetRequest:
+		if name == "" {
+			return nil // later messages of an import need not repeat the bank
+		}
 	}
 	bankID, every, err := bankOf(name, access.Policy[r.action].EveryBank)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -116,10 +117,16 @@ var matrixWant = map[string]string{
 	"InventoryService/RecordTemperatureReading": "AADADDDDDD",
 	"InventoryService/ListExcursions":           "AADADDDADD",
 
-	"TypingService/ImportTypingReport": "AADADDDDDD",
-	"LabelService/LookupScan":          "AAAAAAAAAA",
-	"LabelService/PrintLabel":          "AADADDDDDD",
-	"LabelService/ReprintLabel":        "AADDDDDDDD",
+	"TypingService/ImportTypingReport":      "AADADDDDDD",
+	"LabelService/LookupScan":               "AAAAAAAAAA",
+	"LabelService/PrintLabel":               "AADADDDDDD",
+	"LabelService/ReprintLabel":             "AADDDDDDDD",
+	"InterchangeService/ImportSpreadsheet":  "AADADDDDDD",
+	"InterchangeService/ExportUnits":        "AAAAAAAAAA",
+	"InterchangeService/ReportInventory":    "AAAAAAAAAA",
+	"InterchangeService/ReportAgeingUnits":  "AAAAAAAAAA",
+	"InterchangeService/ReportReservations": "AADADAAADD",
+	"InterchangeService/ReportExcursions":   "AADADDDADD",
 }
 
 // cordbankServices lists every service of the API, from the descriptors:
@@ -131,6 +138,7 @@ func cordbankServices() []protoreflect.ServiceDescriptor {
 		pb.File_cordbank_v1_search_service_proto, pb.File_cordbank_v1_lifecycle_service_proto,
 		pb.File_cordbank_v1_audit_service_proto, pb.File_cordbank_v1_reservation_service_proto,
 		pb.File_cordbank_v1_inventory_service_proto, pb.File_cordbank_v1_typing_service_proto, pb.File_cordbank_v1_label_service_proto,
+		pb.File_cordbank_v1_interchange_service_proto,
 	} {
 		for i := 0; i < f.Services().Len(); i++ {
 			out = append(out, f.Services().Get(i))
@@ -338,21 +346,30 @@ func (c *matrixCall) restCode(t *testing.T, base, secret string) (codes.Code, st
 		method = "PATCH"
 	}
 	var body io.Reader
+	contentType, path := "application/json", c.path
 	if b := c.http.GetBody(); b != "" {
 		var m proto.Message = c.req
 		if b != "*" {
 			fd := c.req.ProtoReflect().Descriptor().Fields().ByName(protoreflect.Name(b))
-			m = c.req.ProtoReflect().Get(fd).Message().Interface()
+			if fd.Kind() == protoreflect.BytesKind { // a file upload: the body is the file, the rest the query
+				b, contentType = "", "text/csv"
+				body = strings.NewReader("din\n")
+				path += "?parent=" + url.QueryEscape(c.req.ProtoReflect().Get(c.req.ProtoReflect().Descriptor().Fields().ByName("parent")).String())
+			} else {
+				m = c.req.ProtoReflect().Get(fd).Message().Interface()
+			}
 		}
-		js, err := protojson.Marshal(m)
-		if err != nil {
-			t.Fatal(err)
+		if b != "" {
+			js, err := protojson.Marshal(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body = strings.NewReader(string(js))
 		}
-		body = strings.NewReader(string(js))
 	}
-	req, _ := http.NewRequestWithContext(ctx, method, base+c.path, body)
+	req, _ := http.NewRequestWithContext(ctx, method, base+path, body)
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	if secret != "" {
 		req.Header.Set("Authorization", "Bearer "+secret)

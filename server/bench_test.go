@@ -1,21 +1,29 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/mem"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/internal/store/sqlite"
 	"github.com/cordbank/cordbank/internal/synth"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 	"github.com/cordbank/cordbank/server/servertest"
@@ -46,9 +54,13 @@ func benchServer(b *testing.B) (*servertest.Server, pb.RegistryServiceClient) {
 	return srv, c
 }
 
-// wireUnits returns n synthetic units as wire messages (DINs unique per seed).
-func wireUnits(n int, seed uint64) []*pb.Unit {
-	g := synth.New("bench", "W9999", time.Now(), seed)
+// wireUnits returns n synthetic units of bank bench as wire messages.
+func wireUnits(n int, seed uint64) []*pb.Unit { return wireUnitsOf("bench", "W9999", n, seed) }
+
+// wireUnitsOf returns n synthetic units of a bank as wire messages (DINs
+// unique in one call: per FIN, collection year and a sequence number).
+func wireUnitsOf(bankID, fin string, n int, seed uint64) []*pb.Unit {
+	g := synth.New(bankID, fin, time.Now(), seed)
 	out := make([]*pb.Unit, n)
 	for i := range out {
 		out[i] = toWire(g.Unit())
@@ -78,15 +90,26 @@ func toWire(u *bank.Unit) *pb.Unit {
 
 // BenchmarkCreateUnit: unary CreateUnit throughput with 1, 16 and 64
 // concurrent clients; each create is acknowledged only once durable, and
-// concurrent ones share a commit (group commit).
+// concurrent ones share a commit (group commit). Besides units/s it
+// reports the process's CPU per create (client and server: they share
+// this process), the share of the wall time the single writer was busy,
+// and the writes per commit.
+//
+// With CORDBANK_BENCH_ADDR (and CORDBANK_BENCH_TOKEN, an administrator's
+// secret) it drives a server in another process instead, say a `cordbank
+// serve` on a fresh database, so the load generator's CPU is not the
+// server's; with CORDBANK_BENCH_SERVER_PID it reports that process's CPU
+// per create too (server-cpu-µs/unit, read from /proc).
 func BenchmarkCreateUnit(b *testing.B) {
 	for _, clients := range []int{1, 16, 64} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
-			_, c := benchServer(b)
+			srv, c, bankID, fin := createBenchServer(b, clients)
 			const perIter = 2000
-			units := wireUnits(perIter*b.N, uint64(clients))
+			units := wireUnitsOf(bankID, fin, perIter*b.N, uint64(clients))
 			var next atomic.Int64
 			b.ResetTimer()
+			cpu0, scpu0 := processCPU(), serverCPU(b)
+			before := srv.WriterStats()
 			start := time.Now()
 			var wg sync.WaitGroup
 			for range clients {
@@ -96,7 +119,7 @@ func BenchmarkCreateUnit(b *testing.B) {
 						if i >= int64(len(units)) {
 							return
 						}
-						if _, err := c.CreateUnit(context.Background(), &pb.CreateUnitRequest{Parent: "banks/bench", Unit: units[i], RequestId: fmt.Sprint("r", i)}); err != nil {
+						if _, err := c.CreateUnit(context.Background(), &pb.CreateUnitRequest{Parent: "banks/" + bankID, Unit: units[i], RequestId: fmt.Sprint("r", clients, "-", i)}); err != nil {
 							b.Error(err)
 							return
 						}
@@ -104,9 +127,82 @@ func BenchmarkCreateUnit(b *testing.B) {
 				})
 			}
 			wg.Wait()
-			b.ReportMetric(float64(len(units))/time.Since(start).Seconds(), "units/s")
+			elapsed, cpu, after := time.Since(start), processCPU()-cpu0, srv.WriterStats()
+			b.ReportMetric(float64(len(units))/elapsed.Seconds(), "units/s")
+			// In process: client and server together, they share it.
+			b.ReportMetric(float64(cpu.Microseconds())/float64(len(units)), "cpu-µs/unit")
+			if scpu0 >= 0 {
+				b.ReportMetric(float64((serverCPU(b)-scpu0).Microseconds())/float64(len(units)), "server-cpu-µs/unit")
+			}
+			if after.Commits > before.Commits {
+				b.ReportMetric(float64(after.Busy-before.Busy)/float64(elapsed), "writer-busy")
+				b.ReportMetric(float64(after.Writes-before.Writes)/float64(after.Commits-before.Commits), "writes/commit")
+			}
 		})
 	}
+}
+
+// writerStatser is what BenchmarkCreateUnit reads of its server: the
+// writer's counters in process, nothing of a server in another process.
+type writerStatser interface{ WriterStats() sqlite.WriterStats }
+
+type remoteServer struct{}
+
+func (remoteServer) WriterStats() sqlite.WriterStats { return sqlite.WriterStats{} }
+
+// createBenchServer is benchServer and its bank, or the server of
+// CORDBANK_BENCH_ADDR with a bank of its own for each client count (the
+// sub-benchmarks share that server, and synthetic DINs repeat per FIN).
+func createBenchServer(b *testing.B, clients int) (srv writerStatser, c pb.RegistryServiceClient, bankID, fin string) {
+	b.Helper()
+	addr := os.Getenv("CORDBANK_BENCH_ADDR")
+	if addr == "" {
+		srv, c := benchServer(b)
+		return srv, c, "bench", "W9999"
+	}
+	bankID, fin = fmt.Sprintf("bench-%d", clients), fmt.Sprintf("W9%03d", clients)
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(servertest.BearerCreds(os.Getenv("CORDBANK_BENCH_TOKEN"))))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { conn.Close() })
+	c = pb.NewRegistryServiceClient(conn)
+	_, err = c.CreateBank(context.Background(), &pb.CreateBankRequest{BankId: bankID, Bank: &pb.Bank{DisplayName: "Bench", Fin: fin, Country: "US"}})
+	if err != nil && status.Code(err) != codes.AlreadyExists {
+		b.Fatal(err)
+	}
+	return remoteServer{}, c, bankID, fin
+}
+
+// serverCPU returns the CPU time of the process CORDBANK_BENCH_SERVER_PID
+// names (from /proc, in clock ticks of 10 ms), -1 without one.
+func serverCPU(b *testing.B) time.Duration {
+	pid := os.Getenv("CORDBANK_BENCH_SERVER_PID")
+	if pid == "" {
+		return -1
+	}
+	stat, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Fields after the command (which may hold spaces) start at ")": the
+	// 14th and 15th fields of the line are utime and stime.
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// processCPU returns the CPU time (user and system) this process has used:
+// on a shared 2-core machine a steadier figure than wall time, since
+// other processes' load stretches the wall clock but not this.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkImportUnits: client-streaming import of 50,000 units.
@@ -130,7 +226,7 @@ func BenchmarkImportUnits(b *testing.B) {
 		defer conn.Close()
 		desc := &grpc.StreamDesc{StreamName: "ImportUnits", ClientStreams: true}
 		method := pb.RegistryService_ImportUnits_FullMethodName
-		var total time.Duration
+		var total, cpu time.Duration
 		for i := range b.N {
 			b.StopTimer()
 			buf, ends := encodedImport(perIter, uint64(100+i))
@@ -139,7 +235,7 @@ func BenchmarkImportUnits(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.StartTimer()
-			start := time.Now()
+			start, cpu0 := time.Now(), processCPU()
 			from := 0
 			for _, end := range ends {
 				if err := stream.SendMsg(rawMessage(buf[from:end])); err != nil {
@@ -155,8 +251,10 @@ func BenchmarkImportUnits(b *testing.B) {
 				b.Fatalf("import: %v created %d", err, resp.GetCreatedCount())
 			}
 			total += time.Since(start)
+			cpu += processCPU() - cpu0
 		}
 		b.ReportMetric(float64(perIter*b.N)/total.Seconds(), "units/s")
+		b.ReportMetric(float64(cpu.Microseconds())/float64(perIter*b.N), "cpu-µs/unit")
 	})
 	b.Run("client=sdk", func(b *testing.B) {
 		_, c := benchServer(b)

@@ -57,7 +57,9 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 	}
 	gw := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
+		// HttpBody answers (reports) are their bytes, with their content type.
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.HTTPBodyMarshaler{Marshaler: marshaler}),
+		runtime.WithForwardResponseOption(reportDownload),
 		runtime.WithErrorHandler(func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 			httpStatus := 0
 			var he *runtime.HTTPStatusError
@@ -102,6 +104,7 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 		pb.RegisterInventoryServiceHandler,
 		pb.RegisterTypingServiceHandler,
 		pb.RegisterLabelServiceHandler,
+		pb.RegisterInterchangeServiceHandler,
 	} {
 		if err := register(context.Background(), gw, conn); err != nil {
 			_ = conn.Close()
@@ -155,6 +158,10 @@ func (s *Server) gatewayHandler(grpcAddr string) (http.Handler, *grpc.ClientConn
 	})))
 	mux.Handle("POST /v1/units:import", s.checkRoute(routes, s.checkBody(s.restImport(conn, gw, marshaler))))
 	mux.Handle("POST /v1/banks/{bank}/units:importTypingReport", s.checkRoute(routes, s.restTypingReport(conn, gw, marshaler, s.checkBody(gw))))
+	// Spreadsheets are not JSON: their own handlers, with the import's
+	// body limit.
+	mux.Handle("POST /v1/units:importSpreadsheet", s.checkRoute(routes, s.spreadsheetBodyLimit(s.restImportSpreadsheet(conn, gw, marshaler))))
+	mux.Handle("GET /v1/banks/{bank}/units:export", s.checkRoute(routes, s.restExportUnits(conn, gw, marshaler)))
 	// The web console answers GET / and its assets; every other path
 	// goes on to the API's routing, which answers unknown ones itself.
 	mux.Handle("/", console.Handler(s.checkRoute(routes, s.checkBody(gw))))

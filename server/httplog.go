@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/felixge/httpsnoop"
 	"github.com/klauspost/compress/gzhttp"
@@ -19,7 +20,10 @@ const gzipMinBytes = 1024
 // units goes from 1.69 MB to about 150 KB. Streamed answers (a watch, an
 // import's progress) are compressed and flushed message by message.
 func withGzip(next http.Handler) (http.Handler, error) {
-	wrap, err := gzhttp.NewWrapper(gzhttp.MinSize(gzipMinBytes))
+	wrap, err := gzhttp.NewWrapper(gzhttp.MinSize(gzipMinBytes), gzhttp.ContentTypeFilter(func(ct string) bool {
+		// An XLSX workbook is a zip archive already.
+		return gzhttp.DefaultContentTypeFilter(ct) && !strings.HasPrefix(ct, "application/vnd.openxmlformats-")
+	}))
 	if err != nil {
 		return nil, err
 	}

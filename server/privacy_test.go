@@ -2,10 +2,14 @@ package server_test
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"github.com/cordbank/cordbank/internal/spreadsheet"
+	"google.golang.org/genproto/googleapis/api/httpbody"
 	"io"
 	"net/http"
 	"net/url"
@@ -73,6 +77,9 @@ func init() {
 		"AdminService/CreateToken", "AdminService/RevokeToken",
 		"RegistryService/CreateBank", "RegistryService/UpdateBank", "RegistryService/CreateUnit",
 		"RegistryService/UpdateUnit", "RegistryService/ImportUnits",
+		// A spreadsheet import writes (its refusals are the probes'); the
+		// export streams and is compared on its own (exportAnswers).
+		"InterchangeService/ImportSpreadsheet", "InterchangeService/ExportUnits",
 		"LifecycleService/ReleaseUnit", "LifecycleService/MakeUnitUnavailable", "LifecycleService/MakeUnitAvailable",
 		"LifecycleService/DiscardUnit", "LifecycleService/ExpireUnit", "LifecycleService/WithdrawUnit",
 		"LifecycleService/ShipUnit", "LifecycleService/RecordInfusion", "LifecycleService/TransferUnit",
@@ -239,6 +246,18 @@ func privacyVariants(md protoreflect.MethodDescriptor) []privacyVariant {
 		out = append(out, privacyVariant{key: "autologous", edit: func(m proto.Message) {
 			m.(*pb.ListUnitsRequest).UnitType = []pb.UnitType{pb.UnitType_UNIT_TYPE_AUTOLOGOUS}
 		}}, privacyVariant{key: "other", edit: setField("parent", "banks/other")})
+	case "InterchangeService/ReportInventory", "InterchangeService/ReportAgeingUnits",
+		"InterchangeService/ReportReservations", "InterchangeService/ReportExcursions":
+		out = append(out, privacyVariant{key: "json", edit: func(m proto.Message) {
+			m.ProtoReflect().Set(m.ProtoReflect().Descriptor().Fields().ByName("format"),
+				protoreflect.ValueOfEnum(protoreflect.EnumNumber(pb.SpreadsheetFormat_SPREADSHEET_FORMAT_JSON)))
+		}}, privacyVariant{key: "other", edit: setField("parent", "banks/other")})
+		if name == "InterchangeService/ReportAgeingUnits" {
+			// Every unit of the fixtures is in a window of 40 years.
+			out = append(out, privacyVariant{key: "everything", edit: func(m proto.Message) {
+				m.(*pb.ReportAgeingUnitsRequest).MaxAgeYears, m.(*pb.ReportAgeingUnitsRequest).WithinDays = 1, 3650
+			}})
+		}
 	case "ReservationService/ListReservations":
 		out = append(out, privacyVariant{key: "tc-own", edit: func(m proto.Message) {
 			m.(*pb.ListReservationsRequest).TransplantCenter = "tc-own"
@@ -300,12 +319,16 @@ func (w *privacyWorld) normalize(t *testing.T, doc []byte) string {
 	t.Helper()
 	var v any
 	if err := json.Unmarshal(doc, &v); err != nil {
-		return "non-JSON: " + string(doc)
+		// A CSV report or export: the same masks, by pattern.
+		doc = privacyRandomID.ReplaceAll(doc, []byte("$1/*"))
+		return "non-JSON: " + string(privacyTimestamp.ReplaceAll(doc, []byte("*")))
 	}
 	v = maskJSON(v, "")
 	out, _ := json.Marshal(v)
 	return string(out)
 }
+
+var privacyTimestamp = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`)
 
 func maskJSON(v any, key string) any {
 	switch x := v.(type) {
@@ -334,6 +357,9 @@ func (w *privacyWorld) grpcAnswer(t *testing.T, resp proto.Message, err error) s
 	if err != nil {
 		b, _ := protojson.Marshal(status.Convert(err).Proto())
 		return "error " + w.normalize(t, b)
+	}
+	if hb, ok := resp.(*httpbody.HttpBody); ok { // a report: compare the file
+		return hb.GetContentType() + " " + w.normalize(t, hb.GetData())
 	}
 	b, _ := protojson.Marshal(resp)
 	return w.normalize(t, b)
@@ -499,6 +525,24 @@ func (w *privacyWorld) probes(t *testing.T) []string {
 			}
 			out = append(out, fmt.Sprintf("%s REST import %s %d %s", o.name, din, resp2.StatusCode, strings.Join(lines, "\n")))
 			out = append(out, w.typingReportProbes(t, o.name, w.secrets[i], din)...)
+			// The same unit as a spreadsheet row, dry run and real.
+			var sheet bytes.Buffer
+			tw, _ := spreadsheet.NewTableWriter(spreadsheet.CSV, &sheet, spreadsheet.Header())
+			row, _ := spreadsheet.Row(u)
+			_ = tw.Write(row)
+			_ = tw.Close()
+			for _, dry := range []bool{true, false} {
+				ss, err := pb.NewInterchangeServiceClient(w.conn).ImportSpreadsheet(ctx, creds)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := ss.Send(&pb.ImportSpreadsheetRequest{Parent: "banks/other", Format: pb.SpreadsheetFormat_SPREADSHEET_FORMAT_CSV,
+					DryRun: dry, Content: sheet.Bytes()}); err != nil && err != io.EOF {
+					t.Fatal(err)
+				}
+				r, err := ss.CloseAndRecv()
+				out = append(out, fmt.Sprintf("%s ImportSpreadsheet dry=%v %s %s", o.name, dry, din, w.grpcAnswer(t, r, err)))
+			}
 		}
 	}
 	return out
@@ -653,14 +697,24 @@ func comparePrivacyWorlds(t *testing.T, worlds [2]*privacyWorld) {
 			}
 		}
 	}
+	for oi, o := range privacyOutsiders {
+		for _, v := range exportVariants {
+			k := fmt.Sprintf("InterchangeService/ExportUnits %s as %s", v.key, o.name)
+			for wi, w := range worlds {
+				record(k, wi, w.export(t, v.req, w.secrets[oi]))
+			}
+		}
+	}
 	for wi, w := range worlds {
 		record("write probes", wi, w.probes(t))
 	}
 	// The test proves something only if the calls reach the data: a
 	// search that is refused for a bad request compares nothing.
 	for k, din := range map[string]string{"SearchService/SearchUnits relaxed as coordinator/tc-other": otherPublicDIN,
-		"SearchService/SearchUnits relaxed as auditor/registry":     otherPublicDIN,
-		"RegistryService/ListUnits default as coordinator/tc-other": matrixPublicDIN} {
+		"SearchService/SearchUnits relaxed as auditor/registry":               otherPublicDIN,
+		"RegistryService/ListUnits default as coordinator/tc-other":           matrixPublicDIN,
+		"InterchangeService/ExportUnits csv as coordinator/tc-other":          matrixPublicDIN,
+		"InterchangeService/ReportAgeingUnits everything as auditor/registry": matrixPublicDIN} {
 		if a := strings.Join(answers[1][k], "\n"); strings.Contains(a, "error") || !strings.Contains(a, din) {
 			t.Errorf("%s does not find public unit %s: %s", k, din, a)
 		}
@@ -700,4 +754,52 @@ func at(xs []string, i int) string {
 		return xs[i]
 	}
 	return "(none)"
+}
+
+// exportVariants are the ExportUnits requests every outsider makes.
+var exportVariants = []struct {
+	key string
+	req *pb.ExportUnitsRequest
+}{
+	{"csv", &pb.ExportUnitsRequest{Parent: "banks/nybc"}},
+	{"json", &pb.ExportUnitsRequest{Parent: "banks/nybc", Format: pb.SpreadsheetFormat_SPREADSHEET_FORMAT_JSON}},
+	{"autologous", &pb.ExportUnitsRequest{Parent: "banks/nybc", UnitType: []pb.UnitType{pb.UnitType_UNIT_TYPE_AUTOLOGOUS}}},
+	{"other", &pb.ExportUnitsRequest{Parent: "banks/other"}},
+}
+
+// export reads a whole export over gRPC and REST.
+func (w *privacyWorld) export(t *testing.T, req *pb.ExportUnitsRequest, secret string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	var out []string
+	stream, err := pb.NewInterchangeServiceClient(w.conn).ExportUnits(ctx, req, grpc.PerRPCCredentials(servertest.BearerCreds(secret)))
+	var file []byte
+	for err == nil {
+		var piece *httpbody.HttpBody
+		if piece, err = stream.Recv(); err == nil {
+			file = append(file, piece.GetData()...)
+		}
+	}
+	if errors.Is(err, io.EOF) {
+		out = append(out, "grpc "+w.normalize(t, file))
+	} else {
+		out = append(out, "grpc "+w.grpcAnswer(t, nil, err))
+	}
+	q := url.Values{}
+	if req.GetFormat() != 0 {
+		q.Set("format", req.GetFormat().String())
+	}
+	for _, ty := range req.GetUnitType() {
+		q.Add("unitType", ty.String())
+	}
+	hr, _ := http.NewRequestWithContext(ctx, "GET", w.env.srv.HTTPURL+"/v1/"+req.GetParent()+"/units:export?"+q.Encode(), nil)
+	hr.Header.Set("Authorization", "Bearer "+secret)
+	resp, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return append(out, fmt.Sprintf("rest %d %s", resp.StatusCode, w.normalize(t, body)))
 }

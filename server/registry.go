@@ -138,8 +138,9 @@ func (r *registry) GetUnit(ctx context.Context, req *pb.GetUnitRequest) (*pb.Uni
 	return unitToProto(out), nil
 }
 
-func (r *registry) ListUnits(ctx context.Context, req *pb.ListUnitsRequest) (*pb.ListUnitsResponse, error) {
-	var v bank.Violations
+// listUnitsRequest converts a ListUnits request (ExportUnits filters
+// with the same one), recording its bad fields in v.
+func listUnitsRequest(v *bank.Violations, req *pb.ListUnitsRequest) bank.ListUnitsRequest {
 	id, err := parseBankName(req.GetParent())
 	if err != nil {
 		v.Add("parent", "%v", err)
@@ -152,8 +153,14 @@ func (r *registry) ListUnits(ctx context.Context, req *pb.ListUnitsRequest) (*pb
 		PageSize:  int(req.GetPageSize()),
 		PageToken: req.GetPageToken(),
 	}
-	lr.CollectedFrom = parseDateField(&v, "collection_date_from", req.GetCollectionDateFrom())
-	lr.CollectedTo = parseDateField(&v, "collection_date_to", req.GetCollectionDateTo())
+	lr.CollectedFrom = parseDateField(v, "collection_date_from", req.GetCollectionDateFrom())
+	lr.CollectedTo = parseDateField(v, "collection_date_to", req.GetCollectionDateTo())
+	return lr
+}
+
+func (r *registry) ListUnits(ctx context.Context, req *pb.ListUnitsRequest) (*pb.ListUnitsResponse, error) {
+	var v bank.Violations
+	lr := listUnitsRequest(&v, req)
 	if err := v.Err("invalid list request"); err != nil {
 		return nil, err
 	}
@@ -238,7 +245,23 @@ func (c *importChunk) protoResults() []*pb.ImportUnitResult {
 // index to hold them, off the writer's path. The semantics a client relies
 // on are in the proto (RegistryService.ImportUnits).
 func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) error {
-	ctx := stream.Context()
+	resp, err := r.importUnits(stream.Context(), stream.Recv, false)
+	if err != nil {
+		return err
+	}
+	return stream.SendAndClose(resp)
+}
+
+// importUnits is ImportUnits over any source of messages: recv returns
+// the next one, io.EOF after the last. With dryRun every batch is decided
+// by TryImport and nothing is written. InterchangeService's spreadsheet
+// import runs through here too, so both imports share their validation,
+// batches, audit events and failure semantics.
+func (r *registry) importUnits(ctx context.Context, recv func() (*pb.ImportUnitsRequest, error), dryRun bool) (*pb.ImportUnitsResponse, error) {
+	commit := r.svc.CommitImport
+	if dryRun {
+		commit = r.svc.TryImport
+	}
 	var (
 		parent, bankID string
 		early          []*pb.ImportUnitResult // refused while converting
@@ -256,7 +279,7 @@ func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) erro
 			if workerErr != nil {
 				continue // drain: the import has failed
 			}
-			res, err := r.svc.CommitImport(ctx, c.batch)
+			res, err := commit(ctx, c.batch)
 			if err != nil {
 				workerErr = err
 				failed.Store(true)
@@ -306,20 +329,20 @@ func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) erro
 		return withImportProgress(ctx, r.log, cause, received, committedEnd, early, stored)
 	}
 	for !failed.Load() {
-		req, err := stream.Recv()
+		req, err := recv()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return fail(err)
+			return nil, fail(err)
 		}
 		if received == 0 && parent == "" {
 			parent = req.GetParent()
 			if bankID, err = parseBankName(parent); err != nil {
-				return fail(invalid("parent", err))
+				return nil, fail(invalid("parent", err))
 			}
 		} else if p := req.GetParent(); p != "" && p != parent {
-			return fail(invalid("parent", errors.New("every message of an import must name the same bank as the first")))
+			return nil, fail(invalid("parent", errors.New("every message of an import must name the same bank as the first")))
 		}
 		if req.GetUnit() == nil {
 			continue // a message that only names the bank (an empty import)
@@ -338,9 +361,9 @@ func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) erro
 	}
 	if err := finish(); err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return nil, ctx.Err()
 		}
-		return withImportProgress(ctx, r.log, err, received, committedEnd, early, stored)
+		return nil, withImportProgress(ctx, r.log, err, received, committedEnd, early, stored)
 	}
 	resp := &pb.ImportUnitsResponse{Results: append(early, stored...)}
 	slices.SortFunc(resp.Results, func(a, b *pb.ImportUnitResult) int { return cmp.Compare(a.Index, b.Index) })
@@ -354,7 +377,7 @@ func (r *registry) ImportUnits(stream pb.RegistryService_ImportUnitsServer) erro
 			resp.CreatedCount++
 		}
 	}
-	return stream.SendAndClose(resp)
+	return resp, nil
 }
 
 // withImportProgress returns cause as a status with an ImportProgress

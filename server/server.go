@@ -111,7 +111,9 @@ func New(cfg Config) *Server {
 		grpc:   grpc.NewServer(opts...),
 	}
 	pb.RegisterAdminServiceServer(s.grpc, &admin{svc: cfg.Service})
-	pb.RegisterRegistryServiceServer(s.grpc, &registry{svc: cfg.Service, log: s.log})
+	reg := &registry{svc: cfg.Service, log: s.log}
+	pb.RegisterRegistryServiceServer(s.grpc, reg)
+	pb.RegisterInterchangeServiceServer(s.grpc, &interchange{reg: reg, svc: cfg.Service, log: s.log})
 	pb.RegisterSearchServiceServer(s.grpc, &search{idx: cfg.Index, svc: cfg.Service})
 	pb.RegisterLifecycleServiceServer(s.grpc, &lifecycle{svc: cfg.Service})
 	pb.RegisterAuditServiceServer(s.grpc, &audit{svc: cfg.Service, stop: s.stop, checkpoint: cfg.LatestCheckpoint})

@@ -62,6 +62,11 @@ func newRouteFields(b httpBinding) (*routeFields, error) {
 		rf.body = rf.input
 	default:
 		fd := rf.input.Fields().ByName(protoreflect.Name(b.Body))
+		if fd != nil && fd.Kind() == protoreflect.BytesKind {
+			// The body is raw bytes (a spreadsheet file), not JSON.
+			bound[b.Body] = true
+			break
+		}
 		if fd == nil || fd.Message() == nil {
 			return nil, fmt.Errorf("binding %s %s: body %q is not a message field of %s", b.Method, b.Path, b.Body, rf.input.FullName())
 		}

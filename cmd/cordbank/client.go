@@ -27,11 +27,10 @@ default to anything but this machine, --ca FILE for a private CA):
   reserve NAME --center TC --patient ID [--for 336h]
   verify-audit                        verify the audit trail (exit 1 when broken)
   typing import-hml FILE --bank B     apply an HML 1.0.x typing report to the bank's units
-  create-token --role R [--org O] [--principal P] [--expires 720h]
   scan SCAN|-                         look up the unit a scanned ISBT 128 barcode names
   label NAME --pdc S1234 [--kind bag|segment] [--format zpl|png|pdf] [--reprint --reason R] [--out FILE|-]
                                       print a unit's ISBT 128 label
-
+  create-token --role R [--org O] [--principal P] [--expires 720h]` + interchangeUsage + `
 Every command takes --output json for one JSON object per line.
 `
 
@@ -56,6 +55,9 @@ func runClient(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		name, args = name+" "+args[0], args[1:]
+	}
+	if interchangeCommands[name] {
+		return runInterchange(name, args, stdout, stderr)
 	}
 	fs := flag.NewFlagSet("cordbank client "+name, flag.ContinueOnError)
 	var sf serverFlags

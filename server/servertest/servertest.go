@@ -150,6 +150,10 @@ func Start(opts ...Option) (*Server, error) {
 	return s, nil
 }
 
+// WriterStats returns the store's writer counters: commits and the writes
+// they held (benchmarks report writes per commit).
+func (s *Server) WriterStats() sqlite.WriterStats { return s.store.WriterStats() }
+
 // Server returns the running server (AuthFailures ...).
 func (s *Server) Server() *server.Server { return s.srv }
 

@@ -74,6 +74,7 @@ func run(dir string) error {
 		return err
 	}
 	refsWithoutSiblings(doc)
+	stringsWithoutProperties(doc)
 	v2, err := marshal(doc)
 	if err != nil {
 		return err
@@ -140,6 +141,27 @@ func refsWithoutSiblings(v any) {
 	case []any:
 		for _, e := range v {
 			refsWithoutSiblings(e)
+		}
+	}
+}
+
+// stringsWithoutProperties drops the empty "properties" protoc-gen-openapiv2
+// gives the binary string schema of a streamed google.api.HttpBody (an
+// export's file): a string has no properties.
+func stringsWithoutProperties(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		if v["type"] == "string" {
+			if p, ok := v["properties"].(map[string]any); ok && len(p) == 0 {
+				delete(v, "properties")
+			}
+		}
+		for _, e := range v {
+			stringsWithoutProperties(e)
+		}
+	case []any:
+		for _, e := range v {
+			stringsWithoutProperties(e)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,6 +41,28 @@ var accreditations = rowenc.Accreditations
 
 // GetBank implements bank.ReadTx.
 func (t *txn) GetBank(ctx context.Context, id string) (*bank.Bank, error) {
+	if b, ok := t.known.banks[id]; ok {
+		return copyBank(b), nil
+	}
+	b, err := t.getBank(ctx, id)
+	if err == nil && t.caching() {
+		if t.known.banks == nil {
+			t.known.banks = map[string]*bank.Bank{}
+		}
+		t.known.banks[id] = copyBank(b)
+	}
+	return b, err
+}
+
+// copyBank returns a copy of b that shares nothing a caller may change.
+func copyBank(b *bank.Bank) *bank.Bank {
+	c := *b
+	c.FINs = slices.Clone(b.FINs)
+	c.Accreditations = slices.Clone(b.Accreditations)
+	return &c
+}
+
+func (t *txn) getBank(ctx context.Context, id string) (*bank.Bank, error) {
 	var r bankRow
 	err := t.stmt(ctx, stmtGetBank).QueryRowContext(bounded(ctx), id).Scan(r.Dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -96,6 +119,7 @@ func (t *txn) bankConflict(ctx context.Context, err error, b *bank.Bank, checkID
 
 // InsertBank implements bank.Tx.
 func (t *txn) InsertBank(ctx context.Context, b *bank.Bank) error {
+	delete(t.known.banks, b.ID)
 	_, err := t.stmt(ctx, stmtInsertBank).ExecContext(bounded(ctx), b.ID, b.DisplayName, b.FIN, b.Country,
 		accreditations(b.Accreditations), b.CreateTime.UnixNano(), b.UpdateTime.UnixNano(), b.Version)
 	if err != nil {
@@ -106,6 +130,7 @@ func (t *txn) InsertBank(ctx context.Context, b *bank.Bank) error {
 
 // UpdateBank implements bank.Tx.
 func (t *txn) UpdateBank(ctx context.Context, b *bank.Bank) error {
+	delete(t.known.banks, b.ID)
 	res, err := t.stmt(ctx, stmtUpdateBank).ExecContext(bounded(ctx), b.DisplayName, b.FIN, b.Country,
 		accreditations(b.Accreditations), b.CreateTime.UnixNano(), b.UpdateTime.UnixNano(), b.Version, b.ID)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -68,11 +69,45 @@ func (t *txn) insertEventWith(run rawExec, e *bank.Event, changes string) error 
 	if err != nil {
 		return translate(err, "append event")
 	}
+	// e follows the head this transaction knows: it is the head now. (An
+	// event placed anywhere else leaves the head to be read again.)
+	k := &t.known
+	if k.headKnown && (k.empty && e.Seq == 1 || !k.empty && e.Seq == k.head.Seq+1) {
+		k.head, k.empty = *e, false
+		k.head.Time = time.Unix(0, e.Time.UnixNano()).UTC() // as stored and read back
+	} else {
+		k.headKnown = false
+	}
+	if last, ok := k.streams[e.Stream]; ok && last == e.StreamSeq-1 {
+		k.streams[e.Stream] = e.StreamSeq
+	} else {
+		delete(k.streams, e.Stream)
+	}
 	return nil
 }
 
 // LastEvent implements bank.ReadTx.
 func (t *txn) LastEvent(ctx context.Context) (*bank.Event, error) {
+	if k := &t.known; k.headKnown {
+		if k.empty {
+			return nil, nil
+		}
+		e := k.head
+		e.Changes = slices.Clone(e.Changes) // nothing the caller does reaches the cache
+		return &e, nil
+	}
+	e, err := t.lastEvent(ctx)
+	if err == nil && t.caching() {
+		t.known.headKnown, t.known.empty = true, e == nil
+		if e != nil {
+			t.known.head = *e
+			t.known.head.Changes = slices.Clone(e.Changes)
+		}
+	}
+	return e, err
+}
+
+func (t *txn) lastEvent(ctx context.Context) (*bank.Event, error) {
 	rows, err := t.stmt(ctx, stmtLastEvent).QueryContext(bounded(ctx))
 	if err != nil {
 		return nil, translate(err, "last event")
@@ -86,10 +121,19 @@ func (t *txn) LastEvent(ctx context.Context) (*bank.Event, error) {
 
 // StreamHead implements bank.ReadTx.
 func (t *txn) StreamHead(ctx context.Context, stream string) (int64, error) {
+	if n, ok := t.known.streams[stream]; ok {
+		return n, nil
+	}
 	var n int64
 	err := t.tx.QueryRowContext(bounded(ctx), `SELECT coalesce(max(stream_seq), 0) FROM events WHERE stream = ?`, stream).Scan(&n)
 	if err != nil {
 		return 0, translate(err, "stream head")
+	}
+	if t.caching() {
+		if t.known.streams == nil {
+			t.known.streams = map[string]int64{}
+		}
+		t.known.streams[stream] = n
 	}
 	return n, nil
 }

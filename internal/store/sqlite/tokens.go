@@ -73,6 +73,17 @@ func (t *txn) GetTokenByHash(ctx context.Context, hash string) (*bank.Token, err
 	return tk, nil
 }
 
+// TokenEpoch implements bank.ReadTx: the number of tokens and of revoked
+// ones, in one number. Tokens are never deleted and a revocation is never
+// undone, so a creation or a revocation always moves it.
+func (t *txn) TokenEpoch(ctx context.Context) (int64, error) {
+	var n, revoked int64
+	if err := t.tx.QueryRowContext(bounded(ctx), `SELECT count(*), count(revoke_time) FROM tokens`).Scan(&n, &revoked); err != nil {
+		return 0, translate(err, "token epoch")
+	}
+	return n<<32 | revoked, nil
+}
+
 // ListTokens implements bank.ReadTx.
 func (t *txn) ListTokens(ctx context.Context) ([]*bank.Token, error) {
 	rows, err := t.tx.QueryContext(bounded(ctx), `SELECT `+tokenColumns+` FROM tokens ORDER BY id`)

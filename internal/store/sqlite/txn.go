@@ -78,7 +78,44 @@ type txn struct {
 	bound [numStmts]*sql.Stmt
 	args  []any      // scratch for one row's arguments, reused across inserts
 	raw   *rawWriter // the writer's driver connection; nil for readers
+	known txnCache   // what this write transaction has read or written (writer only)
 }
+
+// txnCache remembers, for the rest of one write transaction, the rows
+// every unary write reads again: the audit chain's head and its streams'
+// heads (each write links its event to them) and the banks (each unit write checks its bank's
+// FINs). It is sound because the transaction holds SQLite's write lock
+// (BEGIN IMMEDIATE) from its start: no other connection or process can
+// change these rows while it lasts, and this transaction's own changes
+// go through the methods that update or drop the entries. A job rolled
+// back to its savepoint restores the cache as it was before the job
+// (mark, restore); a new transaction starts empty.
+type txnCache struct {
+	// head is the newest event when headKnown and not empty (a value: an
+	// import appends thousands of events, each becoming the head).
+	head      bank.Event
+	headKnown bool
+	empty     bool                  // with headKnown: the chain has no event yet
+	banks     map[string]*bank.Bank // by ID, as stored; never handed out (callers get copies)
+	streams   map[string]int64      // each stream's last StreamSeq, as StreamHead reads it
+}
+
+// mark returns the cache as it is, for restore after a rollback.
+func (t *txn) mark() txnCache {
+	m := t.known
+	m.banks = nil   // a job's bank writes drop entries; restore starts the banks over
+	m.streams = nil // likewise the stream heads
+	return m
+}
+
+// restore puts the cache back as mark found it, after ROLLBACK TO.
+func (t *txn) restore(m txnCache) {
+	t.known = m
+}
+
+// caching reports whether t may remember rows: only a writer transaction,
+// which holds the write lock.
+func (t *txn) caching() bool { return t.raw != nil }
 
 var _ bank.Tx = (*txn)(nil)
 

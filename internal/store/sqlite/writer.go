@@ -65,6 +65,10 @@ type WriterStats struct {
 	// RolledBack counts Write calls whose fn failed, panicked or whose
 	// context ended before their transaction committed.
 	RolledBack int64
+	// Busy is the time the writer spent in transactions that held a
+	// write, BEGIN to the end of COMMIT: Busy over the wall time near 1
+	// means the single writer is what limits the write rate.
+	Busy time.Duration
 }
 
 // QueuedWrites returns the number of Write calls waiting for the writer or
@@ -73,10 +77,11 @@ func (s *Store) QueuedWrites() int64 { return s.waiting.Load() }
 
 // WriterStats returns the writer's counters (metrics, group-commit tests).
 func (s *Store) WriterStats() WriterStats {
-	return WriterStats{Commits: s.stats.commits.Load(), Writes: s.stats.writes.Load(), RolledBack: s.stats.rolledBack.Load()}
+	return WriterStats{Commits: s.stats.commits.Load(), Writes: s.stats.writes.Load(), RolledBack: s.stats.rolledBack.Load(),
+		Busy: time.Duration(s.stats.busy.Load())}
 }
 
-type writerCounters struct{ commits, writes, rolledBack atomic.Int64 }
+type writerCounters struct{ commits, writes, rolledBack, busy atomic.Int64 }
 
 // Write runs fn in a write transaction on the writer goroutine (see the
 // notes at the top of writer.go). It returns nil only once fn's writes are
@@ -219,6 +224,7 @@ func (s *Store) runGroup(conn *sql.Conn, jobs []*writeJob) (rest []*writeJob) {
 		if _, err := sqlTx.ExecContext(bg, `SAVEPOINT job`); err != nil {
 			return s.abandonGroup(sqlTx, pending, taken[i:], translate(err, "savepoint"))
 		}
+		before := t.mark()
 		err := runJob(j, t)
 		if err == nil {
 			err = j.ctx.Err() // ended while fn ran: its caller gets no acknowledgement, so nothing commits
@@ -238,6 +244,7 @@ func (s *Store) runGroup(conn *sql.Conn, jobs []*writeJob) (rest []*writeJob) {
 			s.finish(j, err)
 			return s.abandonGroup(sqlTx, pending, taken[i+1:], translate(rerr, "rollback to savepoint"))
 		}
+		t.restore(before) // the job's rows are gone: so is what it taught the cache
 		s.finish(j, err)
 	}
 	if len(pending) == 0 {
@@ -245,8 +252,10 @@ func (s *Store) runGroup(conn *sql.Conn, jobs []*writeJob) (rest []*writeJob) {
 		return nil
 	}
 	err = sqlTx.Commit()
+	took := time.Since(began)
+	s.stats.busy.Add(int64(took))
 	if s.observe != nil {
-		s.observe(len(pending), time.Since(began), err)
+		s.observe(len(pending), took, err)
 	}
 	if err != nil {
 		_ = sqlTx.Rollback()

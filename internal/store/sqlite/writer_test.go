@@ -6,6 +6,7 @@ import (
 	"errors"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -32,12 +33,36 @@ func blockWriter(t *testing.T, s *Store) (release func(), done <-chan error) {
 }
 
 // waitQueued waits until n Write calls (besides the running one) are
-// queued for the writer: the counter moves as they enter Write.
+// queued for the writer: counted as they enter Write, and parked on the
+// job channel (the counter moves a moment before a call reaches the
+// channel, and a call not yet there would miss the writer's next group).
 func waitQueued(t *testing.T, s *Store, n int64) {
 	t.Helper()
-	for s.waiting.Load() < n+1 {
+	for s.waiting.Load() < n+1 || parkedSubmits() < int(n) {
 		runtime.Gosched()
 	}
+}
+
+// parkedSubmits counts goroutines blocked in submit's select (sending a
+// job, or awaiting its outcome): while blockWriter holds the writer, every
+// one of them is a queued job.
+func parkedSubmits() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	count := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "[select") && strings.Contains(g, "(*Store).submit(") {
+			count++
+		}
+	}
+	return count
 }
 
 func unitOf(s *Store, t *testing.T, b *bank.Bank, seq int) *bank.Unit {
@@ -296,4 +321,101 @@ func TestTransactionEndedBySQLite(t *testing.T) {
 		t.Errorf("write 2, after the failure: err %v, stored %v; want it retried and committed", errs[2], unitExists(t, s, units[2]))
 	}
 	storeOneBank(t, s, "bank-b") // the writer goes on
+}
+
+// TestGroupCacheForgetsARolledBackJob: within one group the writer
+// remembers the chain's head and the banks (txnCache); a job rolled back
+// to its savepoint takes what it taught that cache with it, so the next
+// job of the group links to the head that is stored and reads the bank
+// as it is stored. The job that runs first appends an event, renames the
+// bank, reads both back (its own changes) and fails; the other must see
+// neither.
+func TestGroupCacheForgetsARolledBackJob(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	b := storeOneBank(t, s, "bank-a")
+	ctx := t.Context()
+	release, blocked := blockWriter(t, s)
+	errBoom := errors.New("use case refused")
+	var mu sync.Mutex
+	ran := 0
+	var secondSaw *bank.Event
+	var secondBank string
+	job := func(tx bank.Tx) error {
+		mu.Lock()
+		ran++
+		first := ran == 1
+		mu.Unlock()
+		head, err := tx.LastEvent(ctx)
+		if err != nil {
+			return err
+		}
+		e := &bank.Event{Seq: 1, Time: banktest.Now, Principal: "p", Method: "Test", Resource: "r", Hash: "second", HashScheme: bank.CurrentHashScheme}
+		if head != nil {
+			e.Seq, e.PrevHash = head.Seq+1, head.Hash
+		}
+		if first {
+			e.Hash = "first"
+		}
+		if err := tx.AppendEvent(ctx, e); err != nil {
+			return err
+		}
+		got, err := tx.GetBank(ctx, b.ID)
+		if err != nil {
+			return err
+		}
+		if !first {
+			secondSaw, secondBank = head, got.DisplayName
+			return nil
+		}
+		got.DisplayName = "renamed by a failed job"
+		if err := tx.UpdateBank(ctx, got); err != nil {
+			return err
+		}
+		if again, err := tx.GetBank(ctx, b.ID); err != nil || again.DisplayName != got.DisplayName {
+			t.Errorf("the job's own rename read back as %v (%v)", again, err)
+		}
+		if h, err := tx.LastEvent(ctx); err != nil || h == nil || h.Hash != "first" {
+			t.Errorf("the job's own event read back as head %v (%v)", h, err)
+		}
+		return errBoom
+	}
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() { errs <- s.Write(context.Background(), job) }()
+	}
+	waitQueued(t, s, 2)
+	release()
+	if err := <-blocked; err != nil {
+		t.Fatal(err)
+	}
+	var failed int
+	for range 2 {
+		if err := <-errs; errors.Is(err, errBoom) {
+			failed++
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if failed != 1 {
+		t.Fatalf("%d jobs failed, want 1", failed)
+	}
+	if secondSaw != nil {
+		t.Errorf("the second job saw head %d %q, want the empty chain (the first job's event was rolled back)", secondSaw.Seq, secondSaw.Hash)
+	}
+	if secondBank != b.DisplayName {
+		t.Errorf("the second job read the bank as %q, want %q as stored", secondBank, b.DisplayName)
+	}
+	err := s.Read(ctx, func(tx bank.ReadTx) error {
+		head, err := tx.LastEvent(ctx)
+		if err != nil {
+			return err
+		}
+		if head == nil || head.Seq != 1 || head.Hash != "second" || head.PrevHash != "" {
+			t.Errorf("stored head %+v, want the second job's event at seq 1", head)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

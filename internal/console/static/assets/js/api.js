@@ -85,3 +85,53 @@ export async function listAll(path, params, key, limit = Infinity, onPage) {
   } while (pageToken && out.length < limit);
   return out;
 }
+
+// download fetches a file the API answers (an export, a report) with the
+// user's token, which a plain link cannot send, and hands it to the
+// browser as a download named filename. It returns the file's size.
+export async function download(path, params, filename) {
+  let resp;
+  try {
+    resp = await fetch(`/v1/${path}${query(params)}`, { headers: { Authorization: `Bearer ${token.get()}` } });
+  } catch (e) {
+    throw new ApiError(0, { code: 14, message: `the server did not answer (${e.message})` });
+  }
+  if (!resp.ok) {
+    let data = {};
+    try { data = JSON.parse(await resp.text()); } catch { /* not the API's error shape */ }
+    throw new ApiError(resp.status, data);
+  }
+  const blob = await resp.blob();
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  // The browser has taken the file once the click is handled.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  return blob.size;
+}
+
+// downloadButton is a button that downloads what download fetches and
+// says how it went (data-state "done" with data-bytes, or the API's error).
+export function downloadButton(id, label, path, params, filename, h, describe) {
+  const note = h('span', { class: 'muted', role: 'status' });
+  const b = h('button', { type: 'button', id, class: 'link-button' }, label);
+  b.addEventListener('click', async () => {
+    b.disabled = true;
+    note.textContent = '';
+    try {
+      const n = await download(path, params, filename);
+      b.dataset.state = 'done';
+      b.dataset.bytes = String(n);
+    } catch (err) {
+      b.dataset.state = 'failed';
+      note.textContent = describe(err);
+    } finally {
+      b.disabled = false;
+    }
+  });
+  return h('span', { class: 'download' }, b, note);
+}

@@ -2,7 +2,7 @@
 // available units (inline SVG charts drawn here), reservations expiring
 // soon, open temperature excursions and recent events of the bank.
 
-import { get } from './api.js';
+import { get, downloadButton } from './api.js';
 import { h, svg, table, describe } from './ui.js';
 import * as f from './format.js';
 import { can } from './session.js';
@@ -58,6 +58,18 @@ export async function dashboardView(root, { session }) {
   const expiring = card('dash-expiring', 'Reservations expiring within 14 days');
   const excursions = card('dash-excursions', 'Open temperature excursions');
   const recent = card('dash-events wide', 'Events of the last hour');
+  // Exports and reports (InterchangeService), as the API computes them for
+  // this user.
+  const downloads = card('dash-downloads wide', 'Downloads');
+  const dl = (id, label, path, params, name) => h('li', {}, downloadButton(id, label, `${bankName}/${path}`, params, name, h, describe));
+  const day = new Date().toISOString().slice(0, 10);
+  downloads.append(h('ul', { class: 'downloads' },
+    dl('dl-units-csv', 'All units (CSV)', 'units:export', { format: 'SPREADSHEET_FORMAT_CSV' }, `${session.bank}-units-${day}.csv`),
+    dl('dl-units-xlsx', 'All units (XLSX)', 'units:export', { format: 'SPREADSHEET_FORMAT_XLSX' }, `${session.bank}-units-${day}.xlsx`),
+    dl('dl-inventory', 'Inventory by status, type, ABO, year (CSV)', 'reports/inventory', {}, `${session.bank}-inventory-${day}.csv`),
+    dl('dl-ageing', 'Units leaving the search window within 180 days (CSV)', 'reports/ageingUnits', {}, `${session.bank}-ageing-${day}.csv`),
+    dl('dl-reservations', 'Open reservations (CSV)', 'reports/reservations', {}, `${session.bank}-reservations-${day}.csv`),
+    dl('dl-excursions', 'Temperature excursions and exposed units (CSV)', 'reports/excursions', {}, `${session.bank}-excursions-${day}.csv`)));
   const fail = (el) => (err) => el.append(h('p', { class: 'muted' }, describe(err)));
 
   // One call counts the whole bank (SummarizeUnits), however large.

@@ -1,7 +1,7 @@
 // The units list (the API's filters, keyset paging) and the unit page
 // (every field, HLA readings, location, custody, reservations, actions).
 
-import { get, post, listAll } from './api.js';
+import { get, post, listAll, downloadButton } from './api.js';
 import { h, field, select, table, dl, confirmAction, notice, describe, showError, clearErrors } from './ui.js';
 import * as f from './format.js';
 import { can } from './session.js';
@@ -35,7 +35,14 @@ export async function unitsView(root, { session, query }) {
     h('div', { class: 'actions-row' }, h('button', { type: 'submit', class: 'primary' }, 'Apply filters'),
       h('a', { href: '#/units' }, 'Clear')));
   const results = h('div', { id: 'unit-results' });
-  root.append(h('h1', {}, `Units of ${bankName}`), form, results);
+  // The same filters as the list, as a file (InterchangeService.ExportUnits).
+  const exportParams = {};
+  for (const k of ['status', 'unitType', 'abo']) exportParams[k] = chosen(k);
+  for (const k of ['collectionDateFrom', 'collectionDateTo']) exportParams[k] = query.get(k) || undefined;
+  const exports = h('p', { class: 'actions-row', id: 'unit-exports' }, 'Download these units: ',
+    downloadButton('export-csv', 'CSV', `${bankName}/units:export`, { ...exportParams, format: 'SPREADSHEET_FORMAT_CSV' }, `${session.bank}-units.csv`, h, describe),
+    downloadButton('export-xlsx', 'XLSX', `${bankName}/units:export`, { ...exportParams, format: 'SPREADSHEET_FORMAT_XLSX' }, `${session.bank}-units.xlsx`, h, describe));
+  root.append(h('h1', {}, `Units of ${bankName}`), form, exports, results);
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
