@@ -398,6 +398,11 @@ type UnitQuery struct {
 	// AfterDIN is the keyset cursor: only DINs greater than it.
 	AfterDIN DIN
 	Limit    int
+	// WithoutReadings returns the units without their HLA readings (each
+	// LocusTyping's Reading zero; Text as stored): the search index grades
+	// the typing text and reads no reading, and decoding them is the
+	// larger part of reading a unit row.
+	WithoutReadings bool
 }
 
 // RequestRecord remembers a request that carried a request_id (AIP-155).

@@ -497,14 +497,15 @@ func (s *Service) commitImport(ctx context.Context, b *ImportBatch, dryRun bool)
 
 // ScanUnits calls fn with every unit of every bank, in pages of up to
 // 1000 in DIN order (each page read in its own transaction), until fn
-// returns an error. It is for building in-memory indexes and maintenance.
+// returns an error. It is for building in-memory indexes: the units come
+// without their HLA readings (UnitQuery.WithoutReadings).
 func (s *Service) ScanUnits(ctx context.Context, fn func([]*Unit) error) error {
 	after := DIN("")
 	for {
 		var page []*Unit
 		err := s.store.Read(ctx, func(tx ReadTx) error {
 			var err error
-			page, err = tx.ListUnits(ctx, UnitQuery{AfterDIN: after, Limit: 1000})
+			page, err = tx.ListUnits(ctx, UnitQuery{AfterDIN: after, Limit: 1000, WithoutReadings: true})
 			return err
 		})
 		if err != nil || len(page) == 0 {

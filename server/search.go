@@ -48,13 +48,25 @@ func BuildIndex(ctx context.Context, svc *bank.Service, idx *match.Index) error 
 		}
 		token = next
 	}
-	var bad []string
-	err = svc.ScanUnits(ctx, func(units []*bank.Unit) error {
-		if err := idx.Load(units, banks); err != nil {
-			bad = append(bad, err.Error())
+	// Reading the store and loading the index overlap: one goroutine
+	// loads each page while the scan reads the next.
+	pages := make(chan []*bank.Unit, 2)
+	loaded := make(chan []string, 1)
+	go func() {
+		var bad []string
+		for units := range pages {
+			if err := idx.Load(units, banks); err != nil {
+				bad = append(bad, err.Error())
+			}
 		}
+		loaded <- bad
+	}()
+	err = svc.ScanUnits(ctx, func(units []*bank.Unit) error {
+		pages <- units
 		return nil
 	})
+	close(pages)
+	bad := <-loaded
 	if err != nil {
 		return err
 	}

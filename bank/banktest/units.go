@@ -281,6 +281,28 @@ func unitRoundTripAllFields(t *testing.T, e *env) {
 	if d := diff(listed, units); d != "" {
 		t.Errorf("ListUnits (-want +got):\n%s", d)
 	}
+	// WithoutReadings: the same units with every Reading zero.
+	var bare []*bank.Unit
+	err = e.store.Read(e.ctx, func(tx bank.ReadTx) error {
+		var err error
+		bare, err = tx.ListUnits(e.ctx, bank.UnitQuery{Bank: "bank-a", Limit: 10, WithoutReadings: true})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("ListUnits WithoutReadings: %v", err)
+	}
+	var wantBare []*bank.Unit
+	for _, u := range units {
+		c := *u
+		c.HLA = nil
+		for _, lt := range u.HLA {
+			c.HLA = append(c.HLA, bank.LocusTyping{Locus: lt.Locus, Text: lt.Text})
+		}
+		wantBare = append(wantBare, &c)
+	}
+	if d := diff(bare, wantBare); d != "" {
+		t.Errorf("ListUnits WithoutReadings (-want +got):\n%s", d)
+	}
 
 	// UpdateUnit round-trips too: turn the full unit into the minimal one.
 	upd := *minimal

@@ -63,6 +63,7 @@ func (t *txn) ListUnits(ctx context.Context, q bank.UnitQuery) ([]*bank.Unit, er
 	defer rows.Close()
 	out := make([]*bank.Unit, 0, min(q.Limit, 1024))
 	var r rowenc.UnitRow
+	r.SkipReadings = q.WithoutReadings
 	dest := r.Dest()
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {

@@ -214,6 +214,10 @@ func UnitArgsBuf(args []any, buf []byte, u *bank.Unit) ([]any, []byte, error) {
 // UnitRow receives one row of units; reuse it across rows to save
 // allocations.
 type UnitRow struct {
+	// SkipReadings makes Unit leave the HLA readings out
+	// (bank.UnitQuery.WithoutReadings).
+	SkipReadings bool
+
 	din, bankID, unitType, status, localID         string
 	collDate, procDate                             string
 	freezeDate                                     sql.NullString
@@ -326,8 +330,10 @@ func (r *UnitRow) Unit() (*bank.Unit, error) {
 	if u.HLA, err = ParseTypings(r.hlaOther, u.HLA); err != nil {
 		return nil, fmt.Errorf("unit %s: %w", r.din, err)
 	}
-	if err := applyReadings(r.hlaReading, u.HLA); err != nil {
-		return nil, fmt.Errorf("unit %s: %w", r.din, err)
+	if !r.SkipReadings {
+		if err := applyReadings(r.hlaReading, u.HLA); err != nil {
+			return nil, fmt.Errorf("unit %s: %w", r.din, err)
+		}
 	}
 	u.HLARelease = r.hlaRelease
 	if u.Private.MaternalHLA, err = ParseTypings(r.maternalHLA, nil); err != nil {
