@@ -269,11 +269,6 @@ func (s *Service) WatchEvents(ctx context.Context, bank string, after EventPosit
 			return err
 		})
 		if err != nil {
-			if ctx.Err() != nil {
-				// Cancelled mid-read: the driver may report the ended
-				// transaction rather than the cancellation.
-				return ctx.Err()
-			}
 			return err
 		}
 		for i, e := range view.show(page) {

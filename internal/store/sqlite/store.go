@@ -202,7 +202,15 @@ func (s *Store) Read(ctx context.Context, fn func(tx bank.ReadTx) error) error {
 	// A read transaction has nothing to commit; rolling back ends the snapshot.
 	defer sqlTx.Rollback()
 	// readOnly hides the write methods of txn from type assertions.
-	return fn(readOnly{&txn{tx: sqlTx, stmts: &s.rStmts}})
+	err = fn(readOnly{&txn{tx: sqlTx, stmts: &s.rStmts}})
+	if err != nil && ctx.Err() != nil && bank.KindOf(err) == bank.KindInternal {
+		// Cancelled mid-read: database/sql ends the transaction from its own
+		// goroutine, and the next statement reports the ended transaction
+		// (sql.ErrTxDone) rather than the cancellation. The caller's doing,
+		// not a store failure.
+		return ctx.Err()
+	}
+	return err
 }
 
 type readOnly struct{ bank.ReadTx }

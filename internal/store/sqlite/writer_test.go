@@ -253,6 +253,33 @@ func TestCancelledReadIsNotInternal(t *testing.T) {
 	}
 }
 
+// TestReadCancelledMidwayIsNotInternal: a read cancelled between its
+// statements fails with the context's error, whether the next statement
+// sees the cancellation or the transaction database/sql has already ended
+// for it (sql.ErrTxDone), which watches once reported as a store failure.
+func TestReadCancelledMidwayIsNotInternal(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	storeOneBank(t, s, "bank-a")
+	for range 20 {
+		ctx, cancel := context.WithCancel(t.Context())
+		err := s.Read(ctx, func(tx bank.ReadTx) error {
+			if _, err := tx.GetBank(ctx, "bank-a"); err != nil {
+				return err
+			}
+			cancel()
+			for {
+				if _, err := tx.ListBanks(ctx, "", 10); err != nil {
+					return err
+				}
+			}
+		})
+		var be *bank.Error
+		if !errors.Is(err, context.Canceled) || errors.As(err, &be) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+	}
+}
+
 // TestPingWrite: the probe passes while the store can take a write, and
 // fails (KindUnavailable) while another process holds the write lock.
 func TestPingWrite(t *testing.T) {
