@@ -44,7 +44,7 @@ const followPage = 2048
 // follower remembers how far the watchers have been brought along the
 // trail.
 type follower struct {
-	mu sync.Mutex // one catch-up at a time
+	mu sync.Mutex // one hand-over to the watchers at a time
 	// applied is the Seq of the last event whose changes the watchers
 	// have; -1 until FollowFrom.
 	applied atomic.Int64
@@ -64,72 +64,70 @@ func (s *Service) Following() int64 { return s.follow.applied.Load() }
 // changed by events committed after the last one handled, by any process.
 // When it returns nil, every change committed before it was called is in
 // the watchers: a search that catches up first sees every write
-// acknowledged before it began, whichever server made it. It costs one
-// read of the trail's head when nothing is new. Before FollowFrom it does
-// nothing.
+// acknowledged before it began, whichever server made it. When nothing is
+// new it costs one indexed read that returns no row. Before FollowFrom it
+// does nothing.
 func (s *Service) CatchUp(ctx context.Context) error {
 	if len(s.watchers) == 0 || s.follow.applied.Load() < 0 {
 		return nil
 	}
-	head, _, err := s.ChainHead(ctx)
-	if err != nil || head <= s.follow.applied.Load() {
-		return err
-	}
-	s.follow.mu.Lock()
-	defer s.follow.mu.Unlock()
 	for {
 		after := s.follow.applied.Load()
-		if after >= head {
-			return nil // another caller caught up meanwhile
+		units, banks, last, err := s.changedAfter(ctx, after)
+		if err != nil || last == after {
+			return err // nothing committed after the last event handled
 		}
-		var units []*Unit
-		var banks []*Bank
-		last := after
-		err := s.store.Read(ctx, func(tx ReadTx) error {
-			evs, err := tx.ListEvents(ctx, EventQuery{AfterSeq: after, Limit: followPage})
-			if err != nil {
-				return err
+		s.follow.mu.Lock()
+		if s.follow.applied.Load() == after { // no other caller handed these meanwhile
+			// Banks first: a watcher takes units only of banks it knows.
+			for _, b := range banks {
+				s.bankChanged(b)
 			}
-			seenUnit, seenBank := map[DIN]bool{}, map[string]bool{}
-			for _, e := range evs {
-				last = e.Seq
-				if bankID, din, ok := unitOfResource(e.Resource); ok {
-					if seenUnit[din] {
-						continue
-					}
-					seenUnit[din] = true
-					u, err := tx.GetUnit(ctx, bankID, din)
-					if KindOf(err) == KindNotFound {
-						continue // the event names the unit under a bank it has left
-					}
-					if err != nil {
-						return err
-					}
-					units = append(units, u)
-				} else if bankID, ok := bankOfResource(e.Resource); ok && !seenBank[bankID] {
-					seenBank[bankID] = true
-					b, err := tx.GetBank(ctx, bankID)
-					if err != nil {
-						return err
-					}
-					banks = append(banks, b)
-				}
-			}
-			return nil
-		})
+			s.unitsChanged(units)
+			s.follow.applied.Store(last)
+		}
+		s.follow.mu.Unlock()
+	}
+}
+
+// changedAfter reads one page of events after Seq after and returns the
+// current state of the units and banks they name, and the Seq of the last
+// event read (after itself when there is none).
+func (s *Service) changedAfter(ctx context.Context, after int64) (units []*Unit, banks []*Bank, last int64, err error) {
+	last = after
+	err = s.store.Read(ctx, func(tx ReadTx) error {
+		evs, err := tx.ListEvents(ctx, EventQuery{AfterSeq: after, Limit: followPage})
 		if err != nil {
 			return err
 		}
-		if last == after {
-			return nil // the trail is shorter than its head said: nothing to do
+		seenUnit, seenBank := map[DIN]bool{}, map[string]bool{}
+		for _, e := range evs {
+			last = e.Seq
+			if bankID, din, ok := unitOfResource(e.Resource); ok {
+				if seenUnit[din] {
+					continue
+				}
+				seenUnit[din] = true
+				u, err := tx.GetUnit(ctx, bankID, din)
+				if KindOf(err) == KindNotFound {
+					continue // the event names the unit under a bank it has left
+				}
+				if err != nil {
+					return err
+				}
+				units = append(units, u)
+			} else if bankID, ok := bankOfResource(e.Resource); ok && !seenBank[bankID] {
+				seenBank[bankID] = true
+				b, err := tx.GetBank(ctx, bankID)
+				if err != nil {
+					return err
+				}
+				banks = append(banks, b)
+			}
 		}
-		// Banks first: a watcher takes units only of banks it knows.
-		for _, b := range banks {
-			s.bankChanged(b)
-		}
-		s.unitsChanged(units)
-		s.follow.applied.Store(last)
-	}
+		return nil
+	})
+	return units, banks, last, err
 }
 
 // bankOfResource returns the bank id of a bank's own name ("banks/b1").

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -81,14 +80,5 @@ func TestSearchFollowsOtherServers(t *testing.T) {
 	}
 	if got := servers[1].Service.Following(); got <= 0 {
 		t.Errorf("server 1 follows the trail at %d", got)
-	}
-}
-
-// TestCatchUpWithoutFollowing: a service whose watchers were never loaded
-// (no FollowFrom) does not read the trail.
-func TestCatchUpWithoutFollowing(t *testing.T) {
-	svc := bank.NewService(nil)
-	if err := svc.CatchUp(context.Background()); err != nil || svc.Following() != -1 {
-		t.Fatalf("CatchUp before FollowFrom: %v, following %d", err, svc.Following())
 	}
 }
