@@ -44,10 +44,6 @@ func auditVerify(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
-	if err := validOutput(*output); err != nil {
-		fmt.Fprintln(stderr, "cordbank audit verify:", err)
-		return 2
-	}
 	if (*cpLog == "") != (*cpKey == "") {
 		fmt.Fprintln(stderr, "cordbank audit verify: --checkpoint-log and --checkpoint-key go together")
 		return 2

@@ -25,10 +25,6 @@ func runBackup(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
-	if err := validOutput(*output); err != nil {
-		fmt.Fprintln(stderr, fs.Name()+":", err)
-		return 2
-	}
 	if *to == "" || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "usage: cordbank backup [--db FILE] --to FILE")
 		return 2
@@ -78,10 +74,6 @@ func runRestore(args []string, stdout, stderr io.Writer) int {
 	}
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
-	}
-	if err := validOutput(*output); err != nil {
-		fmt.Fprintln(stderr, fs.Name()+":", err)
-		return 2
 	}
 	if *from == "" || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "usage: cordbank restore --from BACKUP [--db FILE] [--check]")

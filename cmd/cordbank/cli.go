@@ -21,7 +21,8 @@ import (
 // parseFlags parses args with fs, the way every cordbank command does:
 // flags may come before or after the positional arguments (fs.Args()
 // holds these afterwards); -h prints the command's help on stdout and
-// exits 0; a bad flag prints the error and the help on stderr and exits 2.
+// exits 0; a bad flag prints the error and the help on stderr and exits 2,
+// and so does an --output other than text or json where fs has one.
 // ok is false when the command must return code.
 func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code int, ok bool) {
 	fs.SetOutput(io.Discard)
@@ -34,6 +35,12 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code
 	if err == nil {
 		fs.SetOutput(stderr)
 		_ = fs.Parse(append([]string{"--"}, positional...)) // fs.Args() = positional
+		if o := fs.Lookup("output"); o != nil {
+			if err := validOutput(o.Value.String()); err != nil {
+				fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
+				return 2, false
+			}
+		}
 		return 0, true
 	}
 	if errors.Is(err, flag.ErrHelp) {
@@ -93,9 +100,6 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 
 // dial returns an SDK client for the flags: TLS by default off loopback.
 func (f *serverFlags) dial() (*client.Client, error) {
-	if err := validOutput(f.output); err != nil {
-		return nil, err
-	}
 	opts := []client.Option{client.WithUserAgent("cordbank-cli/" + version())}
 	if f.token != "" {
 		opts = append(opts, client.WithToken(f.token))

@@ -90,8 +90,20 @@ func TestOutputJSON(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &manifest) != nil || manifest.Format != "cordbank-backup/v1" || len(manifest.SHA256) != 64 {
 		t.Fatalf("backup --output json: exit %d, %q %s", code, out, errOut)
 	}
-	if code, _, _ := runCLI("token", "list", "--db", db, "--output", "yaml"); code != 2 {
-		t.Errorf("--output yaml: exit %d, want 2", code)
+	// Every command with --output refuses another format before it acts
+	// (parseFlags checks it for all of them).
+	for _, args := range [][]string{
+		{"token", "list", "--db", db},
+		{"audit", "verify", "--db", db},
+		{"backup", "--db", db, "--to", filepath.Join(t.TempDir(), "never.db")},
+		{"restore", "--from", filepath.Join(t.TempDir(), "none.db"), "--db", db, "--check"},
+		{"hla", "reduce", "--to", "g", "A*02:01:01"},
+		{"client", "units", "get", "banks/x/units/y"},
+	} {
+		code, _, errOut := runCLI(append(args, "--output", "yaml")...)
+		if code != 2 || !strings.Contains(errOut, `--output "yaml": want text or json`) {
+			t.Errorf("%v --output yaml: exit %d, %q; want 2 naming --output", args, code, errOut)
+		}
 	}
 }
 

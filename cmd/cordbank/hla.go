@@ -98,12 +98,10 @@ type errShown struct{ code int }
 
 func (e errShown) Error() string { return "shown" }
 
-// parse parses args as every command does (parseFlags).
+// parse parses args as every command does (parseFlags, which also checks
+// --output).
 func (f hlaFlags) parse(args []string) error {
-	if err := parseInto(f.fs, args, f.stdout, f.stderr); err != nil {
-		return err
-	}
-	return validOutput(*f.output)
+	return parseInto(f.fs, args, f.stdout, f.stderr)
 }
 
 // json prints v as one JSON line when --output json; it reports whether it did.
@@ -219,9 +217,6 @@ func hlaDiff(args []string, stdout, stderr io.Writer) int {
 	newDir := fs.String("new", "", "IPD-IMGT/HLA WMDA files of the new release")
 	output := outputFlag(fs)
 	if err := parseInto(fs, args, stdout, stderr); err != nil {
-		return hlaUsageError(stderr, err)
-	}
-	if err := validOutput(*output); err != nil {
 		return hlaUsageError(stderr, err)
 	}
 	if *oldDir == "" || *newDir == "" || fs.NArg() != 0 {

@@ -24,10 +24,6 @@ func hlaReread(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
-	if err := validOutput(*output); err != nil {
-		fmt.Fprintln(stderr, "cordbank hla reread:", err)
-		return 2
-	}
 	if *dir == "" {
 		fmt.Fprintln(stderr, "cordbank hla reread: --hla-data is required")
 		return 2
