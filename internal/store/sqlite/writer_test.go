@@ -367,16 +367,28 @@ func TestGroupCacheForgetsARolledBackJob(t *testing.T) {
 	ran := 0
 	var secondSaw *bank.Event
 	var secondBank string
+	secondStream := int64(-1)
 	job := func(tx bank.Tx) error {
 		mu.Lock()
 		ran++
-		first := ran == 1
+		warm, first := ran == 1, ran == 2
 		mu.Unlock()
+		if warm {
+			// Reads the stream head into the group's cache before the
+			// failing job, which then advances it and is rolled back.
+			_, err := tx.StreamHead(ctx, bank.PublicStream)
+			return err
+		}
 		head, err := tx.LastEvent(ctx)
 		if err != nil {
 			return err
 		}
-		e := &bank.Event{Seq: 1, Time: banktest.Now, Principal: "p", Method: "Test", Resource: "r", Hash: "second", HashScheme: bank.CurrentHashScheme}
+		streamHead, err := tx.StreamHead(ctx, bank.PublicStream)
+		if err != nil {
+			return err
+		}
+		e := &bank.Event{Seq: 1, Time: banktest.Now, Principal: "p", Method: "Test", Resource: "r", Hash: "second", HashScheme: bank.CurrentHashScheme,
+			StreamSeq: streamHead + 1}
 		if head != nil {
 			e.Seq, e.PrevHash = head.Seq+1, head.Hash
 		}
@@ -391,8 +403,11 @@ func TestGroupCacheForgetsARolledBackJob(t *testing.T) {
 			return err
 		}
 		if !first {
-			secondSaw, secondBank = head, got.DisplayName
+			secondSaw, secondBank, secondStream = head, got.DisplayName, streamHead
 			return nil
+		}
+		if n, err := tx.StreamHead(ctx, bank.PublicStream); err != nil || n != 1 {
+			t.Errorf("the job's own event left the stream head at %d (%v), want 1", n, err)
 		}
 		got.DisplayName = "renamed by a failed job"
 		if err := tx.UpdateBank(ctx, got); err != nil {
@@ -406,17 +421,17 @@ func TestGroupCacheForgetsARolledBackJob(t *testing.T) {
 		}
 		return errBoom
 	}
-	errs := make(chan error, 2)
-	for range 2 {
+	errs := make(chan error, 3)
+	for i := range 3 {
 		go func() { errs <- s.Write(context.Background(), job) }()
+		waitQueued(t, s, int64(i+1)) // queued, and so run, in this order
 	}
-	waitQueued(t, s, 2)
 	release()
 	if err := <-blocked; err != nil {
 		t.Fatal(err)
 	}
 	var failed int
-	for range 2 {
+	for range 3 {
 		if err := <-errs; errors.Is(err, errBoom) {
 			failed++
 		} else if err != nil {
@@ -431,6 +446,9 @@ func TestGroupCacheForgetsARolledBackJob(t *testing.T) {
 	}
 	if secondBank != b.DisplayName {
 		t.Errorf("the second job read the bank as %q, want %q as stored", secondBank, b.DisplayName)
+	}
+	if secondStream != 0 {
+		t.Errorf("the second job saw the public stream at %d, want 0 (the first job's event was rolled back)", secondStream)
 	}
 	err := s.Read(ctx, func(tx bank.ReadTx) error {
 		head, err := tx.LastEvent(ctx)
