@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -507,4 +508,87 @@ func BenchmarkListUnits(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkCreateUnitLayers splits a durable create at 16 clients into its
+// layers, in one run, to show where the rate is bounded on this machine:
+//
+//   - layer=grpc is a bare unary round trip through the same server and
+//     client (the health check: no authentication, no store), the most
+//     calls per second any unary method can reach here;
+//   - layer=writer is the store's writer alone: 16 goroutines each
+//     committing one small row (a request record) durably, grouped as
+//     CreateUnit's writes are, the most durable writes per second the
+//     writer and this disk reach;
+//   - layer=service is Service.CreateUnit called by 16 goroutines in
+//     process, no gRPC: validation, the audit event, the writer's group
+//     commit, the index;
+//   - BenchmarkCreateUnit/clients=16 is the two together.
+//
+// Each reports calls/s and the process's CPU per call; the CPU figures add
+// up (roughly) to the whole create's, which bounds its rate at the
+// machine's cores over that sum.
+func BenchmarkCreateUnitLayers(b *testing.B) {
+	const clients = 16
+	run := func(b *testing.B, n int, call func(i int) error) {
+		var next atomic.Int64
+		cpu0, start := processCPU(), time.Now()
+		var wg sync.WaitGroup
+		for range clients {
+			wg.Go(func() {
+				for {
+					i := next.Add(1) - 1
+					if i >= int64(n) {
+						return
+					}
+					if err := call(int(i)); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		elapsed, cpu := time.Since(start), processCPU()-cpu0
+		b.ReportMetric(float64(n)/elapsed.Seconds(), "calls/s")
+		b.ReportMetric(float64(cpu.Microseconds())/float64(n), "cpu-µs/call")
+	}
+	b.Run("layer=grpc", func(b *testing.B) {
+		srv, _ := benchServer(b)
+		conn, err := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer conn.Close()
+		h := healthpb.NewHealthClient(conn)
+		n := 20000 * b.N
+		b.ResetTimer()
+		run(b, n, func(int) error {
+			_, err := h.Check(context.Background(), &healthpb.HealthCheckRequest{})
+			return err
+		})
+	})
+	b.Run("layer=writer", func(b *testing.B) {
+		srv, _ := benchServer(b)
+		store, n := srv.Service.Store(), 20000*b.N
+		b.ResetTimer()
+		run(b, n, func(i int) error {
+			return store.Write(context.Background(), func(tx bank.Tx) error {
+				return tx.PutRequest(context.Background(), &bank.RequestRecord{ID: fmt.Sprint("w-", i), Method: "Floor", Fingerprint: "f", Resource: "r", CreateTime: time.Now()})
+			})
+		})
+	})
+	b.Run("layer=service", func(b *testing.B) {
+		srv, _ := benchServer(b)
+		g := synth.New("bench", "W9999", time.Now(), clients)
+		units := make([]*bank.Unit, 2000*b.N)
+		for i := range units {
+			units[i] = g.Unit()
+		}
+		b.ResetTimer()
+		run(b, len(units), func(i int) error {
+			_, err := srv.Service.CreateUnit(context.Background(), units[i], fmt.Sprint("r", clients, "-", i))
+			return err
+		})
+	})
 }
