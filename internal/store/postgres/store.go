@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/internal/store/writequeue"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -24,7 +25,7 @@ type Store struct {
 	closed atomic.Bool
 
 	// The writer goroutine (writer.go) and its queue.
-	jobs       chan *writeJob
+	queue      *writequeue.Queue[struct{}]
 	stopping   chan struct{} // closed by Close
 	writerDone chan struct{} // closed when the writer has ended
 
@@ -86,8 +87,9 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: migrate: %w", err)
 	}
-	s := &Store{pool: pool, jobs: make(chan *writeJob), stopping: make(chan struct{}), writerDone: make(chan struct{}),
+	s := &Store{pool: pool, stopping: make(chan struct{}), writerDone: make(chan struct{}),
 		commits: make(chan struct{}, 1), listenDone: make(chan struct{})}
+	s.queue = writequeue.New[struct{}](maxGroup, s.stopping, closedError)
 	go s.runWriter()
 	go s.listen(cfg.ConnConfig.Copy())
 	return s, nil

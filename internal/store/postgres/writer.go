@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync/atomic"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/internal/store/writequeue"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -55,19 +55,9 @@ const maxGroup = 48
 // beginWrite starts a write transaction and waits for the write lock.
 var beginWrite = fmt.Sprintf(`BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%d)`, writeLockKey)
 
-const (
-	jobQueued    int32 = iota
-	jobTaken           // the writer runs it; the caller waits for the outcome
-	jobAbandoned       // the caller's context ended first; the writer skips it
-)
-
-type writeJob struct {
-	ctx   context.Context
-	fn    func(tx bank.Tx) error
-	bulk  bool
-	state atomic.Int32
-	done  chan error // buffered: the writer never waits for the caller
-}
+// writeJob is one Store.Write call on its way through the writer (this
+// store has no maintenance jobs).
+type writeJob = writequeue.Job[struct{}]
 
 // Write runs fn in a write transaction on the writer goroutine (see
 // above). It returns nil only once fn's writes are committed
@@ -83,56 +73,18 @@ func (s *Store) Write(ctx context.Context, fn func(tx bank.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	j := &writeJob{ctx: ctx, fn: fn, bulk: bank.IsBulkWrite(ctx), done: make(chan error, 1)}
-	select {
-	case s.jobs <- j:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-s.stopping:
-		return closedError()
-	}
-	select {
-	case err := <-j.done:
-		return err
-	case <-ctx.Done():
-		if j.state.CompareAndSwap(jobQueued, jobAbandoned) {
-			return ctx.Err()
-		}
-		// The writer has it: its outcome is the truth, committed or not.
-		return <-j.done
-	}
+	return s.queue.Submit(ctx, writequeue.NewJob[struct{}](ctx, fn))
 }
 
 func (s *Store) runWriter() {
 	defer close(s.writerDone)
 	batch := make([]*writeJob, 0, maxGroup)
 	for {
-		select {
-		case <-s.stopping:
+		var more bool
+		if batch, more = s.queue.Next(batch); !more {
 			return
-		case j := <-s.jobs:
-			batch = append(batch[:0], j)
 		}
-	drain:
-		for len(batch) < maxGroup {
-			select {
-			case j := <-s.jobs:
-				batch = append(batch, j)
-			default:
-				break drain
-			}
-		}
-		// Small writes first: a unary write never waits behind a whole
-		// import batch that arrived at the same moment.
-		slices.SortStableFunc(batch, func(a, b *writeJob) int {
-			switch {
-			case a.bulk == b.bulk:
-				return 0
-			case b.bulk:
-				return -1
-			}
-			return 1
-		})
+		writequeue.SmallFirst(batch)
 		s.runGroup(batch)
 		clear(batch)
 	}
@@ -146,14 +98,14 @@ func (s *Store) runGroup(jobs []*writeJob) {
 	ran := make([]bool, len(jobs)) // fn succeeded: waits for the commit
 	finish := func(commitErr error) {
 		for i, j := range jobs {
-			if j.state.Load() != jobTaken {
+			if !j.Taken() {
 				continue // abandoned: its caller has gone
 			}
 			err := outcome[i]
 			if ran[i] {
 				err = commitErr
 			}
-			j.done <- err
+			j.Answer(err)
 		}
 	}
 	// The lock is taken before the jobs are: a caller whose context ends
@@ -172,10 +124,10 @@ func (s *Store) runGroup(jobs []*writeJob) {
 	}
 	live := 0
 	for i, j := range jobs {
-		if !j.state.CompareAndSwap(jobQueued, jobTaken) {
+		if !j.Take() {
 			continue
 		}
-		switch err := j.ctx.Err(); {
+		switch err := j.Ctx.Err(); {
 		case lockErr != nil:
 			outcome[i] = lockErr
 		case err != nil:
@@ -193,10 +145,10 @@ func (s *Store) runGroup(jobs []*writeJob) {
 	// transaction, which holds nothing else.
 	alone := live == 1
 	for i, j := range jobs {
-		if j.state.Load() != jobTaken || outcome[i] != nil {
+		if !j.Taken() || outcome[i] != nil {
 			continue
 		}
-		if err := j.ctx.Err(); err != nil {
+		if err := j.Ctx.Err(); err != nil {
 			outcome[i] = err
 			continue
 		}
@@ -207,9 +159,9 @@ func (s *Store) runGroup(jobs []*writeJob) {
 				return
 			}
 		}
-		err := run(j.fn, bank.Tx(t), "write")
+		err := run(j.Fn, bank.Tx(t), "write")
 		if err == nil {
-			err = j.ctx.Err() // cancelled while fn ran: not committed unheard
+			err = j.Ctx.Err() // cancelled while fn ran: not committed unheard
 		}
 		if err != nil {
 			outcome[i] = err
@@ -258,7 +210,7 @@ func (s *Store) runGroup(jobs []*writeJob) {
 // failTaken fails every taken job that has no outcome yet with err.
 func (s *Store) failTaken(jobs []*writeJob, outcome []error, err error) {
 	for i, j := range jobs {
-		if j.state.Load() == jobTaken && outcome[i] == nil {
+		if j.Taken() && outcome[i] == nil {
 			outcome[i] = err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/internal/store/writequeue"
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
@@ -24,7 +25,7 @@ type Store struct {
 	closed atomic.Bool
 
 	// The writer goroutine (writer.go) and its queue.
-	jobs       chan *writeJob
+	queue      *writequeue.Queue[func(conn *sql.Conn) error]
 	stopping   chan struct{} // closed by Close
 	writerDone chan struct{} // closed when the writer goroutine has ended
 	stats      writerCounters
@@ -122,7 +123,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	}
 	file := "file:" + escapePath(path)
 	common := fmt.Sprintf("_busy_timeout=%d&_foreign_keys=on&_stmt_cache_size=32", o.busyTimeout.Milliseconds())
-	s := &Store{jobs: make(chan *writeJob), stopping: make(chan struct{}), writerDone: make(chan struct{}), observe: o.observe}
+	s := &Store{stopping: make(chan struct{}), writerDone: make(chan struct{}), observe: o.observe}
+	s.queue = writequeue.New[func(conn *sql.Conn) error](maxGroup, s.stopping, closedError)
 	w, err := sql.Open("sqlite3", file+"?_txlock=immediate&_journal_mode=WAL&_synchronous=FULL&_cache_size=-32000&_mutex=no&"+common)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/internal/store/writequeue"
 )
 
 // The writer: one goroutine owns the writer connection for the store's
@@ -38,25 +39,10 @@ import (
 // enough that a failed commit (disk full) fails a bounded set.
 const maxGroup = 256
 
-// Job states: the writer and an impatient caller race to move a job out of
-// jobQueued; whoever wins decides whether it runs.
-const (
-	jobQueued    int32 = iota
-	jobTaken           // the writer runs it; the caller waits for the outcome
-	jobAbandoned       // the caller's context ended first; the writer skips it
-)
-
-// writeJob is one Store.Write call on its way through the writer.
-type writeJob struct {
-	ctx context.Context
-	fn  func(tx bank.Tx) error
-	// onConn, when set instead of fn, runs on the writer's connection
-	// outside any transaction (maintenance: pragmas, checkpoints).
-	onConn func(conn *sql.Conn) error
-	bulk   bool // bank.IsBulkWrite(ctx), read once
-	state  atomic.Int32
-	done   chan error // buffered: the writer never waits for the caller
-}
+// writeJob is one Store.Write call on its way through the writer; its
+// Maint, when set instead of Fn, runs on the writer's connection outside
+// any transaction (maintenance: pragmas, checkpoints).
+type writeJob = writequeue.Job[func(conn *sql.Conn) error]
 
 // WriterStats counts the writer's work since Open.
 type WriterStats struct {
@@ -97,7 +83,7 @@ func (s *Store) Write(ctx context.Context, fn func(tx bank.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.submit(ctx, &writeJob{ctx: ctx, fn: fn, bulk: bank.IsBulkWrite(ctx), done: make(chan error, 1)})
+	return s.submit(ctx, writequeue.NewJob[func(conn *sql.Conn) error](ctx, fn))
 }
 
 // onWriterConn runs fn on the writer goroutine with its connection, outside
@@ -106,34 +92,15 @@ func (s *Store) onWriterConn(ctx context.Context, fn func(conn *sql.Conn) error)
 	if err := s.unavailableIfClosed(); err != nil {
 		return err
 	}
-	return s.submit(ctx, &writeJob{ctx: ctx, onConn: fn, done: make(chan error, 1)})
+	return s.submit(ctx, writequeue.NewMaintenance(ctx, fn))
 }
 
 // submit queues j for the writer and waits for its outcome, or for ctx to
 // end before the writer has taken it.
 func (s *Store) submit(ctx context.Context, j *writeJob) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	s.waiting.Add(1)
 	defer s.waiting.Add(-1)
-	select {
-	case s.jobs <- j:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-s.stopping:
-		return closedError()
-	}
-	select {
-	case err := <-j.done:
-		return err
-	case <-ctx.Done():
-		if j.state.CompareAndSwap(jobQueued, jobAbandoned) {
-			return ctx.Err()
-		}
-		// The writer has it: its outcome is the truth, committed or not.
-		return <-j.done
-	}
+	return s.queue.Submit(ctx, j)
 }
 
 // runWriter is the writer goroutine. It owns conn.
@@ -143,21 +110,10 @@ func (s *Store) runWriter(conn *sql.Conn) {
 	defer s.raw.close()
 	batch := make([]*writeJob, 0, maxGroup)
 	for {
-		select {
-		case j := <-s.jobs:
-			batch = append(batch[:0], j)
-		case <-s.stopping:
+		// Everyone already waiting joins this round.
+		var more bool
+		if batch, more = s.queue.Next(batch); !more {
 			return
-		}
-		// Everyone already waiting joins this transaction.
-	drain:
-		for len(batch) < maxGroup {
-			select {
-			case j := <-s.jobs:
-				batch = append(batch, j)
-			default:
-				break drain
-			}
 		}
 		s.runBatch(conn, batch)
 		clear(batch)
@@ -180,12 +136,12 @@ func (s *Store) runBatch(conn *sql.Conn, batch []*writeJob) {
 	}
 	for _, j := range batch {
 		switch {
-		case j.onConn != nil:
+		case j.Maint != nil:
 			flush()
-			if j.state.CompareAndSwap(jobQueued, jobTaken) {
-				j.done <- runOnConn(j, conn)
+			if j.Take() {
+				j.Answer(runOnConn(j, conn))
 			}
-		case j.bulk:
+		case j.Bulk:
 			bulk = append(bulk, j)
 		default:
 			small = append(small, j)
@@ -200,7 +156,7 @@ func (s *Store) runBatch(conn *sql.Conn, batch []*writeJob) {
 func (s *Store) runGroup(conn *sql.Conn, jobs []*writeJob) (rest []*writeJob) {
 	var taken []*writeJob
 	for _, j := range jobs {
-		if j.state.CompareAndSwap(jobQueued, jobTaken) {
+		if j.Take() {
 			taken = append(taken, j)
 		}
 	}
@@ -217,7 +173,7 @@ func (s *Store) runGroup(conn *sql.Conn, jobs []*writeJob) (rest []*writeJob) {
 	t := &txn{tx: sqlTx, stmts: &s.wStmts, raw: &s.raw}
 	var pending []*writeJob // ran without error, waiting for the commit
 	for i, j := range taken {
-		if err := j.ctx.Err(); err != nil {
+		if err := j.Ctx.Err(); err != nil {
 			s.finish(j, err)
 			continue
 		}
@@ -227,7 +183,7 @@ func (s *Store) runGroup(conn *sql.Conn, jobs []*writeJob) (rest []*writeJob) {
 		before := t.mark()
 		err := runJob(j, t)
 		if err == nil {
-			err = j.ctx.Err() // ended while fn ran: its caller gets no acknowledgement, so nothing commits
+			err = j.Ctx.Err() // ended while fn ran: its caller gets no acknowledgement, so nothing commits
 		}
 		if err == nil {
 			if _, rerr := sqlTx.ExecContext(bg, `RELEASE job`); rerr != nil {
@@ -266,7 +222,7 @@ func (s *Store) runGroup(conn *sql.Conn, jobs []*writeJob) (rest []*writeJob) {
 	s.stats.commits.Add(1)
 	s.stats.writes.Add(int64(len(pending)))
 	for _, j := range pending {
-		j.done <- nil
+		j.Answer(nil)
 	}
 	return nil
 }
@@ -281,7 +237,7 @@ func (s *Store) abandonGroup(sqlTx *sql.Tx, pending, notRun []*writeJob, cause e
 	// group, unless their caller has left meanwhile.
 	var rest []*writeJob
 	for _, j := range notRun {
-		if j.state.CompareAndSwap(jobTaken, jobQueued) {
+		if j.Requeue() {
 			rest = append(rest, j)
 		}
 	}
@@ -290,12 +246,12 @@ func (s *Store) abandonGroup(sqlTx *sql.Tx, pending, notRun []*writeJob, cause e
 
 func (s *Store) finish(j *writeJob, err error) {
 	s.stats.rolledBack.Add(1)
-	j.done <- err
+	j.Answer(err)
 }
 
 func failAll(jobs []*writeJob, err error) {
 	for _, j := range jobs {
-		j.done <- err
+		j.Answer(err)
 	}
 }
 
@@ -308,7 +264,7 @@ func runJob(j *writeJob, t *txn) (err error) {
 			err = bank.Internal(fmt.Errorf("panic: %v\n%s", r, debug.Stack()), "sqlite: write")
 		}
 	}()
-	return j.fn(t)
+	return j.Fn(t)
 }
 
 func runOnConn(j *writeJob, conn *sql.Conn) (err error) {
@@ -317,7 +273,7 @@ func runOnConn(j *writeJob, conn *sql.Conn) (err error) {
 			err = bank.Internal(fmt.Errorf("panic: %v\n%s", r, debug.Stack()), "sqlite: writer maintenance")
 		}
 	}()
-	return j.onConn(conn)
+	return j.Maint(conn)
 }
 
 func closedError() error {

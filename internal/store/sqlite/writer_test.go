@@ -43,7 +43,7 @@ func waitQueued(t *testing.T, s *Store, n int64) {
 	}
 }
 
-// parkedSubmits counts goroutines blocked in submit's select (sending a
+// parkedSubmits counts goroutines blocked in the queue's Submit (sending a
 // job, or awaiting its outcome): while blockWriter holds the writer, every
 // one of them is a queued job.
 func parkedSubmits() int {
@@ -58,7 +58,7 @@ func parkedSubmits() int {
 	}
 	count := 0
 	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "[select") && strings.Contains(g, "(*Store).submit(") {
+		if strings.Contains(g, "[select") && strings.Contains(g, "writequeue.(*Queue[...]).Submit(") {
 			count++
 		}
 	}
