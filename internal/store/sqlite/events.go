@@ -55,9 +55,15 @@ func (t *txn) insertEvent(ctx context.Context, e *bank.Event, changes string) er
 	return t.raw.batch(func(run rawExec) error { return t.insertEventWith(run, e, changes) })
 }
 
-func (t *txn) insertEventWith(run rawExec, e *bank.Event, changes string) error {
-	t.args = append(t.args[:0], e.Seq, e.Time.UnixNano(), e.Principal, e.RequestID,
+// eventArgs appends the values of rawAppendEvent's columns (eventColumns)
+// for e, whose changes are already encoded.
+func eventArgs(dst []any, e *bank.Event, changes string) []any {
+	return append(dst, e.Seq, e.Time.UnixNano(), e.Principal, e.RequestID,
 		e.Method, e.Resource, e.Bank, e.Reason, changes, e.PrevHash, e.Hash, int64(e.HashScheme), e.Stream, e.StreamSeq)
+}
+
+func (t *txn) insertEventWith(run rawExec, e *bank.Event, changes string) error {
+	t.args = eventArgs(t.args[:0], e, changes)
 	_, err := run(rawAppendEvent, t.args)
 	clear(t.args)
 	if _, ok := isUnique(err); ok {

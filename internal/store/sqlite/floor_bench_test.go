@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/internal/synth"
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
@@ -65,7 +66,9 @@ func BenchmarkInsertFloor(b *testing.B) {
 			changes, _ := json.Marshal([]map[string]string{{"Field": "*", "After": string(snap)}})
 			h := sha256.Sum256(append([]byte(prev), changes...))
 			hash := hex.EncodeToString(h[:])
-			eventRows[j] = named([]any{int64(j + 1), time.Now().UnixNano(), "bench", "", "ImportUnits", u.Name(), "bench", "", string(changes), prev, hash, int64(2)})
+			e := &bank.Event{Seq: int64(j + 1), Time: time.Now(), Principal: "bench", Method: "ImportUnits", Resource: u.Name(),
+				Bank: "bench", PrevHash: prev, Hash: hash, HashScheme: 3, StreamSeq: int64(j + 1)}
+			eventRows[j] = named(eventArgs(nil, e, string(changes))) // the store's own columns: the floor follows the schema
 			prev = hash
 		}
 		conn, err := db.Conn(ctx)
