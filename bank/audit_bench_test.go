@@ -21,7 +21,7 @@ func BenchmarkVerifyAuditTrail(b *testing.B) {
 	for first := 1; first <= events; first += batch {
 		err := store.Write(b.Context(), func(tx bank.Tx) error {
 			for seq := first; seq < first+batch && seq <= events; seq++ {
-				e := &bank.Event{Seq: int64(seq), Time: start.Add(time.Duration(seq) * time.Second), HashScheme: bank.CurrentHashScheme,
+				e := &bank.Event{Seq: int64(seq), StreamSeq: int64(seq), Time: start.Add(time.Duration(seq) * time.Second), HashScheme: bank.CurrentHashScheme,
 					Principal: "tech-7", RequestID: fmt.Sprintf("req-%d", seq), Method: "UpdateUnit",
 					Resource: fmt.Sprintf("banks/bank-%d/units/G1234%08d", seq%4, seq%100_000), Bank: fmt.Sprintf("bank-%d", seq%4),
 					Changes: []bank.FieldChange{
