@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/cordbank/cordbank/bank/inventory"
 )
 
 // The tables, proven by the trail. Every audited change records each
@@ -226,7 +228,7 @@ func readRow(ctx context.Context, tx ReadTx, r *trailReplay, proven *ResourceCou
 			proven.Reservations++
 		}
 	case kindContainer:
-		var c *Container
+		var c *inventory.Container
 		if c, err = tx.GetContainer(ctx, r.ids[1], r.ids[3]); err == nil {
 			j.row = c
 			proven.Containers++

@@ -118,7 +118,7 @@ func New(cfg Config) *Server {
 	pb.RegisterLifecycleServiceServer(s.grpc, &lifecycle{svc: cfg.Service})
 	pb.RegisterAuditServiceServer(s.grpc, &audit{svc: cfg.Service, stop: s.stop, checkpoint: cfg.LatestCheckpoint})
 	pb.RegisterReservationServiceServer(s.grpc, &reservations{svc: cfg.Service})
-	pb.RegisterInventoryServiceServer(s.grpc, &inventory{svc: cfg.Service})
+	pb.RegisterInventoryServiceServer(s.grpc, &inventoryService{svc: cfg.Service})
 	pb.RegisterTypingServiceServer(s.grpc, &typing{svc: cfg.Service})
 	pb.RegisterLabelServiceServer(s.grpc, &labels{svc: cfg.Service})
 	if m := cfg.Metrics; m != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/inventory"
 )
 
 // The rows of banks, reservations, containers and tokens, and the domain
@@ -116,7 +117,7 @@ func (x *ReservationRow) Reservation() (*bank.Reservation, error) {
 const ContainerColumns = `bank_id, id, kind, parent_id, parent_position, label, layout_kind, grid_rows, grid_columns, slots, capacity, min_celsius, max_celsius, create_time, update_time, version`
 
 // ContainerArgs returns c's column values in ContainerColumns order.
-func ContainerArgs(c *bank.Container) []any {
+func ContainerArgs(c *inventory.Container) []any {
 	return []any{c.Bank, c.ID, string(c.Kind), NullString(c.Parent), NullString(c.ParentPosition), c.Label, string(c.Layout.Kind),
 		c.Layout.Rows, c.Layout.Columns, c.Layout.Slots, c.Layout.Capacity, NullFloat(c.MinCelsius), NullFloat(c.MaxCelsius),
 		c.CreateTime.UnixNano(), c.UpdateTime.UnixNano(), c.Version}
@@ -124,7 +125,7 @@ func ContainerArgs(c *bank.Container) []any {
 
 // ContainerRow receives one row of containers.
 type ContainerRow struct {
-	c            bank.Container
+	c            inventory.Container
 	kind, layout string
 	parent, pos  sql.NullString
 	minC, maxC   sql.NullFloat64
@@ -138,9 +139,9 @@ func (r *ContainerRow) Dest() []any {
 }
 
 // Container builds the domain value of the scanned row.
-func (r *ContainerRow) Container() *bank.Container {
+func (r *ContainerRow) Container() *inventory.Container {
 	c := r.c
-	c.Kind, c.Layout.Kind = bank.ContainerKind(r.kind), bank.LayoutKind(r.layout)
+	c.Kind, c.Layout.Kind = inventory.ContainerKind(r.kind), inventory.LayoutKind(r.layout)
 	c.Parent, c.ParentPosition = r.parent.String, r.pos.String
 	c.MinCelsius, c.MaxCelsius = Ptr(r.minC), Ptr(r.maxC)
 	c.CreateTime, c.UpdateTime = time.Unix(0, r.ctime).UTC(), time.Unix(0, r.utime).UTC()
@@ -212,7 +213,7 @@ func FINTaken(fin string) error {
 
 // ContainerNotFound is the error of a container that is not in bankID.
 func ContainerNotFound(bankID, id string) error {
-	return bank.NewError(bank.KindNotFound, bank.ReasonContainerNotFound, "container not found", "name", bank.ContainerName(bankID, id))
+	return bank.NewError(bank.KindNotFound, bank.ReasonContainerNotFound, "container not found", "name", inventory.ContainerName(bankID, id))
 }
 
 // ReservationNotFound is the error of a reservation id that names none.
