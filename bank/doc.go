@@ -35,9 +35,12 @@
 //	                       audit_verify.go audit_state.go       CountReader
 //	                       audit_replay.go audit_checkpoint.go  .CountResources
 //	                       event_scope.go follow.go
-//	principals and tokens  bank: principal.go token_service.go  TokenReader/Writer    Tokens
-//	                       token_cache.go caller.go; the
-//	                       policy: bank/access
+//	principals and tokens  bank/credential: tokens, secrets and TokenReader/Writer    Tokens
+//	                       their hashes, expiry, the token
+//	                       cache; bank/access: principals,
+//	                       roles, the policy; bank:
+//	                       credential_service.go access.go
+//	                       caller.go
 //	requests (idempotency) bank: service.go (fingerprint,       RequestReader/Writer  Idempotency Requests
 //	                       replay)
 //	shared                 bank: service.go (Service, options,  Store, ReadTx, Tx     Tx Store
@@ -46,7 +49,8 @@
 //
 // A concern package imports nothing of bank (bank imports it): what its
 // rules need from bank they are given, as parameters or small interfaces
-// (inventory.Violations, inventory.Occupants), and a rule that refuses a
+// (inventory.Violations, inventory.Occupants, the token epoch read that
+// credential.Cache.Recheck is given), and a rule that refuses a
 // change returns the concern's own refusal, which bank maps to an *Error
 // (inventory.go's refused). Types a concern shares with the others (Unit,
 // DIN, Bank, Event, Error, the page tokens, Placement, which keys a unit's
@@ -84,8 +88,8 @@
 // # Dependencies
 //
 // It imports only the standard library and its own subpackages (bank/hla,
-// bank/access, bank/inventory, bank/jsonenc, ...), and so does each of
-// them; TestDomainImportsOnlyStandardLibrary checks.
+// bank/access, bank/credential, bank/inventory, bank/jsonenc, ...), and
+// so does each of them; TestDomainImportsOnlyStandardLibrary checks.
 // It must never import gRPC, protobuf, a SQL driver or net/http: the server
 // converts wire types to these domain types, and storage adapters
 // (internal/store/...) implement Store in terms of them. Errors returned from

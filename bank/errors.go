@@ -109,7 +109,7 @@ const (
 	ReasonUnitAlreadyPlaced      Reason = "UNIT_ALREADY_PLACED"
 	ReasonUnitNotPlaced          Reason = "UNIT_NOT_PLACED"
 
-	// Access reasons (bank/principal.go, server/auth.go).
+	// Access reasons (bank/access.go, bank/credential_service.go, server/auth.go).
 	ReasonUnauthenticated  Reason = "UNAUTHENTICATED"
 	ReasonPermissionDenied Reason = "PERMISSION_DENIED"
 	ReasonRateLimited      Reason = "RATE_LIMITED"

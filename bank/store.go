@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/cordbank/cordbank/bank/credential"
 	"github.com/cordbank/cordbank/bank/inventory"
 )
 
@@ -255,21 +256,21 @@ type AuditWriter interface {
 	AppendEvents(ctx context.Context, events []*Event) error
 }
 
-// Principals and tokens (principal.go, token_service.go; conformance:
-// banktest group Tokens).
+// Principals and tokens (rules: bank/credential; use cases:
+// credential_service.go; conformance: banktest group Tokens).
 
 // TokenReader reads API tokens and certificate mappings. A store holds
 // only secrets' hashes, never a secret.
 type TokenReader interface {
 	// GetToken returns the token with id, or KindNotFound with
 	// ReasonTokenNotFound.
-	GetToken(ctx context.Context, id string) (*Token, error)
+	GetToken(ctx context.Context, id string) (*credential.Token, error)
 	// GetTokenByHash returns the token whose Hash is hash: the unrevoked
 	// one when there is one (at most one is), else the newest revoked one;
 	// (nil, nil) when none has it.
-	GetTokenByHash(ctx context.Context, hash string) (*Token, error)
+	GetTokenByHash(ctx context.Context, hash string) (*credential.Token, error)
 	// ListTokens returns every token, ordered by ID.
-	ListTokens(ctx context.Context) ([]*Token, error)
+	ListTokens(ctx context.Context) ([]*credential.Token, error)
 	// TokenEpoch returns a number that changes whenever a token is
 	// created or revoked, by any process using the store's database: the
 	// token cache (TokenRecheckEvery) reads it to notice a revocation made
@@ -283,11 +284,11 @@ type TokenReader interface {
 type TokenWriter interface {
 	// InsertToken stores a new token; KindAlreadyExists when its ID or an
 	// unrevoked token's Hash is taken.
-	InsertToken(ctx context.Context, t *Token) error
+	InsertToken(ctx context.Context, t *credential.Token) error
 	// UpdateToken replaces a token's revoke and last-use times, keyed by
 	// ID: KindNotFound (ReasonTokenNotFound) for an unknown ID, an error
 	// when un-revoking it would give its Hash a second unrevoked token.
-	UpdateToken(ctx context.Context, t *Token) error
+	UpdateToken(ctx context.Context, t *credential.Token) error
 }
 
 // Requests and idempotency (service.go replay; conformance: banktest

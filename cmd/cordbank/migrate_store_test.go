@@ -10,6 +10,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/credential"
 	"github.com/cordbank/cordbank/bank/inventory"
 	"github.com/cordbank/cordbank/internal/pgtest"
 	"github.com/cordbank/cordbank/internal/store/postgres"
@@ -185,7 +186,7 @@ type snapshot struct {
 	Containers   []*inventory.Container
 	Placements   []*bank.Placement
 	Excursions   []*inventory.Excursion
-	Tokens       []*bank.Token
+	Tokens       []*credential.Token
 	Requests     []*bank.RequestRecord
 	Counts       bank.ResourceCounts
 }

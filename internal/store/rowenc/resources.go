@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/credential"
 	"github.com/cordbank/cordbank/bank/inventory"
 )
 
@@ -153,14 +154,14 @@ func (r *ContainerRow) Container() *inventory.Container {
 const TokenColumns = `id, principal, role, org, cert_cn, hash, create_time, expire_time, revoke_time, last_use_time, created_by`
 
 // TokenArgs returns t's column values in TokenColumns order.
-func TokenArgs(t *bank.Token) []any {
+func TokenArgs(t *credential.Token) []any {
 	return []any{t.ID, t.Principal, string(t.Role), t.Org, t.CertCN, t.Hash, t.CreateTime.UnixNano(),
 		NullTime(t.ExpireTime), NullTime(t.RevokeTime), NullTime(t.LastUseTime), t.CreatedBy}
 }
 
 // TokenRow receives one row of tokens.
 type TokenRow struct {
-	t                       bank.Token
+	t                       credential.Token
 	role                    string
 	create                  int64
 	expire, revoke, lastUse sql.NullInt64
@@ -172,7 +173,7 @@ func (r *TokenRow) Dest() []any {
 }
 
 // Token builds the domain value of the scanned row.
-func (r *TokenRow) Token() *bank.Token {
+func (r *TokenRow) Token() *credential.Token {
 	t := r.t
 	t.Role = bank.Role(r.role)
 	t.CreateTime = time.Unix(0, r.create).UTC()
@@ -233,6 +234,6 @@ func TokenNotFound(id string) error {
 }
 
 // TokenExists is the error of a token whose id, or live hash, is taken.
-func TokenExists(t *bank.Token) error {
+func TokenExists(t *credential.Token) error {
 	return bank.NewError(bank.KindAlreadyExists, bank.ReasonFailedPrecondition, "token already exists", "token", t.Name())
 }
