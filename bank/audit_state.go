@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/bank/inventory"
 )
 
@@ -186,8 +187,8 @@ func (s *Service) VerifyState(ctx context.Context) (StateSummary, error) {
 				Reason: fmt.Sprintf("the table holds %d %s, the trail accounts for %d: rows were added or removed outside the service", c.rows, c.what, c.found)})
 		}
 	}
-	if len(sum.Differences) > maxChainProblems {
-		sum.Differences = sum.Differences[:maxChainProblems]
+	if len(sum.Differences) > audit.MaxChainProblems {
+		sum.Differences = sum.Differences[:audit.MaxChainProblems]
 	}
 	return sum, nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank/access"
+	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/bank/credential"
 )
 
@@ -133,7 +134,7 @@ func (s *Service) RevokeToken(ctx context.Context, id string) (*credential.Token
 			return err
 		}
 		out = t
-		return s.newChain(ctx, tx, now).record("RevokeToken", t.Name(), t.Bank(), "", []FieldChange{{Field: "revoke_time", After: `"` + now.Format(time.RFC3339Nano) + `"`}})
+		return s.newChain(ctx, tx, now).record("RevokeToken", t.Name(), t.Bank(), "", []audit.FieldChange{{Field: "revoke_time", After: `"` + now.Format(time.RFC3339Nano) + `"`}})
 	})
 	return out, err
 }

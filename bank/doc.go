@@ -31,10 +31,14 @@
 //	                       inventory_moves.go
 //	                       inventory_temperature.go
 //	                       inventory_counts.go
-//	audit trail            bank: audit.go audit_service.go      AuditReader/Writer,   Events Privacy
-//	                       audit_verify.go audit_state.go       CountReader
-//	                       audit_replay.go audit_checkpoint.go  .CountResources
-//	                       event_scope.go follow.go
+//	audit trail            bank/audit: the hash chain's         AuditReader/Writer,   Events Privacy
+//	                       encoding and schemes, chain          CountReader
+//	                       verification, checkpoints;           .CountResources
+//	                       bank: audit.go (Event, appending)
+//	                       audit_service.go audit_verify.go
+//	                       audit_checkpoint.go audit_state.go
+//	                       audit_replay.go event_scope.go
+//	                       follow.go
 //	principals and tokens  bank/credential: tokens, secrets and TokenReader/Writer    Tokens
 //	                       their hashes, expiry, the token
 //	                       cache; bank/access: principals,
@@ -50,11 +54,14 @@
 // A concern package imports nothing of bank (bank imports it): what its
 // rules need from bank they are given, as parameters or small interfaces
 // (inventory.Violations, inventory.Occupants, the token epoch read that
-// credential.Cache.Recheck is given), and a rule that refuses a
+// credential.Cache.Recheck is given, an Event as the audit.Content and
+// audit.Link its hash covers), and a rule that refuses a
 // change returns the concern's own refusal, which bank maps to an *Error
 // (inventory.go's refused). Types a concern shares with the others (Unit,
 // DIN, Bank, Event, Error, the page tokens, Placement, which keys a unit's
-// place by its DIN) stay in bank.
+// place by its DIN) stay in bank, and so do the audit trail's state
+// replay and verification (audit_state.go, audit_replay.go): they read
+// every resource type of bank and the store.
 //
 // Other subpackages: bank/access (roles, the policy table, what each
 // principal may see), bank/hla (HLA nomenclature and reference data),
@@ -88,8 +95,9 @@
 // # Dependencies
 //
 // It imports only the standard library and its own subpackages (bank/hla,
-// bank/access, bank/credential, bank/inventory, bank/jsonenc, ...), and
-// so does each of them; TestDomainImportsOnlyStandardLibrary checks.
+// bank/access, bank/audit, bank/credential, bank/inventory, bank/jsonenc,
+// ...), and so does each of them; TestDomainImportsOnlyStandardLibrary
+// checks.
 // It must never import gRPC, protobuf, a SQL driver or net/http: the server
 // converts wire types to these domain types, and storage adapters
 // (internal/store/...) implement Store in terms of them. Errors returned from

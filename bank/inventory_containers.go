@@ -111,12 +111,12 @@ func (s *Service) createContainers(ctx context.Context, bankID string, in []*inv
 			return unknownBank(err, bankID)
 		}
 		now := s.now().UTC()
-		audit := s.newChain(ctx, tx, now)
+		trail := s.newChain(ctx, tx, now)
 		for i, c := range cs {
 			if err := s.insertContainer(ctx, tx, c, prefix(i), now); err != nil {
 				return err
 			}
-			if err := audit.created("CreateContainer", c.Name(), bankID, c); err != nil {
+			if err := trail.created("CreateContainer", c.Name(), bankID, c); err != nil {
 				return err
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/cordbank/cordbank/bank/access"
+	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/bank/inventory"
 )
 
@@ -111,7 +112,7 @@ func (s *Service) putUnit(ctx context.Context, r PlaceRequest, method string) (*
 		if err := tx.PutPlacement(ctx, p); err != nil {
 			return err
 		}
-		if err := s.newChain(ctx, tx, now).record(method, u.Name(), r.Bank, "", []FieldChange{
+		if err := s.newChain(ctx, tx, now).record(method, u.Name(), r.Bank, "", []audit.FieldChange{
 			{Field: "location", Before: placeJSON(r.Bank, cur), After: placeJSON(r.Bank, p)}}); err != nil {
 			return err
 		}
@@ -152,7 +153,7 @@ func (s *Service) GetUnitLocation(ctx context.Context, bankID string, din DIN) (
 
 // vacateOnTransition frees the position of a unit whose new status means
 // it left storage, in the transition's transaction, and audits it.
-func (s *Service) vacateOnTransition(ctx context.Context, tx Tx, audit *chain, u *Unit, method string) error {
+func (s *Service) vacateOnTransition(ctx context.Context, tx Tx, trail *chain, u *Unit, method string) error {
 	if !slices.Contains(leavesStorage, u.Status) {
 		return nil
 	}
@@ -163,7 +164,7 @@ func (s *Service) vacateOnTransition(ctx context.Context, tx Tx, audit *chain, u
 	if err := tx.DeletePlacement(ctx, u.Bank, u.DIN); err != nil {
 		return err
 	}
-	return audit.record(method, u.Name(), u.Bank, "", []FieldChange{{Field: "location", Before: placeJSON(u.Bank, p)}})
+	return trail.record(method, u.Name(), u.Bank, "", []audit.FieldChange{{Field: "location", Before: placeJSON(u.Bank, p)}})
 }
 
 // MoveContainerRequest moves a container, with everything in it, under
@@ -252,13 +253,13 @@ func (s *Service) MoveContainer(ctx context.Context, r MoveContainerRequest) (*i
 		if err := tx.UpdateContainer(ctx, nc); err != nil {
 			return err
 		}
-		audit := s.newChain(ctx, tx, now)
-		if err := audit.changed("MoveContainer", nc.Name(), r.Bank, "", cur, nc); err != nil {
+		trail := s.newChain(ctx, tx, now)
+		if err := trail.changed("MoveContainer", nc.Name(), r.Bank, "", cur, nc); err != nil {
 			return err
 		}
 		before := t.Clone()
 		t.Replace(nc)
-		if err := s.auditPaths(ctx, tx, audit, "MoveContainer", before, t, nc.ID); err != nil {
+		if err := s.auditPaths(ctx, tx, trail, "MoveContainer", before, t, nc.ID); err != nil {
 			return err
 		}
 		out = nc
@@ -272,14 +273,14 @@ func (s *Service) MoveContainer(ctx context.Context, r MoveContainerRequest) (*i
 
 // auditPaths records, for every unit in root's subtree, the change of its
 // path from before to after.
-func (s *Service) auditPaths(ctx context.Context, tx InventoryReader, audit *chain, method string, before, after *inventory.Tree, root string) error {
+func (s *Service) auditPaths(ctx context.Context, tx InventoryReader, trail *chain, method string, before, after *inventory.Tree, root string) error {
 	ps, err := tx.ListPlacements(ctx, after.Container(root).Bank, inventory.IDs(after.Preorder(root)))
 	if err != nil {
 		return err
 	}
 	for _, p := range ps {
 		name := "banks/" + p.Bank + "/units/" + string(p.DIN)
-		if err := audit.record(method, name, p.Bank, "", []FieldChange{{Field: "location.path",
+		if err := trail.record(method, name, p.Bank, "", []audit.FieldChange{{Field: "location.path",
 			Before: auditJSON(before.Path(p.Container)), After: auditJSON(after.Path(p.Container))}}); err != nil {
 			return err
 		}
@@ -368,14 +369,14 @@ func (s *Service) Evacuate(ctx context.Context, r EvacuateRequest) (*EvacuateRes
 			return err
 		}
 		now := s.now().UTC()
-		audit := s.newChain(ctx, tx, now)
+		trail := s.newChain(ctx, tx, now)
 		for _, p := range o.all {
 			np := *p
 			np.Container, np.Since = dst.ID, now
 			if err := tx.PutPlacement(ctx, &np); err != nil {
 				return err
 			}
-			if err := audit.record("EvacuateContainer", "banks/"+p.Bank+"/units/"+string(p.DIN), r.Bank, "", []FieldChange{
+			if err := trail.record("EvacuateContainer", "banks/"+p.Bank+"/units/"+string(p.DIN), r.Bank, "", []audit.FieldChange{
 				{Field: "location", Before: placeJSON(r.Bank, p), After: placeJSON(r.Bank, &np)}}); err != nil {
 				return err
 			}
@@ -387,13 +388,13 @@ func (s *Service) Evacuate(ctx context.Context, r EvacuateRequest) (*EvacuateRes
 			if err := tx.UpdateContainer(ctx, nk); err != nil {
 				return err
 			}
-			if err := audit.changed("EvacuateContainer", nk.Name(), r.Bank, "", k, nk); err != nil {
+			if err := trail.changed("EvacuateContainer", nk.Name(), r.Bank, "", k, nk); err != nil {
 				return err
 			}
 			t.Replace(nk)
 		}
 		for _, k := range o.subs {
-			if err := s.auditPaths(ctx, tx, audit, "EvacuateContainer", before, t, k.ID); err != nil {
+			if err := s.auditPaths(ctx, tx, trail, "EvacuateContainer", before, t, k.ID); err != nil {
 				return err
 			}
 		}

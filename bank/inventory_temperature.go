@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank/access"
+	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/bank/inventory"
 )
 
@@ -50,8 +51,8 @@ func (s *Service) RecordReading(ctx context.Context, r inventory.TemperatureRead
 		if err := tx.InsertReading(ctx, &r); err != nil {
 			return err
 		}
-		audit := s.newChain(ctx, tx, now)
-		if err := audit.record("RecordTemperatureReading", c.Name(), r.Bank, "", []FieldChange{{Field: "temperature_reading", After: auditJSON(r)}}); err != nil {
+		trail := s.newChain(ctx, tx, now)
+		if err := trail.record("RecordTemperatureReading", c.Name(), r.Bank, "", []audit.FieldChange{{Field: "temperature_reading", After: auditJSON(r)}}); err != nil {
 			return err
 		}
 		out = &ReadingResult{Reading: &r}
@@ -61,7 +62,7 @@ func (s *Service) RecordReading(ctx context.Context, r inventory.TemperatureRead
 		}
 		switch step, e := inventory.Observe(c, open, r); step {
 		case inventory.Opens:
-			if err := s.expose(ctx, tx, audit, c, e, r); err != nil {
+			if err := s.expose(ctx, tx, trail, c, e, r); err != nil {
 				return err
 			}
 			out.Excursion, out.Opened = e, true
@@ -69,7 +70,7 @@ func (s *Service) RecordReading(ctx context.Context, r inventory.TemperatureRead
 			if err := tx.UpdateExcursion(ctx, e); err != nil {
 				return err
 			}
-			if err := audit.changed("ContinueExcursion", e.Name(), r.Bank, "", open, e); err != nil {
+			if err := trail.changed("ContinueExcursion", e.Name(), r.Bank, "", open, e); err != nil {
 				return err
 			}
 			out.Excursion = e
@@ -77,7 +78,7 @@ func (s *Service) RecordReading(ctx context.Context, r inventory.TemperatureRead
 			if err := tx.UpdateExcursion(ctx, e); err != nil {
 				return err
 			}
-			if err := audit.changed("CloseExcursion", e.Name(), r.Bank, "", open, e); err != nil {
+			if err := trail.changed("CloseExcursion", e.Name(), r.Bank, "", open, e); err != nil {
 				return err
 			}
 			out.Excursion, out.Closed = e, true
@@ -92,7 +93,7 @@ func (s *Service) RecordReading(ctx context.Context, r inventory.TemperatureRead
 
 // expose opens excursion e of tank c and records an exposure event on
 // every unit stored in the tank.
-func (s *Service) expose(ctx context.Context, tx Tx, audit *chain, c *inventory.Container, e *inventory.Excursion, r inventory.TemperatureReading) error {
+func (s *Service) expose(ctx context.Context, tx Tx, trail *chain, c *inventory.Container, e *inventory.Excursion, r inventory.TemperatureReading) error {
 	t, err := loadTree(ctx, tx, c.Bank)
 	if err != nil {
 		return err
@@ -105,7 +106,7 @@ func (s *Service) expose(ctx context.Context, tx Tx, audit *chain, c *inventory.
 	if err := tx.InsertExcursion(ctx, e); err != nil {
 		return err
 	}
-	if err := audit.created("OpenExcursion", e.Name(), c.Bank, e); err != nil {
+	if err := trail.created("OpenExcursion", e.Name(), c.Bank, e); err != nil {
 		return err
 	}
 	exposure := auditJSON(struct {
@@ -115,8 +116,8 @@ func (s *Service) expose(ctx context.Context, tx Tx, audit *chain, c *inventory.
 		Time      time.Time `json:"time"`
 	}{e.Name(), c.Name(), r.Celsius, r.Time})
 	for _, p := range ps {
-		if err := audit.record("TemperatureExcursion", "banks/"+p.Bank+"/units/"+string(p.DIN), c.Bank, "",
-			[]FieldChange{{Field: "exposure", After: exposure}}); err != nil {
+		if err := trail.record("TemperatureExcursion", "banks/"+p.Bank+"/units/"+string(p.DIN), c.Bank, "",
+			[]audit.FieldChange{{Field: "exposure", After: exposure}}); err != nil {
 			return err
 		}
 	}

@@ -213,7 +213,8 @@ type InventoryWriter interface {
 	UpdateExcursion(ctx context.Context, e *inventory.Excursion) error
 }
 
-// Audit events (audit*.go; conformance: banktest group Events).
+// Audit events (rules: bank/audit; use cases: audit_*.go; conformance:
+// banktest group Events).
 
 // AuditReader reads the audit trail. Events are returned exactly as
 // appended (every field, Changes in order), so hashes recomputed from them
