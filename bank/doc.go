@@ -55,13 +55,14 @@
 // rules need from bank they are given, as parameters or small interfaces
 // (inventory.Violations, inventory.Occupants, the token epoch read that
 // credential.Cache.Recheck is given, an Event as the audit.Content and
-// audit.Link its hash covers), and a rule that refuses a
-// change returns the concern's own refusal, which bank maps to an *Error
-// (inventory.go's refused). Types a concern shares with the others (Unit,
-// DIN, Bank, Event, Error, the page tokens, Placement, which keys a unit's
-// place by its DIN) stay in bank, and so do the audit trail's state
-// replay and verification (audit_state.go, audit_replay.go): they read
-// every resource type of bank and the store.
+// audit.Link its hash covers), and a rule that refuses a change returns
+// the concern's own refusal, which bank maps to an *Error (inventory.go's
+// refused). Types a concern shares with the others (Unit, DIN, Bank,
+// Event, Error, the page tokens, Placement, which keys a unit's place by
+// its DIN, InventoryCounts, which counts units and reservations too) stay
+// in bank, and so does the audit trail's state proof (audit_state.go,
+// audit_replay.go): it replays events into every resource type of bank and
+// compares them with the store's rows.
 //
 // Other subpackages: bank/access (roles, the policy table, what each
 // principal may see), bank/hla (HLA nomenclature and reference data),
