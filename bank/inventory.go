@@ -80,7 +80,7 @@ func (o *occupancy) Len() int           { return o.count }
 func (o *occupancy) Taken(ord int) bool { return o.units[ord] != nil || o.kids[ord] != nil }
 func (o *occupancy) Occupant(ord int) string {
 	if p := o.units[ord]; p != nil {
-		return "banks/" + p.Bank + "/units/" + string(p.DIN)
+		return UnitName(p.Bank, p.DIN)
 	}
 	if k := o.kids[ord]; k != nil {
 		return k.Name()

@@ -279,8 +279,7 @@ func (s *Service) auditPaths(ctx context.Context, tx InventoryReader, trail *cha
 		return err
 	}
 	for _, p := range ps {
-		name := "banks/" + p.Bank + "/units/" + string(p.DIN)
-		if err := trail.record(method, name, p.Bank, "", []audit.FieldChange{{Field: "location.path",
+		if err := trail.record(method, UnitName(p.Bank, p.DIN), p.Bank, "", []audit.FieldChange{{Field: "location.path",
 			Before: auditJSON(before.Path(p.Container)), After: auditJSON(after.Path(p.Container))}}); err != nil {
 			return err
 		}
@@ -376,7 +375,7 @@ func (s *Service) Evacuate(ctx context.Context, r EvacuateRequest) (*EvacuateRes
 			if err := tx.PutPlacement(ctx, &np); err != nil {
 				return err
 			}
-			if err := trail.record("EvacuateContainer", "banks/"+p.Bank+"/units/"+string(p.DIN), r.Bank, "", []audit.FieldChange{
+			if err := trail.record("EvacuateContainer", UnitName(p.Bank, p.DIN), r.Bank, "", []audit.FieldChange{
 				{Field: "location", Before: placeJSON(r.Bank, p), After: placeJSON(r.Bank, &np)}}); err != nil {
 				return err
 			}

@@ -116,7 +116,7 @@ func (s *Service) expose(ctx context.Context, tx Tx, trail *chain, c *inventory.
 		Time      time.Time `json:"time"`
 	}{e.Name(), c.Name(), r.Celsius, r.Time})
 	for _, p := range ps {
-		if err := trail.record("TemperatureExcursion", "banks/"+p.Bank+"/units/"+string(p.DIN), c.Bank, "",
+		if err := trail.record("TemperatureExcursion", UnitName(p.Bank, p.DIN), c.Bank, "",
 			[]audit.FieldChange{{Field: "exposure", After: exposure}}); err != nil {
 			return err
 		}
