@@ -2,18 +2,16 @@ package bank
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"reflect"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unsafe"
+
+	"github.com/cordbank/cordbank/bank/audit"
 )
 
 // Event is one entry of the audit trail: who changed what, when, why and
@@ -41,7 +39,7 @@ type Event struct {
 	// Changes are the changed fields with their values before and after.
 	// A created resource has one change, field "*", whose After is the
 	// whole resource as JSON.
-	Changes []FieldChange
+	Changes []audit.FieldChange
 	// PrevHash is the Hash of event Seq-1 ("" for the first event).
 	PrevHash string
 	// Hash is the hex SHA-256 of the event's canonical encoding, PrevHash
@@ -49,7 +47,7 @@ type Event struct {
 	Hash string
 	// HashScheme says how Hash is computed (see ComputeHash): 1 for events
 	// written before cordbank stored the scheme, 2 before events had
-	// streams, 3 since.
+	// streams, 3 since (audit.HashSchemeFlat, ...).
 	HashScheme int
 	// Stream is the view the event belongs to: "" for the public stream
 	// (every event that readers outside a bank may read), or the id of the
@@ -65,157 +63,31 @@ type Event struct {
 	StreamSeq int64
 }
 
-// PublicStream is Event.Stream of the events every reader may see.
-const PublicStream = ""
+// ComputeHash returns the hash e must carry under its HashScheme
+// (audit.Hash): SHA-256 over every field but Hash, each written with its
+// length first so no two different events share an encoding. It returns
+// "" for an unknown scheme, which matches no stored hash.
+func (e *Event) ComputeHash() string { return audit.Hash(e.link(), e.content()) }
 
-// Hash schemes. All hash every field; they differ in layout.
-const (
-	// HashSchemeFlat (1) hashes all fields in one pass: Seq first,
-	// PrevHash last. Events written before the scheme was recorded use it.
-	HashSchemeFlat = 1
-	// HashSchemeLinked (2) hashes the content (every field but Seq,
-	// PrevHash, Hash and HashScheme) once, then links that hash:
-	// SHA-256("cordbank/event/v2", Seq, PrevHash, content hash).
-	// The content hash needs no position in the chain, so it is computed
-	// before the write transaction and the single writer only links.
-	HashSchemeLinked = 2
-	// HashSchemeStreamed (3) is HashSchemeLinked with the event's stream
-	// and stream position linked too: SHA-256("cordbank/event/v3", Seq,
-	// PrevHash, Stream, StreamSeq, content hash). Moving an event into
-	// another stream (showing a private event to outsiders, or hiding a
-	// public one) then breaks the chain like any other edit.
-	HashSchemeStreamed = 3
-	// CurrentHashScheme is the scheme of new events.
-	CurrentHashScheme = HashSchemeStreamed
-)
-
-// FieldChange is one changed field of an audited change. Field is a
-// snake_case path ("cells.viability_percent", "private.maternal_id");
-// values are JSON ("" for absent).
-type FieldChange struct {
-	Field  string
-	Before string
-	After  string
+// content is what e's content hash covers.
+func (e *Event) content() *audit.Content {
+	return &audit.Content{Time: e.Time, Principal: e.Principal, RequestID: e.RequestID, Method: e.Method,
+		Resource: e.Resource, Bank: e.Bank, Reason: e.Reason, Changes: e.Changes}
 }
 
-// IsPrivate reports whether the change touches data only the owning bank
-// may see (maternal and family fields).
-func (c FieldChange) IsPrivate() bool {
-	return c.Field == "private" || strings.HasPrefix(c.Field, "private.")
-}
-
-// ComputeHash returns the hash e must carry under its HashScheme: SHA-256
-// over every field but Hash, each written with its length first so no two
-// different events share an encoding. It returns "" for an unknown scheme,
-// which matches no stored hash.
-func (e *Event) ComputeHash() string {
-	switch e.HashScheme {
-	case HashSchemeFlat:
-		return e.flatHash()
-	case HashSchemeLinked, HashSchemeStreamed:
-		body := e.bodyHash()
-		return e.linkedHash(&body)
-	}
-	return ""
-}
-
-// eventEncoder writes length-prefixed fields into a buffer and hashes it.
-// Encoders are pooled: an import hashes one event per unit, and writing
-// strings into a hash.Hash one by one copies each (io.WriteString).
-type eventEncoder struct {
-	buf []byte
-}
-
-var eventEncoders = sync.Pool{New: func() any { return &eventEncoder{buf: make([]byte, 0, 2048)} }}
-
-func (w *eventEncoder) num(n int64) { w.buf = binary.AppendVarint(w.buf, n) }
-
-func (w *eventEncoder) str(s string) {
-	w.num(int64(len(s)))
-	w.buf = append(w.buf, s...)
-}
-
-// sum returns the SHA-256 of what was written and returns w to the pool.
-func (w *eventEncoder) sum() [sha256.Size]byte {
-	h := sha256.Sum256(w.buf)
-	if cap(w.buf) <= 64<<10 { // do not keep the buffer of an outsized event
-		w.buf = w.buf[:0]
-		eventEncoders.Put(w)
-	}
-	return h
-}
-
-func newEventEncoder() *eventEncoder { return eventEncoders.Get().(*eventEncoder) }
-
-// content writes every field that is not about the event's place in the
-// chain (all but Seq, PrevHash and Hash).
-func (w *eventEncoder) content(e *Event) {
-	w.num(e.Time.UnixNano())
-	for _, s := range [...]string{e.Principal, e.RequestID, e.Method, e.Resource, e.Bank, e.Reason} {
-		w.str(s)
-	}
-	w.num(int64(len(e.Changes)))
-	for _, c := range e.Changes {
-		w.str(c.Field)
-		w.str(c.Before)
-		w.str(c.After)
-	}
-}
-
-// flatHash is HashSchemeFlat: Seq, the content, PrevHash.
-func (e *Event) flatHash() string {
-	w := newEventEncoder()
-	w.num(e.Seq)
-	w.content(e)
-	w.str(e.PrevHash)
-	h := w.sum()
-	return hex.EncodeToString(h[:])
-}
-
-// bodyHash is the SHA-256 of the event's content under HashSchemeLinked:
-// every field but Seq, PrevHash, Hash and HashScheme.
-func (e *Event) bodyHash() [sha256.Size]byte {
-	w := newEventEncoder()
-	w.content(e)
-	return w.sum()
-}
-
-// linkedHashDomain and streamedHashDomain separate scheme-2 and scheme-3
-// hashes from each other and from any scheme-1 encoding.
-const (
-	linkedHashDomain   = "cordbank/event/v2"
-	streamedHashDomain = "cordbank/event/v3"
-)
-
-// linkedHash is HashSchemeLinked or HashSchemeStreamed (by e.HashScheme):
-// the domain, Seq, PrevHash, the stream and its position (scheme 3), and
-// the content's hash.
-func (e *Event) linkedHash(body *[sha256.Size]byte) string {
-	w := newEventEncoder()
-	if e.HashScheme == HashSchemeStreamed {
-		w.str(streamedHashDomain)
-		w.num(e.Seq)
-		w.str(e.PrevHash)
-		w.str(e.Stream)
-		w.num(e.StreamSeq)
-	} else {
-		w.str(linkedHashDomain)
-		w.num(e.Seq)
-		w.str(e.PrevHash)
-	}
-	w.buf = append(w.buf, body[:]...)
-	h := w.sum()
-	return hex.EncodeToString(h[:])
+// link is e's place in the chain, as its hash covers it.
+func (e *Event) link() *audit.Link {
+	return &audit.Link{Scheme: e.HashScheme, Seq: e.Seq, PrevHash: e.PrevHash, Stream: e.Stream, StreamSeq: e.StreamSeq}
 }
 
 // preparedEvent is an event made ready before its transaction (an
 // import), with its content already hashed so the writer only links it.
 type preparedEvent struct {
 	e    *Event
-	body [sha256.Size]byte
+	body audit.Body
 }
 
-func prepareEvent(e *Event) preparedEvent { return preparedEvent{e, e.bodyHash()} }
+func prepareEvent(e *Event) preparedEvent { return preparedEvent{e, audit.BodyHash(e.content())} }
 
 // chain appends events to the audit trail inside one write transaction:
 // it reads the chain's head once and links each new event to the previous.
@@ -247,21 +119,21 @@ func (s *Service) newChain(ctx context.Context, tx auditLog, now time.Time) *cha
 }
 
 // newEvent is an event of caller at now, not yet placed in the chain.
-func newEvent(caller Caller, now time.Time, method, resource, bank, reason string, changes []FieldChange) *Event {
+func newEvent(caller Caller, now time.Time, method, resource, bank, reason string, changes []audit.FieldChange) *Event {
 	return &Event{Time: now, Principal: caller.Principal, RequestID: caller.RequestID,
 		Method: method, Resource: resource, Bank: bank, Reason: reason, Changes: changes,
-		HashScheme: CurrentHashScheme}
+		HashScheme: audit.CurrentHashScheme}
 }
 
 // record appends one event.
-func (c *chain) record(method, resource, bank, reason string, changes []FieldChange) error {
+func (c *chain) record(method, resource, bank, reason string, changes []audit.FieldChange) error {
 	return c.appendPrepared(prepareEvent(newEvent(c.caller, c.now, method, resource, bank, reason, changes)))
 }
 
 // link places e, whose content hash is body, after the chain's head and
 // at the end of its stream: it sets Seq, PrevHash, Stream, StreamSeq and
 // Hash, and e becomes the head.
-func (c *chain) link(e *Event, body [sha256.Size]byte) error {
+func (c *chain) link(e *Event, body audit.Body) error {
 	if !c.loaded {
 		head, err := c.tx.LastEvent(c.ctx)
 		if err != nil {
@@ -282,13 +154,13 @@ func (c *chain) link(e *Event, body [sha256.Size]byte) error {
 			c.streamHeads = map[string]int64{}
 		}
 	}
-	e.Seq, e.PrevHash, e.HashScheme = 1, "", CurrentHashScheme
+	e.Seq, e.PrevHash, e.HashScheme = 1, "", audit.CurrentHashScheme
 	if c.head != nil {
 		e.Seq, e.PrevHash = c.head.Seq+1, c.head.Hash
 	}
 	e.Stream, e.StreamSeq = stream, last+1
 	c.streamHeads[stream] = e.StreamSeq
-	e.Hash = e.linkedHash(&body)
+	e.Hash = audit.LinkedHash(e.link(), &body)
 	c.head = e
 	return nil
 }
@@ -301,7 +173,7 @@ func (c *chain) link(e *Event, body [sha256.Size]byte) error {
 func (c *chain) streamOf(e *Event) (string, error) {
 	bankID, din, ok := unitOfResource(e.Resource)
 	if !ok {
-		return PublicStream, nil
+		return audit.PublicStream, nil
 	}
 	if s, ok := c.unitStreams[din]; ok {
 		return s, nil
@@ -327,7 +199,7 @@ func streamOfUnit(u *Unit) string {
 	if u.IsPrivate() {
 		return u.Bank
 	}
-	return PublicStream
+	return audit.PublicStream
 }
 
 // unitOfResource returns the bank and DIN of the unit a resource name is or
@@ -386,8 +258,8 @@ func (c *chain) created(method, resource, bank string, v any) error {
 
 // createdChanges is the change list of a created resource: one change "*"
 // holding its JSON snapshot.
-func createdChanges(snapshot string) []FieldChange {
-	return []FieldChange{{Field: "*", After: snapshot}}
+func createdChanges(snapshot string) []audit.FieldChange {
+	return []audit.FieldChange{{Field: "*", After: snapshot}}
 }
 
 // snapshotJSON encodes a created resource for its audit event. Units,
@@ -424,7 +296,7 @@ func (c *chain) changed(method, resource, bank, reason string, before, after any
 // diffFields lists the leaf fields (snake_case paths) whose values differ
 // between two values of the same struct type. Bookkeeping fields
 // (versions, update times) are left out: every change moves them.
-func diffFields(before, after any) []FieldChange {
+func diffFields(before, after any) []audit.FieldChange {
 	b, a := map[string]string{}, map[string]string{}
 	flatten(reflect.ValueOf(before), "", b)
 	flatten(reflect.ValueOf(after), "", a)
@@ -435,10 +307,10 @@ func diffFields(before, after any) []FieldChange {
 	for k := range a {
 		keys[k] = true
 	}
-	var out []FieldChange
+	var out []audit.FieldChange
 	for k := range keys {
 		if b[k] != a[k] {
-			out = append(out, FieldChange{Field: k, Before: b[k], After: a[k]})
+			out = append(out, audit.FieldChange{Field: k, Before: b[k], After: a[k]})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })

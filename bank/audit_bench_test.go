@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/audit"
 )
 
 // BenchmarkVerifyAuditTrail measures `cordbank audit verify` on a trail of
@@ -21,10 +22,10 @@ func BenchmarkVerifyAuditTrail(b *testing.B) {
 	for first := 1; first <= events; first += batch {
 		err := store.Write(b.Context(), func(tx bank.Tx) error {
 			for seq := first; seq < first+batch && seq <= events; seq++ {
-				e := &bank.Event{Seq: int64(seq), StreamSeq: int64(seq), Time: start.Add(time.Duration(seq) * time.Second), HashScheme: bank.CurrentHashScheme,
+				e := &bank.Event{Seq: int64(seq), StreamSeq: int64(seq), Time: start.Add(time.Duration(seq) * time.Second), HashScheme: audit.CurrentHashScheme,
 					Principal: "tech-7", RequestID: fmt.Sprintf("req-%d", seq), Method: "UpdateUnit",
 					Resource: fmt.Sprintf("banks/bank-%d/units/G1234%08d", seq%4, seq%100_000), Bank: fmt.Sprintf("bank-%d", seq%4),
-					Changes: []bank.FieldChange{
+					Changes: []audit.FieldChange{
 						{Field: "local_id", Before: `"CB-000001"`, After: fmt.Sprintf(`"CB-%06d"`, seq)},
 						{Field: "cells.viability_percent", Before: "95", After: "94.5"},
 					}}

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"slices"
 	"time"
+
+	"github.com/cordbank/cordbank/bank/inventory"
 )
 
 // The replay of one resource's events (see VerifyState): the row decoded
@@ -17,7 +19,7 @@ import (
 // record on the row (flatten of the zero value), plus a unit's location.
 var fieldSets = map[resourceKind]map[string]bool{
 	kindBank: leafPaths(&Bank{}), kindUnit: leafPaths(&Unit{}, "location"),
-	kindReservation: leafPaths(&Reservation{}), kindContainer: leafPaths(&Container{}),
+	kindReservation: leafPaths(&Reservation{}), kindContainer: leafPaths(&inventory.Container{}),
 }
 
 // sortedFields are fieldSets in order, so differences come out in a
@@ -51,7 +53,7 @@ func leafPaths(v any, extra ...string) map[string]bool {
 // of field "cells.post_processing_tnc" is replayed into that field.
 var fieldIndexes = map[resourceKind]map[string][]int{
 	kindBank: leafIndexes(reflect.TypeFor[Bank]()), kindUnit: leafIndexes(reflect.TypeFor[Unit]()),
-	kindReservation: leafIndexes(reflect.TypeFor[Reservation]()), kindContainer: leafIndexes(reflect.TypeFor[Container]()),
+	kindReservation: leafIndexes(reflect.TypeFor[Reservation]()), kindContainer: leafIndexes(reflect.TypeFor[inventory.Container]()),
 }
 
 // leafIndexes walks a struct type as flatten walks its values.
@@ -90,7 +92,7 @@ func newOfKind(kind resourceKind) any {
 	case kindReservation:
 		return &Reservation{}
 	}
-	return &Container{}
+	return &inventory.Container{}
 }
 
 // trailReplay is the state the trail implies for one resource: the row

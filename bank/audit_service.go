@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank/access"
+	"github.com/cordbank/cordbank/bank/audit"
 )
 
 // UnitHistory returns one page of a unit's chain of custody: the events
@@ -164,7 +165,7 @@ func decodePositionToken(v *Violations, tok, fk string) EventPosition {
 	}
 	n, stream, ok := strings.Cut(after, "@")
 	seq, err := strconv.ParseInt(n, 10, 64)
-	if !ok || err != nil || seq < 1 || (stream != PublicStream && !ValidBankID(stream)) {
+	if !ok || err != nil || seq < 1 || (stream != audit.PublicStream && !ValidBankID(stream)) {
 		v.Add("page_token", "not a page token returned by this method")
 		return EventPosition{}
 	}
@@ -219,7 +220,7 @@ func (s *Service) WatchEvents(ctx context.Context, bank string, after EventPosit
 	if after.StreamSeq < 0 {
 		v.Add("after_stream_seq", "%d is negative", after.StreamSeq)
 	}
-	if after.Stream != PublicStream && !ValidBankID(after.Stream) {
+	if after.Stream != audit.PublicStream && !ValidBankID(after.Stream) {
 		v.Add("after_stream", "%q is not a stream", after.Stream)
 	}
 	if after.Seq > 0 && after.StreamSeq > 0 {
@@ -373,7 +374,7 @@ func (t appendSpy) AppendEvents(ctx context.Context, events []*Event) error {
 // is verified (VerifyEvents). e is not modified.
 func (e *Event) Redacted() *Event {
 	out := *e
-	out.Changes = make([]FieldChange, 0, len(e.Changes))
+	out.Changes = make([]audit.FieldChange, 0, len(e.Changes))
 	for _, c := range e.Changes {
 		if c.IsPrivate() || c.Field == "units_exposed" {
 			continue

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/access"
+	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/bank/banktest"
 )
 
@@ -270,7 +271,7 @@ func TestWatchEventsErrors(t *testing.T) {
 }
 
 func TestEventRedacted(t *testing.T) {
-	e := &bank.Event{Seq: 7, Method: "UpdateUnit", Hash: "h", Changes: []bank.FieldChange{
+	e := &bank.Event{Seq: 7, Method: "UpdateUnit", Hash: "h", Changes: []audit.FieldChange{
 		{Field: "local_id", Before: `"A"`, After: `"B"`},
 		{Field: "private.maternal_id", Before: `"M-1"`, After: `"M-2"`},
 		{Field: "private", After: `{"notes":"x"}`},
@@ -282,13 +283,13 @@ func TestEventRedacted(t *testing.T) {
 	if len(e.Changes) != 3 {
 		t.Errorf("original modified: %+v", e.Changes)
 	}
-	snap := bank.FieldChange{Field: "*", After: `{"din":"X","private":{"maternal_id":"M-1","notes":"a \"private\" note"},"local_id":"CB-1","n":[1,2]}`}
-	got := (&bank.Event{Changes: []bank.FieldChange{snap}}).Redacted().Changes[0].After
+	snap := audit.FieldChange{Field: "*", After: `{"din":"X","private":{"maternal_id":"M-1","notes":"a \"private\" note"},"local_id":"CB-1","n":[1,2]}`}
+	got := (&bank.Event{Changes: []audit.FieldChange{snap}}).Redacted().Changes[0].After
 	if want := `{"din":"X","local_id":"CB-1","n":[1,2]}`; got != want {
 		t.Errorf("snapshot redacted to %s, want %s", got, want)
 	}
 	for _, doc := range []string{`{"din":"X"}`, `{"note":"\"private\" is mentioned"}`} {
-		if got := (&bank.Event{Changes: []bank.FieldChange{{Field: "*", After: doc}}}).Redacted().Changes[0].After; got != doc {
+		if got := (&bank.Event{Changes: []audit.FieldChange{{Field: "*", After: doc}}}).Redacted().Changes[0].After; got != doc {
 			t.Errorf("%s redacted to %s", doc, got)
 		}
 	}
@@ -355,7 +356,7 @@ func TestEventPositionsAreStreamPositions(t *testing.T) {
 			break
 		}
 	}
-	if want[bank.PublicStream] != 5 || want["bank-a"] != 3 {
+	if want[audit.PublicStream] != 5 || want["bank-a"] != 3 {
 		t.Fatalf("streams %v, want 5 public events and 3 private", want)
 	}
 	_, _, err := svc.ListEvents(outsider, bank.ListEventsRequest{Bank: "bank-a", PageSize: 1, PageToken: privateToken})
@@ -368,7 +369,7 @@ func TestEventPositionsAreStreamPositions(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, e := range evs {
-		if e.Stream != bank.PublicStream || e.StreamSeq != int64(i+1) || e.Seq != 0 {
+		if e.Stream != audit.PublicStream || e.StreamSeq != int64(i+1) || e.Seq != 0 {
 			t.Errorf("outsider's event %d: stream %q at %d, seq %d", i, e.Stream, e.StreamSeq, e.Seq)
 		}
 	}

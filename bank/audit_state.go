@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/cordbank/cordbank/bank/audit"
+	"github.com/cordbank/cordbank/bank/inventory"
 )
 
 // The tables, proven by the trail. Every audited change records each
@@ -184,8 +187,8 @@ func (s *Service) VerifyState(ctx context.Context) (StateSummary, error) {
 				Reason: fmt.Sprintf("the table holds %d %s, the trail accounts for %d: rows were added or removed outside the service", c.rows, c.what, c.found)})
 		}
 	}
-	if len(sum.Differences) > maxChainProblems {
-		sum.Differences = sum.Differences[:maxChainProblems]
+	if len(sum.Differences) > audit.MaxChainProblems {
+		sum.Differences = sum.Differences[:audit.MaxChainProblems]
 	}
 	return sum, nil
 }
@@ -226,7 +229,7 @@ func readRow(ctx context.Context, tx ReadTx, r *trailReplay, proven *ResourceCou
 			proven.Reservations++
 		}
 	case kindContainer:
-		var c *Container
+		var c *inventory.Container
 		if c, err = tx.GetContainer(ctx, r.ids[1], r.ids[3]); err == nil {
 			j.row = c
 			proven.Containers++

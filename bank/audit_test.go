@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/bank/banktest"
 )
 
@@ -66,15 +67,15 @@ func TestAuditRecordsEveryMutation(t *testing.T) {
 func TestEventHashesAreStable(t *testing.T) {
 	e := bank.Event{Seq: 42, Time: time.Date(2026, 3, 1, 12, 0, 0, 5, time.UTC), Principal: "tech-1", RequestID: "req-9",
 		Method: "UpdateUnit", Resource: "banks/bank-a/units/W123426000001", Bank: "bank-a", Reason: "CD",
-		Changes:  []bank.FieldChange{{Field: "local_id", Before: `"CB-1"`, After: `"CB-2"`}, {Field: "ethnicity", After: `"HIS"`}},
+		Changes:  []audit.FieldChange{{Field: "local_id", Before: `"CB-1"`, After: `"CB-2"`}, {Field: "ethnicity", After: `"HIS"`}},
 		PrevHash: "00ff", Stream: "bank-a", StreamSeq: 7}
 	for _, tc := range []struct {
 		scheme int
 		want   string
 	}{
-		{bank.HashSchemeFlat, "8d4f176094f0fcb43676be8e23a115646b5695242b590de070110cc72193839f"}, // as computed before schemes were recorded
-		{bank.HashSchemeLinked, "a09abcb9fc1e1381e1c77b84ffbfe8c234dd847c82397c412f0525529d3be470"},
-		{bank.HashSchemeStreamed, "db6ec8475a255fb566ec3a37e58a10b193c8604a48ad815d3a2bc433b9e6f692"}, // also computed from the documented encoding outside Go
+		{audit.HashSchemeFlat, "8d4f176094f0fcb43676be8e23a115646b5695242b590de070110cc72193839f"}, // as computed before schemes were recorded
+		{audit.HashSchemeLinked, "a09abcb9fc1e1381e1c77b84ffbfe8c234dd847c82397c412f0525529d3be470"},
+		{audit.HashSchemeStreamed, "db6ec8475a255fb566ec3a37e58a10b193c8604a48ad815d3a2bc433b9e6f692"}, // also computed from the documented encoding outside Go
 	} {
 		e.HashScheme = tc.scheme
 		if got := e.ComputeHash(); got != tc.want {
@@ -95,7 +96,7 @@ func TestVerifyAcceptsOlderSchemeFirst(t *testing.T) {
 		var prev string
 		for seq := int64(1); seq <= 3; seq++ {
 			e := &bank.Event{Seq: seq, Time: banktest.Now, Principal: "old", Method: "CreateBank", Resource: "banks/old",
-				Changes: []bank.FieldChange{{Field: "*", After: `{}`}}, PrevHash: prev, HashScheme: bank.HashSchemeFlat, StreamSeq: seq}
+				Changes: []audit.FieldChange{{Field: "*", After: `{}`}}, PrevHash: prev, HashScheme: audit.HashSchemeFlat, StreamSeq: seq}
 			e.Hash = e.ComputeHash()
 			if err := tx.AppendEvent(t.Context(), e); err != nil {
 				return err

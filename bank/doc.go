@@ -6,38 +6,70 @@
 //
 // # Concerns
 //
-// The package is flat today; its files and its port split by concern. Each
-// concern has a reader and a writer interface in store.go, composed into
-// ReadTx and Tx, and its own conformance groups in bank/banktest:
+// Each concern has a reader and a writer interface in store.go, composed
+// into ReadTx and Tx, and its own conformance groups in bank/banktest. A
+// concern whose rules stand on their own has a subpackage for them (its
+// types, validation, state machines and algorithms, with their own tests);
+// its use cases stay methods of Service, in bank files named after the
+// concern, that run those rules in a transaction, check the caller and
+// record the audit events:
 //
-//	concern                files                                port (store.go)       banktest groups
-//	banks and units        bank.go bank_service.go unit.go      RegistryReader/Writer Banks Units Pagination
-//	                       unit_service.go unit_validate.go     CountReader           Import Registry Counts
-//	                       unit_mask.go unit_json.go            .SummarizeUnits
-//	                       unit_summary.go din.go date.go
-//	                       hla_check.go hla_reread.go
+//	concern                package: files                       port (store.go)       banktest groups
+//	banks and units        bank: bank.go bank_service.go        RegistryReader/Writer Banks Units Pagination
+//	                       unit.go unit_service.go              CountReader           Import Registry Counts
+//	                       unit_validate.go unit_mask.go        .SummarizeUnits
+//	                       unit_json.go unit_summary.go din.go
+//	                       date.go hla_check.go hla_reread.go
 //	                       typing_report.go
-//	lifecycle and          lifecycle.go reservation.go          ReservationReader/    Lifecycle Reservations
+//	lifecycle and          bank: lifecycle.go reservation.go    ReservationReader/    Lifecycle Reservations
 //	reservations           reservation_service.go               Writer
-//	inventory: storage     container.go container_service.go    InventoryReader/      Inventory Counts
-//	and temperature        container_move.go container_tree.go  Writer, CountReader
-//	                       temperature.go inventory_counts.go   .CountInventory
-//	audit trail            audit.go audit_service.go            AuditReader/Writer,   Events Privacy
-//	                       audit_verify.go audit_state.go       CountReader
-//	                       audit_replay.go audit_checkpoint.go  .CountResources
-//	                       event_scope.go follow.go
-//	principals and tokens  principal.go token_service.go        TokenReader/Writer    Tokens
-//	                       caller.go (policy: bank/access)
-//	requests (idempotency) service.go (fingerprint, replay)     RequestReader/Writer  Idempotency Requests
-//	shared                 service.go (Service, options,        Store, ReadTx, Tx     Tx Store
+//	inventory: storage     bank/inventory: containers and       InventoryReader/      Inventory Counts
+//	and temperature        layouts, the container tree,         Writer, CountReader
+//	                       placement rules, excursions;         .CountInventory
+//	                       bank: inventory.go (Placement, rules
+//	                       to errors) inventory_containers.go
+//	                       inventory_moves.go
+//	                       inventory_temperature.go
+//	                       inventory_counts.go
+//	audit trail            bank/audit: the hash chain's         AuditReader/Writer,   Events Privacy
+//	                       encoding and schemes, chain          CountReader
+//	                       verification, checkpoints;           .CountResources
+//	                       bank: audit.go (Event, appending)
+//	                       audit_service.go audit_verify.go
+//	                       audit_checkpoint.go audit_state.go
+//	                       audit_replay.go event_scope.go
+//	                       follow.go
+//	principals and tokens  bank/credential: tokens, secrets and TokenReader/Writer    Tokens
+//	                       their hashes, expiry, the token
+//	                       cache; bank/access: principals,
+//	                       roles, the policy; bank:
+//	                       credential_service.go access.go
+//	                       caller.go
+//	requests (idempotency) bank: service.go (fingerprint,       RequestReader/Writer  Idempotency Requests
+//	                       replay)
+//	shared                 bank: service.go (Service, options,  Store, ReadTx, Tx     Tx Store
 //	                       Watcher) store.go errors.go
 //	                       pagetoken.go
 //
-// Subpackages: bank/access (roles, the policy table, what each principal
-// may see), bank/hla (HLA nomenclature and reference data), bank/match
-// (matching and the in-memory search index), bank/jsonenc (the exact JSON
-// of audit documents, without reflection), bank/banktest (the conformance
-// suite and fixtures; for tests only).
+// A concern package imports nothing of bank (bank imports it): what its
+// rules need from bank they are given, as parameters or small interfaces
+// (inventory.Violations, inventory.Occupants, the token epoch read that
+// credential.Cache.Recheck is given, an Event as the audit.Content and
+// audit.Link its hash covers), and a rule that refuses a change returns
+// the concern's own refusal, which bank maps to an *Error (inventory.go's
+// refused). Types a concern shares with the others (Unit, DIN, Bank,
+// Event, Error, the page tokens, Placement, which keys a unit's place by
+// its DIN, InventoryCounts, which counts units and reservations too) stay
+// in bank, and so does the audit trail's state proof (audit_state.go,
+// audit_replay.go): it replays events into every resource type of bank and
+// compares them with the store's rows.
+//
+// Other subpackages: bank/access (roles, the policy table, what each
+// principal may see), bank/hla (HLA nomenclature and reference data),
+// bank/match (matching and the in-memory search index), bank/isbt128
+// (ISBT 128 data structures), bank/jsonenc (the exact JSON of audit
+// documents, without reflection), bank/banktest (the conformance suite
+// and fixtures; for tests only).
 //
 // # Invariants
 //
@@ -64,7 +96,9 @@
 // # Dependencies
 //
 // It imports only the standard library and its own subpackages (bank/hla,
-// bank/access, bank/jsonenc); TestDomainImportsOnlyStandardLibrary checks.
+// bank/access, bank/audit, bank/credential, bank/inventory, bank/jsonenc,
+// ...), and so does each of them; TestDomainImportsOnlyStandardLibrary
+// checks.
 // It must never import gRPC, protobuf, a SQL driver or net/http: the server
 // converts wire types to these domain types, and storage adapters
 // (internal/store/...) implement Store in terms of them. Errors returned from

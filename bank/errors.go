@@ -92,8 +92,9 @@ const (
 	ReasonUnitNotReservable   Reason = "UNIT_NOT_RESERVABLE"
 	ReasonReservationNotFound Reason = "RESERVATION_NOT_FOUND"
 
-	// Storage reasons (bank/container.go). Metadata names the container
-	// ("container") and position ("position") involved.
+	// Storage reasons (bank/inventory_*.go, from bank/inventory's rules).
+	// Metadata names the container ("container") and position
+	// ("position") involved.
 	ReasonContainerNotFound      Reason = "CONTAINER_NOT_FOUND"
 	ReasonContainerAlreadyExists Reason = "CONTAINER_ALREADY_EXISTS"
 	ReasonLabelAlreadyExists     Reason = "LABEL_ALREADY_EXISTS"
@@ -108,7 +109,7 @@ const (
 	ReasonUnitAlreadyPlaced      Reason = "UNIT_ALREADY_PLACED"
 	ReasonUnitNotPlaced          Reason = "UNIT_NOT_PLACED"
 
-	// Access reasons (bank/principal.go, server/auth.go).
+	// Access reasons (bank/access.go, bank/credential_service.go, server/auth.go).
 	ReasonUnauthenticated  Reason = "UNAUTHENTICATED"
 	ReasonPermissionDenied Reason = "PERMISSION_DENIED"
 	ReasonRateLimited      Reason = "RATE_LIMITED"

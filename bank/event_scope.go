@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cordbank/cordbank/bank/access"
+	"github.com/cordbank/cordbank/bank/audit"
 )
 
 // What each principal may see of the audit trail. Administrators read
@@ -51,7 +52,7 @@ func (v eventView) scope(q EventQuery) EventQuery {
 
 // mayRead reports whether the viewer may read the events of stream.
 func (v eventView) mayRead(stream string) bool {
-	if stream == PublicStream {
+	if stream == audit.PublicStream {
 		return true
 	}
 	return !v.outsider && v.principal.SeesPrivateOf(stream)
@@ -142,9 +143,9 @@ func badPosition(field, msg, desc string) error {
 // chain is broken, and the administrator can see where). The chain itself
 // is always verified whole: its links run through every event. Errors:
 // KindPermissionDenied for a caller who may not verify.
-func (s *Service) VerifyAuditTrail(ctx context.Context) (VerifySummary, error) {
+func (s *Service) VerifyAuditTrail(ctx context.Context) (audit.VerifySummary, error) {
 	if err := authorize(ctx, access.VerifyAudit, "", false); err != nil {
-		return VerifySummary{}, err
+		return audit.VerifySummary{}, err
 	}
 	p := access.PrincipalFrom(ctx)
 	if p.Role == RoleAdmin {
@@ -157,7 +158,7 @@ func (s *Service) VerifyAuditTrail(ctx context.Context) (VerifySummary, error) {
 	// Count first, up to the head as it is now; the verification that
 	// follows covers at least these events. One read transaction is one
 	// snapshot: what it counts is what the head was when it began.
-	var seen VerifySummary
+	var seen audit.VerifySummary
 	err := s.store.Read(ctx, func(tx ReadTx) error {
 		for {
 			page := q
@@ -174,11 +175,11 @@ func (s *Service) VerifyAuditTrail(ctx context.Context) (VerifySummary, error) {
 		}
 	})
 	if err != nil {
-		return VerifySummary{}, err
+		return audit.VerifySummary{}, err
 	}
 	full, err := s.VerifyEvents(ctx)
 	if err != nil {
-		return VerifySummary{}, err
+		return audit.VerifySummary{}, err
 	}
 	q.AfterSeq = 0
 	hidden := false
@@ -194,7 +195,7 @@ func (s *Service) VerifyAuditTrail(ctx context.Context) (VerifySummary, error) {
 			return err
 		})
 		if err != nil {
-			return VerifySummary{}, err
+			return audit.VerifySummary{}, err
 		}
 		if at == nil {
 			hidden = true
@@ -202,11 +203,11 @@ func (s *Service) VerifyAuditTrail(ctx context.Context) (VerifySummary, error) {
 		}
 		// The full reason may count events of every stream ("expected
 		// event 812 here"): say where, not why.
-		seen.Problems = append(seen.Problems, ChainProblem{Seq: at.StreamSeq,
+		seen.Problems = append(seen.Problems, audit.ChainProblem{Seq: at.StreamSeq,
 			Reason: fmt.Sprintf("event %d of the %s fails verification: the registry administrator can see why", at.StreamSeq, streamTitle(at.Stream))})
 	}
 	if hidden {
-		seen.Problems = append(seen.Problems, ChainProblem{Seq: 0,
+		seen.Problems = append(seen.Problems, audit.ChainProblem{Seq: 0,
 			Reason: "the chain is broken at events you may not read: the registry administrator can see where"})
 	}
 	return seen, nil
@@ -214,7 +215,7 @@ func (s *Service) VerifyAuditTrail(ctx context.Context) (VerifySummary, error) {
 
 // streamTitle names a stream in messages.
 func streamTitle(stream string) string {
-	if stream == PublicStream {
+	if stream == audit.PublicStream {
 		return "public stream"
 	}
 	return "private stream of bank " + stream

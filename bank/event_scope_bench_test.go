@@ -7,6 +7,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/access"
+	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/bank/banktest"
 )
 
@@ -48,9 +49,9 @@ func BenchmarkScopedEvents(b *testing.B) {
 			for k := range perUnit {
 				for _, u := range us {
 					seq++
-					e := &bank.Event{Seq: seq, Time: start.Add(time.Duration(seq) * time.Second), HashScheme: bank.CurrentHashScheme,
+					e := &bank.Event{Seq: seq, Time: start.Add(time.Duration(seq) * time.Second), HashScheme: audit.CurrentHashScheme,
 						Principal: "tech-7", Method: "UpdateUnit", Resource: u.Name(), Bank: "bank-a",
-						Changes: []bank.FieldChange{{Field: "local_id", After: fmt.Sprintf(`"CB-%d"`, k)}}}
+						Changes: []audit.FieldChange{{Field: "local_id", After: fmt.Sprintf(`"CB-%d"`, k)}}}
 					if u.IsPrivate() {
 						e.Stream = u.Bank
 					}

@@ -66,7 +66,7 @@ func (s *Service) RereadHLA(ctx context.Context, reader *HLAReader, apply bool, 
 		err = s.store.Write(ctx, func(tx Tx) error {
 			written = written[:0]
 			now := s.now().UTC()
-			audit := s.newChain(ctx, tx, now)
+			trail := s.newChain(ctx, tx, now)
 			for _, old := range rewrite {
 				// Re-read inside the transaction: the unit may have changed
 				// since the page was read.
@@ -82,7 +82,7 @@ func (s *Service) RereadHLA(ctx context.Context, reader *HLAReader, apply bool, 
 				if err := tx.UpdateUnit(ctx, nu); err != nil {
 					return err
 				}
-				if err := audit.changed("RereadHLA", nu.Name(), nu.Bank, "", u, nu); err != nil {
+				if err := trail.changed("RereadHLA", nu.Name(), nu.Bank, "", u, nu); err != nil {
 					return err
 				}
 				written = append(written, nu)

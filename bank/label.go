@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cordbank/cordbank/bank/access"
+	"github.com/cordbank/cordbank/bank/audit"
 )
 
 // LabelKind is what a label goes on.
@@ -145,12 +146,12 @@ func (s *Service) IssueLabel(ctx context.Context, r LabelRequest) (*LabelIssue, 
 				fmt.Sprintf("the %s label of bag %d of %s was never printed: print it first", r.Kind, bag, u.Name()),
 				"name", u.Name())
 		}
-		changes := []FieldChange{
+		changes := []audit.FieldChange{
 			{Field: field, Before: countJSON(copies), After: countJSON(copies + 1)},
 			{Field: "label.format", After: jsonString(r.Format)},
 		}
 		if r.Reason != "" {
-			changes = append(changes, FieldChange{Field: "label.reason", After: jsonString(r.Reason)})
+			changes = append(changes, audit.FieldChange{Field: "label.reason", After: jsonString(r.Reason)})
 		}
 		now := s.now().UTC()
 		if err := s.newChain(ctx, tx, now).record(method, u.Name(), u.Bank, "", changes); err != nil {

@@ -246,14 +246,14 @@ func (s *Service) Transition(ctx context.Context, r TransitionRequest) (*Unit, e
 		if err := tx.UpdateUnit(ctx, nu); err != nil {
 			return err
 		}
-		audit := s.newChain(ctx, tx, now)
-		if err := audit.changed(t.method, nu.Name(), nu.Bank, r.Reason, cur, nu); err != nil {
+		trail := s.newChain(ctx, tx, now)
+		if err := trail.changed(t.method, nu.Name(), nu.Bank, r.Reason, cur, nu); err != nil {
 			return err
 		}
-		if err := s.closeOnTransition(ctx, tx, audit, cur, nu, t.method, now); err != nil {
+		if err := s.closeOnTransition(ctx, tx, trail, cur, nu, t.method, now); err != nil {
 			return err
 		}
-		if err := s.vacateOnTransition(ctx, tx, audit, nu, t.method); err != nil {
+		if err := s.vacateOnTransition(ctx, tx, trail, nu, t.method); err != nil {
 			return err
 		}
 		if r.RequestID != "" {

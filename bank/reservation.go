@@ -49,7 +49,7 @@ func (r *Reservation) Name() string {
 }
 
 // UnitName returns the name of the reserved unit.
-func (r *Reservation) UnitName() string { return "banks/" + r.Bank + "/units/" + string(r.DIN) }
+func (r *Reservation) UnitName() string { return UnitName(r.Bank, r.DIN) }
 
 // Open reports whether the reservation still holds its unit.
 func (r *Reservation) Open() bool {

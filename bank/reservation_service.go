@@ -93,7 +93,7 @@ func (s *Service) ReserveUnit(ctx context.Context, r ReserveRequest) (*Reservati
 			return err
 		}
 		now := s.now().UTC()
-		audit := s.newChain(ctx, tx, now)
+		trail := s.newChain(ctx, tx, now)
 		u, err := visibleUnit(ctx, tx, r.Bank, r.DIN)
 		if err != nil {
 			return err
@@ -103,7 +103,7 @@ func (s *Service) ReserveUnit(ctx context.Context, r ReserveRequest) (*Reservati
 		}
 		if u.Status == StatusReserved {
 			// A lapsed hold frees the unit even before the sweeper runs.
-			if u, err = s.expireIfDue(ctx, tx, audit, u, now); err != nil {
+			if u, err = s.expireIfDue(ctx, tx, trail, u, now); err != nil {
 				return err
 			}
 			if u.Status == StatusAvailable {
@@ -124,10 +124,10 @@ func (s *Service) ReserveUnit(ctx context.Context, r ReserveRequest) (*Reservati
 		if err := tx.InsertReservation(ctx, res); err != nil {
 			return err
 		}
-		if err := audit.created("ReserveUnit", res.Name(), res.Bank, res); err != nil {
+		if err := trail.created("ReserveUnit", res.Name(), res.Bank, res); err != nil {
 			return err
 		}
-		nu, err := s.setUnitStatus(ctx, tx, audit, u, "ReserveUnit", StatusReserved, "", DateOf(r.ExpireTime), "reserved for patient "+r.PatientID+" by "+r.TransplantCenter, now)
+		nu, err := s.setUnitStatus(ctx, tx, trail, u, "ReserveUnit", StatusReserved, "", DateOf(r.ExpireTime), "reserved for patient "+r.PatientID+" by "+r.TransplantCenter, now)
 		if err != nil {
 			return err
 		}
@@ -149,27 +149,27 @@ func (s *Service) ReserveUnit(ctx context.Context, r ReserveRequest) (*Reservati
 
 // setUnitStatus writes a status change of u made by a reservation method,
 // with its audit event, and returns the new unit.
-func (s *Service) setUnitStatus(ctx context.Context, tx RegistryWriter, audit *chain, u *Unit, method string, to Status, reason string, end Date, note string, now time.Time) (*Unit, error) {
+func (s *Service) setUnitStatus(ctx context.Context, tx RegistryWriter, trail *chain, u *Unit, method string, to Status, reason string, end Date, note string, now time.Time) (*Unit, error) {
 	nu := cloneUnit(u)
 	nu.Status, nu.StatusReason, nu.StatusEndDate, nu.StatusNote, nu.StatusTime = to, reason, end, note, now
 	nu.UpdateTime, nu.Version = now, u.Version+1
 	if err := tx.UpdateUnit(ctx, nu); err != nil {
 		return nil, err
 	}
-	if err := audit.changed(method, nu.Name(), nu.Bank, reason, u, nu); err != nil {
+	if err := trail.changed(method, nu.Name(), nu.Bank, reason, u, nu); err != nil {
 		return nil, err
 	}
 	return nu, nil
 }
 
 // endReservation closes an open reservation with status st and records it.
-func (s *Service) endReservation(ctx context.Context, tx ReservationWriter, audit *chain, res *Reservation, method string, st ReservationStatus, why string, now time.Time) (*Reservation, error) {
+func (s *Service) endReservation(ctx context.Context, tx ReservationWriter, trail *chain, res *Reservation, method string, st ReservationStatus, why string, now time.Time) (*Reservation, error) {
 	nr := *res
 	nr.Status, nr.EndTime, nr.EndReason, nr.UpdateTime, nr.Version = st, now, why, now, res.Version+1
 	if err := tx.UpdateReservation(ctx, &nr); err != nil {
 		return nil, err
 	}
-	if err := audit.changed(method, nr.Name(), nr.Bank, "", res, &nr); err != nil {
+	if err := trail.changed(method, nr.Name(), nr.Bank, "", res, &nr); err != nil {
 		return nil, err
 	}
 	return &nr, nil
@@ -177,15 +177,15 @@ func (s *Service) endReservation(ctx context.Context, tx ReservationWriter, audi
 
 // expireIfDue expires the open reservation of a RESERVED unit whose hold
 // lapsed at now, returning the unit as it then is.
-func (s *Service) expireIfDue(ctx context.Context, tx Tx, audit *chain, u *Unit, now time.Time) (*Unit, error) {
+func (s *Service) expireIfDue(ctx context.Context, tx Tx, trail *chain, u *Unit, now time.Time) (*Unit, error) {
 	res, err := tx.OpenReservation(ctx, u.DIN)
 	if err != nil || res == nil || res.Status != ReservationActive || res.ExpireTime.After(now) {
 		return u, err
 	}
-	if _, err := s.endReservation(ctx, tx, audit, res, "ExpireReservation", ReservationExpired, "the hold lapsed at "+res.ExpireTime.Format(time.RFC3339), now); err != nil {
+	if _, err := s.endReservation(ctx, tx, trail, res, "ExpireReservation", ReservationExpired, "the hold lapsed at "+res.ExpireTime.Format(time.RFC3339), now); err != nil {
 		return nil, err
 	}
-	return s.setUnitStatus(ctx, tx, audit, u, "ExpireReservation", StatusAvailable, "", Date{}, "reservation "+res.ID+" expired", now)
+	return s.setUnitStatus(ctx, tx, trail, u, "ExpireReservation", StatusAvailable, "", Date{}, "reservation "+res.ID+" expired", now)
 }
 
 // ExpireReservations ends every ACTIVE hold whose expiry has passed and
@@ -205,13 +205,13 @@ func (s *Service) ExpireReservations(ctx context.Context) (int, error) {
 				return err
 			}
 			done = len(due) < 200
-			audit := s.newChain(ctx, tx, now)
+			trail := s.newChain(ctx, tx, now)
 			for _, res := range due {
 				u, err := tx.GetUnit(ctx, res.Bank, res.DIN)
 				if err != nil {
 					return err
 				}
-				nu, err := s.expireIfDue(ctx, tx, audit, u, now)
+				nu, err := s.expireIfDue(ctx, tx, trail, u, now)
 				if err != nil {
 					return err
 				}
@@ -351,13 +351,13 @@ func (s *Service) ChangeReservation(ctx context.Context, r ReservationChange) (*
 			return err
 		}
 		now := s.now().UTC()
-		audit := s.newChain(ctx, tx, now)
+		trail := s.newChain(ctx, tx, now)
 		u, err := tx.GetUnit(ctx, res.Bank, res.DIN)
 		if err != nil {
 			return err
 		}
 		if res.Status == ReservationActive && !res.ExpireTime.After(now) {
-			if u, err = s.expireIfDue(ctx, tx, audit, u, now); err != nil {
+			if u, err = s.expireIfDue(ctx, tx, trail, u, now); err != nil {
 				return err
 			}
 			changed = append(changed, u)
@@ -404,11 +404,11 @@ func (s *Service) ChangeReservation(ctx context.Context, r ReservationChange) (*
 		if err := tx.UpdateReservation(ctx, &nr); err != nil {
 			return err
 		}
-		if err := audit.changed(method, nr.Name(), nr.Bank, "", res, &nr); err != nil {
+		if err := trail.changed(method, nr.Name(), nr.Bank, "", res, &nr); err != nil {
 			return err
 		}
 		if unitTo != "" {
-			nu, err := s.setUnitStatus(ctx, tx, audit, u, method, unitTo, unitReason, unitEnd, unitNote, now)
+			nu, err := s.setUnitStatus(ctx, tx, trail, u, method, unitTo, unitReason, unitEnd, unitNote, now)
 			if err != nil {
 				return err
 			}
@@ -511,7 +511,7 @@ func copies(gl string) [][]string {
 // closeOnTransition ends the open reservation of a unit leaving RESERVED
 // or SHIPMENT_REQUESTED through a lifecycle method: shipping fulfils it,
 // any other disposition cancels it.
-func (s *Service) closeOnTransition(ctx context.Context, tx Tx, audit *chain, before, after *Unit, method string, now time.Time) error {
+func (s *Service) closeOnTransition(ctx context.Context, tx Tx, trail *chain, before, after *Unit, method string, now time.Time) error {
 	if before.Status != StatusReserved && before.Status != StatusShipmentRequested {
 		return nil
 	}
@@ -526,7 +526,7 @@ func (s *Service) closeOnTransition(ctx context.Context, tx Tx, audit *chain, be
 	if after.Status == StatusShipped {
 		st, why = ReservationFulfilled, "the unit shipped"
 	}
-	_, err = s.endReservation(ctx, tx, audit, res, method, st, why, now)
+	_, err = s.endReservation(ctx, tx, trail, res, method, st, why, now)
 	return err
 }
 

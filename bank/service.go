@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank/access"
+	"github.com/cordbank/cordbank/bank/credential"
 )
 
 // Service holds cordbank's use cases. It validates every request, applies
@@ -21,7 +22,7 @@ type Service struct {
 	watchers []Watcher
 	feed     *eventFeed // commit signals for WatchEvents
 	follow   follower   // how far CatchUp brought the watchers
-	tokens   *tokenCache
+	tokens   *credential.Cache
 }
 
 // Watcher is told about every committed change of a unit or a bank, after
@@ -65,7 +66,7 @@ func (s *Service) bankChanged(b *Bank) {
 
 // NewService returns a Service over store.
 func NewService(store Store, opts ...Option) *Service {
-	s := &Service{store: store, now: time.Now, hla: NewHLAReader(nil), feed: newEventFeed(), tokens: newTokenCache()}
+	s := &Service{store: store, now: time.Now, hla: NewHLAReader(nil), feed: newEventFeed(), tokens: credential.NewCache()}
 	s.follow.applied.Store(-1)
 	for _, o := range opts {
 		o(s)

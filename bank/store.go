@@ -3,6 +3,9 @@ package bank
 import (
 	"context"
 	"time"
+
+	"github.com/cordbank/cordbank/bank/credential"
+	"github.com/cordbank/cordbank/bank/inventory"
 )
 
 // Store is the persistence port of the domain. Implementations live in
@@ -147,8 +150,8 @@ type ReservationWriter interface {
 	UpdateReservation(ctx context.Context, r *Reservation) error
 }
 
-// Inventory: freezer storage and temperature (container*.go,
-// temperature.go; conformance: banktest group Inventory).
+// Inventory: freezer storage and temperature (rules: bank/inventory; use
+// cases: inventory_*.go; conformance: banktest group Inventory).
 
 // InventoryReader reads a bank's containers, the units' placements in
 // them, and the tanks' temperature excursions. Every query is within one
@@ -156,10 +159,10 @@ type ReservationWriter interface {
 type InventoryReader interface {
 	// GetContainer returns a container of bank, or KindNotFound with
 	// ReasonContainerNotFound.
-	GetContainer(ctx context.Context, bank, id string) (*Container, error)
+	GetContainer(ctx context.Context, bank, id string) (*inventory.Container, error)
 	// ListContainers returns up to q.Limit containers (all when 0) matching
 	// q, ordered by ID.
-	ListContainers(ctx context.Context, q ContainerQuery) ([]*Container, error)
+	ListContainers(ctx context.Context, q ContainerQuery) ([]*inventory.Container, error)
 	// GetPlacement returns where a unit of bank is stored, or (nil, nil).
 	GetPlacement(ctx context.Context, bank string, din DIN) (*Placement, error)
 	// ListPlacements returns the placements in the given containers of
@@ -169,9 +172,9 @@ type InventoryReader interface {
 	// bank that holds any.
 	CountPlacements(ctx context.Context, bank string) (map[string]int, error)
 	// GetOpenExcursion returns the open excursion of a tank, or (nil, nil).
-	GetOpenExcursion(ctx context.Context, bank, container string) (*Excursion, error)
+	GetOpenExcursion(ctx context.Context, bank, container string) (*inventory.Excursion, error)
 	// ListExcursions returns up to q.Limit excursions matching q, by ID.
-	ListExcursions(ctx context.Context, q ExcursionQuery) ([]*Excursion, error)
+	ListExcursions(ctx context.Context, q ExcursionQuery) ([]*inventory.Excursion, error)
 }
 
 // InventoryWriter writes containers, placements, readings and excursions.
@@ -186,12 +189,12 @@ type InventoryWriter interface {
 	// ReasonContainerAlreadyExists (ID taken in the bank) or
 	// ReasonLabelAlreadyExists (label taken in the bank); a taken position
 	// of the parent as UpdateContainer.
-	InsertContainer(ctx context.Context, c *Container) error
+	InsertContainer(ctx context.Context, c *inventory.Container) error
 	// UpdateContainer replaces a container's stored fields, keyed by bank
 	// and ID (KindNotFound, ReasonContainerNotFound, for an unknown one).
 	// Two containers in one position of a parent are refused with
 	// KindFailedPrecondition, ReasonPositionOccupied.
-	UpdateContainer(ctx context.Context, c *Container) error
+	UpdateContainer(ctx context.Context, c *inventory.Container) error
 	// PutPlacement stores where a unit is, replacing its earlier
 	// placement. A position already holding another unit is refused with
 	// KindFailedPrecondition, ReasonPositionOccupied (a UNIQUE constraint
@@ -201,16 +204,17 @@ type InventoryWriter interface {
 	// DeletePlacement removes a unit's placement; no error when it had none.
 	DeletePlacement(ctx context.Context, bank string, din DIN) error
 	// InsertReading stores a temperature reading.
-	InsertReading(ctx context.Context, r *TemperatureReading) error
+	InsertReading(ctx context.Context, r *inventory.TemperatureReading) error
 	// InsertExcursion stores a new excursion and sets its ID, greater than
 	// every ID before it. A second open excursion of one tank is refused
 	// with KindFailedPrecondition (ReasonFailedPrecondition).
-	InsertExcursion(ctx context.Context, e *Excursion) error
+	InsertExcursion(ctx context.Context, e *inventory.Excursion) error
 	// UpdateExcursion replaces an excursion's stored fields, keyed by ID.
-	UpdateExcursion(ctx context.Context, e *Excursion) error
+	UpdateExcursion(ctx context.Context, e *inventory.Excursion) error
 }
 
-// Audit events (audit*.go; conformance: banktest group Events).
+// Audit events (rules: bank/audit; use cases: audit_*.go; conformance:
+// banktest group Events).
 
 // AuditReader reads the audit trail. Events are returned exactly as
 // appended (every field, Changes in order), so hashes recomputed from them
@@ -253,21 +257,21 @@ type AuditWriter interface {
 	AppendEvents(ctx context.Context, events []*Event) error
 }
 
-// Principals and tokens (principal.go, token_service.go; conformance:
-// banktest group Tokens).
+// Principals and tokens (rules: bank/credential; use cases:
+// credential_service.go; conformance: banktest group Tokens).
 
 // TokenReader reads API tokens and certificate mappings. A store holds
 // only secrets' hashes, never a secret.
 type TokenReader interface {
 	// GetToken returns the token with id, or KindNotFound with
 	// ReasonTokenNotFound.
-	GetToken(ctx context.Context, id string) (*Token, error)
+	GetToken(ctx context.Context, id string) (*credential.Token, error)
 	// GetTokenByHash returns the token whose Hash is hash: the unrevoked
 	// one when there is one (at most one is), else the newest revoked one;
 	// (nil, nil) when none has it.
-	GetTokenByHash(ctx context.Context, hash string) (*Token, error)
+	GetTokenByHash(ctx context.Context, hash string) (*credential.Token, error)
 	// ListTokens returns every token, ordered by ID.
-	ListTokens(ctx context.Context) ([]*Token, error)
+	ListTokens(ctx context.Context) ([]*credential.Token, error)
 	// TokenEpoch returns a number that changes whenever a token is
 	// created or revoked, by any process using the store's database: the
 	// token cache (TokenRecheckEvery) reads it to notice a revocation made
@@ -281,11 +285,11 @@ type TokenReader interface {
 type TokenWriter interface {
 	// InsertToken stores a new token; KindAlreadyExists when its ID or an
 	// unrevoked token's Hash is taken.
-	InsertToken(ctx context.Context, t *Token) error
+	InsertToken(ctx context.Context, t *credential.Token) error
 	// UpdateToken replaces a token's revoke and last-use times, keyed by
 	// ID: KindNotFound (ReasonTokenNotFound) for an unknown ID, an error
 	// when un-revoking it would give its Hash a second unrevoked token.
-	UpdateToken(ctx context.Context, t *Token) error
+	UpdateToken(ctx context.Context, t *credential.Token) error
 }
 
 // Requests and idempotency (service.go replay; conformance: banktest

@@ -136,9 +136,9 @@ func (s *Service) ApplyTypingReport(ctx context.Context, r TypingReport) ([]Samp
 	err = s.store.Write(ctx, func(tx Tx) error {
 		out, changed = out[:0], changed[:0]
 		now := s.now().UTC()
-		audit := s.newChain(ctx, tx, now)
+		trail := s.newChain(ctx, tx, now)
 		for i, smp := range r.Samples {
-			res, wrote, err := s.applySample(ctx, tx, audit, &r, smp, dins[i], typings[i], now)
+			res, wrote, err := s.applySample(ctx, tx, trail, &r, smp, dins[i], typings[i], now)
 			if err != nil {
 				return err
 			}
@@ -217,15 +217,15 @@ func (s *Service) validateTypingReport(r *TypingReport) ([]DIN, [][]LocusTyping,
 
 // applySample applies one sample's typing to its unit (ApplyTypingReport)
 // and reports whether it wrote the unit.
-func (s *Service) applySample(ctx context.Context, tx Tx, audit *chain, r *TypingReport, smp ReportedSample, din DIN, typing []LocusTyping, now time.Time) (SampleResult, bool, error) {
-	res, err := s.applySampleTo(ctx, tx, audit, r, smp, din, typing, now)
+func (s *Service) applySample(ctx context.Context, tx Tx, trail *chain, r *TypingReport, smp ReportedSample, din DIN, typing []LocusTyping, now time.Time) (SampleResult, bool, error) {
+	res, err := s.applySampleTo(ctx, tx, trail, r, smp, din, typing, now)
 	if err != nil {
 		return res, false, err
 	}
 	return res, res.Unit.Version != res.before, nil
 }
 
-func (s *Service) applySampleTo(ctx context.Context, tx Tx, audit *chain, r *TypingReport, smp ReportedSample, din DIN, typing []LocusTyping, now time.Time) (SampleResult, error) {
+func (s *Service) applySampleTo(ctx context.Context, tx Tx, trail *chain, r *TypingReport, smp ReportedSample, din DIN, typing []LocusTyping, now time.Time) (SampleResult, error) {
 	res := SampleResult{SampleID: smp.ID}
 	for _, t := range smp.Typings {
 		if !slices.Contains(res.Releases, t.Release) {
@@ -259,12 +259,12 @@ func (s *Service) applySampleTo(ctx context.Context, tx Tx, audit *chain, r *Typ
 		if err := tx.UpdateReservation(ctx, &nr); err != nil {
 			return res, err
 		}
-		if err := audit.changed(importTypingMethod, nr.Name(), nr.Bank, why, open, &nr); err != nil {
+		if err := trail.changed(importTypingMethod, nr.Name(), nr.Bank, why, open, &nr); err != nil {
 			return res, err
 		}
 		res.Reservation = nr.Name()
 		if unitTo != "" {
-			if cur, err = s.setUnitStatus(ctx, tx, audit, u, importTypingMethod, unitTo, unitReason, Date{}, unitNote+": "+why, now); err != nil {
+			if cur, err = s.setUnitStatus(ctx, tx, trail, u, importTypingMethod, unitTo, unitReason, Date{}, unitNote+": "+why, now); err != nil {
 				return res, err
 			}
 		}
@@ -272,7 +272,7 @@ func (s *Service) applySampleTo(ctx context.Context, tx Tx, audit *chain, r *Typ
 	if len(disc) > 0 {
 		res.Outcome, res.Discrepant = TypingDiscrepant, disc
 		if res.Reservation == "" {
-			if cur, err = s.holdDiscrepant(ctx, tx, audit, u, disc, why, now); err != nil {
+			if cur, err = s.holdDiscrepant(ctx, tx, trail, u, disc, why, now); err != nil {
 				return res, err
 			}
 		}
@@ -294,7 +294,7 @@ func (s *Service) applySampleTo(ctx context.Context, tx Tx, audit *chain, r *Typ
 		if err := tx.UpdateUnit(ctx, merged); err != nil {
 			return res, err
 		}
-		if err := audit.changed(importTypingMethod, merged.Name(), merged.Bank, why, cur, merged); err != nil {
+		if err := trail.changed(importTypingMethod, merged.Name(), merged.Bank, why, cur, merged); err != nil {
 			return res, err
 		}
 		cur = merged
@@ -314,7 +314,7 @@ func (s *Service) applySampleTo(ctx context.Context, tx Tx, audit *chain, r *Typ
 // QUARANTINE is not listed anyway: it keeps its status, with the
 // discrepancy as its note. A unit already held for this discrepancy is
 // left alone, so a report sent twice records it once.
-func (s *Service) holdDiscrepant(ctx context.Context, tx Tx, audit *chain, u *Unit, loci []string, why string, now time.Time) (*Unit, error) {
+func (s *Service) holdDiscrepant(ctx context.Context, tx Tx, trail *chain, u *Unit, loci []string, why string, now time.Time) (*Unit, error) {
 	note := "typing discrepancy at " + strings.Join(loci, ", ") + ": " + why
 	to, reason := StatusTemporarilyUnavailable, discrepancyReason
 	if u.Status == StatusQuarantine {
@@ -323,11 +323,11 @@ func (s *Service) holdDiscrepant(ctx context.Context, tx Tx, audit *chain, u *Un
 	if u.Status == to && u.StatusReason == reason && u.StatusNote == note {
 		return u, nil
 	}
-	nu, err := s.setUnitStatus(ctx, tx, audit, u, importTypingMethod, to, reason, Date{}, note, now)
+	nu, err := s.setUnitStatus(ctx, tx, trail, u, importTypingMethod, to, reason, Date{}, note, now)
 	if err != nil {
 		return nil, err
 	}
-	return nu, s.closeOnTransition(ctx, tx, audit, u, nu, importTypingMethod, now)
+	return nu, s.closeOnTransition(ctx, tx, trail, u, nu, importTypingMethod, now)
 }
 
 // retestsCTLoci reports whether a typing covers the loci confirmatory

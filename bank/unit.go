@@ -77,7 +77,10 @@ type Unit struct {
 }
 
 // Name returns the unit's resource name.
-func (u *Unit) Name() string { return "banks/" + u.Bank + "/units/" + string(u.DIN) }
+func (u *Unit) Name() string { return UnitName(u.Bank, u.DIN) }
+
+// UnitName formats the resource name of the unit din of bank.
+func UnitName(bank string, din DIN) string { return "banks/" + bank + "/units/" + string(din) }
 
 // EMDIS returns the registry status and reason codes the unit reports:
 // its status's code, and its recorded StatusReason or else the status's

@@ -82,9 +82,9 @@ func (s *Service) CreateUnit(ctx context.Context, u *Unit, requestID string) (*U
 		if err := tx.InsertUnit(ctx, nu); err != nil {
 			return err
 		}
-		audit := s.newChain(ctx, tx, now)
-		audit.knowUnit(nu) // its event's stream, without reading the unit back
-		if err := audit.appendPrepared(event); err != nil {
+		trail := s.newChain(ctx, tx, now)
+		trail.knowUnit(nu) // its event's stream, without reading the unit back
+		if err := trail.appendPrepared(event); err != nil {
 			return err
 		}
 		if requestID != "" {
@@ -445,7 +445,7 @@ func (s *Service) commitImport(ctx context.Context, b *ImportBatch, dryRun bool)
 			}
 		}
 		events := make([]preparedEvent, 0, len(b.valid))
-		audit := s.newChain(ctx, tx, b.now)
+		trail := s.newChain(ctx, tx, b.now)
 		for j, nu := range b.valid {
 			if errs[j] != nil {
 				r := &res[b.idx[j]]
@@ -467,13 +467,13 @@ func (s *Service) commitImport(ctx context.Context, b *ImportBatch, dryRun bool)
 				continue
 			}
 			res[b.idx[j]].Unit = nu
-			audit.knowUnit(nu) // its event's stream, without reading the unit back
+			trail.knowUnit(nu) // its event's stream, without reading the unit back
 			events = append(events, b.events[j])
 		}
 		if dryRun {
 			return errDryRun
 		}
-		return audit.appendAll(events)
+		return trail.appendAll(events)
 	})
 	if dryRun && errors.Is(err, errDryRun) {
 		return res, nil

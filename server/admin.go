@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/credential"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
 
@@ -28,7 +29,7 @@ func roleToProto(r bank.Role) pb.Role {
 	return pb.Role(toEnum(pb.Role(0).Descriptor(), pfxRole, bank.Role(strings.ToUpper(string(r)))))
 }
 
-func tokenToProto(t *bank.Token) *pb.Token {
+func tokenToProto(t *credential.Token) *pb.Token {
 	return &pb.Token{Name: t.Name(), Principal: t.Principal, Role: roleToProto(t.Role), Org: t.Org, CertCn: t.CertCN,
 		ExpireTime: optTime(t.ExpireTime), CreateTime: timestamppb.New(t.CreateTime), RevokeTime: optTime(t.RevokeTime),
 		LastUseTime: optTime(t.LastUseTime), CreatedBy: t.CreatedBy}

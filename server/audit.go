@@ -13,18 +13,19 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/audit"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
 
-// audit implements pb.AuditServiceServer over a bank.Service.
-type audit struct {
+// auditService implements pb.AuditServiceServer over a bank.Service.
+type auditService struct {
 	pb.UnimplementedAuditServiceServer
 	svc *bank.Service
 	// stop is closed when the server shuts down: watches end then, or
 	// GracefulStop would wait for them forever.
 	stop <-chan struct{}
 	// checkpoint is Config.LatestCheckpoint.
-	checkpoint func() *bank.Checkpoint
+	checkpoint func() *audit.Checkpoint
 }
 
 // parseEventsParent reads "banks/{bank}", or "banks/-" (every bank) as "".
@@ -35,7 +36,7 @@ func parseEventsParent(name string) (string, error) {
 	return parseBankName(name)
 }
 
-func (a *audit) ListUnitHistory(ctx context.Context, req *pb.ListUnitHistoryRequest) (*pb.ListUnitHistoryResponse, error) {
+func (a *auditService) ListUnitHistory(ctx context.Context, req *pb.ListUnitHistoryRequest) (*pb.ListUnitHistoryResponse, error) {
 	id, din, err := parseUnitName(req.GetName())
 	if err != nil {
 		return nil, invalid("name", err)
@@ -47,7 +48,7 @@ func (a *audit) ListUnitHistory(ctx context.Context, req *pb.ListUnitHistoryRequ
 	return &pb.ListUnitHistoryResponse{Events: eventsToProto(evs), NextPageToken: next}, nil
 }
 
-func (a *audit) ListEvents(ctx context.Context, req *pb.ListEventsRequest) (*pb.ListEventsResponse, error) {
+func (a *auditService) ListEvents(ctx context.Context, req *pb.ListEventsRequest) (*pb.ListEventsResponse, error) {
 	var v bank.Violations
 	id, err := parseEventsParent(req.GetParent())
 	if err != nil {
@@ -67,7 +68,7 @@ func (a *audit) ListEvents(ctx context.Context, req *pb.ListEventsRequest) (*pb.
 	return &pb.ListEventsResponse{Events: eventsToProto(evs), NextPageToken: next}, nil
 }
 
-func (a *audit) VerifyAuditTrail(ctx context.Context, req *pb.VerifyAuditTrailRequest) (*pb.VerifyAuditTrailResponse, error) {
+func (a *auditService) VerifyAuditTrail(ctx context.Context, req *pb.VerifyAuditTrailRequest) (*pb.VerifyAuditTrailResponse, error) {
 	sum, err := a.svc.VerifyAuditTrail(ctx)
 	if err != nil {
 		return nil, err
@@ -79,7 +80,7 @@ func (a *audit) VerifyAuditTrail(ctx context.Context, req *pb.VerifyAuditTrailRe
 	return resp, nil
 }
 
-func (a *audit) WatchEvents(req *pb.WatchEventsRequest, stream grpc.ServerStreamingServer[pb.Event]) error {
+func (a *auditService) WatchEvents(req *pb.WatchEventsRequest, stream grpc.ServerStreamingServer[pb.Event]) error {
 	id, err := parseEventsParent(req.GetParent())
 	if err != nil {
 		return invalid("parent", err)
@@ -147,7 +148,7 @@ func eventToProto(e *bank.Event) *pb.Event {
 // streamName is the API's name of an event stream: "public", or
 // "banks/{bank}/private".
 func streamName(stream string) string {
-	if stream == bank.PublicStream {
+	if stream == audit.PublicStream {
 		return "public"
 	}
 	return bankName(stream) + "/private"
@@ -156,7 +157,7 @@ func streamName(stream string) string {
 // parseStreamName reads a name streamName made.
 func parseStreamName(name string) (string, bool) {
 	if name == "public" {
-		return bank.PublicStream, true
+		return audit.PublicStream, true
 	}
 	rest, ok := strings.CutSuffix(name, "/private")
 	if !ok {

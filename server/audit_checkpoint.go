@@ -6,11 +6,12 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/audit"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
 
-func (a *audit) GetLatestAuditCheckpoint(ctx context.Context, _ *pb.GetLatestAuditCheckpointRequest) (*pb.AuditCheckpoint, error) {
-	var c *bank.Checkpoint
+func (a *auditService) GetLatestAuditCheckpoint(ctx context.Context, _ *pb.GetLatestAuditCheckpointRequest) (*pb.AuditCheckpoint, error) {
+	var c *audit.Checkpoint
 	if a.checkpoint != nil {
 		c = a.checkpoint()
 	}

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/audit"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 	"github.com/cordbank/cordbank/server"
 	"github.com/cordbank/cordbank/server/servertest"
@@ -21,9 +22,9 @@ import (
 // only auditors read it; a server that signs nothing says so.
 func TestGetLatestAuditCheckpoint(t *testing.T) {
 	pub, key, _ := ed25519.GenerateKey(nil)
-	cp := bank.SignCheckpoint(key, 42, strings.Repeat("ab", 32), time.Date(2026, 12, 1, 12, 0, 0, 123, time.UTC))
+	cp := audit.SignCheckpoint(key, 42, strings.Repeat("ab", 32), time.Date(2026, 12, 1, 12, 0, 0, 123, time.UTC))
 	srv, err := servertest.Start(servertest.WithServerConfig(func(c *server.Config) {
-		c.LatestCheckpoint = func() *bank.Checkpoint { return &cp }
+		c.LatestCheckpoint = func() *audit.Checkpoint { return &cp }
 	}))
 	if err != nil {
 		t.Fatal(err)

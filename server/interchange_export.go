@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/inventory"
 	"github.com/cordbank/cordbank/internal/spreadsheet"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
@@ -336,7 +337,7 @@ func (x *interchange) ReportExcursions(ctx context.Context, req *pb.ReportExcurs
 		return nil, err
 	}
 	er := bank.ListExcursionsRequest{Bank: id, PageSize: exportPageSize}
-	excursions, err := allPages(func(token string) ([]*bank.Excursion, string, error) {
+	excursions, err := allPages(func(token string) ([]*inventory.Excursion, string, error) {
 		er.PageToken = token
 		return x.svc.ListExcursions(ctx, er)
 	})

@@ -8,11 +8,12 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/inventory"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
 
-// inventory implements pb.InventoryServiceServer over a bank.Service.
-type inventory struct {
+// inventoryService implements pb.InventoryServiceServer over a bank.Service.
+type inventoryService struct {
 	pb.UnimplementedInventoryServiceServer
 	svc *bank.Service
 }
@@ -32,7 +33,7 @@ func parseContainerName(name string) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	if !bank.ValidContainerID(parts[3]) {
+	if !inventory.ValidContainerID(parts[3]) {
 		return "", "", fmt.Errorf("%q is not a valid container id", parts[3])
 	}
 	return id, parts[3], nil
@@ -56,13 +57,13 @@ func containerIn(v *bank.Violations, field, name, bankID string) string {
 
 func unitName(bankID string, din bank.DIN) string { return "banks/" + bankID + "/units/" + string(din) }
 
-func containerFromProto(bankID, id string, c *pb.Container, v *bank.Violations, prefix string) *bank.Container {
-	out := &bank.Container{Bank: bankID, ID: id,
-		Kind:           fromEnum[bank.ContainerKind](c.GetKind(), pfxContainerKind),
+func containerFromProto(bankID, id string, c *pb.Container, v *bank.Violations, prefix string) *inventory.Container {
+	out := &inventory.Container{Bank: bankID, ID: id,
+		Kind:           fromEnum[inventory.ContainerKind](c.GetKind(), pfxContainerKind),
 		Parent:         containerIn(v, prefix+"container.parent", c.GetParent(), bankID),
 		ParentPosition: c.GetParentPosition(),
 		Label:          c.GetLabel(),
-		Layout: bank.Layout{Kind: fromEnum[bank.LayoutKind](c.GetLayout().GetKind(), pfxLayoutKind),
+		Layout: inventory.Layout{Kind: fromEnum[inventory.LayoutKind](c.GetLayout().GetKind(), pfxLayoutKind),
 			Rows: int(c.GetLayout().GetRows()), Columns: int(c.GetLayout().GetColumns()),
 			Slots: int(c.GetLayout().GetSlots()), Capacity: int(c.GetLayout().GetCapacity())},
 		MinCelsius: c.MinTemperatureCelsius,
@@ -71,7 +72,7 @@ func containerFromProto(bankID, id string, c *pb.Container, v *bank.Violations, 
 	return out
 }
 
-func containerToProto(c *bank.Container) *pb.Container {
+func containerToProto(c *inventory.Container) *pb.Container {
 	out := &pb.Container{
 		Name:           c.Name(),
 		Kind:           pb.ContainerKind(toEnum(pb.ContainerKind(0).Descriptor(), pfxContainerKind, c.Kind)),
@@ -86,16 +87,16 @@ func containerToProto(c *bank.Container) *pb.Container {
 		Etag:                  bank.Etag(c.Version),
 	}
 	if c.Parent != "" {
-		out.Parent = bank.ContainerName(c.Bank, c.Parent)
+		out.Parent = inventory.ContainerName(c.Bank, c.Parent)
 	}
 	return out
 }
 
-func locationToProto(unit string, l *bank.Location) *pb.UnitLocation {
+func locationToProto(unit string, l *inventory.Location) *pb.UnitLocation {
 	return &pb.UnitLocation{Unit: unit, Container: l.Container, Position: l.Position, Path: l.Path}
 }
 
-func (s *inventory) CreateContainer(ctx context.Context, req *pb.CreateContainerRequest) (*pb.Container, error) {
+func (s *inventoryService) CreateContainer(ctx context.Context, req *pb.CreateContainerRequest) (*pb.Container, error) {
 	var v bank.Violations
 	id, err := parseBankName(req.GetParent())
 	if err != nil {
@@ -112,13 +113,13 @@ func (s *inventory) CreateContainer(ctx context.Context, req *pb.CreateContainer
 	return containerToProto(out), nil
 }
 
-func (s *inventory) BatchCreateContainers(ctx context.Context, req *pb.BatchCreateContainersRequest) (*pb.BatchCreateContainersResponse, error) {
+func (s *inventoryService) BatchCreateContainers(ctx context.Context, req *pb.BatchCreateContainersRequest) (*pb.BatchCreateContainersResponse, error) {
 	var v bank.Violations
 	id, err := parseBankName(req.GetParent())
 	if err != nil {
 		v.Add("parent", "%v", err)
 	}
-	cs := make([]*bank.Container, len(req.GetRequests()))
+	cs := make([]*inventory.Container, len(req.GetRequests()))
 	for i, r := range req.GetRequests() {
 		prefix := fmt.Sprintf("requests[%d].", i)
 		if r.GetParent() != "" && r.GetParent() != req.GetParent() {
@@ -140,7 +141,7 @@ func (s *inventory) BatchCreateContainers(ctx context.Context, req *pb.BatchCrea
 	return resp, nil
 }
 
-func (s *inventory) GetContainer(ctx context.Context, req *pb.GetContainerRequest) (*pb.Container, error) {
+func (s *inventoryService) GetContainer(ctx context.Context, req *pb.GetContainerRequest) (*pb.Container, error) {
 	b, id, err := parseContainerName(req.GetName())
 	if err != nil {
 		return nil, invalid("name", err)
@@ -152,7 +153,7 @@ func (s *inventory) GetContainer(ctx context.Context, req *pb.GetContainerReques
 	return containerToProto(c), nil
 }
 
-func (s *inventory) ListContainers(ctx context.Context, req *pb.ListContainersRequest) (*pb.ListContainersResponse, error) {
+func (s *inventoryService) ListContainers(ctx context.Context, req *pb.ListContainersRequest) (*pb.ListContainersResponse, error) {
 	var v bank.Violations
 	b, err := parseBankName(req.GetParent())
 	if err != nil {
@@ -173,7 +174,7 @@ func (s *inventory) ListContainers(ctx context.Context, req *pb.ListContainersRe
 	return resp, nil
 }
 
-func (s *inventory) GetContainerMap(ctx context.Context, req *pb.GetContainerMapRequest) (*pb.ContainerMap, error) {
+func (s *inventoryService) GetContainerMap(ctx context.Context, req *pb.GetContainerMapRequest) (*pb.ContainerMap, error) {
 	b, id, err := parseContainerName(req.GetName())
 	if err != nil {
 		return nil, invalid("name", err)
@@ -189,15 +190,15 @@ func (s *inventory) GetContainerMap(ctx context.Context, req *pb.GetContainerMap
 			pe.Unit = unitName(b, e.Unit)
 		}
 		if e.Container != "" {
-			pe.Container = bank.ContainerName(b, e.Container)
+			pe.Container = inventory.ContainerName(b, e.Container)
 		}
 		out.Entries[i] = pe
 	}
 	return out, nil
 }
 
-func occupancyToProto(bankID string, o *bank.Occupancy) *pb.ContainerOccupancy {
-	out := &pb.ContainerOccupancy{Container: bank.ContainerName(bankID, o.Container), Places: int32(o.Places), Units: int32(o.Units),
+func occupancyToProto(bankID string, o *inventory.Occupancy) *pb.ContainerOccupancy {
+	out := &pb.ContainerOccupancy{Container: inventory.ContainerName(bankID, o.Container), Places: int32(o.Places), Units: int32(o.Units),
 		Containers: int32(o.Containers), Free: int32(o.Free), Unbounded: o.Unbounded}
 	for _, c := range o.Children {
 		out.Children = append(out.Children, occupancyToProto(bankID, c))
@@ -205,7 +206,7 @@ func occupancyToProto(bankID string, o *bank.Occupancy) *pb.ContainerOccupancy {
 	return out
 }
 
-func (s *inventory) GetContainerOccupancy(ctx context.Context, req *pb.GetContainerOccupancyRequest) (*pb.ContainerOccupancy, error) {
+func (s *inventoryService) GetContainerOccupancy(ctx context.Context, req *pb.GetContainerOccupancyRequest) (*pb.ContainerOccupancy, error) {
 	b, id, err := parseContainerName(req.GetName())
 	if err != nil {
 		return nil, invalid("name", err)
@@ -217,7 +218,7 @@ func (s *inventory) GetContainerOccupancy(ctx context.Context, req *pb.GetContai
 	return occupancyToProto(b, o), nil
 }
 
-func (s *inventory) FindFreePositions(ctx context.Context, req *pb.FindFreePositionsRequest) (*pb.FindFreePositionsResponse, error) {
+func (s *inventoryService) FindFreePositions(ctx context.Context, req *pb.FindFreePositionsRequest) (*pb.FindFreePositionsResponse, error) {
 	var v bank.Violations
 	b, err := parseBankName(req.GetParent())
 	if err != nil {
@@ -236,7 +237,7 @@ func (s *inventory) FindFreePositions(ctx context.Context, req *pb.FindFreePosit
 	}
 	resp := &pb.FindFreePositionsResponse{Positions: make([]*pb.FreePosition, len(ps))}
 	for i, p := range ps {
-		resp.Positions[i] = &pb.FreePosition{Container: bank.ContainerName(b, p.Container), Position: p.Position}
+		resp.Positions[i] = &pb.FreePosition{Container: inventory.ContainerName(b, p.Container), Position: p.Position}
 	}
 	return resp, nil
 }
@@ -248,7 +249,7 @@ type placeFields interface {
 	GetPosition() string
 }
 
-func (s *inventory) put(ctx context.Context, req placeFields, fn func(context.Context, bank.PlaceRequest) (*bank.Location, error)) (*pb.UnitLocation, error) {
+func (s *inventoryService) put(ctx context.Context, req placeFields, fn func(context.Context, bank.PlaceRequest) (*inventory.Location, error)) (*pb.UnitLocation, error) {
 	var v bank.Violations
 	b, din, err := parseUnitName(req.GetName())
 	if err != nil {
@@ -268,15 +269,15 @@ func (s *inventory) put(ctx context.Context, req placeFields, fn func(context.Co
 	return locationToProto(unitName(b, din), loc), nil
 }
 
-func (s *inventory) PlaceUnit(ctx context.Context, req *pb.PlaceUnitRequest) (*pb.UnitLocation, error) {
+func (s *inventoryService) PlaceUnit(ctx context.Context, req *pb.PlaceUnitRequest) (*pb.UnitLocation, error) {
 	return s.put(ctx, req, s.svc.PlaceUnit)
 }
 
-func (s *inventory) MoveUnit(ctx context.Context, req *pb.MoveUnitRequest) (*pb.UnitLocation, error) {
+func (s *inventoryService) MoveUnit(ctx context.Context, req *pb.MoveUnitRequest) (*pb.UnitLocation, error) {
 	return s.put(ctx, req, s.svc.MoveUnit)
 }
 
-func (s *inventory) GetUnitLocation(ctx context.Context, req *pb.GetUnitLocationRequest) (*pb.UnitLocation, error) {
+func (s *inventoryService) GetUnitLocation(ctx context.Context, req *pb.GetUnitLocationRequest) (*pb.UnitLocation, error) {
 	b, din, err := parseUnitName(req.GetName())
 	if err != nil {
 		return nil, invalid("name", err)
@@ -288,7 +289,7 @@ func (s *inventory) GetUnitLocation(ctx context.Context, req *pb.GetUnitLocation
 	return locationToProto(unitName(b, din), loc), nil
 }
 
-func (s *inventory) MoveContainer(ctx context.Context, req *pb.MoveContainerRequest) (*pb.Container, error) {
+func (s *inventoryService) MoveContainer(ctx context.Context, req *pb.MoveContainerRequest) (*pb.Container, error) {
 	var v bank.Violations
 	b, id, err := parseContainerName(req.GetName())
 	if err != nil {
@@ -305,7 +306,7 @@ func (s *inventory) MoveContainer(ctx context.Context, req *pb.MoveContainerRequ
 	return containerToProto(c), nil
 }
 
-func (s *inventory) EvacuateContainer(ctx context.Context, req *pb.EvacuateContainerRequest) (*pb.EvacuateContainerResponse, error) {
+func (s *inventoryService) EvacuateContainer(ctx context.Context, req *pb.EvacuateContainerRequest) (*pb.EvacuateContainerResponse, error) {
 	var v bank.Violations
 	b, id, err := parseContainerName(req.GetName())
 	if err != nil {
@@ -325,8 +326,8 @@ func (s *inventory) EvacuateContainer(ctx context.Context, req *pb.EvacuateConta
 	return &pb.EvacuateContainerResponse{Target: containerToProto(res.Target), UnitsMoved: int32(res.Units), ContainersMoved: int32(res.Containers)}, nil
 }
 
-func excursionToProto(e *bank.Excursion) *pb.Excursion {
-	out := &pb.Excursion{Name: e.Name(), Container: bank.ContainerName(e.Bank, e.Container), StartTime: timestamppb.New(e.StartTime),
+func excursionToProto(e *inventory.Excursion) *pb.Excursion {
+	out := &pb.Excursion{Name: e.Name(), Container: inventory.ContainerName(e.Bank, e.Container), StartTime: timestamppb.New(e.StartTime),
 		MinTemperatureCelsius: e.MinCelsius, MaxTemperatureCelsius: e.MaxCelsius, LowestCelsius: e.LowestCelsius,
 		HighestCelsius: e.HighestCelsius, Readings: int32(e.Readings), UnitsExposed: int32(e.UnitsExposed)}
 	if !e.Open() {
@@ -335,7 +336,7 @@ func excursionToProto(e *bank.Excursion) *pb.Excursion {
 	return out
 }
 
-func (s *inventory) RecordTemperatureReading(ctx context.Context, req *pb.RecordTemperatureReadingRequest) (*pb.RecordTemperatureReadingResponse, error) {
+func (s *inventoryService) RecordTemperatureReading(ctx context.Context, req *pb.RecordTemperatureReadingRequest) (*pb.RecordTemperatureReadingResponse, error) {
 	var v bank.Violations
 	b, id, err := parseContainerName(req.GetParent())
 	if err != nil {
@@ -344,7 +345,7 @@ func (s *inventory) RecordTemperatureReading(ctx context.Context, req *pb.Record
 	if req.GetReading() == nil {
 		v.Add("reading", "required")
 	}
-	r := bank.TemperatureReading{Bank: b, Container: id, Celsius: req.GetReading().GetCelsius()}
+	r := inventory.TemperatureReading{Bank: b, Container: id, Celsius: req.GetReading().GetCelsius()}
 	if ts := req.GetReading().GetTime(); ts != nil {
 		if err := ts.CheckValid(); err != nil {
 			v.Add("reading.time", "%v", err)
@@ -366,7 +367,7 @@ func (s *inventory) RecordTemperatureReading(ctx context.Context, req *pb.Record
 	return out, nil
 }
 
-func (s *inventory) ListExcursions(ctx context.Context, req *pb.ListExcursionsRequest) (*pb.ListExcursionsResponse, error) {
+func (s *inventoryService) ListExcursions(ctx context.Context, req *pb.ListExcursionsRequest) (*pb.ListExcursionsResponse, error) {
 	var v bank.Violations
 	b, err := parseBankName(req.GetParent())
 	if err != nil {

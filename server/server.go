@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/reflection"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/bank/match"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
@@ -53,7 +54,7 @@ type Config struct {
 	// LatestCheckpoint returns the latest signed checkpoint of the audit
 	// chain's head (nil when none is signed yet), for
 	// GetLatestAuditCheckpoint; nil when the server signs none.
-	LatestCheckpoint func() *bank.Checkpoint
+	LatestCheckpoint func() *audit.Checkpoint
 }
 
 // Server is the gRPC server plus the REST gateway in front of it.
@@ -116,9 +117,9 @@ func New(cfg Config) *Server {
 	pb.RegisterInterchangeServiceServer(s.grpc, &interchange{reg: reg, svc: cfg.Service, log: s.log})
 	pb.RegisterSearchServiceServer(s.grpc, &search{idx: cfg.Index, svc: cfg.Service})
 	pb.RegisterLifecycleServiceServer(s.grpc, &lifecycle{svc: cfg.Service})
-	pb.RegisterAuditServiceServer(s.grpc, &audit{svc: cfg.Service, stop: s.stop, checkpoint: cfg.LatestCheckpoint})
+	pb.RegisterAuditServiceServer(s.grpc, &auditService{svc: cfg.Service, stop: s.stop, checkpoint: cfg.LatestCheckpoint})
 	pb.RegisterReservationServiceServer(s.grpc, &reservations{svc: cfg.Service})
-	pb.RegisterInventoryServiceServer(s.grpc, &inventory{svc: cfg.Service})
+	pb.RegisterInventoryServiceServer(s.grpc, &inventoryService{svc: cfg.Service})
 	pb.RegisterTypingServiceServer(s.grpc, &typing{svc: cfg.Service})
 	pb.RegisterLabelServiceServer(s.grpc, &labels{svc: cfg.Service})
 	if m := cfg.Metrics; m != nil {

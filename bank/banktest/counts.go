@@ -6,6 +6,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/access"
+	"github.com/cordbank/cordbank/bank/inventory"
 )
 
 var countTests = []test{
@@ -151,7 +152,7 @@ func countInventoryAtThePort(t *testing.T, e *env) {
 	tank2.ID, tank2.Label = "tank-2", "LN2 dewar 2"
 	e.insertContainers(tank, &tank2)
 	e.write(func(tx bank.Tx) error {
-		for _, x := range []*bank.Excursion{
+		for _, x := range []*inventory.Excursion{
 			{Bank: "bank-a", Container: "tank-1", StartTime: at(0), Readings: 1},
 			{Bank: "bank-a", Container: "tank-2", StartTime: at(0), EndTime: at(time.Minute), Readings: 1},
 		} {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/audit"
 )
 
 // The port's audit trail (bank.AuditReader, bank.AuditWriter). The store
@@ -32,9 +33,9 @@ func event(seq int64, resource, bankID, method string, minutes int) *bank.Event 
 	}
 	return &bank.Event{Seq: seq, Time: at(time.Duration(minutes) * time.Minute), Principal: "tester", RequestID: fmt.Sprintf("req-%d", seq),
 		Method: method, Resource: resource, Bank: bankID,
-		Changes:  []bank.FieldChange{{Field: "status", Before: "QUARANTINE", After: "AVAILABLE"}},
-		PrevHash: prev, Hash: fmt.Sprintf("hash-%d", seq), HashScheme: bank.CurrentHashScheme,
-		Stream: bank.PublicStream, StreamSeq: seq}
+		Changes:  []audit.FieldChange{{Field: "status", Before: "QUARANTINE", After: "AVAILABLE"}},
+		PrevHash: prev, Hash: fmt.Sprintf("hash-%d", seq), HashScheme: audit.CurrentHashScheme,
+		Stream: audit.PublicStream, StreamSeq: seq}
 }
 
 func (e *env) appendEvents(evs ...*bank.Event) {
@@ -64,14 +65,14 @@ func eventAppendThenRead(t *testing.T, e *env) {
 	}
 	first := event(1, "banks/bank-a", "bank-a", "CreateBank", 0)
 	first.Reason = "AD"
-	first.HashScheme = bank.HashSchemeFlat
-	first.Changes = []bank.FieldChange{{Field: "*", After: `{"id":"bank-a","display_name":"ünïcode \"quoted\"\n"}`}}
+	first.HashScheme = audit.HashSchemeFlat
+	first.Changes = []audit.FieldChange{{Field: "*", After: `{"id":"bank-a","display_name":"ünïcode \"quoted\"\n"}`}}
 	e.write(func(tx bank.Tx) error { return tx.AppendEvent(e.ctx, first) })
 	if d := diff(e.lastEvent(), first); d != "" {
 		t.Errorf("LastEvent after one append (-want +got):\n%s", d)
 	}
 	second, third := event(2, "banks/bank-a/units/X", "", "UpdateUnit", 1), event(3, "tokens/t1", "", "CreateToken", 2)
-	second.Changes = []bank.FieldChange{{Field: "local_id", Before: "a"}, {Field: "status_note", After: "b"}, {Field: "abo"}}
+	second.Changes = []audit.FieldChange{{Field: "local_id", Before: "a"}, {Field: "status_note", After: "b"}, {Field: "abo"}}
 	third.Changes, third.RequestID, third.Principal = nil, "", "system:x"
 	// second opens bank-a's private stream; third is the public stream's
 	// second event.
@@ -196,7 +197,7 @@ func eventStreams(t *testing.T, e *env) {
 		t.Helper()
 		return mustRead(e, func(tx bank.ReadTx) (int64, error) { return tx.StreamHead(e.ctx, stream) })
 	}
-	if h := head(bank.PublicStream); h != 0 {
+	if h := head(audit.PublicStream); h != 0 {
 		t.Fatalf("StreamHead of an empty trail = %d, want 0", h)
 	}
 	var evs []*bank.Event
@@ -299,7 +300,7 @@ func eventsGaplessUnderConcurrentWriters(t *testing.T, e *env) {
 					if head != nil {
 						seq, prev = head.Seq+1, head.Hash
 					}
-					stream := []string{bank.PublicStream, "bank-a", "bank-b"}[w%3]
+					stream := []string{audit.PublicStream, "bank-a", "bank-b"}[w%3]
 					pos, err := tx.StreamHead(e.ctx, stream)
 					if err != nil {
 						return err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/inventory"
 )
 
 // The port's freezer storage and temperature (bank.InventoryReader,
@@ -26,20 +27,20 @@ var inventoryTests = []test{
 
 // freezer is a tank of bank with four slots holding a 9×9 box in slot 1
 // and a rack without positions in slot 2, not yet stored.
-func freezer(bankID string) (tank, box, rack *bank.Container) {
-	tank = &bank.Container{Bank: bankID, ID: "tank-1", Kind: bank.KindTank, Label: "LN2 dewar 1",
-		Layout:     bank.Layout{Kind: bank.LayoutSlots, Slots: 4},
+func freezer(bankID string) (tank, box, rack *inventory.Container) {
+	tank = &inventory.Container{Bank: bankID, ID: "tank-1", Kind: inventory.KindTank, Label: "LN2 dewar 1",
+		Layout:     inventory.Layout{Kind: inventory.LayoutSlots, Slots: 4},
 		MinCelsius: f64(-196), MaxCelsius: f64(-150), CreateTime: at(0), UpdateTime: at(time.Minute), Version: 2}
-	box = &bank.Container{Bank: bankID, ID: "box-1", Kind: bank.KindBox, Parent: "tank-1", ParentPosition: "1",
-		Label: "box ünïcode 1", Layout: bank.Layout{Kind: bank.LayoutGrid, Rows: 9, Columns: 9},
+	box = &inventory.Container{Bank: bankID, ID: "box-1", Kind: inventory.KindBox, Parent: "tank-1", ParentPosition: "1",
+		Label: "box ünïcode 1", Layout: inventory.Layout{Kind: inventory.LayoutGrid, Rows: 9, Columns: 9},
 		CreateTime: at(0), UpdateTime: at(0), Version: 1}
-	rack = &bank.Container{Bank: bankID, ID: "rack-1", Kind: bank.KindRack, Parent: "tank-1", ParentPosition: "2",
-		Label: "rack 1", Layout: bank.Layout{Kind: bank.LayoutNone, Capacity: 12},
+	rack = &inventory.Container{Bank: bankID, ID: "rack-1", Kind: inventory.KindRack, Parent: "tank-1", ParentPosition: "2",
+		Label: "rack 1", Layout: inventory.Layout{Kind: inventory.LayoutNone, Capacity: 12},
 		CreateTime: at(0), UpdateTime: at(0), Version: 1}
 	return tank, box, rack
 }
 
-func (e *env) insertContainers(cs ...*bank.Container) {
+func (e *env) insertContainers(cs ...*inventory.Container) {
 	e.t.Helper()
 	e.write(func(tx bank.Tx) error {
 		for _, c := range cs {
@@ -51,18 +52,18 @@ func (e *env) insertContainers(cs ...*bank.Container) {
 	})
 }
 
-func (e *env) getContainer(bankID, id string) (*bank.Container, error) {
-	return readValue(e, func(tx bank.ReadTx) (*bank.Container, error) { return tx.GetContainer(e.ctx, bankID, id) })
+func (e *env) getContainer(bankID, id string) (*inventory.Container, error) {
+	return readValue(e, func(tx bank.ReadTx) (*inventory.Container, error) { return tx.GetContainer(e.ctx, bankID, id) })
 }
 
-func containerID(c *bank.Container) string { return c.ID }
+func containerID(c *inventory.Container) string { return c.ID }
 
 func containerInsertThenGet(t *testing.T, e *env) {
 	e.seed("bank-a", 0)
 	e.seed("bank-b", 0)
 	tank, box, rack := freezer("bank-a")
 	e.insertContainers(tank, box, rack)
-	for _, want := range []*bank.Container{tank, box, rack} {
+	for _, want := range []*inventory.Container{tank, box, rack} {
 		got, err := e.getContainer("bank-a", want.ID)
 		if err != nil {
 			t.Fatalf("GetContainer(%s): %v", want.ID, err)
@@ -85,7 +86,7 @@ func containerConflicts(t *testing.T, e *env) {
 	e.seed("bank-b", 0)
 	tank, box, rack := freezer("bank-a")
 	e.insertContainers(tank, box, rack)
-	insert := func(c *bank.Container) error {
+	insert := func(c *inventory.Container) error {
 		return e.tryWrite(func(tx bank.Tx) error { return tx.InsertContainer(e.ctx, c) })
 	}
 	sameID := *box
@@ -145,15 +146,15 @@ func containerListQueries(t *testing.T, e *env) {
 	e.seed("bank-a", 0)
 	e.seed("bank-b", 0)
 	tank, box, rack := freezer("bank-a")
-	tank2 := &bank.Container{Bank: "bank-a", ID: "tank-2", Kind: bank.KindTank, Label: "LN2 dewar 2",
-		Layout: bank.Layout{Kind: bank.LayoutNone}, CreateTime: at(0), UpdateTime: at(0), Version: 1}
+	tank2 := &inventory.Container{Bank: "bank-a", ID: "tank-2", Kind: inventory.KindTank, Label: "LN2 dewar 2",
+		Layout: inventory.Layout{Kind: inventory.LayoutNone}, CreateTime: at(0), UpdateTime: at(0), Version: 1}
 	e.insertContainers(tank, box, rack, tank2)
 	otherTank, _, _ := freezer("bank-b")
 	otherTank.ID = "a-tank" // sorts first: a query leaking across banks shows
 	e.insertContainers(otherTank)
 	list := func(q bank.ContainerQuery) []string {
 		t.Helper()
-		return keys(e, func(tx bank.ReadTx) ([]*bank.Container, error) { return tx.ListContainers(e.ctx, q) }, containerID)
+		return keys(e, func(tx bank.ReadTx) ([]*inventory.Container, error) { return tx.ListContainers(e.ctx, q) }, containerID)
 	}
 	for _, c := range []struct {
 		name string
@@ -176,9 +177,9 @@ func containerListQueries(t *testing.T, e *env) {
 
 func containerPagingUnderInserts(t *testing.T, e *env) {
 	e.seed("bank-a", 0)
-	bag := func(id string) *bank.Container {
-		return &bank.Container{Bank: "bank-a", ID: id, Kind: bank.KindTank, Label: "label " + id,
-			Layout: bank.Layout{Kind: bank.LayoutNone}, CreateTime: at(0), UpdateTime: at(0), Version: 1}
+	bag := func(id string) *inventory.Container {
+		return &inventory.Container{Bank: "bank-a", ID: id, Kind: inventory.KindTank, Label: "label " + id,
+			Layout: inventory.Layout{Kind: inventory.LayoutNone}, CreateTime: at(0), UpdateTime: at(0), Version: 1}
 	}
 	var want []string
 	for i := range 30 {
@@ -189,7 +190,7 @@ func containerPagingUnderInserts(t *testing.T, e *env) {
 	pageUnderInserts(t, want, func(i int) error {
 		return e.tryWrite(func(tx bank.Tx) error { return tx.InsertContainer(e.ctx, bag(fmt.Sprintf("c%03d", 2*i))) })
 	}, func(after string) ([]string, error) {
-		cs, err := readValue(e, func(tx bank.ReadTx) ([]*bank.Container, error) {
+		cs, err := readValue(e, func(tx bank.ReadTx) ([]*inventory.Container, error) {
 			return tx.ListContainers(e.ctx, bank.ContainerQuery{Bank: "bank-a", AfterID: after, Limit: 4})
 		})
 		return mapped(cs, containerID), err
@@ -329,8 +330,8 @@ func placementPositionsUniqueConcurrently(t *testing.T, e *env) {
 	})
 	oneWinner(t, "containers put in one position", func(i int) error {
 		return e.tryWrite(func(tx bank.Tx) error {
-			return tx.InsertContainer(e.ctx, &bank.Container{Bank: "bank-a", ID: fmt.Sprintf("rack-%02d", i), Kind: bank.KindRack,
-				Parent: "tank-1", ParentPosition: "3", Label: fmt.Sprintf("rack %02d", i), Layout: bank.Layout{Kind: bank.LayoutNone},
+			return tx.InsertContainer(e.ctx, &inventory.Container{Bank: "bank-a", ID: fmt.Sprintf("rack-%02d", i), Kind: inventory.KindRack,
+				Parent: "tank-1", ParentPosition: "3", Label: fmt.Sprintf("rack %02d", i), Layout: inventory.Layout{Kind: inventory.LayoutNone},
 				CreateTime: at(0), UpdateTime: at(0), Version: 1})
 		})
 	})
@@ -342,9 +343,9 @@ func placementPositionsUniqueConcurrently(t *testing.T, e *env) {
 	}
 }
 
-func (e *env) openExcursion(bankID, tank string) *bank.Excursion {
+func (e *env) openExcursion(bankID, tank string) *inventory.Excursion {
 	e.t.Helper()
-	return mustRead(e, func(tx bank.ReadTx) (*bank.Excursion, error) { return tx.GetOpenExcursion(e.ctx, bankID, tank) })
+	return mustRead(e, func(tx bank.ReadTx) (*inventory.Excursion, error) { return tx.GetOpenExcursion(e.ctx, bankID, tank) })
 }
 
 // readingsAndExcursions: readings are stored; a tank has at most one open
@@ -357,7 +358,7 @@ func readingsAndExcursions(t *testing.T, e *env) {
 	e.insertContainers(tank, &tank2)
 	e.write(func(tx bank.Tx) error {
 		for i, c := range []float64{-190, -120.25, -189.5} {
-			if err := tx.InsertReading(e.ctx, &bank.TemperatureReading{Bank: "bank-a", Container: "tank-1", Time: at(time.Duration(i) * time.Minute), Celsius: c}); err != nil {
+			if err := tx.InsertReading(e.ctx, &inventory.TemperatureReading{Bank: "bank-a", Container: "tank-1", Time: at(time.Duration(i) * time.Minute), Celsius: c}); err != nil {
 				return err
 			}
 		}
@@ -366,7 +367,7 @@ func readingsAndExcursions(t *testing.T, e *env) {
 	if x := e.openExcursion("bank-a", "tank-1"); x != nil {
 		t.Fatalf("GetOpenExcursion before any = %+v, want nil", x)
 	}
-	x1 := &bank.Excursion{Bank: "bank-a", Container: "tank-1", StartTime: at(time.Minute), MinCelsius: f64(-196), MaxCelsius: f64(-150),
+	x1 := &inventory.Excursion{Bank: "bank-a", Container: "tank-1", StartTime: at(time.Minute), MinCelsius: f64(-196), MaxCelsius: f64(-150),
 		LowestCelsius: -120.25, HighestCelsius: -120.25, Readings: 1, UnitsExposed: 7}
 	e.write(func(tx bank.Tx) error { return tx.InsertExcursion(e.ctx, x1) })
 	if x1.ID <= 0 {
@@ -378,7 +379,7 @@ func readingsAndExcursions(t *testing.T, e *env) {
 	if x := e.openExcursion("bank-a", "tank-2"); x != nil {
 		t.Errorf("GetOpenExcursion of the other tank = %+v, want nil", x)
 	}
-	second := &bank.Excursion{Bank: "bank-a", Container: "tank-1", StartTime: at(2 * time.Minute), LowestCelsius: -100, HighestCelsius: -100, Readings: 1}
+	second := &inventory.Excursion{Bank: "bank-a", Container: "tank-1", StartTime: at(2 * time.Minute), LowestCelsius: -100, HighestCelsius: -100, Readings: 1}
 	err := e.tryWrite(func(tx bank.Tx) error { return tx.InsertExcursion(e.ctx, second) })
 	wantErr(t, err, bank.KindFailedPrecondition, bank.ReasonFailedPrecondition)
 
@@ -389,15 +390,15 @@ func readingsAndExcursions(t *testing.T, e *env) {
 	if x := e.openExcursion("bank-a", "tank-1"); x != nil {
 		t.Errorf("GetOpenExcursion after closing = %+v, want nil", x)
 	}
-	x2 := &bank.Excursion{Bank: "bank-a", Container: "tank-1", StartTime: at(3 * time.Minute), LowestCelsius: -149, HighestCelsius: -149, Readings: 1}
+	x2 := &inventory.Excursion{Bank: "bank-a", Container: "tank-1", StartTime: at(3 * time.Minute), LowestCelsius: -149, HighestCelsius: -149, Readings: 1}
 	e.write(func(tx bank.Tx) error { return tx.InsertExcursion(e.ctx, x2) })
 	if x2.ID <= x1.ID {
 		t.Errorf("second excursion id %d, want greater than the first's %d", x2.ID, x1.ID)
 	}
-	all := mustRead(e, func(tx bank.ReadTx) ([]*bank.Excursion, error) {
+	all := mustRead(e, func(tx bank.ReadTx) ([]*inventory.Excursion, error) {
 		return tx.ListExcursions(e.ctx, bank.ExcursionQuery{Bank: "bank-a", Limit: 10})
 	})
-	if d := diff(all, []*bank.Excursion{x1, x2}); d != "" {
+	if d := diff(all, []*inventory.Excursion{x1, x2}); d != "" {
 		t.Errorf("excursions as stored (-want +got):\n%s", d)
 	}
 }
@@ -416,7 +417,7 @@ func excursionListQueries(t *testing.T, e *env) {
 		bank, tank string
 		closed     bool
 	}{{"bank-a", "tank-1", true}, {"bank-a", "tank-2", false}, {"bank-b", "tank-1", false}, {"bank-a", "tank-1", true}, {"bank-a", "tank-1", false}} {
-		x := &bank.Excursion{Bank: c.bank, Container: c.tank, StartTime: at(time.Duration(i) * time.Hour), LowestCelsius: -140, HighestCelsius: -140, Readings: 1}
+		x := &inventory.Excursion{Bank: c.bank, Container: c.tank, StartTime: at(time.Duration(i) * time.Hour), LowestCelsius: -140, HighestCelsius: -140, Readings: 1}
 		if c.closed {
 			x.EndTime = at(time.Duration(i)*time.Hour + time.Minute)
 		}
@@ -426,8 +427,8 @@ func excursionListQueries(t *testing.T, e *env) {
 	yes, no := true, false
 	list := func(q bank.ExcursionQuery) []int64 {
 		t.Helper()
-		return keys(e, func(tx bank.ReadTx) ([]*bank.Excursion, error) { return tx.ListExcursions(e.ctx, q) },
-			func(x *bank.Excursion) int64 { return x.ID })
+		return keys(e, func(tx bank.ReadTx) ([]*inventory.Excursion, error) { return tx.ListExcursions(e.ctx, q) },
+			func(x *inventory.Excursion) int64 { return x.ID })
 	}
 	for _, c := range []struct {
 		name string

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/credential"
 )
 
 // The port's credentials (bank.TokenReader, bank.TokenWriter).
@@ -17,12 +18,12 @@ var tokenTests = []test{
 }
 
 // token is a bearer token id for a manager of bank-a, its secret "s-"+id.
-func token(id string) *bank.Token {
-	return &bank.Token{ID: id, Principal: "user-" + id, Role: bank.RoleManager, Org: "bank-a",
-		Hash: bank.HashSecret("s-" + id), CreateTime: at(0), CreatedBy: "admin"}
+func token(id string) *credential.Token {
+	return &credential.Token{ID: id, Principal: "user-" + id, Role: bank.RoleManager, Org: "bank-a",
+		Hash: credential.HashSecret("s-" + id), CreateTime: at(0), CreatedBy: "admin"}
 }
 
-func (e *env) insertTokens(ts ...*bank.Token) {
+func (e *env) insertTokens(ts ...*credential.Token) {
 	e.t.Helper()
 	e.write(func(tx bank.Tx) error {
 		for _, tk := range ts {
@@ -34,28 +35,28 @@ func (e *env) insertTokens(ts ...*bank.Token) {
 	})
 }
 
-func (e *env) getToken(id string) (*bank.Token, error) {
-	return readValue(e, func(tx bank.ReadTx) (*bank.Token, error) { return tx.GetToken(e.ctx, id) })
+func (e *env) getToken(id string) (*credential.Token, error) {
+	return readValue(e, func(tx bank.ReadTx) (*credential.Token, error) { return tx.GetToken(e.ctx, id) })
 }
 
-func (e *env) tokenByHash(hash string) *bank.Token {
+func (e *env) tokenByHash(hash string) *credential.Token {
 	e.t.Helper()
-	return mustRead(e, func(tx bank.ReadTx) (*bank.Token, error) { return tx.GetTokenByHash(e.ctx, hash) })
+	return mustRead(e, func(tx bank.ReadTx) (*credential.Token, error) { return tx.GetTokenByHash(e.ctx, hash) })
 }
 
-func (e *env) listTokens() []*bank.Token {
+func (e *env) listTokens() []*credential.Token {
 	e.t.Helper()
-	return mustRead(e, func(tx bank.ReadTx) ([]*bank.Token, error) { return tx.ListTokens(e.ctx) })
+	return mustRead(e, func(tx bank.ReadTx) ([]*credential.Token, error) { return tx.ListTokens(e.ctx) })
 }
 
 func tokenInsertThenGet(t *testing.T, e *env) {
 	bearer := token("t1")
 	bearer.ExpireTime = at(90 * 24 * time.Hour)
-	cert := &bank.Token{ID: "t2", Principal: "cn:lab-robot", Role: bank.RoleTechnician, Org: "bank-a", CertCN: "lab-robot.bank-a.example",
-		Hash: bank.CertHash("lab-robot.bank-a.example"), CreateTime: at(time.Minute), RevokeTime: at(time.Hour), LastUseTime: at(30 * time.Minute), CreatedBy: "admin"}
-	admin := &bank.Token{ID: "t3", Principal: "root", Role: bank.RoleAdmin, Hash: bank.HashSecret("s-t3"), CreateTime: at(0)}
+	cert := &credential.Token{ID: "t2", Principal: "cn:lab-robot", Role: bank.RoleTechnician, Org: "bank-a", CertCN: "lab-robot.bank-a.example",
+		Hash: credential.CertHash("lab-robot.bank-a.example"), CreateTime: at(time.Minute), RevokeTime: at(time.Hour), LastUseTime: at(30 * time.Minute), CreatedBy: "admin"}
+	admin := &credential.Token{ID: "t3", Principal: "root", Role: bank.RoleAdmin, Hash: credential.HashSecret("s-t3"), CreateTime: at(0)}
 	e.insertTokens(bearer, cert, admin)
-	for _, want := range []*bank.Token{bearer, cert, admin} {
+	for _, want := range []*credential.Token{bearer, cert, admin} {
 		got, err := e.getToken(want.ID)
 		if err != nil {
 			t.Fatalf("GetToken(%s): %v", want.ID, err)
@@ -67,7 +68,7 @@ func tokenInsertThenGet(t *testing.T, e *env) {
 	_, err := e.getToken("none")
 	wantErr(t, err, bank.KindNotFound, bank.ReasonTokenNotFound)
 	again := token("t1")
-	again.Hash = bank.HashSecret("another secret")
+	again.Hash = credential.HashSecret("another secret")
 	err = e.tryWrite(func(tx bank.Tx) error { return tx.InsertToken(e.ctx, again) })
 	wantKind(t, err, bank.KindAlreadyExists)
 }
@@ -124,15 +125,15 @@ func tokenHashUniqueAmongUnrevoked(t *testing.T, e *env) {
 // tokenByHash: the unrevoked token of a hash wins over revoked ones, else
 // the newest revoked one; nil for an unknown hash.
 func tokenByHash(t *testing.T, e *env) {
-	if tk := e.tokenByHash(bank.HashSecret("nobody")); tk != nil {
+	if tk := e.tokenByHash(credential.HashSecret("nobody")); tk != nil {
 		t.Fatalf("GetTokenByHash of an unknown hash = %+v, want nil", tk)
 	}
-	hash := bank.CertHash("robot")
+	hash := credential.CertHash("robot")
 	old, newer, live := token("t-a"), token("t-b"), token("t-c")
 	old.CreateTime, old.RevokeTime = at(0), at(time.Hour)
 	newer.CreateTime, newer.RevokeTime = at(2*time.Hour), at(3*time.Hour)
 	live.CreateTime = at(time.Hour) // older than newer, but unrevoked
-	for _, tk := range []*bank.Token{old, newer, live} {
+	for _, tk := range []*credential.Token{old, newer, live} {
 		tk.Hash = hash
 	}
 	e.insertTokens(old, newer)
@@ -152,7 +153,7 @@ func tokenList(t *testing.T, e *env) {
 	c, a, b := token("t-c"), token("t-a"), token("t-b")
 	b.RevokeTime = at(time.Hour)
 	e.insertTokens(c, a, b)
-	if d := diff(e.listTokens(), []*bank.Token{a, b, c}); d != "" {
+	if d := diff(e.listTokens(), []*credential.Token{a, b, c}); d != "" {
 		t.Errorf("ListTokens (-want +got):\n%s", d)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/internal/checkpoint"
 )
 
@@ -54,7 +55,7 @@ func auditVerify(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cordbank audit verify: %s: no such database\n", *db)
 		return 1
 	}
-	var cp *bank.Checkpoint
+	var cp *audit.Checkpoint
 	if *cpLog != "" {
 		pub, err := checkpoint.LoadPublicKey(*cpKey)
 		if err != nil {
@@ -74,7 +75,7 @@ func auditVerify(args []string, stdout, stderr io.Writer) int {
 	}
 	defer store.Close()
 	svc := bank.NewService(store)
-	var sum bank.VerifySummary
+	var sum audit.VerifySummary
 	if cp != nil {
 		sum, err = svc.VerifyEventsAgainst(ctx, cp)
 	} else {
@@ -128,7 +129,7 @@ func auditVerify(args []string, stdout, stderr io.Writer) int {
 // auditVerifyJSON prints the verification as one JSON object: the chain
 // (events, head, problems), the checkpoint it was held against, and with
 // state the replay's counts and differences. Exit status as in text.
-func auditVerifyJSON(ctx context.Context, stdout, stderr io.Writer, svc *bank.Service, sum bank.VerifySummary, cp *bank.Checkpoint, state bool) int {
+func auditVerifyJSON(ctx context.Context, stdout, stderr io.Writer, svc *bank.Service, sum audit.VerifySummary, cp *audit.Checkpoint, state bool) int {
 	type problem struct {
 		Seq    int64  `json:"seq"`
 		Reason string `json:"reason"`

@@ -10,6 +10,8 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/credential"
+	"github.com/cordbank/cordbank/bank/inventory"
 	"github.com/cordbank/cordbank/internal/pgtest"
 	"github.com/cordbank/cordbank/internal/store/postgres"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
@@ -54,17 +56,17 @@ func fillRegistry(t *testing.T, svc *bank.Service) {
 	must(svc.ReserveUnit(ctx, bank.ReserveRequest{Bank: "bank-a", DIN: din(3), TransplantCenter: "tc-1", PatientID: "P-1",
 		ExpireTime: time.Now().Add(72 * time.Hour), RequestID: "req-reserve"}))
 	minC, maxC := -196.0, -150.0
-	must(svc.CreateContainers(ctx, "bank-a", []*bank.Container{
-		{Bank: "bank-a", ID: "tank-1", Kind: bank.KindTank, Label: "LN2-1", Layout: bank.Layout{Kind: bank.LayoutSlots, Slots: 4}, MinCelsius: &minC, MaxCelsius: &maxC},
-		{Bank: "bank-a", ID: "rack-1", Kind: bank.KindRack, Label: "R-1", Parent: "tank-1", ParentPosition: "1", Layout: bank.Layout{Kind: bank.LayoutSlots, Slots: 8}},
-		{Bank: "bank-a", ID: "box-1", Kind: bank.KindBox, Label: "BOX-1", Parent: "rack-1", ParentPosition: "2", Layout: bank.Layout{Kind: bank.LayoutGrid, Rows: 3, Columns: 3}},
+	must(svc.CreateContainers(ctx, "bank-a", []*inventory.Container{
+		{Bank: "bank-a", ID: "tank-1", Kind: inventory.KindTank, Label: "LN2-1", Layout: inventory.Layout{Kind: inventory.LayoutSlots, Slots: 4}, MinCelsius: &minC, MaxCelsius: &maxC},
+		{Bank: "bank-a", ID: "rack-1", Kind: inventory.KindRack, Label: "R-1", Parent: "tank-1", ParentPosition: "1", Layout: inventory.Layout{Kind: inventory.LayoutSlots, Slots: 8}},
+		{Bank: "bank-a", ID: "box-1", Kind: inventory.KindBox, Label: "BOX-1", Parent: "rack-1", ParentPosition: "2", Layout: inventory.Layout{Kind: inventory.LayoutGrid, Rows: 3, Columns: 3}},
 	}, ""))
 	for i, pos := range []string{"A1", "B2"} {
 		must(svc.PlaceUnit(ctx, bank.PlaceRequest{Bank: "bank-a", DIN: din(i + 4), Container: "box-1", Position: pos}))
 	}
 	now := time.Now().Add(-time.Hour)
 	for i, c := range []float64{-190, -120, -100, -185} {
-		must(svc.RecordReading(ctx, bank.TemperatureReading{Bank: "bank-a", Container: "tank-1", Time: now.Add(time.Duration(i) * time.Minute), Celsius: c}))
+		must(svc.RecordReading(ctx, inventory.TemperatureReading{Bank: "bank-a", Container: "tank-1", Time: now.Add(time.Duration(i) * time.Minute), Celsius: c}))
 	}
 	for _, r := range []bank.CreateTokenRequest{{Principal: "admin-1", Role: bank.RoleAdmin, Org: bank.OrgRegistry},
 		{Principal: "tech-a", Role: bank.RoleTechnician, Org: "bank-a"}} {
@@ -113,7 +115,7 @@ func TestMigrateStore(t *testing.T) {
 	if _, err := svc.CreateUnit(t.Context(), banktest.ValidUnit("bank-a", banktest.DIN(banktest.ValidBank("bank-a").FIN, 25, 99)), ""); err != nil {
 		t.Fatalf("a write on the copy: %v", err)
 	}
-	if _, err := svc.RecordReading(t.Context(), bank.TemperatureReading{Bank: "bank-a", Container: "tank-1", Celsius: -100}); err != nil {
+	if _, err := svc.RecordReading(t.Context(), inventory.TemperatureReading{Bank: "bank-a", Container: "tank-1", Celsius: -100}); err != nil {
 		t.Fatalf("an excursion on the copy: %v", err)
 	}
 	if sum, err := svc.VerifyEvents(t.Context()); err != nil || len(sum.Problems) != 0 {
@@ -181,10 +183,10 @@ type snapshot struct {
 	Units        []*bank.Unit
 	Events       []*bank.Event
 	Reservations []*bank.Reservation
-	Containers   []*bank.Container
+	Containers   []*inventory.Container
 	Placements   []*bank.Placement
-	Excursions   []*bank.Excursion
-	Tokens       []*bank.Token
+	Excursions   []*inventory.Excursion
+	Tokens       []*credential.Token
 	Requests     []*bank.RequestRecord
 	Counts       bank.ResourceCounts
 }

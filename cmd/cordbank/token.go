@@ -11,11 +11,12 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/credential"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
 
 // tokenJSON is a token in the API's form (the secret's hash is never shown).
-func tokenJSON(t *bank.Token) *pb.Token {
+func tokenJSON(t *credential.Token) *pb.Token {
 	ts := func(tm time.Time) *timestamppb.Timestamp {
 		if tm.IsZero() {
 			return nil

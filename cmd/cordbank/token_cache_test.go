@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/credential"
 	"github.com/cordbank/cordbank/client"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 	"github.com/cordbank/cordbank/server/servertest"
@@ -19,7 +20,7 @@ import (
 // TestTokenRevokedByAnotherProcess: `cordbank token revoke --db` on the
 // database a server is using (its own store, connections and token cache,
 // as another process has) stops the token in the server within
-// bank.TokenRecheckEvery of the server's clock.
+// credential.TokenRecheckEvery of the server's clock.
 func TestTokenRevokedByAnotherProcess(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
@@ -61,8 +62,8 @@ func TestTokenRevokedByAnotherProcess(t *testing.T) {
 	if code, out, errOut := runCLI("token", "revoke", "--db", db, id); code != 0 {
 		t.Fatalf("token revoke: exit %d: %s%s", code, out, errOut)
 	}
-	advance(bank.TokenRecheckEvery)
+	advance(credential.TokenRecheckEvery)
 	if err := call(); status.Code(err) != codes.Unauthenticated {
-		t.Fatalf("revoked by another process, %v later: %v, want Unauthenticated", bank.TokenRecheckEvery, err)
+		t.Fatalf("revoked by another process, %v later: %v, want Unauthenticated", credential.TokenRecheckEvery, err)
 	}
 }

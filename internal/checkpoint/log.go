@@ -12,7 +12,7 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/internal/durable"
 )
 
@@ -30,7 +30,7 @@ func OpenLog(path string) *Log { return &Log{path: path} }
 func (l *Log) Path() string { return l.path }
 
 // Append writes c as the log's last line and fsyncs it before returning.
-func (l *Log) Append(c bank.Checkpoint) error {
+func (l *Log) Append(c audit.Checkpoint) error {
 	line, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("checkpoint log: %w", err)
@@ -93,7 +93,7 @@ var ErrNoCheckpoint = errors.New("the checkpoint log holds no checkpoint")
 // checkpoint before it is the latest one written whole); any other line
 // that does not parse, or a signature that does not verify, is an error:
 // the log was altered.
-func (l *Log) Latest(pub ed25519.PublicKey) (*bank.Checkpoint, error) {
+func (l *Log) Latest(pub ed25519.PublicKey) (*audit.Checkpoint, error) {
 	b, err := os.ReadFile(l.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w", l.path, ErrNoCheckpoint)
@@ -117,18 +117,18 @@ func (l *Log) Latest(pub ed25519.PublicKey) (*bank.Checkpoint, error) {
 
 // parseLog decodes the log's lines; an unterminated last line is a torn
 // append and is dropped.
-func parseLog(b []byte) ([]bank.Checkpoint, error) {
+func parseLog(b []byte) ([]audit.Checkpoint, error) {
 	if i := bytes.LastIndexByte(b, '\n'); i != len(b)-1 {
 		b = b[:i+1] // torn last line (or no complete line: i = -1)
 	}
-	var out []bank.Checkpoint
+	var out []audit.Checkpoint
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
 	for n := 1; sc.Scan(); n++ {
 		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
 			continue
 		}
-		var c bank.Checkpoint
+		var c audit.Checkpoint
 		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&c); err != nil {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/audit"
 )
 
 func TestLogLatest(t *testing.T) {
@@ -35,7 +35,7 @@ func TestLogLatest(t *testing.T) {
 	}
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	for i := int64(1); i <= 3; i++ {
-		if err := l.Append(bank.SignCheckpoint(key, i, "h", now)); err != nil {
+		if err := l.Append(audit.SignCheckpoint(key, i, "h", now)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -51,18 +51,18 @@ func TestLogLatest(t *testing.T) {
 	}
 	// The next append (the service signing at its restart) replaces the
 	// fragment rather than gluing onto it.
-	if err := l.Append(bank.SignCheckpoint(key, 4, "h", now)); err != nil {
+	if err := l.Append(audit.SignCheckpoint(key, 4, "h", now)); err != nil {
 		t.Fatal(err)
 	}
 	if c, err := l.Latest(pub); err != nil || c.Seq != 4 {
 		t.Fatalf("an append after a torn line: %+v %v", c, err)
 	}
 	// An edited checkpoint no longer verifies.
-	forged := bank.SignCheckpoint(key, 9, "h", now)
+	forged := audit.SignCheckpoint(key, 9, "h", now)
 	forged.Seq = 2
 	b, _ := json.Marshal(forged)
 	os.WriteFile(l.Path(), append(b, '\n'), 0o644)
-	if _, err := l.Latest(pub); !errors.Is(err, bank.ErrCheckpointSignature) {
+	if _, err := l.Latest(pub); !errors.Is(err, audit.ErrCheckpointSignature) {
 		t.Fatalf("edited checkpoint: %v", err)
 	}
 }
@@ -71,7 +71,7 @@ func TestLogLatest(t *testing.T) {
 // and what parses re-encodes to lines that parse the same.
 func FuzzParseLog(f *testing.F) {
 	_, key, _ := ed25519.GenerateKey(nil)
-	b, _ := json.Marshal(bank.SignCheckpoint(key, 7, "abc", time.Unix(0, 0)))
+	b, _ := json.Marshal(audit.SignCheckpoint(key, 7, "abc", time.Unix(0, 0)))
 	f.Add(append(b, '\n'))
 	f.Add([]byte("{}\n{\"seq\":1}"))
 	f.Add([]byte("\n\n"))

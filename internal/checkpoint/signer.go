@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/audit"
 )
 
 // Signer signs the audit chain's head and appends it to a log. Sign is
@@ -17,19 +18,19 @@ type Signer struct {
 	log *Log
 
 	mu   sync.Mutex
-	last *bank.Checkpoint // the last checkpoint this signer wrote or found
+	last *audit.Checkpoint // the last checkpoint this signer wrote or found
 }
 
 // NewSigner returns a signer of svc's chain head into log with key.
 // latest is the log's newest checkpoint (nil for an empty log).
-func NewSigner(svc *bank.Service, key ed25519.PrivateKey, log *Log, latest *bank.Checkpoint) *Signer {
+func NewSigner(svc *bank.Service, key ed25519.PrivateKey, log *Log, latest *audit.Checkpoint) *Signer {
 	return &Signer{svc: svc, key: key, log: log, last: latest}
 }
 
 // Sign signs the current head and appends it, unless the head is the one
 // last signed. It returns the checkpoint written, or nil when there was
 // nothing new.
-func (s *Signer) Sign(ctx context.Context, now time.Time) (*bank.Checkpoint, error) {
+func (s *Signer) Sign(ctx context.Context, now time.Time) (*audit.Checkpoint, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	seq, head, err := s.svc.ChainHead(ctx)
@@ -39,7 +40,7 @@ func (s *Signer) Sign(ctx context.Context, now time.Time) (*bank.Checkpoint, err
 	if s.last != nil && s.last.Seq == seq && s.last.Head == head {
 		return nil, nil
 	}
-	c := bank.SignCheckpoint(s.key, seq, head, now)
+	c := audit.SignCheckpoint(s.key, seq, head, now)
 	if err := s.log.Append(c); err != nil {
 		return nil, err
 	}
@@ -49,7 +50,7 @@ func (s *Signer) Sign(ctx context.Context, now time.Time) (*bank.Checkpoint, err
 
 // Latest returns the last checkpoint written or found at start, nil when
 // there is none yet.
-func (s *Signer) Latest() *bank.Checkpoint {
+func (s *Signer) Latest() *audit.Checkpoint {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.last == nil {

@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/inventory"
 	"github.com/cordbank/cordbank/internal/store/rowenc"
 	"github.com/jackc/pgx/v5"
 )
 
 // Storage hierarchy, unit locations and tank temperatures.
 
-func scanContainer(row pgx.Row) (*bank.Container, error) {
+func scanContainer(row pgx.Row) (*inventory.Container, error) {
 	var r rowenc.ContainerRow
 	if err := row.Scan(r.Dest()...); err != nil {
 		return nil, err
@@ -23,7 +24,7 @@ func scanContainer(row pgx.Row) (*bank.Container, error) {
 
 // containerConflict translates a constraint violation of containers by
 // the constraint's name.
-func containerConflict(err error, c *bank.Container, op string) error {
+func containerConflict(err error, c *inventory.Container, op string) error {
 	code, constraint := constraintOf(err)
 	switch {
 	case code == uniqueViolation && constraint == "containers_label":
@@ -31,7 +32,7 @@ func containerConflict(err error, c *bank.Container, op string) error {
 			"another container of the bank has this label", "label", c.Label, "container", c.Name())
 	case code == uniqueViolation && constraint == "containers_position":
 		return bank.NewError(bank.KindFailedPrecondition, bank.ReasonPositionOccupied,
-			"the position is taken", "container", bank.ContainerName(c.Bank, c.Parent), "position", c.ParentPosition)
+			"the position is taken", "container", inventory.ContainerName(c.Bank, c.Parent), "position", c.ParentPosition)
 	case code == uniqueViolation:
 		return bank.NewError(bank.KindAlreadyExists, bank.ReasonContainerAlreadyExists,
 			"a container with this id exists", "name", c.Name())
@@ -43,7 +44,7 @@ func containerConflict(err error, c *bank.Container, op string) error {
 }
 
 // GetContainer implements bank.ReadTx.
-func (t *txn) GetContainer(ctx context.Context, bankID, id string) (*bank.Container, error) {
+func (t *txn) GetContainer(ctx context.Context, bankID, id string) (*inventory.Container, error) {
 	c, err := scanContainer(t.tx.QueryRow(t.c(ctx), `SELECT `+rowenc.ContainerColumns+` FROM containers WHERE bank_id = $1 AND id = $2`, bankID, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, rowenc.ContainerNotFound(bankID, id)
@@ -55,7 +56,7 @@ func (t *txn) GetContainer(ctx context.Context, bankID, id string) (*bank.Contai
 }
 
 // ListContainers implements bank.ReadTx.
-func (t *txn) ListContainers(ctx context.Context, q bank.ContainerQuery) ([]*bank.Container, error) {
+func (t *txn) ListContainers(ctx context.Context, q bank.ContainerQuery) ([]*inventory.Container, error) {
 	var b query
 	b.sql(`SELECT `, rowenc.ContainerColumns, ` FROM containers WHERE bank_id = `, b.arg(q.Bank), ` AND id > `, b.arg(q.AfterID))
 	switch {
@@ -69,11 +70,11 @@ func (t *txn) ListContainers(ctx context.Context, q bank.ContainerQuery) ([]*ban
 		b.sql(` LIMIT `, b.arg(q.Limit))
 	}
 	rows, err := t.tx.Query(t.c(ctx), b.b.String(), b.args...)
-	return collect(rows, err, "list containers", func(r pgx.Rows) (*bank.Container, error) { return scanContainer(r) })
+	return collect(rows, err, "list containers", func(r pgx.Rows) (*inventory.Container, error) { return scanContainer(r) })
 }
 
 // InsertContainer implements bank.Tx.
-func (t *txn) InsertContainer(ctx context.Context, c *bank.Container) error {
+func (t *txn) InsertContainer(ctx context.Context, c *inventory.Container) error {
 	_, err := t.guarded(ctx, `INSERT INTO containers (`+rowenc.ContainerColumns+`) VALUES (`+placeholders(1, 16)+`)`, rowenc.ContainerArgs(c)...)
 	if err != nil {
 		return containerConflict(err, c, "insert container")
@@ -82,7 +83,7 @@ func (t *txn) InsertContainer(ctx context.Context, c *bank.Container) error {
 }
 
 // UpdateContainer implements bank.Tx.
-func (t *txn) UpdateContainer(ctx context.Context, c *bank.Container) error {
+func (t *txn) UpdateContainer(ctx context.Context, c *inventory.Container) error {
 	args := rowenc.ContainerArgs(c)
 	tag, err := t.guarded(ctx, `UPDATE containers SET kind = $1, parent_id = $2, parent_position = $3, label = $4, layout_kind = $5,
 		grid_rows = $6, grid_columns = $7, slots = $8, capacity = $9, min_celsius = $10, max_celsius = $11, create_time = $12, update_time = $13, version = $14
@@ -161,10 +162,10 @@ func (t *txn) PutPlacement(ctx context.Context, p *bank.Placement) error {
 		return nil
 	case code == uniqueViolation:
 		return bank.NewError(bank.KindFailedPrecondition, bank.ReasonPositionOccupied, "the position is taken by another unit",
-			"container", bank.ContainerName(p.Bank, p.Container), "position", p.Position)
+			"container", inventory.ContainerName(p.Bank, p.Container), "position", p.Position)
 	case code == foreignKeyViolation:
 		return bank.NewError(bank.KindNotFound, bank.ReasonContainerNotFound, "container or unit not found",
-			"container", bank.ContainerName(p.Bank, p.Container), "din", string(p.DIN))
+			"container", inventory.ContainerName(p.Bank, p.Container), "din", string(p.DIN))
 	}
 	return translate(err, "put placement")
 }
@@ -176,7 +177,7 @@ func (t *txn) DeletePlacement(ctx context.Context, bankID string, din bank.DIN) 
 }
 
 // InsertReading implements bank.Tx.
-func (t *txn) InsertReading(ctx context.Context, r *bank.TemperatureReading) error {
+func (t *txn) InsertReading(ctx context.Context, r *inventory.TemperatureReading) error {
 	_, err := t.tx.Exec(t.c(ctx), `INSERT INTO temperature_readings (bank_id, container_id, time, celsius) VALUES ($1, $2, $3, $4)`,
 		r.Bank, r.Container, r.Time.UnixNano(), r.Celsius)
 	return translate(err, "insert reading")
@@ -184,8 +185,8 @@ func (t *txn) InsertReading(ctx context.Context, r *bank.TemperatureReading) err
 
 const excursionColumns = `id, bank_id, container_id, start_time, end_time, min_celsius, max_celsius, lowest_celsius, highest_celsius, readings, units_exposed`
 
-func scanExcursion(rows pgx.Rows) (*bank.Excursion, error) {
-	var e bank.Excursion
+func scanExcursion(rows pgx.Rows) (*inventory.Excursion, error) {
+	var e inventory.Excursion
 	var start int64
 	var end sql.NullInt64
 	var minC, maxC sql.NullFloat64
@@ -197,13 +198,13 @@ func scanExcursion(rows pgx.Rows) (*bank.Excursion, error) {
 	return &e, nil
 }
 
-func (t *txn) excursions(ctx context.Context, sql string, args ...any) ([]*bank.Excursion, error) {
+func (t *txn) excursions(ctx context.Context, sql string, args ...any) ([]*inventory.Excursion, error) {
 	rows, err := t.tx.Query(t.c(ctx), `SELECT `+excursionColumns+` FROM excursions `+sql, args...)
 	return collect(rows, err, "list excursions", scanExcursion)
 }
 
 // GetOpenExcursion implements bank.ReadTx.
-func (t *txn) GetOpenExcursion(ctx context.Context, bankID, container string) (*bank.Excursion, error) {
+func (t *txn) GetOpenExcursion(ctx context.Context, bankID, container string) (*inventory.Excursion, error) {
 	es, err := t.excursions(ctx, `WHERE bank_id = $1 AND container_id = $2 AND end_time IS NULL`, bankID, container)
 	if err != nil || len(es) == 0 {
 		return nil, err
@@ -212,7 +213,7 @@ func (t *txn) GetOpenExcursion(ctx context.Context, bankID, container string) (*
 }
 
 // ListExcursions implements bank.ReadTx.
-func (t *txn) ListExcursions(ctx context.Context, q bank.ExcursionQuery) ([]*bank.Excursion, error) {
+func (t *txn) ListExcursions(ctx context.Context, q bank.ExcursionQuery) ([]*inventory.Excursion, error) {
 	if q.Limit <= 0 {
 		return nil, nil
 	}
@@ -231,7 +232,7 @@ func (t *txn) ListExcursions(ctx context.Context, q bank.ExcursionQuery) ([]*ban
 }
 
 // InsertExcursion implements bank.Tx and sets e.ID.
-func (t *txn) InsertExcursion(ctx context.Context, e *bank.Excursion) error {
+func (t *txn) InsertExcursion(ctx context.Context, e *inventory.Excursion) error {
 	c := t.c(ctx)
 	// RETURNING goes through guarded's savepoint as a query, so the
 	// savepoint is taken by hand here.
@@ -245,7 +246,7 @@ func (t *txn) InsertExcursion(ctx context.Context, e *bank.Excursion) error {
 		_, _ = t.tx.Exec(c, `ROLLBACK TO SAVEPOINT guard; RELEASE SAVEPOINT guard`)
 		if code, _ := constraintOf(err); code == uniqueViolation {
 			return bank.NewError(bank.KindFailedPrecondition, bank.ReasonFailedPrecondition, "the tank already has an open excursion",
-				"container", bank.ContainerName(e.Bank, e.Container))
+				"container", inventory.ContainerName(e.Bank, e.Container))
 		}
 		return translate(err, "insert excursion")
 	}
@@ -254,7 +255,7 @@ func (t *txn) InsertExcursion(ctx context.Context, e *bank.Excursion) error {
 }
 
 // UpdateExcursion implements bank.Tx.
-func (t *txn) UpdateExcursion(ctx context.Context, e *bank.Excursion) error {
+func (t *txn) UpdateExcursion(ctx context.Context, e *inventory.Excursion) error {
 	_, err := t.tx.Exec(t.c(ctx), `UPDATE excursions SET end_time = $1, lowest_celsius = $2, highest_celsius = $3, readings = $4, units_exposed = $5 WHERE id = $6`,
 		rowenc.NullTime(e.EndTime), e.LowestCelsius, e.HighestCelsius, e.Readings, e.UnitsExposed, e.ID)
 	return translate(err, "update excursion")

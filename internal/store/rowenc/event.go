@@ -6,10 +6,11 @@ import (
 	"unsafe"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/bank/jsonenc"
 )
 
-// JSONChange is the stored form of a bank.FieldChange; its names are part
+// JSONChange is the stored form of a audit.FieldChange; its names are part
 // of the schema (and of the hashed encoding, which uses the same names).
 type JSONChange struct {
 	Field  string
@@ -57,7 +58,7 @@ func DecodeChanges(e *bank.Event, changes string) error {
 		return bank.Internal(fmt.Errorf("event %d: %w", e.Seq, err), "stored event does not decode")
 	}
 	for _, c := range cs {
-		e.Changes = append(e.Changes, bank.FieldChange(c))
+		e.Changes = append(e.Changes, audit.FieldChange(c))
 	}
 	return nil
 }

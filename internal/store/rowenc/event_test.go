@@ -5,10 +5,11 @@ import (
 	"testing"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/audit"
 )
 
 func TestChangesJSONMatchesEncodingJSON(t *testing.T) {
-	for _, cs := range [][]bank.FieldChange{
+	for _, cs := range [][]audit.FieldChange{
 		nil,
 		{{Field: "*", After: `{"din":"W1","notes":"a \"quoted\" <b>\n"}`}},
 		{{Field: "local_id", Before: `"CB-1"`, After: `"CB-2"`}, {Field: "ethnicity"}, {Field: "private.notes", Before: "\xff\u2028"}},

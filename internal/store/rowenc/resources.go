@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/credential"
+	"github.com/cordbank/cordbank/bank/inventory"
 )
 
 // The rows of banks, reservations, containers and tokens, and the domain
@@ -116,7 +118,7 @@ func (x *ReservationRow) Reservation() (*bank.Reservation, error) {
 const ContainerColumns = `bank_id, id, kind, parent_id, parent_position, label, layout_kind, grid_rows, grid_columns, slots, capacity, min_celsius, max_celsius, create_time, update_time, version`
 
 // ContainerArgs returns c's column values in ContainerColumns order.
-func ContainerArgs(c *bank.Container) []any {
+func ContainerArgs(c *inventory.Container) []any {
 	return []any{c.Bank, c.ID, string(c.Kind), NullString(c.Parent), NullString(c.ParentPosition), c.Label, string(c.Layout.Kind),
 		c.Layout.Rows, c.Layout.Columns, c.Layout.Slots, c.Layout.Capacity, NullFloat(c.MinCelsius), NullFloat(c.MaxCelsius),
 		c.CreateTime.UnixNano(), c.UpdateTime.UnixNano(), c.Version}
@@ -124,7 +126,7 @@ func ContainerArgs(c *bank.Container) []any {
 
 // ContainerRow receives one row of containers.
 type ContainerRow struct {
-	c            bank.Container
+	c            inventory.Container
 	kind, layout string
 	parent, pos  sql.NullString
 	minC, maxC   sql.NullFloat64
@@ -138,9 +140,9 @@ func (r *ContainerRow) Dest() []any {
 }
 
 // Container builds the domain value of the scanned row.
-func (r *ContainerRow) Container() *bank.Container {
+func (r *ContainerRow) Container() *inventory.Container {
 	c := r.c
-	c.Kind, c.Layout.Kind = bank.ContainerKind(r.kind), bank.LayoutKind(r.layout)
+	c.Kind, c.Layout.Kind = inventory.ContainerKind(r.kind), inventory.LayoutKind(r.layout)
 	c.Parent, c.ParentPosition = r.parent.String, r.pos.String
 	c.MinCelsius, c.MaxCelsius = Ptr(r.minC), Ptr(r.maxC)
 	c.CreateTime, c.UpdateTime = time.Unix(0, r.ctime).UTC(), time.Unix(0, r.utime).UTC()
@@ -152,14 +154,14 @@ func (r *ContainerRow) Container() *bank.Container {
 const TokenColumns = `id, principal, role, org, cert_cn, hash, create_time, expire_time, revoke_time, last_use_time, created_by`
 
 // TokenArgs returns t's column values in TokenColumns order.
-func TokenArgs(t *bank.Token) []any {
+func TokenArgs(t *credential.Token) []any {
 	return []any{t.ID, t.Principal, string(t.Role), t.Org, t.CertCN, t.Hash, t.CreateTime.UnixNano(),
 		NullTime(t.ExpireTime), NullTime(t.RevokeTime), NullTime(t.LastUseTime), t.CreatedBy}
 }
 
 // TokenRow receives one row of tokens.
 type TokenRow struct {
-	t                       bank.Token
+	t                       credential.Token
 	role                    string
 	create                  int64
 	expire, revoke, lastUse sql.NullInt64
@@ -171,7 +173,7 @@ func (r *TokenRow) Dest() []any {
 }
 
 // Token builds the domain value of the scanned row.
-func (r *TokenRow) Token() *bank.Token {
+func (r *TokenRow) Token() *credential.Token {
 	t := r.t
 	t.Role = bank.Role(r.role)
 	t.CreateTime = time.Unix(0, r.create).UTC()
@@ -212,7 +214,7 @@ func FINTaken(fin string) error {
 
 // ContainerNotFound is the error of a container that is not in bankID.
 func ContainerNotFound(bankID, id string) error {
-	return bank.NewError(bank.KindNotFound, bank.ReasonContainerNotFound, "container not found", "name", bank.ContainerName(bankID, id))
+	return bank.NewError(bank.KindNotFound, bank.ReasonContainerNotFound, "container not found", "name", inventory.ContainerName(bankID, id))
 }
 
 // ReservationNotFound is the error of a reservation id that names none.
@@ -232,6 +234,6 @@ func TokenNotFound(id string) error {
 }
 
 // TokenExists is the error of a token whose id, or live hash, is taken.
-func TokenExists(t *bank.Token) error {
+func TokenExists(t *credential.Token) error {
 	return bank.NewError(bank.KindAlreadyExists, bank.ReasonFailedPrecondition, "token already exists", "token", t.Name())
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/internal/durable"
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
@@ -355,7 +356,7 @@ func integrityCheck(ctx context.Context, db *sql.DB) error {
 // verifyChain reads the audit trail of a plain connection in order and
 // checks it with bank.ChainVerifier. Files from before migration 0009
 // have no hash_scheme column: their events are all scheme 1.
-func verifyChain(ctx context.Context, db *sql.DB, schema int) (bank.VerifySummary, error) {
+func verifyChain(ctx context.Context, db *sql.DB, schema int) (audit.VerifySummary, error) {
 	var v bank.ChainVerifier
 	if schema < 5 { // no audit trail yet
 		return v.Finish(), nil

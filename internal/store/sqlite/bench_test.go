@@ -90,7 +90,7 @@ func BenchmarkImportStore(b *testing.B) {
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "units/s")
 }
 
-const inventory = 100_000
+const inventoryUnits = 100_000
 
 // seeded returns a store holding 100,000 units of one bank, a fifth of
 // them AVAILABLE, and their DINs.
@@ -99,7 +99,7 @@ func seeded(b *testing.B) (*bank.Service, []bank.DIN) {
 	s, svc, bk := benchStore(b)
 	ctx := context.Background()
 	var dins []bank.DIN
-	for n := 0; n < inventory; n += batchSize {
+	for n := 0; n < inventoryUnits; n += batchSize {
 		units := batch(bk, n)
 		for i, u := range units {
 			u.CreateTime, u.UpdateTime, u.Version = banktest.Now, banktest.Now, 1

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/inventory"
 	"github.com/cordbank/cordbank/internal/store/rowenc"
 )
 
@@ -25,7 +26,7 @@ var (
 )
 
 // containerConflict translates a UNIQUE violation of the containers table.
-func containerConflict(err error, c *bank.Container, op string) error {
+func containerConflict(err error, c *inventory.Container, op string) error {
 	msg, ok := isUnique(err)
 	switch {
 	case ok && strings.Contains(msg, "containers.label"):
@@ -33,7 +34,7 @@ func containerConflict(err error, c *bank.Container, op string) error {
 			"another container of the bank has this label", "label", c.Label, "container", c.Name())
 	case ok && strings.Contains(msg, "containers.parent_position"):
 		return bank.NewError(bank.KindFailedPrecondition, bank.ReasonPositionOccupied,
-			"the position is taken", "container", bank.ContainerName(c.Bank, c.Parent), "position", c.ParentPosition)
+			"the position is taken", "container", inventory.ContainerName(c.Bank, c.Parent), "position", c.ParentPosition)
 	case ok:
 		return bank.NewError(bank.KindAlreadyExists, bank.ReasonContainerAlreadyExists,
 			"a container with this id exists", "name", c.Name())
@@ -45,7 +46,7 @@ func containerConflict(err error, c *bank.Container, op string) error {
 }
 
 // GetContainer implements bank.ReadTx.
-func (t *txn) GetContainer(ctx context.Context, bankID, id string) (*bank.Container, error) {
+func (t *txn) GetContainer(ctx context.Context, bankID, id string) (*inventory.Container, error) {
 	var r containerRow
 	err := t.tx.QueryRowContext(bounded(ctx), `SELECT `+containerColumns+` FROM containers WHERE bank_id = ? AND id = ?`, bankID, id).Scan(r.Dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -58,7 +59,7 @@ func (t *txn) GetContainer(ctx context.Context, bankID, id string) (*bank.Contai
 }
 
 // ListContainers implements bank.ReadTx.
-func (t *txn) ListContainers(ctx context.Context, q bank.ContainerQuery) ([]*bank.Container, error) {
+func (t *txn) ListContainers(ctx context.Context, q bank.ContainerQuery) ([]*inventory.Container, error) {
 	var b strings.Builder
 	b.WriteString(`SELECT ` + containerColumns + ` FROM containers WHERE bank_id = ? AND id > ?`)
 	args := []any{q.Bank, q.AfterID}
@@ -79,7 +80,7 @@ func (t *txn) ListContainers(ctx context.Context, q bank.ContainerQuery) ([]*ban
 		return nil, translate(err, "list containers")
 	}
 	defer rows.Close()
-	var out []*bank.Container
+	var out []*inventory.Container
 	for rows.Next() {
 		var r containerRow
 		if err := rows.Scan(r.Dest()...); err != nil {
@@ -91,7 +92,7 @@ func (t *txn) ListContainers(ctx context.Context, q bank.ContainerQuery) ([]*ban
 }
 
 // InsertContainer implements bank.Tx.
-func (t *txn) InsertContainer(ctx context.Context, c *bank.Container) error {
+func (t *txn) InsertContainer(ctx context.Context, c *inventory.Container) error {
 	_, err := t.tx.ExecContext(bounded(ctx), `INSERT INTO containers (`+containerColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, containerArgs(c)...)
 	if err != nil {
 		return containerConflict(err, c, "insert container")
@@ -100,7 +101,7 @@ func (t *txn) InsertContainer(ctx context.Context, c *bank.Container) error {
 }
 
 // UpdateContainer implements bank.Tx.
-func (t *txn) UpdateContainer(ctx context.Context, c *bank.Container) error {
+func (t *txn) UpdateContainer(ctx context.Context, c *inventory.Container) error {
 	args := containerArgs(c)
 	res, err := t.tx.ExecContext(bounded(ctx), `UPDATE containers SET kind = ?, parent_id = ?, parent_position = ?, label = ?, layout_kind = ?,
 		grid_rows = ?, grid_columns = ?, slots = ?, capacity = ?, min_celsius = ?, max_celsius = ?, create_time = ?, update_time = ?, version = ?
@@ -210,11 +211,11 @@ func (t *txn) PutPlacement(ctx context.Context, p *bank.Placement) error {
 	}
 	if _, ok := isUnique(err); ok {
 		return bank.NewError(bank.KindFailedPrecondition, bank.ReasonPositionOccupied, "the position is taken by another unit",
-			"container", bank.ContainerName(p.Bank, p.Container), "position", p.Position)
+			"container", inventory.ContainerName(p.Bank, p.Container), "position", p.Position)
 	}
 	if isForeignKey(err) {
 		return bank.NewError(bank.KindNotFound, bank.ReasonContainerNotFound, "container or unit not found",
-			"container", bank.ContainerName(p.Bank, p.Container), "din", string(p.DIN))
+			"container", inventory.ContainerName(p.Bank, p.Container), "din", string(p.DIN))
 	}
 	return translate(err, "put placement")
 }
@@ -226,7 +227,7 @@ func (t *txn) DeletePlacement(ctx context.Context, bankID string, din bank.DIN) 
 }
 
 // InsertReading implements bank.Tx.
-func (t *txn) InsertReading(ctx context.Context, r *bank.TemperatureReading) error {
+func (t *txn) InsertReading(ctx context.Context, r *inventory.TemperatureReading) error {
 	_, err := t.tx.ExecContext(bounded(ctx), `INSERT INTO temperature_readings (bank_id, container_id, time, celsius) VALUES (?, ?, ?, ?)`,
 		r.Bank, r.Container, r.Time.UnixNano(), r.Celsius)
 	return translate(err, "insert reading")
@@ -234,11 +235,11 @@ func (t *txn) InsertReading(ctx context.Context, r *bank.TemperatureReading) err
 
 const excursionColumns = `id, bank_id, container_id, start_time, end_time, min_celsius, max_celsius, lowest_celsius, highest_celsius, readings, units_exposed`
 
-func scanExcursions(rows *sql.Rows) ([]*bank.Excursion, error) {
+func scanExcursions(rows *sql.Rows) ([]*inventory.Excursion, error) {
 	defer rows.Close()
-	var out []*bank.Excursion
+	var out []*inventory.Excursion
 	for rows.Next() {
-		var e bank.Excursion
+		var e inventory.Excursion
 		var start int64
 		var end sql.NullInt64
 		var minC, maxC sql.NullFloat64
@@ -263,7 +264,7 @@ func scanExcursions(rows *sql.Rows) ([]*bank.Excursion, error) {
 }
 
 // GetOpenExcursion implements bank.ReadTx.
-func (t *txn) GetOpenExcursion(ctx context.Context, bankID, container string) (*bank.Excursion, error) {
+func (t *txn) GetOpenExcursion(ctx context.Context, bankID, container string) (*inventory.Excursion, error) {
 	rows, err := t.tx.QueryContext(bounded(ctx), `SELECT `+excursionColumns+` FROM excursions WHERE bank_id = ? AND container_id = ? AND end_time IS NULL`, bankID, container)
 	if err != nil {
 		return nil, translate(err, "get open excursion")
@@ -276,7 +277,7 @@ func (t *txn) GetOpenExcursion(ctx context.Context, bankID, container string) (*
 }
 
 // ListExcursions implements bank.ReadTx.
-func (t *txn) ListExcursions(ctx context.Context, q bank.ExcursionQuery) ([]*bank.Excursion, error) {
+func (t *txn) ListExcursions(ctx context.Context, q bank.ExcursionQuery) ([]*inventory.Excursion, error) {
 	if q.Limit <= 0 {
 		return nil, nil
 	}
@@ -302,14 +303,14 @@ func (t *txn) ListExcursions(ctx context.Context, q bank.ExcursionQuery) ([]*ban
 }
 
 // InsertExcursion implements bank.Tx.
-func (t *txn) InsertExcursion(ctx context.Context, e *bank.Excursion) error {
+func (t *txn) InsertExcursion(ctx context.Context, e *inventory.Excursion) error {
 	res, err := t.tx.ExecContext(bounded(ctx), `INSERT INTO excursions (bank_id, container_id, start_time, end_time, min_celsius, max_celsius, lowest_celsius, highest_celsius, readings, units_exposed)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.Bank, e.Container, e.StartTime.UnixNano(), nullTime(e.EndTime), nullFloat(e.MinCelsius), nullFloat(e.MaxCelsius),
 		e.LowestCelsius, e.HighestCelsius, e.Readings, e.UnitsExposed)
 	if err != nil {
 		if _, ok := isUnique(err); ok {
 			return bank.NewError(bank.KindFailedPrecondition, bank.ReasonFailedPrecondition, "the tank already has an open excursion",
-				"container", bank.ContainerName(e.Bank, e.Container))
+				"container", inventory.ContainerName(e.Bank, e.Container))
 		}
 		return translate(err, "insert excursion")
 	}
@@ -322,7 +323,7 @@ func (t *txn) InsertExcursion(ctx context.Context, e *bank.Excursion) error {
 }
 
 // UpdateExcursion implements bank.Tx.
-func (t *txn) UpdateExcursion(ctx context.Context, e *bank.Excursion) error {
+func (t *txn) UpdateExcursion(ctx context.Context, e *inventory.Excursion) error {
 	_, err := t.tx.ExecContext(bounded(ctx), `UPDATE excursions SET end_time = ?, lowest_celsius = ?, highest_celsius = ?, readings = ?, units_exposed = ? WHERE id = ?`,
 		nullTime(e.EndTime), e.LowestCelsius, e.HighestCelsius, e.Readings, e.UnitsExposed, e.ID)
 	return translate(err, "update excursion")

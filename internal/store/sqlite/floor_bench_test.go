@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/internal/synth"
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
@@ -67,7 +68,7 @@ func BenchmarkInsertFloor(b *testing.B) {
 			h := sha256.Sum256(append([]byte(prev), changes...))
 			hash := hex.EncodeToString(h[:])
 			e := &bank.Event{Seq: int64(j + 1), Time: time.Now(), Principal: "bench", Method: "ImportUnits", Resource: u.Name(),
-				Bank: "bench", PrevHash: prev, Hash: hash, HashScheme: 3, StreamSeq: int64(j + 1)}
+				Bank: "bench", PrevHash: prev, Hash: hash, HashScheme: audit.CurrentHashScheme, StreamSeq: int64(j + 1)}
 			eventRows[j] = named(eventArgs(nil, e, string(changes))) // the store's own columns: the floor follows the schema
 			prev = hash
 		}

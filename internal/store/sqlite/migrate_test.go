@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/bank/banktest"
 	"github.com/cordbank/cordbank/internal/store/rowenc"
 	"github.com/google/go-cmp/cmp"
@@ -290,7 +291,7 @@ func TestEventsWrittenBeforeHashSchemesStayScheme1(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := &bank.Event{Seq: 1, Time: banktest.Now, Principal: "old-binary", Method: "CreateBank", Resource: "banks/x",
-		Changes: []bank.FieldChange{{Field: "*", After: `{"id":"x"}`}}, HashScheme: bank.HashSchemeFlat}
+		Changes: []audit.FieldChange{{Field: "*", After: `{"id":"x"}`}}, HashScheme: audit.HashSchemeFlat}
 	old.Hash = old.ComputeHash()
 	if _, err := db.Exec(`INSERT INTO events (seq, time, principal, request_id, method, resource, bank_id, reason, changes, prev_hash, hash)
 		VALUES (?, ?, ?, '', ?, ?, '', '', ?, '', ?)`, old.Seq, old.Time.UnixNano(), old.Principal, old.Method, old.Resource,
@@ -312,8 +313,8 @@ func TestEventsWrittenBeforeHashSchemesStayScheme1(t *testing.T) {
 	if err != nil || len(got) != 2 {
 		t.Fatalf("events %v, %v; want 2", got, err)
 	}
-	if got[0].HashScheme != bank.HashSchemeFlat || got[1].HashScheme != bank.CurrentHashScheme {
-		t.Errorf("schemes %d, %d; want %d, %d", got[0].HashScheme, got[1].HashScheme, bank.HashSchemeFlat, bank.CurrentHashScheme)
+	if got[0].HashScheme != audit.HashSchemeFlat || got[1].HashScheme != audit.CurrentHashScheme {
+		t.Errorf("schemes %d, %d; want %d, %d", got[0].HashScheme, got[1].HashScheme, audit.HashSchemeFlat, audit.CurrentHashScheme)
 	}
 	sum, err := svc.VerifyEvents(t.Context())
 	if err != nil || len(sum.Problems) != 0 || sum.Events != 2 {
@@ -350,7 +351,7 @@ func TestMigrateEventStreams(t *testing.T) {
 	prev := ""
 	for i, r := range resources {
 		e := &bank.Event{Seq: int64(i + 1), Time: banktest.Now, Principal: "old", Method: "Old", Resource: r, Bank: "bank-a",
-			Changes: []bank.FieldChange{{Field: "x", After: `1`}}, PrevHash: prev, HashScheme: bank.HashSchemeLinked}
+			Changes: []audit.FieldChange{{Field: "x", After: `1`}}, PrevHash: prev, HashScheme: audit.HashSchemeLinked}
 		e.Hash = e.ComputeHash()
 		if _, err := db.Exec(`INSERT INTO events (seq, time, principal, request_id, method, resource, bank_id, reason, changes, prev_hash, hash, hash_scheme)
 			VALUES (?, ?, ?, '', ?, ?, ?, '', '[{"Field":"x","After":"1"}]', ?, ?, ?)`,

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/inventory"
 )
 
 // workflow runs most of the audited use cases on l's bank: registration
@@ -54,10 +55,10 @@ func workflow(t *testing.T, l *liveDB) bank.DIN {
 	must(err)
 	_, err = svc.ChangeReservation(ctx, bank.ReservationChange{Bank: "live", DIN: dins[1], ID: resv.ID, Action: bank.ReservationRelease})
 	must(err)
-	_, err = svc.CreateContainers(ctx, "live", []*bank.Container{
-		{Bank: "live", ID: "tank-1", Kind: bank.KindTank, Label: "LN2-1", Layout: bank.Layout{Kind: bank.LayoutSlots, Slots: 4}},
-		{Bank: "live", ID: "tank-2", Kind: bank.KindTank, Label: "LN2-2", Layout: bank.Layout{Kind: bank.LayoutSlots, Slots: 4}},
-		{Bank: "live", ID: "box-1", Kind: bank.KindBox, Label: "BOX-1", Parent: "tank-1", Layout: bank.Layout{Kind: bank.LayoutGrid, Rows: 3, Columns: 3}},
+	_, err = svc.CreateContainers(ctx, "live", []*inventory.Container{
+		{Bank: "live", ID: "tank-1", Kind: inventory.KindTank, Label: "LN2-1", Layout: inventory.Layout{Kind: inventory.LayoutSlots, Slots: 4}},
+		{Bank: "live", ID: "tank-2", Kind: inventory.KindTank, Label: "LN2-2", Layout: inventory.Layout{Kind: inventory.LayoutSlots, Slots: 4}},
+		{Bank: "live", ID: "box-1", Kind: inventory.KindBox, Label: "BOX-1", Parent: "tank-1", Layout: inventory.Layout{Kind: inventory.LayoutGrid, Rows: 3, Columns: 3}},
 	}, "")
 	must(err)
 	for i, din := range dins[:4] {

@@ -5,13 +5,13 @@ import (
 	"database/sql"
 	"errors"
 
-	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/credential"
 	"github.com/cordbank/cordbank/internal/store/rowenc"
 )
 
 const tokenColumns = rowenc.TokenColumns
 
-func scanToken(sc interface{ Scan(...any) error }) (*bank.Token, error) {
+func scanToken(sc interface{ Scan(...any) error }) (*credential.Token, error) {
 	var r rowenc.TokenRow
 	if err := sc.Scan(r.Dest()...); err != nil {
 		return nil, err
@@ -20,7 +20,7 @@ func scanToken(sc interface{ Scan(...any) error }) (*bank.Token, error) {
 }
 
 // InsertToken implements bank.Tx.
-func (t *txn) InsertToken(ctx context.Context, tk *bank.Token) error {
+func (t *txn) InsertToken(ctx context.Context, tk *credential.Token) error {
 	_, err := t.tx.ExecContext(bounded(ctx), `INSERT INTO tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		rowenc.TokenArgs(tk)...)
 	if _, ok := isUnique(err); ok {
@@ -33,7 +33,7 @@ func (t *txn) InsertToken(ctx context.Context, tk *bank.Token) error {
 }
 
 // UpdateToken implements bank.Tx.
-func (t *txn) UpdateToken(ctx context.Context, tk *bank.Token) error {
+func (t *txn) UpdateToken(ctx context.Context, tk *credential.Token) error {
 	res, err := t.tx.ExecContext(bounded(ctx), `UPDATE tokens SET revoke_time = ?, last_use_time = ? WHERE id = ?`,
 		nullTime(tk.RevokeTime), nullTime(tk.LastUseTime), tk.ID)
 	if err != nil {
@@ -48,7 +48,7 @@ func (t *txn) UpdateToken(ctx context.Context, tk *bank.Token) error {
 var tokenNotFound = rowenc.TokenNotFound
 
 // GetToken implements bank.ReadTx.
-func (t *txn) GetToken(ctx context.Context, id string) (*bank.Token, error) {
+func (t *txn) GetToken(ctx context.Context, id string) (*credential.Token, error) {
 	tk, err := scanToken(t.tx.QueryRowContext(bounded(ctx), `SELECT `+tokenColumns+` FROM tokens WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, tokenNotFound(id)
@@ -61,7 +61,7 @@ func (t *txn) GetToken(ctx context.Context, id string) (*bank.Token, error) {
 
 // GetTokenByHash implements bank.ReadTx. An unrevoked token wins over
 // revoked ones with the same hash (a re-bound certificate).
-func (t *txn) GetTokenByHash(ctx context.Context, hash string) (*bank.Token, error) {
+func (t *txn) GetTokenByHash(ctx context.Context, hash string) (*credential.Token, error) {
 	tk, err := scanToken(t.tx.QueryRowContext(bounded(ctx), `SELECT `+tokenColumns+` FROM tokens WHERE hash = ?
 		ORDER BY revoke_time IS NULL DESC, create_time DESC LIMIT 1`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -85,13 +85,13 @@ func (t *txn) TokenEpoch(ctx context.Context) (int64, error) {
 }
 
 // ListTokens implements bank.ReadTx.
-func (t *txn) ListTokens(ctx context.Context) ([]*bank.Token, error) {
+func (t *txn) ListTokens(ctx context.Context) ([]*credential.Token, error) {
 	rows, err := t.tx.QueryContext(bounded(ctx), `SELECT `+tokenColumns+` FROM tokens ORDER BY id`)
 	if err != nil {
 		return nil, translate(err, "list tokens")
 	}
 	defer rows.Close()
-	var out []*bank.Token
+	var out []*credential.Token
 	for rows.Next() {
 		tk, err := scanToken(rows)
 		if err != nil {

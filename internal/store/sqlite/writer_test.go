@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/bank/banktest"
 )
 
@@ -376,18 +377,18 @@ func TestGroupCacheForgetsARolledBackJob(t *testing.T) {
 		if warm {
 			// Reads the stream head into the group's cache before the
 			// failing job, which then advances it and is rolled back.
-			_, err := tx.StreamHead(ctx, bank.PublicStream)
+			_, err := tx.StreamHead(ctx, audit.PublicStream)
 			return err
 		}
 		head, err := tx.LastEvent(ctx)
 		if err != nil {
 			return err
 		}
-		streamHead, err := tx.StreamHead(ctx, bank.PublicStream)
+		streamHead, err := tx.StreamHead(ctx, audit.PublicStream)
 		if err != nil {
 			return err
 		}
-		e := &bank.Event{Seq: 1, Time: banktest.Now, Principal: "p", Method: "Test", Resource: "r", Hash: "second", HashScheme: bank.CurrentHashScheme,
+		e := &bank.Event{Seq: 1, Time: banktest.Now, Principal: "p", Method: "Test", Resource: "r", Hash: "second", HashScheme: audit.CurrentHashScheme,
 			StreamSeq: streamHead + 1}
 		if head != nil {
 			e.Seq, e.PrevHash = head.Seq+1, head.Hash
@@ -406,7 +407,7 @@ func TestGroupCacheForgetsARolledBackJob(t *testing.T) {
 			secondSaw, secondBank, secondStream = head, got.DisplayName, streamHead
 			return nil
 		}
-		if n, err := tx.StreamHead(ctx, bank.PublicStream); err != nil || n != 1 {
+		if n, err := tx.StreamHead(ctx, audit.PublicStream); err != nil || n != 1 {
 			t.Errorf("the job's own event left the stream head at %d (%v), want 1", n, err)
 		}
 		got.DisplayName = "renamed by a failed job"

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/inventory"
 )
 
 // storageBench builds bank "bench" with 100,000 units stored in 10×10
@@ -23,17 +24,17 @@ func storageBench(b *testing.B) *bank.Service {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var cs []*bank.Container
+	var cs []*inventory.Container
 	var boxes []string
 	for t := range 10 {
 		tank := fmt.Sprintf("tank-%02d", t)
-		cs = append(cs, &bank.Container{ID: tank, Kind: bank.KindTank, Label: tank, Layout: slots(10)})
+		cs = append(cs, &inventory.Container{ID: tank, Kind: inventory.KindTank, Label: tank, Layout: slots(10)})
 		for r := range 10 {
 			rack := fmt.Sprintf("%s-r%02d", tank, r)
-			cs = append(cs, &bank.Container{ID: rack, Kind: bank.KindRack, Parent: tank, Label: rack, Layout: slots(11)})
+			cs = append(cs, &inventory.Container{ID: rack, Kind: inventory.KindRack, Parent: tank, Label: rack, Layout: slots(11)})
 			for x := range 11 {
 				box := fmt.Sprintf("%s-b%02d", rack, x)
-				cs = append(cs, &bank.Container{ID: box, Kind: bank.KindBox, Parent: rack, Label: box, Layout: grid(10, 10)})
+				cs = append(cs, &inventory.Container{ID: box, Kind: inventory.KindBox, Parent: rack, Label: box, Layout: grid(10, 10)})
 				boxes = append(boxes, box)
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank/access"
+	"github.com/cordbank/cordbank/bank/inventory"
 )
 
 // containerField is an INVALID_ARGUMENT error for one field naming a
@@ -17,8 +18,8 @@ func containerField(err error, field, bankID, id string) error {
 		return err
 	}
 	return &Error{Kind: KindInvalid, Reason: ReasonContainerNotFound, Message: "unknown container",
-		Violations: []Violation{{Field: field, Description: "container " + ContainerName(bankID, id) + " does not exist"}},
-		Metadata:   map[string]string{"container": ContainerName(bankID, id)}}
+		Violations: []Violation{{Field: field, Description: "container " + inventory.ContainerName(bankID, id) + " does not exist"}},
+		Metadata:   map[string]string{"container": inventory.ContainerName(bankID, id)}}
 }
 
 // fieldError is an INVALID_ARGUMENT error with a specific reason and one
@@ -29,94 +30,14 @@ func fieldError(reason Reason, field, desc string, kv ...string) error {
 	return e
 }
 
-// occupancy is what sits directly in one container.
-type occupancy struct {
-	c     *Container
-	units map[int]*Placement // by position ordinal (GRID, SLOTS)
-	kids  map[int]*Container // by position ordinal (GRID, SLOTS)
-	count int                // everything in it
-	all   []*Placement       // every unit in it
-	subs  []*Container       // every child container
-}
-
-func readOccupancy(ctx context.Context, tx InventoryReader, c *Container) (*occupancy, error) {
-	ps, err := tx.ListPlacements(ctx, c.Bank, []string{c.ID})
-	if err != nil {
-		return nil, err
-	}
-	ks, err := tx.ListContainers(ctx, ContainerQuery{Bank: c.Bank, Parent: c.ID})
-	if err != nil {
-		return nil, err
-	}
-	o := &occupancy{c: c, units: map[int]*Placement{}, kids: map[int]*Container{}, count: len(ps) + len(ks), all: ps, subs: ks}
-	for _, p := range ps {
-		if n, _, ok := c.Layout.Ordinal(p.Position); ok {
-			o.units[n] = p
-		}
-	}
-	for _, k := range ks {
-		if n, _, ok := c.Layout.Ordinal(k.ParentPosition); ok {
-			o.kids[n] = k
-		}
-	}
-	return o, nil
-}
-
-// claim checks that position (canonical or not; "" picks the first free
-// one) of the container can take one more thing and returns its canonical
-// name. field names the request field that gave the position.
-func (o *occupancy) claim(position, field string) (string, error) {
-	c := o.c
-	if !c.Layout.HasPositions() {
-		if position != "" {
-			return "", fieldError(ReasonPositionOutOfLayout, field, fmt.Sprintf("%s has no positions: leave the position empty", c.Name()),
-				"container", c.Name(), "position", position)
-		}
-		if c.Layout.Capacity > 0 && o.count >= c.Layout.Capacity {
-			return "", NewError(KindFailedPrecondition, ReasonContainerFull,
-				fmt.Sprintf("%s is full: it holds %d, its capacity", c.Name(), c.Layout.Capacity),
-				"container", c.Name(), "capacity", strconv.Itoa(c.Layout.Capacity))
-		}
-		return "", nil
-	}
-	if position == "" {
-		for n := 1; n <= c.Layout.Size(); n++ {
-			if o.units[n] == nil && o.kids[n] == nil {
-				return c.Layout.Position(n), nil
-			}
-		}
-		return "", NewError(KindFailedPrecondition, ReasonContainerFull,
-			fmt.Sprintf("%s is full: all %d positions are taken", c.Name(), c.Layout.Size()),
-			"container", c.Name(), "capacity", strconv.Itoa(c.Layout.Size()))
-	}
-	n, canon, ok := c.Layout.Ordinal(position)
-	if !ok {
-		return "", fieldError(ReasonPositionOutOfLayout, field,
-			fmt.Sprintf("%q is not a position of %s, which has %s", position, c.Name(), c.Layout.describe()),
-			"container", c.Name(), "position", position)
-	}
-	occupant := ""
-	if p := o.units[n]; p != nil {
-		occupant = "banks/" + p.Bank + "/units/" + string(p.DIN)
-	} else if k := o.kids[n]; k != nil {
-		occupant = k.Name()
-	}
-	if occupant != "" {
-		return "", NewError(KindFailedPrecondition, ReasonPositionOccupied,
-			fmt.Sprintf("position %s of %s is taken by %s", canon, c.Name(), occupant),
-			"container", c.Name(), "position", canon, "occupant", occupant)
-	}
-	return canon, nil
-}
-
 // CreateContainer creates one container; c.Bank and c.ID name it, c.Parent
 // is the id of an existing container of the same bank ("" for the top
 // level). See CreateContainers for the rules and errors.
-func (s *Service) CreateContainer(ctx context.Context, c *Container, requestID string) (*Container, error) {
+func (s *Service) CreateContainer(ctx context.Context, c *inventory.Container, requestID string) (*inventory.Container, error) {
 	if err := authorize(ctx, access.WriteInventory, c.Bank, false); err != nil {
 		return nil, err
 	}
-	out, err := s.createContainers(ctx, c.Bank, []*Container{c}, requestID, func(int) string { return "" })
+	out, err := s.createContainers(ctx, c.Bank, []*inventory.Container{c}, requestID, func(int) string { return "" })
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +47,7 @@ func (s *Service) CreateContainer(ctx context.Context, c *Container, requestID s
 // CreateContainers creates a batch of containers of one bank, all or none:
 // a whole tank with its racks and boxes in one call. A container's Parent
 // is an existing container or one earlier in the batch. The parent's kind
-// must be able to hold the child's (ContainerKind.CanHold); in a parent
+// must be able to hold the child's (inventory.ContainerKind.CanHold); in a parent
 // with positions the child takes ParentPosition, or the first free one
 // when it is empty. Errors: KindInvalid naming every bad field (fields
 // prefixed "requests[i]."), with ReasonIllegalNesting,
@@ -134,14 +55,14 @@ func (s *Service) CreateContainer(ctx context.Context, c *Container, requestID s
 // the tree; KindAlreadyExists (ReasonContainerAlreadyExists,
 // ReasonLabelAlreadyExists); KindFailedPrecondition with
 // ReasonPositionOccupied or ReasonContainerFull.
-func (s *Service) CreateContainers(ctx context.Context, bankID string, cs []*Container, requestID string) ([]*Container, error) {
+func (s *Service) CreateContainers(ctx context.Context, bankID string, cs []*inventory.Container, requestID string) ([]*inventory.Container, error) {
 	if err := authorize(ctx, access.WriteInventory, bankID, false); err != nil {
 		return nil, err
 	}
 	return s.createContainers(ctx, bankID, cs, requestID, func(i int) string { return "requests[" + strconv.Itoa(i) + "]." })
 }
 
-func (s *Service) createContainers(ctx context.Context, bankID string, in []*Container, requestID string, prefix func(int) string) ([]*Container, error) {
+func (s *Service) createContainers(ctx context.Context, bankID string, in []*inventory.Container, requestID string, prefix func(int) string) ([]*inventory.Container, error) {
 	var v Violations
 	validRequestID(&v, requestID)
 	if len(in) == 0 {
@@ -149,12 +70,12 @@ func (s *Service) createContainers(ctx context.Context, bankID string, in []*Con
 	} else if len(in) > 1000 {
 		v.Add("requests", "at most 1000 containers in one call")
 	}
-	cs := make([]*Container, len(in))
+	cs := make([]*inventory.Container, len(in))
 	seenID, seenLabel := map[string]int{}, map[string]int{}
 	for i, c := range in {
-		nc := cloneContainer(c)
+		nc := c.Clone()
 		nc.Bank = bankID
-		nc.validate(&v, prefix(i))
+		nc.Validate(&v, prefix(i))
 		if j, dup := seenID[nc.ID]; dup {
 			v.Add(prefix(i)+"container_id", "%q is also the id of requests[%d]", nc.ID, j)
 		}
@@ -171,7 +92,7 @@ func (s *Service) createContainers(ctx context.Context, bankID string, in []*Con
 		return nil, err
 	}
 	fp := fingerprint(requestID, "CreateContainers", cs)
-	var out []*Container
+	var out []*inventory.Container
 	err := s.store.Write(ctx, func(tx Tx) error {
 		if name, err := replay(ctx, tx, requestID, "CreateContainers", fp); err != nil {
 			return err
@@ -190,12 +111,12 @@ func (s *Service) createContainers(ctx context.Context, bankID string, in []*Con
 			return unknownBank(err, bankID)
 		}
 		now := s.now().UTC()
-		audit := s.newChain(ctx, tx, now)
+		trail := s.newChain(ctx, tx, now)
 		for i, c := range cs {
 			if err := s.insertContainer(ctx, tx, c, prefix(i), now); err != nil {
 				return err
 			}
-			if err := audit.created("CreateContainer", c.Name(), bankID, c); err != nil {
+			if err := trail.created("CreateContainer", c.Name(), bankID, c); err != nil {
 				return err
 			}
 		}
@@ -213,16 +134,14 @@ func (s *Service) createContainers(ctx context.Context, bankID string, in []*Con
 	return out, nil
 }
 
-func (s *Service) insertContainer(ctx context.Context, tx Tx, c *Container, prefix string, now time.Time) error {
+func (s *Service) insertContainer(ctx context.Context, tx Tx, c *inventory.Container, prefix string, now time.Time) error {
 	if c.Parent != "" {
 		p, err := tx.GetContainer(ctx, c.Bank, c.Parent)
 		if err != nil {
 			return containerField(err, prefix+"container.parent", c.Bank, c.Parent)
 		}
-		if !p.Kind.CanHold(c.Kind) {
-			return fieldError(ReasonIllegalNesting, prefix+"container.parent",
-				fmt.Sprintf("a %s cannot hold a %s (%s holds %v)", p.Kind, c.Kind, p.Kind, nesting[p.Kind]),
-				"container", c.Name(), "parent", p.Name())
+		if err := inventory.CheckNesting(p, c); err != nil {
+			return refused(err, prefix+"container.parent", "container", c.Name(), "parent", p.Name())
 		}
 		o, err := readOccupancy(ctx, tx, p)
 		if err != nil {
@@ -241,11 +160,11 @@ func (s *Service) insertContainer(ctx context.Context, tx Tx, c *Container, pref
 }
 
 // GetContainer returns a container, or KindNotFound.
-func (s *Service) GetContainer(ctx context.Context, bankID, id string) (*Container, error) {
+func (s *Service) GetContainer(ctx context.Context, bankID, id string) (*inventory.Container, error) {
 	if err := authorize(ctx, access.ReadInventory, bankID, false); err != nil {
 		return nil, err
 	}
-	var out *Container
+	var out *inventory.Container
 	err := s.store.Read(ctx, func(tx ReadTx) error {
 		var err error
 		out, err = tx.GetContainer(ctx, bankID, id)
@@ -266,7 +185,7 @@ type ListContainersRequest struct {
 // ListContainers returns one page of containers in id order and the next
 // page's token ("" on the last page). KindNotFound when the bank or the
 // parent container does not exist.
-func (s *Service) ListContainers(ctx context.Context, r ListContainersRequest) ([]*Container, string, error) {
+func (s *Service) ListContainers(ctx context.Context, r ListContainersRequest) ([]*inventory.Container, string, error) {
 	if err := authorize(ctx, access.ReadInventory, r.Bank, false); err != nil {
 		return nil, "", err
 	}
@@ -277,7 +196,7 @@ func (s *Service) ListContainers(ctx context.Context, r ListContainersRequest) (
 	if err := v.Err("invalid list request"); err != nil {
 		return nil, "", err
 	}
-	var out []*Container
+	var out []*inventory.Container
 	err := s.store.Read(ctx, func(tx ReadTx) error {
 		if _, err := tx.GetBank(ctx, r.Bank); err != nil {
 			return err
@@ -294,7 +213,7 @@ func (s *Service) ListContainers(ctx context.Context, r ListContainersRequest) (
 	if err != nil {
 		return nil, "", err
 	}
-	out, next := pageOf(out, n, fk, func(c *Container) string { return c.ID })
+	out, next := pageOf(out, n, fk, func(c *inventory.Container) string { return c.ID })
 	return out, next, nil
 }
 
@@ -310,7 +229,7 @@ type MapEntry struct {
 // position in order (row-major for grids) for GRID and SLOTS layouts;
 // the occupants, without positions, for NONE layouts.
 type ContainerMap struct {
-	Container *Container
+	Container *inventory.Container
 	Entries   []MapEntry
 }
 
@@ -355,49 +274,28 @@ func (s *Service) GetContainerMap(ctx context.Context, bankID, id string) (*Cont
 	return out, err
 }
 
-// Occupancy counts the places of a container's subtree (the container and
-// everything below it).
-type Occupancy struct {
-	Container string // id
-	// Places is the number of places for things: positions of GRID and
-	// SLOTS layouts plus the capacity of bounded NONE layouts.
-	Places int
-	// Units is the number of units stored anywhere in the subtree.
-	Units int
-	// Containers is the number of containers below the root.
-	Containers int
-	// Free is the number of places that hold nothing.
-	Free int
-	// Unbounded: some container in the subtree has no capacity bound, so
-	// there is always room beyond Free.
-	Unbounded bool
-	// Children are the occupancies of the root's direct children (only on
-	// the root).
-	Children []*Occupancy
-}
-
 // GetOccupancy returns the occupancy of a container's subtree and of each
 // of its children's, or KindNotFound.
-func (s *Service) GetOccupancy(ctx context.Context, bankID, id string) (*Occupancy, error) {
+func (s *Service) GetOccupancy(ctx context.Context, bankID, id string) (*inventory.Occupancy, error) {
 	if err := authorize(ctx, access.ReadInventory, bankID, false); err != nil {
 		return nil, err
 	}
-	var out *Occupancy
+	var out *inventory.Occupancy
 	err := s.store.Read(ctx, func(tx ReadTx) error {
 		t, err := loadTree(ctx, tx, bankID)
 		if err != nil {
 			return err
 		}
-		if t.byID[id] == nil {
+		if t.Container(id) == nil {
 			return tx2NotFound(bankID, id)
 		}
 		counts, err := tx.CountPlacements(ctx, bankID)
 		if err != nil {
 			return err
 		}
-		out = t.occupancy(id, counts)
-		for _, k := range t.kids[id] {
-			out.Children = append(out.Children, t.occupancy(k.ID, counts))
+		out = t.Occupancy(id, counts)
+		for _, k := range t.Children(id) {
+			out.Children = append(out.Children, t.Occupancy(k.ID, counts))
 		}
 		return nil
 	})
@@ -405,25 +303,7 @@ func (s *Service) GetOccupancy(ctx context.Context, bankID, id string) (*Occupan
 }
 
 func tx2NotFound(bankID, id string) error {
-	return NewError(KindNotFound, ReasonContainerNotFound, "container not found", "name", ContainerName(bankID, id))
-}
-
-func (t *tree) occupancy(id string, counts map[string]int) *Occupancy {
-	o := &Occupancy{Container: id}
-	for _, c := range t.preorder(id) {
-		if c.ID != id {
-			o.Containers++
-		}
-		used := counts[c.ID] + len(t.kids[c.ID])
-		o.Units += counts[c.ID]
-		if !c.Layout.HasPositions() && c.Layout.Capacity == 0 {
-			o.Unbounded = true
-			continue
-		}
-		o.Places += c.Layout.Size()
-		o.Free += max(0, c.Layout.Size()-used)
-	}
-	return o
+	return NewError(KindNotFound, ReasonContainerNotFound, "container not found", "name", inventory.ContainerName(bankID, id))
 }
 
 // FreePosition is a place a unit can go: a container id and a position.
@@ -473,7 +353,7 @@ func (s *Service) FindFreePositions(ctx context.Context, r FindFreeRequest) ([]F
 		if err != nil {
 			return err
 		}
-		if r.Within != "" && t.byID[r.Within] == nil {
+		if r.Within != "" && t.Container(r.Within) == nil {
 			return containerField(tx2NotFound(r.Bank, r.Within), "within", r.Bank, r.Within)
 		}
 		counts, err := tx.CountPlacements(ctx, r.Bank)
@@ -481,11 +361,11 @@ func (s *Service) FindFreePositions(ctx context.Context, r FindFreeRequest) ([]F
 			return err
 		}
 		total := 0
-		for _, c := range t.preorder(r.Within) {
+		for _, c := range t.Preorder(r.Within) {
 			if !c.Kind.HoldsUnits() || !c.Layout.HasPositions() {
 				continue
 			}
-			free := c.Layout.Size() - counts[c.ID] - len(t.kids[c.ID])
+			free := c.Layout.Size() - counts[c.ID] - len(t.Children(c.ID))
 			if free <= 0 || (r.SameContainer && free < r.Count) {
 				total += max(free, 0)
 				continue
@@ -495,7 +375,7 @@ func (s *Service) FindFreePositions(ctx context.Context, r FindFreeRequest) ([]F
 				return err
 			}
 			for n := 1; n <= c.Layout.Size() && len(out) < r.Count; n++ {
-				if o.units[n] == nil && o.kids[n] == nil {
+				if !o.Taken(n) {
 					out = append(out, FreePosition{Container: c.ID, Position: c.Layout.Position(n)})
 				}
 			}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/inventory"
 )
 
 type storageEnv struct {
@@ -64,25 +65,29 @@ func (e *storageEnv) reopen() {
 
 func f(x float64) *float64 { return &x }
 
-func grid(r, c int) bank.Layout    { return bank.Layout{Kind: bank.LayoutGrid, Rows: r, Columns: c} }
-func slots(n int) bank.Layout      { return bank.Layout{Kind: bank.LayoutSlots, Slots: n} }
-func bag(capacity int) bank.Layout { return bank.Layout{Kind: bank.LayoutNone, Capacity: capacity} }
+func grid(r, c int) inventory.Layout {
+	return inventory.Layout{Kind: inventory.LayoutGrid, Rows: r, Columns: c}
+}
+func slots(n int) inventory.Layout { return inventory.Layout{Kind: inventory.LayoutSlots, Slots: n} }
+func bag(capacity int) inventory.Layout {
+	return inventory.Layout{Kind: inventory.LayoutNone, Capacity: capacity}
+}
 
 // hierarchy: site > room > tank-1 (6 slots) > rack-1, rack-2 (4 slots) >
 // box-1 (rack-1 slot 1), box-2 (rack-2 slot 1), 3×4 grids; tank-2 the
 // empty backup of tank-1; bin-1 a 2-unit bag in rack-2.
 func (e *storageEnv) hierarchy() {
 	e.t.Helper()
-	cs := []*bank.Container{
-		{ID: "site", Kind: bank.KindSite, Label: "Main site", Layout: bag(0)},
-		{ID: "room", Kind: bank.KindRoom, Parent: "site", Label: "Room 1", Layout: bag(0)},
-		{ID: "tank-1", Kind: bank.KindTank, Parent: "room", Label: "T1", Layout: slots(6), MinCelsius: f(-200), MaxCelsius: f(-150)},
-		{ID: "tank-2", Kind: bank.KindTank, Parent: "room", Label: "T2", Layout: slots(6), MinCelsius: f(-200), MaxCelsius: f(-150)},
-		{ID: "rack-1", Kind: bank.KindRack, Parent: "tank-1", ParentPosition: "1", Label: "R1", Layout: slots(4)},
-		{ID: "rack-2", Kind: bank.KindRack, Parent: "tank-1", Label: "R2", Layout: slots(4)},
-		{ID: "box-1", Kind: bank.KindBox, Parent: "rack-1", ParentPosition: "1", Label: "B1", Layout: grid(3, 4)},
-		{ID: "box-2", Kind: bank.KindBox, Parent: "rack-2", Label: "B2", Layout: grid(3, 4)},
-		{ID: "bin-1", Kind: bank.KindBox, Parent: "rack-2", Label: "BIN", Layout: bag(2)},
+	cs := []*inventory.Container{
+		{ID: "site", Kind: inventory.KindSite, Label: "Main site", Layout: bag(0)},
+		{ID: "room", Kind: inventory.KindRoom, Parent: "site", Label: "Room 1", Layout: bag(0)},
+		{ID: "tank-1", Kind: inventory.KindTank, Parent: "room", Label: "T1", Layout: slots(6), MinCelsius: f(-200), MaxCelsius: f(-150)},
+		{ID: "tank-2", Kind: inventory.KindTank, Parent: "room", Label: "T2", Layout: slots(6), MinCelsius: f(-200), MaxCelsius: f(-150)},
+		{ID: "rack-1", Kind: inventory.KindRack, Parent: "tank-1", ParentPosition: "1", Label: "R1", Layout: slots(4)},
+		{ID: "rack-2", Kind: inventory.KindRack, Parent: "tank-1", Label: "R2", Layout: slots(4)},
+		{ID: "box-1", Kind: inventory.KindBox, Parent: "rack-1", ParentPosition: "1", Label: "B1", Layout: grid(3, 4)},
+		{ID: "box-2", Kind: inventory.KindBox, Parent: "rack-2", Label: "B2", Layout: grid(3, 4)},
+		{ID: "bin-1", Kind: inventory.KindBox, Parent: "rack-2", Label: "BIN", Layout: bag(2)},
 	}
 	for _, c := range cs {
 		c.Bank = "cbb"
@@ -129,7 +134,7 @@ func (e *storageEnv) wantMap(id string, want ...string) {
 	}
 }
 
-func (e *storageEnv) place(i int, container, pos string) *bank.Location {
+func (e *storageEnv) place(i int, container, pos string) *inventory.Location {
 	e.t.Helper()
 	loc, err := e.svc.PlaceUnit(e.ctx, bank.PlaceRequest{Bank: "cbb", DIN: e.dins[i], Container: container, Position: pos})
 	if err != nil {
@@ -321,7 +326,7 @@ func TestStorageBadInput(t *testing.T) {
 		_, err := e.svc.PlaceUnit(e.ctx, bank.PlaceRequest{Bank: "cbb", DIN: din, Container: c, Position: pos})
 		return err
 	}
-	mk := func(c bank.Container) error {
+	mk := func(c inventory.Container) error {
 		c.Bank = "cbb"
 		_, err := e.svc.CreateContainer(e.ctx, &c, "")
 		return err
@@ -366,12 +371,12 @@ func TestStorageBadInput(t *testing.T) {
 			return err
 		}(), bank.KindAborted, bank.ReasonEtagMismatch},
 		{"unknown container move", moveC("nowhere", "rack-1", ""), bank.KindNotFound, bank.ReasonContainerNotFound},
-		{"negative capacity", mk(bank.Container{ID: "x", Kind: bank.KindBox, Label: "X", Layout: bag(-1)}), bank.KindInvalid, bank.ReasonInvalidArgument},
-		{"grid too large", mk(bank.Container{ID: "x", Kind: bank.KindBox, Label: "X", Layout: grid(51, 2)}), bank.KindInvalid, bank.ReasonInvalidArgument},
-		{"duplicate id", mk(bank.Container{ID: "box-1", Kind: bank.KindBox, Label: "X", Layout: grid(2, 2)}), bank.KindAlreadyExists, bank.ReasonContainerAlreadyExists},
-		{"duplicate label", mk(bank.Container{ID: "x", Kind: bank.KindBox, Label: "B1", Layout: grid(2, 2)}), bank.KindAlreadyExists, bank.ReasonLabelAlreadyExists},
-		{"tank in a rack", mk(bank.Container{ID: "x", Kind: bank.KindTank, Parent: "rack-1", Label: "X", Layout: slots(2)}), bank.KindInvalid, bank.ReasonIllegalNesting},
-		{"into a full rack", mk(bank.Container{ID: "x", Kind: bank.KindBox, Parent: "rack-2", ParentPosition: "1", Label: "X", Layout: grid(2, 2)}), bank.KindFailedPrecondition, bank.ReasonPositionOccupied},
+		{"negative capacity", mk(inventory.Container{ID: "x", Kind: inventory.KindBox, Label: "X", Layout: bag(-1)}), bank.KindInvalid, bank.ReasonInvalidArgument},
+		{"grid too large", mk(inventory.Container{ID: "x", Kind: inventory.KindBox, Label: "X", Layout: grid(51, 2)}), bank.KindInvalid, bank.ReasonInvalidArgument},
+		{"duplicate id", mk(inventory.Container{ID: "box-1", Kind: inventory.KindBox, Label: "X", Layout: grid(2, 2)}), bank.KindAlreadyExists, bank.ReasonContainerAlreadyExists},
+		{"duplicate label", mk(inventory.Container{ID: "x", Kind: inventory.KindBox, Label: "B1", Layout: grid(2, 2)}), bank.KindAlreadyExists, bank.ReasonLabelAlreadyExists},
+		{"tank in a rack", mk(inventory.Container{ID: "x", Kind: inventory.KindTank, Parent: "rack-1", Label: "X", Layout: slots(2)}), bank.KindInvalid, bank.ReasonIllegalNesting},
+		{"into a full rack", mk(inventory.Container{ID: "x", Kind: inventory.KindBox, Parent: "rack-2", ParentPosition: "1", Label: "X", Layout: grid(2, 2)}), bank.KindFailedPrecondition, bank.ReasonPositionOccupied},
 		{"evacuate into a non-empty tank", func() error {
 			_, err := e.svc.Evacuate(e.ctx, bank.EvacuateRequest{Bank: "cbb", ID: "tank-2", Target: "tank-1"})
 			return err
@@ -388,7 +393,7 @@ func TestStorageBadInput(t *testing.T) {
 	e.wantMap("tank-1", "1=rack-1", "2=rack-2")
 	e.wantMap("rack-2", "1=box-2", "2=bin-1")
 	var be *bank.Error
-	err := mk(bank.Container{ID: "Bad id", Kind: "TUB", Label: "", Layout: bank.Layout{Kind: bank.LayoutGrid}, MaxCelsius: f(-150)})
+	err := mk(inventory.Container{ID: "Bad id", Kind: "TUB", Label: "", Layout: inventory.Layout{Kind: inventory.LayoutGrid}, MaxCelsius: f(-150)})
 	if !errors.As(err, &be) || len(be.Violations) != 6 {
 		t.Errorf("every bad field: %v", err)
 	}
@@ -455,7 +460,7 @@ func TestTemperatureExcursions(t *testing.T) {
 	e.place(2, "box-2", "A1")
 	rec := func(c string, celsius float64, at time.Duration) *bank.ReadingResult {
 		t.Helper()
-		r, err := e.svc.RecordReading(e.ctx, bank.TemperatureReading{Bank: "cbb", Container: c, Celsius: celsius, Time: banktest.Now.Add(at)})
+		r, err := e.svc.RecordReading(e.ctx, inventory.TemperatureReading{Bank: "cbb", Container: c, Celsius: celsius, Time: banktest.Now.Add(at)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -508,9 +513,9 @@ func TestTemperatureExcursions(t *testing.T) {
 	if len(t1) != 1 || t1[0].Name() != name || !t1[0].EndTime.Equal(banktest.Now.Add(-30*time.Minute)) {
 		t.Errorf("tank-1 excursions = %+v", t1)
 	}
-	_, err = e.svc.RecordReading(e.ctx, bank.TemperatureReading{Bank: "cbb", Container: "box-1", Celsius: -190})
+	_, err = e.svc.RecordReading(e.ctx, inventory.TemperatureReading{Bank: "cbb", Container: "box-1", Celsius: -190})
 	wantErr(t, "reading of a box", err, bank.KindInvalid, bank.ReasonInvalidArgument)
-	_, err = e.svc.RecordReading(e.ctx, bank.TemperatureReading{Bank: "cbb", Container: "tank-1", Celsius: -300})
+	_, err = e.svc.RecordReading(e.ctx, inventory.TemperatureReading{Bank: "cbb", Container: "tank-1", Celsius: -300})
 	wantErr(t, "impossible temperature", err, bank.KindInvalid, bank.ReasonInvalidArgument)
 	e.reopen()
 	all, _, _ = e.svc.ListExcursions(e.ctx, bank.ListExcursionsRequest{Bank: "cbb"})
@@ -527,16 +532,16 @@ func TestImplausibleReadingsRefused(t *testing.T) {
 	e.hierarchy()
 	cases := []struct {
 		name    string
-		reading bank.TemperatureReading
+		reading inventory.TemperatureReading
 		field   string
 	}{
-		{"1900", bank.TemperatureReading{Celsius: -190, Time: time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)}, "reading.time"},
-		{"unix epoch", bank.TemperatureReading{Celsius: -190, Time: time.Unix(0, 0)}, "reading.time"},
-		{"just before 1988", bank.TemperatureReading{Celsius: -190, Time: time.Date(1987, 12, 31, 23, 59, 59, 0, time.UTC)}, "reading.time"},
-		{"beyond clock skew", bank.TemperatureReading{Celsius: -190, Time: banktest.Now.Add(time.Hour)}, "reading.time"},
-		{"far future", bank.TemperatureReading{Celsius: -190, Time: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}, "reading.time"},
-		{"NaN", bank.TemperatureReading{Celsius: math.NaN()}, "reading.celsius"},
-		{"infinity", bank.TemperatureReading{Celsius: math.Inf(-1)}, "reading.celsius"},
+		{"1900", inventory.TemperatureReading{Celsius: -190, Time: time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)}, "reading.time"},
+		{"unix epoch", inventory.TemperatureReading{Celsius: -190, Time: time.Unix(0, 0)}, "reading.time"},
+		{"just before 1988", inventory.TemperatureReading{Celsius: -190, Time: time.Date(1987, 12, 31, 23, 59, 59, 0, time.UTC)}, "reading.time"},
+		{"beyond clock skew", inventory.TemperatureReading{Celsius: -190, Time: banktest.Now.Add(time.Hour)}, "reading.time"},
+		{"far future", inventory.TemperatureReading{Celsius: -190, Time: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}, "reading.time"},
+		{"NaN", inventory.TemperatureReading{Celsius: math.NaN()}, "reading.celsius"},
+		{"infinity", inventory.TemperatureReading{Celsius: math.Inf(-1)}, "reading.celsius"},
 	}
 	for _, c := range cases {
 		c.reading.Bank, c.reading.Container = "cbb", "tank-1"
@@ -546,7 +551,7 @@ func TestImplausibleReadingsRefused(t *testing.T) {
 			t.Errorf("%s: err = %v, want one violation of %s", c.name, err, c.field)
 		}
 	}
-	if _, err := e.svc.RecordReading(e.ctx, bank.TemperatureReading{Bank: "cbb", Container: "tank-1", Celsius: -190,
+	if _, err := e.svc.RecordReading(e.ctx, inventory.TemperatureReading{Bank: "cbb", Container: "tank-1", Celsius: -190,
 		Time: banktest.Now.Add(4 * time.Minute)}); err != nil {
 		t.Errorf("a reading within the clock skew: %v", err)
 	}

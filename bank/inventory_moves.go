@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"github.com/cordbank/cordbank/bank/access"
+	"github.com/cordbank/cordbank/bank/audit"
+	"github.com/cordbank/cordbank/bank/inventory"
 )
 
 // leavesStorage are the statuses of units that have physically left the
@@ -33,7 +35,7 @@ type PlaceRequest struct {
 // with ReasonUnitNotStorable (discarded, shipped or infused),
 // ReasonUnitAlreadyPlaced (elsewhere: use MoveUnit), ReasonPositionOccupied
 // or ReasonContainerFull. On error nothing is written.
-func (s *Service) PlaceUnit(ctx context.Context, r PlaceRequest) (*Location, error) {
+func (s *Service) PlaceUnit(ctx context.Context, r PlaceRequest) (*inventory.Location, error) {
 	return s.putUnit(ctx, r, "PlaceUnit")
 }
 
@@ -41,22 +43,22 @@ func (s *Service) PlaceUnit(ctx context.Context, r PlaceRequest) (*Location, err
 // location; moving it where it is changes nothing. Errors as PlaceUnit,
 // with KindFailedPrecondition, ReasonUnitNotPlaced for a unit not in
 // storage.
-func (s *Service) MoveUnit(ctx context.Context, r PlaceRequest) (*Location, error) {
+func (s *Service) MoveUnit(ctx context.Context, r PlaceRequest) (*inventory.Location, error) {
 	return s.putUnit(ctx, r, "MoveUnit")
 }
 
-func (s *Service) putUnit(ctx context.Context, r PlaceRequest, method string) (*Location, error) {
+func (s *Service) putUnit(ctx context.Context, r PlaceRequest, method string) (*inventory.Location, error) {
 	if err := authorize(ctx, access.WriteInventory, r.Bank, false); err != nil {
 		return nil, err
 	}
 	var v Violations
-	if !ValidContainerID(r.Container) {
+	if !inventory.ValidContainerID(r.Container) {
 		v.Add("container", "%q is not a valid container id", r.Container)
 	}
 	if err := v.Err("invalid " + method + " request"); err != nil {
 		return nil, err
 	}
-	var out *Location
+	var out *inventory.Location
 	err := s.store.Write(ctx, func(tx Tx) error {
 		u, err := tx.GetUnit(ctx, r.Bank, r.DIN)
 		if err != nil {
@@ -74,9 +76,8 @@ func (s *Service) putUnit(ctx context.Context, r PlaceRequest, method string) (*
 		if err != nil {
 			return containerField(err, "container", r.Bank, r.Container)
 		}
-		if !c.Kind.HoldsUnits() {
-			return fieldError(ReasonIllegalNesting, "container", fmt.Sprintf("units go into tanks, racks and boxes; %s is a %s", c.Name(), c.Kind),
-				"container", c.Name())
+		if err := inventory.CheckHoldsUnits(c); err != nil {
+			return refused(err, "container", "container", c.Name())
 		}
 		t, err := loadTree(ctx, tx, r.Bank)
 		if err != nil {
@@ -85,13 +86,13 @@ func (s *Service) putUnit(ctx context.Context, r PlaceRequest, method string) (*
 		if cur != nil && cur.Container == c.ID {
 			_, canon, ok := c.Layout.Ordinal(r.Position)
 			if r.Position == "" || (ok && canon == cur.Position) {
-				out = t.location(cur) // already there
+				out = location(t, cur) // already there
 				return nil
 			}
 		}
 		switch {
 		case method == "PlaceUnit" && cur != nil:
-			loc := t.location(cur)
+			loc := location(t, cur)
 			return NewError(KindFailedPrecondition, ReasonUnitAlreadyPlaced,
 				fmt.Sprintf("unit is already stored in %s at %q: move it instead", loc.Container, loc.Position),
 				"name", u.Name(), "container", loc.Container, "position", loc.Position)
@@ -111,11 +112,11 @@ func (s *Service) putUnit(ctx context.Context, r PlaceRequest, method string) (*
 		if err := tx.PutPlacement(ctx, p); err != nil {
 			return err
 		}
-		if err := s.newChain(ctx, tx, now).record(method, u.Name(), r.Bank, "", []FieldChange{
+		if err := s.newChain(ctx, tx, now).record(method, u.Name(), r.Bank, "", []audit.FieldChange{
 			{Field: "location", Before: placeJSON(r.Bank, cur), After: placeJSON(r.Bank, p)}}); err != nil {
 			return err
 		}
-		out = t.location(p)
+		out = location(t, p)
 		return nil
 	})
 	if err != nil {
@@ -126,25 +127,25 @@ func (s *Service) putUnit(ctx context.Context, r PlaceRequest, method string) (*
 
 // GetUnitLocation returns where a unit is stored; an empty Location when
 // it is not in storage. KindNotFound when the unit does not exist.
-func (s *Service) GetUnitLocation(ctx context.Context, bankID string, din DIN) (*Location, error) {
+func (s *Service) GetUnitLocation(ctx context.Context, bankID string, din DIN) (*inventory.Location, error) {
 	if err := authorize(ctx, access.ReadInventory, bankID, false); err != nil {
 		return nil, err
 	}
-	var out *Location
+	var out *inventory.Location
 	err := s.store.Read(ctx, func(tx ReadTx) error {
 		if _, err := tx.GetUnit(ctx, bankID, din); err != nil {
 			return err
 		}
 		p, err := tx.GetPlacement(ctx, bankID, din)
 		if err != nil || p == nil {
-			out = &Location{}
+			out = &inventory.Location{}
 			return err
 		}
 		t, err := loadTree(ctx, tx, bankID)
 		if err != nil {
 			return err
 		}
-		out = t.location(p)
+		out = location(t, p)
 		return nil
 	})
 	return out, err
@@ -152,7 +153,7 @@ func (s *Service) GetUnitLocation(ctx context.Context, bankID string, din DIN) (
 
 // vacateOnTransition frees the position of a unit whose new status means
 // it left storage, in the transition's transaction, and audits it.
-func (s *Service) vacateOnTransition(ctx context.Context, tx Tx, audit *chain, u *Unit, method string) error {
+func (s *Service) vacateOnTransition(ctx context.Context, tx Tx, trail *chain, u *Unit, method string) error {
 	if !slices.Contains(leavesStorage, u.Status) {
 		return nil
 	}
@@ -163,7 +164,7 @@ func (s *Service) vacateOnTransition(ctx context.Context, tx Tx, audit *chain, u
 	if err := tx.DeletePlacement(ctx, u.Bank, u.DIN); err != nil {
 		return err
 	}
-	return audit.record(method, u.Name(), u.Bank, "", []FieldChange{{Field: "location", Before: placeJSON(u.Bank, p)}})
+	return trail.record(method, u.Name(), u.Bank, "", []audit.FieldChange{{Field: "location", Before: placeJSON(u.Bank, p)}})
 }
 
 // MoveContainerRequest moves a container, with everything in it, under
@@ -187,12 +188,12 @@ type MoveContainerRequest struct {
 // ReasonPositionOutOfLayout; KindFailedPrecondition with
 // ReasonContainerCycle (the parent is the container or lies inside it),
 // ReasonPositionOccupied or ReasonContainerFull.
-func (s *Service) MoveContainer(ctx context.Context, r MoveContainerRequest) (*Container, error) {
+func (s *Service) MoveContainer(ctx context.Context, r MoveContainerRequest) (*inventory.Container, error) {
 	if err := authorize(ctx, access.WriteInventory, r.Bank, false); err != nil {
 		return nil, err
 	}
 	var v Violations
-	if r.Parent != "" && !ValidContainerID(r.Parent) {
+	if r.Parent != "" && !inventory.ValidContainerID(r.Parent) {
 		v.Add("parent", "%q is not a valid container id", r.Parent)
 	}
 	if r.Parent == "" && r.Position != "" {
@@ -201,34 +202,28 @@ func (s *Service) MoveContainer(ctx context.Context, r MoveContainerRequest) (*C
 	if err := v.Err("invalid move"); err != nil {
 		return nil, err
 	}
-	var out *Container
+	var out *inventory.Container
 	err := s.store.Write(ctx, func(tx Tx) error {
 		t, err := loadTree(ctx, tx, r.Bank)
 		if err != nil {
 			return err
 		}
-		cur := t.byID[r.ID]
+		cur := t.Container(r.ID)
 		if cur == nil {
 			return tx2NotFound(r.Bank, r.ID)
 		}
 		if err := checkEtag(r.Etag, cur.Version, cur.Name()); err != nil {
 			return err
 		}
-		nc := cloneContainer(cur)
+		nc := cur.Clone()
 		nc.Parent, nc.ParentPosition = r.Parent, ""
 		if r.Parent != "" {
-			p := t.byID[r.Parent]
+			p := t.Container(r.Parent)
 			if p == nil {
 				return containerField(tx2NotFound(r.Bank, r.Parent), "parent", r.Bank, r.Parent)
 			}
-			if t.within(p.ID, cur.ID) {
-				return NewError(KindFailedPrecondition, ReasonContainerCycle,
-					fmt.Sprintf("%s cannot move into %s, which is itself or inside it", cur.Name(), p.Name()),
-					"name", cur.Name(), "parent", p.Name())
-			}
-			if !p.Kind.CanHold(cur.Kind) {
-				return fieldError(ReasonIllegalNesting, "parent", fmt.Sprintf("a %s cannot hold a %s (%s holds %v)", p.Kind, cur.Kind, p.Kind, nesting[p.Kind]),
-					"name", cur.Name(), "parent", p.Name())
+			if err := t.CheckMove(cur, p); err != nil {
+				return refused(err, "parent", "name", cur.Name(), "parent", p.Name())
 			}
 			if cur.Parent == p.ID {
 				if _, canon, ok := p.Layout.Ordinal(r.Position); r.Position == "" || (ok && canon == cur.ParentPosition) {
@@ -258,13 +253,13 @@ func (s *Service) MoveContainer(ctx context.Context, r MoveContainerRequest) (*C
 		if err := tx.UpdateContainer(ctx, nc); err != nil {
 			return err
 		}
-		audit := s.newChain(ctx, tx, now)
-		if err := audit.changed("MoveContainer", nc.Name(), r.Bank, "", cur, nc); err != nil {
+		trail := s.newChain(ctx, tx, now)
+		if err := trail.changed("MoveContainer", nc.Name(), r.Bank, "", cur, nc); err != nil {
 			return err
 		}
-		before := t.clone()
-		t.replace(nc)
-		if err := s.auditPaths(ctx, tx, audit, "MoveContainer", before, t, nc.ID); err != nil {
+		before := t.Clone()
+		t.Replace(nc)
+		if err := s.auditPaths(ctx, tx, trail, "MoveContainer", before, t, nc.ID); err != nil {
 			return err
 		}
 		out = nc
@@ -278,40 +273,18 @@ func (s *Service) MoveContainer(ctx context.Context, r MoveContainerRequest) (*C
 
 // auditPaths records, for every unit in root's subtree, the change of its
 // path from before to after.
-func (s *Service) auditPaths(ctx context.Context, tx InventoryReader, audit *chain, method string, before, after *tree, root string) error {
-	ps, err := tx.ListPlacements(ctx, after.byID[root].Bank, ids(after.preorder(root)))
+func (s *Service) auditPaths(ctx context.Context, tx InventoryReader, trail *chain, method string, before, after *inventory.Tree, root string) error {
+	ps, err := tx.ListPlacements(ctx, after.Container(root).Bank, inventory.IDs(after.Preorder(root)))
 	if err != nil {
 		return err
 	}
 	for _, p := range ps {
-		name := "banks/" + p.Bank + "/units/" + string(p.DIN)
-		if err := audit.record(method, name, p.Bank, "", []FieldChange{{Field: "location.path",
-			Before: auditJSON(before.path(p.Container)), After: auditJSON(after.path(p.Container))}}); err != nil {
+		if err := trail.record(method, UnitName(p.Bank, p.DIN), p.Bank, "", []audit.FieldChange{{Field: "location.path",
+			Before: auditJSON(before.Path(p.Container)), After: auditJSON(after.Path(p.Container))}}); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func (t *tree) clone() *tree {
-	n := &tree{byID: make(map[string]*Container, len(t.byID)), kids: make(map[string][]*Container, len(t.kids))}
-	for k, v := range t.byID {
-		n.byID[k] = v
-	}
-	for k, v := range t.kids {
-		n.kids[k] = slices.Clone(v)
-	}
-	return n
-}
-
-// replace puts c in place of the container with its id.
-func (t *tree) replace(c *Container) {
-	if old := t.byID[c.ID]; old != nil {
-		t.kids[old.Parent] = slices.DeleteFunc(t.kids[old.Parent], func(x *Container) bool { return x.ID == c.ID })
-	}
-	t.byID[c.ID] = c
-	t.kids[c.Parent] = append(t.kids[c.Parent], c)
-	t.sortKids(c.Parent, t.kids[c.Parent])
 }
 
 // EvacuateRequest empties a container into another of the same layout.
@@ -327,7 +300,7 @@ type EvacuateRequest struct {
 
 // EvacuateResult says what an evacuation moved.
 type EvacuateResult struct {
-	Target     *Container
+	Target     *inventory.Container
 	Units      int // units that were directly in the source
 	Containers int // child containers moved with their contents
 }
@@ -346,7 +319,7 @@ func (s *Service) Evacuate(ctx context.Context, r EvacuateRequest) (*EvacuateRes
 	}
 	var v Violations
 	validRequestID(&v, r.RequestID)
-	if !ValidContainerID(r.Target) {
+	if !inventory.ValidContainerID(r.Target) {
 		v.Add("target", "%q is not a valid container id", r.Target)
 	} else if r.Target == r.ID {
 		v.Add("target", "a container cannot be evacuated into itself")
@@ -368,7 +341,7 @@ func (s *Service) Evacuate(ctx context.Context, r EvacuateRequest) (*EvacuateRes
 		if err != nil {
 			return err
 		}
-		src, dst := t.byID[r.ID], t.byID[r.Target]
+		src, dst := t.Container(r.ID), t.Container(r.Target)
 		if src == nil {
 			return tx2NotFound(r.Bank, r.ID)
 		}
@@ -378,13 +351,8 @@ func (s *Service) Evacuate(ctx context.Context, r EvacuateRequest) (*EvacuateRes
 		if dst == nil {
 			return containerField(tx2NotFound(r.Bank, r.Target), "target", r.Bank, r.Target)
 		}
-		if src.Kind != dst.Kind || src.Layout != dst.Layout {
-			return fieldError(ReasonLayoutMismatch, "target",
-				fmt.Sprintf("%s is a %s with %s; %s is a %s with %s", src.Name(), src.Kind, src.Layout.describe(), dst.Name(), dst.Kind, dst.Layout.describe()),
-				"name", src.Name(), "target", dst.Name())
-		}
-		if t.within(dst.ID, src.ID) {
-			return NewError(KindFailedPrecondition, ReasonContainerCycle, dst.Name()+" is inside "+src.Name(), "name", src.Name(), "target", dst.Name())
+		if err := t.CheckEvacuation(src, dst); err != nil {
+			return refused(err, "target", "name", src.Name(), "target", dst.Name())
 		}
 		in, err := readOccupancy(ctx, tx, dst)
 		if err != nil {
@@ -400,32 +368,32 @@ func (s *Service) Evacuate(ctx context.Context, r EvacuateRequest) (*EvacuateRes
 			return err
 		}
 		now := s.now().UTC()
-		audit := s.newChain(ctx, tx, now)
+		trail := s.newChain(ctx, tx, now)
 		for _, p := range o.all {
 			np := *p
 			np.Container, np.Since = dst.ID, now
 			if err := tx.PutPlacement(ctx, &np); err != nil {
 				return err
 			}
-			if err := audit.record("EvacuateContainer", "banks/"+p.Bank+"/units/"+string(p.DIN), r.Bank, "", []FieldChange{
+			if err := trail.record("EvacuateContainer", UnitName(p.Bank, p.DIN), r.Bank, "", []audit.FieldChange{
 				{Field: "location", Before: placeJSON(r.Bank, p), After: placeJSON(r.Bank, &np)}}); err != nil {
 				return err
 			}
 		}
-		before := t.clone()
+		before := t.Clone()
 		for _, k := range o.subs {
-			nk := cloneContainer(k)
+			nk := k.Clone()
 			nk.Parent, nk.UpdateTime, nk.Version = dst.ID, now, k.Version+1
 			if err := tx.UpdateContainer(ctx, nk); err != nil {
 				return err
 			}
-			if err := audit.changed("EvacuateContainer", nk.Name(), r.Bank, "", k, nk); err != nil {
+			if err := trail.changed("EvacuateContainer", nk.Name(), r.Bank, "", k, nk); err != nil {
 				return err
 			}
-			t.replace(nk)
+			t.Replace(nk)
 		}
 		for _, k := range o.subs {
-			if err := s.auditPaths(ctx, tx, audit, "EvacuateContainer", before, t, k.ID); err != nil {
+			if err := s.auditPaths(ctx, tx, trail, "EvacuateContainer", before, t, k.ID); err != nil {
 				return err
 			}
 		}

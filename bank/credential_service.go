@@ -2,22 +2,15 @@ package bank
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/cordbank/cordbank/bank/access"
+	"github.com/cordbank/cordbank/bank/audit"
+	"github.com/cordbank/cordbank/bank/credential"
 )
-
-// TokenTouchEvery is how stale a token's LastUseTime may get: Authenticate
-// writes it at most this often per token, so authentication costs one read
-// per call, not a write.
-const TokenTouchEvery = time.Minute
 
 // CreateTokenRequest describes a new credential.
 type CreateTokenRequest struct {
@@ -35,31 +28,8 @@ type CreateTokenRequest struct {
 	ExpireTime time.Time
 }
 
-// HashSecret returns the stored form of a bearer secret.
-func HashSecret(secret string) string {
-	h := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(h[:])
-}
-
-// CertHash returns the stored form of a certificate binding: the hash of a
-// string no bearer secret can equal (secrets start with TokenPrefix).
-func CertHash(cn string) string { return HashSecret("x509-cn:" + cn) }
-
-func newTokenID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
-// newSecret returns TokenPrefix + 32 random bytes, base64url.
-func newSecret() string {
-	var b [32]byte
-	_, _ = rand.Read(b[:])
-	return TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
-}
-
 func (r CreateTokenRequest) validate(v *Violations, now time.Time) {
-	if !validPrincipalName(r.Principal) {
+	if !credential.ValidPrincipalName(r.Principal) {
 		v.Add("principal", "required: 1-128 printable characters without spaces")
 	}
 	switch {
@@ -74,7 +44,7 @@ func (r CreateTokenRequest) validate(v *Violations, now time.Time) {
 	case r.Role == RoleCoordinator:
 		validID(v, "org", r.Org, true)
 	}
-	if r.CertCN != "" && !validPrincipalName(r.CertCN) {
+	if r.CertCN != "" && !credential.ValidPrincipalName(r.CertCN) {
 		v.Add("cert_cn", "1-128 printable characters without spaces")
 	}
 	if !r.ExpireTime.IsZero() && !r.ExpireTime.After(now) {
@@ -86,7 +56,7 @@ func (r CreateTokenRequest) validate(v *Violations, now time.Time) {
 // ("" for a certificate binding). The secret is shown only here: the store
 // keeps its hash. The bank of a bank role must exist (KindInvalid
 // otherwise). The caller must be authorised (administrators only).
-func (s *Service) CreateToken(ctx context.Context, r CreateTokenRequest) (*Token, string, error) {
+func (s *Service) CreateToken(ctx context.Context, r CreateTokenRequest) (*credential.Token, string, error) {
 	if err := authorize(ctx, access.AdminTokens, "", false); err != nil {
 		return nil, "", err
 	}
@@ -97,17 +67,17 @@ func (s *Service) CreateToken(ctx context.Context, r CreateTokenRequest) (*Token
 		return nil, "", err
 	}
 	secret := ""
-	defer s.tokens.invalidate() // a new certificate binding replaces a revoked one of its hash
-	t := &Token{ID: newTokenID(), Principal: r.Principal, Role: r.Role, Org: r.Org, CertCN: r.CertCN,
+	defer s.tokens.Invalidate() // a new certificate binding replaces a revoked one of its hash
+	t := &credential.Token{ID: credential.NewID(), Principal: r.Principal, Role: r.Role, Org: r.Org, CertCN: r.CertCN,
 		CreateTime: now, ExpireTime: r.ExpireTime.UTC(), CreatedBy: CallerFrom(ctx).Principal}
 	if r.ExpireTime.IsZero() {
 		t.ExpireTime = time.Time{}
 	}
 	if r.CertCN != "" {
-		t.Hash = CertHash(r.CertCN)
+		t.Hash = credential.CertHash(r.CertCN)
 	} else {
-		secret = newSecret()
-		t.Hash = HashSecret(secret)
+		secret = credential.NewSecret()
+		t.Hash = credential.HashSecret(secret)
 	}
 	err := s.store.Write(ctx, func(tx Tx) error {
 		if r.Role != RoleCoordinator && r.Org != OrgRegistry {
@@ -131,7 +101,7 @@ func (s *Service) CreateToken(ctx context.Context, r CreateTokenRequest) (*Token
 		if err := tx.InsertToken(ctx, t); err != nil {
 			return err
 		}
-		return s.newChain(ctx, tx, now).created("CreateToken", t.Name(), bankOfOrg(t), t.audited())
+		return s.newChain(ctx, tx, now).created("CreateToken", t.Name(), t.Bank(), t.Audited())
 	})
 	if err != nil {
 		return nil, "", err
@@ -139,36 +109,16 @@ func (s *Service) CreateToken(ctx context.Context, r CreateTokenRequest) (*Token
 	return t, secret, nil
 }
 
-// bankOfOrg returns the bank a token belongs to, for the audit trail.
-func bankOfOrg(t *Token) string {
-	if t.Role == RoleCoordinator {
-		return ""
-	}
-	return t.Org
-}
-
-// audited is what the audit trail records of a token: never the hash.
-func (t *Token) audited() any {
-	return struct {
-		ID         string    `json:"id"`
-		Principal  string    `json:"principal"`
-		Role       Role      `json:"role"`
-		Org        string    `json:"org,omitempty"`
-		CertCN     string    `json:"cert_cn,omitempty"`
-		ExpireTime time.Time `json:"expire_time,omitzero"`
-	}{t.ID, t.Principal, t.Role, t.Org, t.CertCN, t.ExpireTime}
-}
-
 // RevokeToken ends a token at once; revoking a revoked token is a no-op.
 // KindNotFound (ReasonTokenNotFound) when there is no such token.
-func (s *Service) RevokeToken(ctx context.Context, id string) (*Token, error) {
+func (s *Service) RevokeToken(ctx context.Context, id string) (*credential.Token, error) {
 	if err := authorize(ctx, access.AdminTokens, "", false); err != nil {
 		return nil, err
 	}
-	var out *Token
+	var out *credential.Token
 	// Forget every remembered token once the revocation is written (or
 	// failed): no call authenticated after RevokeToken returns uses it.
-	defer s.tokens.invalidate()
+	defer s.tokens.Invalidate()
 	err := s.store.Write(ctx, func(tx Tx) error {
 		t, err := tx.GetToken(ctx, id)
 		if err != nil {
@@ -184,17 +134,17 @@ func (s *Service) RevokeToken(ctx context.Context, id string) (*Token, error) {
 			return err
 		}
 		out = t
-		return s.newChain(ctx, tx, now).record("RevokeToken", t.Name(), bankOfOrg(t), "", []FieldChange{{Field: "revoke_time", After: `"` + now.Format(time.RFC3339Nano) + `"`}})
+		return s.newChain(ctx, tx, now).record("RevokeToken", t.Name(), t.Bank(), "", []audit.FieldChange{{Field: "revoke_time", After: `"` + now.Format(time.RFC3339Nano) + `"`}})
 	})
 	return out, err
 }
 
 // ListTokens returns every token, revoked and expired ones included, by ID.
-func (s *Service) ListTokens(ctx context.Context) ([]*Token, error) {
+func (s *Service) ListTokens(ctx context.Context) ([]*credential.Token, error) {
 	if err := authorize(ctx, access.AdminTokens, "", false); err != nil {
 		return nil, err
 	}
-	var out []*Token
+	var out []*credential.Token
 	err := s.store.Read(ctx, func(tx ReadTx) error {
 		var err error
 		out, err = tx.ListTokens(ctx)
@@ -208,7 +158,7 @@ func (s *Service) ListTokens(ctx context.Context) ([]*Token, error) {
 // registry holds tens of tokens, so the page is cut from the whole list,
 // by key (the ID after the cursor), not by offset: a token created or
 // revoked between pages neither repeats nor skips another.
-func (s *Service) ListTokensPage(ctx context.Context, size int, pageToken string) ([]*Token, string, error) {
+func (s *Service) ListTokensPage(ctx context.Context, size int, pageToken string) ([]*credential.Token, string, error) {
 	var v Violations
 	n := pageSize(&v, size)
 	filter := filterKey("tokens")
@@ -220,26 +170,26 @@ func (s *Service) ListTokensPage(ctx context.Context, size int, pageToken string
 	if err != nil {
 		return nil, "", err
 	}
-	i, _ := slices.BinarySearchFunc(all, after, func(t *Token, id string) int { return strings.Compare(t.ID, id) })
+	i, _ := slices.BinarySearchFunc(all, after, func(t *credential.Token, id string) int { return strings.Compare(t.ID, id) })
 	if i < len(all) && after != "" && all[i].ID == after {
 		i++
 	}
 	end := min(i+n+1, len(all))
-	page, next := pageOf(all[i:end], n, filter, func(t *Token) string { return t.ID })
+	page, next := pageOf(all[i:end], n, filter, func(t *credential.Token) string { return t.ID })
 	return page, next, nil
 }
 
 // Authenticate returns the principal of a bearer secret, or KindUnauthenticated
 // when it is unknown, revoked or expired (one error for all three: the
 // caller learns nothing about which secrets exist). Tokens found active
-// are remembered (token_cache.go): a revocation through this Service takes
+// are remembered (credential.Cache): a revocation through this Service takes
 // effect at once, one made by another process on the same database within
 // TokenRecheckEvery.
 func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, error) {
-	if !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 256 {
+	if !credential.WellFormed(secret) {
 		return Principal{}, errUnauthenticated
 	}
-	return s.authenticateHash(ctx, HashSecret(secret))
+	return s.authenticateHash(ctx, credential.HashSecret(secret))
 }
 
 // AuthenticateCert returns the principal bound to a verified client
@@ -248,7 +198,7 @@ func (s *Service) AuthenticateCert(ctx context.Context, cn string) (Principal, e
 	if cn == "" {
 		return Principal{}, errUnauthenticated
 	}
-	return s.authenticateHash(ctx, CertHash(cn))
+	return s.authenticateHash(ctx, credential.CertHash(cn))
 }
 
 var errUnauthenticated = NewError(KindUnauthenticated, ReasonUnauthenticated,
@@ -256,10 +206,10 @@ var errUnauthenticated = NewError(KindUnauthenticated, ReasonUnauthenticated,
 
 func (s *Service) authenticateHash(ctx context.Context, hash string) (Principal, error) {
 	now := s.now().UTC()
-	if err := s.tokens.recheck(ctx, s.store, now); err != nil {
+	if err := s.tokens.Recheck(ctx, now, s.tokenEpoch); err != nil {
 		return Principal{}, err
 	}
-	t, gen := s.tokens.get(hash)
+	t, gen := s.tokens.Get(hash)
 	if t == nil {
 		err := s.store.Read(ctx, func(tx ReadTx) error {
 			var err error
@@ -270,7 +220,7 @@ func (s *Service) authenticateHash(ctx context.Context, hash string) (Principal,
 			return Principal{}, err
 		}
 		if t != nil && t.Hash == hash && t.Active(now) {
-			s.tokens.put(hash, t, gen)
+			s.tokens.Put(hash, t, gen)
 		}
 	}
 	// The lookup is by hash, so timing reveals nothing of the secret; the
@@ -278,18 +228,29 @@ func (s *Service) authenticateHash(ctx context.Context, hash string) (Principal,
 	if t == nil || subtle.ConstantTimeCompare([]byte(t.Hash), []byte(hash)) != 1 || !t.Active(now) {
 		return Principal{}, errUnauthenticated
 	}
-	if now.Sub(t.LastUseTime) >= TokenTouchEvery {
+	if t.TouchDue(now) {
 		// Best effort: a busy store must not fail the call it authenticates.
 		_ = s.store.Write(context.WithoutCancel(ctx), func(tx Tx) error {
 			cur, err := tx.GetToken(ctx, t.ID)
-			if err != nil || now.Sub(cur.LastUseTime) < TokenTouchEvery {
+			if err != nil || !cur.TouchDue(now) {
 				return err
 			}
 			cur.LastUseTime = now
 			return tx.UpdateToken(ctx, cur)
 		})
-		// Tried: the next attempt is TokenTouchEvery later, store or not.
-		s.tokens.touched(hash, t, now, gen)
+		// Tried: the next attempt is credential.TokenTouchEvery later, store or not.
+		s.tokens.Touched(hash, t, now, gen)
 	}
 	return t.PrincipalOf(), nil
+}
+
+// tokenEpoch reads the store's token epoch, for credential.Cache.Recheck.
+func (s *Service) tokenEpoch(ctx context.Context) (int64, error) {
+	var epoch int64
+	err := s.store.Read(ctx, func(tx ReadTx) error {
+		var err error
+		epoch, err = tx.TokenEpoch(ctx)
+		return err
+	})
+	return epoch, err
 }
