@@ -294,10 +294,15 @@ type hookedScanTx struct {
 	sc server.SearchableScanner
 }
 
-func (t hookedScanTx) ScanSearchable(ctx context.Context, pageSize int, fn func([]*bank.Unit) error) error {
-	return t.sc.ScanSearchable(ctx, pageSize, func(page []*bank.Unit) error {
-		err := fn(page)
-		t.s.firstPage(page)
+func (t hookedScanTx) ScanSearchable(ctx context.Context, pageSize int, fn func([]*bank.Unit, func()) error) error {
+	return t.sc.ScanSearchable(ctx, pageSize, func(page []*bank.Unit, release func()) error {
+		// The DINs, before fn may hand the page back for reuse.
+		read := make([]*bank.Unit, len(page))
+		for i, u := range page {
+			read[i] = &bank.Unit{DIN: u.DIN}
+		}
+		err := fn(page, release)
+		t.s.firstPage(read)
 		return err
 	})
 }

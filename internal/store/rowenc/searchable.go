@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/cordbank/cordbank/bank"
@@ -175,66 +176,111 @@ func rawInt(b []byte, format int16) (int64, error) {
 	return strconv.ParseInt(unsafe.String(unsafe.SliceData(b), len(b)), 10, 64)
 }
 
-// SearchableUnits builds the units of searchable rows. It allocates them,
-// their typings and their CD34+ counts in blocks rather than one by one:
-// an index build reads a million units and keeps none of them (the index
-// copies what it needs), so the fewer, larger allocations are freed
-// together once a page is loaded.
-type SearchableUnits struct {
+// SearchablePages builds pages of units from searchable rows, reusing the
+// memory of pages given back: an index build reads a million units and
+// keeps none of them (the index copies what it needs), so a few pages
+// serve the whole scan and the collector has only the strings to free.
+// It is used by one goroutine; a page's release function may be called
+// from any.
+type SearchablePages struct {
+	size int
+	free chan *searchablePage
+	cur  *searchablePage
+}
+
+// searchablePage is the memory of one page: its units, their typings and
+// CD34+ counts, and the pointers handed out.
+type searchablePage struct {
 	units   []bank.Unit
 	typings []bank.LocusTyping
 	cd34    []float64
+	list    []*bank.Unit
 }
 
-// searchableBlock is how many units SearchableUnits allocates at once.
-const searchableBlock = 1024
+// NewSearchablePages returns pages of up to size units.
+func NewSearchablePages(size int) *SearchablePages {
+	return &SearchablePages{size: max(size, 1), free: make(chan *searchablePage, 4)}
+}
 
-// Unit returns the unit of the row: the fields of the projection set, every
-// other field zero.
-func (s *SearchableUnits) Unit(r *SearchableRow) (*bank.Unit, error) {
-	if len(s.units) == cap(s.units) {
-		s.units = make([]bank.Unit, 0, searchableBlock)
+// Len is the number of units on the page being filled.
+func (p *SearchablePages) Len() int {
+	if p.cur == nil {
+		return 0
 	}
-	s.units = s.units[:len(s.units)+1]
-	u := &s.units[len(s.units)-1]
-	u.DIN, u.Bank = bank.DIN(r.din), r.bankID
-	u.Type, u.Status = bank.UnitType(r.unitType), bank.Status(r.status)
-	u.Reduction, u.ABO = bank.Reduction(r.reduction), bank.ABO(r.abo)
+	return len(p.cur.list)
+}
+
+// Add builds the unit of the row on the current page: the fields of the
+// projection set, every other field zero. The page must not be full
+// (Len < size).
+func (p *SearchablePages) Add(r *SearchableRow) error {
+	pg := p.cur
+	if pg == nil {
+		select {
+		case pg = <-p.free:
+		default:
+			pg = &searchablePage{units: make([]bank.Unit, p.size), list: make([]*bank.Unit, 0, p.size),
+				typings: make([]bank.LocusTyping, 0, 6*p.size), cd34: make([]float64, 0, p.size)}
+		}
+		p.cur = pg
+	}
+	n := len(pg.list)
+	u := &pg.units[n]
+	*u = bank.Unit{
+		DIN: bank.DIN(r.din), Bank: r.bankID,
+		Type: bank.UnitType(r.unitType), Status: bank.Status(r.status),
+		Reduction: bank.Reduction(r.reduction), ABO: bank.ABO(r.abo),
+		AttachedSegments: int(r.segments), Version: r.version,
+	}
 	u.Cells.PostProcessingTNC = r.postTNC
 	if r.postCD34.Valid {
-		if len(s.cd34) == cap(s.cd34) {
-			s.cd34 = make([]float64, 0, searchableBlock)
-		}
-		s.cd34 = append(s.cd34, r.postCD34.Float64)
-		u.Cells.PostProcessingCD34 = &s.cd34[len(s.cd34)-1]
+		pg.cd34 = append(pg.cd34, r.postCD34.Float64)
+		u.Cells.PostProcessingCD34 = &pg.cd34[len(pg.cd34)-1]
 	}
-	u.AttachedSegments, u.Version = int(r.segments), r.version
 	var err error
 	if u.CollectionDate, err = ParseDate(r.collDate); err != nil {
-		return nil, fmt.Errorf("unit %s: %w", r.din, err)
+		return fmt.Errorf("unit %s: %w", r.din, err)
 	}
-	n := 0
-	for _, h := range r.hla {
+	start := len(pg.typings)
+	for i, h := range r.hla {
 		if h.Valid {
-			n++
+			pg.typings = append(pg.typings, bank.LocusTyping{Locus: HLALoci[i], Text: h.String})
 		}
 	}
-	if n > 0 {
-		if cap(s.typings)-len(s.typings) < n {
-			s.typings = make([]bank.LocusTyping, 0, max(n, searchableBlock*6))
-		}
-		start := len(s.typings)
-		for i, h := range r.hla {
-			if h.Valid {
-				s.typings = append(s.typings, bank.LocusTyping{Locus: HLALoci[i], Text: h.String})
-			}
-		}
+	if len(pg.typings) > start {
 		// Capped at its own length: appending to it (ParseTypings below, or
 		// a caller) copies rather than overwriting the next unit's typings.
-		u.HLA = s.typings[start:len(s.typings):len(s.typings)]
+		u.HLA = pg.typings[start:len(pg.typings):len(pg.typings)]
 	}
 	if u.HLA, err = ParseTypings(r.hlaOther, u.HLA); err != nil {
-		return nil, fmt.Errorf("unit %s: %w", r.din, err)
+		return fmt.Errorf("unit %s: %w", r.din, err)
 	}
-	return u, nil
+	pg.list = append(pg.list, u)
+	return nil
+}
+
+// Take returns the units of the current page and a function that gives
+// the page's memory back for a later page: call it once done with the
+// units (never before, and at most once); not calling it only costs the
+// allocation of a new page. Take on an empty page returns no units.
+func (p *SearchablePages) Take() (units []*bank.Unit, release func()) {
+	pg := p.cur
+	p.cur = nil
+	if pg == nil || len(pg.list) == 0 {
+		return nil, func() {}
+	}
+	var once sync.Once
+	return pg.list, func() {
+		once.Do(func() {
+			// The typings and counts of the next use start at their
+			// beginning again; append may have moved them to larger
+			// arrays, which are kept.
+			clear(pg.list) // no stale pointers held past the page
+			pg.list, pg.typings, pg.cd34 = pg.list[:0], pg.typings[:0], pg.cd34[:0]
+			select {
+			case p.free <- pg:
+			default: // enough pages kept
+			}
+		})
+	}
 }

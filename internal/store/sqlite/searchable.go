@@ -9,14 +9,14 @@ import (
 
 var searchableSQL = `SELECT ` + rowenc.SearchableColumnList + ` FROM units`
 
-// ScanSearchable calls fn with every unit of every bank, in pages of up to
-// pageSize, with only the fields a search index reads
-// (rowenc.SearchableColumns; the others zero), in no particular order, all
-// from this read transaction's snapshot, until fn returns an error or ctx
+// ScanSearchable implements server.SearchableScanner: it calls fn with
+// every unit of every bank, in pages of up to pageSize, with only the
+// fields a search index reads (rowenc.SearchableColumns; the others zero),
+// in no particular order, all from this read transaction's snapshot, until fn returns an error or ctx
 // is done. It is the index build's read (server.BuildIndex): one statement
 // over the table in rowid order, a third of the columns, rather than a
 // keyset page query per thousand units of every column.
-func (t *txn) ScanSearchable(ctx context.Context, pageSize int, fn func([]*bank.Unit) error) error {
+func (t *txn) ScanSearchable(ctx context.Context, pageSize int, fn func(units []*bank.Unit, release func()) error) error {
 	rows, err := t.tx.QueryContext(bounded(ctx), searchableSQL)
 	if err != nil {
 		return translate(err, "scan units")
@@ -24,40 +24,37 @@ func (t *txn) ScanSearchable(ctx context.Context, pageSize int, fn func([]*bank.
 	defer rows.Close()
 	var (
 		r     rowenc.SearchableRow
-		units rowenc.SearchableUnits
-		page  = make([]*bank.Unit, 0, pageSize)
+		pages = rowenc.NewSearchablePages(pageSize)
 	)
 	dest := r.Dest()
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return translate(err, "scan units")
 		}
-		u, err := units.Unit(&r)
-		if err != nil {
+		if err := pages.Add(&r); err != nil {
 			return bank.Internal(err, "sqlite: read unit")
 		}
-		if page = append(page, u); len(page) == pageSize {
+		if pages.Len() == pageSize {
 			// Statements on a reader ignore cancellation (bounded); the
 			// scan answers it between pages.
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := fn(page); err != nil {
+			if err := fn(pages.Take()); err != nil {
 				return err
 			}
-			page = make([]*bank.Unit, 0, pageSize)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return translate(err, "scan units")
 	}
-	if len(page) > 0 {
-		return fn(page)
+	if pages.Len() > 0 {
+		return fn(pages.Take())
 	}
 	return nil
 }
 
 // ScanSearchable passes the index build's read through (see txn).
-func (r readOnly) ScanSearchable(ctx context.Context, pageSize int, fn func([]*bank.Unit) error) error {
+func (r readOnly) ScanSearchable(ctx context.Context, pageSize int, fn func(units []*bank.Unit, release func()) error) error {
 	return r.ReadTx.(*txn).ScanSearchable(ctx, pageSize, fn)
 }
