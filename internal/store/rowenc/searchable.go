@@ -259,6 +259,31 @@ func (p *SearchablePages) Add(r *SearchableRow) error {
 	return nil
 }
 
+// PageFunc receives a page of units and the function that gives the
+// page's memory back (see Take).
+type PageFunc = func(units []*bank.Unit, release func()) error
+
+// Put builds the unit of the row (Add) and hands the page to fn once it
+// holds size units. An undecodable row is a KindInternal error; fn's
+// errors come back as they are.
+func (p *SearchablePages) Put(r *SearchableRow, fn PageFunc) error {
+	if err := p.Add(r); err != nil {
+		return bank.Internal(err, "read unit")
+	}
+	if p.Len() < p.size {
+		return nil
+	}
+	return fn(p.Take())
+}
+
+// Flush hands fn the page being filled, if it holds any unit.
+func (p *SearchablePages) Flush(fn PageFunc) error {
+	if p.Len() == 0 {
+		return nil
+	}
+	return fn(p.Take())
+}
+
 // Take returns the units of the current page and a function that gives
 // the page's memory back for a later page: call it once done with the
 // units (never before, and at most once); not calling it only costs the
