@@ -83,10 +83,12 @@ func BuildIndex(ctx context.Context, svc *bank.Service, idx *match.Index) error 
 // can stream every unit of every bank with only the fields a search index
 // reads, the others zero, in pages of up to pageSize in no particular
 // order, all from the transaction's snapshot (both SQL stores: one
-// statement over a third of the columns). fn is handed each page with a
-// release function to call once done with its units, which gives their
-// memory back to the scan for a later page. BuildIndex uses it when the
-// store's Read hands one out, and bank.Service.ScanUnits otherwise.
+// statement over a third of the columns; PostgreSQL's on several
+// connections sharing the snapshot). fn is called by one goroutine at a
+// time and handed each page with a release function to call once done
+// with its units, which gives their memory back to the scan for a later
+// page. BuildIndex uses it when the store's Read hands one out, and
+// bank.Service.ScanUnits otherwise.
 type SearchableScanner interface {
 	ScanSearchable(ctx context.Context, pageSize int, fn func(units []*bank.Unit, release func()) error) error
 }
