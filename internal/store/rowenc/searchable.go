@@ -55,7 +55,7 @@ type SearchableRow struct {
 	destBuf                                                 []any
 	// interned keeps one copy of each short, repeated text (bank ids,
 	// enum names, dates) read by SetRaw, so a million rows of a few
-	// hundred banks and four statuses allocate those strings once.
+	// hundred banks and ten statuses allocate those strings once.
 	interned map[string]string
 }
 
