@@ -50,19 +50,20 @@ func BuildIndex(ctx context.Context, svc *bank.Service, idx *match.Index) error 
 	}
 	// Reading the store and loading the index overlap: one goroutine
 	// loads each page while the scan reads the next.
-	pages := make(chan []*bank.Unit, 2)
+	pages := make(chan scannedPage, 2)
 	loaded := make(chan []string, 1)
 	go func() {
 		var bad []string
-		for units := range pages {
-			if err := idx.Load(units, banks); err != nil {
+		for p := range pages {
+			if err := idx.Load(p.units, banks); err != nil {
 				bad = append(bad, err.Error())
 			}
+			p.release()
 		}
 		loaded <- bad
 	}()
-	err = svc.ScanUnits(ctx, func(units []*bank.Unit) error {
-		pages <- units
+	err = scanUnits(ctx, svc, idx, func(units []*bank.Unit, release func()) error {
+		pages <- scannedPage{units, release}
 		return nil
 	})
 	close(pages)
@@ -76,6 +77,59 @@ func BuildIndex(ctx context.Context, svc *bank.Service, idx *match.Index) error 
 		return fmt.Errorf("some units could not be indexed: %s", strings.Join(bad, "; "))
 	}
 	return nil
+}
+
+// SearchableScanner is a store's read transaction (bank.ReadTx) that
+// can stream every unit of every bank with only the fields a search index
+// reads, the others zero, in pages of up to pageSize in no particular
+// order, all from the transaction's snapshot (both SQL stores: one
+// statement over a third of the columns; PostgreSQL's on several
+// connections sharing the snapshot). fn is called by one goroutine at a
+// time and handed each page with a release function to call once done
+// with its units, which gives their memory back to the scan for a later
+// page. BuildIndex uses it when the store's Read hands one out, and
+// bank.Service.ScanUnits otherwise.
+type SearchableScanner interface {
+	ScanSearchable(ctx context.Context, pageSize int, fn func(units []*bank.Unit, release func()) error) error
+}
+
+// scannedPage is a page of units read for the index, and the function
+// that gives its memory back once loaded (SearchableScanner).
+type scannedPage struct {
+	units   []*bank.Unit
+	release func()
+}
+
+// indexPage is how many units BuildIndex hands the index at once.
+const indexPage = 1000
+
+// scanUnits calls fn with every unit for the index: from one read
+// transaction when the store offers a SearchableScanner, page by page
+// (each page its own transaction) otherwise. Either way every read starts
+// after BuildIndex recorded the head, so each unit comes in its state at
+// the head or a newer one, and following the trail from the head brings
+// every unit up to date (the index keeps the highest Version).
+func scanUnits(ctx context.Context, svc *bank.Service, idx *match.Index, fn func(units []*bank.Unit, release func()) error) error {
+	scanned := false
+	err := svc.Store().Read(ctx, func(tx bank.ReadTx) error {
+		s, ok := tx.(SearchableScanner)
+		if !ok {
+			return nil
+		}
+		scanned = true
+		// Counted in the scan's own snapshot: the index makes room for
+		// exactly the units the scan will hand it.
+		counts, err := tx.CountResources(ctx)
+		if err != nil {
+			return err
+		}
+		idx.Grow(int(counts.Units))
+		return s.ScanSearchable(ctx, indexPage, fn)
+	})
+	if err != nil || scanned {
+		return err
+	}
+	return svc.ScanUnits(ctx, func(units []*bank.Unit) error { return fn(units, func() {}) })
 }
 
 func (s *search) SearchUnits(ctx context.Context, req *pb.SearchUnitsRequest) (*pb.SearchUnitsResponse, error) {

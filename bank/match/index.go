@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -259,17 +260,40 @@ func (x *Index) Load(units []*bank.Unit, banks map[string]*bank.Bank) error {
 			errs = append(errs, fmt.Errorf("%s: bank %q not given", u.Name(), u.Bank))
 			continue
 		}
-		if x.staleLocked(u) {
+		// One look-up of the DIN serves the staleness check and the write:
+		// an index build loads a million units, most of them new.
+		i, indexed := x.pos[u.DIN]
+		if indexed && x.cold[i].version > u.Version {
 			continue
 		}
-		if err := x.typingErr(u); err != nil {
+		geno, ok := x.typingIDsLocked(u)
+		if !ok {
 			x.removeLocked(u.DIN)
-			errs = append(errs, err)
+			errs = append(errs, x.typingErr(u))
 			continue
 		}
-		x.putLocked(u)
+		x.putAtLocked(u, geno, i, indexed)
 	}
 	return errors.Join(errs...)
+}
+
+// Grow makes room for n more units, so a build that knows how many it
+// will load (server.BuildIndex) writes them without growing the tables
+// step by step.
+func (x *Index) Grow(n int) {
+	if n <= 0 {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.entries = slices.Grow(x.entries, n)
+	x.cold = slices.Grow(x.cold, n)
+	x.ids = slices.Grow(x.ids, n)
+	pos := make(map[bank.DIN]int32, len(x.pos)+n)
+	for din, i := range x.pos {
+		pos[din] = i
+	}
+	x.pos = pos
 }
 
 type prepKey struct {
@@ -387,8 +411,34 @@ func (x *Index) setBank(b *bank.Bank) {
 	x.banks[i].accredited = b.IsAccredited()
 }
 
+// typingIDsLocked returns the ids of u's typings per locus (0: untyped);
+// ok is false when a typing of a graded locus is not in the tables (it
+// could not be prepared: typingErr says why).
+func (x *Index) typingIDsLocked(u *bank.Unit) (geno [nLoci]uint32, ok bool) {
+	for _, lt := range u.HLA {
+		li, known := locusIndex[lt.Locus]
+		if !known {
+			li, known = locusIndex[x.g.ref.NormalizeLocus(lt.Locus)]
+		}
+		if known {
+			if geno[li] = x.geno[li].byText[lt.Text]; geno[li] == 0 {
+				return geno, false
+			}
+		}
+	}
+	return geno, true
+}
+
 // putLocked writes u's entry; its typings and bank are known.
 func (x *Index) putLocked(u *bank.Unit) {
+	geno, _ := x.typingIDsLocked(u)
+	i, ok := x.pos[u.DIN]
+	x.putAtLocked(u, geno, i, ok)
+}
+
+// putAtLocked is putLocked for a unit whose typing ids and DIN were looked
+// up already: at entry i when indexed.
+func (x *Index) putAtLocked(u *bank.Unit, geno [nLoci]uint32, i int32, indexed bool) {
 	cold := coldEntry{din: u.DIN, version: u.Version}
 	e := entry{tnc: u.Cells.PostProcessingTNC, cd34: -1, bank: x.bankIdx[u.Bank],
 		coll: dayOf(u.CollectionDate), abo: aboIndex(u.ABO)}
@@ -407,18 +457,7 @@ func (x *Index) putLocked(u *bank.Unit) {
 	if u.AttachedSegments > 0 {
 		e.flags |= fSegment
 	}
-	var geno [nLoci]uint32 // 0 = untyped
-	for _, lt := range u.HLA {
-		li, ok := locusIndex[lt.Locus]
-		if !ok {
-			li, ok = locusIndex[x.g.ref.NormalizeLocus(lt.Locus)]
-		}
-		if ok {
-			geno[li] = x.geno[li].byText[lt.Text]
-		}
-	}
-	i, ok := x.pos[u.DIN]
-	if ok {
+	if indexed {
 		x.classCount[x.entries[i].flags&classMask]--
 		x.entries[i], x.cold[i], x.ids[i] = e, cold, geno
 	} else {

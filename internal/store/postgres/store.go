@@ -114,11 +114,14 @@ func (s *Store) Read(ctx context.Context, fn func(tx bank.ReadTx) error) error {
 		return translate(err, "begin read")
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	return run(fn, bank.ReadTx(readOnly{&txn{tx: tx}}), "read")
+	return run(fn, bank.ReadTx(readOnly{&txn{tx: tx}, s.pool}), "read")
 }
 
 // readOnly hides the write methods of txn from type assertions.
-type readOnly struct{ bank.ReadTx }
+type readOnly struct {
+	bank.ReadTx
+	pool *pgxpool.Pool
+}
 
 // run calls fn, turning a panic into an internal error so the transaction
 // is rolled back and the connection returned.

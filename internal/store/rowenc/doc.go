@@ -9,6 +9,9 @@
 //
 // Values go out as plain Go values (string, int64, float64, nil for NULL)
 // and come back through database/sql's Null types, which both drivers
-// accept. It imports the domain (bank) and internal/jsonenc, never a
-// driver.
+// accept. The searchable projection (the columns a search index reads,
+// for a server's index build) also comes back from PostgreSQL's raw wire
+// values (SearchableRow.SetRaw: text, float8 and int8, binary or text),
+// into pages of units whose memory is reused (SearchablePages). It
+// imports the domain (bank) and internal/jsonenc, never a driver.
 package rowenc
