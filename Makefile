@@ -44,9 +44,12 @@ lint: proto-vendor npm-tools ## go vet, gofmt, buf lint and format, Redocly lint
 	  $(OPENAPI_DIR)/cordbank.swagger.json $(OPENAPI_DIR)/cordbank.openapi.json
 	go test -count=1 ./$(OPENAPI_DIR)/
 
-test: check-generated ## everything CI checks: generated code, vet, the SDK without cgo, and all tests with -race
+test: check-generated ## everything CI checks: generated code, vet, the SDK without cgo, every benchmark once at a small size, and all tests with -race
 	go vet ./...
 	CGO_ENABLED=0 go build ./client/...
+	@# Benchmarks once, small (-short: internal/benchsize), so one broken by a
+	@# schema or API change fails here rather than when its figure is next taken.
+	out=$$(mktemp); go test -short -run '^$$' -bench . -benchtime 1x -timeout 20m ./... >$$out 2>&1 || { cat $$out; rm -f $$out; exit 1; }; grep -c '^Benchmark' $$out | sed 's/$$/ benchmarks ran once (small)/'; rm -f $$out
 	go test -race -count=1 -timeout 30m ./...
 
 bench: ## run the benchmarks whose figures the README quotes (BENCH=regexp to narrow)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/audit"
+	"github.com/cordbank/cordbank/internal/benchsize"
 )
 
 // BenchmarkVerifyAuditTrail measures `cordbank audit verify` on a trail of
@@ -15,7 +16,7 @@ import (
 // with a proper hash chain, rather than through a million service calls;
 // only the verification is timed. Run it with -benchtime 1x.
 func BenchmarkVerifyAuditTrail(b *testing.B) {
-	const events, batch = 1_000_000, 50_000
+	events, batch := benchsize.Of(1_000_000, 2_000), 50_000
 	store := openStore(b)
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var prev *bank.Event
@@ -50,7 +51,7 @@ func BenchmarkVerifyAuditTrail(b *testing.B) {
 		t0 := time.Now()
 		sum, err := svc.VerifyEvents(b.Context())
 		d := time.Since(t0)
-		if err != nil || sum.Events != events || len(sum.Problems) != 0 || sum.Head != prev.Hash {
+		if err != nil || sum.Events != int64(events) || len(sum.Problems) != 0 || sum.Head != prev.Hash {
 			b.Fatalf("verify: %d events, %d problems, %v", sum.Events, len(sum.Problems), err)
 		}
 		b.ReportMetric(d.Seconds(), "s/verify")

@@ -9,6 +9,7 @@ import (
 	"github.com/cordbank/cordbank/bank/access"
 	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/internal/benchsize"
 )
 
 // BenchmarkScopedEvents measures what scoping the audit trail to a
@@ -20,7 +21,8 @@ import (
 //
 //	make bench BENCH=ScopedEvents
 func BenchmarkScopedEvents(b *testing.B) {
-	const units, perUnit, batch = 20_000, 10, 2_000
+	units, perUnit := benchsize.Of(20_000, 200), 10
+	batch := min(2_000, units)
 	store := openStore(b)
 	bk := banktest.ValidBank("bank-a")
 	bk.FINs = []string{bk.FIN}

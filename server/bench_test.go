@@ -24,6 +24,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/internal/benchsize"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
 	"github.com/cordbank/cordbank/internal/synth"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
@@ -105,7 +106,7 @@ func BenchmarkCreateUnit(b *testing.B) {
 	for _, clients := range []int{1, 16, 64} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
 			srv, c, bankID, fin := createBenchServer(b, clients)
-			const perIter = 2000
+			perIter := benchsize.Of(2000, 100)
 			units := wireUnitsOf(bankID, fin, perIter*b.N, uint64(clients))
 			var next atomic.Int64
 			b.ResetTimer()
@@ -217,7 +218,7 @@ func processCPU() time.Duration {
 //     the client's marshalling and its 50,000 live messages share the two
 //     cores and the heap with the server.
 func BenchmarkImportUnits(b *testing.B) {
-	const perIter = 50000
+	perIter := benchsize.Of(50000, 500)
 	b.Run("client=preencoded", func(b *testing.B) {
 		srv, _ := benchServer(b)
 		conn, err := grpc.NewClient(srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()), srv.AdminAuth())
@@ -248,7 +249,7 @@ func BenchmarkImportUnits(b *testing.B) {
 				b.Fatal(err)
 			}
 			var resp pb.ImportUnitsResponse
-			if err := stream.RecvMsg(&resp); err != nil || resp.GetCreatedCount() != perIter {
+			if err := stream.RecvMsg(&resp); err != nil || int(resp.GetCreatedCount()) != perIter {
 				b.Fatalf("import: %v created %d", err, resp.GetCreatedCount())
 			}
 			total += time.Since(start)
@@ -277,7 +278,7 @@ func BenchmarkImportUnits(b *testing.B) {
 				}
 			}
 			resp, err := stream.CloseAndRecv()
-			if err != nil || resp.GetCreatedCount() != perIter {
+			if err != nil || int(resp.GetCreatedCount()) != perIter {
 				b.Fatalf("import: %v created %d", err, resp.GetCreatedCount())
 			}
 		}
@@ -288,7 +289,7 @@ func BenchmarkImportUnits(b *testing.B) {
 // BenchmarkWriteDuringImport: the latency of one client's CreateUnit
 // calls while another client streams a 50,000-unit import.
 func BenchmarkWriteDuringImport(b *testing.B) {
-	const perIter = 50000
+	perIter := benchsize.Of(50000, 500)
 	for i := range b.N {
 		b.StopTimer()
 		srv, c := benchServer(b)
@@ -418,7 +419,7 @@ func bigRegistry(b *testing.B) (*servertest.Server, []string) {
 			b.Fatal(err)
 		}
 		g := synth.New("bench", "W9999", time.Now(), 7)
-		for range 100 {
+		for range benchsize.Of(100, 10) { // short: enough for ListUnits' full pages at random positions
 			res, err := srv.Service.ImportUnits(ctx, "bench", g.Units(1000))
 			if err != nil {
 				b.Fatal(err)
@@ -462,7 +463,7 @@ func BenchmarkGetUnit(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 2))
 	b.ResetTimer()
 	for range b.N {
-		latencies(b, 5000, func(int) {
+		latencies(b, benchsize.Of(5000, 200), func(int) {
 			if _, err := c.GetUnit(context.Background(), &pb.GetUnitRequest{Name: "banks/bench/units/" + dins[r.IntN(len(dins))]}); err != nil {
 				b.Fatal(err)
 			}
@@ -491,6 +492,9 @@ func BenchmarkListUnits(b *testing.B) {
 			b.Fatal(err)
 		}
 		if resp.GetNextPageToken() == "" {
+			// The walk reached the end: the last token's page is this
+			// short one (only in a -short run's small registry).
+			tokens = tokens[:max(len(tokens)-1, 0)]
 			break
 		}
 		tok = resp.GetNextPageToken()
@@ -499,7 +503,7 @@ func BenchmarkListUnits(b *testing.B) {
 	rnd := rand.New(rand.NewPCG(3, 4))
 	b.ResetTimer()
 	for range b.N {
-		latencies(b, 2000, func(int) {
+		latencies(b, benchsize.Of(2000, 200), func(int) {
 			r := req()
 			r.PageToken = tokens[rnd.IntN(len(tokens))]
 			resp, err := c.ListUnits(context.Background(), r)
@@ -561,7 +565,7 @@ func BenchmarkCreateUnitLayers(b *testing.B) {
 		}
 		defer conn.Close()
 		h := healthpb.NewHealthClient(conn)
-		n := 20000 * b.N
+		n := benchsize.Of(20000, 500) * b.N
 		b.ResetTimer()
 		run(b, n, func(int) error {
 			_, err := h.Check(context.Background(), &healthpb.HealthCheckRequest{})
@@ -570,7 +574,7 @@ func BenchmarkCreateUnitLayers(b *testing.B) {
 	})
 	b.Run("layer=writer", func(b *testing.B) {
 		srv, _ := benchServer(b)
-		store, n := srv.Service.Store(), 20000*b.N
+		store, n := srv.Service.Store(), benchsize.Of(20000, 500)*b.N
 		b.ResetTimer()
 		run(b, n, func(i int) error {
 			return store.Write(context.Background(), func(tx bank.Tx) error {
@@ -581,7 +585,7 @@ func BenchmarkCreateUnitLayers(b *testing.B) {
 	b.Run("layer=service", func(b *testing.B) {
 		srv, _ := benchServer(b)
 		g := synth.New("bench", "W9999", time.Now(), clients)
-		units := make([]*bank.Unit, 2000*b.N)
+		units := make([]*bank.Unit, benchsize.Of(2000, 100)*b.N)
 		for i := range units {
 			units[i] = g.Unit()
 		}

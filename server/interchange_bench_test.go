@@ -14,6 +14,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/cordbank/cordbank/internal/benchsize"
 	"github.com/cordbank/cordbank/internal/spreadsheet"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
@@ -28,7 +29,7 @@ func spreadsheetBenchUnits(b *testing.B) int {
 		}
 		return n
 	}
-	return 100_000
+	return benchsize.Of(100_000, 1_000)
 }
 
 // postImport POSTs an import body to url with hc and returns how many

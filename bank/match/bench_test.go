@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/cordbank/cordbank/internal/benchsize"
 )
 
 // BenchmarkRegistry builds an index of a synthetic public registry (100,000
@@ -23,7 +25,7 @@ func BenchmarkRegistry(b *testing.B) {
 	} else {
 		g = NewGrader(nil)
 	}
-	for _, size := range []int{100_000, 1_000_000} {
+	for _, size := range benchsize.Sizes([]int{100_000, 1_000_000}, 2_000) {
 		b.Run(fmt.Sprintf("units=%d", size), func(b *testing.B) {
 			var x *Index
 			gn := newGen(42, 300, g.Release() != "")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/hla/freq"
+	"github.com/cordbank/cordbank/internal/benchsize"
 )
 
 // heglGen draws genotypes from a resolved frequency set and types them the
@@ -98,7 +99,7 @@ func BenchmarkSearchProbabilities(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	size := envInt("CORDBANK_BENCH_PROB_UNITS", 1_000_000)
+	size := envInt("CORDBANK_BENCH_PROB_UNITS", benchsize.Of(1_000_000, 2_000))
 	gn := newHEGLGen(13, res)
 	x := NewIndex(g, WithClock(func() time.Time { return testNow }))
 	base := synthUnits(size)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank/banktest"
 	"github.com/cordbank/cordbank/client"
+	"github.com/cordbank/cordbank/internal/benchsize"
 	"github.com/cordbank/cordbank/internal/faultcheck"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
@@ -45,7 +46,7 @@ func TestKilledServerLosesNothingAcknowledged(t *testing.T) {
 func BenchmarkKilledServer(b *testing.B) {
 	bin := buildBinary(b)
 	for range b.N {
-		acked, restart := killCycles(b, bin, 20)
+		acked, restart := killCycles(b, bin, benchsize.Of(20, 2))
 		b.ReportMetric(float64(acked), "acked-units")
 		b.ReportMetric(float64(restart.Milliseconds()), "ms/restart")
 	}

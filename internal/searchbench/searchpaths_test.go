@@ -22,6 +22,7 @@ import (
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/hla"
 	"github.com/cordbank/cordbank/bank/match"
+	"github.com/cordbank/cordbank/internal/benchsize"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
 	"github.com/cordbank/cordbank/internal/synth"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
@@ -87,7 +88,7 @@ func BenchmarkSearchPaths(b *testing.B) {
 		b.Logf("IPD-IMGT/HLA %s not found: syntax-only grading, invented rare alleles", imgtRelease)
 	}
 	g := match.NewGrader(ref)
-	for _, size := range []int{100_000, 1_000_000} {
+	for _, size := range benchsize.Sizes([]int{100_000, 1_000_000}, 2_000) {
 		b.Run(fmt.Sprintf("units=%d", size), func(b *testing.B) {
 			benchSize(b, g, pfile, size)
 		})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/match"
+	"github.com/cordbank/cordbank/internal/benchsize"
 	"github.com/cordbank/cordbank/internal/pgtest"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
 	"github.com/cordbank/cordbank/server"
@@ -67,7 +68,7 @@ func benchIndexUnits() int {
 	if n, err := strconv.Atoi(os.Getenv("CORDBANK_BENCH_INDEX_UNITS")); err == nil && n > 0 {
 		return n
 	}
-	return 200_000
+	return benchsize.Of(200_000, 2_000)
 }
 
 func BenchmarkFollow(b *testing.B) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/internal/benchsize"
 	"github.com/cordbank/cordbank/internal/durable"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
 )
@@ -21,7 +22,7 @@ import (
 // benchRegistryUnits is the size of the registry the backup benchmark
 // builds: CORDBANK_BENCH_BACKUP_UNITS, default 100,000.
 func benchRegistryUnits(b *testing.B) int {
-	n := 100_000
+	n := benchsize.Of(100_000, 2_000)
 	if v := os.Getenv("CORDBANK_BENCH_BACKUP_UNITS"); v != "" {
 		var err error
 		if n, err = strconv.Atoi(v); err != nil || n < batchSize {
@@ -210,7 +211,7 @@ func copyPlain(src, dst string) error {
 //
 //	make bench BENCH=VerifyState
 func BenchmarkVerifyState(b *testing.B) {
-	n := 100_000
+	n := benchsize.Of(100_000, 2_000)
 	if v := os.Getenv("CORDBANK_BENCH_STATE_UNITS"); v != "" {
 		var err error
 		if n, err = strconv.Atoi(v); err != nil || n < batchSize {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/audit"
+	"github.com/cordbank/cordbank/internal/benchsize"
 	"github.com/cordbank/cordbank/internal/synth"
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
@@ -26,7 +27,7 @@ import (
 // (WAL, synchronous=FULL), rows encoded and bound values built before
 // the clock starts: SQLite's own speed for these rows. The README compares BenchmarkImportUnits (server) with it.
 func BenchmarkInsertFloor(b *testing.B) {
-	const perIter, txSize = 50000, 5000
+	perIter, txSize := benchsize.Of(50000, 5000), 5000
 	ctx := context.Background()
 	var total time.Duration
 	for i := range b.N {
