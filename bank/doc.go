@@ -21,8 +21,12 @@
 //	                       unit_json.go unit_summary.go din.go
 //	                       date.go hla_check.go hla_reread.go
 //	                       typing_report.go
-//	lifecycle and          bank: lifecycle.go reservation.go    ReservationReader/    Lifecycle Reservations
-//	reservations           reservation_service.go               Writer
+//	lifecycle and          bank/lifecycle: unit statuses, the   ReservationReader/    Lifecycle Reservations
+//	reservations           state machine, reservation holds     Writer
+//	                       (statuses, expiry, due, allowed
+//	                       changes, closing); bank: lifecycle.go
+//	                       (rules to errors) reservation.go
+//	                       (Reservation) reservation_service.go
 //	inventory: storage     bank/inventory: containers and       InventoryReader/      Inventory Counts
 //	and temperature        layouts, the container tree,         Writer, CountReader
 //	                       placement rules, excursions;         .CountInventory
@@ -55,20 +59,27 @@
 // rules need from bank they are given, as parameters or small interfaces
 // (inventory.Violations, inventory.Occupants, the token epoch read that
 // credential.Cache.Recheck is given, an Event as the audit.Content and
-// audit.Link its hash covers), and a rule that refuses a change returns
-// the concern's own refusal, which bank maps to an *Error (inventory.go's
-// refused). Types a concern shares with the others (Unit, DIN, Bank,
-// Event, Error, the page tokens, Placement, which keys a unit's place by
-// its DIN, InventoryCounts, which counts units and reservations too) stay
+// audit.Link its hash covers, a unit as a lifecycle.Candidate, a Date as a
+// lifecycle.Day), and a rule that refuses a change returns the concern's
+// own refusal (a refusal.Refusal of its Rule), which bank maps to an
+// *Error (inventory.go's refused, lifecycle.go's lifecycleRefused). A
+// concern's own enumerations move down with its rules even when other
+// concerns read them: lifecycle.Status is the state machine's alphabet,
+// so bank.Unit carries a lifecycle.Status.
+// Types a concern shares with the others (Unit, DIN, Bank, Event, Error,
+// the page tokens, Placement, which keys a unit's place by its DIN,
+// Reservation, which keys a hold by the unit's DIN and carries its HLA
+// typing, InventoryCounts, which counts units and reservations too) stay
 // in bank, and so does the audit trail's state proof (audit_state.go,
 // audit_replay.go): it replays events into every resource type of bank and
 // compares them with the store's rows.
 //
 // Other subpackages: bank/access (roles, the policy table, what each
-// principal may see), bank/hla (HLA nomenclature and reference data),
-// bank/match (matching and the in-memory search index), bank/isbt128
-// (ISBT 128 data structures), bank/jsonenc (the exact JSON of audit
-// documents, without reflection), bank/banktest (the conformance suite
+// principal may see), bank/refusal (how a concern's rule says no, as a
+// Refusal of the concern's own Rule type), bank/hla (HLA nomenclature and
+// reference data), bank/match (matching and the in-memory search index),
+// bank/isbt128 (ISBT 128 data structures), bank/jsonenc (the exact JSON of
+// audit documents, without reflection), bank/banktest (the conformance suite
 // and fixtures; for tests only).
 //
 // # Invariants
@@ -96,8 +107,8 @@
 // # Dependencies
 //
 // It imports only the standard library and its own subpackages (bank/hla,
-// bank/access, bank/audit, bank/credential, bank/inventory, bank/jsonenc,
-// ...), and so does each of them; TestDomainImportsOnlyStandardLibrary
+// bank/access, bank/audit, bank/credential, bank/inventory, bank/lifecycle,
+// bank/jsonenc, ...), and so does each of them; TestDomainImportsOnlyStandardLibrary
 // checks.
 // It must never import gRPC, protobuf, a SQL driver or net/http: the server
 // converts wire types to these domain types, and storage adapters

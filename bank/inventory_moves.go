@@ -8,12 +8,13 @@ import (
 	"github.com/cordbank/cordbank/bank/access"
 	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // leavesStorage are the statuses of units that have physically left the
 // bank's storage (domain.md §2.2): their position is freed in the
 // transaction of the transition, and they cannot be placed again.
-var leavesStorage = []Status{StatusDiscarded, StatusShipped, StatusInfused}
+var leavesStorage = []lifecycle.Status{lifecycle.StatusDiscarded, lifecycle.StatusShipped, lifecycle.StatusInfused}
 
 // PlaceRequest puts a unit into a container (PlaceUnit) or moves it there
 // (MoveUnit).

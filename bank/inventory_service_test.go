@@ -15,6 +15,7 @@ import (
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 type storageEnv struct {
@@ -311,7 +312,7 @@ func TestStorageBadInput(t *testing.T) {
 	e.place(0, "box-1", "A1")
 	e.place(1, "bin-1", "")
 	e.place(2, "bin-1", "")
-	if _, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: "cbb", DIN: e.dins[3], Action: bank.ActionDiscard, Reason: "CD"}); err != nil {
+	if _, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: "cbb", DIN: e.dins[3], Action: lifecycle.ActionDiscard, Reason: "CD"}); err != nil {
 		t.Fatal(err)
 	}
 	other := banktest.ValidBank("other")
@@ -430,7 +431,7 @@ func TestLeavingStorageFreesThePosition(t *testing.T) {
 	e := newStorage(t, 2)
 	e.hierarchy()
 	e.place(0, "box-1", "B2")
-	if _, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: "cbb", DIN: e.dins[0], Action: bank.ActionDiscard, Reason: "CD"}); err != nil {
+	if _, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: "cbb", DIN: e.dins[0], Action: lifecycle.ActionDiscard, Reason: "CD"}); err != nil {
 		t.Fatal(err)
 	}
 	e.wantMap("box-1")
@@ -445,7 +446,7 @@ func TestLeavingStorageFreesThePosition(t *testing.T) {
 	}
 	e.place(1, "box-1", "B2") // the position is free again
 	// Expired units stay where they are.
-	if _, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: "cbb", DIN: e.dins[1], Action: bank.ActionExpire}); err != nil {
+	if _, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: "cbb", DIN: e.dins[1], Action: lifecycle.ActionExpire}); err != nil {
 		t.Fatal(err)
 	}
 	e.wantMap("box-1", "B2=u1")

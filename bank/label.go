@@ -9,6 +9,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank/access"
 	"github.com/cordbank/cordbank/bank/audit"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // LabelKind is what a label goes on.
@@ -110,7 +111,7 @@ func (s *Service) IssueLabel(ctx context.Context, r LabelRequest) (*LabelIssue, 
 		if err != nil {
 			return err
 		}
-		if u.Status == StatusDiscarded || u.Status == StatusInfused {
+		if u.Status == lifecycle.StatusDiscarded || u.Status == lifecycle.StatusInfused {
 			// The product no longer exists: a label now could only
 			// give some other bag its identity.
 			return NewError(KindFailedPrecondition, ReasonFailedPrecondition,

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank/credential"
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // Store is the persistence port of the domain. Implementations live in
@@ -392,7 +393,7 @@ type UnitQuery struct {
 	// Bank restricts the query to one bank; "" means every bank (used by
 	// maintenance tasks and index builds, never by client-facing lists).
 	Bank     string
-	Statuses []Status
+	Statuses []lifecycle.Status
 	Types    []UnitType
 	ABOs     []ABO
 	// CollectedFrom and CollectedTo bound the collection date, inclusive;

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank/access"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // TypingReport is a laboratory's HLA typing report (an HML file, read by
@@ -252,7 +253,7 @@ func (s *Service) applySampleTo(ctx context.Context, tx Tx, trail *chain, r *Typ
 		return res, err
 	}
 	cur := u
-	if open != nil && open.CT == CTRequested && retestsCTLoci(typing) {
+	if open != nil && open.CT == lifecycle.CTRequested && retestsCTLoci(typing) {
 		nr := *open
 		nr.UpdateTime, nr.Version = now, open.Version+1
 		unitTo, unitReason, unitNote := recordConfirmatoryTyping(&nr, u, typing, now)
@@ -316,9 +317,9 @@ func (s *Service) applySampleTo(ctx context.Context, tx Tx, trail *chain, r *Typ
 // left alone, so a report sent twice records it once.
 func (s *Service) holdDiscrepant(ctx context.Context, tx Tx, trail *chain, u *Unit, loci []string, why string, now time.Time) (*Unit, error) {
 	note := "typing discrepancy at " + strings.Join(loci, ", ") + ": " + why
-	to, reason := StatusTemporarilyUnavailable, discrepancyReason
-	if u.Status == StatusQuarantine {
-		to, reason = StatusQuarantine, u.StatusReason
+	to, reason := lifecycle.StatusTemporarilyUnavailable, lifecycle.DiscrepancyReason
+	if u.Status == lifecycle.StatusQuarantine {
+		to, reason = lifecycle.StatusQuarantine, u.StatusReason
 	}
 	if u.Status == to && u.StatusReason == reason && u.StatusNote == note {
 		return u, nil
@@ -333,7 +334,7 @@ func (s *Service) holdDiscrepant(ctx context.Context, tx Tx, trail *chain, u *Un
 // retestsCTLoci reports whether a typing covers the loci confirmatory
 // typing must retest.
 func retestsCTLoci(ts []LocusTyping) bool {
-	for _, l := range ctLoci {
+	for _, l := range lifecycle.ConfirmatoryLoci() {
 		if !slices.ContainsFunc(ts, func(t LocusTyping) bool { return t.Locus == l }) {
 			return false
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // reported is a sample of unit din typed at A and B, IPD-IMGT/HLA 3.24.0.
@@ -78,7 +79,7 @@ func TestTypingReportQuarantineDiscrepancy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != bank.StatusQuarantine || !strings.HasPrefix(got.StatusNote, "typing discrepancy at B: HML test, sample") || e.typingOf(t, u.DIN, "B") != "B*07:02+B*44:02" {
+	if got.Status != lifecycle.StatusQuarantine || !strings.HasPrefix(got.StatusNote, "typing discrepancy at B: HML test, sample") || e.typingOf(t, u.DIN, "B") != "B*07:02+B*44:02" {
 		t.Fatalf("unit %s %q, B %q", got.Status, got.StatusNote, e.typingOf(t, u.DIN, "B"))
 	}
 }
@@ -87,7 +88,7 @@ func TestTypingReportQuarantineDiscrepancy(t *testing.T) {
 // sample, and the report changes nothing, its good samples included.
 func TestTypingReportRefusesWhole(t *testing.T) {
 	e := newResEnv(t, 2)
-	if _, err := e.svc.Transition(t.Context(), bank.TransitionRequest{Bank: "bank-a", DIN: e.din(2), Action: bank.ActionDiscard, Reason: "CD"}); err != nil {
+	if _, err := e.svc.Transition(t.Context(), bank.TransitionRequest{Bank: "bank-a", DIN: e.din(2), Action: lifecycle.ActionDiscard, Reason: "CD"}); err != nil {
 		t.Fatal(err)
 	}
 	good := reported(e.din(1), "A*02:01:01:01+A*24:02:01:01", "B*07:02+B*44:02")

@@ -1,6 +1,10 @@
 package bank
 
-import "time"
+import (
+	"time"
+
+	"github.com/cordbank/cordbank/bank/lifecycle"
+)
 
 // Unit is one cord blood unit (a cryopreserved product of one donation),
 // named banks/{Bank}/units/{DIN}. The parent bank is the manufacturing bank
@@ -10,8 +14,8 @@ type Unit struct {
 	Bank string `json:"bank,omitempty"`
 	DIN  DIN    `json:"din,omitempty"`
 
-	Type   UnitType `json:"unit_type,omitempty"`
-	Status Status   `json:"status,omitempty"`
+	Type   UnitType         `json:"unit_type,omitempty"`
+	Status lifecycle.Status `json:"status,omitempty"`
 
 	// LocalID is the bank's own identifier (EMDIS CB_LOCAL_ID), optional.
 	LocalID string `json:"local_id,omitempty"`
@@ -55,7 +59,7 @@ type Unit struct {
 
 	// StatusReason is the EMDIS reason code (CB_STAT_REASON: QR, AD, CD,
 	// MR, DS, OT, XP, NS) the last lifecycle method recorded; "" means the
-	// status's default reason (Status.EMDISStatus). Set only by lifecycle
+	// status's default reason (lifecycle.Status.EMDISStatus). Set only by lifecycle
 	// methods.
 	StatusReason string `json:"status_reason,omitempty"`
 	// StatusEndDate is the date a temporary status ends (EMDIS
@@ -189,48 +193,6 @@ const (
 	UnitTypeDirected   UnitType = "DIRECTED"   // for a named family recipient (2 / F)
 )
 
-// Status is a unit's lifecycle state (domain.md §2.2).
-type Status string
-
-// Statuses; wire enum cordbank.v1.UnitStatus (UNIT_STATUS_ + value). The
-// transitions between them are custom methods, never a field update.
-const (
-	StatusQuarantine             Status = "QUARANTINE"
-	StatusAvailable              Status = "AVAILABLE"
-	StatusTemporarilyUnavailable Status = "TEMPORARILY_UNAVAILABLE"
-	StatusReserved               Status = "RESERVED"
-	StatusShipmentRequested      Status = "SHIPMENT_REQUESTED"
-	StatusShipped                Status = "SHIPPED"
-	StatusInfused                Status = "INFUSED"
-	StatusDiscarded              Status = "DISCARDED"
-	StatusExpired                Status = "EXPIRED"
-	StatusWithdrawn              Status = "WITHDRAWN"
-)
-
-// EMDISStatus returns the registry status code (AV, TU, RS, DE) and the
-// default reason code (domain.md §2.1) that a unit in status s reports.
-func (s Status) EMDISStatus() (status, reason string) {
-	switch s {
-	case StatusAvailable:
-		return "AV", ""
-	case StatusQuarantine:
-		return "TU", "QR"
-	case StatusTemporarilyUnavailable:
-		return "TU", "AD"
-	case StatusReserved, StatusShipmentRequested:
-		return "RS", ""
-	case StatusShipped, StatusInfused:
-		return "DE", "DS"
-	case StatusDiscarded:
-		return "DE", "CD"
-	case StatusExpired:
-		return "DE", "XP"
-	case StatusWithdrawn:
-		return "DE", "OT"
-	}
-	return "", ""
-}
-
 // ProcessingMethod is the EMDIS CB_PROC_METH code.
 type ProcessingMethod string
 
@@ -310,7 +272,7 @@ var (
 	abos        = set(ABOA, ABOB, ABOAB, ABOO)
 	rhs         = set(RhPositive, RhNegative)
 	idmResults  = set(IDMPending, IDMNegative, IDMReactive)
-	statuses    = set(StatusQuarantine, StatusAvailable, StatusTemporarilyUnavailable, StatusReserved, StatusShipmentRequested, StatusShipped, StatusInfused, StatusDiscarded, StatusExpired, StatusWithdrawn)
+	statuses    = set(lifecycle.StatusQuarantine, lifecycle.StatusAvailable, lifecycle.StatusTemporarilyUnavailable, lifecycle.StatusReserved, lifecycle.StatusShipmentRequested, lifecycle.StatusShipped, lifecycle.StatusInfused, lifecycle.StatusDiscarded, lifecycle.StatusExpired, lifecycle.StatusWithdrawn)
 )
 
 func set[T comparable](vs ...T) map[T]bool {
@@ -322,7 +284,7 @@ func set[T comparable](vs ...T) map[T]bool {
 }
 
 // ValidStatus reports whether s is a known status (for list filters).
-func ValidStatus(s Status) bool { return statuses[s] }
+func ValidStatus(s lifecycle.Status) bool { return statuses[s] }
 
 // ValidUnitType reports whether t is a known unit type.
 func ValidUnitType(t UnitType) bool { return unitTypes[t] }

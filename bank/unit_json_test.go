@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // fullUnitForJSON sets every field of Unit (checked by allSet), so a new
@@ -14,7 +16,7 @@ func fullUnitForJSON() *Unit {
 	f := func(x float64) *float64 { return &x }
 	ts := time.Date(2026, 11, 22, 1, 31, 50, 35782054, time.UTC)
 	return &Unit{
-		Bank: "bank-a", DIN: "W123426000001", Type: UnitTypePublic, Status: StatusAvailable, LocalID: `CB <"1"> & \ 2`,
+		Bank: "bank-a", DIN: "W123426000001", Type: UnitTypePublic, Status: lifecycle.StatusAvailable, LocalID: `CB <"1"> & \ 2`,
 		CollectionDate: Date{2025, 11, 21}, ProcessingDate: Date{2025, 11, 22}, FreezeDate: Date{2025, 11, 22},
 		ProcessingMethod: "HES", Reduction: "PLASMA_ONLY", InfantBirthDate: Date{2025, 11, 21}, InfantSex: "MALE",
 		ABO: "A", Rh: "POSITIVE", Ethnicity: "HIS\u2028", CollectionVolumeML: 96.5, FrozenVolumeML: 25,

@@ -6,12 +6,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // differentUnits returns two units that differ in every field.
 func differentUnits() (a, b *Unit) {
 	f := func(x float64) *float64 { return &x }
-	a = &Unit{Bank: "bank-a", DIN: "B123424000001", Type: UnitTypePublic, Status: StatusQuarantine, LocalID: "a",
+	a = &Unit{Bank: "bank-a", DIN: "B123424000001", Type: UnitTypePublic, Status: lifecycle.StatusQuarantine, LocalID: "a",
 		CollectionDate: Date{2024, 3, 17}, ProcessingDate: Date{2024, 3, 18}, FreezeDate: Date{2024, 3, 18},
 		ProcessingMethod: ProcessingHES, Reduction: ReductionNone, InfantBirthDate: Date{2024, 3, 17}, InfantSex: SexMale,
 		ABO: ABOA, Rh: RhNegative, Ethnicity: "a", CollectionVolumeML: 90, FrozenVolumeML: 20,
@@ -19,7 +21,7 @@ func differentUnits() (a, b *Unit) {
 		IDM: IDMPending, IDMTestDate: Date{2024, 3, 19}, HLA: []LocusTyping{{Locus: "A", Text: "A*01:01"}},
 		Private:    UnitPrivate{MaternalID: "a", MaternalHLA: []LocusTyping{{Locus: "A", Text: "A*01:01"}}, FamilyID: "a", DirectedRecipient: "a", Notes: "a"},
 		CreateTime: time.Unix(1, 0), UpdateTime: time.Unix(2, 0), Version: 1}
-	b = &Unit{Bank: "bank-b", DIN: "B123424000002", Type: UnitTypeDirected, Status: StatusAvailable, LocalID: "b",
+	b = &Unit{Bank: "bank-b", DIN: "B123424000002", Type: UnitTypeDirected, Status: lifecycle.StatusAvailable, LocalID: "b",
 		CollectionDate: Date{2023, 3, 17}, ProcessingDate: Date{2023, 3, 18}, FreezeDate: Date{2023, 3, 19},
 		ProcessingMethod: ProcessingFicoll, Reduction: ReductionRBCOnly, InfantBirthDate: Date{2023, 3, 16}, InfantSex: SexFemale,
 		ABO: ABOB, Rh: RhPositive, Ethnicity: "b", CollectionVolumeML: 91, FrozenVolumeML: 21,
@@ -39,7 +41,7 @@ func TestStarCoversEveryMutableField(t *testing.T) {
 		unitSetters[p](dst, src)
 	}
 	want := *src
-	want.Bank, want.DIN, want.Type, want.Status = "bank-a", "B123424000001", UnitTypePublic, StatusQuarantine
+	want.Bank, want.DIN, want.Type, want.Status = "bank-a", "B123424000001", UnitTypePublic, lifecycle.StatusQuarantine
 	want.CreateTime, want.UpdateTime, want.Version = time.Unix(1, 0), time.Unix(2, 0), 1
 	if !reflect.DeepEqual(dst, &want) {
 		t.Errorf("after *:\n got %+v\nwant %+v", dst, &want)

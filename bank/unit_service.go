@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank/access"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // unknownBank turns "bank not found" into a violation of the request's
@@ -25,7 +26,7 @@ func unknownBank(err error, id string) error {
 // service owns. It returns the violations found (prefix "unit.").
 func (s *Service) prepareNewUnit(u *Unit, v *Violations) {
 	validateUnit(u, DateOf(s.now()), s.hla, v, "unit.")
-	u.Status = StatusQuarantine
+	u.Status = lifecycle.StatusQuarantine
 }
 
 // ValidateUnit returns every problem with u as a new registration, without
@@ -134,7 +135,7 @@ func showUnit(ctx context.Context, u *Unit) *Unit {
 // ListUnitsRequest selects a page of a bank's units.
 type ListUnitsRequest struct {
 	Bank          string
-	Statuses      []Status
+	Statuses      []lifecycle.Status
 	Types         []UnitType
 	ABOs          []ABO
 	CollectedFrom Date

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // errReached is what stubStore returns: a request that gets this far passed
@@ -242,11 +243,11 @@ func TestValidUnitPassesRealHLACheck(t *testing.T) {
 func TestCreateUnitIgnoresServerFields(t *testing.T) {
 	svc := newService()
 	u := banktest.ValidUnit("bank-a", banktest.DIN("B1234", 24, 1))
-	u.Status, u.Version = bank.StatusShipped, 9
+	u.Status, u.Version = lifecycle.StatusShipped, 9
 	if _, err := svc.CreateUnit(t.Context(), u, ""); !errors.Is(err, errReached) {
 		t.Fatalf("CreateUnit: %v, want to reach the store", err)
 	}
-	if u.Status != bank.StatusShipped || u.Version != 9 {
+	if u.Status != lifecycle.StatusShipped || u.Version != 9 {
 		t.Errorf("CreateUnit changed its argument")
 	}
 }

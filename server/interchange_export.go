@@ -16,6 +16,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/cordbank/cordbank/internal/spreadsheet"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
@@ -259,8 +260,8 @@ func prefixed[K ~string](m map[K]int, pfx string) map[string]int {
 
 // finalStatuses are those of units that left the inventory: they age out
 // of nothing.
-var finalStatuses = map[bank.Status]bool{bank.StatusShipped: true, bank.StatusInfused: true,
-	bank.StatusDiscarded: true, bank.StatusExpired: true, bank.StatusWithdrawn: true}
+var finalStatuses = map[lifecycle.Status]bool{lifecycle.StatusShipped: true, lifecycle.StatusInfused: true,
+	lifecycle.StatusDiscarded: true, lifecycle.StatusExpired: true, lifecycle.StatusWithdrawn: true}
 
 func (x *interchange) ReportAgeingUnits(ctx context.Context, req *pb.ReportAgeingUnitsRequest) (*httpbody.HttpBody, error) {
 	var v bank.Violations

@@ -34,6 +34,7 @@ import (
 	"testing"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -126,7 +127,7 @@ func (e *env) getUnit(bankID string, din bank.DIN) (*bank.Unit, error) {
 
 // setStatus changes a unit's status in the store (the service changes
 // status only through lifecycle methods).
-func (e *env) setStatus(bankID string, din bank.DIN, st bank.Status) {
+func (e *env) setStatus(bankID string, din bank.DIN, st lifecycle.Status) {
 	e.t.Helper()
 	err := e.store.Write(e.ctx, func(tx bank.Tx) error {
 		u, err := tx.GetUnit(e.ctx, bankID, din)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // Now is the fixed "current time" of the suite: every fixture date lies
@@ -67,7 +68,7 @@ func ValidUnit(bankID string, din bank.DIN) *bank.Unit {
 		Bank:               bankID,
 		DIN:                din,
 		Type:               bank.UnitTypePublic,
-		Status:             bank.StatusQuarantine,
+		Status:             lifecycle.StatusQuarantine,
 		LocalID:            "CB-" + string(din[7:]),
 		CollectionDate:     date(2024, time.March, 17),
 		ProcessingDate:     date(2024, time.March, 18),
@@ -160,7 +161,7 @@ func FullUnit(bankID string, din bank.DIN) *bank.Unit {
 	}
 	// Lifecycle fields as a make-unavailable call records them (the
 	// distributing bank needs a second bank: see unitRoundTripAllFields).
-	u.Status = bank.StatusTemporarilyUnavailable
+	u.Status = lifecycle.StatusTemporarilyUnavailable
 	u.StatusReason = "AD"
 	u.StatusEndDate = date(2026, time.July, 1)
 	u.StatusNote = "bag label reprint pending; ünïcode"
@@ -217,7 +218,7 @@ func AuditedChanges(t testing.TB, svc *bank.Service) {
 	if _, err := svc.UpdateUnit(ctx, &upd, []string{"local_id"}, bank.Etag(created.Version)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Transition(ctx, bank.TransitionRequest{Bank: "bank-a", DIN: created.DIN, Action: bank.ActionDiscard, Reason: "CD", Note: "bag cracked"}); err != nil {
+	if _, err := svc.Transition(ctx, bank.TransitionRequest{Bank: "bank-a", DIN: created.DIN, Action: lifecycle.ActionDiscard, Reason: "CD", Note: "bag cracked"}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 var paginationTests = []test{
@@ -166,7 +167,7 @@ func pageFilters(t *testing.T, e *env) {
 	a := e.bank("bank-a")
 	types := []bank.UnitType{bank.UnitTypePublic, bank.UnitTypeAutologous, bank.UnitTypeDirected}
 	abos := []bank.ABO{bank.ABOO, bank.ABOA, bank.ABOB, bank.ABOAB}
-	statuses := []bank.Status{bank.StatusQuarantine, bank.StatusAvailable, bank.StatusReserved, bank.StatusShipped, bank.StatusDiscarded}
+	statuses := []lifecycle.Status{lifecycle.StatusQuarantine, lifecycle.StatusAvailable, lifecycle.StatusReserved, lifecycle.StatusShipped, lifecycle.StatusDiscarded}
 	var all []*bank.Unit
 	for i := range 36 {
 		u := ValidUnit("bank-a", DIN(a.FIN, 22, 1000-i*7)) // DIN order differs from creation order
@@ -183,7 +184,7 @@ func pageFilters(t *testing.T, e *env) {
 	e.importAll("bank-a", all)
 	for i, u := range all {
 		u.Status = statuses[i%len(statuses)]
-		if u.Status != bank.StatusQuarantine {
+		if u.Status != lifecycle.StatusQuarantine {
 			e.setStatus("bank-a", u.DIN, u.Status)
 		}
 	}
@@ -195,17 +196,17 @@ func pageFilters(t *testing.T, e *env) {
 		req  bank.ListUnitsRequest
 	}{
 		{"none", bank.ListUnitsRequest{}},
-		{"status", bank.ListUnitsRequest{Statuses: []bank.Status{bank.StatusAvailable}}},
-		{"statuses", bank.ListUnitsRequest{Statuses: []bank.Status{bank.StatusReserved, bank.StatusAvailable}}},
+		{"status", bank.ListUnitsRequest{Statuses: []lifecycle.Status{lifecycle.StatusAvailable}}},
+		{"statuses", bank.ListUnitsRequest{Statuses: []lifecycle.Status{lifecycle.StatusReserved, lifecycle.StatusAvailable}}},
 		{"type", bank.ListUnitsRequest{Types: []bank.UnitType{bank.UnitTypeAutologous}}},
 		{"abo", bank.ListUnitsRequest{ABOs: []bank.ABO{bank.ABOO, bank.ABOAB}}},
 		{"from", bank.ListUnitsRequest{CollectedFrom: from}},
 		{"to", bank.ListUnitsRequest{CollectedTo: to}},
 		{"range", bank.ListUnitsRequest{CollectedFrom: from, CollectedTo: to}},
 		{"one day", bank.ListUnitsRequest{CollectedFrom: edge, CollectedTo: edge}},
-		{"combined", bank.ListUnitsRequest{Statuses: []bank.Status{bank.StatusQuarantine, bank.StatusAvailable, bank.StatusShipped},
+		{"combined", bank.ListUnitsRequest{Statuses: []lifecycle.Status{lifecycle.StatusQuarantine, lifecycle.StatusAvailable, lifecycle.StatusShipped},
 			Types: []bank.UnitType{bank.UnitTypePublic, bank.UnitTypeDirected}, ABOs: []bank.ABO{bank.ABOO, bank.ABOA}, CollectedFrom: from}},
-		{"nothing", bank.ListUnitsRequest{Statuses: []bank.Status{bank.StatusExpired}}},
+		{"nothing", bank.ListUnitsRequest{Statuses: []lifecycle.Status{lifecycle.StatusExpired}}},
 	}
 	for _, tc := range cases {
 		var want []bank.DIN

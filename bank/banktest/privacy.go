@@ -7,6 +7,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/access"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // The store's part of privacy: queries scoped to what a principal may see
@@ -35,7 +36,7 @@ func privateFixture(t *testing.T, e *env) (pub, auto, directed bank.DIN) {
 	du.Type, du.Private.DirectedRecipient = bank.UnitTypeDirected, "R-1"
 	e.unit(du)
 	for _, d := range []bank.DIN{pub, directed} {
-		if _, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: "bank-a", DIN: d, Action: bank.ActionRelease}); err != nil {
+		if _, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: "bank-a", DIN: d, Action: lifecycle.ActionRelease}); err != nil {
 			t.Fatalf("release %s: %v", d, err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // The port's banks and units (bank.RegistryReader, bank.RegistryWriter)
@@ -79,7 +80,7 @@ func registryInsertUnits(t *testing.T, e *env) {
 func registryNoSharedMemory(t *testing.T, e *env) {
 	_, us := e.seed("bank-a", 1)
 	want := FullUnit("bank-a", us[0].DIN)
-	want.Status, want.StatusReason, want.StatusEndDate, want.StatusNote = bank.StatusQuarantine, "", bank.Date{}, ""
+	want.Status, want.StatusReason, want.StatusEndDate, want.StatusNote = lifecycle.StatusQuarantine, "", bank.Date{}, ""
 	given := FullUnit("bank-a", us[0].DIN)
 	given.Status, given.StatusReason, given.StatusEndDate, given.StatusNote = want.Status, "", bank.Date{}, ""
 	e.write(func(tx bank.Tx) error { return tx.UpdateUnit(e.ctx, given) })

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 var testNow = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -47,7 +48,7 @@ func testUnit(din string, opts ...unitOpt) *bank.Unit {
 		dinSeq++
 		din = fmt.Sprintf("A123425%06d", dinSeq)
 	}
-	u := &bank.Unit{Bank: bankAcc.ID, DIN: bank.DIN(din), Type: bank.UnitTypePublic, Status: bank.StatusAvailable,
+	u := &bank.Unit{Bank: bankAcc.ID, DIN: bank.DIN(din), Type: bank.UnitTypePublic, Status: lifecycle.StatusAvailable,
 		Reduction: bank.ReductionPlasmaAndRBC, AttachedSegments: 2, ABO: bank.ABOO,
 		CollectionDate: bank.Date{Year: 2020, Month: 1, Day: 1},
 		Cells:          bank.CellCounts{PostProcessingTNC: 2e9, PostProcessingCD34: f64(1e7)}, HLA: typings(fullHLA)}

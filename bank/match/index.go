@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // Index is an in-memory copy of the searchable units, reduced once per unit
@@ -395,7 +396,7 @@ func (x *Index) putLocked(u *bank.Unit) {
 	if c := u.Cells.PostProcessingCD34; c != nil {
 		e.cd34 = *c
 	}
-	if u.Status == bank.StatusAvailable {
+	if u.Status == lifecycle.StatusAvailable {
 		e.flags |= fAvailable
 	}
 	if !u.IsPrivate() {

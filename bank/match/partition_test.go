@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // checkPartition verifies the layout invariants of the index: prime entries
@@ -81,7 +82,7 @@ func TestPartitionKeepsSearchesExact(t *testing.T) {
 			c.Version++
 			switch r.IntN(5) {
 			case 0:
-				c.Status = []bank.Status{bank.StatusAvailable, bank.StatusReserved}[r.IntN(2)]
+				c.Status = []lifecycle.Status{lifecycle.StatusAvailable, lifecycle.StatusReserved}[r.IntN(2)]
 			case 1:
 				c.Type = []bank.UnitType{bank.UnitTypePublic, bank.UnitTypeAutologous}[r.IntN(2)]
 			case 2:

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // naiveSearch is the reference implementation: prepare and grade every
@@ -81,7 +82,7 @@ func naiveFilter(u *bank.Unit, b *bank.Bank, req *Request, pol Policy, privBank 
 	switch {
 	case u.IsPrivate() && u.Bank != privBank:
 		return outOfScope
-	case u.Status != bank.StatusAvailable:
+	case u.Status != lifecycle.StatusAvailable:
 		return FilterStatus
 	case pol.RequireAttachedSegment && u.AttachedSegments == 0:
 		return FilterSegment

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/cordbank/cordbank/internal/faultcheck"
 	"github.com/cordbank/cordbank/internal/pgtest"
 	"github.com/cordbank/cordbank/internal/store/postgres"
@@ -65,7 +66,7 @@ func checkPostgres(ctx context.Context, url string, l *faultcheck.Ledger) ([]str
 				if err != nil {
 					return err
 				}
-				if held := u.Status == bank.StatusReserved || u.Status == bank.StatusShipmentRequested; held != (open != nil) {
+				if held := u.Status == lifecycle.StatusReserved || u.Status == lifecycle.StatusShipmentRequested; held != (open != nil) {
 					problems = append(problems, fmt.Sprintf("unit %s (%s): status and open reservations disagree", u.DIN, u.Status))
 				}
 			}

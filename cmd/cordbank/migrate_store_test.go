@@ -12,6 +12,7 @@ import (
 	"github.com/cordbank/cordbank/bank/banktest"
 	"github.com/cordbank/cordbank/bank/credential"
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/cordbank/cordbank/internal/pgtest"
 	"github.com/cordbank/cordbank/internal/store/postgres"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
@@ -51,7 +52,7 @@ func fillRegistry(t *testing.T, svc *bank.Service) {
 	}
 	must(svc.ImportUnits(ctx, "bank-a", batch))
 	for _, i := range []int{1, 3, 4} {
-		must(svc.Transition(ctx, bank.TransitionRequest{Bank: "bank-a", DIN: din(i), Action: bank.ActionRelease}))
+		must(svc.Transition(ctx, bank.TransitionRequest{Bank: "bank-a", DIN: din(i), Action: lifecycle.ActionRelease}))
 	}
 	must(svc.ReserveUnit(ctx, bank.ReserveRequest{Bank: "bank-a", DIN: din(3), TransplantCenter: "tc-1", PatientID: "P-1",
 		ExpireTime: time.Now().Add(72 * time.Hour), RequestID: "req-reserve"}))

@@ -21,6 +21,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/hla"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/cordbank/cordbank/bank/match"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
 	"github.com/cordbank/cordbank/internal/synth"
@@ -384,12 +385,12 @@ func serveAndSearch(b *testing.B, svc *bank.Service, x *match.Index, kinds []*se
 func importUnits(b *testing.B, svc *bank.Service, dbPath, pfile string, size int) map[string]bool {
 	ctx := context.Background()
 	gi := synth.NewRegistry(genSeed, genTail, pfile)
-	status := map[bank.DIN]bank.Status{}
+	status := map[bank.DIN]lifecycle.Status{}
 	nonPlain := map[string]bool{}
 	for done := 0; done < size; done += loadBatch {
 		units := gi.Units(min(loadBatch, size-done), uint64(done), now)
 		for _, u := range units {
-			if u.Status != bank.StatusQuarantine {
+			if u.Status != lifecycle.StatusQuarantine {
 				status[u.DIN] = u.Status
 			}
 			if !plain(u.HLA) {

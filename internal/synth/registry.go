@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // RegistryLoci are the loci a Registry types, in order.
@@ -196,12 +197,12 @@ func (gn *Registry) Units(n int, seed uint64, now time.Time) []*bank.Unit {
 			// FIN + 8 digits: the nominal year and sequence number of an
 			// ISBT 128 DIN (years 00, 01, ... as the sequence grows).
 			u.DIN = bank.DIN(fmt.Sprintf("%s%08d", b.FIN, gn.seq))
-			u.Status = bank.StatusAvailable
+			u.Status = lifecycle.StatusAvailable
 			switch x := gn.r.IntN(100); {
 			case x < 4:
-				u.Status = bank.StatusReserved
+				u.Status = lifecycle.StatusReserved
 			case x < 8:
-				u.Status = bank.StatusQuarantine
+				u.Status = lifecycle.StatusQuarantine
 			}
 			if gn.r.IntN(25) == 0 {
 				u.Type = bank.UnitTypeAutologous

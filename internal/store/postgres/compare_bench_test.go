@@ -12,6 +12,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
 )
 
@@ -187,7 +188,7 @@ func BenchmarkStores(b *testing.B) {
 						if _, err := svc.CreateUnit(b.Context(), benchUnit(bk, n), ""); err != nil {
 							b.Fatal(err)
 						}
-						if _, err := svc.Transition(b.Context(), bank.TransitionRequest{Bank: bk.ID, DIN: din, Action: bank.ActionRelease}); err != nil {
+						if _, err := svc.Transition(b.Context(), bank.TransitionRequest{Bank: bk.ID, DIN: din, Action: lifecycle.ActionRelease}); err != nil {
 							b.Fatal(err)
 						}
 						b.StartTimer()

@@ -9,6 +9,7 @@ import (
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/credential"
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // The rows of banks, reservations, containers and tokens, and the domain
@@ -97,7 +98,7 @@ func (x *ReservationRow) Dest() []any {
 // Reservation builds the domain value of the scanned row.
 func (x *ReservationRow) Reservation() (*bank.Reservation, error) {
 	r := x.r
-	r.DIN, r.Status, r.CT = bank.DIN(x.din), bank.ReservationStatus(x.status), bank.CTStatus(x.ct)
+	r.DIN, r.Status, r.CT = bank.DIN(x.din), lifecycle.ReservationStatus(x.status), lifecycle.CTStatus(x.ct)
 	r.ExpireTime, r.CreateTime, r.UpdateTime = time.Unix(0, x.expire).UTC(), time.Unix(0, x.created).UTC(), time.Unix(0, x.updated).UTC()
 	r.CTRequestTime, r.ShipmentRequestTime, r.EndTime = TimeOf(x.ctReq), TimeOf(x.ship), TimeOf(x.end)
 	var err error

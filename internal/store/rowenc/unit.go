@@ -10,6 +10,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/jsonenc"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // UnitColumns lists the columns of units in the order UnitArgs writes them
@@ -274,7 +275,7 @@ func (r *UnitRow) Dest() []any {
 func (r *UnitRow) Unit() (*bank.Unit, error) {
 	u := &bank.Unit{
 		Bank: r.bankID, DIN: bank.DIN(r.din),
-		Type: bank.UnitType(r.unitType), Status: bank.Status(r.status), LocalID: r.localID,
+		Type: bank.UnitType(r.unitType), Status: lifecycle.Status(r.status), LocalID: r.localID,
 		ProcessingMethod: bank.ProcessingMethod(r.procMethod), Reduction: bank.Reduction(r.reduction),
 		InfantSex: bank.Sex(r.sex), ABO: bank.ABO(r.abo), Rh: bank.Rh(r.rh), Ethnicity: r.ethnicity,
 		CollectionVolumeML: r.collVol, FrozenVolumeML: r.frozenVol.Float64,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
 )
 
@@ -104,7 +105,7 @@ func seeded(b *testing.B) (*bank.Service, []bank.DIN) {
 		for i, u := range units {
 			u.CreateTime, u.UpdateTime, u.Version = banktest.Now, banktest.Now, 1
 			if (n+i)%5 == 0 {
-				u.Status = bank.StatusAvailable
+				u.Status = lifecycle.StatusAvailable
 			}
 			dins = append(dins, u.DIN)
 		}
@@ -154,10 +155,10 @@ func BenchmarkListUnits(b *testing.B) {
 	ctx := b.Context()
 	for _, c := range []struct {
 		name     string
-		statuses []bank.Status
+		statuses []lifecycle.Status
 	}{
 		{"all", nil},
-		{"status", []bank.Status{bank.StatusAvailable}},
+		{"status", []lifecycle.Status{lifecycle.StatusAvailable}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			// Collect tokens spread over the whole list first (a token is
