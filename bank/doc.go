@@ -35,9 +35,9 @@
 //	                       inventory_moves.go
 //	                       inventory_temperature.go
 //	                       inventory_counts.go
-//	audit trail            bank/audit: the hash chain's         AuditReader/Writer,   Events Privacy
-//	                       encoding and schemes, chain          CountReader
-//	                       verification, checkpoints;           .CountResources
+//	audit trail            bank/audit: the change diff, the     AuditReader/Writer,   Events Privacy
+//	                       hash chain's encoding and schemes,   CountReader
+//	                       chain verification, checkpoints;     .CountResources
 //	                       bank: audit.go (Event, appending)
 //	                       audit_service.go audit_verify.go
 //	                       audit_checkpoint.go audit_state.go
