@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/cordbank/cordbank/bank/names"
 )
 
 // Bank is a cord blood bank: the owner of units. Its ID is the last segment
@@ -123,7 +125,7 @@ func finNotOwned(b *Bank, din DIN, field string) error {
 		Message: "the DIN's facility identification number is not assigned to this bank",
 		Violations: []Violation{{Field: field, Description: fmt.Sprintf(
 			"FIN %s is not one of bank %s's (%s): a unit collected elsewhere arrives through TransferUnit", din.FIN(), b.ID, strings.Join(b.withPrimaryFIN(), ", "))}},
-		Metadata: map[string]string{"fin": din.FIN(), "bank": "banks/" + b.ID}}
+		Metadata: map[string]string{"fin": din.FIN(), "bank": names.Bank(b.ID)}}
 }
 
 // ownsAllFINs reports whether b owns the FIN of every unit (the common

@@ -76,7 +76,8 @@
 //
 // Other subpackages: bank/access (roles, the policy table, what each
 // principal may see), bank/refusal (how a concern's rule says no, as a
-// Refusal of the concern's own Rule type), bank/hla (HLA nomenclature and
+// Refusal of the concern's own Rule type), bank/names (the one place that
+// formats resource names: banks/{bank}/units/{din} and its kin), bank/hla (HLA nomenclature and
 // reference data), bank/match (matching and the in-memory search index),
 // bank/isbt128 (ISBT 128 data structures), bank/jsonenc (the exact JSON of
 // audit documents, without reflection), bank/banktest (the conformance suite

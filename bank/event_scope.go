@@ -237,5 +237,5 @@ func visibleUnit(ctx context.Context, tx RegistryReader, bank string, din DIN) (
 
 // unitHidden is the answer for a unit the caller may not see.
 func unitHidden(bank string, din DIN) error {
-	return NewError(KindNotFound, ReasonUnitNotFound, "unit not found", "name", "banks/"+bank+"/units/"+string(din))
+	return NewError(KindNotFound, ReasonUnitNotFound, "unit not found", "name", UnitName(bank, din))
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank/access"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/names"
 	"github.com/cordbank/cordbank/bank/refusal"
 )
 
@@ -183,10 +184,10 @@ func (s *Service) transferTo(ctx context.Context, tx RegistryReader, u *Unit, ta
 	bad := func(reason Reason, desc string) error {
 		return &Error{Kind: KindInvalid, Reason: reason, Message: "invalid transfer",
 			Violations: []Violation{{Field: "distributing_bank", Description: desc}},
-			Metadata:   map[string]string{"name": u.Name(), "distributing_bank": "banks/" + target}}
+			Metadata:   map[string]string{"name": u.Name(), "distributing_bank": names.Bank(target)}}
 	}
 	if target == u.Distributor() {
-		return bad(ReasonInvalidArgument, "banks/"+target+" already distributes the unit")
+		return bad(ReasonInvalidArgument, names.Bank(target)+" already distributes the unit")
 	}
 	if _, err := tx.GetBank(ctx, target); err != nil {
 		if KindOf(err) == KindNotFound {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/names"
 )
 
 // Reservation is a transplant centre's hold on one unit for one patient
@@ -45,7 +46,7 @@ type Reservation struct {
 
 // Name returns the reservation's resource name.
 func (r *Reservation) Name() string {
-	return "banks/" + r.Bank + "/units/" + string(r.DIN) + "/reservations/" + r.ID
+	return names.Reservation(r.Bank, string(r.DIN), r.ID)
 }
 
 // UnitName returns the name of the reserved unit.

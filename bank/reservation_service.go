@@ -9,6 +9,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank/access"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/names"
 )
 
 // ReserveRequest asks to hold a unit for a patient.
@@ -503,7 +504,7 @@ func ownCentre(p Principal, tc, verb string) (string, error) {
 // reservations of public units only; anything else is KindNotFound, the
 // answer for a reservation that does not exist.
 func visibleReservation(ctx context.Context, tx ReadTx, bank string, din DIN, id string) (*Reservation, error) {
-	notFound := NewError(KindNotFound, ReasonReservationNotFound, "no such reservation", "name", "banks/"+bank+"/units/"+string(din)+"/reservations/"+id)
+	notFound := NewError(KindNotFound, ReasonReservationNotFound, "no such reservation", "name", names.Reservation(bank, string(din), id))
 	r, err := tx.GetReservation(ctx, id)
 	if err != nil {
 		return nil, err

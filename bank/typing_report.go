@@ -236,7 +236,7 @@ func (s *Service) applySampleTo(ctx context.Context, tx Tx, trail *chain, r *Typ
 	u, err := visibleUnit(ctx, tx, r.Bank, din)
 	if KindOf(err) == KindNotFound {
 		return res, NewError(KindNotFound, ReasonUnitNotFound, fmt.Sprintf("%s: sample %q: bank %s has no unit %s", smp.Where, smp.ID, r.Bank, din),
-			"name", "banks/"+r.Bank+"/units/"+string(din))
+			"name", UnitName(r.Bank, din))
 	} else if err != nil {
 		return res, err
 	}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/names"
 )
 
 // Unit is one cord blood unit (a cryopreserved product of one donation),
@@ -84,7 +85,7 @@ type Unit struct {
 func (u *Unit) Name() string { return UnitName(u.Bank, u.DIN) }
 
 // UnitName formats the resource name of the unit din of bank.
-func UnitName(bank string, din DIN) string { return "banks/" + bank + "/units/" + string(din) }
+func UnitName(bank string, din DIN) string { return names.Unit(bank, string(din)) }
 
 // EMDIS returns the registry status and reason codes the unit reports:
 // its status's code, and its recorded StatusReason or else the status's

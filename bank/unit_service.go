@@ -9,6 +9,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank/access"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/names"
 )
 
 // unknownBank turns "bank not found" into a violation of the request's
@@ -17,7 +18,7 @@ func unknownBank(err error, id string) error {
 	if KindOf(err) == KindNotFound {
 		return &Error{Kind: KindInvalid, Reason: ReasonBankNotFound, Message: "unknown bank",
 			Violations: []Violation{{Field: "parent", Description: "bank " + id + " does not exist"}},
-			Metadata:   map[string]string{"bank": "banks/" + id}}
+			Metadata:   map[string]string{"bank": names.Bank(id)}}
 	}
 	return err
 }

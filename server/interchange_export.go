@@ -325,7 +325,7 @@ func (x *interchange) ReportReservations(ctx context.Context, req *pb.ReportRese
 		if left <= float64(hours) {
 			lapsing = "yes"
 		}
-		r.rows = append(r.rows, []any{p.GetName(), "banks/" + res.Bank + "/units/" + string(res.DIN), p.GetTransplantCenter(), p.GetPatientId(),
+		r.rows = append(r.rows, []any{p.GetName(), res.UnitName(), p.GetTransplantCenter(), p.GetPatientId(),
 			p.GetStatus().String(), res.ExpireTime.UTC().Format(time.RFC3339), math.Round(left*10) / 10, lapsing})
 	}
 	return r.body(format)

@@ -6,11 +6,13 @@ import (
 	"strings"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/names"
 )
 
-// Resource names are parsed and formatted only here (architecture.md).
+// Resource names are parsed only here (architecture.md); they are formatted
+// by bank/names, which the domain names its errors and events with too.
 
-func bankName(id string) string { return "banks/" + id }
+func bankName(id string) string { return names.Bank(id) }
 
 // parseBankName reads "banks/{bank}".
 func parseBankName(name string) (string, error) {

@@ -20,6 +20,6 @@
 //
 // # Dependencies
 //
-// It imports only the standard library and bank/refusal, and nothing of
-// package bank (which imports it): bank/purity_test.go checks.
+// It imports only the standard library, bank/refusal and bank/names, and
+// nothing of package bank (which imports it): bank/purity_test.go checks.
 package inventory

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/names"
 	"github.com/cordbank/cordbank/internal/synth"
 )
 
@@ -64,7 +65,7 @@ func seedDemo(ctx context.Context, svc *bank.Service, n int, log *slog.Logger) e
 		}
 		n -= k
 	}
-	log.Info("demo: seeded", "bank", "banks/"+demoBankID, "units", created,
+	log.Info("demo: seeded", "bank", names.Bank(demoBankID), "units", created,
 		"available", counts[lifecycle.StatusAvailable], "quarantine", counts[lifecycle.StatusQuarantine],
 		"temporarily_unavailable", counts[lifecycle.StatusTemporarilyUnavailable], "discarded", counts[lifecycle.StatusDiscarded])
 	return nil
