@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/cordbank/cordbank/bank/audit"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // Event is one entry of the audit trail: who changed what, when, why and
@@ -99,7 +100,7 @@ type chain struct {
 	streamHeads map[string]int64
 	// unitStreams caches the stream of each unit whose events this
 	// transaction records, keyed by DIN (DINs are globally unique).
-	unitStreams map[DIN]string
+	unitStreams map[unit.DIN]string
 }
 
 // auditLog is what a chain needs of a write transaction: the heads to
@@ -185,7 +186,7 @@ func (c *chain) streamOf(e *Event) (string, error) {
 // knowUnit tells the chain u's stream (the unit's own type decides it).
 func (c *chain) knowUnit(u *Unit) {
 	if c.unitStreams == nil {
-		c.unitStreams = map[DIN]string{}
+		c.unitStreams = map[unit.DIN]string{}
 	}
 	c.unitStreams[u.DIN] = streamOfUnit(u)
 }
@@ -200,7 +201,7 @@ func streamOfUnit(u *Unit) string {
 
 // unitOfResource returns the bank and DIN of the unit a resource name is or
 // is below ("banks/b1/units/X", "banks/b1/units/X/reservations/r1").
-func unitOfResource(name string) (string, DIN, bool) {
+func unitOfResource(name string) (string, unit.DIN, bool) {
 	rest, ok := strings.CutPrefix(name, "banks/")
 	if !ok {
 		return "", "", false
@@ -214,7 +215,7 @@ func unitOfResource(name string) (string, DIN, bool) {
 		return "", "", false
 	}
 	din, _, _ := strings.Cut(rest, "/")
-	return bankID, DIN(din), din != ""
+	return bankID, unit.DIN(din), din != ""
 }
 
 // appendPrepared links one event made ready before the transaction and

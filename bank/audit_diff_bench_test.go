@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // BenchmarkUnitDiff is the change diff every unit update records
@@ -15,7 +15,7 @@ import (
 func BenchmarkUnitDiff(b *testing.B) {
 	u := banktest.ValidUnit("bank-a", banktest.DIN(banktest.FIN("bank-a"), 24, 1))
 	nu := *u
-	nu.StatusEndDate, nu.StatusReason, nu.Version = bank.Date{Year: 2026, Month: 4, Day: 2}, "AD", u.Version+1
+	nu.StatusEndDate, nu.StatusReason, nu.Version = unit.Date{Year: 2026, Month: 4, Day: 2}, "AD", u.Version+1
 	b.Run("diff", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

@@ -5,18 +5,18 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
-// TestUnitDiffRecordsDatesWhole: a bank.Date is one value in a unit's
+// TestUnitDiffRecordsDatesWhole: a unit.Date is one value in a unit's
 // change diff, as "YYYY-MM-DD", and "" when cleared, never its year,
 // month and day as three fields.
 func TestUnitDiffRecordsDatesWhole(t *testing.T) {
 	u := banktest.ValidUnit("bank-a", banktest.DIN(banktest.FIN("bank-a"), 24, 1))
 	nu := *u
-	nu.StatusEndDate = bank.Date{Year: 2026, Month: 4, Day: 2}
+	nu.StatusEndDate = unit.Date{Year: 2026, Month: 4, Day: 2}
 	want := []audit.FieldChange{{Field: "status_end_date", Before: "", After: `"2026-04-02"`}}
 	if diff := cmp.Diff(want, audit.Diff(u, &nu)); diff != "" {
 		t.Errorf("setting an end date (-want +got):\n%s", diff)

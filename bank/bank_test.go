@@ -9,6 +9,7 @@ import (
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // invalidFields returns the violated fields of err, failing t unless err is
@@ -90,9 +91,9 @@ func TestListRequestRules(t *testing.T) {
 		{"unknown type", bank.ListUnitsRequest{Bank: "bank-a", Types: []bank.UnitType{"PRIVATE"}}, []string{"unit_type"}},
 		{"unknown abo", bank.ListUnitsRequest{Bank: "bank-a", ABOs: []bank.ABO{"0"}}, []string{"abo"}},
 		{"reversed date range", bank.ListUnitsRequest{Bank: "bank-a",
-			CollectedFrom: bank.Date{Year: 2024, Month: 2, Day: 1}, CollectedTo: bank.Date{Year: 2024, Month: 1, Day: 31}}, []string{"collected_before"}},
+			CollectedFrom: unit.Date{Year: 2024, Month: 2, Day: 1}, CollectedTo: unit.Date{Year: 2024, Month: 1, Day: 31}}, []string{"collected_before"}},
 		{"one-day range", bank.ListUnitsRequest{Bank: "bank-a",
-			CollectedFrom: bank.Date{Year: 2024, Month: 2, Day: 1}, CollectedTo: bank.Date{Year: 2024, Month: 2, Day: 1}}, nil},
+			CollectedFrom: unit.Date{Year: 2024, Month: 2, Day: 1}, CollectedTo: unit.Date{Year: 2024, Month: 2, Day: 1}}, nil},
 		{"garbage token", bank.ListUnitsRequest{Bank: "bank-a", PageToken: "%%%"}, []string{"page_token"}},
 		{"all wrong", bank.ListUnitsRequest{Bank: "bank-a", PageSize: -5, Statuses: []lifecycle.Status{"?"}, Types: []bank.UnitType{"?"},
 			ABOs: []bank.ABO{"?"}, PageToken: "x"}, []string{"abo", "page_size", "page_token", "status", "unit_type"}},

@@ -15,12 +15,13 @@
 // record the audit events:
 //
 //	concern                package: files                       port (store.go)       banktest groups
-//	banks and units        bank: bank.go bank_service.go        RegistryReader/Writer Banks Units Pagination
-//	                       unit.go unit_service.go              CountReader           Import Registry Counts
-//	                       unit_validate.go unit_mask.go        .SummarizeUnits
-//	                       unit_json.go unit_summary.go din.go
-//	                       date.go hla_check.go hla_reread.go
-//	                       typing_report.go
+//	banks and units        bank/unit: the DIN, its check        RegistryReader/Writer Banks Units Pagination
+//	                       character and the FIN, Date; bank:   CountReader           Import Registry Counts
+//	                       bank.go bank_service.go unit.go      .SummarizeUnits
+//	                       unit_service.go unit_validate.go
+//	                       unit_mask.go unit_json.go
+//	                       unit_summary.go hla_check.go
+//	                       hla_reread.go typing_report.go
 //	lifecycle and          bank/lifecycle: unit statuses, the   ReservationReader/    Lifecycle Reservations
 //	reservations           state machine, reservation holds     Writer
 //	                       (statuses, expiry, due, allowed
@@ -65,8 +66,8 @@
 // *Error (inventory.go's refused, lifecycle.go's lifecycleRefused). A
 // concern's own enumerations move down with its rules even when other
 // concerns read them: lifecycle.Status is the state machine's alphabet,
-// so bank.Unit carries a lifecycle.Status.
-// Types a concern shares with the others (Unit, DIN, Bank, Event, Error,
+// so bank.Unit carries a lifecycle.Status, and the DIN and Date are
+// bank/unit's (unit.DIN keys a unit everywhere). Types a concern shares with the others (Unit, Bank, Event, Error,
 // the page tokens, Placement, which keys a unit's place by its DIN,
 // Reservation, which keys a hold by the unit's DIN and carries its HLA
 // typing, InventoryCounts, which counts units and reservations too) stay
@@ -109,7 +110,7 @@
 //
 // It imports only the standard library and its own subpackages (bank/hla,
 // bank/access, bank/audit, bank/credential, bank/inventory, bank/lifecycle,
-// bank/jsonenc, ...), and so does each of them; TestDomainImportsOnlyStandardLibrary
+// bank/unit, bank/names, bank/refusal, bank/jsonenc, ...), and so does each of them; TestDomainImportsOnlyStandardLibrary
 // checks.
 // It must never import gRPC, protobuf, a SQL driver or net/http: the server
 // converts wire types to these domain types, and storage adapters

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank/inventory"
 	"github.com/cordbank/cordbank/bank/refusal"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // The storage concern's rules are package inventory's; this file is where
@@ -19,7 +20,7 @@ import (
 // inventory's.
 type Placement struct {
 	Bank      string
-	DIN       DIN
+	DIN       unit.DIN
 	Container string // container id
 	Position  string // canonical position name
 	Since     time.Time

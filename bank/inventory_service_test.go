@@ -16,6 +16,7 @@ import (
 	"github.com/cordbank/cordbank/bank/banktest"
 	"github.com/cordbank/cordbank/bank/inventory"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 type storageEnv struct {
@@ -25,7 +26,7 @@ type storageEnv struct {
 	store   bank.Store
 	restart func() bank.Store
 	fin     string
-	dins    []bank.DIN
+	dins    []unit.DIN
 }
 
 // newStorage opens a fresh store with bank "cbb" and n units.
@@ -126,7 +127,7 @@ func (e *storageEnv) occupants(id string) []string {
 }
 
 // short names unit i of the fixture "u<i>".
-func (e *storageEnv) short(d bank.DIN) string { return fmt.Sprintf("u%d", slices.Index(e.dins, d)) }
+func (e *storageEnv) short(d unit.DIN) string { return fmt.Sprintf("u%d", slices.Index(e.dins, d)) }
 
 func (e *storageEnv) wantMap(id string, want ...string) {
 	e.t.Helper()
@@ -323,7 +324,7 @@ func TestStorageBadInput(t *testing.T) {
 	if _, err := e.svc.CreateUnit(e.ctx, banktest.ValidUnit("other", foreign), ""); err != nil {
 		t.Fatal(err)
 	}
-	place := func(din bank.DIN, c, pos string) error {
+	place := func(din unit.DIN, c, pos string) error {
 		_, err := e.svc.PlaceUnit(e.ctx, bank.PlaceRequest{Bank: "cbb", DIN: din, Container: c, Position: pos})
 		return err
 	}
@@ -337,7 +338,7 @@ func TestStorageBadInput(t *testing.T) {
 		return err
 	}
 	free := e.dins[2] // in bin-1; use MoveUnit for it
-	moveU := func(din bank.DIN, c, pos string) error {
+	moveU := func(din unit.DIN, c, pos string) error {
 		_, err := e.svc.MoveUnit(e.ctx, bank.PlaceRequest{Bank: "cbb", DIN: din, Container: c, Position: pos})
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/cordbank/cordbank/bank/access"
 	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // LabelKind is what a label goes on.
@@ -24,7 +25,7 @@ const (
 // LabelRequest asks for one label of a unit.
 type LabelRequest struct {
 	Bank string
-	DIN  DIN
+	DIN  unit.DIN
 	Kind LabelKind
 	// Bag is which bag of the unit, from 1; 0 means 1.
 	Bag int

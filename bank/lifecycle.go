@@ -8,6 +8,7 @@ import (
 	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/cordbank/cordbank/bank/names"
 	"github.com/cordbank/cordbank/bank/refusal"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // The state machine's rules are package lifecycle's; this file is where
@@ -35,7 +36,7 @@ func lifecycleRefused(err error, name string, kv ...string) error {
 // TransitionRequest asks for one lifecycle action on one unit.
 type TransitionRequest struct {
 	Bank   string
-	DIN    DIN
+	DIN    unit.DIN
 	Action lifecycle.Action
 	// Reason is the EMDIS reason code to record (case-insensitive); which
 	// codes an action takes, and whether one is required, is the state
@@ -44,7 +45,7 @@ type TransitionRequest struct {
 	// Until is the end of a temporary unavailability (required for
 	// lifecycle.ActionMakeUnavailable, after today; refused for other
 	// actions).
-	Until Date
+	Until unit.Date
 	// Note is free text kept with the status, at most
 	// lifecycle.MaxStatusNoteLength
 	// characters. Not taken by lifecycle.ActionTransfer.
@@ -64,7 +65,7 @@ type TransitionRequest struct {
 
 // validate checks r against the state machine and normalizes its reason.
 // It returns the action's row (zero when the action is unknown).
-func (r *TransitionRequest) validate(v *Violations, today Date) lifecycle.Transition {
+func (r *TransitionRequest) validate(v *Violations, today unit.Date) lifecycle.Transition {
 	validRequestID(v, r.RequestID)
 	t, ok := lifecycle.Lookup(r.Action)
 	if !ok {
@@ -92,7 +93,7 @@ func (r *TransitionRequest) validate(v *Violations, today Date) lifecycle.Transi
 // errors together with the domain's in one response.
 func (s *Service) ValidateTransition(r TransitionRequest) []Violation {
 	var v Violations
-	r.validate(&v, DateOf(s.now()))
+	r.validate(&v, unit.DateOf(s.now()))
 	return v.List()
 }
 
@@ -110,7 +111,7 @@ func (s *Service) Transition(ctx context.Context, r TransitionRequest) (*Unit, e
 		return nil, err
 	}
 	var v Violations
-	t := r.validate(&v, DateOf(s.now()))
+	t := r.validate(&v, unit.DateOf(s.now()))
 	if err := v.Err("invalid " + string(r.Action) + " request"); err != nil {
 		return nil, err
 	}

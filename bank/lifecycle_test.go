@@ -14,6 +14,7 @@ import (
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // recorder is a Watcher that remembers the units it was told about.
@@ -63,7 +64,7 @@ func (e *lifecycleEnv) unitIn(t *testing.T, seq int, st lifecycle.Status) *bank.
 	return u
 }
 
-var today = bank.DateOf(banktest.Now)
+var today = unit.DateOf(banktest.Now)
 
 // validRequest is a request for action a that passes validation.
 func validRequest(u *bank.Unit, a lifecycle.Action) bank.TransitionRequest {
@@ -199,7 +200,7 @@ func TestLifecycleRequestRules(t *testing.T) {
 		{"unavailable until tomorrow", lifecycle.ActionMakeUnavailable, func(r *bank.TransitionRequest) { r.Until = today.AddDays(1) }, nil},
 		{"unavailable until today", lifecycle.ActionMakeUnavailable, func(r *bank.TransitionRequest) { r.Until = today }, []string{"until"}},
 		{"unavailable until past", lifecycle.ActionMakeUnavailable, func(r *bank.TransitionRequest) { r.Until = today.AddDays(-1) }, []string{"until"}},
-		{"unavailable no until", lifecycle.ActionMakeUnavailable, func(r *bank.TransitionRequest) { r.Until = bank.Date{} }, []string{"until"}},
+		{"unavailable no until", lifecycle.ActionMakeUnavailable, func(r *bank.TransitionRequest) { r.Until = unit.Date{} }, []string{"until"}},
 		{"unavailable no reason", lifecycle.ActionMakeUnavailable, func(r *bank.TransitionRequest) { r.Reason = "" }, []string{"reason"}},
 		{"unavailable reason CD", lifecycle.ActionMakeUnavailable, func(r *bank.TransitionRequest) { r.Reason = "CD" }, []string{"reason"}},
 		{"unavailable everything wrong", lifecycle.ActionMakeUnavailable, func(r *bank.TransitionRequest) {

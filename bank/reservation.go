@@ -5,6 +5,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/cordbank/cordbank/bank/names"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // Reservation is a transplant centre's hold on one unit for one patient
@@ -13,9 +14,9 @@ import (
 // reservation: the store enforces it with a unique index, the service by
 // reserving only AVAILABLE units inside one write transaction.
 type Reservation struct {
-	ID   string `json:"id,omitempty"`
-	Bank string `json:"bank,omitempty"`
-	DIN  DIN    `json:"din,omitempty"`
+	ID   string   `json:"id,omitempty"`
+	Bank string   `json:"bank,omitempty"`
+	DIN  unit.DIN `json:"din,omitempty"`
 	// TransplantCenter identifies the reserving centre (its registry or
 	// organisation id).
 	TransplantCenter string `json:"transplant_center,omitempty"`
@@ -28,7 +29,7 @@ type Reservation struct {
 
 	CT              lifecycle.CTStatus `json:"ct,omitempty"`
 	CTRequestTime   time.Time          `json:"ct_request_time"`
-	CTCompleteDate  Date               `json:"ct_complete_date"` // EMDIS CB_CT_COMPLETE_DATE
+	CTCompleteDate  unit.Date          `json:"ct_complete_date"` // EMDIS CB_CT_COMPLETE_DATE
 	CTTyping        []LocusTyping      `json:"ct_typing,omitempty"`
 	CTDiscrepancies []string           `json:"ct_discrepancies,omitempty"` // loci that disagreed
 

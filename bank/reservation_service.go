@@ -10,12 +10,13 @@ import (
 	"github.com/cordbank/cordbank/bank/access"
 	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/cordbank/cordbank/bank/names"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // ReserveRequest asks to hold a unit for a patient.
 type ReserveRequest struct {
 	Bank             string
-	DIN              DIN
+	DIN              unit.DIN
 	TransplantCenter string
 	PatientID        string
 	ExpireTime       time.Time
@@ -109,7 +110,7 @@ func (s *Service) ReserveUnit(ctx context.Context, r ReserveRequest) (*Reservati
 		if err := trail.created("ReserveUnit", res.Name(), res.Bank, res); err != nil {
 			return err
 		}
-		nu, err := s.setUnitStatus(ctx, tx, trail, u, "ReserveUnit", lifecycle.StatusReserved, "", DateOf(r.ExpireTime), "reserved for patient "+r.PatientID+" by "+r.TransplantCenter, now)
+		nu, err := s.setUnitStatus(ctx, tx, trail, u, "ReserveUnit", lifecycle.StatusReserved, "", unit.DateOf(r.ExpireTime), "reserved for patient "+r.PatientID+" by "+r.TransplantCenter, now)
 		if err != nil {
 			return err
 		}
@@ -131,7 +132,7 @@ func (s *Service) ReserveUnit(ctx context.Context, r ReserveRequest) (*Reservati
 
 // setUnitStatus writes a status change of u made by a reservation method,
 // with its audit event, and returns the new unit.
-func (s *Service) setUnitStatus(ctx context.Context, tx RegistryWriter, trail *chain, u *Unit, method string, to lifecycle.Status, reason string, end Date, note string, now time.Time) (*Unit, error) {
+func (s *Service) setUnitStatus(ctx context.Context, tx RegistryWriter, trail *chain, u *Unit, method string, to lifecycle.Status, reason string, end unit.Date, note string, now time.Time) (*Unit, error) {
 	nu := cloneUnit(u)
 	nu.Status, nu.StatusReason, nu.StatusEndDate, nu.StatusNote, nu.StatusTime = to, reason, end, note, now
 	nu.UpdateTime, nu.Version = now, u.Version+1
@@ -167,7 +168,7 @@ func (s *Service) expireIfDue(ctx context.Context, tx Tx, trail *chain, u *Unit,
 	if _, err := s.endReservation(ctx, tx, trail, res, "ExpireReservation", lifecycle.ReservationExpired, "the hold lapsed at "+res.ExpireTime.Format(time.RFC3339), now); err != nil {
 		return nil, err
 	}
-	return s.setUnitStatus(ctx, tx, trail, u, "ExpireReservation", lifecycle.StatusAvailable, "", Date{}, "reservation "+res.ID+" expired", now)
+	return s.setUnitStatus(ctx, tx, trail, u, "ExpireReservation", lifecycle.StatusAvailable, "", unit.Date{}, "reservation "+res.ID+" expired", now)
 }
 
 // ExpireReservations ends every ACTIVE hold whose expiry has passed and
@@ -222,7 +223,7 @@ var reservationActions = map[lifecycle.ReservationAction]access.Action{
 // ReservationChange is a request to act on an open reservation.
 type ReservationChange struct {
 	Bank   string
-	DIN    DIN
+	DIN    unit.DIN
 	ID     string
 	Action lifecycle.ReservationAction
 	// ExpireTime is the new expiry (extend).
@@ -330,7 +331,7 @@ func (s *Service) ChangeReservation(ctx context.Context, r ReservationChange) (*
 		nr := *res
 		nr.UpdateTime, nr.Version = now, res.Version+1
 		var unitTo lifecycle.Status
-		unitReason, unitNote, unitEnd := "", "", Date{}
+		unitReason, unitNote, unitEnd := "", "", unit.Date{}
 		switch r.Action {
 		case lifecycle.ReservationExtend:
 			var v Violations
@@ -338,7 +339,7 @@ func (s *Service) ChangeReservation(ctx context.Context, r ReservationChange) (*
 				return v.Err("invalid reservation change")
 			}
 			nr.ExpireTime = r.ExpireTime.UTC()
-			unitTo, unitEnd, unitNote = u.Status, DateOf(nr.ExpireTime), u.StatusNote
+			unitTo, unitEnd, unitNote = u.Status, unit.DateOf(nr.ExpireTime), u.StatusNote
 		case lifecycle.ReservationRelease:
 			nr.Status, nr.EndTime, nr.EndReason = lifecycle.ReservationReleased, now, r.Reason
 			unitTo, unitNote = lifecycle.StatusAvailable, "reservation "+res.ID+" released"
@@ -349,7 +350,7 @@ func (s *Service) ChangeReservation(ctx context.Context, r ReservationChange) (*
 		case lifecycle.ReservationRequestShipment:
 			nr.Status, nr.ShipmentRequestTime = lifecycle.ReservationShipmentRequested, now
 			unitTo, unitNote = lifecycle.StatusShipmentRequested, "shipment requested by "+res.TransplantCenter
-			unitEnd = DateOf(res.ExpireTime)
+			unitEnd = unit.DateOf(res.ExpireTime)
 		}
 		if err := tx.UpdateReservation(ctx, &nr); err != nil {
 			return err
@@ -390,7 +391,7 @@ func recordConfirmatoryTyping(nr *Reservation, u *Unit, ct []LocusTyping, now ti
 	nr.CTTyping = ct
 	nr.CTDiscrepancies = ctDiscrepancies(u.HLA, ct)
 	if len(nr.CTDiscrepancies) == 0 {
-		nr.CT, nr.CTCompleteDate = lifecycle.CTComplete, DateOf(now)
+		nr.CT, nr.CTCompleteDate = lifecycle.CTComplete, unit.DateOf(now)
 		return "", "", ""
 	}
 	nr.CT = lifecycle.CTDiscrepant
@@ -471,7 +472,7 @@ func (s *Service) closeOnTransition(ctx context.Context, tx Tx, trail *chain, be
 }
 
 // GetReservation returns a reservation of a unit, or KindNotFound.
-func (s *Service) GetReservation(ctx context.Context, bank string, din DIN, id string) (*Reservation, error) {
+func (s *Service) GetReservation(ctx context.Context, bank string, din unit.DIN, id string) (*Reservation, error) {
 	if err := authorize(ctx, access.ReadReservations, bank, false); err != nil {
 		return nil, err
 	}
@@ -503,7 +504,7 @@ func ownCentre(p Principal, tc, verb string) (string, error) {
 // if the caller of ctx may see it. A coordinator sees its own centre's
 // reservations of public units only; anything else is KindNotFound, the
 // answer for a reservation that does not exist.
-func visibleReservation(ctx context.Context, tx ReadTx, bank string, din DIN, id string) (*Reservation, error) {
+func visibleReservation(ctx context.Context, tx ReadTx, bank string, din unit.DIN, id string) (*Reservation, error) {
 	notFound := NewError(KindNotFound, ReasonReservationNotFound, "no such reservation", "name", names.Reservation(bank, string(din), id))
 	r, err := tx.GetReservation(ctx, id)
 	if err != nil {
@@ -529,8 +530,8 @@ func visibleReservation(ctx context.Context, tx ReadTx, bank string, din DIN, id
 
 // ListReservationsRequest selects a page of reservations.
 type ListReservationsRequest struct {
-	Bank             string // required
-	DIN              DIN    // one unit's reservations
+	Bank             string   // required
+	DIN              unit.DIN // one unit's reservations
 	TransplantCenter string
 	OpenOnly         bool
 	PageSize         int

@@ -10,6 +10,7 @@ import (
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // clock is a test clock advanced by hand.
@@ -58,7 +59,7 @@ func newResEnvB(t testing.TB, n int) *resEnv {
 	return e
 }
 
-func (e *resEnv) din(i int) bank.DIN { return banktest.DIN(e.fin, 24, i) }
+func (e *resEnv) din(i int) unit.DIN { return banktest.DIN(e.fin, 24, i) }
 
 func (e *resEnv) reserve(t *testing.T, i int, patient string) (*bank.Reservation, error) {
 	t.Helper()
@@ -220,7 +221,7 @@ func TestConfirmatoryTypingAndShipment(t *testing.T) {
 	agree := []bank.LocusTyping{{Locus: "A", Text: "A*24:02:01:01+A*02:01:01:01"}, {Locus: "B", Text: "B*07:02+B*44:02"}, {Locus: "DRB1", Text: "DRB1*15:01+DRB1*04:01"}}
 	r1, _ := e.reserve(t, 1, "P-1")
 	got, err := ct(1, r1, agree)
-	if err != nil || got.CT != lifecycle.CTComplete || got.CTCompleteDate != bank.DateOf(banktest.Now) || got.Status != lifecycle.ReservationActive {
+	if err != nil || got.CT != lifecycle.CTComplete || got.CTCompleteDate != unit.DateOf(banktest.Now) || got.Status != lifecycle.ReservationActive {
 		t.Fatalf("agreeing CT: %+v %v", got, err)
 	}
 	got, err = e.svc.ChangeReservation(t.Context(), bank.ReservationChange{Bank: "bank-a", DIN: e.din(1), ID: r1.ID, Action: lifecycle.ReservationRequestShipment})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank/access"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // TypingReport is a laboratory's HLA typing report (an HML file, read by
@@ -159,17 +160,17 @@ func (s *Service) ApplyTypingReport(ctx context.Context, r TypingReport) ([]Samp
 
 // validateTypingReport checks every sample before anything is read: DINs,
 // nomenclature, release and typings, naming each problem's place.
-func (s *Service) validateTypingReport(r *TypingReport) ([]DIN, [][]LocusTyping, error) {
+func (s *Service) validateTypingReport(r *TypingReport) ([]unit.DIN, [][]LocusTyping, error) {
 	var v Violations
 	field := cmp.Or(r.Field, "report")
 	if len(r.Samples) == 0 {
 		v.Add(field, "the report has no sample")
 	}
-	dins := make([]DIN, len(r.Samples))
+	dins := make([]unit.DIN, len(r.Samples))
 	typings := make([][]LocusTyping, len(r.Samples))
-	seen := map[DIN]string{}
+	seen := map[unit.DIN]string{}
 	for i, smp := range r.Samples {
-		din, err := ParseDIN(smp.ID)
+		din, err := unit.ParseDIN(smp.ID)
 		if err != nil {
 			v.Add(field, "%s: sample id %q is not a unit's DIN: %v", smp.Where, smp.ID, err)
 		} else if first, dup := seen[din]; dup {
@@ -218,7 +219,7 @@ func (s *Service) validateTypingReport(r *TypingReport) ([]DIN, [][]LocusTyping,
 
 // applySample applies one sample's typing to its unit (ApplyTypingReport)
 // and reports whether it wrote the unit.
-func (s *Service) applySample(ctx context.Context, tx Tx, trail *chain, r *TypingReport, smp ReportedSample, din DIN, typing []LocusTyping, now time.Time) (SampleResult, bool, error) {
+func (s *Service) applySample(ctx context.Context, tx Tx, trail *chain, r *TypingReport, smp ReportedSample, din unit.DIN, typing []LocusTyping, now time.Time) (SampleResult, bool, error) {
 	res, err := s.applySampleTo(ctx, tx, trail, r, smp, din, typing, now)
 	if err != nil {
 		return res, false, err
@@ -226,7 +227,7 @@ func (s *Service) applySample(ctx context.Context, tx Tx, trail *chain, r *Typin
 	return res, res.Unit.Version != res.before, nil
 }
 
-func (s *Service) applySampleTo(ctx context.Context, tx Tx, trail *chain, r *TypingReport, smp ReportedSample, din DIN, typing []LocusTyping, now time.Time) (SampleResult, error) {
+func (s *Service) applySampleTo(ctx context.Context, tx Tx, trail *chain, r *TypingReport, smp ReportedSample, din unit.DIN, typing []LocusTyping, now time.Time) (SampleResult, error) {
 	res := SampleResult{SampleID: smp.ID}
 	for _, t := range smp.Typings {
 		if !slices.Contains(res.Releases, t.Release) {
@@ -265,7 +266,7 @@ func (s *Service) applySampleTo(ctx context.Context, tx Tx, trail *chain, r *Typ
 		}
 		res.Reservation = nr.Name()
 		if unitTo != "" {
-			if cur, err = s.setUnitStatus(ctx, tx, trail, u, importTypingMethod, unitTo, unitReason, Date{}, unitNote+": "+why, now); err != nil {
+			if cur, err = s.setUnitStatus(ctx, tx, trail, u, importTypingMethod, unitTo, unitReason, unit.Date{}, unitNote+": "+why, now); err != nil {
 				return res, err
 			}
 		}
@@ -324,7 +325,7 @@ func (s *Service) holdDiscrepant(ctx context.Context, tx Tx, trail *chain, u *Un
 	if u.Status == to && u.StatusReason == reason && u.StatusNote == note {
 		return u, nil
 	}
-	nu, err := s.setUnitStatus(ctx, tx, trail, u, importTypingMethod, to, reason, Date{}, note, now)
+	nu, err := s.setUnitStatus(ctx, tx, trail, u, importTypingMethod, to, reason, unit.Date{}, note, now)
 	if err != nil {
 		return nil, err
 	}

@@ -8,10 +8,11 @@ import (
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // reported is a sample of unit din typed at A and B, IPD-IMGT/HLA 3.24.0.
-func reported(din bank.DIN, a, b string) bank.ReportedSample {
+func reported(din unit.DIN, a, b string) bank.ReportedSample {
 	return bank.ReportedSample{ID: string(din), Where: "line 7", Typings: []bank.ReportedTyping{
 		{Locus: "A", Text: a, Where: "line 9", AlleleDB: "IMGT/HLA", Release: "3.24.0", TypingDate: "2024-05-01", Methods: []string{"SBT-NGS"}},
 		{Locus: "B", Text: b, Where: "line 10", AlleleDB: "IMGT/HLA", Release: "3.24.0"},
@@ -23,7 +24,7 @@ func (e *resEnv) applyReport(t *testing.T, samples ...bank.ReportedSample) ([]ba
 	return e.svc.ApplyTypingReport(t.Context(), bank.TypingReport{Bank: "bank-a", Source: "HML test", Samples: samples, Field: "hml"})
 }
 
-func (e *resEnv) typingOf(t *testing.T, din bank.DIN, locus string) string {
+func (e *resEnv) typingOf(t *testing.T, din unit.DIN, locus string) string {
 	t.Helper()
 	u, err := e.svc.GetUnit(t.Context(), "bank-a", din)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/cordbank/cordbank/bank/names"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // Unit is one cord blood unit (a cryopreserved product of one donation),
@@ -12,8 +13,8 @@ import (
 // and never changes; later transfers of custody change the distributing
 // bank, not the name.
 type Unit struct {
-	Bank string `json:"bank,omitempty"`
-	DIN  DIN    `json:"din,omitempty"`
+	Bank string   `json:"bank,omitempty"`
+	DIN  unit.DIN `json:"din,omitempty"`
 
 	Type   UnitType         `json:"unit_type,omitempty"`
 	Status lifecycle.Status `json:"status,omitempty"`
@@ -21,16 +22,16 @@ type Unit struct {
 	// LocalID is the bank's own identifier (EMDIS CB_LOCAL_ID), optional.
 	LocalID string `json:"local_id,omitempty"`
 
-	CollectionDate   Date             `json:"collection_date,omitempty"`
-	ProcessingDate   Date             `json:"processing_date,omitempty"`
-	FreezeDate       Date             `json:"freeze_date,omitempty"` // optional
+	CollectionDate   unit.Date        `json:"collection_date,omitempty"`
+	ProcessingDate   unit.Date        `json:"processing_date,omitempty"`
+	FreezeDate       unit.Date        `json:"freeze_date,omitempty"` // optional
 	ProcessingMethod ProcessingMethod `json:"processing_method,omitempty"`
 	Reduction        Reduction        `json:"reduction,omitempty"`
 
-	InfantBirthDate Date `json:"infant_birth_date,omitempty"`
-	InfantSex       Sex  `json:"infant_sex,omitempty"`
-	ABO             ABO  `json:"abo,omitempty"`
-	Rh              Rh   `json:"rh,omitempty"`
+	InfantBirthDate unit.Date `json:"infant_birth_date,omitempty"`
+	InfantSex       Sex       `json:"infant_sex,omitempty"`
+	ABO             ABO       `json:"abo,omitempty"`
+	Rh              Rh        `json:"rh,omitempty"`
 	// Ethnicity is the registry's ethnicity code or text (EMDIS ETHN);
 	// free form because registries use different code lists.
 	Ethnicity string `json:"ethnicity,omitempty"`
@@ -45,7 +46,7 @@ type Unit struct {
 	AttachedSegments   int `json:"attached_segments,omitempty"`
 
 	IDM         IDMResult `json:"idm,omitempty"`
-	IDMTestDate Date      `json:"idm_test_date,omitempty"` // optional
+	IDMTestDate unit.Date `json:"idm_test_date,omitempty"` // optional
 
 	// HLA holds the unit's typing, one entry per typed locus, the text as
 	// submitted, in canonical locus order (A, B, C, DRB1, ... DPB1, others).
@@ -65,7 +66,7 @@ type Unit struct {
 	StatusReason string `json:"status_reason,omitempty"`
 	// StatusEndDate is the date a temporary status ends (EMDIS
 	// CB_STAT_END_DATE), zero when the status has no end.
-	StatusEndDate Date `json:"status_end_date,omitempty"`
+	StatusEndDate unit.Date `json:"status_end_date,omitempty"`
 	// StatusNote is the free-text note of the last status change.
 	StatusNote string `json:"status_note,omitempty"`
 	// StatusTime is when the unit entered its status; zero means at
@@ -85,7 +86,7 @@ type Unit struct {
 func (u *Unit) Name() string { return UnitName(u.Bank, u.DIN) }
 
 // UnitName formats the resource name of the unit din of bank.
-func UnitName(bank string, din DIN) string { return names.Unit(bank, string(din)) }
+func UnitName(bank string, din unit.DIN) string { return names.Unit(bank, string(din)) }
 
 // EMDIS returns the registry status and reason codes the unit reports:
 // its status's code, and its recorded StatusReason or else the status's

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"unicode"
+
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // Limits of plausible values. A value outside them is almost always a data
@@ -29,10 +31,10 @@ const (
 
 // validateUnit records every problem with u. today is the date against
 // which "in the future" is judged.
-func validateUnit(u *Unit, today Date, reader *HLAReader, v *Violations, prefix string) {
+func validateUnit(u *Unit, today unit.Date, reader *HLAReader, v *Violations, prefix string) {
 	if u.DIN == "" {
 		v.Add(prefix+"din", "required")
-	} else if d, err := ParseDIN(string(u.DIN)); err != nil || d != u.DIN {
+	} else if d, err := unit.ParseDIN(string(u.DIN)); err != nil || d != u.DIN {
 		v.Add(prefix+"din", "%q is not a normalized 13-character DIN", u.DIN)
 	}
 	if !unitTypes[u.Type] {
@@ -43,7 +45,7 @@ func validateUnit(u *Unit, today Date, reader *HLAReader, v *Violations, prefix 
 	}
 
 	// Dates: each must be real, not in the future, and in lifecycle order.
-	past := func(field string, d Date, required bool) bool {
+	past := func(field string, d unit.Date, required bool) bool {
 		switch {
 		case d.IsZero():
 			if required {

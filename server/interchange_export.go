@@ -17,6 +17,7 @@ import (
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/inventory"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/spreadsheet"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
@@ -274,7 +275,7 @@ func (x *interchange) ReportAgeingUnits(ctx context.Context, req *pb.ReportAgein
 	today := x.svc.Now().UTC()
 	// A unit collected on or before this date reaches the age limit
 	// within the window (or has reached it).
-	cutoff := bank.DateOf(today.AddDate(-maxAge, 0, within))
+	cutoff := unit.DateOf(today.AddDate(-maxAge, 0, within))
 	lr := bank.ListUnitsRequest{Bank: id, CollectedTo: cutoff, PageSize: exportPageSize}
 	listed, err := allPages(func(token string) ([]*bank.Unit, string, error) {
 		lr.PageToken = token

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
 
@@ -20,7 +21,7 @@ type reservations struct {
 }
 
 // parseReservationName reads "banks/{bank}/units/{din}/reservations/{id}".
-func parseReservationName(name string) (string, bank.DIN, string, error) {
+func parseReservationName(name string) (string, unit.DIN, string, error) {
 	unit, id, ok := strings.Cut(name, "/reservations/")
 	if !ok || id == "" || strings.Contains(id, "/") || len(id) > 64 {
 		return "", "", "", fmt.Errorf("%q is not a reservation name of the form banks/{bank}/units/{din}/reservations/{id}", name)

@@ -48,7 +48,7 @@ var (
 
 // Leaf reports whether a struct type is recorded whole, as one value,
 // rather than field by field: a time, or a type with its own JSON
-// encoding (bank.Date, which encodes as "YYYY-MM-DD"). Every other struct
+// encoding (unit.Date, which encodes as "YYYY-MM-DD"). Every other struct
 // is walked into.
 func Leaf(t reflect.Type) bool {
 	return t.Kind() != reflect.Struct || t == timeType || t.Implements(marshalerType)

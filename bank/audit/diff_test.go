@@ -10,7 +10,7 @@ import (
 	"github.com/cordbank/cordbank/bank/audit"
 )
 
-// day encodes itself as one JSON value, as bank.Date does.
+// day encodes itself as one JSON value, as unit.Date does.
 type day struct{ Y, M, D int }
 
 func (d day) MarshalJSON() ([]byte, error) {

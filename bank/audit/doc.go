@@ -17,7 +17,7 @@
 // that differs, under its snake_case path ("cells.post_processing_tnc"),
 // its value before and after as JSON ("" for zero). Structs are walked
 // into, except times and types with their own JSON encoding, which are
-// one value (bank.Date as "YYYY-MM-DD"); slices are one value. The state
+// one value (unit.Date as "YYYY-MM-DD"); slices are one value. The state
 // replay in bank walks the resource types with the same Flatten, Leaf and
 // FieldName, so it decodes each change into the field it came from.
 //

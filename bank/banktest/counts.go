@@ -8,6 +8,7 @@ import (
 	"github.com/cordbank/cordbank/bank/access"
 	"github.com/cordbank/cordbank/bank/inventory"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 var countTests = []test{
@@ -73,7 +74,7 @@ func summaryCountsWhatTheCallerSees(t *testing.T, e *env) {
 	auto := ValidUnit(a.ID, DIN(a.FIN, 24, 4))
 	auto.Type = bank.UnitTypeAutologous
 	e.unit(auto)
-	for _, din := range []bank.DIN{DIN(a.FIN, 24, 1), DIN(a.FIN, 24, 4)} {
+	for _, din := range []unit.DIN{DIN(a.FIN, 24, 1), DIN(a.FIN, 24, 4)} {
 		if _, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: a.ID, DIN: din, Action: lifecycle.ActionRelease}); err != nil {
 			t.Fatal(err)
 		}

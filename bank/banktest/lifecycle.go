@@ -6,6 +6,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 var lifecycleTests = []test{
@@ -41,7 +42,7 @@ func lifecycleTransitionsPersist(t *testing.T, e *env) {
 	if rel.Status != lifecycle.StatusAvailable || !rel.StatusTime.Equal(Now.Add(time.Hour)) || rel.Version != 2 {
 		t.Errorf("released: status %s, status time %v, version %d", rel.Status, rel.StatusTime, rel.Version)
 	}
-	until := bank.DateOf(Now).AddDays(10)
+	until := unit.DateOf(Now).AddDays(10)
 	tu := step(bank.TransitionRequest{Action: lifecycle.ActionMakeUnavailable, Reason: "QR", Until: until, Note: "recheck ünïcode"})
 	if tu.StatusReason != "QR" || tu.StatusEndDate != until || tu.StatusNote != "recheck ünïcode" {
 		t.Errorf("unavailable: reason %q, end %s, note %q", tu.StatusReason, tu.StatusEndDate, tu.StatusNote)

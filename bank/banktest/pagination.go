@@ -9,6 +9,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 var paginationTests = []test{
@@ -35,7 +36,7 @@ func (e *env) importAll(bankID string, units []*bank.Unit) {
 func pageStableOrder(t *testing.T, e *env) {
 	a := e.bank("bank-a")
 	e.bank("bank-b")
-	var want []bank.DIN
+	var want []unit.DIN
 	var units []*bank.Unit
 	for _, seq := range rand.New(rand.NewPCG(1, 2)).Perm(25) {
 		d := DIN(a.FIN, 24, seq+1)
@@ -87,12 +88,12 @@ func pageStableUnderConcurrentInserts(t *testing.T, e *env) {
 	})
 	// Cursor-driven writer: after each page, one unit just before and one
 	// just after the cursor, committed before the pager reads on.
-	cursors := make(chan bank.DIN)
-	done := make(chan []bank.DIN, 1)
+	cursors := make(chan unit.DIN)
+	done := make(chan []unit.DIN, 1)
 	stop := sync.OnceFunc(func() { close(cursors) })
 	defer func() { stop(); wg.Wait() }() // also when a check below fails
 	wg.Go(func() {
-		var after []bank.DIN
+		var after []unit.DIN
 		for c := range cursors {
 			seq := int(mustAtoi(string(c[7:])))
 			for _, s := range []int{seq - 1, seq + 1} {
@@ -110,7 +111,7 @@ func pageStableUnderConcurrentInserts(t *testing.T, e *env) {
 		done <- after
 	})
 
-	var seen []bank.DIN
+	var seen []unit.DIN
 	req := bank.ListUnitsRequest{Bank: "bank-a", PageSize: 7}
 	for {
 		page, next, err := e.svc.ListUnits(e.ctx, req)
@@ -176,7 +177,7 @@ func pageFilters(t *testing.T, e *env) {
 			u.Private.DirectedRecipient = "REC-1"
 		}
 		u.ABO = abos[i%len(abos)]
-		coll := bank.Date{Year: 2020, Month: time.January, Day: 1}.AddDays(i * 40)
+		coll := unit.Date{Year: 2020, Month: time.January, Day: 1}.AddDays(i * 40)
 		u.CollectionDate, u.InfantBirthDate = coll, coll
 		u.ProcessingDate, u.FreezeDate, u.IDMTestDate = coll.AddDays(1), coll.AddDays(1), coll.AddDays(2)
 		all = append(all, u)
@@ -189,7 +190,7 @@ func pageFilters(t *testing.T, e *env) {
 		}
 	}
 
-	from, to := bank.Date{Year: 2021, Month: time.March, Day: 1}, bank.Date{Year: 2022, Month: time.June, Day: 30}
+	from, to := unit.Date{Year: 2021, Month: time.March, Day: 1}, unit.Date{Year: 2022, Month: time.June, Day: 30}
 	edge := all[5].CollectionDate // inclusive bounds: a unit collected on the bound is listed
 	cases := []struct {
 		name string
@@ -209,7 +210,7 @@ func pageFilters(t *testing.T, e *env) {
 		{"nothing", bank.ListUnitsRequest{Statuses: []lifecycle.Status{lifecycle.StatusExpired}}},
 	}
 	for _, tc := range cases {
-		var want []bank.DIN
+		var want []unit.DIN
 		for _, u := range all {
 			if matches(u, tc.req) {
 				want = append(want, u.DIN)
@@ -251,7 +252,7 @@ func pageTokenBoundToFilter(t *testing.T, e *env) {
 		"other filter": {Bank: "bank-a", ABOs: []bank.ABO{bank.ABOA}},
 		"no filter":    {Bank: "bank-a"},
 		"other bank":   {Bank: "bank-b", ABOs: []bank.ABO{bank.ABOO}},
-		"date added":   {Bank: "bank-a", ABOs: []bank.ABO{bank.ABOO}, CollectedFrom: bank.Date{Year: 2020, Month: 1, Day: 1}},
+		"date added":   {Bank: "bank-a", ABOs: []bank.ABO{bank.ABOO}, CollectedFrom: unit.Date{Year: 2020, Month: 1, Day: 1}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			r.PageToken = tok

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // The port's reservations (bank.ReservationReader, bank.ReservationWriter).
@@ -100,7 +101,7 @@ func reservationUpdateThenGet(t *testing.T, e *env) {
 // reservation of a unit, and nothing once it ended.
 func reservationOpen(t *testing.T, e *env) {
 	_, us := e.seed("bank-a", 2)
-	open := func(d bank.DIN) *bank.Reservation {
+	open := func(d unit.DIN) *bank.Reservation {
 		t.Helper()
 		return mustRead(e, func(tx bank.ReadTx) (*bank.Reservation, error) { return tx.OpenReservation(e.ctx, d) })
 	}

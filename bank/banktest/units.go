@@ -6,6 +6,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 var unitTests = []test{
@@ -237,7 +238,7 @@ func unitRoundTripAllFields(t *testing.T, e *env) {
 	full.DistributingBank = "bank-b"
 	minimal := ValidUnit("bank-a", DIN(a.FIN, 24, 2))
 	minimal.LocalID, minimal.Ethnicity = "", ""
-	minimal.FreezeDate, minimal.IDMTestDate = bank.Date{}, bank.Date{}
+	minimal.FreezeDate, minimal.IDMTestDate = unit.Date{}, unit.Date{}
 	minimal.FrozenVolumeML = 0
 	minimal.Cells = bank.CellCounts{PostProcessingTNC: 6.5e8}
 	minimal.HLA = nil

@@ -17,7 +17,8 @@
 // defined over it; bank.Unit carries it. The unit itself, the reservation
 // record (bank.Reservation, keyed by a unit's DIN and carrying its HLA
 // typing) and the requests stay in bank: what a rule needs to know of them
-// it is given (Candidate, a status and an expiry time, a Date-like value).
+// it is given (Candidate, a status and an expiry time, a unit.Date as a
+// Day).
 //
 // A rule that refuses a change returns a *refusal.Refusal[Rule]; package
 // bank maps each rule to its error Kind and Reason and adds the resource

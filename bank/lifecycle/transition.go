@@ -127,7 +127,7 @@ func (t Transition) Reason(v Violations, given string) string {
 	return r
 }
 
-// Day is a calendar date as the end-date rule needs it; bank.Date is one.
+// Day is a calendar date as the end-date rule needs it; unit.Date is one.
 type Day[D any] interface {
 	IsZero() bool
 	Before(D) bool

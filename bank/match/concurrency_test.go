@@ -10,6 +10,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // Writers flip units between two versions (8/8 with TNC 2e9, 7/8 with TNC
@@ -42,7 +43,7 @@ func TestIndexConcurrentUpsertRemoveSearch(t *testing.T) {
 				case 0:
 					_ = x.Upsert(v2(din), bankAcc)
 				case 1:
-					x.Remove(bank.DIN(din))
+					x.Remove(unit.DIN(din))
 				default:
 					_ = x.Upsert(v1(din), bankAcc)
 				}
@@ -159,7 +160,7 @@ func TestBankAccreditationChangeReachesUnits(t *testing.T) {
 	x.BankChanged(b)
 	u := &bank.Unit{Bank: "bank-a", DIN: "B123424000001", Type: bank.UnitTypePublic, Status: lifecycle.StatusAvailable,
 		Cells: bank.CellCounts{PostProcessingTNC: 2e9}, Version: 1, AttachedSegments: 1, Reduction: bank.ReductionPlasmaAndRBC,
-		CollectionDate: bank.DateOf(time.Now().AddDate(-1, 0, 0)),
+		CollectionDate: unit.DateOf(time.Now().AddDate(-1, 0, 0)),
 		HLA: []bank.LocusTyping{{Locus: "A", Text: "A*02:01+A*24:02"}, {Locus: "B", Text: "B*07:02+B*44:02"},
 			{Locus: "C", Text: "C*05:01+C*07:02"}, {Locus: "DRB1", Text: "DRB1*04:01+DRB1*15:01"}}}
 	x.UnitsChanged([]*bank.Unit{u})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // naiveSearch is the reference implementation: prepare and grade every
@@ -74,9 +75,9 @@ const outOfScope = "(out of scope)"
 // pol, in the documented filter order, or "".
 func naiveFilter(u *bank.Unit, b *bank.Bank, req *Request, pol Policy, privBank string) string {
 	dose := pol.Dose(req.Disease)
-	var cutoff bank.Date
+	var cutoff unit.Date
 	if pol.MaxUnitAgeYears > 0 {
-		cutoff = bank.DateOf(req.AsOf.Time().AddDate(-pol.MaxUnitAgeYears, 0, 0))
+		cutoff = unit.DateOf(req.AsOf.Time().AddDate(-pol.MaxUnitAgeYears, 0, 0))
 	}
 	cd34 := u.Cells.PostProcessingCD34
 	switch {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/faultcheck"
 	"github.com/cordbank/cordbank/internal/pgtest"
 	"github.com/cordbank/cordbank/internal/store/postgres"
@@ -55,7 +56,7 @@ func checkPostgres(ctx context.Context, url string, l *faultcheck.Ledger) ([]str
 	}
 	stored := map[string]string{}
 	err = s.Read(ctx, func(tx bank.ReadTx) error {
-		for after := bank.DIN(""); ; {
+		for after := unit.DIN(""); ; {
 			units, err := tx.ListUnits(ctx, bank.UnitQuery{AfterDIN: after, Limit: 1000})
 			if err != nil || len(units) == 0 {
 				return err

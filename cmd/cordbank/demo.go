@@ -12,6 +12,7 @@ import (
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/cordbank/cordbank/bank/names"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/synth"
 )
 
@@ -88,7 +89,7 @@ func demoLifecycle(ctx context.Context, svc *bank.Service, u *bank.Unit, i int) 
 		if err := step(bank.TransitionRequest{Action: lifecycle.ActionRelease}); err != nil {
 			return "", err
 		}
-		until := bank.DateOf(time.Now()).AddDays(30)
+		until := unit.DateOf(time.Now()).AddDays(30)
 		return lifecycle.StatusTemporarilyUnavailable, step(bank.TransitionRequest{Action: lifecycle.ActionMakeUnavailable,
 			Reason: "AD", Until: until, Note: "demo: label check pending"})
 	case 19:

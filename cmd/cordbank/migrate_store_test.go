@@ -13,6 +13,7 @@ import (
 	"github.com/cordbank/cordbank/bank/credential"
 	"github.com/cordbank/cordbank/bank/inventory"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/pgtest"
 	"github.com/cordbank/cordbank/internal/store/postgres"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
@@ -41,7 +42,7 @@ func fillRegistry(t *testing.T, svc *bank.Service) {
 	a.FINs = []string{a.FIN, banktest.FIN("extra")}
 	must(svc.CreateBank(ctx, a, "req-bank-a"))
 	must(svc.CreateBank(ctx, banktest.ValidBank("bank-b"), ""))
-	din := func(i int) bank.DIN { return banktest.DIN(a.FIN, 25, i) }
+	din := func(i int) unit.DIN { return banktest.DIN(a.FIN, 25, i) }
 	must(svc.CreateUnit(ctx, banktest.FullUnit("bank-a", din(1)), "req-unit-1"))
 	private := banktest.ValidUnit("bank-a", din(2))
 	private.Type = bank.UnitTypeAutologous

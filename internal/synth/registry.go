@@ -11,6 +11,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // RegistryLoci are the loci a Registry types, in order.
@@ -196,7 +197,7 @@ func (gn *Registry) Units(n int, seed uint64, now time.Time) []*bank.Unit {
 			gn.seq++
 			// FIN + 8 digits: the nominal year and sequence number of an
 			// ISBT 128 DIN (years 00, 01, ... as the sequence grows).
-			u.DIN = bank.DIN(fmt.Sprintf("%s%08d", b.FIN, gn.seq))
+			u.DIN = unit.DIN(fmt.Sprintf("%s%08d", b.FIN, gn.seq))
 			u.Status = lifecycle.StatusAvailable
 			switch x := gn.r.IntN(100); {
 			case x < 4:

@@ -13,6 +13,7 @@ import (
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
 )
 
@@ -55,9 +56,9 @@ func benchUnit(bk *bank.Bank, n int) *bank.Unit {
 
 // importUnits registers n units in batches of 1000 (the gRPC import's
 // batch size order) and returns their DINs.
-func importUnits(b *testing.B, svc *bank.Service, bk *bank.Bank, first, n int) []bank.DIN {
+func importUnits(b *testing.B, svc *bank.Service, bk *bank.Bank, first, n int) []unit.DIN {
 	b.Helper()
-	var dins []bank.DIN
+	var dins []unit.DIN
 	for at := first; at < first+n; at += 1000 {
 		units := make([]*bank.Unit, min(1000, first+n-at))
 		for i := range units {

@@ -10,6 +10,7 @@ import (
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/cordbank/cordbank/bank/match"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/pgtest"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
 	"github.com/cordbank/cordbank/server"
@@ -90,7 +91,7 @@ func BenchmarkFollow(b *testing.B) {
 				st1, st2 := p.open(b)
 				svc1, bk := benchBankOn(b, st1)
 				idx := match.NewIndex(match.NewGrader(nil))
-				seen := &statusWatcher{status: map[bank.DIN]lifecycle.Status{}}
+				seen := &statusWatcher{status: map[unit.DIN]lifecycle.Status{}}
 				svc2 := bank.NewService(st2, bank.WithWatcher(idx), bank.WithWatcher(seen))
 				if err := server.BuildIndex(b.Context(), svc2, idx); err != nil {
 					b.Fatal(err)
@@ -131,7 +132,7 @@ func benchBankOn(b *testing.B, st bank.Store) (*bank.Service, *bank.Bank) {
 
 // statusWatcher notes the last status of each unit the service hands its
 // watchers (the index is handed the same units).
-type statusWatcher struct{ status map[bank.DIN]lifecycle.Status }
+type statusWatcher struct{ status map[unit.DIN]lifecycle.Status }
 
 func (w *statusWatcher) UnitsChanged(units []*bank.Unit) {
 	for _, u := range units {

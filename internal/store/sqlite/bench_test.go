@@ -9,6 +9,7 @@ import (
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
 )
 
@@ -95,11 +96,11 @@ const inventoryUnits = 100_000
 
 // seeded returns a store holding 100,000 units of one bank, a fifth of
 // them AVAILABLE, and their DINs.
-func seeded(b *testing.B) (*bank.Service, []bank.DIN) {
+func seeded(b *testing.B) (*bank.Service, []unit.DIN) {
 	b.Helper()
 	s, svc, bk := benchStore(b)
 	ctx := context.Background()
-	var dins []bank.DIN
+	var dins []unit.DIN
 	for n := 0; n < inventoryUnits; n += batchSize {
 		units := batch(bk, n)
 		for i, u := range units {

@@ -16,6 +16,7 @@ import (
 	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/bank/banktest"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/store/rowenc"
 	"github.com/google/go-cmp/cmp"
 )
@@ -115,7 +116,7 @@ func TestMigrateAcrossVersions(t *testing.T) {
 			}
 		}
 		if k < 4 {
-			want.StatusReason, want.StatusEndDate, want.StatusNote = "", bank.Date{}, ""
+			want.StatusReason, want.StatusEndDate, want.StatusNote = "", unit.Date{}, ""
 			want.StatusTime, want.DistributingBank = time.Time{}, ""
 		}
 		s := open(t, path)

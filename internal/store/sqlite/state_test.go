@@ -9,13 +9,14 @@ import (
 	"github.com/cordbank/cordbank/bank/banktest"
 	"github.com/cordbank/cordbank/bank/inventory"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // workflow runs most of the audited use cases on l's bank: registration
 // (one by one and by import), an update, lifecycle steps, a reservation
 // and its end, containers, placement, moves and a discard that frees a
 // position. It returns a unit still in storage.
-func workflow(t *testing.T, l *liveDB) bank.DIN {
+func workflow(t *testing.T, l *liveDB) unit.DIN {
 	t.Helper()
 	ctx, svc := t.Context(), l.svc
 	must := func(err error) {
@@ -24,7 +25,7 @@ func workflow(t *testing.T, l *liveDB) bank.DIN {
 			t.Fatal(err)
 		}
 	}
-	dins := make([]bank.DIN, 6)
+	dins := make([]unit.DIN, 6)
 	for i := range dins {
 		dins[i] = banktest.DIN(l.fin, 25, i+1)
 	}
