@@ -67,13 +67,13 @@
 // concern's own enumerations move down with its rules even when other
 // concerns read them: lifecycle.Status is the state machine's alphabet,
 // so bank.Unit carries a lifecycle.Status, and the DIN and Date are
-// bank/unit's (unit.DIN keys a unit everywhere). Types a concern shares with the others (Unit, Bank, Event, Error,
-// the page tokens, Placement, which keys a unit's place by its DIN,
-// Reservation, which keys a hold by the unit's DIN and carries its HLA
-// typing, InventoryCounts, which counts units and reservations too) stay
-// in bank, and so does the audit trail's state proof (audit_state.go,
-// audit_replay.go): it replays events into every resource type of bank and
-// compares them with the store's rows.
+// bank/unit's (unit.DIN keys a unit everywhere). Types a concern shares
+// with the others (Unit, Bank, Event, Error, the page tokens, Placement,
+// which keys a unit's place by its DIN, Reservation, which keys a hold by
+// the unit's DIN and carries its HLA typing, InventoryCounts, which counts
+// units and reservations too) stay in bank, and so does the audit trail's
+// state proof (audit_state.go, audit_replay.go): it replays events into
+// every resource type of bank and compares them with the store's rows.
 //
 // Other subpackages: bank/access (roles, the policy table, what each
 // principal may see), bank/refusal (how a concern's rule says no, as a
