@@ -16,8 +16,10 @@
 //
 //	concern                package: files                       port (store.go)       banktest groups
 //	banks and units        bank/unit: the DIN, its check        RegistryReader/Writer Banks Units Pagination
-//	                       character and the FIN, Date; bank:   CountReader           Import Registry Counts
-//	                       bank.go bank_service.go unit.go      .SummarizeUnits
+//	                       character and the FIN, Date, the     CountReader           Import Registry Counts
+//	                       plausibility rules of dates,         .SummarizeUnits
+//	                       counts, volumes and text; bank:
+//	                       bank.go bank_service.go unit.go
 //	                       unit_service.go unit_validate.go
 //	                       unit_mask.go unit_json.go
 //	                       unit_summary.go hla_check.go
