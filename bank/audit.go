@@ -3,15 +3,12 @@ package bank
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"reflect"
-	"sort"
 	"strings"
 	"time"
-	"unicode"
 	"unsafe"
 
 	"github.com/cordbank/cordbank/bank/audit"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // Event is one entry of the audit trail: who changed what, when, why and
@@ -103,7 +100,7 @@ type chain struct {
 	streamHeads map[string]int64
 	// unitStreams caches the stream of each unit whose events this
 	// transaction records, keyed by DIN (DINs are globally unique).
-	unitStreams map[DIN]string
+	unitStreams map[unit.DIN]string
 }
 
 // auditLog is what a chain needs of a write transaction: the heads to
@@ -189,7 +186,7 @@ func (c *chain) streamOf(e *Event) (string, error) {
 // knowUnit tells the chain u's stream (the unit's own type decides it).
 func (c *chain) knowUnit(u *Unit) {
 	if c.unitStreams == nil {
-		c.unitStreams = map[DIN]string{}
+		c.unitStreams = map[unit.DIN]string{}
 	}
 	c.unitStreams[u.DIN] = streamOfUnit(u)
 }
@@ -204,7 +201,7 @@ func streamOfUnit(u *Unit) string {
 
 // unitOfResource returns the bank and DIN of the unit a resource name is or
 // is below ("banks/b1/units/X", "banks/b1/units/X/reservations/r1").
-func unitOfResource(name string) (string, DIN, bool) {
+func unitOfResource(name string) (string, unit.DIN, bool) {
 	rest, ok := strings.CutPrefix(name, "banks/")
 	if !ok {
 		return "", "", false
@@ -218,7 +215,7 @@ func unitOfResource(name string) (string, DIN, bool) {
 		return "", "", false
 	}
 	din, _, _ := strings.Cut(rest, "/")
-	return bankID, DIN(din), din != ""
+	return bankID, unit.DIN(din), din != ""
 }
 
 // appendPrepared links one event made ready before the transaction and
@@ -290,103 +287,5 @@ func (c *chain) changed(method, resource, bank, reason string, before, after any
 	if u, ok := after.(*Unit); ok {
 		c.knowUnit(u)
 	}
-	return c.record(method, resource, bank, reason, diffFields(before, after))
-}
-
-// diffFields lists the leaf fields (snake_case paths) whose values differ
-// between two values of the same struct type. Bookkeeping fields
-// (versions, update times) are left out: every change moves them.
-func diffFields(before, after any) []audit.FieldChange {
-	b, a := map[string]string{}, map[string]string{}
-	flatten(reflect.ValueOf(before), "", b)
-	flatten(reflect.ValueOf(after), "", a)
-	keys := map[string]bool{}
-	for k := range b {
-		keys[k] = true
-	}
-	for k := range a {
-		keys[k] = true
-	}
-	var out []audit.FieldChange
-	for k := range keys {
-		if b[k] != a[k] {
-			out = append(out, audit.FieldChange{Field: k, Before: b[k], After: a[k]})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
-	return out
-}
-
-var skipFields = map[string]bool{"version": true, "update_time": true, "create_time": true}
-
-// flatten writes every leaf of v as JSON under its snake_case path.
-// Slices are leaves (a changed typing list shows whole).
-func flatten(v reflect.Value, prefix string, out map[string]string) {
-	for v.Kind() == reflect.Pointer {
-		if v.IsNil() {
-			if prefix != "" {
-				out[prefix] = ""
-			}
-			return
-		}
-		v = v.Elem()
-	}
-	if v.Kind() == reflect.Struct && v.Type() != reflect.TypeOf(time.Time{}) && v.Type() != reflect.TypeOf(Date{}) {
-		t := v.Type()
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			if !f.IsExported() {
-				continue
-			}
-			name := fieldName(f)
-			if skipFields[name] {
-				continue
-			}
-			p := name
-			if prefix != "" {
-				p = prefix + "." + name
-			}
-			flatten(v.Field(i), p, out)
-		}
-		return
-	}
-	var val any = v.Interface()
-	if d, ok := val.(Date); ok {
-		val = d.String()
-	}
-	if v.IsZero() {
-		out[prefix] = ""
-		return
-	}
-	b, err := json.Marshal(val)
-	if err != nil {
-		b = []byte(fmt.Sprint(val))
-	}
-	out[prefix] = string(b)
-}
-
-// fieldName is a field's JSON name (its tag), else its snake_case name.
-func fieldName(f reflect.StructField) string {
-	if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag != "" && tag != "-" {
-		return tag
-	}
-	return snake(f.Name)
-}
-
-// snake converts a Go field name to the API's snake_case (DIN -> din,
-// PostProcessingTNC -> post_processing_tnc, HLARelease -> hla_release).
-func snake(s string) string {
-	var b strings.Builder
-	r := []rune(s)
-	for i, c := range r {
-		if unicode.IsUpper(c) {
-			if i > 0 && (unicode.IsLower(r[i-1]) || (i+1 < len(r) && unicode.IsLower(r[i+1]) && unicode.IsUpper(r[i-1]))) {
-				b.WriteByte('_')
-			}
-			b.WriteRune(unicode.ToLower(c))
-		} else {
-			b.WriteRune(c)
-		}
-	}
-	return b.String()
+	return c.record(method, resource, bank, reason, audit.Diff(before, after))
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/bank/inventory"
 )
 
@@ -16,7 +17,7 @@ import (
 // then compared with the row in the table.
 
 // fieldSets are the fields compared per kind: every leaf a change can
-// record on the row (flatten of the zero value), plus a unit's location.
+// record on the row (audit.Flatten of the zero value), plus a unit's location.
 var fieldSets = map[resourceKind]map[string]bool{
 	kindBank: leafPaths(&Bank{}), kindUnit: leafPaths(&Unit{}, "location"),
 	kindReservation: leafPaths(&Reservation{}), kindContainer: leafPaths(&inventory.Container{}),
@@ -37,7 +38,7 @@ var sortedFields = func() map[resourceKind][]string {
 
 func leafPaths(v any, extra ...string) map[string]bool {
 	vals := map[string]string{}
-	flatten(reflect.ValueOf(v), "", vals)
+	audit.Flatten(reflect.ValueOf(v), "", vals)
 	m := map[string]bool{}
 	for k := range vals {
 		m[k] = true
@@ -49,29 +50,29 @@ func leafPaths(v any, extra ...string) map[string]bool {
 }
 
 // fieldIndexes are, per kind, the struct field (an index path for
-// reflect.Value.FieldByIndex) of each leaf path flatten writes: a change
+// reflect.Value.FieldByIndex) of each leaf path audit.Flatten writes: a change
 // of field "cells.post_processing_tnc" is replayed into that field.
 var fieldIndexes = map[resourceKind]map[string][]int{
 	kindBank: leafIndexes(reflect.TypeFor[Bank]()), kindUnit: leafIndexes(reflect.TypeFor[Unit]()),
 	kindReservation: leafIndexes(reflect.TypeFor[Reservation]()), kindContainer: leafIndexes(reflect.TypeFor[inventory.Container]()),
 }
 
-// leafIndexes walks a struct type as flatten walks its values.
+// leafIndexes walks a struct type as audit.Flatten walks its values.
 func leafIndexes(t reflect.Type) map[string][]int {
 	out := map[string][]int{}
 	var walk func(t reflect.Type, prefix string, idx []int)
 	walk = func(t reflect.Type, prefix string, idx []int) {
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
-			if !f.IsExported() || skipFields[fieldName(f)] {
+			if !f.IsExported() || audit.Bookkeeping(audit.FieldName(f)) {
 				continue
 			}
-			p := fieldName(f)
+			p := audit.FieldName(f)
 			if prefix != "" {
 				p = prefix + "." + p
 			}
 			ix := append(append([]int(nil), idx...), i)
-			if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[time.Time]() && f.Type != reflect.TypeFor[Date]() {
+			if !audit.Leaf(f.Type) {
 				walk(f.Type, p, ix)
 				continue
 			}
@@ -107,11 +108,11 @@ type trailReplay struct {
 	created  bool
 }
 
-// leafJSON is a leaf's value as flatten writes it (and so as changes
+// leafJSON is a leaf's value as audit.Flatten writes it (and so as changes
 // record it).
 func leafJSON(v reflect.Value) string {
 	m := make(map[string]string, 1)
-	flatten(v, "v", m)
+	audit.Flatten(v, "v", m)
 	return m["v"]
 }
 
@@ -181,7 +182,7 @@ func comparedEncoding(row reflect.Value) []byte {
 	c := reflect.New(row.Type()).Elem()
 	c.Set(row)
 	for i := 0; i < c.NumField(); i++ {
-		if skipFields[fieldName(c.Type().Field(i))] {
+		if audit.Bookkeeping(audit.FieldName(c.Type().Field(i))) {
 			c.Field(i).Set(reflect.Zero(c.Field(i).Type()))
 		}
 	}
@@ -237,14 +238,14 @@ func (j stateJob) check(diff func(StateDifference)) {
 		}
 	}
 	want := make(map[string]string, len(fieldSets[r.kind]))
-	flatten(r.state, "", want)
+	audit.Flatten(r.state, "", want)
 	have := make(map[string]string, len(fieldSets[r.kind]))
-	flatten(row, "", have)
+	audit.Flatten(row, "", have)
 	if r.kind == kindUnit {
 		want["location"], have["location"] = r.location, location
 	}
 	for _, f := range sortedFields[r.kind] {
-		if skipFields[f] {
+		if audit.Bookkeeping(f) {
 			continue
 		}
 		if w, g := want[f], have[f]; normalValue(w) != normalValue(g) {

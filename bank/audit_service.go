@@ -13,13 +13,14 @@ import (
 
 	"github.com/cordbank/cordbank/bank/access"
 	"github.com/cordbank/cordbank/bank/audit"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // UnitHistory returns one page of a unit's chain of custody: the events
 // recorded for it, oldest first, and the next page's token ("" on the last
 // page). Errors: KindInvalid naming page_size or page_token; KindNotFound
 // when the unit does not exist in bank.
-func (s *Service) UnitHistory(ctx context.Context, bank string, din DIN, size int, pageToken string) ([]*Event, string, error) {
+func (s *Service) UnitHistory(ctx context.Context, bank string, din unit.DIN, size int, pageToken string) ([]*Event, string, error) {
 	var v Violations
 	n := pageSize(&v, size)
 	fk := filterKey("history", bank, string(din))

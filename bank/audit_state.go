@@ -11,6 +11,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // The tables, proven by the trail. Every audited change records each
@@ -214,10 +215,10 @@ func readRow(ctx context.Context, tx ReadTx, r *trailReplay, proven *ResourceCou
 		}
 	case kindUnit:
 		var u *Unit
-		if u, err = tx.GetUnit(ctx, r.ids[1], DIN(r.ids[3])); err == nil {
+		if u, err = tx.GetUnit(ctx, r.ids[1], unit.DIN(r.ids[3])); err == nil {
 			j.row = u
 			proven.Units++
-			if j.placement, err = tx.GetPlacement(ctx, r.ids[1], DIN(r.ids[3])); j.placement != nil {
+			if j.placement, err = tx.GetPlacement(ctx, r.ids[1], unit.DIN(r.ids[3])); j.placement != nil {
 				proven.Placements++
 			}
 		}

@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/cordbank/cordbank/bank/names"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // Bank is a cord blood bank: the owner of units. Its ID is the last segment
@@ -62,12 +65,12 @@ func (b *Bank) validate(v *Violations, prefix string) {
 	} else if len(b.DisplayName) > 200 {
 		v.Add(prefix+"display_name", "at most 200 characters")
 	}
-	if !ValidFIN(b.FIN) {
+	if !unit.ValidFIN(b.FIN) {
 		v.Add(prefix+"fin", "%q is not an ISBT 128 facility identification number (a letter other than O or a digit 1-9, then 4 digits)", b.FIN)
 	}
 	seenFIN := map[string]bool{}
 	for _, f := range b.FINs {
-		if !ValidFIN(f) {
+		if !unit.ValidFIN(f) {
 			v.Add(prefix+"fins", "%q is not an ISBT 128 facility identification number", f)
 		} else if seenFIN[f] {
 			v.Add(prefix+"fins", "%s listed twice", f)
@@ -118,12 +121,12 @@ func (b *Bank) OwnsFIN(fin string) bool {
 // finNotOwned is the refusal of a registration whose DIN's FIN is not the
 // bank's. It is decided from the bank's FINs alone, before the DIN is
 // looked up, so it says nothing about whether that DIN is registered.
-func finNotOwned(b *Bank, din DIN, field string) error {
+func finNotOwned(b *Bank, din unit.DIN, field string) error {
 	return &Error{Kind: KindInvalid, Reason: ReasonFINNotOwned,
 		Message: "the DIN's facility identification number is not assigned to this bank",
 		Violations: []Violation{{Field: field, Description: fmt.Sprintf(
 			"FIN %s is not one of bank %s's (%s): a unit collected elsewhere arrives through TransferUnit", din.FIN(), b.ID, strings.Join(b.withPrimaryFIN(), ", "))}},
-		Metadata: map[string]string{"fin": din.FIN(), "bank": "banks/" + b.ID}}
+		Metadata: map[string]string{"fin": din.FIN(), "bank": names.Bank(b.ID)}}
 }
 
 // ownsAllFINs reports whether b owns the FIN of every unit (the common

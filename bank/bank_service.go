@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/cordbank/cordbank/bank/access"
+	"github.com/cordbank/cordbank/bank/names"
 )
 
 // CreateBank registers a bank with the given ID. requestID, when not empty,
@@ -40,11 +41,11 @@ func (s *Service) CreateBank(ctx context.Context, b *Bank, requestID string) (*B
 		if err := tx.InsertBank(ctx, &nb); err != nil {
 			return err
 		}
-		if err := s.newChain(ctx, tx, now).created("CreateBank", "banks/"+nb.ID, nb.ID, &nb); err != nil {
+		if err := s.newChain(ctx, tx, now).created("CreateBank", names.Bank(nb.ID), nb.ID, &nb); err != nil {
 			return err
 		}
 		if requestID != "" {
-			if err := tx.PutRequest(ctx, &RequestRecord{ID: requestID, Method: "CreateBank", Fingerprint: fp, Resource: "banks/" + b.ID, CreateTime: now}); err != nil {
+			if err := tx.PutRequest(ctx, &RequestRecord{ID: requestID, Method: "CreateBank", Fingerprint: fp, Resource: names.Bank(b.ID), CreateTime: now}); err != nil {
 				return err
 			}
 		}
@@ -133,7 +134,7 @@ func (s *Service) UpdateBank(ctx context.Context, b *Bank, mask []string, etag s
 		if err != nil {
 			return err
 		}
-		if err := checkEtag(etag, cur.Version, "banks/"+cur.ID); err != nil {
+		if err := checkEtag(etag, cur.Version, names.Bank(cur.ID)); err != nil {
 			return err
 		}
 		nb := *cur
@@ -165,7 +166,7 @@ func (s *Service) UpdateBank(ctx context.Context, b *Bank, mask []string, etag s
 		if err := tx.UpdateBank(ctx, &nb); err != nil {
 			return err
 		}
-		if err := s.newChain(ctx, tx, nb.UpdateTime).changed("UpdateBank", "banks/"+nb.ID, nb.ID, "", cur, &nb); err != nil {
+		if err := s.newChain(ctx, tx, nb.UpdateTime).changed("UpdateBank", names.Bank(nb.ID), nb.ID, "", cur, &nb); err != nil {
 			return err
 		}
 		out = &nb

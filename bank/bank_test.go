@@ -8,6 +8,8 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // invalidFields returns the violated fields of err, failing t unless err is
@@ -85,15 +87,15 @@ func TestListRequestRules(t *testing.T) {
 		{"valid", bank.ListUnitsRequest{Bank: "bank-a", PageSize: 10}, nil},
 		{"page size above max is capped", bank.ListUnitsRequest{Bank: "bank-a", PageSize: 5000}, nil},
 		{"negative page size", bank.ListUnitsRequest{Bank: "bank-a", PageSize: -1}, []string{"page_size"}},
-		{"unknown status", bank.ListUnitsRequest{Bank: "bank-a", Statuses: []bank.Status{bank.StatusAvailable, "GONE"}}, []string{"status"}},
+		{"unknown status", bank.ListUnitsRequest{Bank: "bank-a", Statuses: []lifecycle.Status{lifecycle.StatusAvailable, "GONE"}}, []string{"status"}},
 		{"unknown type", bank.ListUnitsRequest{Bank: "bank-a", Types: []bank.UnitType{"PRIVATE"}}, []string{"unit_type"}},
 		{"unknown abo", bank.ListUnitsRequest{Bank: "bank-a", ABOs: []bank.ABO{"0"}}, []string{"abo"}},
 		{"reversed date range", bank.ListUnitsRequest{Bank: "bank-a",
-			CollectedFrom: bank.Date{Year: 2024, Month: 2, Day: 1}, CollectedTo: bank.Date{Year: 2024, Month: 1, Day: 31}}, []string{"collected_before"}},
+			CollectedFrom: unit.Date{Year: 2024, Month: 2, Day: 1}, CollectedTo: unit.Date{Year: 2024, Month: 1, Day: 31}}, []string{"collected_before"}},
 		{"one-day range", bank.ListUnitsRequest{Bank: "bank-a",
-			CollectedFrom: bank.Date{Year: 2024, Month: 2, Day: 1}, CollectedTo: bank.Date{Year: 2024, Month: 2, Day: 1}}, nil},
+			CollectedFrom: unit.Date{Year: 2024, Month: 2, Day: 1}, CollectedTo: unit.Date{Year: 2024, Month: 2, Day: 1}}, nil},
 		{"garbage token", bank.ListUnitsRequest{Bank: "bank-a", PageToken: "%%%"}, []string{"page_token"}},
-		{"all wrong", bank.ListUnitsRequest{Bank: "bank-a", PageSize: -5, Statuses: []bank.Status{"?"}, Types: []bank.UnitType{"?"},
+		{"all wrong", bank.ListUnitsRequest{Bank: "bank-a", PageSize: -5, Statuses: []lifecycle.Status{"?"}, Types: []bank.UnitType{"?"},
 			ABOs: []bank.ABO{"?"}, PageToken: "x"}, []string{"abo", "page_size", "page_token", "status", "unit_type"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

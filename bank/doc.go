@@ -15,14 +15,21 @@
 // record the audit events:
 //
 //	concern                package: files                       port (store.go)       banktest groups
-//	banks and units        bank: bank.go bank_service.go        RegistryReader/Writer Banks Units Pagination
-//	                       unit.go unit_service.go              CountReader           Import Registry Counts
-//	                       unit_validate.go unit_mask.go        .SummarizeUnits
-//	                       unit_json.go unit_summary.go din.go
-//	                       date.go hla_check.go hla_reread.go
-//	                       typing_report.go
-//	lifecycle and          bank: lifecycle.go reservation.go    ReservationReader/    Lifecycle Reservations
-//	reservations           reservation_service.go               Writer
+//	banks and units        bank/unit: the DIN, its check        RegistryReader/Writer Banks Units Pagination
+//	                       character and the FIN, Date, the     CountReader           Import Registry Counts
+//	                       plausibility rules of dates,         .SummarizeUnits
+//	                       counts, volumes and text; bank:
+//	                       bank.go bank_service.go unit.go
+//	                       unit_service.go unit_validate.go
+//	                       unit_mask.go unit_json.go
+//	                       unit_summary.go hla_check.go
+//	                       hla_reread.go typing_report.go
+//	lifecycle and          bank/lifecycle: unit statuses, the   ReservationReader/    Lifecycle Reservations
+//	reservations           state machine, reservation holds     Writer
+//	                       (statuses, expiry, due, allowed
+//	                       changes, closing); bank: lifecycle.go
+//	                       (rules to errors) reservation.go
+//	                       (Reservation) reservation_service.go
 //	inventory: storage     bank/inventory: containers and       InventoryReader/      Inventory Counts
 //	and temperature        layouts, the container tree,         Writer, CountReader
 //	                       placement rules, excursions;         .CountInventory
@@ -31,9 +38,9 @@
 //	                       inventory_moves.go
 //	                       inventory_temperature.go
 //	                       inventory_counts.go
-//	audit trail            bank/audit: the hash chain's         AuditReader/Writer,   Events Privacy
-//	                       encoding and schemes, chain          CountReader
-//	                       verification, checkpoints;           .CountResources
+//	audit trail            bank/audit: the change diff, the     AuditReader/Writer,   Events Privacy
+//	                       hash chain's encoding and schemes,   CountReader
+//	                       chain verification, checkpoints;     .CountResources
 //	                       bank: audit.go (Event, appending)
 //	                       audit_service.go audit_verify.go
 //	                       audit_checkpoint.go audit_state.go
@@ -55,20 +62,28 @@
 // rules need from bank they are given, as parameters or small interfaces
 // (inventory.Violations, inventory.Occupants, the token epoch read that
 // credential.Cache.Recheck is given, an Event as the audit.Content and
-// audit.Link its hash covers), and a rule that refuses a change returns
-// the concern's own refusal, which bank maps to an *Error (inventory.go's
-// refused). Types a concern shares with the others (Unit, DIN, Bank,
-// Event, Error, the page tokens, Placement, which keys a unit's place by
-// its DIN, InventoryCounts, which counts units and reservations too) stay
-// in bank, and so does the audit trail's state proof (audit_state.go,
-// audit_replay.go): it replays events into every resource type of bank and
-// compares them with the store's rows.
+// audit.Link its hash covers, a unit as a lifecycle.Candidate, a Date as a
+// lifecycle.Day), and a rule that refuses a change returns the concern's
+// own refusal (a refusal.Refusal of its Rule), which bank maps to an
+// *Error (inventory.go's refused, lifecycle.go's lifecycleRefused). A
+// concern's own enumerations move down with its rules even when other
+// concerns read them: lifecycle.Status is the state machine's alphabet,
+// so bank.Unit carries a lifecycle.Status, and the DIN and Date are
+// bank/unit's (unit.DIN keys a unit everywhere). Types a concern shares
+// with the others (Unit, Bank, Event, Error, the page tokens, Placement,
+// which keys a unit's place by its DIN, Reservation, which keys a hold by
+// the unit's DIN and carries its HLA typing, InventoryCounts, which counts
+// units and reservations too) stay in bank, and so does the audit trail's
+// state proof (audit_state.go, audit_replay.go): it replays events into
+// every resource type of bank and compares them with the store's rows.
 //
 // Other subpackages: bank/access (roles, the policy table, what each
-// principal may see), bank/hla (HLA nomenclature and reference data),
-// bank/match (matching and the in-memory search index), bank/isbt128
-// (ISBT 128 data structures), bank/jsonenc (the exact JSON of audit
-// documents, without reflection), bank/banktest (the conformance suite
+// principal may see), bank/refusal (how a concern's rule says no, as a
+// Refusal of the concern's own Rule type), bank/names (the one place that
+// formats resource names: banks/{bank}/units/{din} and its kin), bank/hla (HLA nomenclature and
+// reference data), bank/match (matching and the in-memory search index),
+// bank/isbt128 (ISBT 128 data structures), bank/jsonenc (the exact JSON of
+// audit documents, without reflection), bank/banktest (the conformance suite
 // and fixtures; for tests only).
 //
 // # Invariants
@@ -96,8 +111,8 @@
 // # Dependencies
 //
 // It imports only the standard library and its own subpackages (bank/hla,
-// bank/access, bank/audit, bank/credential, bank/inventory, bank/jsonenc,
-// ...), and so does each of them; TestDomainImportsOnlyStandardLibrary
+// bank/access, bank/audit, bank/credential, bank/inventory, bank/lifecycle,
+// bank/unit, bank/names, bank/refusal, bank/jsonenc, ...), and so does each of them; TestDomainImportsOnlyStandardLibrary
 // checks.
 // It must never import gRPC, protobuf, a SQL driver or net/http: the server
 // converts wire types to these domain types, and storage adapters

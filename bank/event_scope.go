@@ -6,6 +6,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank/access"
 	"github.com/cordbank/cordbank/bank/audit"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // What each principal may see of the audit trail. Administrators read
@@ -224,7 +225,7 @@ func streamTitle(stream string) string {
 // visibleUnit returns the unit of bank with din if the caller of ctx may
 // see it; a private unit of another bank is KindNotFound, the same answer
 // as for a DIN nobody registered.
-func visibleUnit(ctx context.Context, tx RegistryReader, bank string, din DIN) (*Unit, error) {
+func visibleUnit(ctx context.Context, tx RegistryReader, bank string, din unit.DIN) (*Unit, error) {
 	u, err := tx.GetUnit(ctx, bank, din)
 	if err != nil {
 		return nil, err
@@ -236,6 +237,6 @@ func visibleUnit(ctx context.Context, tx RegistryReader, bank string, din DIN) (
 }
 
 // unitHidden is the answer for a unit the caller may not see.
-func unitHidden(bank string, din DIN) error {
-	return NewError(KindNotFound, ReasonUnitNotFound, "unit not found", "name", "banks/"+bank+"/units/"+string(din))
+func unitHidden(bank string, din unit.DIN) error {
+	return NewError(KindNotFound, ReasonUnitNotFound, "unit not found", "name", UnitName(bank, din))
 }

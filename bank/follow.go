@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // Following the committed trail. A Service tells its watchers (the search
@@ -100,7 +102,7 @@ func (s *Service) changedAfter(ctx context.Context, after int64) (units []*Unit,
 		if err != nil {
 			return err
 		}
-		seenUnit, seenBank := map[DIN]bool{}, map[string]bool{}
+		seenUnit, seenBank := map[unit.DIN]bool{}, map[string]bool{}
 		for _, e := range evs {
 			last = e.Seq
 			if bankID, din, ok := unitOfResource(e.Resource); ok {

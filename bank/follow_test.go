@@ -9,6 +9,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
 )
 
@@ -63,7 +64,7 @@ func TestWatchFollowsCommitSignals(t *testing.T) {
 }
 
 // unitWatcher notes the DINs the service hands its watchers.
-type unitWatcher struct{ dins []bank.DIN }
+type unitWatcher struct{ dins []unit.DIN }
 
 func (w *unitWatcher) UnitsChanged(units []*bank.Unit) {
 	for _, u := range units {
@@ -90,7 +91,7 @@ func TestCatchUpFollowsFromWhereTheLoadBegan(t *testing.T) {
 		t.Fatal(err)
 	}
 	fin := banktest.ValidBank("bank-a").FIN
-	create := func(n int) bank.DIN {
+	create := func(n int) unit.DIN {
 		t.Helper()
 		u, err := other.CreateUnit(t.Context(), banktest.ValidUnit("bank-a", banktest.DIN(fin, 24, n)), "")
 		if err != nil {
@@ -107,7 +108,7 @@ func TestCatchUpFollowsFromWhereTheLoadBegan(t *testing.T) {
 		t.Fatal(err)
 	}
 	follower.FollowFrom(head)
-	want := []bank.DIN{create(2), create(3)}
+	want := []unit.DIN{create(2), create(3)}
 	for range 2 { // a second catch-up finds nothing new
 		if err := follower.CatchUp(t.Context()); err != nil {
 			t.Fatal(err)

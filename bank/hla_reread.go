@@ -1,6 +1,10 @@
 package bank
 
-import "context"
+import (
+	"context"
+
+	"github.com/cordbank/cordbank/bank/unit"
+)
 
 // HLAChange is one difference RereadHLA found in one typing of one unit.
 type HLAChange struct {
@@ -34,7 +38,7 @@ const rereadPage = 500
 // unchanged, for a person to resolve.
 func (s *Service) RereadHLA(ctx context.Context, reader *HLAReader, apply bool, report func(HLAChange)) (RereadSummary, error) {
 	var sum RereadSummary
-	after := DIN("")
+	after := unit.DIN("")
 	for {
 		var page []*Unit
 		err := s.store.Read(ctx, func(tx ReadTx) error {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/bank/refusal"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // The storage concern's rules are package inventory's; this file is where
@@ -18,7 +20,7 @@ import (
 // inventory's.
 type Placement struct {
 	Bank      string
-	DIN       DIN
+	DIN       unit.DIN
 	Container string // container id
 	Position  string // canonical position name
 	Since     time.Time
@@ -101,7 +103,7 @@ func (o *occupancy) claim(position, field string) (string, error) {
 // about the state of the storage FAILED_PRECONDITION. kv, when given,
 // replaces the Refusal's metadata. Other errors pass unchanged.
 func refused(err error, field string, kv ...string) error {
-	var r *inventory.Refusal
+	var r *refusal.Refusal[inventory.Rule]
 	if !errors.As(err, &r) {
 		return err
 	}

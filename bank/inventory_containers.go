@@ -8,6 +8,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank/access"
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // containerField is an INVALID_ARGUMENT error for one field naming a
@@ -221,7 +222,7 @@ func (s *Service) ListContainers(ctx context.Context, r ListContainersRequest) (
 // (a unit's DIN, a child container's id, or neither when empty).
 type MapEntry struct {
 	Position  string
-	Unit      DIN
+	Unit      unit.DIN
 	Container string
 }
 

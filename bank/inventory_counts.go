@@ -3,6 +3,8 @@ package bank
 import (
 	"context"
 	"time"
+
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // InventoryCounts are the registry-wide counts a bank's IT watches
@@ -19,7 +21,7 @@ type InventoryCounts struct {
 // UnitCount is the number of units of one bank in one status and type.
 type UnitCount struct {
 	Bank   string
-	Status Status
+	Status lifecycle.Status
 	Type   UnitType
 	N      int
 }

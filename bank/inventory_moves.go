@@ -8,18 +8,20 @@ import (
 	"github.com/cordbank/cordbank/bank/access"
 	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // leavesStorage are the statuses of units that have physically left the
 // bank's storage (domain.md §2.2): their position is freed in the
 // transaction of the transition, and they cannot be placed again.
-var leavesStorage = []Status{StatusDiscarded, StatusShipped, StatusInfused}
+var leavesStorage = []lifecycle.Status{lifecycle.StatusDiscarded, lifecycle.StatusShipped, lifecycle.StatusInfused}
 
 // PlaceRequest puts a unit into a container (PlaceUnit) or moves it there
 // (MoveUnit).
 type PlaceRequest struct {
 	Bank string
-	DIN  DIN
+	DIN  unit.DIN
 	// Container is the id of a tank, rack or box of the unit's bank.
 	Container string
 	// Position in the container ("A1", "3,4", "17"); "" takes the first
@@ -127,7 +129,7 @@ func (s *Service) putUnit(ctx context.Context, r PlaceRequest, method string) (*
 
 // GetUnitLocation returns where a unit is stored; an empty Location when
 // it is not in storage. KindNotFound when the unit does not exist.
-func (s *Service) GetUnitLocation(ctx context.Context, bankID string, din DIN) (*inventory.Location, error) {
+func (s *Service) GetUnitLocation(ctx context.Context, bankID string, din unit.DIN) (*inventory.Location, error) {
 	if err := authorize(ctx, access.ReadInventory, bankID, false); err != nil {
 		return nil, err
 	}

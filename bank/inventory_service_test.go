@@ -15,6 +15,8 @@ import (
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 type storageEnv struct {
@@ -24,7 +26,7 @@ type storageEnv struct {
 	store   bank.Store
 	restart func() bank.Store
 	fin     string
-	dins    []bank.DIN
+	dins    []unit.DIN
 }
 
 // newStorage opens a fresh store with bank "cbb" and n units.
@@ -125,7 +127,7 @@ func (e *storageEnv) occupants(id string) []string {
 }
 
 // short names unit i of the fixture "u<i>".
-func (e *storageEnv) short(d bank.DIN) string { return fmt.Sprintf("u%d", slices.Index(e.dins, d)) }
+func (e *storageEnv) short(d unit.DIN) string { return fmt.Sprintf("u%d", slices.Index(e.dins, d)) }
 
 func (e *storageEnv) wantMap(id string, want ...string) {
 	e.t.Helper()
@@ -311,7 +313,7 @@ func TestStorageBadInput(t *testing.T) {
 	e.place(0, "box-1", "A1")
 	e.place(1, "bin-1", "")
 	e.place(2, "bin-1", "")
-	if _, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: "cbb", DIN: e.dins[3], Action: bank.ActionDiscard, Reason: "CD"}); err != nil {
+	if _, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: "cbb", DIN: e.dins[3], Action: lifecycle.ActionDiscard, Reason: "CD"}); err != nil {
 		t.Fatal(err)
 	}
 	other := banktest.ValidBank("other")
@@ -322,7 +324,7 @@ func TestStorageBadInput(t *testing.T) {
 	if _, err := e.svc.CreateUnit(e.ctx, banktest.ValidUnit("other", foreign), ""); err != nil {
 		t.Fatal(err)
 	}
-	place := func(din bank.DIN, c, pos string) error {
+	place := func(din unit.DIN, c, pos string) error {
 		_, err := e.svc.PlaceUnit(e.ctx, bank.PlaceRequest{Bank: "cbb", DIN: din, Container: c, Position: pos})
 		return err
 	}
@@ -336,7 +338,7 @@ func TestStorageBadInput(t *testing.T) {
 		return err
 	}
 	free := e.dins[2] // in bin-1; use MoveUnit for it
-	moveU := func(din bank.DIN, c, pos string) error {
+	moveU := func(din unit.DIN, c, pos string) error {
 		_, err := e.svc.MoveUnit(e.ctx, bank.PlaceRequest{Bank: "cbb", DIN: din, Container: c, Position: pos})
 		return err
 	}
@@ -430,7 +432,7 @@ func TestLeavingStorageFreesThePosition(t *testing.T) {
 	e := newStorage(t, 2)
 	e.hierarchy()
 	e.place(0, "box-1", "B2")
-	if _, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: "cbb", DIN: e.dins[0], Action: bank.ActionDiscard, Reason: "CD"}); err != nil {
+	if _, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: "cbb", DIN: e.dins[0], Action: lifecycle.ActionDiscard, Reason: "CD"}); err != nil {
 		t.Fatal(err)
 	}
 	e.wantMap("box-1")
@@ -445,7 +447,7 @@ func TestLeavingStorageFreesThePosition(t *testing.T) {
 	}
 	e.place(1, "box-1", "B2") // the position is free again
 	// Expired units stay where they are.
-	if _, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: "cbb", DIN: e.dins[1], Action: bank.ActionExpire}); err != nil {
+	if _, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: "cbb", DIN: e.dins[1], Action: lifecycle.ActionExpire}); err != nil {
 		t.Fatal(err)
 	}
 	e.wantMap("box-1", "B2=u1")

@@ -9,6 +9,7 @@ import (
 	"github.com/cordbank/cordbank/bank/access"
 	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // ReadingResult is what a recorded reading did.
@@ -35,7 +36,7 @@ func (s *Service) RecordReading(ctx context.Context, r inventory.TemperatureRead
 	}
 	var v Violations
 	now := s.now().UTC()
-	r.Validate(&v, now, firstCollectionYear)
+	r.Validate(&v, now, unit.FirstCollectionYear)
 	if err := v.Err("invalid temperature reading"); err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/bank/refusal"
 )
 
 // TestRefusedMapsEveryRule: each inventory rule becomes the Kind and
@@ -27,7 +28,7 @@ func TestRefusedMapsEveryRule(t *testing.T) {
 		{inventory.RuleContainerFull, KindFailedPrecondition, ReasonContainerFull, false},
 		{inventory.RuleContainerCycle, KindFailedPrecondition, ReasonContainerCycle, false},
 	} {
-		r := &inventory.Refusal{Rule: tc.rule, Message: "no", Metadata: []string{"container", "banks/b/containers/c"}}
+		r := &refusal.Refusal[inventory.Rule]{Rule: tc.rule, Message: "no", Metadata: []string{"container", "banks/b/containers/c"}}
 		var e *Error
 		if !errors.As(refused(r, "position"), &e) {
 			t.Fatalf("rule %d: not an *Error", tc.rule)
@@ -52,7 +53,7 @@ func TestRefusedMapsEveryRule(t *testing.T) {
 			t.Errorf("rule %d: the caller's metadata (-want +got):\n%s", tc.rule, diff)
 		}
 	}
-	if KindOf(refused(&inventory.Refusal{Rule: 99}, "f")) != KindInternal {
+	if KindOf(refused(&refusal.Refusal[inventory.Rule]{Rule: 99}, "f")) != KindInternal {
 		t.Error("an unknown rule is not an internal error")
 	}
 	plain := errors.New("store down")

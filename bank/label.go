@@ -9,6 +9,8 @@ import (
 
 	"github.com/cordbank/cordbank/bank/access"
 	"github.com/cordbank/cordbank/bank/audit"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // LabelKind is what a label goes on.
@@ -23,7 +25,7 @@ const (
 // LabelRequest asks for one label of a unit.
 type LabelRequest struct {
 	Bank string
-	DIN  DIN
+	DIN  unit.DIN
 	Kind LabelKind
 	// Bag is which bag of the unit, from 1; 0 means 1.
 	Bag int
@@ -110,7 +112,7 @@ func (s *Service) IssueLabel(ctx context.Context, r LabelRequest) (*LabelIssue, 
 		if err != nil {
 			return err
 		}
-		if u.Status == StatusDiscarded || u.Status == StatusInfused {
+		if u.Status == lifecycle.StatusDiscarded || u.Status == lifecycle.StatusInfused {
 			// The product no longer exists: a label now could only
 			// give some other bag its identity.
 			return NewError(KindFailedPrecondition, ReasonFailedPrecondition,

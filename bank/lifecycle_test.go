@@ -13,6 +13,8 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // recorder is a Watcher that remembers the units it was told about.
@@ -51,7 +53,7 @@ func newLifecycleEnv(t *testing.T) *lifecycleEnv {
 
 // unitIn stores a unit of bank-a in status st, as if earlier lifecycle
 // calls had brought it there, and returns it.
-func (e *lifecycleEnv) unitIn(t *testing.T, seq int, st bank.Status) *bank.Unit {
+func (e *lifecycleEnv) unitIn(t *testing.T, seq int, st lifecycle.Status) *bank.Unit {
 	t.Helper()
 	u := banktest.ValidUnit("bank-a", banktest.DIN(banktest.FIN("bank-a"), 24, seq))
 	u.Status = st
@@ -62,19 +64,19 @@ func (e *lifecycleEnv) unitIn(t *testing.T, seq int, st bank.Status) *bank.Unit 
 	return u
 }
 
-var today = bank.DateOf(banktest.Now)
+var today = unit.DateOf(banktest.Now)
 
 // validRequest is a request for action a that passes validation.
-func validRequest(u *bank.Unit, a bank.Action) bank.TransitionRequest {
+func validRequest(u *bank.Unit, a lifecycle.Action) bank.TransitionRequest {
 	r := bank.TransitionRequest{Bank: u.Bank, DIN: u.DIN, Action: a, Etag: bank.Etag(u.Version), Note: "by " + string(a)}
 	switch a {
-	case bank.ActionMakeUnavailable:
+	case lifecycle.ActionMakeUnavailable:
 		r.Reason, r.Until = "AD", today.AddDays(30)
-	case bank.ActionDiscard:
+	case lifecycle.ActionDiscard:
 		r.Reason = "CD"
-	case bank.ActionWithdraw:
+	case lifecycle.ActionWithdraw:
 		r.Reason = "MR"
-	case bank.ActionTransfer:
+	case lifecycle.ActionTransfer:
 		r.Note, r.DistributingBank = "", "bank-b"
 	}
 	return r
@@ -83,27 +85,27 @@ func validRequest(u *bank.Unit, a bank.Action) bank.TransitionRequest {
 // legal is the state machine of domain.md §2.2 written out independently
 // of the service's table: action -> from-state -> (to-state, EMDIS status,
 // EMDIS reason recorded by validRequest).
-var legal = map[bank.Action]map[bank.Status][3]string{
-	bank.ActionRelease: {bank.StatusQuarantine: {"AVAILABLE", "AV", ""}},
-	bank.ActionMakeUnavailable: {
-		bank.StatusAvailable:              {"TEMPORARILY_UNAVAILABLE", "TU", "AD"},
-		bank.StatusTemporarilyUnavailable: {"TEMPORARILY_UNAVAILABLE", "TU", "AD"},
+var legal = map[lifecycle.Action]map[lifecycle.Status][3]string{
+	lifecycle.ActionRelease: {lifecycle.StatusQuarantine: {"AVAILABLE", "AV", ""}},
+	lifecycle.ActionMakeUnavailable: {
+		lifecycle.StatusAvailable:              {"TEMPORARILY_UNAVAILABLE", "TU", "AD"},
+		lifecycle.StatusTemporarilyUnavailable: {"TEMPORARILY_UNAVAILABLE", "TU", "AD"},
 	},
-	bank.ActionMakeAvailable: {bank.StatusTemporarilyUnavailable: {"AVAILABLE", "AV", ""}},
-	bank.ActionDiscard:       toAll("DISCARDED", "DE", "CD"),
-	bank.ActionExpire:        toAll("EXPIRED", "DE", "XP"),
-	bank.ActionWithdraw:      toAll("WITHDRAWN", "DE", "MR"),
-	bank.ActionShip:          {bank.StatusShipmentRequested: {"SHIPPED", "DE", "DS"}},
-	bank.ActionRecordInfusion: {
-		bank.StatusShipped: {"INFUSED", "DE", "DS"},
+	lifecycle.ActionMakeAvailable: {lifecycle.StatusTemporarilyUnavailable: {"AVAILABLE", "AV", ""}},
+	lifecycle.ActionDiscard:       toAll("DISCARDED", "DE", "CD"),
+	lifecycle.ActionExpire:        toAll("EXPIRED", "DE", "XP"),
+	lifecycle.ActionWithdraw:      toAll("WITHDRAWN", "DE", "MR"),
+	lifecycle.ActionShip:          {lifecycle.StatusShipmentRequested: {"SHIPPED", "DE", "DS"}},
+	lifecycle.ActionRecordInfusion: {
+		lifecycle.StatusShipped: {"INFUSED", "DE", "DS"},
 	},
 	// A transfer keeps the status (filled in by the test).
-	bank.ActionTransfer: {bank.StatusQuarantine: {}, bank.StatusAvailable: {}, bank.StatusTemporarilyUnavailable: {}},
+	lifecycle.ActionTransfer: {lifecycle.StatusQuarantine: {}, lifecycle.StatusAvailable: {}, lifecycle.StatusTemporarilyUnavailable: {}},
 }
 
-func toAll(to, emdis, reason string) map[bank.Status][3]string {
-	m := map[bank.Status][3]string{}
-	for _, s := range []bank.Status{bank.StatusQuarantine, bank.StatusAvailable, bank.StatusTemporarilyUnavailable, bank.StatusReserved, bank.StatusShipmentRequested} {
+func toAll(to, emdis, reason string) map[lifecycle.Status][3]string {
+	m := map[lifecycle.Status][3]string{}
+	for _, s := range []lifecycle.Status{lifecycle.StatusQuarantine, lifecycle.StatusAvailable, lifecycle.StatusTemporarilyUnavailable, lifecycle.StatusReserved, lifecycle.StatusShipmentRequested} {
 		m[s] = [3]string{to, emdis, reason}
 	}
 	return m
@@ -115,11 +117,11 @@ func toAll(to, emdis, reason string) map[bank.Status][3]string {
 // watcher; illegal pairs are FAILED_PRECONDITION naming the current state
 // and change nothing.
 func TestLifecycleEveryPair(t *testing.T) {
-	if len(bank.Actions()) != len(legal) || len(bank.Statuses()) != 10 {
-		t.Fatalf("the test covers %d actions, the service has %d; statuses %d", len(legal), len(bank.Actions()), len(bank.Statuses()))
+	if len(lifecycle.Actions()) != len(legal) || len(lifecycle.Statuses()) != 10 {
+		t.Fatalf("the test covers %d actions, the service has %d; statuses %d", len(legal), len(lifecycle.Actions()), len(lifecycle.Statuses()))
 	}
-	for _, a := range bank.Actions() {
-		for _, st := range bank.Statuses() {
+	for _, a := range lifecycle.Actions() {
+		for _, st := range lifecycle.Statuses() {
 			t.Run(fmt.Sprintf("%s/%s", a, st), func(t *testing.T) {
 				e := newLifecycleEnv(t)
 				u := e.unitIn(t, 1, st)
@@ -154,10 +156,10 @@ func TestLifecycleEveryPair(t *testing.T) {
 				}
 				exp := *u
 				exp.Version, exp.UpdateTime = u.Version+1, banktest.Now
-				if a == bank.ActionTransfer {
+				if a == lifecycle.ActionTransfer {
 					exp.DistributingBank = "bank-b"
 				} else {
-					exp.Status, exp.StatusReason, exp.StatusNote, exp.StatusTime = bank.Status(want[0]), want[2], req.Note, banktest.Now
+					exp.Status, exp.StatusReason, exp.StatusNote, exp.StatusTime = lifecycle.Status(want[0]), want[2], req.Note, banktest.Now
 					exp.StatusEndDate = req.Until
 				}
 				if d := cmp.Diff(&exp, got); d != "" {
@@ -167,7 +169,7 @@ func TestLifecycleEveryPair(t *testing.T) {
 					t.Errorf("stored unit differs from returned (-returned +stored):\n%s", d)
 				}
 				emdis, reason := got.EMDIS()
-				if a != bank.ActionTransfer && (emdis != want[1] || reason != want[2]) {
+				if a != lifecycle.ActionTransfer && (emdis != want[1] || reason != want[2]) {
 					t.Errorf("EMDIS = %s/%s, want %s/%s", emdis, reason, want[1], want[2])
 				}
 				if len(e.rec.units) != 1 || e.rec.units[0].Version != got.Version {
@@ -182,45 +184,45 @@ func TestLifecycleEveryPair(t *testing.T) {
 // violated field, before anything is read or written.
 func TestLifecycleRequestRules(t *testing.T) {
 	u := banktest.ValidUnit("bank-a", banktest.DIN(banktest.FIN("bank-a"), 24, 1))
-	u.Status, u.Version = bank.StatusAvailable, 1
+	u.Status, u.Version = lifecycle.StatusAvailable, 1
 	for _, tc := range []struct {
 		name   string
-		action bank.Action
+		action lifecycle.Action
 		mutate func(r *bank.TransitionRequest)
 		fields []string
 	}{
-		{"release", bank.ActionRelease, func(*bank.TransitionRequest) {}, nil},
-		{"release NS lower case", bank.ActionRelease, func(r *bank.TransitionRequest) { r.Reason = " ns" }, nil},
-		{"release bad reason", bank.ActionRelease, func(r *bank.TransitionRequest) { r.Reason = "QR" }, []string{"reason"}},
-		{"release with until", bank.ActionRelease, func(r *bank.TransitionRequest) { r.Until = today.AddDays(3) }, []string{"until"}},
-		{"unavailable", bank.ActionMakeUnavailable, func(*bank.TransitionRequest) {}, nil},
-		{"unavailable QR", bank.ActionMakeUnavailable, func(r *bank.TransitionRequest) { r.Reason = "QR" }, nil},
-		{"unavailable until tomorrow", bank.ActionMakeUnavailable, func(r *bank.TransitionRequest) { r.Until = today.AddDays(1) }, nil},
-		{"unavailable until today", bank.ActionMakeUnavailable, func(r *bank.TransitionRequest) { r.Until = today }, []string{"until"}},
-		{"unavailable until past", bank.ActionMakeUnavailable, func(r *bank.TransitionRequest) { r.Until = today.AddDays(-1) }, []string{"until"}},
-		{"unavailable no until", bank.ActionMakeUnavailable, func(r *bank.TransitionRequest) { r.Until = bank.Date{} }, []string{"until"}},
-		{"unavailable no reason", bank.ActionMakeUnavailable, func(r *bank.TransitionRequest) { r.Reason = "" }, []string{"reason"}},
-		{"unavailable reason CD", bank.ActionMakeUnavailable, func(r *bank.TransitionRequest) { r.Reason = "CD" }, []string{"reason"}},
-		{"unavailable everything wrong", bank.ActionMakeUnavailable, func(r *bank.TransitionRequest) {
+		{"release", lifecycle.ActionRelease, func(*bank.TransitionRequest) {}, nil},
+		{"release NS lower case", lifecycle.ActionRelease, func(r *bank.TransitionRequest) { r.Reason = " ns" }, nil},
+		{"release bad reason", lifecycle.ActionRelease, func(r *bank.TransitionRequest) { r.Reason = "QR" }, []string{"reason"}},
+		{"release with until", lifecycle.ActionRelease, func(r *bank.TransitionRequest) { r.Until = today.AddDays(3) }, []string{"until"}},
+		{"unavailable", lifecycle.ActionMakeUnavailable, func(*bank.TransitionRequest) {}, nil},
+		{"unavailable QR", lifecycle.ActionMakeUnavailable, func(r *bank.TransitionRequest) { r.Reason = "QR" }, nil},
+		{"unavailable until tomorrow", lifecycle.ActionMakeUnavailable, func(r *bank.TransitionRequest) { r.Until = today.AddDays(1) }, nil},
+		{"unavailable until today", lifecycle.ActionMakeUnavailable, func(r *bank.TransitionRequest) { r.Until = today }, []string{"until"}},
+		{"unavailable until past", lifecycle.ActionMakeUnavailable, func(r *bank.TransitionRequest) { r.Until = today.AddDays(-1) }, []string{"until"}},
+		{"unavailable no until", lifecycle.ActionMakeUnavailable, func(r *bank.TransitionRequest) { r.Until = unit.Date{} }, []string{"until"}},
+		{"unavailable no reason", lifecycle.ActionMakeUnavailable, func(r *bank.TransitionRequest) { r.Reason = "" }, []string{"reason"}},
+		{"unavailable reason CD", lifecycle.ActionMakeUnavailable, func(r *bank.TransitionRequest) { r.Reason = "CD" }, []string{"reason"}},
+		{"unavailable everything wrong", lifecycle.ActionMakeUnavailable, func(r *bank.TransitionRequest) {
 			r.Reason, r.Until, r.Note, r.RequestID, r.DistributingBank = "XX", today.AddDays(-9), strings.Repeat("n", 2001), "a b", "bank-b"
 		}, []string{"distributing_bank", "note", "reason", "request_id", "until"}},
-		{"discard no reason", bank.ActionDiscard, func(r *bank.TransitionRequest) { r.Reason = "" }, []string{"reason"}},
-		{"discard MR", bank.ActionDiscard, func(r *bank.TransitionRequest) { r.Reason = "MR" }, nil},
-		{"discard XP", bank.ActionDiscard, func(r *bank.TransitionRequest) { r.Reason = "XP" }, []string{"reason"}},
-		{"discard note 2000", bank.ActionDiscard, func(r *bank.TransitionRequest) { r.Note = strings.Repeat("ü", 2000) }, nil},
-		{"discard note 2001", bank.ActionDiscard, func(r *bank.TransitionRequest) { r.Note = strings.Repeat("ü", 2001) }, []string{"note"}},
-		{"expire default XP", bank.ActionExpire, func(*bank.TransitionRequest) {}, nil},
-		{"expire OT", bank.ActionExpire, func(r *bank.TransitionRequest) { r.Reason = "OT" }, []string{"reason"}},
-		{"withdraw OT", bank.ActionWithdraw, func(r *bank.TransitionRequest) { r.Reason = "OT" }, nil},
-		{"withdraw CD", bank.ActionWithdraw, func(r *bank.TransitionRequest) { r.Reason = "CD" }, []string{"reason"}},
-		{"withdraw no reason", bank.ActionWithdraw, func(r *bank.TransitionRequest) { r.Reason = "" }, []string{"reason"}},
-		{"ship", bank.ActionShip, func(*bank.TransitionRequest) {}, nil},
-		{"ship MR", bank.ActionShip, func(r *bank.TransitionRequest) { r.Reason = "MR" }, []string{"reason"}},
-		{"infusion DS", bank.ActionRecordInfusion, func(r *bank.TransitionRequest) { r.Reason = "DS" }, nil},
-		{"transfer", bank.ActionTransfer, func(*bank.TransitionRequest) {}, nil},
-		{"transfer no bank", bank.ActionTransfer, func(r *bank.TransitionRequest) { r.DistributingBank = "" }, []string{"distributing_bank"}},
-		{"transfer bad bank id", bank.ActionTransfer, func(r *bank.TransitionRequest) { r.DistributingBank = "Bank B" }, []string{"distributing_bank"}},
-		{"transfer with reason and note", bank.ActionTransfer, func(r *bank.TransitionRequest) { r.Reason, r.Note = "OT", "x" }, []string{"note", "reason"}},
+		{"discard no reason", lifecycle.ActionDiscard, func(r *bank.TransitionRequest) { r.Reason = "" }, []string{"reason"}},
+		{"discard MR", lifecycle.ActionDiscard, func(r *bank.TransitionRequest) { r.Reason = "MR" }, nil},
+		{"discard XP", lifecycle.ActionDiscard, func(r *bank.TransitionRequest) { r.Reason = "XP" }, []string{"reason"}},
+		{"discard note 2000", lifecycle.ActionDiscard, func(r *bank.TransitionRequest) { r.Note = strings.Repeat("ü", 2000) }, nil},
+		{"discard note 2001", lifecycle.ActionDiscard, func(r *bank.TransitionRequest) { r.Note = strings.Repeat("ü", 2001) }, []string{"note"}},
+		{"expire default XP", lifecycle.ActionExpire, func(*bank.TransitionRequest) {}, nil},
+		{"expire OT", lifecycle.ActionExpire, func(r *bank.TransitionRequest) { r.Reason = "OT" }, []string{"reason"}},
+		{"withdraw OT", lifecycle.ActionWithdraw, func(r *bank.TransitionRequest) { r.Reason = "OT" }, nil},
+		{"withdraw CD", lifecycle.ActionWithdraw, func(r *bank.TransitionRequest) { r.Reason = "CD" }, []string{"reason"}},
+		{"withdraw no reason", lifecycle.ActionWithdraw, func(r *bank.TransitionRequest) { r.Reason = "" }, []string{"reason"}},
+		{"ship", lifecycle.ActionShip, func(*bank.TransitionRequest) {}, nil},
+		{"ship MR", lifecycle.ActionShip, func(r *bank.TransitionRequest) { r.Reason = "MR" }, []string{"reason"}},
+		{"infusion DS", lifecycle.ActionRecordInfusion, func(r *bank.TransitionRequest) { r.Reason = "DS" }, nil},
+		{"transfer", lifecycle.ActionTransfer, func(*bank.TransitionRequest) {}, nil},
+		{"transfer no bank", lifecycle.ActionTransfer, func(r *bank.TransitionRequest) { r.DistributingBank = "" }, []string{"distributing_bank"}},
+		{"transfer bad bank id", lifecycle.ActionTransfer, func(r *bank.TransitionRequest) { r.DistributingBank = "Bank B" }, []string{"distributing_bank"}},
+		{"transfer with reason and note", lifecycle.ActionTransfer, func(r *bank.TransitionRequest) { r.Reason, r.Note = "OT", "x" }, []string{"note", "reason"}},
 		{"unknown action", "destroy", func(*bank.TransitionRequest) {}, []string{"action"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -236,17 +238,17 @@ func TestLifecycleRequestRules(t *testing.T) {
 
 func TestLifecycleEtagAndIdempotency(t *testing.T) {
 	e := newLifecycleEnv(t)
-	u := e.unitIn(t, 1, bank.StatusQuarantine)
+	u := e.unitIn(t, 1, lifecycle.StatusQuarantine)
 	ctx := t.Context()
 
-	stale := validRequest(u, bank.ActionRelease)
+	stale := validRequest(u, lifecycle.ActionRelease)
 	stale.Etag = bank.Etag(u.Version - 1)
 	_, err := e.svc.Transition(ctx, stale)
 	if bank.KindOf(err) != bank.KindAborted {
 		t.Fatalf("stale etag: %v, want aborted", err)
 	}
 
-	req := validRequest(u, bank.ActionRelease)
+	req := validRequest(u, lifecycle.ActionRelease)
 	req.RequestID = "6f1c0d1e-1111-4a4a-9b9b-000000000001"
 	first, err := e.svc.Transition(ctx, req)
 	if err != nil {
@@ -278,7 +280,7 @@ func TestLifecycleEtagAndIdempotency(t *testing.T) {
 		t.Fatalf("second release: %v", err)
 	}
 	// An unknown unit is not found.
-	missing := validRequest(banktest.ValidUnit("bank-a", banktest.DIN(banktest.FIN("bank-a"), 24, 99)), bank.ActionRelease)
+	missing := validRequest(banktest.ValidUnit("bank-a", banktest.DIN(banktest.FIN("bank-a"), 24, 99)), lifecycle.ActionRelease)
 	missing.Etag = ""
 	if _, err := e.svc.Transition(ctx, missing); bank.KindOf(err) != bank.KindNotFound {
 		t.Fatalf("missing unit: %v", err)
@@ -287,10 +289,10 @@ func TestLifecycleEtagAndIdempotency(t *testing.T) {
 
 func TestLifecycleTransfer(t *testing.T) {
 	e := newLifecycleEnv(t)
-	u := e.unitIn(t, 1, bank.StatusAvailable)
+	u := e.unitIn(t, 1, lifecycle.StatusAvailable)
 	ctx := t.Context()
 	transfer := func(to string) (*bank.Unit, error) {
-		return e.svc.Transition(ctx, bank.TransitionRequest{Bank: u.Bank, DIN: u.DIN, Action: bank.ActionTransfer, DistributingBank: to})
+		return e.svc.Transition(ctx, bank.TransitionRequest{Bank: u.Bank, DIN: u.DIN, Action: lifecycle.ActionTransfer, DistributingBank: to})
 	}
 	_, err := transfer("bank-z")
 	var be *bank.Error
@@ -305,7 +307,7 @@ func TestLifecycleTransfer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Distributor() != "bank-b" || got.Name() != u.Name() || got.Status != bank.StatusAvailable {
+	if got.Distributor() != "bank-b" || got.Name() != u.Name() || got.Status != lifecycle.StatusAvailable {
 		t.Fatalf("after transfer: distributor %s, name %s, status %s", got.Distributor(), got.Name(), got.Status)
 	}
 	// Back to the parent bank: the default representation again.
@@ -322,9 +324,9 @@ func TestLifecycleTransfer(t *testing.T) {
 // reason, and making a unit available again clears the end date.
 func TestLifecycleUnavailableRoundTrip(t *testing.T) {
 	e := newLifecycleEnv(t)
-	u := e.unitIn(t, 1, bank.StatusAvailable)
+	u := e.unitIn(t, 1, lifecycle.StatusAvailable)
 	ctx := t.Context()
-	r := validRequest(u, bank.ActionMakeUnavailable)
+	r := validRequest(u, lifecycle.ActionMakeUnavailable)
 	r.Reason, r.Etag = "qr", ""
 	got, err := e.svc.Transition(ctx, r)
 	if err != nil {
@@ -333,7 +335,7 @@ func TestLifecycleUnavailableRoundTrip(t *testing.T) {
 	if s, reason := got.EMDIS(); s != "TU" || reason != "QR" || got.StatusEndDate != r.Until {
 		t.Fatalf("unavailable: %s/%s until %s", s, reason, got.StatusEndDate)
 	}
-	got, err = e.svc.Transition(ctx, bank.TransitionRequest{Bank: u.Bank, DIN: u.DIN, Action: bank.ActionMakeAvailable})
+	got, err = e.svc.Transition(ctx, bank.TransitionRequest{Bank: u.Bank, DIN: u.DIN, Action: lifecycle.ActionMakeAvailable})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ func TestDomainImportsOnlyStandardLibrary(t *testing.T) {
 }
 
 // concernPackages are bank's subpackages by concern, relative to bank/.
-var concernPackages = []string{".", "access", "audit", "credential", "inventory"}
+var concernPackages = []string{".", "access", "audit", "credential", "inventory", "lifecycle", "unit"}
 
 func isBankTest(path string) bool {
 	return path == module+"/bank/banktest" || strings.HasPrefix(path, module+"/bank/banktest/")

@@ -1,9 +1,11 @@
 package bank
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"time"
+
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/names"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // Reservation is a transplant centre's hold on one unit for one patient
@@ -12,24 +14,24 @@ import (
 // reservation: the store enforces it with a unique index, the service by
 // reserving only AVAILABLE units inside one write transaction.
 type Reservation struct {
-	ID   string `json:"id,omitempty"`
-	Bank string `json:"bank,omitempty"`
-	DIN  DIN    `json:"din,omitempty"`
+	ID   string   `json:"id,omitempty"`
+	Bank string   `json:"bank,omitempty"`
+	DIN  unit.DIN `json:"din,omitempty"`
 	// TransplantCenter identifies the reserving centre (its registry or
 	// organisation id).
 	TransplantCenter string `json:"transplant_center,omitempty"`
 	// PatientID is the registry's patient id. Never a name.
-	PatientID string            `json:"patient_id,omitempty"`
-	Status    ReservationStatus `json:"status,omitempty"`
+	PatientID string                      `json:"patient_id,omitempty"`
+	Status    lifecycle.ReservationStatus `json:"status,omitempty"`
 	// ExpireTime is when an ACTIVE hold lapses by itself; the unit then
 	// becomes AVAILABLE again without anyone acting.
 	ExpireTime time.Time `json:"expire_time"`
 
-	CT              CTStatus      `json:"ct,omitempty"`
-	CTRequestTime   time.Time     `json:"ct_request_time"`
-	CTCompleteDate  Date          `json:"ct_complete_date"` // EMDIS CB_CT_COMPLETE_DATE
-	CTTyping        []LocusTyping `json:"ct_typing,omitempty"`
-	CTDiscrepancies []string      `json:"ct_discrepancies,omitempty"` // loci that disagreed
+	CT              lifecycle.CTStatus `json:"ct,omitempty"`
+	CTRequestTime   time.Time          `json:"ct_request_time"`
+	CTCompleteDate  unit.Date          `json:"ct_complete_date"` // EMDIS CB_CT_COMPLETE_DATE
+	CTTyping        []LocusTyping      `json:"ct_typing,omitempty"`
+	CTDiscrepancies []string           `json:"ct_discrepancies,omitempty"` // loci that disagreed
 
 	ShipmentRequestTime time.Time `json:"shipment_request_time"`
 
@@ -45,56 +47,18 @@ type Reservation struct {
 
 // Name returns the reservation's resource name.
 func (r *Reservation) Name() string {
-	return "banks/" + r.Bank + "/units/" + string(r.DIN) + "/reservations/" + r.ID
+	return names.Reservation(r.Bank, string(r.DIN), r.ID)
 }
 
 // UnitName returns the name of the reserved unit.
 func (r *Reservation) UnitName() string { return UnitName(r.Bank, r.DIN) }
 
 // Open reports whether the reservation still holds its unit.
-func (r *Reservation) Open() bool {
-	return r.Status == ReservationActive || r.Status == ReservationShipmentRequested
-}
+func (r *Reservation) Open() bool { return r.Status.Open() }
 
-// ReservationStatus is where a reservation is in its life.
-type ReservationStatus string
+// Due reports whether the hold lapsed at now (lifecycle.Due): an ACTIVE
+// reservation past its expiry, to be expired before anything else.
+func (r *Reservation) Due(now time.Time) bool { return lifecycle.Due(r.Status, r.ExpireTime, now) }
 
-// Reservation statuses; wire enum cordbank.v1.ReservationStatus.
-const (
-	ReservationActive            ReservationStatus = "ACTIVE"
-	ReservationShipmentRequested ReservationStatus = "SHIPMENT_REQUESTED"
-	ReservationReleased          ReservationStatus = "RELEASED"  // the centre let the unit go
-	ReservationExpired           ReservationStatus = "EXPIRED"   // the hold lapsed
-	ReservationCancelled         ReservationStatus = "CANCELLED" // the unit can no longer be provided
-	ReservationFulfilled         ReservationStatus = "FULFILLED" // the unit shipped
-)
-
-// CTStatus is the state of confirmatory typing (a repeat typing of the
-// unit's attached segment before shipment).
-type CTStatus string
-
-// Confirmatory typing states; wire enum cordbank.v1.ConfirmatoryTypingStatus.
-const (
-	CTNotRequested CTStatus = ""
-	CTRequested    CTStatus = "REQUESTED"
-	CTComplete     CTStatus = "COMPLETE"   // A, B and DRB1 retested and agree
-	CTDiscrepant   CTStatus = "DISCREPANT" // a retested locus disagrees
-)
-
-// ctLoci must be retested and agree for confirmatory typing to be
-// complete (EMDIS CB_CT_COMPLETE_DATE).
-var ctLoci = []string{"A", "B", "DRB1"}
-
-// Reservation limits.
-const (
-	// MaxHold bounds how far ahead a hold may expire, so a forgotten
-	// reservation cannot block a unit for years.
-	MaxHold     = 365 * 24 * time.Hour
-	maxIDLength = 64
-)
-
-func newReservationID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
+// maxIDLength bounds a registry id (transplant centre, patient, org).
+const maxIDLength = 64

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // BenchmarkReservationsUnderContention: 32 centres race to reserve 8
@@ -41,7 +42,7 @@ func BenchmarkReservationsUnderContention(b *testing.B) {
 						continue
 					}
 					won.Add(1)
-					if _, err := e.svc.ChangeReservation(b.Context(), bank.ReservationChange{Bank: "bank-a", DIN: res.DIN, ID: res.ID, Action: bank.ReservationRelease}); err != nil {
+					if _, err := e.svc.ChangeReservation(b.Context(), bank.ReservationChange{Bank: "bank-a", DIN: res.DIN, ID: res.ID, Action: lifecycle.ReservationRelease}); err != nil {
 						b.Error(err)
 						return
 					}

@@ -8,12 +8,15 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank/access"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/names"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // ReserveRequest asks to hold a unit for a patient.
 type ReserveRequest struct {
 	Bank             string
-	DIN              DIN
+	DIN              unit.DIN
 	TransplantCenter string
 	PatientID        string
 	ExpireTime       time.Time
@@ -38,23 +41,6 @@ func validID(v *Violations, field, s string, required bool) {
 	}
 }
 
-func (s *Service) validExpiry(v *Violations, field string, t time.Time) {
-	now := s.now()
-	switch {
-	case t.IsZero():
-		v.Add(field, "required: when the hold lapses by itself")
-	case !t.After(now):
-		v.Add(field, "%s is in the past", t.UTC().Format(time.RFC3339))
-	case t.Sub(now) > MaxHold:
-		v.Add(field, "more than %d days ahead", int(MaxHold/(24*time.Hour)))
-	}
-}
-
-func notReservable(u *Unit, why string) error {
-	return NewError(KindFailedPrecondition, ReasonUnitNotReservable, "unit cannot be reserved: "+why,
-		"name", u.Name(), "status", string(u.Status), "unit_type", string(u.Type))
-}
-
 // ReserveUnit holds an AVAILABLE unit for a patient until r.ExpireTime: the
 // unit becomes RESERVED (EMDIS RS) and drops out of search results at once.
 // Of many concurrent reservations of one unit exactly one succeeds; the
@@ -74,7 +60,7 @@ func (s *Service) ReserveUnit(ctx context.Context, r ReserveRequest) (*Reservati
 	var v Violations
 	validID(&v, "transplant_center", r.TransplantCenter, true)
 	validID(&v, "patient_id", r.PatientID, true)
-	s.validExpiry(&v, "expire_time", r.ExpireTime)
+	lifecycle.CheckExpiry(&v, "expire_time", r.ExpireTime, s.now())
 	validRequestID(&v, r.RequestID)
 	if err := v.Err("invalid reservation"); err != nil {
 		return nil, err
@@ -101,25 +87,22 @@ func (s *Service) ReserveUnit(ctx context.Context, r ReserveRequest) (*Reservati
 		if err := checkEtag(r.Etag, u.Version, u.Name()); err != nil {
 			return err
 		}
-		if u.Status == StatusReserved {
+		if u.Status == lifecycle.StatusReserved {
 			// A lapsed hold frees the unit even before the sweeper runs.
 			if u, err = s.expireIfDue(ctx, tx, trail, u, now); err != nil {
 				return err
 			}
-			if u.Status == StatusAvailable {
+			if u.Status == lifecycle.StatusAvailable {
 				changed = append(changed, u)
 			}
 		}
-		switch {
-		case u.Type == UnitTypeAutologous:
-			return notReservable(u, "an autologous unit is kept for the donor child alone")
-		case u.Type == UnitTypeDirected && r.PatientID != u.Private.DirectedRecipient:
-			return notReservable(u, "a directed unit can be reserved only for its designated recipient")
-		case u.Status != StatusAvailable:
-			return notReservable(u, fmt.Sprintf("it is %s, not AVAILABLE", u.Status))
+		candidate := lifecycle.Candidate{Status: u.Status, Autologous: u.Type == UnitTypeAutologous,
+			Directed: u.Type == UnitTypeDirected, DirectedRecipient: u.Private.DirectedRecipient}
+		if err := candidate.CheckReservable(r.PatientID); err != nil {
+			return lifecycleRefused(err, u.Name(), "unit_type", string(u.Type))
 		}
-		res := &Reservation{ID: newReservationID(), Bank: u.Bank, DIN: u.DIN, TransplantCenter: r.TransplantCenter,
-			PatientID: r.PatientID, Status: ReservationActive, ExpireTime: r.ExpireTime,
+		res := &Reservation{ID: lifecycle.NewReservationID(), Bank: u.Bank, DIN: u.DIN, TransplantCenter: r.TransplantCenter,
+			PatientID: r.PatientID, Status: lifecycle.ReservationActive, ExpireTime: r.ExpireTime,
 			CreateTime: now, UpdateTime: now, Version: 1}
 		if err := tx.InsertReservation(ctx, res); err != nil {
 			return err
@@ -127,7 +110,7 @@ func (s *Service) ReserveUnit(ctx context.Context, r ReserveRequest) (*Reservati
 		if err := trail.created("ReserveUnit", res.Name(), res.Bank, res); err != nil {
 			return err
 		}
-		nu, err := s.setUnitStatus(ctx, tx, trail, u, "ReserveUnit", StatusReserved, "", DateOf(r.ExpireTime), "reserved for patient "+r.PatientID+" by "+r.TransplantCenter, now)
+		nu, err := s.setUnitStatus(ctx, tx, trail, u, "ReserveUnit", lifecycle.StatusReserved, "", unit.DateOf(r.ExpireTime), "reserved for patient "+r.PatientID+" by "+r.TransplantCenter, now)
 		if err != nil {
 			return err
 		}
@@ -149,7 +132,7 @@ func (s *Service) ReserveUnit(ctx context.Context, r ReserveRequest) (*Reservati
 
 // setUnitStatus writes a status change of u made by a reservation method,
 // with its audit event, and returns the new unit.
-func (s *Service) setUnitStatus(ctx context.Context, tx RegistryWriter, trail *chain, u *Unit, method string, to Status, reason string, end Date, note string, now time.Time) (*Unit, error) {
+func (s *Service) setUnitStatus(ctx context.Context, tx RegistryWriter, trail *chain, u *Unit, method string, to lifecycle.Status, reason string, end unit.Date, note string, now time.Time) (*Unit, error) {
 	nu := cloneUnit(u)
 	nu.Status, nu.StatusReason, nu.StatusEndDate, nu.StatusNote, nu.StatusTime = to, reason, end, note, now
 	nu.UpdateTime, nu.Version = now, u.Version+1
@@ -163,7 +146,7 @@ func (s *Service) setUnitStatus(ctx context.Context, tx RegistryWriter, trail *c
 }
 
 // endReservation closes an open reservation with status st and records it.
-func (s *Service) endReservation(ctx context.Context, tx ReservationWriter, trail *chain, res *Reservation, method string, st ReservationStatus, why string, now time.Time) (*Reservation, error) {
+func (s *Service) endReservation(ctx context.Context, tx ReservationWriter, trail *chain, res *Reservation, method string, st lifecycle.ReservationStatus, why string, now time.Time) (*Reservation, error) {
 	nr := *res
 	nr.Status, nr.EndTime, nr.EndReason, nr.UpdateTime, nr.Version = st, now, why, now, res.Version+1
 	if err := tx.UpdateReservation(ctx, &nr); err != nil {
@@ -179,13 +162,13 @@ func (s *Service) endReservation(ctx context.Context, tx ReservationWriter, trai
 // lapsed at now, returning the unit as it then is.
 func (s *Service) expireIfDue(ctx context.Context, tx Tx, trail *chain, u *Unit, now time.Time) (*Unit, error) {
 	res, err := tx.OpenReservation(ctx, u.DIN)
-	if err != nil || res == nil || res.Status != ReservationActive || res.ExpireTime.After(now) {
+	if err != nil || res == nil || !res.Due(now) {
 		return u, err
 	}
-	if _, err := s.endReservation(ctx, tx, trail, res, "ExpireReservation", ReservationExpired, "the hold lapsed at "+res.ExpireTime.Format(time.RFC3339), now); err != nil {
+	if _, err := s.endReservation(ctx, tx, trail, res, "ExpireReservation", lifecycle.ReservationExpired, "the hold lapsed at "+res.ExpireTime.Format(time.RFC3339), now); err != nil {
 		return nil, err
 	}
-	return s.setUnitStatus(ctx, tx, trail, u, "ExpireReservation", StatusAvailable, "", Date{}, "reservation "+res.ID+" expired", now)
+	return s.setUnitStatus(ctx, tx, trail, u, "ExpireReservation", lifecycle.StatusAvailable, "", unit.Date{}, "reservation "+res.ID+" expired", now)
 }
 
 // ExpireReservations ends every ACTIVE hold whose expiry has passed and
@@ -230,37 +213,19 @@ func (s *Service) ExpireReservations(ctx context.Context) (int, error) {
 	}
 }
 
-// ReservationAction is a change to an open reservation.
-type ReservationAction string
-
-// Reservation actions: the custom verbs of the API.
-const (
-	ReservationExtend          ReservationAction = "extend"
-	ReservationRelease         ReservationAction = "release"
-	ReservationRequestTyping   ReservationAction = "requestTyping"
-	ReservationRecordTyping    ReservationAction = "recordTyping"
-	ReservationRequestShipment ReservationAction = "requestShipment"
-)
-
-var reservationMethods = map[ReservationAction]string{
-	ReservationExtend: "ExtendReservation", ReservationRelease: "ReleaseReservation",
-	ReservationRequestTyping: "RequestConfirmatoryTyping", ReservationRecordTyping: "RecordConfirmatoryTyping",
-	ReservationRequestShipment: "RequestShipment",
-}
-
 // reservationActions are the policy's actions of the reservation changes.
-var reservationActions = map[ReservationAction]access.Action{
-	ReservationExtend: access.ChangeReservation, ReservationRelease: access.ChangeReservation,
-	ReservationRequestTyping: access.RequestForCentre, ReservationRequestShipment: access.RequestForCentre,
-	ReservationRecordTyping: access.RecordConfirmatoryTyping,
+var reservationActions = map[lifecycle.ReservationAction]access.Action{
+	lifecycle.ReservationExtend: access.ChangeReservation, lifecycle.ReservationRelease: access.ChangeReservation,
+	lifecycle.ReservationRequestTyping: access.RequestForCentre, lifecycle.ReservationRequestShipment: access.RequestForCentre,
+	lifecycle.ReservationRecordTyping: access.RecordConfirmatoryTyping,
 }
 
 // ReservationChange is a request to act on an open reservation.
 type ReservationChange struct {
 	Bank   string
-	DIN    DIN
+	DIN    unit.DIN
 	ID     string
-	Action ReservationAction
+	Action lifecycle.ReservationAction
 	// ExpireTime is the new expiry (extend).
 	ExpireTime time.Time
 	// Reason says why a reservation is released (optional, free text).
@@ -275,21 +240,21 @@ type ReservationChange struct {
 
 func (s *Service) validateChange(r *ReservationChange, v *Violations) {
 	validRequestID(v, r.RequestID)
-	if _, ok := reservationMethods[r.Action]; !ok {
+	if _, ok := r.Action.Method(); !ok {
 		v.Add("action", "unknown reservation action %q", r.Action)
 		return
 	}
-	if r.Action == ReservationExtend {
-		s.validExpiry(v, "expire_time", r.ExpireTime)
+	if r.Action == lifecycle.ReservationExtend {
+		lifecycle.CheckExpiry(v, "expire_time", r.ExpireTime, s.now())
 	} else if !r.ExpireTime.IsZero() {
 		v.Add("expire_time", "only extend takes an expiry")
 	}
 	if len(r.Reason) > 500 {
 		v.Add("reason", "at most 500 characters")
 	}
-	if r.Action == ReservationRecordTyping {
+	if r.Action == lifecycle.ReservationRecordTyping {
 		validateHLA(r.Typing, s.hla, true, v, "typing")
-		for _, l := range ctLoci {
+		for _, l := range lifecycle.ConfirmatoryLoci() {
 			if !slices.ContainsFunc(r.Typing, func(t LocusTyping) bool { return t.Locus == l }) {
 				v.Add("typing."+strings.ToLower(l), "required: confirmatory typing retests A, B and DRB1")
 			}
@@ -297,11 +262,6 @@ func (s *Service) validateChange(r *ReservationChange, v *Violations) {
 	} else if len(r.Typing) > 0 {
 		v.Add("typing", "only recordTyping takes a typing")
 	}
-}
-
-func illegalReservationAction(res *Reservation, a ReservationAction, why string) error {
-	return NewError(KindFailedPrecondition, ReasonIllegalTransition, fmt.Sprintf("reservation is %s: cannot %s: %s", res.Status, a, why),
-		"name", res.Name(), "status", string(res.Status), "action", string(a))
 }
 
 // ChangeReservation applies one action to an open reservation and returns
@@ -330,7 +290,7 @@ func (s *Service) ChangeReservation(ctx context.Context, r ReservationChange) (*
 	if err := authorize(ctx, reservationActions[r.Action], r.Bank, false); err != nil {
 		return nil, err
 	}
-	method := reservationMethods[r.Action]
+	method, _ := r.Action.Method()
 	fp := fingerprint(r.RequestID, method, r)
 	var out *Reservation
 	var changed []*Unit
@@ -356,7 +316,7 @@ func (s *Service) ChangeReservation(ctx context.Context, r ReservationChange) (*
 		if err != nil {
 			return err
 		}
-		if res.Status == ReservationActive && !res.ExpireTime.After(now) {
+		if res.Due(now) {
 			if u, err = s.expireIfDue(ctx, tx, trail, u, now); err != nil {
 				return err
 			}
@@ -365,41 +325,32 @@ func (s *Service) ChangeReservation(ctx context.Context, r ReservationChange) (*
 				return err
 			}
 		}
-		if !res.Open() {
-			return illegalReservationAction(res, r.Action, "it is closed")
+		if err := lifecycle.CheckChange(r.Action, res.Status, res.CT); err != nil {
+			return lifecycleRefused(err, res.Name())
 		}
 		nr := *res
 		nr.UpdateTime, nr.Version = now, res.Version+1
-		var unitTo Status
-		unitReason, unitNote, unitEnd := "", "", Date{}
+		var unitTo lifecycle.Status
+		unitReason, unitNote, unitEnd := "", "", unit.Date{}
 		switch r.Action {
-		case ReservationExtend:
-			if !r.ExpireTime.After(res.ExpireTime) {
-				return &Error{Kind: KindInvalid, Reason: ReasonInvalidArgument, Message: "invalid reservation change",
-					Violations: []Violation{{Field: "expire_time", Description: "must be later than the current expiry " + res.ExpireTime.Format(time.RFC3339)}}}
+		case lifecycle.ReservationExtend:
+			var v Violations
+			if lifecycle.CheckExtension(&v, "expire_time", r.ExpireTime, res.ExpireTime); v.Len() > 0 {
+				return v.Err("invalid reservation change")
 			}
 			nr.ExpireTime = r.ExpireTime.UTC()
-			unitTo, unitEnd, unitNote = u.Status, DateOf(nr.ExpireTime), u.StatusNote
-		case ReservationRelease:
-			nr.Status, nr.EndTime, nr.EndReason = ReservationReleased, now, r.Reason
-			unitTo, unitNote = StatusAvailable, "reservation "+res.ID+" released"
-		case ReservationRequestTyping:
-			if res.Status != ReservationActive || res.CT == CTRequested || res.CT == CTComplete {
-				return illegalReservationAction(res, r.Action, "confirmatory typing is already "+strings.ToLower(string(res.CT)))
-			}
-			nr.CT, nr.CTRequestTime = CTRequested, now
-		case ReservationRecordTyping:
-			if res.CT != CTRequested {
-				return illegalReservationAction(res, r.Action, "confirmatory typing was not requested")
-			}
+			unitTo, unitEnd, unitNote = u.Status, unit.DateOf(nr.ExpireTime), u.StatusNote
+		case lifecycle.ReservationRelease:
+			nr.Status, nr.EndTime, nr.EndReason = lifecycle.ReservationReleased, now, r.Reason
+			unitTo, unitNote = lifecycle.StatusAvailable, "reservation "+res.ID+" released"
+		case lifecycle.ReservationRequestTyping:
+			nr.CT, nr.CTRequestTime = lifecycle.CTRequested, now
+		case lifecycle.ReservationRecordTyping:
 			unitTo, unitReason, unitNote = recordConfirmatoryTyping(&nr, u, r.Typing, now)
-		case ReservationRequestShipment:
-			if res.Status != ReservationActive {
-				return illegalReservationAction(res, r.Action, "shipment was already requested")
-			}
-			nr.Status, nr.ShipmentRequestTime = ReservationShipmentRequested, now
-			unitTo, unitNote = StatusShipmentRequested, "shipment requested by "+res.TransplantCenter
-			unitEnd = DateOf(res.ExpireTime)
+		case lifecycle.ReservationRequestShipment:
+			nr.Status, nr.ShipmentRequestTime = lifecycle.ReservationShipmentRequested, now
+			unitTo, unitNote = lifecycle.StatusShipmentRequested, "shipment requested by "+res.TransplantCenter
+			unitEnd = unit.DateOf(res.ExpireTime)
 		}
 		if err := tx.UpdateReservation(ctx, &nr); err != nil {
 			return err
@@ -436,21 +387,17 @@ func (s *Service) ChangeReservation(ctx context.Context, r ReservationChange) (*
 // (TEMPORARILY_UNAVAILABLE, reason AD, with its note) is what the unit must
 // get. RecordConfirmatoryTyping and typing reports (ApplyTypingReport)
 // both record confirmatory typing through it.
-func recordConfirmatoryTyping(nr *Reservation, u *Unit, ct []LocusTyping, now time.Time) (unitTo Status, unitReason, unitNote string) {
+func recordConfirmatoryTyping(nr *Reservation, u *Unit, ct []LocusTyping, now time.Time) (unitTo lifecycle.Status, unitReason, unitNote string) {
 	nr.CTTyping = ct
 	nr.CTDiscrepancies = ctDiscrepancies(u.HLA, ct)
 	if len(nr.CTDiscrepancies) == 0 {
-		nr.CT, nr.CTCompleteDate = CTComplete, DateOf(now)
+		nr.CT, nr.CTCompleteDate = lifecycle.CTComplete, unit.DateOf(now)
 		return "", "", ""
 	}
-	nr.CT = CTDiscrepant
-	nr.Status, nr.EndTime, nr.EndReason = ReservationCancelled, now, "confirmatory typing discrepancy at "+strings.Join(nr.CTDiscrepancies, ", ")
-	return StatusTemporarilyUnavailable, discrepancyReason, nr.EndReason
+	nr.CT = lifecycle.CTDiscrepant
+	nr.Status, nr.EndTime, nr.EndReason = lifecycle.ReservationCancelled, now, "confirmatory typing discrepancy at "+strings.Join(nr.CTDiscrepancies, ", ")
+	return lifecycle.StatusTemporarilyUnavailable, lifecycle.DiscrepancyReason, nr.EndReason
 }
-
-// discrepancyReason is the EMDIS reason (AD: additional testing) a unit
-// gets when a retest of its typing disagrees with its registration typing.
-const discrepancyReason = "AD"
 
 // ctDiscrepancies lists the loci of ct whose retest disagrees with the
 // registration typing reg. A retest agrees when, in one orientation, each
@@ -512,26 +459,20 @@ func copies(gl string) [][]string {
 // or SHIPMENT_REQUESTED through a lifecycle method: shipping fulfils it,
 // any other disposition cancels it.
 func (s *Service) closeOnTransition(ctx context.Context, tx Tx, trail *chain, before, after *Unit, method string, now time.Time) error {
-	if before.Status != StatusReserved && before.Status != StatusShipmentRequested {
-		return nil
-	}
-	if after.Status == before.Status {
+	st, why, closes := lifecycle.Closing(before.Status, after.Status)
+	if !closes {
 		return nil
 	}
 	res, err := tx.OpenReservation(ctx, before.DIN)
 	if err != nil || res == nil {
 		return err
 	}
-	st, why := ReservationCancelled, "the unit was "+strings.ToLower(string(after.Status))
-	if after.Status == StatusShipped {
-		st, why = ReservationFulfilled, "the unit shipped"
-	}
 	_, err = s.endReservation(ctx, tx, trail, res, method, st, why, now)
 	return err
 }
 
 // GetReservation returns a reservation of a unit, or KindNotFound.
-func (s *Service) GetReservation(ctx context.Context, bank string, din DIN, id string) (*Reservation, error) {
+func (s *Service) GetReservation(ctx context.Context, bank string, din unit.DIN, id string) (*Reservation, error) {
 	if err := authorize(ctx, access.ReadReservations, bank, false); err != nil {
 		return nil, err
 	}
@@ -563,8 +504,8 @@ func ownCentre(p Principal, tc, verb string) (string, error) {
 // if the caller of ctx may see it. A coordinator sees its own centre's
 // reservations of public units only; anything else is KindNotFound, the
 // answer for a reservation that does not exist.
-func visibleReservation(ctx context.Context, tx ReadTx, bank string, din DIN, id string) (*Reservation, error) {
-	notFound := NewError(KindNotFound, ReasonReservationNotFound, "no such reservation", "name", "banks/"+bank+"/units/"+string(din)+"/reservations/"+id)
+func visibleReservation(ctx context.Context, tx ReadTx, bank string, din unit.DIN, id string) (*Reservation, error) {
+	notFound := NewError(KindNotFound, ReasonReservationNotFound, "no such reservation", "name", names.Reservation(bank, string(din), id))
 	r, err := tx.GetReservation(ctx, id)
 	if err != nil {
 		return nil, err
@@ -589,8 +530,8 @@ func visibleReservation(ctx context.Context, tx ReadTx, bank string, din DIN, id
 
 // ListReservationsRequest selects a page of reservations.
 type ListReservationsRequest struct {
-	Bank             string // required
-	DIN              DIN    // one unit's reservations
+	Bank             string   // required
+	DIN              unit.DIN // one unit's reservations
 	TransplantCenter string
 	OpenOnly         bool
 	PageSize         int

@@ -9,6 +9,8 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // clock is a test clock advanced by hand.
@@ -50,14 +52,14 @@ func newResEnvB(t testing.TB, n int) *resEnv {
 		if _, err := e.svc.CreateUnit(t.Context(), u, ""); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.svc.Transition(t.Context(), bank.TransitionRequest{Bank: "bank-a", DIN: u.DIN, Action: bank.ActionRelease}); err != nil {
+		if _, err := e.svc.Transition(t.Context(), bank.TransitionRequest{Bank: "bank-a", DIN: u.DIN, Action: lifecycle.ActionRelease}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	return e
 }
 
-func (e *resEnv) din(i int) bank.DIN { return banktest.DIN(e.fin, 24, i) }
+func (e *resEnv) din(i int) unit.DIN { return banktest.DIN(e.fin, 24, i) }
 
 func (e *resEnv) reserve(t *testing.T, i int, patient string) (*bank.Reservation, error) {
 	t.Helper()
@@ -65,7 +67,7 @@ func (e *resEnv) reserve(t *testing.T, i int, patient string) (*bank.Reservation
 		PatientID: patient, ExpireTime: e.clock.now().Add(14 * 24 * time.Hour)})
 }
 
-func (e *resEnv) status(t *testing.T, i int) bank.Status {
+func (e *resEnv) status(t *testing.T, i int) lifecycle.Status {
 	t.Helper()
 	u, err := e.svc.GetUnit(t.Context(), "bank-a", e.din(i))
 	if err != nil {
@@ -88,12 +90,12 @@ func TestReserveReleaseExtend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Status != bank.ReservationActive || e.status(t, 1) != bank.StatusReserved {
+	if res.Status != lifecycle.ReservationActive || e.status(t, 1) != lifecycle.StatusReserved {
 		t.Fatalf("reserve: %+v, unit %s", res, e.status(t, 1))
 	}
 	// The watcher (the search index) saw the unit leave AVAILABLE.
 	last := e.rec.units[len(e.rec.units)-1]
-	if last.DIN != e.din(1) || last.Status != bank.StatusReserved {
+	if last.DIN != e.din(1) || last.Status != lifecycle.StatusReserved {
 		t.Fatalf("watcher last saw %s %s", last.DIN, last.Status)
 	}
 	_, err = e.reserve(t, 1, "P-200")
@@ -102,23 +104,23 @@ func TestReserveReleaseExtend(t *testing.T) {
 	wantKind(t, err, bank.KindFailedPrecondition, bank.ReasonUnitNotReservable)
 	_, err = e.svc.ReserveUnit(t.Context(), bank.ReserveRequest{Bank: "bank-a", DIN: e.din(2), TransplantCenter: "tc-1", PatientID: "P-1", ExpireTime: e.clock.now().Add(-time.Hour)})
 	wantKind(t, err, bank.KindInvalid, "")
-	if e.status(t, 2) != bank.StatusAvailable {
+	if e.status(t, 2) != lifecycle.StatusAvailable {
 		t.Fatal("refused reservation changed the unit")
 	}
 
 	ext, err := e.svc.ChangeReservation(t.Context(), bank.ReservationChange{Bank: "bank-a", DIN: e.din(1), ID: res.ID,
-		Action: bank.ReservationExtend, ExpireTime: res.ExpireTime.Add(7 * 24 * time.Hour), Etag: bank.Etag(res.Version)})
+		Action: lifecycle.ReservationExtend, ExpireTime: res.ExpireTime.Add(7 * 24 * time.Hour), Etag: bank.Etag(res.Version)})
 	if err != nil || !ext.ExpireTime.Equal(res.ExpireTime.Add(7*24*time.Hour)) {
 		t.Fatalf("extend: %+v %v", ext, err)
 	}
 	_, err = e.svc.ChangeReservation(t.Context(), bank.ReservationChange{Bank: "bank-a", DIN: e.din(1), ID: res.ID,
-		Action: bank.ReservationRelease, Etag: bank.Etag(res.Version)})
+		Action: lifecycle.ReservationRelease, Etag: bank.Etag(res.Version)})
 	wantKind(t, err, bank.KindAborted, bank.ReasonEtagMismatch)
-	rel, err := e.svc.ChangeReservation(t.Context(), bank.ReservationChange{Bank: "bank-a", DIN: e.din(1), ID: res.ID, Action: bank.ReservationRelease, Reason: "patient chose another unit"})
-	if err != nil || rel.Status != bank.ReservationReleased || e.status(t, 1) != bank.StatusAvailable {
+	rel, err := e.svc.ChangeReservation(t.Context(), bank.ReservationChange{Bank: "bank-a", DIN: e.din(1), ID: res.ID, Action: lifecycle.ReservationRelease, Reason: "patient chose another unit"})
+	if err != nil || rel.Status != lifecycle.ReservationReleased || e.status(t, 1) != lifecycle.StatusAvailable {
 		t.Fatalf("release: %+v %v, unit %s", rel, err, e.status(t, 1))
 	}
-	_, err = e.svc.ChangeReservation(t.Context(), bank.ReservationChange{Bank: "bank-a", DIN: e.din(1), ID: res.ID, Action: bank.ReservationRelease})
+	_, err = e.svc.ChangeReservation(t.Context(), bank.ReservationChange{Bank: "bank-a", DIN: e.din(1), ID: res.ID, Action: lifecycle.ReservationRelease})
 	wantKind(t, err, bank.KindFailedPrecondition, bank.ReasonIllegalTransition)
 }
 
@@ -127,7 +129,7 @@ func TestReservationExpiry(t *testing.T) {
 	r1, _ := e.reserve(t, 1, "P-1")
 	r2, _ := e.reserve(t, 2, "P-2")
 	if _, err := e.svc.ChangeReservation(t.Context(), bank.ReservationChange{Bank: "bank-a", DIN: e.din(2), ID: r2.ID,
-		Action: bank.ReservationExtend, ExpireTime: r2.ExpireTime.Add(30 * 24 * time.Hour)}); err != nil {
+		Action: lifecycle.ReservationExtend, ExpireTime: r2.ExpireTime.Add(30 * 24 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.add(15 * 24 * time.Hour) // past r1's expiry, not r2's
@@ -135,11 +137,11 @@ func TestReservationExpiry(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("expired %d, %v", n, err)
 	}
-	if e.status(t, 1) != bank.StatusAvailable || e.status(t, 2) != bank.StatusReserved {
+	if e.status(t, 1) != lifecycle.StatusAvailable || e.status(t, 2) != lifecycle.StatusReserved {
 		t.Fatalf("after sweep: %s, %s", e.status(t, 1), e.status(t, 2))
 	}
 	got, err := e.svc.GetReservation(t.Context(), "bank-a", e.din(1), r1.ID)
-	if err != nil || got.Status != bank.ReservationExpired || got.EndReason == "" {
+	if err != nil || got.Status != lifecycle.ReservationExpired || got.EndReason == "" {
 		t.Fatalf("r1 = %+v, %v", got, err)
 	}
 	// The history says so, by the system.
@@ -201,7 +203,7 @@ func TestConcurrentReservations(t *testing.T) {
 		if err != nil || len(open) != 1 {
 			t.Fatalf("round %d: %d open reservations, %v", round, len(open), err)
 		}
-		if _, err := e.svc.ChangeReservation(t.Context(), bank.ReservationChange{Bank: "bank-a", DIN: open[0].DIN, ID: open[0].ID, Action: bank.ReservationRelease}); err != nil {
+		if _, err := e.svc.ChangeReservation(t.Context(), bank.ReservationChange{Bank: "bank-a", DIN: open[0].DIN, ID: open[0].ID, Action: lifecycle.ReservationRelease}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -210,26 +212,26 @@ func TestConcurrentReservations(t *testing.T) {
 func TestConfirmatoryTypingAndShipment(t *testing.T) {
 	e := newResEnv(t, 3)
 	ct := func(i int, res *bank.Reservation, typing []bank.LocusTyping) (*bank.Reservation, error) {
-		if _, err := e.svc.ChangeReservation(t.Context(), bank.ReservationChange{Bank: "bank-a", DIN: e.din(i), ID: res.ID, Action: bank.ReservationRequestTyping}); err != nil {
+		if _, err := e.svc.ChangeReservation(t.Context(), bank.ReservationChange{Bank: "bank-a", DIN: e.din(i), ID: res.ID, Action: lifecycle.ReservationRequestTyping}); err != nil {
 			t.Fatal(err)
 		}
-		return e.svc.ChangeReservation(t.Context(), bank.ReservationChange{Bank: "bank-a", DIN: e.din(i), ID: res.ID, Action: bank.ReservationRecordTyping, Typing: typing})
+		return e.svc.ChangeReservation(t.Context(), bank.ReservationChange{Bank: "bank-a", DIN: e.din(i), ID: res.ID, Action: lifecycle.ReservationRecordTyping, Typing: typing})
 	}
 	// banktest.ValidUnit is typed A*02:01+A*24:02, B*07:02+B*44:02, DRB1*04:01+DRB1*15:01.
 	agree := []bank.LocusTyping{{Locus: "A", Text: "A*24:02:01:01+A*02:01:01:01"}, {Locus: "B", Text: "B*07:02+B*44:02"}, {Locus: "DRB1", Text: "DRB1*15:01+DRB1*04:01"}}
 	r1, _ := e.reserve(t, 1, "P-1")
 	got, err := ct(1, r1, agree)
-	if err != nil || got.CT != bank.CTComplete || got.CTCompleteDate != bank.DateOf(banktest.Now) || got.Status != bank.ReservationActive {
+	if err != nil || got.CT != lifecycle.CTComplete || got.CTCompleteDate != unit.DateOf(banktest.Now) || got.Status != lifecycle.ReservationActive {
 		t.Fatalf("agreeing CT: %+v %v", got, err)
 	}
-	got, err = e.svc.ChangeReservation(t.Context(), bank.ReservationChange{Bank: "bank-a", DIN: e.din(1), ID: r1.ID, Action: bank.ReservationRequestShipment})
-	if err != nil || got.Status != bank.ReservationShipmentRequested || e.status(t, 1) != bank.StatusShipmentRequested {
+	got, err = e.svc.ChangeReservation(t.Context(), bank.ReservationChange{Bank: "bank-a", DIN: e.din(1), ID: r1.ID, Action: lifecycle.ReservationRequestShipment})
+	if err != nil || got.Status != lifecycle.ReservationShipmentRequested || e.status(t, 1) != lifecycle.StatusShipmentRequested {
 		t.Fatalf("shipment request: %+v %v", got, err)
 	}
-	if _, err := e.svc.Transition(t.Context(), bank.TransitionRequest{Bank: "bank-a", DIN: e.din(1), Action: bank.ActionShip}); err != nil {
+	if _, err := e.svc.Transition(t.Context(), bank.TransitionRequest{Bank: "bank-a", DIN: e.din(1), Action: lifecycle.ActionShip}); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := e.svc.GetReservation(t.Context(), "bank-a", e.din(1), r1.ID); got.Status != bank.ReservationFulfilled {
+	if got, _ := e.svc.GetReservation(t.Context(), "bank-a", e.din(1), r1.ID); got.Status != lifecycle.ReservationFulfilled {
 		t.Fatalf("after ship: %+v", got)
 	}
 
@@ -237,25 +239,25 @@ func TestConfirmatoryTypingAndShipment(t *testing.T) {
 	r2, _ := e.reserve(t, 2, "P-2")
 	bad := []bank.LocusTyping{agree[0], {Locus: "B", Text: "B*08:01+B*44:02"}, agree[2]}
 	got, err = ct(2, r2, bad)
-	if err != nil || got.CT != bank.CTDiscrepant || got.Status != bank.ReservationCancelled || len(got.CTDiscrepancies) != 1 || got.CTDiscrepancies[0] != "B" {
+	if err != nil || got.CT != lifecycle.CTDiscrepant || got.Status != lifecycle.ReservationCancelled || len(got.CTDiscrepancies) != 1 || got.CTDiscrepancies[0] != "B" {
 		t.Fatalf("discrepant CT: %+v %v", got, err)
 	}
 	u, _ := e.svc.GetUnit(t.Context(), "bank-a", e.din(2))
-	if u.Status != bank.StatusTemporarilyUnavailable || u.StatusReason != "AD" {
+	if u.Status != lifecycle.StatusTemporarilyUnavailable || u.StatusReason != "AD" {
 		t.Fatalf("unit after discrepancy: %s %s", u.Status, u.StatusReason)
 	}
 	// A CT without DRB1 is refused.
 	r3, _ := e.reserve(t, 3, "P-3")
-	if _, err := e.svc.ChangeReservation(t.Context(), bank.ReservationChange{Bank: "bank-a", DIN: e.din(3), ID: r3.ID, Action: bank.ReservationRequestTyping}); err != nil {
+	if _, err := e.svc.ChangeReservation(t.Context(), bank.ReservationChange{Bank: "bank-a", DIN: e.din(3), ID: r3.ID, Action: lifecycle.ReservationRequestTyping}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.svc.ChangeReservation(t.Context(), bank.ReservationChange{Bank: "bank-a", DIN: e.din(3), ID: r3.ID, Action: bank.ReservationRecordTyping, Typing: agree[:2]})
+	_, err = e.svc.ChangeReservation(t.Context(), bank.ReservationChange{Bank: "bank-a", DIN: e.din(3), ID: r3.ID, Action: lifecycle.ReservationRecordTyping, Typing: agree[:2]})
 	wantKind(t, err, bank.KindInvalid, "")
 	// Discarding a reserved unit cancels its reservation.
-	if _, err := e.svc.Transition(t.Context(), bank.TransitionRequest{Bank: "bank-a", DIN: e.din(3), Action: bank.ActionDiscard, Reason: "CD"}); err != nil {
+	if _, err := e.svc.Transition(t.Context(), bank.TransitionRequest{Bank: "bank-a", DIN: e.din(3), Action: lifecycle.ActionDiscard, Reason: "CD"}); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := e.svc.GetReservation(t.Context(), "bank-a", e.din(3), r3.ID); got.Status != bank.ReservationCancelled {
+	if got, _ := e.svc.GetReservation(t.Context(), "bank-a", e.din(3), r3.ID); got.Status != lifecycle.ReservationCancelled {
 		t.Fatalf("after discard: %+v", got)
 	}
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/cordbank/cordbank/bank/credential"
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // Store is the persistence port of the domain. Implementations live in
@@ -89,7 +91,7 @@ type RegistryReader interface {
 	ListBanks(ctx context.Context, after string, limit int) ([]*Bank, error)
 	// GetUnit returns the unit of bank with din, or KindNotFound (also when
 	// the DIN belongs to another bank).
-	GetUnit(ctx context.Context, bank string, din DIN) (*Unit, error)
+	GetUnit(ctx context.Context, bank string, din unit.DIN) (*Unit, error)
 	// ListUnits returns up to q.Limit units matching q, ordered by DIN.
 	ListUnits(ctx context.Context, q UnitQuery) ([]*Unit, error)
 }
@@ -125,7 +127,7 @@ type ReservationReader interface {
 	GetReservation(ctx context.Context, id string) (*Reservation, error)
 	// OpenReservation returns the open (ACTIVE or SHIPMENT_REQUESTED)
 	// reservation of the unit with din, or (nil, nil).
-	OpenReservation(ctx context.Context, din DIN) (*Reservation, error)
+	OpenReservation(ctx context.Context, din unit.DIN) (*Reservation, error)
 	// ListReservations returns up to q.Limit reservations matching q, in
 	// id order after q.AfterID.
 	ListReservations(ctx context.Context, q ReservationQuery) ([]*Reservation, error)
@@ -164,7 +166,7 @@ type InventoryReader interface {
 	// q, ordered by ID.
 	ListContainers(ctx context.Context, q ContainerQuery) ([]*inventory.Container, error)
 	// GetPlacement returns where a unit of bank is stored, or (nil, nil).
-	GetPlacement(ctx context.Context, bank string, din DIN) (*Placement, error)
+	GetPlacement(ctx context.Context, bank string, din unit.DIN) (*Placement, error)
 	// ListPlacements returns the placements in the given containers of
 	// bank (every placement of the bank when containers is nil).
 	ListPlacements(ctx context.Context, bank string, containers []string) ([]*Placement, error)
@@ -202,7 +204,7 @@ type InventoryWriter interface {
 	// KindNotFound, ReasonContainerNotFound.
 	PutPlacement(ctx context.Context, p *Placement) error
 	// DeletePlacement removes a unit's placement; no error when it had none.
-	DeletePlacement(ctx context.Context, bank string, din DIN) error
+	DeletePlacement(ctx context.Context, bank string, din unit.DIN) error
 	// InsertReading stores a temperature reading.
 	InsertReading(ctx context.Context, r *inventory.TemperatureReading) error
 	// InsertExcursion stores a new excursion and sets its ID, greater than
@@ -357,7 +359,7 @@ type ExcursionQuery struct {
 // ReservationQuery selects reservations. Empty fields match all.
 type ReservationQuery struct {
 	Bank             string
-	DIN              DIN
+	DIN              unit.DIN
 	TransplantCenter string
 	OpenOnly         bool
 	// PublicUnitsOnly leaves out the reservations of private units.
@@ -392,15 +394,15 @@ type UnitQuery struct {
 	// Bank restricts the query to one bank; "" means every bank (used by
 	// maintenance tasks and index builds, never by client-facing lists).
 	Bank     string
-	Statuses []Status
+	Statuses []lifecycle.Status
 	Types    []UnitType
 	ABOs     []ABO
 	// CollectedFrom and CollectedTo bound the collection date, inclusive;
 	// zero means unbounded.
-	CollectedFrom Date
-	CollectedTo   Date
+	CollectedFrom unit.Date
+	CollectedTo   unit.Date
 	// AfterDIN is the keyset cursor: only DINs greater than it.
-	AfterDIN DIN
+	AfterDIN unit.DIN
 	Limit    int
 	// WithoutReadings returns the units without their HLA readings (each
 	// LocusTyping's Reading zero; Text as stored): the search index grades

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank/access"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // TypingReport is a laboratory's HLA typing report (an HML file, read by
@@ -158,17 +160,17 @@ func (s *Service) ApplyTypingReport(ctx context.Context, r TypingReport) ([]Samp
 
 // validateTypingReport checks every sample before anything is read: DINs,
 // nomenclature, release and typings, naming each problem's place.
-func (s *Service) validateTypingReport(r *TypingReport) ([]DIN, [][]LocusTyping, error) {
+func (s *Service) validateTypingReport(r *TypingReport) ([]unit.DIN, [][]LocusTyping, error) {
 	var v Violations
 	field := cmp.Or(r.Field, "report")
 	if len(r.Samples) == 0 {
 		v.Add(field, "the report has no sample")
 	}
-	dins := make([]DIN, len(r.Samples))
+	dins := make([]unit.DIN, len(r.Samples))
 	typings := make([][]LocusTyping, len(r.Samples))
-	seen := map[DIN]string{}
+	seen := map[unit.DIN]string{}
 	for i, smp := range r.Samples {
-		din, err := ParseDIN(smp.ID)
+		din, err := unit.ParseDIN(smp.ID)
 		if err != nil {
 			v.Add(field, "%s: sample id %q is not a unit's DIN: %v", smp.Where, smp.ID, err)
 		} else if first, dup := seen[din]; dup {
@@ -217,7 +219,7 @@ func (s *Service) validateTypingReport(r *TypingReport) ([]DIN, [][]LocusTyping,
 
 // applySample applies one sample's typing to its unit (ApplyTypingReport)
 // and reports whether it wrote the unit.
-func (s *Service) applySample(ctx context.Context, tx Tx, trail *chain, r *TypingReport, smp ReportedSample, din DIN, typing []LocusTyping, now time.Time) (SampleResult, bool, error) {
+func (s *Service) applySample(ctx context.Context, tx Tx, trail *chain, r *TypingReport, smp ReportedSample, din unit.DIN, typing []LocusTyping, now time.Time) (SampleResult, bool, error) {
 	res, err := s.applySampleTo(ctx, tx, trail, r, smp, din, typing, now)
 	if err != nil {
 		return res, false, err
@@ -225,7 +227,7 @@ func (s *Service) applySample(ctx context.Context, tx Tx, trail *chain, r *Typin
 	return res, res.Unit.Version != res.before, nil
 }
 
-func (s *Service) applySampleTo(ctx context.Context, tx Tx, trail *chain, r *TypingReport, smp ReportedSample, din DIN, typing []LocusTyping, now time.Time) (SampleResult, error) {
+func (s *Service) applySampleTo(ctx context.Context, tx Tx, trail *chain, r *TypingReport, smp ReportedSample, din unit.DIN, typing []LocusTyping, now time.Time) (SampleResult, error) {
 	res := SampleResult{SampleID: smp.ID}
 	for _, t := range smp.Typings {
 		if !slices.Contains(res.Releases, t.Release) {
@@ -235,7 +237,7 @@ func (s *Service) applySampleTo(ctx context.Context, tx Tx, trail *chain, r *Typ
 	u, err := visibleUnit(ctx, tx, r.Bank, din)
 	if KindOf(err) == KindNotFound {
 		return res, NewError(KindNotFound, ReasonUnitNotFound, fmt.Sprintf("%s: sample %q: bank %s has no unit %s", smp.Where, smp.ID, r.Bank, din),
-			"name", "banks/"+r.Bank+"/units/"+string(din))
+			"name", UnitName(r.Bank, din))
 	} else if err != nil {
 		return res, err
 	}
@@ -252,7 +254,7 @@ func (s *Service) applySampleTo(ctx context.Context, tx Tx, trail *chain, r *Typ
 		return res, err
 	}
 	cur := u
-	if open != nil && open.CT == CTRequested && retestsCTLoci(typing) {
+	if open != nil && open.CT == lifecycle.CTRequested && retestsCTLoci(typing) {
 		nr := *open
 		nr.UpdateTime, nr.Version = now, open.Version+1
 		unitTo, unitReason, unitNote := recordConfirmatoryTyping(&nr, u, typing, now)
@@ -264,7 +266,7 @@ func (s *Service) applySampleTo(ctx context.Context, tx Tx, trail *chain, r *Typ
 		}
 		res.Reservation = nr.Name()
 		if unitTo != "" {
-			if cur, err = s.setUnitStatus(ctx, tx, trail, u, importTypingMethod, unitTo, unitReason, Date{}, unitNote+": "+why, now); err != nil {
+			if cur, err = s.setUnitStatus(ctx, tx, trail, u, importTypingMethod, unitTo, unitReason, unit.Date{}, unitNote+": "+why, now); err != nil {
 				return res, err
 			}
 		}
@@ -316,14 +318,14 @@ func (s *Service) applySampleTo(ctx context.Context, tx Tx, trail *chain, r *Typ
 // left alone, so a report sent twice records it once.
 func (s *Service) holdDiscrepant(ctx context.Context, tx Tx, trail *chain, u *Unit, loci []string, why string, now time.Time) (*Unit, error) {
 	note := "typing discrepancy at " + strings.Join(loci, ", ") + ": " + why
-	to, reason := StatusTemporarilyUnavailable, discrepancyReason
-	if u.Status == StatusQuarantine {
-		to, reason = StatusQuarantine, u.StatusReason
+	to, reason := lifecycle.StatusTemporarilyUnavailable, lifecycle.DiscrepancyReason
+	if u.Status == lifecycle.StatusQuarantine {
+		to, reason = lifecycle.StatusQuarantine, u.StatusReason
 	}
 	if u.Status == to && u.StatusReason == reason && u.StatusNote == note {
 		return u, nil
 	}
-	nu, err := s.setUnitStatus(ctx, tx, trail, u, importTypingMethod, to, reason, Date{}, note, now)
+	nu, err := s.setUnitStatus(ctx, tx, trail, u, importTypingMethod, to, reason, unit.Date{}, note, now)
 	if err != nil {
 		return nil, err
 	}
@@ -333,7 +335,7 @@ func (s *Service) holdDiscrepant(ctx context.Context, tx Tx, trail *chain, u *Un
 // retestsCTLoci reports whether a typing covers the loci confirmatory
 // typing must retest.
 func retestsCTLoci(ts []LocusTyping) bool {
-	for _, l := range ctLoci {
+	for _, l := range lifecycle.ConfirmatoryLoci() {
 		if !slices.ContainsFunc(ts, func(t LocusTyping) bool { return t.Locus == l }) {
 			return false
 		}

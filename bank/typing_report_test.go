@@ -7,10 +7,12 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // reported is a sample of unit din typed at A and B, IPD-IMGT/HLA 3.24.0.
-func reported(din bank.DIN, a, b string) bank.ReportedSample {
+func reported(din unit.DIN, a, b string) bank.ReportedSample {
 	return bank.ReportedSample{ID: string(din), Where: "line 7", Typings: []bank.ReportedTyping{
 		{Locus: "A", Text: a, Where: "line 9", AlleleDB: "IMGT/HLA", Release: "3.24.0", TypingDate: "2024-05-01", Methods: []string{"SBT-NGS"}},
 		{Locus: "B", Text: b, Where: "line 10", AlleleDB: "IMGT/HLA", Release: "3.24.0"},
@@ -22,7 +24,7 @@ func (e *resEnv) applyReport(t *testing.T, samples ...bank.ReportedSample) ([]ba
 	return e.svc.ApplyTypingReport(t.Context(), bank.TypingReport{Bank: "bank-a", Source: "HML test", Samples: samples, Field: "hml"})
 }
 
-func (e *resEnv) typingOf(t *testing.T, din bank.DIN, locus string) string {
+func (e *resEnv) typingOf(t *testing.T, din unit.DIN, locus string) string {
 	t.Helper()
 	u, err := e.svc.GetUnit(t.Context(), "bank-a", din)
 	if err != nil {
@@ -78,7 +80,7 @@ func TestTypingReportQuarantineDiscrepancy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != bank.StatusQuarantine || !strings.HasPrefix(got.StatusNote, "typing discrepancy at B: HML test, sample") || e.typingOf(t, u.DIN, "B") != "B*07:02+B*44:02" {
+	if got.Status != lifecycle.StatusQuarantine || !strings.HasPrefix(got.StatusNote, "typing discrepancy at B: HML test, sample") || e.typingOf(t, u.DIN, "B") != "B*07:02+B*44:02" {
 		t.Fatalf("unit %s %q, B %q", got.Status, got.StatusNote, e.typingOf(t, u.DIN, "B"))
 	}
 }
@@ -87,7 +89,7 @@ func TestTypingReportQuarantineDiscrepancy(t *testing.T) {
 // sample, and the report changes nothing, its good samples included.
 func TestTypingReportRefusesWhole(t *testing.T) {
 	e := newResEnv(t, 2)
-	if _, err := e.svc.Transition(t.Context(), bank.TransitionRequest{Bank: "bank-a", DIN: e.din(2), Action: bank.ActionDiscard, Reason: "CD"}); err != nil {
+	if _, err := e.svc.Transition(t.Context(), bank.TransitionRequest{Bank: "bank-a", DIN: e.din(2), Action: lifecycle.ActionDiscard, Reason: "CD"}); err != nil {
 		t.Fatal(err)
 	}
 	good := reported(e.din(1), "A*02:01:01:01+A*24:02:01:01", "B*07:02+B*44:02")

@@ -1,31 +1,37 @@
 package bank
 
-import "time"
+import (
+	"time"
+
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/names"
+	"github.com/cordbank/cordbank/bank/unit"
+)
 
 // Unit is one cord blood unit (a cryopreserved product of one donation),
 // named banks/{Bank}/units/{DIN}. The parent bank is the manufacturing bank
 // and never changes; later transfers of custody change the distributing
 // bank, not the name.
 type Unit struct {
-	Bank string `json:"bank,omitempty"`
-	DIN  DIN    `json:"din,omitempty"`
+	Bank string   `json:"bank,omitempty"`
+	DIN  unit.DIN `json:"din,omitempty"`
 
-	Type   UnitType `json:"unit_type,omitempty"`
-	Status Status   `json:"status,omitempty"`
+	Type   UnitType         `json:"unit_type,omitempty"`
+	Status lifecycle.Status `json:"status,omitempty"`
 
 	// LocalID is the bank's own identifier (EMDIS CB_LOCAL_ID), optional.
 	LocalID string `json:"local_id,omitempty"`
 
-	CollectionDate   Date             `json:"collection_date,omitempty"`
-	ProcessingDate   Date             `json:"processing_date,omitempty"`
-	FreezeDate       Date             `json:"freeze_date,omitempty"` // optional
+	CollectionDate   unit.Date        `json:"collection_date,omitempty"`
+	ProcessingDate   unit.Date        `json:"processing_date,omitempty"`
+	FreezeDate       unit.Date        `json:"freeze_date,omitempty"` // optional
 	ProcessingMethod ProcessingMethod `json:"processing_method,omitempty"`
 	Reduction        Reduction        `json:"reduction,omitempty"`
 
-	InfantBirthDate Date `json:"infant_birth_date,omitempty"`
-	InfantSex       Sex  `json:"infant_sex,omitempty"`
-	ABO             ABO  `json:"abo,omitempty"`
-	Rh              Rh   `json:"rh,omitempty"`
+	InfantBirthDate unit.Date `json:"infant_birth_date,omitempty"`
+	InfantSex       Sex       `json:"infant_sex,omitempty"`
+	ABO             ABO       `json:"abo,omitempty"`
+	Rh              Rh        `json:"rh,omitempty"`
 	// Ethnicity is the registry's ethnicity code or text (EMDIS ETHN);
 	// free form because registries use different code lists.
 	Ethnicity string `json:"ethnicity,omitempty"`
@@ -40,7 +46,7 @@ type Unit struct {
 	AttachedSegments   int `json:"attached_segments,omitempty"`
 
 	IDM         IDMResult `json:"idm,omitempty"`
-	IDMTestDate Date      `json:"idm_test_date,omitempty"` // optional
+	IDMTestDate unit.Date `json:"idm_test_date,omitempty"` // optional
 
 	// HLA holds the unit's typing, one entry per typed locus, the text as
 	// submitted, in canonical locus order (A, B, C, DRB1, ... DPB1, others).
@@ -55,12 +61,12 @@ type Unit struct {
 
 	// StatusReason is the EMDIS reason code (CB_STAT_REASON: QR, AD, CD,
 	// MR, DS, OT, XP, NS) the last lifecycle method recorded; "" means the
-	// status's default reason (Status.EMDISStatus). Set only by lifecycle
+	// status's default reason (lifecycle.Status.EMDISStatus). Set only by lifecycle
 	// methods.
 	StatusReason string `json:"status_reason,omitempty"`
 	// StatusEndDate is the date a temporary status ends (EMDIS
 	// CB_STAT_END_DATE), zero when the status has no end.
-	StatusEndDate Date `json:"status_end_date,omitempty"`
+	StatusEndDate unit.Date `json:"status_end_date,omitempty"`
 	// StatusNote is the free-text note of the last status change.
 	StatusNote string `json:"status_note,omitempty"`
 	// StatusTime is when the unit entered its status; zero means at
@@ -80,7 +86,7 @@ type Unit struct {
 func (u *Unit) Name() string { return UnitName(u.Bank, u.DIN) }
 
 // UnitName formats the resource name of the unit din of bank.
-func UnitName(bank string, din DIN) string { return "banks/" + bank + "/units/" + string(din) }
+func UnitName(bank string, din unit.DIN) string { return names.Unit(bank, string(din)) }
 
 // EMDIS returns the registry status and reason codes the unit reports:
 // its status's code, and its recorded StatusReason or else the status's
@@ -189,48 +195,6 @@ const (
 	UnitTypeDirected   UnitType = "DIRECTED"   // for a named family recipient (2 / F)
 )
 
-// Status is a unit's lifecycle state (domain.md §2.2).
-type Status string
-
-// Statuses; wire enum cordbank.v1.UnitStatus (UNIT_STATUS_ + value). The
-// transitions between them are custom methods, never a field update.
-const (
-	StatusQuarantine             Status = "QUARANTINE"
-	StatusAvailable              Status = "AVAILABLE"
-	StatusTemporarilyUnavailable Status = "TEMPORARILY_UNAVAILABLE"
-	StatusReserved               Status = "RESERVED"
-	StatusShipmentRequested      Status = "SHIPMENT_REQUESTED"
-	StatusShipped                Status = "SHIPPED"
-	StatusInfused                Status = "INFUSED"
-	StatusDiscarded              Status = "DISCARDED"
-	StatusExpired                Status = "EXPIRED"
-	StatusWithdrawn              Status = "WITHDRAWN"
-)
-
-// EMDISStatus returns the registry status code (AV, TU, RS, DE) and the
-// default reason code (domain.md §2.1) that a unit in status s reports.
-func (s Status) EMDISStatus() (status, reason string) {
-	switch s {
-	case StatusAvailable:
-		return "AV", ""
-	case StatusQuarantine:
-		return "TU", "QR"
-	case StatusTemporarilyUnavailable:
-		return "TU", "AD"
-	case StatusReserved, StatusShipmentRequested:
-		return "RS", ""
-	case StatusShipped, StatusInfused:
-		return "DE", "DS"
-	case StatusDiscarded:
-		return "DE", "CD"
-	case StatusExpired:
-		return "DE", "XP"
-	case StatusWithdrawn:
-		return "DE", "OT"
-	}
-	return "", ""
-}
-
 // ProcessingMethod is the EMDIS CB_PROC_METH code.
 type ProcessingMethod string
 
@@ -310,7 +274,7 @@ var (
 	abos        = set(ABOA, ABOB, ABOAB, ABOO)
 	rhs         = set(RhPositive, RhNegative)
 	idmResults  = set(IDMPending, IDMNegative, IDMReactive)
-	statuses    = set(StatusQuarantine, StatusAvailable, StatusTemporarilyUnavailable, StatusReserved, StatusShipmentRequested, StatusShipped, StatusInfused, StatusDiscarded, StatusExpired, StatusWithdrawn)
+	statuses    = set(lifecycle.StatusQuarantine, lifecycle.StatusAvailable, lifecycle.StatusTemporarilyUnavailable, lifecycle.StatusReserved, lifecycle.StatusShipmentRequested, lifecycle.StatusShipped, lifecycle.StatusInfused, lifecycle.StatusDiscarded, lifecycle.StatusExpired, lifecycle.StatusWithdrawn)
 )
 
 func set[T comparable](vs ...T) map[T]bool {
@@ -322,7 +286,7 @@ func set[T comparable](vs ...T) map[T]bool {
 }
 
 // ValidStatus reports whether s is a known status (for list filters).
-func ValidStatus(s Status) bool { return statuses[s] }
+func ValidStatus(s lifecycle.Status) bool { return statuses[s] }
 
 // ValidUnitType reports whether t is a known unit type.
 func ValidUnitType(t UnitType) bool { return unitTypes[t] }

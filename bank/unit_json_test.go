@@ -6,6 +6,9 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // fullUnitForJSON sets every field of Unit (checked by allSet), so a new
@@ -14,18 +17,18 @@ func fullUnitForJSON() *Unit {
 	f := func(x float64) *float64 { return &x }
 	ts := time.Date(2026, 11, 22, 1, 31, 50, 35782054, time.UTC)
 	return &Unit{
-		Bank: "bank-a", DIN: "W123426000001", Type: UnitTypePublic, Status: StatusAvailable, LocalID: `CB <"1"> & \ 2`,
-		CollectionDate: Date{2025, 11, 21}, ProcessingDate: Date{2025, 11, 22}, FreezeDate: Date{2025, 11, 22},
-		ProcessingMethod: "HES", Reduction: "PLASMA_ONLY", InfantBirthDate: Date{2025, 11, 21}, InfantSex: "MALE",
+		Bank: "bank-a", DIN: "W123426000001", Type: UnitTypePublic, Status: lifecycle.StatusAvailable, LocalID: `CB <"1"> & \ 2`,
+		CollectionDate: unit.Date{Year: 2025, Month: 11, Day: 21}, ProcessingDate: unit.Date{Year: 2025, Month: 11, Day: 22}, FreezeDate: unit.Date{Year: 2025, Month: 11, Day: 22},
+		ProcessingMethod: "HES", Reduction: "PLASMA_ONLY", InfantBirthDate: unit.Date{Year: 2025, Month: 11, Day: 21}, InfantSex: "MALE",
 		ABO: "A", Rh: "POSITIVE", Ethnicity: "HIS\u2028", CollectionVolumeML: 96.5, FrozenVolumeML: 25,
 		Cells: CellCounts{PreProcessingTNC: f(8.4e8), PostProcessingTNC: 6.38e8, PreProcessingCD34: f(3e6), PostProcessingCD34: f(2.51e6),
 			ViabilityPercent: f(97.9), CFU: f(2.42e5), NucleatedRBC: f(1e-7)},
-		Bags: 1, CompartmentsPerBag: 2, AttachedSegments: 3, IDM: "NEGATIVE", IDMTestDate: Date{2025, 11, 21},
+		Bags: 1, CompartmentsPerBag: 2, AttachedSegments: 3, IDM: "NEGATIVE", IDMTestDate: unit.Date{Year: 2025, Month: 11, Day: 21},
 		HLA:        []LocusTyping{{Locus: "A", Text: "A*30:01+A*02:01", Reading: TypingReading{P: "ignored"}}, {Locus: "B", Text: "B*08:01"}},
 		HLARelease: "3.24.0",
 		Private: UnitPrivate{MaternalID: "M-1", MaternalHLA: []LocusTyping{{Locus: "A", Text: "A*01:01"}}, FamilyID: "F-1",
 			DirectedRecipient: "R-1", Notes: "line\nbreak\ttab \xff"},
-		StatusReason: "AD", StatusEndDate: Date{2027, 1, 1}, StatusNote: "note", StatusTime: ts.Add(time.Hour),
+		StatusReason: "AD", StatusEndDate: unit.Date{Year: 2027, Month: 1, Day: 1}, StatusNote: "note", StatusTime: ts.Add(time.Hour),
 		DistributingBank: "bank-b", CreateTime: ts, UpdateTime: ts.Add(time.Minute), Version: 3,
 	}
 }
@@ -39,7 +42,7 @@ func allSet(v reflect.Value, path string) string {
 		}
 		return allSet(v.Elem(), path)
 	case reflect.Struct:
-		if v.Type() == reflect.TypeOf(time.Time{}) || v.Type() == reflect.TypeOf(Date{}) || v.Type() == reflect.TypeOf(TypingReading{}) {
+		if v.Type() == reflect.TypeOf(time.Time{}) || v.Type() == reflect.TypeOf(unit.Date{}) || v.Type() == reflect.TypeOf(TypingReading{}) {
 			if v.IsZero() && v.Type() != reflect.TypeOf(TypingReading{}) {
 				return path
 			}
@@ -103,7 +106,7 @@ func FuzzUnitJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, local, notes string, vol, tnc float64, version int64, y, m, d int) {
 		u := fullUnitForJSON()
 		u.LocalID, u.Private.Notes, u.CollectionVolumeML, u.Cells.PostProcessingTNC, u.Version = local, notes, vol, tnc, version
-		u.CollectionDate = Date{y, time.Month(m), d}
+		u.CollectionDate = unit.Date{Year: y, Month: time.Month(m), Day: d}
 		want, werr := json.Marshal(u)
 		got, err := appendUnitJSON(nil, u)
 		if (werr != nil) != (err != nil) || (err == nil && string(got) != string(want)) {

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/cordbank/cordbank/bank/access"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // LookupUnit returns the unit with din, whatever bank holds it, as the
@@ -12,7 +13,7 @@ import (
 // globally unique, so at most one bank holds it. A DIN nobody registered
 // and a private unit the caller may not see give the same KindNotFound,
 // naming "banks/-/units/{din}" and never the bank.
-func (s *Service) LookupUnit(ctx context.Context, din DIN) (*Unit, error) {
+func (s *Service) LookupUnit(ctx context.Context, din unit.DIN) (*Unit, error) {
 	if err := authorize(ctx, access.ReadUnits, "", false); err != nil {
 		return nil, err
 	}

@@ -6,25 +6,28 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // differentUnits returns two units that differ in every field.
 func differentUnits() (a, b *Unit) {
 	f := func(x float64) *float64 { return &x }
-	a = &Unit{Bank: "bank-a", DIN: "B123424000001", Type: UnitTypePublic, Status: StatusQuarantine, LocalID: "a",
-		CollectionDate: Date{2024, 3, 17}, ProcessingDate: Date{2024, 3, 18}, FreezeDate: Date{2024, 3, 18},
-		ProcessingMethod: ProcessingHES, Reduction: ReductionNone, InfantBirthDate: Date{2024, 3, 17}, InfantSex: SexMale,
+	a = &Unit{Bank: "bank-a", DIN: "B123424000001", Type: UnitTypePublic, Status: lifecycle.StatusQuarantine, LocalID: "a",
+		CollectionDate: unit.Date{Year: 2024, Month: 3, Day: 17}, ProcessingDate: unit.Date{Year: 2024, Month: 3, Day: 18}, FreezeDate: unit.Date{Year: 2024, Month: 3, Day: 18},
+		ProcessingMethod: ProcessingHES, Reduction: ReductionNone, InfantBirthDate: unit.Date{Year: 2024, Month: 3, Day: 17}, InfantSex: SexMale,
 		ABO: ABOA, Rh: RhNegative, Ethnicity: "a", CollectionVolumeML: 90, FrozenVolumeML: 20,
 		Cells: CellCounts{f(1), 2, f(3), f(4), f(5), f(6), f(7)}, Bags: 1, CompartmentsPerBag: 1, AttachedSegments: 1,
-		IDM: IDMPending, IDMTestDate: Date{2024, 3, 19}, HLA: []LocusTyping{{Locus: "A", Text: "A*01:01"}},
+		IDM: IDMPending, IDMTestDate: unit.Date{Year: 2024, Month: 3, Day: 19}, HLA: []LocusTyping{{Locus: "A", Text: "A*01:01"}},
 		Private:    UnitPrivate{MaternalID: "a", MaternalHLA: []LocusTyping{{Locus: "A", Text: "A*01:01"}}, FamilyID: "a", DirectedRecipient: "a", Notes: "a"},
 		CreateTime: time.Unix(1, 0), UpdateTime: time.Unix(2, 0), Version: 1}
-	b = &Unit{Bank: "bank-b", DIN: "B123424000002", Type: UnitTypeDirected, Status: StatusAvailable, LocalID: "b",
-		CollectionDate: Date{2023, 3, 17}, ProcessingDate: Date{2023, 3, 18}, FreezeDate: Date{2023, 3, 19},
-		ProcessingMethod: ProcessingFicoll, Reduction: ReductionRBCOnly, InfantBirthDate: Date{2023, 3, 16}, InfantSex: SexFemale,
+	b = &Unit{Bank: "bank-b", DIN: "B123424000002", Type: UnitTypeDirected, Status: lifecycle.StatusAvailable, LocalID: "b",
+		CollectionDate: unit.Date{Year: 2023, Month: 3, Day: 17}, ProcessingDate: unit.Date{Year: 2023, Month: 3, Day: 18}, FreezeDate: unit.Date{Year: 2023, Month: 3, Day: 19},
+		ProcessingMethod: ProcessingFicoll, Reduction: ReductionRBCOnly, InfantBirthDate: unit.Date{Year: 2023, Month: 3, Day: 16}, InfantSex: SexFemale,
 		ABO: ABOB, Rh: RhPositive, Ethnicity: "b", CollectionVolumeML: 91, FrozenVolumeML: 21,
 		Cells: CellCounts{f(11), 12, f(13), f(14), f(15), f(16), f(17)}, Bags: 2, CompartmentsPerBag: 2, AttachedSegments: 2,
-		IDM: IDMNegative, IDMTestDate: Date{2023, 3, 20}, HLA: []LocusTyping{{Locus: "B", Text: "B*07:02"}},
+		IDM: IDMNegative, IDMTestDate: unit.Date{Year: 2023, Month: 3, Day: 20}, HLA: []LocusTyping{{Locus: "B", Text: "B*07:02"}},
 		Private:    UnitPrivate{MaternalID: "b", MaternalHLA: []LocusTyping{{Locus: "B", Text: "B*08:01"}}, FamilyID: "b", DirectedRecipient: "b", Notes: "b"},
 		CreateTime: time.Unix(3, 0), UpdateTime: time.Unix(4, 0), Version: 2}
 	return a, b
@@ -39,7 +42,7 @@ func TestStarCoversEveryMutableField(t *testing.T) {
 		unitSetters[p](dst, src)
 	}
 	want := *src
-	want.Bank, want.DIN, want.Type, want.Status = "bank-a", "B123424000001", UnitTypePublic, StatusQuarantine
+	want.Bank, want.DIN, want.Type, want.Status = "bank-a", "B123424000001", UnitTypePublic, lifecycle.StatusQuarantine
 	want.CreateTime, want.UpdateTime, want.Version = time.Unix(1, 0), time.Unix(2, 0), 1
 	if !reflect.DeepEqual(dst, &want) {
 		t.Errorf("after *:\n got %+v\nwant %+v", dst, &want)

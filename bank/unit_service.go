@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank/access"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/names"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // unknownBank turns "bank not found" into a violation of the request's
@@ -16,7 +19,7 @@ func unknownBank(err error, id string) error {
 	if KindOf(err) == KindNotFound {
 		return &Error{Kind: KindInvalid, Reason: ReasonBankNotFound, Message: "unknown bank",
 			Violations: []Violation{{Field: "parent", Description: "bank " + id + " does not exist"}},
-			Metadata:   map[string]string{"bank": "banks/" + id}}
+			Metadata:   map[string]string{"bank": names.Bank(id)}}
 	}
 	return err
 }
@@ -24,8 +27,8 @@ func unknownBank(err error, id string) error {
 // prepareNewUnit validates u for registration and sets the fields the
 // service owns. It returns the violations found (prefix "unit.").
 func (s *Service) prepareNewUnit(u *Unit, v *Violations) {
-	validateUnit(u, DateOf(s.now()), s.hla, v, "unit.")
-	u.Status = StatusQuarantine
+	validateUnit(u, unit.DateOf(s.now()), s.hla, v, "unit.")
+	u.Status = lifecycle.StatusQuarantine
 }
 
 // ValidateUnit returns every problem with u as a new registration, without
@@ -33,7 +36,7 @@ func (s *Service) prepareNewUnit(u *Unit, v *Violations) {
 // together with the domain's in one response.
 func (s *Service) ValidateUnit(u *Unit) []Violation {
 	var v Violations
-	validateUnit(cloneUnit(u), DateOf(s.now()), s.hla, &v, "unit.")
+	validateUnit(cloneUnit(u), unit.DateOf(s.now()), s.hla, &v, "unit.")
 	return v.List()
 }
 
@@ -104,7 +107,7 @@ func (s *Service) CreateUnit(ctx context.Context, u *Unit, requestID string) (*U
 // GetUnit returns a unit of a bank as the caller of ctx may see it, or
 // KindNotFound (also for a private unit of a bank the caller does not
 // belong to: access.Principal.SeesPrivateOf).
-func (s *Service) GetUnit(ctx context.Context, bank string, din DIN) (*Unit, error) {
+func (s *Service) GetUnit(ctx context.Context, bank string, din unit.DIN) (*Unit, error) {
 	if err := authorize(ctx, access.ReadUnits, bank, false); err != nil {
 		return nil, err
 	}
@@ -134,11 +137,11 @@ func showUnit(ctx context.Context, u *Unit) *Unit {
 // ListUnitsRequest selects a page of a bank's units.
 type ListUnitsRequest struct {
 	Bank          string
-	Statuses      []Status
+	Statuses      []lifecycle.Status
 	Types         []UnitType
 	ABOs          []ABO
-	CollectedFrom Date
-	CollectedTo   Date
+	CollectedFrom unit.Date
+	CollectedTo   unit.Date
 	PageSize      int
 	PageToken     string
 }
@@ -177,7 +180,7 @@ func (s *Service) ListUnits(ctx context.Context, r ListUnitsRequest) ([]*Unit, s
 		return nil, "", err
 	}
 	q := UnitQuery{Bank: r.Bank, Statuses: r.Statuses, Types: r.Types, ABOs: r.ABOs,
-		CollectedFrom: r.CollectedFrom, CollectedTo: r.CollectedTo, AfterDIN: DIN(after), Limit: n + 1}
+		CollectedFrom: r.CollectedFrom, CollectedTo: r.CollectedTo, AfterDIN: unit.DIN(after), Limit: n + 1}
 	outsider := !access.PrincipalFrom(ctx).SeesPrivateOf(r.Bank)
 	if outsider {
 		// Scoped before paging: outsiders page through public units only.
@@ -256,7 +259,7 @@ func (s *Service) UpdateUnit(ctx context.Context, u *Unit, mask []string, etag s
 			unitSetters[p](nu, u)
 		}
 		var v Violations
-		validateUnit(nu, DateOf(s.now()), s.hla, &v, "unit.")
+		validateUnit(nu, unit.DateOf(s.now()), s.hla, &v, "unit.")
 		if err := v.Err("invalid unit"); err != nil {
 			return err
 		}
@@ -301,7 +304,7 @@ func sameRegistration(stored, incoming *Unit) bool {
 
 func registrationView(u *Unit) *Unit {
 	c := *u
-	c.Status, c.StatusReason, c.StatusEndDate, c.StatusNote, c.StatusTime = "", "", Date{}, "", time.Time{}
+	c.Status, c.StatusReason, c.StatusEndDate, c.StatusNote, c.StatusTime = "", "", unit.Date{}, "", time.Time{}
 	c.DistributingBank, c.HLARelease = "", ""
 	c.CreateTime, c.UpdateTime, c.Version = time.Time{}, time.Time{}, 0
 	return &c
@@ -500,7 +503,7 @@ func (s *Service) commitImport(ctx context.Context, b *ImportBatch, dryRun bool)
 // returns an error. It is for building in-memory indexes: the units come
 // without their HLA readings (UnitQuery.WithoutReadings).
 func (s *Service) ScanUnits(ctx context.Context, fn func([]*Unit) error) error {
-	after := DIN("")
+	after := unit.DIN("")
 	for {
 		var page []*Unit
 		err := s.store.Read(ctx, func(tx ReadTx) error {

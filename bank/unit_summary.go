@@ -5,12 +5,13 @@ import (
 	"math"
 
 	"github.com/cordbank/cordbank/bank/access"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // UnitSummary counts a bank's units (SummarizeUnits).
 type UnitSummary struct {
 	Total            int
-	ByStatus         map[Status]int
+	ByStatus         map[lifecycle.Status]int
 	ByType           map[UnitType]int
 	ByABO            map[ABO]int
 	ByCollectionYear map[int]int
@@ -57,12 +58,12 @@ func (s *Service) SummarizeUnits(ctx context.Context, bank string) (*UnitSummary
 
 // NewUnitSummary returns an empty summary with its TNC bins.
 func NewUnitSummary() *UnitSummary {
-	return &UnitSummary{ByStatus: map[Status]int{}, ByType: map[UnitType]int{}, ByABO: map[ABO]int{},
+	return &UnitSummary{ByStatus: map[lifecycle.Status]int{}, ByType: map[UnitType]int{}, ByABO: map[ABO]int{},
 		ByCollectionYear: map[int]int{}, AvailableTNC: TNCBins()}
 }
 
 // Add counts n units of one status, type, ABO group and collection year.
-func (sum *UnitSummary) Add(st Status, ty UnitType, abo ABO, year, n int) {
+func (sum *UnitSummary) Add(st lifecycle.Status, ty UnitType, abo ABO, year, n int) {
 	sum.Total += n
 	sum.ByStatus[st] += n
 	sum.ByType[ty] += n

@@ -3,36 +3,20 @@ package bank
 import (
 	"math"
 	"strings"
-	"unicode"
+
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
-// Limits of plausible values. A value outside them is almost always a data
-// entry error (a count typed in x10^7 units, a volume in litres), and a
-// wrong count changes which patient a unit is offered to, so it is refused
-// rather than stored.
-const (
-	// firstCordBank: no cord unit was collected before public banking began
-	// (the first cord transplant was in 1988).
-	firstCollectionYear = 1988
-	maxVolumeML         = 500
-	// minTNC rejects counts entered in x10^7 or x10^8 units: a banked unit
-	// has at least ~1e8 nucleated cells; 1e6 leaves room for research units.
-	minTNC             = 1e6
-	maxTNC             = 1e11
-	maxCD34            = 1e9
-	maxBags            = 10
-	maxCompartments    = 5
-	maxSegments        = 20
-	maxTextLen         = 200
-	maxBirthToCollDays = 2
-)
+// The plausibility limits and the rules of a unit's dates, counts,
+// volumes and text are package unit's; this file applies them, with the
+// enumerations and the HLA reference data, to a bank.Unit.
 
 // validateUnit records every problem with u. today is the date against
 // which "in the future" is judged.
-func validateUnit(u *Unit, today Date, reader *HLAReader, v *Violations, prefix string) {
+func validateUnit(u *Unit, today unit.Date, reader *HLAReader, v *Violations, prefix string) {
 	if u.DIN == "" {
 		v.Add(prefix+"din", "required")
-	} else if d, err := ParseDIN(string(u.DIN)); err != nil || d != u.DIN {
+	} else if d, err := unit.ParseDIN(string(u.DIN)); err != nil || d != u.DIN {
 		v.Add(prefix+"din", "%q is not a normalized 13-character DIN", u.DIN)
 	}
 	if !unitTypes[u.Type] {
@@ -43,42 +27,8 @@ func validateUnit(u *Unit, today Date, reader *HLAReader, v *Violations, prefix 
 	}
 
 	// Dates: each must be real, not in the future, and in lifecycle order.
-	past := func(field string, d Date, required bool) bool {
-		switch {
-		case d.IsZero():
-			if required {
-				v.Add(prefix+field, "required")
-			}
-			return false
-		case d.Year < firstCollectionYear:
-			v.Add(prefix+field, "%s is before %d, when cord blood banking began", d, firstCollectionYear)
-			return false
-		case today.Before(d):
-			v.Add(prefix+field, "%s is in the future", d)
-			return false
-		}
-		return true
-	}
-	collOK := past("collection_date", u.CollectionDate, true)
-	procOK := past("processing_date", u.ProcessingDate, true)
-	freezeOK := past("freeze_date", u.FreezeDate, false)
-	birthOK := past("infant_birth_date", u.InfantBirthDate, true)
-	if collOK && procOK && u.ProcessingDate.Before(u.CollectionDate) {
-		v.Add(prefix+"processing_date", "%s is before the collection date %s", u.ProcessingDate, u.CollectionDate)
-	}
-	if procOK && freezeOK && u.FreezeDate.Before(u.ProcessingDate) {
-		v.Add(prefix+"freeze_date", "%s is before the processing date %s", u.FreezeDate, u.ProcessingDate)
-	}
-	if collOK && birthOK {
-		if u.CollectionDate.Before(u.InfantBirthDate) {
-			v.Add(prefix+"infant_birth_date", "%s is after the collection date %s: cord blood is collected at birth", u.InfantBirthDate, u.CollectionDate)
-		} else if u.InfantBirthDate.AddDays(maxBirthToCollDays).Before(u.CollectionDate) {
-			v.Add(prefix+"collection_date", "%s is more than %d days after the infant's birth %s: cord blood is collected at birth", u.CollectionDate, maxBirthToCollDays, u.InfantBirthDate)
-		}
-	}
-	if !u.IDMTestDate.IsZero() {
-		past("idm_test_date", u.IDMTestDate, false)
-	}
+	unit.Dates{Collection: u.CollectionDate, Processing: u.ProcessingDate, Freeze: u.FreezeDate,
+		InfantBirth: u.InfantBirthDate, IDMTest: u.IDMTestDate}.Check(v, prefix, today)
 
 	if !procMethods[u.ProcessingMethod] {
 		v.Add(prefix+"processing_method", "required: one of HES, DGS, CEN, FIL, FIC, PER, OTH")
@@ -98,16 +48,16 @@ func validateUnit(u *Unit, today Date, reader *HLAReader, v *Violations, prefix 
 	if !idmResults[u.IDM] {
 		v.Add(prefix+"idm", "required: one of PENDING, NEGATIVE, REACTIVE")
 	}
-	checkText(v, prefix+"ethnicity", u.Ethnicity, 64)
+	unit.CheckText(v, prefix+"ethnicity", u.Ethnicity, 64)
 
-	volume(v, prefix+"collection_volume_ml", u.CollectionVolumeML, true)
-	volume(v, prefix+"frozen_volume_ml", u.FrozenVolumeML, false)
+	unit.CheckVolume(v, prefix+"collection_volume_ml", u.CollectionVolumeML, true)
+	unit.CheckVolume(v, prefix+"frozen_volume_ml", u.FrozenVolumeML, false)
 
 	validateCells(&u.Cells, v, prefix+"cells.")
 
-	between(v, prefix+"bags", u.Bags, 1, maxBags)
-	between(v, prefix+"compartments_per_bag", u.CompartmentsPerBag, 1, maxCompartments)
-	between(v, prefix+"attached_segments", u.AttachedSegments, 0, maxSegments)
+	unit.CheckBetween(v, prefix+"bags", u.Bags, 1, unit.MaxBags)
+	unit.CheckBetween(v, prefix+"compartments_per_bag", u.CompartmentsPerBag, 1, unit.MaxCompartments)
+	unit.CheckBetween(v, prefix+"attached_segments", u.AttachedSegments, 0, unit.MaxSegments)
 
 	validateHLA(u.HLA, reader, true, v, prefix+"hla")
 	u.HLARelease = ""
@@ -116,9 +66,9 @@ func validateUnit(u *Unit, today Date, reader *HLAReader, v *Violations, prefix 
 	}
 
 	p := &u.Private
-	checkText(v, prefix+"private.maternal_id", p.MaternalID, 64)
-	checkText(v, prefix+"private.family_id", p.FamilyID, 64)
-	checkText(v, prefix+"private.directed_recipient", p.DirectedRecipient, 64)
+	unit.CheckText(v, prefix+"private.maternal_id", p.MaternalID, 64)
+	unit.CheckText(v, prefix+"private.family_id", p.FamilyID, 64)
+	unit.CheckText(v, prefix+"private.directed_recipient", p.DirectedRecipient, 64)
 	if len(p.Notes) > 2000 {
 		v.Add(prefix+"private.notes", "at most 2000 characters")
 	}
@@ -129,37 +79,23 @@ func validateUnit(u *Unit, today Date, reader *HLAReader, v *Violations, prefix 
 }
 
 func validateCells(c *CellCounts, v *Violations, prefix string) {
-	count := func(field string, x float64, lo, hi float64) bool {
-		switch {
-		case math.IsNaN(x) || math.IsInf(x, 0):
-			v.Add(prefix+field, "not a number")
-		case x < 0:
-			v.Add(prefix+field, "%g is negative", x)
-		case x < lo:
-			v.Add(prefix+field, "%g is implausibly low: counts are absolute numbers of cells (write 1.2e9, not 120)", x)
-		case x > hi:
-			v.Add(prefix+field, "%g is implausibly high (more than %g cells)", x, hi)
-		default:
-			return true
-		}
-		return false
-	}
+	count := func(field string, x float64, lo, hi float64) bool { return unit.CheckCount(v, prefix+field, x, lo, hi) }
 	// Comparisons with the TNC are made only when the TNC itself is sane,
 	// so one typo yields one violation, not a cascade.
 	tncOK := false
 	if c.PostProcessingTNC == 0 {
 		v.Add(prefix+"post_processing_tnc", "required: the cryopreserved total nucleated cell count")
 	} else {
-		tncOK = count("post_processing_tnc", c.PostProcessingTNC, minTNC, maxTNC)
+		tncOK = count("post_processing_tnc", c.PostProcessingTNC, unit.MinTNC, unit.MaxTNC)
 	}
-	if c.PreProcessingTNC != nil && count("pre_processing_tnc", *c.PreProcessingTNC, minTNC, maxTNC) && tncOK && c.PostProcessingTNC > *c.PreProcessingTNC*1.1 {
+	if c.PreProcessingTNC != nil && count("pre_processing_tnc", *c.PreProcessingTNC, unit.MinTNC, unit.MaxTNC) && tncOK && c.PostProcessingTNC > *c.PreProcessingTNC*1.1 {
 		// Processing loses cells; more than 10 % gain means a swapped or mistyped count.
 		v.Add(prefix+"post_processing_tnc", "%g is more than the pre-processing count %g", c.PostProcessingTNC, *c.PreProcessingTNC)
 	}
 	if c.PreProcessingCD34 != nil {
-		count("pre_processing_cd34", *c.PreProcessingCD34, 0, maxCD34)
+		count("pre_processing_cd34", *c.PreProcessingCD34, 0, unit.MaxCD34)
 	}
-	if c.PostProcessingCD34 != nil && count("post_processing_cd34", *c.PostProcessingCD34, 0, maxCD34) && tncOK && *c.PostProcessingCD34 > c.PostProcessingTNC {
+	if c.PostProcessingCD34 != nil && count("post_processing_cd34", *c.PostProcessingCD34, 0, unit.MaxCD34) && tncOK && *c.PostProcessingCD34 > c.PostProcessingTNC {
 		v.Add(prefix+"post_processing_cd34", "%g CD34+ cells is more than the %g nucleated cells", *c.PostProcessingCD34, c.PostProcessingTNC)
 	}
 	if c.ViabilityPercent != nil {
@@ -168,10 +104,10 @@ func validateCells(c *CellCounts, v *Violations, prefix string) {
 		}
 	}
 	if c.CFU != nil {
-		count("cfu", *c.CFU, 0, maxTNC)
+		count("cfu", *c.CFU, 0, unit.MaxTNC)
 	}
 	if c.NucleatedRBC != nil {
-		count("nucleated_rbc", *c.NucleatedRBC, 0, maxTNC)
+		count("nucleated_rbc", *c.NucleatedRBC, 0, unit.MaxTNC)
 	}
 }
 
@@ -209,37 +145,4 @@ func validateHLA(typings []LocusTyping, reader *HLAReader, keepReading bool, v *
 		seen[t.Locus] = true
 	}
 	sortTypings(typings)
-}
-
-func volume(v *Violations, field string, x float64, required bool) {
-	switch {
-	case x == 0 && !required:
-	case x == 0:
-		v.Add(field, "required")
-	case math.IsNaN(x) || x < 0:
-		v.Add(field, "%g is not a volume", x)
-	case x > maxVolumeML:
-		v.Add(field, "%g mL is implausibly large (volumes are in millilitres)", x)
-	}
-}
-
-func between(v *Violations, field string, x, lo, hi int) {
-	if x < lo || x > hi {
-		v.Add(field, "%d is outside %d..%d", x, lo, hi)
-	}
-}
-
-// checkText rejects over-long text and control characters, which break
-// labels, exports and logs.
-func checkText(v *Violations, field, s string, max int) {
-	if len(s) > max {
-		v.Add(field, "at most %d characters", max)
-		return
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			v.Add(field, "contains a control character")
-			return
-		}
-	}
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // errReached is what stubStore returns: a request that gets this far passed
@@ -40,7 +42,7 @@ func fields(vs []bank.Violation) []string {
 	return out
 }
 
-func d(y int, m time.Month, day int) bank.Date { return bank.Date{Year: y, Month: m, Day: day} }
+func d(y int, m time.Month, day int) unit.Date { return unit.Date{Year: y, Month: m, Day: day} }
 func p(x float64) *float64                     { return &x }
 
 // unitRules has one case per rule of validateUnit: the mutation that breaks
@@ -57,25 +59,25 @@ var unitRules = []struct {
 	{"local id too long", func(u *bank.Unit) { u.LocalID = strings.Repeat("x", 65) }, "unit.local_id"},
 	{"local id 64", func(u *bank.Unit) { u.LocalID = strings.Repeat("x", 64) }, ""},
 
-	{"collection date missing", func(u *bank.Unit) { u.CollectionDate = bank.Date{} }, "unit.collection_date"},
+	{"collection date missing", func(u *bank.Unit) { u.CollectionDate = unit.Date{} }, "unit.collection_date"},
 	{"collection date before 1988", func(u *bank.Unit) { u.CollectionDate = d(1987, 12, 31) }, "unit.collection_date"},
 	{"collection date in the future", func(u *bank.Unit) { u.CollectionDate = d(2026, 6, 16) }, "unit.collection_date"},
-	{"processing date missing", func(u *bank.Unit) { u.ProcessingDate = bank.Date{} }, "unit.processing_date"},
+	{"processing date missing", func(u *bank.Unit) { u.ProcessingDate = unit.Date{} }, "unit.processing_date"},
 	{"processing date in the future", func(u *bank.Unit) { u.ProcessingDate = d(2027, 1, 1) }, "unit.processing_date"},
 	{"processing before collection", func(u *bank.Unit) { u.ProcessingDate, u.FreezeDate = d(2024, 3, 16), d(2024, 3, 16) }, "unit.processing_date"},
 	{"processing on collection day", func(u *bank.Unit) { u.ProcessingDate = d(2024, 3, 17) }, ""},
-	{"freeze date optional", func(u *bank.Unit) { u.FreezeDate = bank.Date{} }, ""},
+	{"freeze date optional", func(u *bank.Unit) { u.FreezeDate = unit.Date{} }, ""},
 	{"freeze before processing", func(u *bank.Unit) { u.FreezeDate = d(2024, 3, 17) }, "unit.freeze_date"},
 	{"freeze date in the future", func(u *bank.Unit) { u.FreezeDate = d(2026, 12, 1) }, "unit.freeze_date"},
 	{"freeze date before 1988", func(u *bank.Unit) { u.FreezeDate = d(1900, 1, 1) }, "unit.freeze_date"},
-	{"birth date missing", func(u *bank.Unit) { u.InfantBirthDate = bank.Date{} }, "unit.infant_birth_date"},
+	{"birth date missing", func(u *bank.Unit) { u.InfantBirthDate = unit.Date{} }, "unit.infant_birth_date"},
 	{"birth date in the future", func(u *bank.Unit) { u.InfantBirthDate = d(2030, 1, 1) }, "unit.infant_birth_date"},
 	{"birth after collection", func(u *bank.Unit) { u.InfantBirthDate = d(2024, 3, 18) }, "unit.infant_birth_date"},
 	{"collection 3 days after birth", func(u *bank.Unit) { u.InfantBirthDate = d(2024, 3, 14) }, "unit.collection_date"},
 	{"collection 2 days after birth", func(u *bank.Unit) { u.InfantBirthDate = d(2024, 3, 15) }, ""},
 	{"idm test date in the future", func(u *bank.Unit) { u.IDMTestDate = d(2026, 6, 20) }, "unit.idm_test_date"},
 	{"idm test date before 1988", func(u *bank.Unit) { u.IDMTestDate = d(1980, 1, 1) }, "unit.idm_test_date"},
-	{"idm test date optional", func(u *bank.Unit) { u.IDMTestDate = bank.Date{} }, ""},
+	{"idm test date optional", func(u *bank.Unit) { u.IDMTestDate = unit.Date{} }, ""},
 	{"today is not the future", func(u *bank.Unit) {
 		u.CollectionDate, u.ProcessingDate, u.FreezeDate, u.InfantBirthDate, u.IDMTestDate = d(2026, 6, 15), d(2026, 6, 15), d(2026, 6, 15), d(2026, 6, 15), d(2026, 6, 15)
 	}, ""},
@@ -242,11 +244,11 @@ func TestValidUnitPassesRealHLACheck(t *testing.T) {
 func TestCreateUnitIgnoresServerFields(t *testing.T) {
 	svc := newService()
 	u := banktest.ValidUnit("bank-a", banktest.DIN("B1234", 24, 1))
-	u.Status, u.Version = bank.StatusShipped, 9
+	u.Status, u.Version = lifecycle.StatusShipped, 9
 	if _, err := svc.CreateUnit(t.Context(), u, ""); !errors.Is(err, errReached) {
 		t.Fatalf("CreateUnit: %v, want to reach the store", err)
 	}
-	if u.Status != bank.StatusShipped || u.Version != 9 {
+	if u.Status != lifecycle.StatusShipped || u.Version != 9 {
 		t.Errorf("CreateUnit changed its argument")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/unit"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
 
@@ -95,7 +96,7 @@ func bankToProto(b *bank.Bank) *pb.Bank {
 // (DIN, dates) are recorded in v under prefix and left zero; the domain
 // validates everything else.
 func unitFromProto(u *pb.Unit, v *bank.Violations, prefix string) *bank.Unit {
-	date := func(field, s string) bank.Date { return parseDateField(v, prefix+field, s) }
+	date := func(field, s string) unit.Date { return parseDateField(v, prefix+field, s) }
 	out := &bank.Unit{
 		Type:               fromEnum[bank.UnitType](u.GetUnitType(), pfxUnitType),
 		LocalID:            u.GetLocalId(),
@@ -119,7 +120,7 @@ func unitFromProto(u *pb.Unit, v *bank.Violations, prefix string) *bank.Unit {
 		HLA:                typingsFromProto(u.GetHla()),
 	}
 	if u.GetDin() != "" {
-		din, err := bank.ParseDIN(u.GetDin())
+		din, err := unit.ParseDIN(u.GetDin())
 		if err != nil {
 			v.Add(prefix+"din", "%v", err)
 		}
@@ -150,11 +151,11 @@ func unitFromProto(u *pb.Unit, v *bank.Violations, prefix string) *bank.Unit {
 
 // parseDateField parses an optional "YYYY-MM-DD" field, recording a
 // violation when it is malformed.
-func parseDateField(v *bank.Violations, field, s string) bank.Date {
+func parseDateField(v *bank.Violations, field, s string) unit.Date {
 	if s == "" {
-		return bank.Date{}
+		return unit.Date{}
 	}
-	d, err := bank.ParseDate(s)
+	d, err := unit.ParseDate(s)
 	if err != nil {
 		v.Add(field, "%v", err)
 	}

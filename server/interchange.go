@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/spreadsheet"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
@@ -120,7 +121,7 @@ func (x *interchange) ImportSpreadsheet(stream pb.InterchangeService_ImportSprea
 	if err != nil {
 		return fileProblems(err, "the file's columns do not fit the mapping")
 	}
-	imp := &sheetImport{x: x, b: b, parent: parent, seen: map[bank.DIN]int{}}
+	imp := &sheetImport{x: x, b: b, parent: parent, seen: map[unit.DIN]int{}}
 	resp, err := x.reg.importUnits(ctx, func() (*pb.ImportUnitsRequest, error) { return imp.next(rows) }, first.GetDryRun())
 	if err != nil {
 		return err
@@ -168,7 +169,7 @@ type sheetImport struct {
 	sent []sentRow
 	// decided are the rows refused before the import path saw them.
 	decided []*pb.SpreadsheetRowResult
-	seen    map[bank.DIN]int // DIN -> first row
+	seen    map[unit.DIN]int // DIN -> first row
 }
 
 type sentRow struct {
@@ -188,7 +189,7 @@ func (s *sheetImport) next(rows spreadsheet.RowReader) (*pb.ImportUnitsRequest, 
 		}
 		u, cerrs := s.b.Unit(cells)
 		din := s.b.DIN(cells)
-		if d, err := bank.ParseDIN(din); err == nil {
+		if d, err := unit.ParseDIN(din); err == nil {
 			if firstRow, dup := s.seen[d]; dup {
 				e := s.b.Explain(cells, "unit.din", fmt.Sprintf("%s is on row %d too: a file lists each unit once", din, firstRow))
 				cerrs = append(cerrs, e)

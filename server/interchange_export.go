@@ -16,6 +16,8 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/spreadsheet"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
@@ -259,8 +261,8 @@ func prefixed[K ~string](m map[K]int, pfx string) map[string]int {
 
 // finalStatuses are those of units that left the inventory: they age out
 // of nothing.
-var finalStatuses = map[bank.Status]bool{bank.StatusShipped: true, bank.StatusInfused: true,
-	bank.StatusDiscarded: true, bank.StatusExpired: true, bank.StatusWithdrawn: true}
+var finalStatuses = map[lifecycle.Status]bool{lifecycle.StatusShipped: true, lifecycle.StatusInfused: true,
+	lifecycle.StatusDiscarded: true, lifecycle.StatusExpired: true, lifecycle.StatusWithdrawn: true}
 
 func (x *interchange) ReportAgeingUnits(ctx context.Context, req *pb.ReportAgeingUnitsRequest) (*httpbody.HttpBody, error) {
 	var v bank.Violations
@@ -273,7 +275,7 @@ func (x *interchange) ReportAgeingUnits(ctx context.Context, req *pb.ReportAgein
 	today := x.svc.Now().UTC()
 	// A unit collected on or before this date reaches the age limit
 	// within the window (or has reached it).
-	cutoff := bank.DateOf(today.AddDate(-maxAge, 0, within))
+	cutoff := unit.DateOf(today.AddDate(-maxAge, 0, within))
 	lr := bank.ListUnitsRequest{Bank: id, CollectedTo: cutoff, PageSize: exportPageSize}
 	listed, err := allPages(func(token string) ([]*bank.Unit, string, error) {
 		lr.PageToken = token
@@ -324,7 +326,7 @@ func (x *interchange) ReportReservations(ctx context.Context, req *pb.ReportRese
 		if left <= float64(hours) {
 			lapsing = "yes"
 		}
-		r.rows = append(r.rows, []any{p.GetName(), "banks/" + res.Bank + "/units/" + string(res.DIN), p.GetTransplantCenter(), p.GetPatientId(),
+		r.rows = append(r.rows, []any{p.GetName(), res.UnitName(), p.GetTransplantCenter(), p.GetPatientId(),
 			p.GetStatus().String(), res.ExpireTime.UTC().Format(time.RFC3339), math.Round(left*10) / 10, lapsing})
 	}
 	return r.body(format)

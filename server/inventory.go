@@ -55,8 +55,6 @@ func containerIn(v *bank.Violations, field, name, bankID string) string {
 	return id
 }
 
-func unitName(bankID string, din bank.DIN) string { return "banks/" + bankID + "/units/" + string(din) }
-
 func containerFromProto(bankID, id string, c *pb.Container, v *bank.Violations, prefix string) *inventory.Container {
 	out := &inventory.Container{Bank: bankID, ID: id,
 		Kind:           fromEnum[inventory.ContainerKind](c.GetKind(), pfxContainerKind),
@@ -187,7 +185,7 @@ func (s *inventoryService) GetContainerMap(ctx context.Context, req *pb.GetConta
 	for i, e := range m.Entries {
 		pe := &pb.ContainerMapEntry{Position: e.Position}
 		if e.Unit != "" {
-			pe.Unit = unitName(b, e.Unit)
+			pe.Unit = bank.UnitName(b, e.Unit)
 		}
 		if e.Container != "" {
 			pe.Container = inventory.ContainerName(b, e.Container)
@@ -266,7 +264,7 @@ func (s *inventoryService) put(ctx context.Context, req placeFields, fn func(con
 	if err != nil {
 		return nil, err
 	}
-	return locationToProto(unitName(b, din), loc), nil
+	return locationToProto(bank.UnitName(b, din), loc), nil
 }
 
 func (s *inventoryService) PlaceUnit(ctx context.Context, req *pb.PlaceUnitRequest) (*pb.UnitLocation, error) {
@@ -286,7 +284,7 @@ func (s *inventoryService) GetUnitLocation(ctx context.Context, req *pb.GetUnitL
 	if err != nil {
 		return nil, err
 	}
-	return locationToProto(unitName(b, din), loc), nil
+	return locationToProto(bank.UnitName(b, din), loc), nil
 }
 
 func (s *inventoryService) MoveContainer(ctx context.Context, req *pb.MoveContainerRequest) (*pb.Container, error) {

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/unit"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
 
@@ -106,7 +107,7 @@ func TestLookupScanRefusesWhatItCannotRead(t *testing.T) {
 
 func TestGetUnitAcceptsAScannedDINInAnyBank(t *testing.T) {
 	_, _, _, _, url, c := startLabels(t)
-	din := bank.DIN(labelDIN)
+	din := unit.DIN(labelDIN)
 	for _, seg := range []string{"%3D" + labelDIN + "00", labelDIN + string(din.CheckChar()), labelDIN} {
 		r, body := rest(t, c, "GET", url+"/v1/banks/-/units/"+seg, nil, nil)
 		if r.StatusCode != http.StatusOK || !strings.Contains(string(body), `"banks/nybc/units/`+labelDIN+`"`) {

@@ -4,12 +4,13 @@ import (
 	"context"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
 
-// lifecycle implements pb.LifecycleServiceServer over a bank.Service: every
+// lifecycleService implements pb.LifecycleServiceServer over a bank.Service: every
 // method converts its request to one bank.TransitionRequest.
-type lifecycle struct {
+type lifecycleService struct {
 	pb.UnimplementedLifecycleServiceServer
 	svc *bank.Service
 }
@@ -23,7 +24,7 @@ type transitionFields interface {
 
 // transition parses the common fields, reports parse errors together with
 // the domain's own findings, and runs the action.
-func (l *lifecycle) transition(ctx context.Context, req transitionFields, r bank.TransitionRequest, v *bank.Violations) (*pb.Unit, error) {
+func (l *lifecycleService) transition(ctx context.Context, req transitionFields, r bank.TransitionRequest, v *bank.Violations) (*pb.Unit, error) {
 	id, din, err := parseUnitName(req.GetName())
 	if err != nil {
 		v.Add("name", "%v", err)
@@ -44,41 +45,41 @@ func (l *lifecycle) transition(ctx context.Context, req transitionFields, r bank
 	return unitToProto(out), nil
 }
 
-func (l *lifecycle) ReleaseUnit(ctx context.Context, req *pb.ReleaseUnitRequest) (*pb.Unit, error) {
-	return l.transition(ctx, req, bank.TransitionRequest{Action: bank.ActionRelease, Reason: req.GetReason(), Note: req.GetNote()}, &bank.Violations{})
+func (l *lifecycleService) ReleaseUnit(ctx context.Context, req *pb.ReleaseUnitRequest) (*pb.Unit, error) {
+	return l.transition(ctx, req, bank.TransitionRequest{Action: lifecycle.ActionRelease, Reason: req.GetReason(), Note: req.GetNote()}, &bank.Violations{})
 }
 
-func (l *lifecycle) MakeUnitUnavailable(ctx context.Context, req *pb.MakeUnitUnavailableRequest) (*pb.Unit, error) {
+func (l *lifecycleService) MakeUnitUnavailable(ctx context.Context, req *pb.MakeUnitUnavailableRequest) (*pb.Unit, error) {
 	var v bank.Violations
 	until := parseDateField(&v, "until", req.GetUntil())
-	return l.transition(ctx, req, bank.TransitionRequest{Action: bank.ActionMakeUnavailable, Reason: req.GetReason(), Until: until, Note: req.GetNote()}, &v)
+	return l.transition(ctx, req, bank.TransitionRequest{Action: lifecycle.ActionMakeUnavailable, Reason: req.GetReason(), Until: until, Note: req.GetNote()}, &v)
 }
 
-func (l *lifecycle) MakeUnitAvailable(ctx context.Context, req *pb.MakeUnitAvailableRequest) (*pb.Unit, error) {
-	return l.transition(ctx, req, bank.TransitionRequest{Action: bank.ActionMakeAvailable, Reason: req.GetReason(), Note: req.GetNote()}, &bank.Violations{})
+func (l *lifecycleService) MakeUnitAvailable(ctx context.Context, req *pb.MakeUnitAvailableRequest) (*pb.Unit, error) {
+	return l.transition(ctx, req, bank.TransitionRequest{Action: lifecycle.ActionMakeAvailable, Reason: req.GetReason(), Note: req.GetNote()}, &bank.Violations{})
 }
 
-func (l *lifecycle) DiscardUnit(ctx context.Context, req *pb.DiscardUnitRequest) (*pb.Unit, error) {
-	return l.transition(ctx, req, bank.TransitionRequest{Action: bank.ActionDiscard, Reason: req.GetReason(), Note: req.GetNote()}, &bank.Violations{})
+func (l *lifecycleService) DiscardUnit(ctx context.Context, req *pb.DiscardUnitRequest) (*pb.Unit, error) {
+	return l.transition(ctx, req, bank.TransitionRequest{Action: lifecycle.ActionDiscard, Reason: req.GetReason(), Note: req.GetNote()}, &bank.Violations{})
 }
 
-func (l *lifecycle) ExpireUnit(ctx context.Context, req *pb.ExpireUnitRequest) (*pb.Unit, error) {
-	return l.transition(ctx, req, bank.TransitionRequest{Action: bank.ActionExpire, Note: req.GetNote()}, &bank.Violations{})
+func (l *lifecycleService) ExpireUnit(ctx context.Context, req *pb.ExpireUnitRequest) (*pb.Unit, error) {
+	return l.transition(ctx, req, bank.TransitionRequest{Action: lifecycle.ActionExpire, Note: req.GetNote()}, &bank.Violations{})
 }
 
-func (l *lifecycle) WithdrawUnit(ctx context.Context, req *pb.WithdrawUnitRequest) (*pb.Unit, error) {
-	return l.transition(ctx, req, bank.TransitionRequest{Action: bank.ActionWithdraw, Reason: req.GetReason(), Note: req.GetNote()}, &bank.Violations{})
+func (l *lifecycleService) WithdrawUnit(ctx context.Context, req *pb.WithdrawUnitRequest) (*pb.Unit, error) {
+	return l.transition(ctx, req, bank.TransitionRequest{Action: lifecycle.ActionWithdraw, Reason: req.GetReason(), Note: req.GetNote()}, &bank.Violations{})
 }
 
-func (l *lifecycle) ShipUnit(ctx context.Context, req *pb.ShipUnitRequest) (*pb.Unit, error) {
-	return l.transition(ctx, req, bank.TransitionRequest{Action: bank.ActionShip, Note: req.GetNote()}, &bank.Violations{})
+func (l *lifecycleService) ShipUnit(ctx context.Context, req *pb.ShipUnitRequest) (*pb.Unit, error) {
+	return l.transition(ctx, req, bank.TransitionRequest{Action: lifecycle.ActionShip, Note: req.GetNote()}, &bank.Violations{})
 }
 
-func (l *lifecycle) RecordInfusion(ctx context.Context, req *pb.RecordInfusionRequest) (*pb.Unit, error) {
-	return l.transition(ctx, req, bank.TransitionRequest{Action: bank.ActionRecordInfusion, Note: req.GetNote()}, &bank.Violations{})
+func (l *lifecycleService) RecordInfusion(ctx context.Context, req *pb.RecordInfusionRequest) (*pb.Unit, error) {
+	return l.transition(ctx, req, bank.TransitionRequest{Action: lifecycle.ActionRecordInfusion, Note: req.GetNote()}, &bank.Violations{})
 }
 
-func (l *lifecycle) TransferUnit(ctx context.Context, req *pb.TransferUnitRequest) (*pb.Unit, error) {
+func (l *lifecycleService) TransferUnit(ctx context.Context, req *pb.TransferUnitRequest) (*pb.Unit, error) {
 	var v bank.Violations
 	target := ""
 	if name := req.GetDistributingBank(); name != "" {
@@ -88,5 +89,5 @@ func (l *lifecycle) TransferUnit(ctx context.Context, req *pb.TransferUnitReques
 		}
 		target = id
 	}
-	return l.transition(ctx, req, bank.TransitionRequest{Action: bank.ActionTransfer, DistributingBank: target}, &v)
+	return l.transition(ctx, req, bank.TransitionRequest{Action: lifecycle.ActionTransfer, DistributingBank: target}, &v)
 }

@@ -6,11 +6,14 @@ import (
 	"strings"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/names"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
-// Resource names are parsed and formatted only here (architecture.md).
+// Resource names are parsed only here (architecture.md); they are formatted
+// by bank/names, which the domain names its errors and events with too.
 
-func bankName(id string) string { return "banks/" + id }
+func bankName(id string) string { return names.Bank(id) }
 
 // parseBankName reads "banks/{bank}".
 func parseBankName(name string) (string, error) {
@@ -27,7 +30,7 @@ func parseBankName(name string) (string, error) {
 // parseUnitName reads "banks/{bank}/units/{din}". The DIN may be written as
 // on a label (spaces, flags, check character; URL-escaped over REST) and
 // is normalized.
-func parseUnitName(name string) (string, bank.DIN, error) {
+func parseUnitName(name string) (string, unit.DIN, error) {
 	parts := strings.Split(name, "/")
 	if len(parts) != 4 || parts[0] != "banks" || parts[2] != "units" {
 		return "", "", fmt.Errorf("%q is not a unit name of the form banks/{bank}/units/{din}", name)
@@ -44,10 +47,10 @@ func parseUnitName(name string) (string, bank.DIN, error) {
 }
 
 // parseDINSegment reads the {din} of a unit name, URL-escaped or not.
-func parseDINSegment(seg string) (bank.DIN, error) {
+func parseDINSegment(seg string) (unit.DIN, error) {
 	raw, err := url.PathUnescape(seg)
 	if err != nil {
 		raw = seg
 	}
-	return bank.ParseDIN(raw)
+	return unit.ParseDIN(raw)
 }

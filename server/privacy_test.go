@@ -8,8 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/cordbank/cordbank/internal/spreadsheet"
-	"google.golang.org/genproto/googleapis/api/httpbody"
 	"io"
 	"net/http"
 	"net/url"
@@ -19,6 +17,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cordbank/cordbank/bank/unit"
+	"github.com/cordbank/cordbank/internal/spreadsheet"
+	"google.golang.org/genproto/googleapis/api/httpbody"
 
 	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/grpc"
@@ -235,7 +237,7 @@ func privacyVariants(md protoreflect.MethodDescriptor) []privacyVariant {
 		// Any bank's unit, by the DIN as scanned (flags) or printed (check character).
 		for _, din := range []string{matrixPublicDIN, privAutologousDIN, privDirectedDIN, neverDIN} {
 			out = append(out, privacyVariant{key: "any-bank/" + din, edit: setField("name", "banks/-/units/="+din+"00")},
-				privacyVariant{key: "any-bank-check/" + din, edit: setField("name", "banks/-/units/"+din+string(bank.DIN(din).CheckChar()))})
+				privacyVariant{key: "any-bank-check/" + din, edit: setField("name", "banks/-/units/"+din+string(unit.DIN(din).CheckChar()))})
 		}
 	case "LabelService/LookupScan":
 		for _, din := range []string{matrixPublicDIN, privAutologousDIN, privDirectedDIN, neverDIN} {

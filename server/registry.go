@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
 
@@ -147,7 +148,7 @@ func listUnitsRequest(v *bank.Violations, req *pb.ListUnitsRequest) bank.ListUni
 	}
 	lr := bank.ListUnitsRequest{
 		Bank:      id,
-		Statuses:  fromEnums[bank.Status](req.GetStatus(), pfxUnitStatus),
+		Statuses:  fromEnums[lifecycle.Status](req.GetStatus(), pfxUnitStatus),
 		Types:     fromEnums[bank.UnitType](req.GetUnitType(), pfxUnitType),
 		ABOs:      fromEnums[bank.ABO](req.GetAbo(), pfxABO),
 		PageSize:  int(req.GetPageSize()),

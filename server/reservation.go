@@ -9,6 +9,8 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
 
@@ -19,7 +21,7 @@ type reservations struct {
 }
 
 // parseReservationName reads "banks/{bank}/units/{din}/reservations/{id}".
-func parseReservationName(name string) (string, bank.DIN, string, error) {
+func parseReservationName(name string) (string, unit.DIN, string, error) {
 	unit, id, ok := strings.Cut(name, "/reservations/")
 	if !ok || id == "" || strings.Contains(id, "/") || len(id) > 64 {
 		return "", "", "", fmt.Errorf("%q is not a reservation name of the form banks/{bank}/units/{din}/reservations/{id}", name)
@@ -44,19 +46,19 @@ func optTime(t time.Time) *timestamppb.Timestamp {
 	return timestamppb.New(t)
 }
 
-var reservationStatuses = map[bank.ReservationStatus]pb.ReservationStatus{
-	bank.ReservationActive:            pb.ReservationStatus_RESERVATION_STATUS_ACTIVE,
-	bank.ReservationShipmentRequested: pb.ReservationStatus_RESERVATION_STATUS_SHIPMENT_REQUESTED,
-	bank.ReservationReleased:          pb.ReservationStatus_RESERVATION_STATUS_RELEASED,
-	bank.ReservationExpired:           pb.ReservationStatus_RESERVATION_STATUS_EXPIRED,
-	bank.ReservationCancelled:         pb.ReservationStatus_RESERVATION_STATUS_CANCELLED,
-	bank.ReservationFulfilled:         pb.ReservationStatus_RESERVATION_STATUS_FULFILLED,
+var reservationStatuses = map[lifecycle.ReservationStatus]pb.ReservationStatus{
+	lifecycle.ReservationActive:            pb.ReservationStatus_RESERVATION_STATUS_ACTIVE,
+	lifecycle.ReservationShipmentRequested: pb.ReservationStatus_RESERVATION_STATUS_SHIPMENT_REQUESTED,
+	lifecycle.ReservationReleased:          pb.ReservationStatus_RESERVATION_STATUS_RELEASED,
+	lifecycle.ReservationExpired:           pb.ReservationStatus_RESERVATION_STATUS_EXPIRED,
+	lifecycle.ReservationCancelled:         pb.ReservationStatus_RESERVATION_STATUS_CANCELLED,
+	lifecycle.ReservationFulfilled:         pb.ReservationStatus_RESERVATION_STATUS_FULFILLED,
 }
 
-var ctStatuses = map[bank.CTStatus]pb.ConfirmatoryTypingStatus{
-	bank.CTRequested:  pb.ConfirmatoryTypingStatus_CONFIRMATORY_TYPING_STATUS_REQUESTED,
-	bank.CTComplete:   pb.ConfirmatoryTypingStatus_CONFIRMATORY_TYPING_STATUS_COMPLETE,
-	bank.CTDiscrepant: pb.ConfirmatoryTypingStatus_CONFIRMATORY_TYPING_STATUS_DISCREPANT,
+var ctStatuses = map[lifecycle.CTStatus]pb.ConfirmatoryTypingStatus{
+	lifecycle.CTRequested:  pb.ConfirmatoryTypingStatus_CONFIRMATORY_TYPING_STATUS_REQUESTED,
+	lifecycle.CTComplete:   pb.ConfirmatoryTypingStatus_CONFIRMATORY_TYPING_STATUS_COMPLETE,
+	lifecycle.CTDiscrepant: pb.ConfirmatoryTypingStatus_CONFIRMATORY_TYPING_STATUS_DISCREPANT,
 }
 
 func reservationToProto(r *bank.Reservation) *pb.Reservation {
@@ -147,24 +149,24 @@ func (s *reservations) ExtendReservation(ctx context.Context, req *pb.ExtendRese
 	if err != nil {
 		return nil, err
 	}
-	return s.change(ctx, req.GetName(), bank.ReservationChange{Action: bank.ReservationExtend,
+	return s.change(ctx, req.GetName(), bank.ReservationChange{Action: lifecycle.ReservationExtend,
 		ExpireTime: exp, Etag: req.GetEtag(), RequestID: req.GetRequestId()})
 }
 
 func (s *reservations) ReleaseReservation(ctx context.Context, req *pb.ReleaseReservationRequest) (*pb.Reservation, error) {
-	return s.change(ctx, req.GetName(), bank.ReservationChange{Action: bank.ReservationRelease,
+	return s.change(ctx, req.GetName(), bank.ReservationChange{Action: lifecycle.ReservationRelease,
 		Reason: req.GetReason(), Etag: req.GetEtag(), RequestID: req.GetRequestId()})
 }
 
 func (s *reservations) RequestConfirmatoryTyping(ctx context.Context, req *pb.RequestConfirmatoryTypingRequest) (*pb.Reservation, error) {
-	return s.change(ctx, req.GetName(), bank.ReservationChange{Action: bank.ReservationRequestTyping, Etag: req.GetEtag(), RequestID: req.GetRequestId()})
+	return s.change(ctx, req.GetName(), bank.ReservationChange{Action: lifecycle.ReservationRequestTyping, Etag: req.GetEtag(), RequestID: req.GetRequestId()})
 }
 
 func (s *reservations) RecordConfirmatoryTyping(ctx context.Context, req *pb.RecordConfirmatoryTypingRequest) (*pb.Reservation, error) {
-	return s.change(ctx, req.GetName(), bank.ReservationChange{Action: bank.ReservationRecordTyping,
+	return s.change(ctx, req.GetName(), bank.ReservationChange{Action: lifecycle.ReservationRecordTyping,
 		Typing: typingsFromProto(req.GetTyping()), Etag: req.GetEtag(), RequestID: req.GetRequestId()})
 }
 
 func (s *reservations) RequestShipment(ctx context.Context, req *pb.RequestShipmentRequest) (*pb.Reservation, error) {
-	return s.change(ctx, req.GetName(), bank.ReservationChange{Action: bank.ReservationRequestShipment, Etag: req.GetEtag(), RequestID: req.GetRequestId()})
+	return s.change(ctx, req.GetName(), bank.ReservationChange{Action: lifecycle.ReservationRequestShipment, Etag: req.GetEtag(), RequestID: req.GetRequestId()})
 }

@@ -210,7 +210,7 @@ func (s *Server) restExportUnits(conn *grpc.ClientConn, gw *runtime.ServeMux, m 
 			runtime.HTTPError(ctx, gw, m, w, r, status.Error(codes.InvalidArgument, err.Error()))
 			return
 		}
-		req.Parent = "banks/" + r.PathValue("bank")
+		req.Parent = bankName(r.PathValue("bank"))
 		stream, err := client.ExportUnits(ctx, req)
 		if err != nil {
 			runtime.HTTPError(ctx, gw, m, w, r, err)

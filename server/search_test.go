@@ -16,7 +16,9 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/cordbank/cordbank/bank/match"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/client"
 	"github.com/cordbank/cordbank/internal/synth"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
@@ -28,7 +30,7 @@ import (
 func release(t *testing.T, srv *servertest.Server, bankID string, dins ...string) {
 	t.Helper()
 	for _, d := range dins {
-		if _, err := srv.Service.Transition(context.Background(), bank.TransitionRequest{Bank: bankID, DIN: bank.DIN(d), Action: bank.ActionRelease}); err != nil {
+		if _, err := srv.Service.Transition(context.Background(), bank.TransitionRequest{Bank: bankID, DIN: unit.DIN(d), Action: lifecycle.ActionRelease}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -4,13 +4,14 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"go.opentelemetry.io/otel/trace"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"sync"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
@@ -116,7 +117,7 @@ func New(cfg Config) *Server {
 	pb.RegisterRegistryServiceServer(s.grpc, reg)
 	pb.RegisterInterchangeServiceServer(s.grpc, &interchange{reg: reg, svc: cfg.Service, log: s.log})
 	pb.RegisterSearchServiceServer(s.grpc, &search{idx: cfg.Index, svc: cfg.Service})
-	pb.RegisterLifecycleServiceServer(s.grpc, &lifecycle{svc: cfg.Service})
+	pb.RegisterLifecycleServiceServer(s.grpc, &lifecycleService{svc: cfg.Service})
 	pb.RegisterAuditServiceServer(s.grpc, &auditService{svc: cfg.Service, stop: s.stop, checkpoint: cfg.LatestCheckpoint})
 	pb.RegisterReservationServiceServer(s.grpc, &reservations{svc: cfg.Service})
 	pb.RegisterInventoryServiceServer(s.grpc, &inventoryService{svc: cfg.Service})

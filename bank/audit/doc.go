@@ -1,7 +1,8 @@
-// Package audit is the audit trail's rules: how an event is encoded and
-// hashed into the registry-wide hash chain (the three hash schemes), how
-// a chain is verified link by link, and the signed checkpoints that pin
-// its head outside the database.
+// Package audit is the audit trail's rules: how a change is recorded as
+// the fields it changed (Diff), how an event is encoded and hashed into
+// the registry-wide hash chain (the three hash schemes), how a chain is
+// verified link by link, and the signed checkpoints that pin its head
+// outside the database.
 //
 // The event itself is bank.Event, shared by every concern; this package
 // sees it as its Content (what the content hash covers) and its Link (its
@@ -9,6 +10,16 @@
 // follow and verify events, and the replay that proves the tables from
 // the trail (it reads bank's own resource types and the store), are
 // bank.Service's, in bank/audit_*.go.
+//
+// # Changes
+//
+// A change is recorded as FieldChanges: each leaf field of the resource
+// that differs, under its snake_case path ("cells.post_processing_tnc"),
+// its value before and after as JSON ("" for zero). Structs are walked
+// into, except times and types with their own JSON encoding, which are
+// one value (unit.Date as "YYYY-MM-DD"); slices are one value. The state
+// replay in bank walks the resource types with the same Flatten, Leaf and
+// FieldName, so it decodes each change into the field it came from.
 //
 // # Encoding
 //

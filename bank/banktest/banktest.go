@@ -34,6 +34,8 @@ import (
 	"testing"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -114,7 +116,7 @@ func (e *env) unit(u *bank.Unit) *bank.Unit {
 }
 
 // getUnit reads a unit straight from the store.
-func (e *env) getUnit(bankID string, din bank.DIN) (*bank.Unit, error) {
+func (e *env) getUnit(bankID string, din unit.DIN) (*bank.Unit, error) {
 	var u *bank.Unit
 	err := e.store.Read(e.ctx, func(tx bank.ReadTx) error {
 		var err error
@@ -126,7 +128,7 @@ func (e *env) getUnit(bankID string, din bank.DIN) (*bank.Unit, error) {
 
 // setStatus changes a unit's status in the store (the service changes
 // status only through lifecycle methods).
-func (e *env) setStatus(bankID string, din bank.DIN, st bank.Status) {
+func (e *env) setStatus(bankID string, din unit.DIN, st lifecycle.Status) {
 	e.t.Helper()
 	err := e.store.Write(e.ctx, func(tx bank.Tx) error {
 		u, err := tx.GetUnit(e.ctx, bankID, din)
@@ -143,9 +145,9 @@ func (e *env) setStatus(bankID string, din bank.DIN, st bank.Status) {
 }
 
 // listAll pages through ListUnits with page size n and returns every DIN.
-func (e *env) listAll(r bank.ListUnitsRequest) []bank.DIN {
+func (e *env) listAll(r bank.ListUnitsRequest) []unit.DIN {
 	e.t.Helper()
-	var out []bank.DIN
+	var out []unit.DIN
 	for page := 0; ; page++ {
 		units, next, err := e.svc.ListUnits(e.ctx, r)
 		if err != nil {

@@ -7,6 +7,8 @@ import (
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/access"
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 var countTests = []test{
@@ -29,7 +31,7 @@ func countsByBankStatusAndType(t *testing.T, e *env) {
 	e.unit(auto)
 	e.unit(ValidUnit(b.ID, DIN(b.FIN, 24, 1)))
 	for i := 1; i <= 2; i++ {
-		if _, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: a.ID, DIN: DIN(a.FIN, 24, i), Action: bank.ActionRelease}); err != nil {
+		if _, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: a.ID, DIN: DIN(a.FIN, 24, i), Action: lifecycle.ActionRelease}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -45,10 +47,10 @@ func countsByBankStatusAndType(t *testing.T, e *env) {
 		t.Fatal(err)
 	}
 	want := []bank.UnitCount{
-		{Bank: a.ID, Status: bank.StatusQuarantine, Type: bank.UnitTypeAutologous, N: 1},
-		{Bank: a.ID, Status: bank.StatusQuarantine, Type: bank.UnitTypePublic, N: 1},
-		{Bank: a.ID, Status: bank.StatusReserved, Type: bank.UnitTypePublic, N: 2},
-		{Bank: b.ID, Status: bank.StatusQuarantine, Type: bank.UnitTypePublic, N: 1},
+		{Bank: a.ID, Status: lifecycle.StatusQuarantine, Type: bank.UnitTypeAutologous, N: 1},
+		{Bank: a.ID, Status: lifecycle.StatusQuarantine, Type: bank.UnitTypePublic, N: 1},
+		{Bank: a.ID, Status: lifecycle.StatusReserved, Type: bank.UnitTypePublic, N: 2},
+		{Bank: b.ID, Status: lifecycle.StatusQuarantine, Type: bank.UnitTypePublic, N: 1},
 	}
 	if d := diff(got.Units, want); d != "" {
 		t.Errorf("unit counts (-want +got):\n%s", d)
@@ -72,8 +74,8 @@ func summaryCountsWhatTheCallerSees(t *testing.T, e *env) {
 	auto := ValidUnit(a.ID, DIN(a.FIN, 24, 4))
 	auto.Type = bank.UnitTypeAutologous
 	e.unit(auto)
-	for _, din := range []bank.DIN{DIN(a.FIN, 24, 1), DIN(a.FIN, 24, 4)} {
-		if _, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: a.ID, DIN: din, Action: bank.ActionRelease}); err != nil {
+	for _, din := range []unit.DIN{DIN(a.FIN, 24, 1), DIN(a.FIN, 24, 4)} {
+		if _, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: a.ID, DIN: din, Action: lifecycle.ActionRelease}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -81,7 +83,7 @@ func summaryCountsWhatTheCallerSees(t *testing.T, e *env) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if own.Total != 4 || own.ByStatus[bank.StatusAvailable] != 2 || own.ByStatus[bank.StatusQuarantine] != 2 ||
+	if own.Total != 4 || own.ByStatus[lifecycle.StatusAvailable] != 2 || own.ByStatus[lifecycle.StatusQuarantine] != 2 ||
 		own.ByType[bank.UnitTypeAutologous] != 1 || own.ByABO[auto.ABO] != 4 {
 		t.Errorf("own bank's summary: %+v", own)
 	}
@@ -96,7 +98,7 @@ func summaryCountsWhatTheCallerSees(t *testing.T, e *env) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Total != 3 || out.ByType[bank.UnitTypeAutologous] != 0 || out.ByStatus[bank.StatusAvailable] != 1 {
+	if out.Total != 3 || out.ByType[bank.UnitTypeAutologous] != 0 || out.ByStatus[lifecycle.StatusAvailable] != 1 {
 		t.Errorf("an outsider's summary counts private units: %+v", out)
 	}
 }
@@ -114,7 +116,7 @@ func countResources(t *testing.T, e *env) {
 	_, as := e.seed("bank-a", 3)
 	_, bs := e.seed("bank-b", 1)
 	ended := hold("r2", as[1], "tc-1", at(time.Hour))
-	ended.Status, ended.EndTime = bank.ReservationReleased, at(time.Hour)
+	ended.Status, ended.EndTime = lifecycle.ReservationReleased, at(time.Hour)
 	e.insertReservations(hold("r1", as[0], "tc-1", at(time.Hour)), ended)
 	tank, box, rack := freezer("bank-a")
 	otherTank, _, _ := freezer("bank-b")
@@ -134,13 +136,13 @@ func countResources(t *testing.T, e *env) {
 func countInventoryAtThePort(t *testing.T, e *env) {
 	_, as := e.seed("bank-a", 4)
 	_, bs := e.seed("bank-b", 2)
-	bs[1].Type, bs[1].Status = bank.UnitTypeDirected, bank.StatusAvailable
+	bs[1].Type, bs[1].Status = bank.UnitTypeDirected, lifecycle.StatusAvailable
 	e.write(func(tx bank.Tx) error { return tx.UpdateUnit(e.ctx, bs[1]) })
 	window := at(24 * time.Hour)
 	shipping := hold("r3", as[2], "tc-1", at(time.Hour))
-	shipping.Status = bank.ReservationShipmentRequested
+	shipping.Status = lifecycle.ReservationShipmentRequested
 	ended := hold("r4", as[3], "tc-1", at(time.Hour))
-	ended.Status, ended.EndTime = bank.ReservationFulfilled, at(time.Hour)
+	ended.Status, ended.EndTime = lifecycle.ReservationFulfilled, at(time.Hour)
 	e.insertReservations(
 		hold("r1", as[0], "tc-1", at(time.Hour)), // expiring soon
 		hold("r2", as[1], "tc-1", window),        // at the window's end: not before it
@@ -165,9 +167,9 @@ func countInventoryAtThePort(t *testing.T, e *env) {
 	got := mustRead(e, func(tx bank.ReadTx) (*bank.InventoryCounts, error) { return tx.CountInventory(e.ctx, window) })
 	want := &bank.InventoryCounts{
 		Units: []bank.UnitCount{
-			{Bank: "bank-a", Status: bank.StatusQuarantine, Type: bank.UnitTypePublic, N: 4},
-			{Bank: "bank-b", Status: bank.StatusAvailable, Type: bank.UnitTypeDirected, N: 1},
-			{Bank: "bank-b", Status: bank.StatusQuarantine, Type: bank.UnitTypePublic, N: 1},
+			{Bank: "bank-a", Status: lifecycle.StatusQuarantine, Type: bank.UnitTypePublic, N: 4},
+			{Bank: "bank-b", Status: lifecycle.StatusAvailable, Type: bank.UnitTypeDirected, N: 1},
+			{Bank: "bank-b", Status: lifecycle.StatusQuarantine, Type: bank.UnitTypePublic, N: 1},
 		},
 		Reservations:   []bank.ReservationCount{{Bank: "bank-a", Open: 3, ExpiringSoon: 1}, {Bank: "bank-b", Open: 1}},
 		OpenExcursions: map[string]int{"bank-a": 1},
@@ -182,9 +184,9 @@ func countInventoryAtThePort(t *testing.T, e *env) {
 func summaryAtThePort(t *testing.T, e *env) {
 	_, as := e.seed("bank-a", 5)
 	e.seed("bank-b", 2) // never counted for bank-a
-	as[0].Status, as[0].Cells.PostProcessingTNC = bank.StatusAvailable, 2.5e9
-	as[1].Status, as[1].Cells.PostProcessingTNC = bank.StatusAvailable, 5e7 // below the first bin
-	as[2].Type, as[2].Status = bank.UnitTypeAutologous, bank.StatusAvailable
+	as[0].Status, as[0].Cells.PostProcessingTNC = lifecycle.StatusAvailable, 2.5e9
+	as[1].Status, as[1].Cells.PostProcessingTNC = lifecycle.StatusAvailable, 5e7 // below the first bin
+	as[2].Type, as[2].Status = bank.UnitTypeAutologous, lifecycle.StatusAvailable
 	as[3].ABO, as[3].CollectionDate = bank.ABOA, date(2019, time.December, 31)
 	e.write(func(tx bank.Tx) error {
 		for _, u := range as[:4] {
@@ -205,7 +207,7 @@ func summaryAtThePort(t *testing.T, e *env) {
 				continue
 			}
 			want.Add(u.Status, u.Type, u.ABO, u.CollectionDate.Year, 1)
-			if u.Status == bank.StatusAvailable {
+			if u.Status == lifecycle.StatusAvailable {
 				want.AddAvailableTNC(u.Cells.PostProcessingTNC)
 			}
 		}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // Now is the fixed "current time" of the suite: every fixture date lies
@@ -45,8 +47,8 @@ func ValidBank(id string) *bank.Bank {
 // DIN returns the valid DIN of facility fin, nominal year (two last digits
 // used) and sequence number seq (0..999999). It panics on an invalid FIN:
 // it is meant for fixtures.
-func DIN(fin string, year, seq int) bank.DIN {
-	d, err := bank.ParseDIN(fmt.Sprintf("%s%02d%06d", fin, year%100, seq))
+func DIN(fin string, year, seq int) unit.DIN {
+	d, err := unit.ParseDIN(fmt.Sprintf("%s%02d%06d", fin, year%100, seq))
 	if err != nil {
 		panic("banktest.DIN: " + err.Error())
 	}
@@ -55,19 +57,19 @@ func DIN(fin string, year, seq int) bank.DIN {
 
 func f64(x float64) *float64 { return &x }
 
-func date(y int, m time.Month, d int) bank.Date { return bank.Date{Year: y, Month: m, Day: d} }
+func date(y int, m time.Month, d int) unit.Date { return unit.Date{Year: y, Month: m, Day: d} }
 
 // ValidUnit returns a fully valid, realistic public unit of bankID, not yet
 // stored: collected in March 2024, 1.2e9 nucleated cells and 4e6 CD34+
 // cells after processing, 95 % viable, typed at five loci. Its Status is
 // QUARANTINE (what CreateUnit sets); server-set times and version are zero.
 // Units returned by separate calls share no memory.
-func ValidUnit(bankID string, din bank.DIN) *bank.Unit {
+func ValidUnit(bankID string, din unit.DIN) *bank.Unit {
 	u := &bank.Unit{
 		Bank:               bankID,
 		DIN:                din,
 		Type:               bank.UnitTypePublic,
-		Status:             bank.StatusQuarantine,
+		Status:             lifecycle.StatusQuarantine,
 		LocalID:            "CB-" + string(din[7:]),
 		CollectionDate:     date(2024, time.March, 17),
 		ProcessingDate:     date(2024, time.March, 18),
@@ -129,7 +131,7 @@ func ReadTypings(u *bank.Unit, reader *bank.HLAReader) {
 // FullUnit returns ValidUnit with every optional field set, HLA at all 11
 // loci with a column of their own plus one other locus, and maternal data:
 // the unit a round-trip test compares field by field.
-func FullUnit(bankID string, din bank.DIN) *bank.Unit {
+func FullUnit(bankID string, din unit.DIN) *bank.Unit {
 	u := ValidUnit(bankID, din)
 	u.Type = bank.UnitTypeDirected
 	u.Cells.CFU = f64(3.1e5)
@@ -160,7 +162,7 @@ func FullUnit(bankID string, din bank.DIN) *bank.Unit {
 	}
 	// Lifecycle fields as a make-unavailable call records them (the
 	// distributing bank needs a second bank: see unitRoundTripAllFields).
-	u.Status = bank.StatusTemporarilyUnavailable
+	u.Status = lifecycle.StatusTemporarilyUnavailable
 	u.StatusReason = "AD"
 	u.StatusEndDate = date(2026, time.July, 1)
 	u.StatusNote = "bag label reprint pending; ünïcode"
@@ -217,7 +219,7 @@ func AuditedChanges(t testing.TB, svc *bank.Service) {
 	if _, err := svc.UpdateUnit(ctx, &upd, []string{"local_id"}, bank.Etag(created.Version)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Transition(ctx, bank.TransitionRequest{Bank: "bank-a", DIN: created.DIN, Action: bank.ActionDiscard, Reason: "CD", Note: "bag cracked"}); err != nil {
+	if _, err := svc.Transition(ctx, bank.TransitionRequest{Bank: "bank-a", DIN: created.DIN, Action: lifecycle.ActionDiscard, Reason: "CD", Note: "bag cracked"}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // The port's freezer storage and temperature (bank.InventoryReader,
@@ -197,7 +198,7 @@ func containerPagingUnderInserts(t *testing.T, e *env) {
 	})
 }
 
-func (e *env) placement(bankID string, d bank.DIN) *bank.Placement {
+func (e *env) placement(bankID string, d unit.DIN) *bank.Placement {
 	e.t.Helper()
 	return mustRead(e, func(tx bank.ReadTx) (*bank.Placement, error) { return tx.GetPlacement(e.ctx, bankID, d) })
 }
@@ -256,14 +257,14 @@ func placements(t *testing.T, e *env) {
 		t.Fatalf("a unit into the position a move freed: %v", err)
 	}
 
-	list := func(containers []string) []bank.DIN {
+	list := func(containers []string) []unit.DIN {
 		t.Helper()
 		dins := keys(e, func(tx bank.ReadTx) ([]*bank.Placement, error) { return tx.ListPlacements(e.ctx, "bank-a", containers) },
-			func(p *bank.Placement) bank.DIN { return p.DIN })
+			func(p *bank.Placement) unit.DIN { return p.DIN })
 		slices.Sort(dins) // the port names no order
 		return dins
 	}
-	all := []bank.DIN{us[0].DIN, us[1].DIN, us[2].DIN, us[3].DIN}
+	all := []unit.DIN{us[0].DIN, us[1].DIN, us[2].DIN, us[3].DIN}
 	if d := diff(list(nil), all); d != "" {
 		t.Errorf("ListPlacements(nil) (-want +got):\n%s", d)
 	}
@@ -273,7 +274,7 @@ func placements(t *testing.T, e *env) {
 	if d := diff(list([]string{"box-1", "rack-1"}), all); d != "" {
 		t.Errorf("ListPlacements(box-1, rack-1) (-want +got):\n%s", d)
 	}
-	if d := diff(list([]string{"tank-1"}), []bank.DIN(nil)); d != "" {
+	if d := diff(list([]string{"tank-1"}), []unit.DIN(nil)); d != "" {
 		t.Errorf("ListPlacements(tank-1) (-want +got):\n%s", d)
 	}
 	counts := mustRead(e, func(tx bank.ReadTx) (map[string]int, error) { return tx.CountPlacements(e.ctx, "bank-a") })

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 var lifecycleTests = []test{
@@ -36,25 +38,25 @@ func lifecycleTransitionsPersist(t *testing.T, e *env) {
 		}
 		return got
 	}
-	rel := step(bank.TransitionRequest{Action: bank.ActionRelease, Etag: bank.Etag(u.Version), Note: "tests passed"})
-	if rel.Status != bank.StatusAvailable || !rel.StatusTime.Equal(Now.Add(time.Hour)) || rel.Version != 2 {
+	rel := step(bank.TransitionRequest{Action: lifecycle.ActionRelease, Etag: bank.Etag(u.Version), Note: "tests passed"})
+	if rel.Status != lifecycle.StatusAvailable || !rel.StatusTime.Equal(Now.Add(time.Hour)) || rel.Version != 2 {
 		t.Errorf("released: status %s, status time %v, version %d", rel.Status, rel.StatusTime, rel.Version)
 	}
-	until := bank.DateOf(Now).AddDays(10)
-	tu := step(bank.TransitionRequest{Action: bank.ActionMakeUnavailable, Reason: "QR", Until: until, Note: "recheck ünïcode"})
+	until := unit.DateOf(Now).AddDays(10)
+	tu := step(bank.TransitionRequest{Action: lifecycle.ActionMakeUnavailable, Reason: "QR", Until: until, Note: "recheck ünïcode"})
 	if tu.StatusReason != "QR" || tu.StatusEndDate != until || tu.StatusNote != "recheck ünïcode" {
 		t.Errorf("unavailable: reason %q, end %s, note %q", tu.StatusReason, tu.StatusEndDate, tu.StatusNote)
 	}
-	moved := step(bank.TransitionRequest{Action: bank.ActionTransfer, DistributingBank: "bank-b", RequestID: "c1b5a4e2-0d1f-4f0e-8a7b-5d6c7e8f9a01"})
-	if moved.DistributingBank != "bank-b" || moved.Status != bank.StatusTemporarilyUnavailable || moved.StatusEndDate != until {
+	moved := step(bank.TransitionRequest{Action: lifecycle.ActionTransfer, DistributingBank: "bank-b", RequestID: "c1b5a4e2-0d1f-4f0e-8a7b-5d6c7e8f9a01"})
+	if moved.DistributingBank != "bank-b" || moved.Status != lifecycle.StatusTemporarilyUnavailable || moved.StatusEndDate != until {
 		t.Errorf("transferred: distributor %q, status %s, end %s", moved.DistributingBank, moved.Status, moved.StatusEndDate)
 	}
-	back := step(bank.TransitionRequest{Action: bank.ActionTransfer, DistributingBank: "bank-a"})
+	back := step(bank.TransitionRequest{Action: lifecycle.ActionTransfer, DistributingBank: "bank-a"})
 	if back.DistributingBank != "" || back.Distributor() != "bank-a" {
 		t.Errorf("transferred back: DistributingBank %q", back.DistributingBank)
 	}
 	// The transfer's request id was recorded with the change.
-	_, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: u.Bank, DIN: u.DIN, Action: bank.ActionTransfer,
+	_, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: u.Bank, DIN: u.DIN, Action: lifecycle.ActionTransfer,
 		DistributingBank: "bank-a", RequestID: "c1b5a4e2-0d1f-4f0e-8a7b-5d6c7e8f9a01"})
 	wantErr(t, err, bank.KindInvalid, bank.ReasonRequestIDReused)
 }
@@ -63,9 +65,9 @@ func lifecycleTransitionsPersist(t *testing.T, e *env) {
 func lifecycleIllegalChangesNothing(t *testing.T, e *env) {
 	a := e.bank("bank-a")
 	u := e.unit(ValidUnit("bank-a", DIN(a.FIN, 24, 1)))
-	_, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: u.Bank, DIN: u.DIN, Action: bank.ActionShip, RequestID: "c1b5a4e2-0d1f-4f0e-8a7b-5d6c7e8f9a02"})
+	_, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: u.Bank, DIN: u.DIN, Action: lifecycle.ActionShip, RequestID: "c1b5a4e2-0d1f-4f0e-8a7b-5d6c7e8f9a02"})
 	be := wantErr(t, err, bank.KindFailedPrecondition, bank.ReasonIllegalTransition)
-	wantMeta(t, be, "status", string(bank.StatusQuarantine))
+	wantMeta(t, be, "status", string(lifecycle.StatusQuarantine))
 	got, err := e.getUnit(u.Bank, u.DIN)
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +76,7 @@ func lifecycleIllegalChangesNothing(t *testing.T, e *env) {
 		t.Errorf("refused transition changed the unit (-before +after):\n%s", d)
 	}
 	// The refused call's request id was not recorded: it can be used again.
-	if _, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: u.Bank, DIN: u.DIN, Action: bank.ActionRelease, RequestID: "c1b5a4e2-0d1f-4f0e-8a7b-5d6c7e8f9a02"}); err != nil {
+	if _, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: u.Bank, DIN: u.DIN, Action: lifecycle.ActionRelease, RequestID: "c1b5a4e2-0d1f-4f0e-8a7b-5d6c7e8f9a02"}); err != nil {
 		t.Errorf("release with the refused call's request id: %v", err)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 var paginationTests = []test{
@@ -34,7 +36,7 @@ func (e *env) importAll(bankID string, units []*bank.Unit) {
 func pageStableOrder(t *testing.T, e *env) {
 	a := e.bank("bank-a")
 	e.bank("bank-b")
-	var want []bank.DIN
+	var want []unit.DIN
 	var units []*bank.Unit
 	for _, seq := range rand.New(rand.NewPCG(1, 2)).Perm(25) {
 		d := DIN(a.FIN, 24, seq+1)
@@ -86,12 +88,12 @@ func pageStableUnderConcurrentInserts(t *testing.T, e *env) {
 	})
 	// Cursor-driven writer: after each page, one unit just before and one
 	// just after the cursor, committed before the pager reads on.
-	cursors := make(chan bank.DIN)
-	done := make(chan []bank.DIN, 1)
+	cursors := make(chan unit.DIN)
+	done := make(chan []unit.DIN, 1)
 	stop := sync.OnceFunc(func() { close(cursors) })
 	defer func() { stop(); wg.Wait() }() // also when a check below fails
 	wg.Go(func() {
-		var after []bank.DIN
+		var after []unit.DIN
 		for c := range cursors {
 			seq := int(mustAtoi(string(c[7:])))
 			for _, s := range []int{seq - 1, seq + 1} {
@@ -109,7 +111,7 @@ func pageStableUnderConcurrentInserts(t *testing.T, e *env) {
 		done <- after
 	})
 
-	var seen []bank.DIN
+	var seen []unit.DIN
 	req := bank.ListUnitsRequest{Bank: "bank-a", PageSize: 7}
 	for {
 		page, next, err := e.svc.ListUnits(e.ctx, req)
@@ -166,7 +168,7 @@ func pageFilters(t *testing.T, e *env) {
 	a := e.bank("bank-a")
 	types := []bank.UnitType{bank.UnitTypePublic, bank.UnitTypeAutologous, bank.UnitTypeDirected}
 	abos := []bank.ABO{bank.ABOO, bank.ABOA, bank.ABOB, bank.ABOAB}
-	statuses := []bank.Status{bank.StatusQuarantine, bank.StatusAvailable, bank.StatusReserved, bank.StatusShipped, bank.StatusDiscarded}
+	statuses := []lifecycle.Status{lifecycle.StatusQuarantine, lifecycle.StatusAvailable, lifecycle.StatusReserved, lifecycle.StatusShipped, lifecycle.StatusDiscarded}
 	var all []*bank.Unit
 	for i := range 36 {
 		u := ValidUnit("bank-a", DIN(a.FIN, 22, 1000-i*7)) // DIN order differs from creation order
@@ -175,7 +177,7 @@ func pageFilters(t *testing.T, e *env) {
 			u.Private.DirectedRecipient = "REC-1"
 		}
 		u.ABO = abos[i%len(abos)]
-		coll := bank.Date{Year: 2020, Month: time.January, Day: 1}.AddDays(i * 40)
+		coll := unit.Date{Year: 2020, Month: time.January, Day: 1}.AddDays(i * 40)
 		u.CollectionDate, u.InfantBirthDate = coll, coll
 		u.ProcessingDate, u.FreezeDate, u.IDMTestDate = coll.AddDays(1), coll.AddDays(1), coll.AddDays(2)
 		all = append(all, u)
@@ -183,32 +185,32 @@ func pageFilters(t *testing.T, e *env) {
 	e.importAll("bank-a", all)
 	for i, u := range all {
 		u.Status = statuses[i%len(statuses)]
-		if u.Status != bank.StatusQuarantine {
+		if u.Status != lifecycle.StatusQuarantine {
 			e.setStatus("bank-a", u.DIN, u.Status)
 		}
 	}
 
-	from, to := bank.Date{Year: 2021, Month: time.March, Day: 1}, bank.Date{Year: 2022, Month: time.June, Day: 30}
+	from, to := unit.Date{Year: 2021, Month: time.March, Day: 1}, unit.Date{Year: 2022, Month: time.June, Day: 30}
 	edge := all[5].CollectionDate // inclusive bounds: a unit collected on the bound is listed
 	cases := []struct {
 		name string
 		req  bank.ListUnitsRequest
 	}{
 		{"none", bank.ListUnitsRequest{}},
-		{"status", bank.ListUnitsRequest{Statuses: []bank.Status{bank.StatusAvailable}}},
-		{"statuses", bank.ListUnitsRequest{Statuses: []bank.Status{bank.StatusReserved, bank.StatusAvailable}}},
+		{"status", bank.ListUnitsRequest{Statuses: []lifecycle.Status{lifecycle.StatusAvailable}}},
+		{"statuses", bank.ListUnitsRequest{Statuses: []lifecycle.Status{lifecycle.StatusReserved, lifecycle.StatusAvailable}}},
 		{"type", bank.ListUnitsRequest{Types: []bank.UnitType{bank.UnitTypeAutologous}}},
 		{"abo", bank.ListUnitsRequest{ABOs: []bank.ABO{bank.ABOO, bank.ABOAB}}},
 		{"from", bank.ListUnitsRequest{CollectedFrom: from}},
 		{"to", bank.ListUnitsRequest{CollectedTo: to}},
 		{"range", bank.ListUnitsRequest{CollectedFrom: from, CollectedTo: to}},
 		{"one day", bank.ListUnitsRequest{CollectedFrom: edge, CollectedTo: edge}},
-		{"combined", bank.ListUnitsRequest{Statuses: []bank.Status{bank.StatusQuarantine, bank.StatusAvailable, bank.StatusShipped},
+		{"combined", bank.ListUnitsRequest{Statuses: []lifecycle.Status{lifecycle.StatusQuarantine, lifecycle.StatusAvailable, lifecycle.StatusShipped},
 			Types: []bank.UnitType{bank.UnitTypePublic, bank.UnitTypeDirected}, ABOs: []bank.ABO{bank.ABOO, bank.ABOA}, CollectedFrom: from}},
-		{"nothing", bank.ListUnitsRequest{Statuses: []bank.Status{bank.StatusExpired}}},
+		{"nothing", bank.ListUnitsRequest{Statuses: []lifecycle.Status{lifecycle.StatusExpired}}},
 	}
 	for _, tc := range cases {
-		var want []bank.DIN
+		var want []unit.DIN
 		for _, u := range all {
 			if matches(u, tc.req) {
 				want = append(want, u.DIN)
@@ -250,7 +252,7 @@ func pageTokenBoundToFilter(t *testing.T, e *env) {
 		"other filter": {Bank: "bank-a", ABOs: []bank.ABO{bank.ABOA}},
 		"no filter":    {Bank: "bank-a"},
 		"other bank":   {Bank: "bank-b", ABOs: []bank.ABO{bank.ABOO}},
-		"date added":   {Bank: "bank-a", ABOs: []bank.ABO{bank.ABOO}, CollectedFrom: bank.Date{Year: 2020, Month: 1, Day: 1}},
+		"date added":   {Bank: "bank-a", ABOs: []bank.ABO{bank.ABOO}, CollectedFrom: unit.Date{Year: 2020, Month: 1, Day: 1}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			r.PageToken = tok

@@ -7,6 +7,8 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/access"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // The store's part of privacy: queries scoped to what a principal may see
@@ -23,7 +25,7 @@ var privacyTests = []test{
 // (autologous) and 3 (directed, released and reserved for centre tc-1),
 // each created between public activity, so withheld events sit between
 // visible ones.
-func privateFixture(t *testing.T, e *env) (pub, auto, directed bank.DIN) {
+func privateFixture(t *testing.T, e *env) (pub, auto, directed unit.DIN) {
 	a := e.bank("bank-a")
 	e.bank("bank-b")
 	pub, auto, directed = DIN(a.FIN, 25, 1), DIN(a.FIN, 25, 2), DIN(a.FIN, 25, 3)
@@ -34,8 +36,8 @@ func privateFixture(t *testing.T, e *env) (pub, auto, directed bank.DIN) {
 	du := ValidUnit("bank-a", directed)
 	du.Type, du.Private.DirectedRecipient = bank.UnitTypeDirected, "R-1"
 	e.unit(du)
-	for _, d := range []bank.DIN{pub, directed} {
-		if _, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: "bank-a", DIN: d, Action: bank.ActionRelease}); err != nil {
+	for _, d := range []unit.DIN{pub, directed} {
+		if _, err := e.svc.Transition(e.ctx, bank.TransitionRequest{Bank: "bank-a", DIN: d, Action: lifecycle.ActionRelease}); err != nil {
 			t.Fatalf("release %s: %v", d, err)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // The port's banks and units (bank.RegistryReader, bank.RegistryWriter)
@@ -79,9 +81,9 @@ func registryInsertUnits(t *testing.T, e *env) {
 func registryNoSharedMemory(t *testing.T, e *env) {
 	_, us := e.seed("bank-a", 1)
 	want := FullUnit("bank-a", us[0].DIN)
-	want.Status, want.StatusReason, want.StatusEndDate, want.StatusNote = bank.StatusQuarantine, "", bank.Date{}, ""
+	want.Status, want.StatusReason, want.StatusEndDate, want.StatusNote = lifecycle.StatusQuarantine, "", unit.Date{}, ""
 	given := FullUnit("bank-a", us[0].DIN)
-	given.Status, given.StatusReason, given.StatusEndDate, given.StatusNote = want.Status, "", bank.Date{}, ""
+	given.Status, given.StatusReason, given.StatusEndDate, given.StatusNote = want.Status, "", unit.Date{}, ""
 	e.write(func(tx bank.Tx) error { return tx.UpdateUnit(e.ctx, given) })
 	given.HLA[0].Text, given.Private.MaternalHLA[0].Text, given.LocalID = "changed", "changed", "changed"
 	first, err := e.getUnit("bank-a", us[0].DIN)

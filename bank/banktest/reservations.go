@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // The port's reservations (bank.ReservationReader, bank.ReservationWriter).
@@ -25,7 +27,7 @@ var reservationTests = []test{
 // expire.
 func hold(id string, u *bank.Unit, tc string, expire time.Time) *bank.Reservation {
 	return &bank.Reservation{ID: id, Bank: u.Bank, DIN: u.DIN, TransplantCenter: tc, PatientID: "P-" + id,
-		Status: bank.ReservationActive, ExpireTime: expire, CreateTime: at(0), UpdateTime: at(0), Version: 1}
+		Status: lifecycle.ReservationActive, ExpireTime: expire, CreateTime: at(0), UpdateTime: at(0), Version: 1}
 }
 
 func (e *env) insertReservations(rs ...*bank.Reservation) {
@@ -49,8 +51,8 @@ func reservationID(r *bank.Reservation) string { return r.ID }
 // fullReservation sets every field of r, as a reservation that went
 // through confirmatory typing, a shipment request and its end has them.
 func fullReservation(r *bank.Reservation, u *bank.Unit) *bank.Reservation {
-	r.Status = bank.ReservationFulfilled
-	r.CT, r.CTRequestTime, r.CTCompleteDate = bank.CTDiscrepant, at(time.Hour), date(2026, time.June, 20)
+	r.Status = lifecycle.ReservationFulfilled
+	r.CT, r.CTRequestTime, r.CTCompleteDate = lifecycle.CTDiscrepant, at(time.Hour), date(2026, time.June, 20)
 	// Confirmatory typings are kept as submitted (locus and text).
 	r.CTTyping = []bank.LocusTyping{{Locus: u.HLA[0].Locus, Text: u.HLA[0].Text}, {Locus: "B", Text: "B*07:02+B*08:01"}}
 	r.CTDiscrepancies = []string{"B"}
@@ -99,7 +101,7 @@ func reservationUpdateThenGet(t *testing.T, e *env) {
 // reservation of a unit, and nothing once it ended.
 func reservationOpen(t *testing.T, e *env) {
 	_, us := e.seed("bank-a", 2)
-	open := func(d bank.DIN) *bank.Reservation {
+	open := func(d unit.DIN) *bank.Reservation {
 		t.Helper()
 		return mustRead(e, func(tx bank.ReadTx) (*bank.Reservation, error) { return tx.OpenReservation(e.ctx, d) })
 	}
@@ -108,14 +110,14 @@ func reservationOpen(t *testing.T, e *env) {
 	}
 	r := hold("r1", us[0], "tc-1", at(time.Hour))
 	e.insertReservations(r, hold("r2", us[1], "tc-1", at(time.Hour)))
-	for _, st := range []bank.ReservationStatus{bank.ReservationActive, bank.ReservationShipmentRequested} {
+	for _, st := range []lifecycle.ReservationStatus{lifecycle.ReservationActive, lifecycle.ReservationShipmentRequested} {
 		r.Status = st
 		e.write(func(tx bank.Tx) error { return tx.UpdateReservation(e.ctx, r) })
 		if got := open(us[0].DIN); got == nil || got.ID != "r1" || got.Status != st {
 			t.Errorf("OpenReservation of a %s hold = %+v, want r1", st, got)
 		}
 	}
-	r.Status, r.EndTime, r.EndReason = bank.ReservationReleased, at(time.Hour), "released"
+	r.Status, r.EndTime, r.EndReason = lifecycle.ReservationReleased, at(time.Hour), "released"
 	e.write(func(tx bank.Tx) error { return tx.UpdateReservation(e.ctx, r) })
 	if got := open(us[0].DIN); got != nil {
 		t.Errorf("OpenReservation after release = %+v, want nil", got)
@@ -138,10 +140,10 @@ func reservationOneOpenHold(t *testing.T, e *env) {
 		t.Errorf("refused reservation r2 stored: GetReservation err = %v", err)
 	}
 
-	first.Status, first.EndTime = bank.ReservationReleased, at(time.Hour)
+	first.Status, first.EndTime = lifecycle.ReservationReleased, at(time.Hour)
 	e.write(func(tx bank.Tx) error { return tx.UpdateReservation(e.ctx, first) })
 	e.insertReservations(hold("r3", us[0], "tc-2", at(time.Hour)))
-	first.Status, first.EndTime = bank.ReservationActive, time.Time{}
+	first.Status, first.EndTime = lifecycle.ReservationActive, time.Time{}
 	err = e.tryWrite(func(tx bank.Tx) error { return tx.UpdateReservation(e.ctx, first) })
 	wantErr(t, err, bank.KindFailedPrecondition, bank.ReasonUnitNotReservable)
 }
@@ -174,7 +176,7 @@ func reservationListQueries(t *testing.T, e *env) {
 	auto.Version++
 	e.write(func(tx bank.Tx) error { return tx.UpdateUnit(e.ctx, auto) })
 	ended := hold("r2", as[0], "tc-1", at(time.Hour))
-	ended.Status, ended.EndTime = bank.ReservationExpired, at(time.Hour)
+	ended.Status, ended.EndTime = lifecycle.ReservationExpired, at(time.Hour)
 	e.insertReservations(
 		hold("r1", as[0], "tc-1", at(time.Hour)), // open; r2, of the same unit, has ended
 		ended,
@@ -214,9 +216,9 @@ func reservationListQueries(t *testing.T, e *env) {
 func reservationDue(t *testing.T, e *env) {
 	_, us := e.seed("bank-a", 5)
 	shipping := hold("r4", us[3], "tc-1", at(-3*time.Hour))
-	shipping.Status = bank.ReservationShipmentRequested
+	shipping.Status = lifecycle.ReservationShipmentRequested
 	released := hold("r5", us[4], "tc-1", at(-4*time.Hour))
-	released.Status, released.EndTime = bank.ReservationReleased, at(-5*time.Hour)
+	released.Status, released.EndTime = lifecycle.ReservationReleased, at(-5*time.Hour)
 	e.insertReservations(
 		hold("r1", us[0], "tc-1", at(-time.Hour)),
 		hold("r2", us[1], "tc-1", at(-2*time.Hour)),

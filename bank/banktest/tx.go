@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 var importTests = []test{
@@ -23,7 +24,7 @@ var txTests = []test{
 func importMixedGoodAndBad(t *testing.T, e *env) {
 	a := e.bank("bank-a")
 	b := e.bank("bank-b")
-	din := func(seq int) bank.DIN { return DIN(a.FIN, 24, seq) }
+	din := func(seq int) unit.DIN { return DIN(a.FIN, 24, seq) }
 	existing := e.unit(ValidUnit("bank-a", din(1)))
 	otherBanks := e.unit(ValidUnit("bank-b", DIN(b.FIN, 24, 9)))
 
@@ -89,7 +90,7 @@ func importMixedGoodAndBad(t *testing.T, e *env) {
 		t.Errorf("refusals differ with the DIN's existence:\n%v\n%v", res[5].Err, res[7].Err)
 	}
 
-	want := []bank.DIN{din(1), din(2), din(4), din(5)}
+	want := []unit.DIN{din(1), din(2), din(4), din(5)}
 	if d := diff(e.listAll(bank.ListUnitsRequest{Bank: "bank-a"}), want); d != "" {
 		t.Errorf("bank-a units after import (-want +got):\n%s", d)
 	}

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 var unitTests = []test{
@@ -21,13 +23,13 @@ var unitTests = []test{
 func unitCreateThenGet(t *testing.T, e *env) {
 	b := e.bank("bank-a")
 	in := ValidUnit("bank-a", DIN(b.FIN, 24, 1))
-	in.Status = bank.StatusAvailable // ignored: new units start in quarantine
+	in.Status = lifecycle.StatusAvailable // ignored: new units start in quarantine
 	created, err := e.svc.CreateUnit(e.ctx, in, "")
 	if err != nil {
 		t.Fatalf("CreateUnit: %v", err)
 	}
 	want := ValidUnit("bank-a", DIN(b.FIN, 24, 1))
-	want.Status = bank.StatusQuarantine
+	want.Status = lifecycle.StatusQuarantine
 	want.CreateTime, want.UpdateTime, want.Version = Now, Now, 1
 	if d := diff(created, want); d != "" {
 		t.Errorf("CreateUnit returned (-want +got):\n%s", d)
@@ -39,7 +41,7 @@ func unitCreateThenGet(t *testing.T, e *env) {
 	if d := diff(got, want); d != "" {
 		t.Errorf("GetUnit (-want +got):\n%s", d)
 	}
-	if in.Status != bank.StatusAvailable || in.Version != 0 {
+	if in.Status != lifecycle.StatusAvailable || in.Version != 0 {
 		t.Errorf("CreateUnit modified its argument: status %s, version %d", in.Status, in.Version)
 	}
 }
@@ -201,7 +203,7 @@ func unitImmutableFields(t *testing.T, e *env) {
 	orig := e.unit(ValidUnit("bank-a", DIN(a.FIN, 24, 1)))
 	req := ValidUnit("bank-a", orig.DIN)
 	req.Type = bank.UnitTypeAutologous
-	req.Status = bank.StatusAvailable
+	req.Status = lifecycle.StatusAvailable
 	for _, p := range []string{"din", "unit_type", "status", "name", "create_time", "update_time", "etag"} {
 		_, err := e.svc.UpdateUnit(e.ctx, req, []string{"local_id", p}, "")
 		be := wantErr(t, err, bank.KindInvalid, bank.ReasonInvalidArgument)
@@ -218,7 +220,7 @@ func unitImmutableFields(t *testing.T, e *env) {
 	if err != nil {
 		t.Fatalf("UpdateUnit(*): %v", err)
 	}
-	if got.Type != bank.UnitTypePublic || got.Status != bank.StatusQuarantine || got.LocalID != "STAR" {
+	if got.Type != bank.UnitTypePublic || got.Status != lifecycle.StatusQuarantine || got.LocalID != "STAR" {
 		t.Errorf("after *: type %s, status %s, local_id %q; want PUBLIC, QUARANTINE, STAR", got.Type, got.Status, got.LocalID)
 	}
 	if !got.CreateTime.Equal(orig.CreateTime) || got.Version != 2 {
@@ -236,12 +238,12 @@ func unitRoundTripAllFields(t *testing.T, e *env) {
 	full.DistributingBank = "bank-b"
 	minimal := ValidUnit("bank-a", DIN(a.FIN, 24, 2))
 	minimal.LocalID, minimal.Ethnicity = "", ""
-	minimal.FreezeDate, minimal.IDMTestDate = bank.Date{}, bank.Date{}
+	minimal.FreezeDate, minimal.IDMTestDate = unit.Date{}, unit.Date{}
 	minimal.FrozenVolumeML = 0
 	minimal.Cells = bank.CellCounts{PostProcessingTNC: 6.5e8}
 	minimal.HLA = nil
 	minimal.Private = bank.UnitPrivate{}
-	minimal.Status = bank.StatusAvailable
+	minimal.Status = lifecycle.StatusAvailable
 	minimal.CreateTime, minimal.UpdateTime, minimal.Version = Now, Now, 1
 	zeros := ValidUnit("bank-a", DIN(a.FIN, 24, 3))
 	zeros.Cells.PreProcessingCD34 = f64(0) // measured zero is not unknown

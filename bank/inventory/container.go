@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/cordbank/cordbank/bank/names"
 )
 
 // Container is a place units are stored in (domain.md §2.6), named
@@ -44,7 +46,7 @@ const DefaultTankMaxCelsius = -150.0
 func (c *Container) Name() string { return ContainerName(c.Bank, c.ID) }
 
 // ContainerName formats the resource name of container id of bank.
-func ContainerName(bank, id string) string { return "banks/" + bank + "/containers/" + id }
+func ContainerName(bank, id string) string { return names.Container(bank, id) }
 
 // Clone returns a copy of c that shares no memory with it (the limits are
 // pointers).

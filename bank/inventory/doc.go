@@ -10,7 +10,7 @@
 // in bank/inventory_*.go, and run these rules inside their transactions over
 // bank.InventoryReader and bank.InventoryWriter.
 //
-// A rule that refuses a change returns a *Refusal naming the Rule; package
+// A rule that refuses a change returns a *refusal.Refusal[Rule]; package
 // bank maps each rule to its error Kind and Reason and blames the request
 // field it came from. Field violations are added to a Violations the
 // caller gives (*bank.Violations is one), under the caller's field names.
@@ -20,6 +20,6 @@
 //
 // # Dependencies
 //
-// It imports only the standard library, and nothing of package bank (which
-// imports it): bank/purity_test.go checks.
+// It imports only the standard library, bank/refusal and bank/names, and
+// nothing of package bank (which imports it): bank/purity_test.go checks.
 package inventory

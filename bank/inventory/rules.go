@@ -3,10 +3,12 @@ package inventory
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/cordbank/cordbank/bank/refusal"
 )
 
 // Rule names a placement rule that can refuse a change. The domain's
-// use cases (package bank) turn a Refusal into their error model: which
+// use cases (package bank) turn a refusal into their error model: which
 // Kind and Reason each rule maps to, and which request field it blames,
 // are theirs to decide, since only they know the request.
 type Rule int
@@ -33,20 +35,6 @@ const (
 	RuleLayoutMismatch
 )
 
-// A Refusal is a rule's "no": the rule, a message for people, and
-// metadata (key, value pairs) naming what it concerns.
-type Refusal struct {
-	Rule     Rule
-	Message  string
-	Metadata []string
-}
-
-func (r *Refusal) Error() string { return r.Message }
-
-func refuse(rule Rule, msg string, kv ...string) error {
-	return &Refusal{Rule: rule, Message: msg, Metadata: kv}
-}
-
 // Occupants is what sits directly in one container, as Claim needs to
 // know it.
 type Occupants interface {
@@ -62,16 +50,16 @@ type Occupants interface {
 // Claim checks that position of c (canonical or not; "" picks the first
 // free one, row-major) can take one more thing, given what is in c, and
 // returns the position's canonical name ("" in a container without
-// positions). A *Refusal says why not: RulePositionOutOfLayout,
+// positions). A refusal says why not: RulePositionOutOfLayout,
 // RuleContainerFull or RulePositionOccupied.
 func (c *Container) Claim(position string, in Occupants) (string, error) {
 	if !c.Layout.HasPositions() {
 		if position != "" {
-			return "", refuse(RulePositionOutOfLayout, fmt.Sprintf("%s has no positions: leave the position empty", c.Name()),
+			return "", refusal.New(RulePositionOutOfLayout, fmt.Sprintf("%s has no positions: leave the position empty", c.Name()),
 				"container", c.Name(), "position", position)
 		}
 		if c.Layout.Capacity > 0 && in.Len() >= c.Layout.Capacity {
-			return "", refuse(RuleContainerFull, fmt.Sprintf("%s is full: it holds %d, its capacity", c.Name(), c.Layout.Capacity),
+			return "", refusal.New(RuleContainerFull, fmt.Sprintf("%s is full: it holds %d, its capacity", c.Name(), c.Layout.Capacity),
 				"container", c.Name(), "capacity", strconv.Itoa(c.Layout.Capacity))
 		}
 		return "", nil
@@ -82,38 +70,38 @@ func (c *Container) Claim(position string, in Occupants) (string, error) {
 				return c.Layout.Position(n), nil
 			}
 		}
-		return "", refuse(RuleContainerFull, fmt.Sprintf("%s is full: all %d positions are taken", c.Name(), c.Layout.Size()),
+		return "", refusal.New(RuleContainerFull, fmt.Sprintf("%s is full: all %d positions are taken", c.Name(), c.Layout.Size()),
 			"container", c.Name(), "capacity", strconv.Itoa(c.Layout.Size()))
 	}
 	n, canon, ok := c.Layout.Ordinal(position)
 	if !ok {
-		return "", refuse(RulePositionOutOfLayout, fmt.Sprintf("%q is not a position of %s, which has %s", position, c.Name(), c.Layout.describe()),
+		return "", refusal.New(RulePositionOutOfLayout, fmt.Sprintf("%q is not a position of %s, which has %s", position, c.Name(), c.Layout.describe()),
 			"container", c.Name(), "position", position)
 	}
 	if occupant := in.Occupant(n); occupant != "" {
-		return "", refuse(RulePositionOccupied, fmt.Sprintf("position %s of %s is taken by %s", canon, c.Name(), occupant),
+		return "", refusal.New(RulePositionOccupied, fmt.Sprintf("position %s of %s is taken by %s", canon, c.Name(), occupant),
 			"container", c.Name(), "position", canon, "occupant", occupant)
 	}
 	return canon, nil
 }
 
 // CheckNesting refuses (RuleIllegalNesting) a child in parent when the
-// parent's kind cannot hold the child's. The Refusal has no metadata: the
+// parent's kind cannot hold the child's. The refusal has no metadata: the
 // caller names the containers as its request does.
 func CheckNesting(parent, child *Container) error {
 	if parent.Kind.CanHold(child.Kind) {
 		return nil
 	}
-	return refuse(RuleIllegalNesting, fmt.Sprintf("a %s cannot hold a %s (%s holds %v)", parent.Kind, child.Kind, parent.Kind, nesting[parent.Kind]))
+	return refusal.New(RuleIllegalNesting, fmt.Sprintf("a %s cannot hold a %s (%s holds %v)", parent.Kind, child.Kind, parent.Kind, nesting[parent.Kind]))
 }
 
 // CheckHoldsUnits refuses (RuleIllegalNesting) a unit in c when c's kind
-// does not hold units. The Refusal has no metadata.
+// does not hold units. The refusal has no metadata.
 func CheckHoldsUnits(c *Container) error {
 	if c.Kind.HoldsUnits() {
 		return nil
 	}
-	return refuse(RuleIllegalNesting, fmt.Sprintf("units go into tanks, racks and boxes; %s is a %s", c.Name(), c.Kind))
+	return refusal.New(RuleIllegalNesting, fmt.Sprintf("units go into tanks, racks and boxes; %s is a %s", c.Name(), c.Kind))
 }
 
 // CheckMove refuses moving c under parent when parent is c or lies inside
@@ -121,7 +109,7 @@ func CheckHoldsUnits(c *Container) error {
 // Refusals have no metadata.
 func (t *Tree) CheckMove(c, parent *Container) error {
 	if t.Within(parent.ID, c.ID) {
-		return refuse(RuleContainerCycle, fmt.Sprintf("%s cannot move into %s, which is itself or inside it", c.Name(), parent.Name()))
+		return refusal.New(RuleContainerCycle, fmt.Sprintf("%s cannot move into %s, which is itself or inside it", c.Name(), parent.Name()))
 	}
 	return CheckNesting(parent, c)
 }
@@ -132,11 +120,11 @@ func (t *Tree) CheckMove(c, parent *Container) error {
 // empty is the caller's to check. The Refusals have no metadata.
 func (t *Tree) CheckEvacuation(src, dst *Container) error {
 	if src.Kind != dst.Kind || src.Layout != dst.Layout {
-		return refuse(RuleLayoutMismatch, fmt.Sprintf("%s is a %s with %s; %s is a %s with %s",
+		return refusal.New(RuleLayoutMismatch, fmt.Sprintf("%s is a %s with %s; %s is a %s with %s",
 			src.Name(), src.Kind, src.Layout.describe(), dst.Name(), dst.Kind, dst.Layout.describe()))
 	}
 	if t.Within(dst.ID, src.ID) {
-		return refuse(RuleContainerCycle, dst.Name()+" is inside "+src.Name())
+		return refusal.New(RuleContainerCycle, dst.Name()+" is inside "+src.Name())
 	}
 	return nil
 }

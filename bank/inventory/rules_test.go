@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/bank/refusal"
 )
 
 // occupants is a container's contents by ordinal; extra counts things
@@ -21,7 +22,7 @@ func (o occupants) Taken(n int) bool      { return o.at[n] != "" }
 func (o occupants) Occupant(n int) string { return o.at[n] }
 
 func rule(err error) inventory.Rule {
-	var r *inventory.Refusal
+	var r *refusal.Refusal[inventory.Rule]
 	if !errors.As(err, &r) {
 		return 0
 	}
@@ -61,7 +62,7 @@ func TestClaim(t *testing.T) {
 			t.Errorf("%s: Claim(%q) = %q, %v; want %q, rule %d", tc.what, tc.position, got, err, tc.want, tc.rule)
 			continue
 		}
-		var r *inventory.Refusal
+		var r *refusal.Refusal[inventory.Rule]
 		if errors.As(err, &r) {
 			if diff := cmp.Diff(tc.meta, r.Metadata); diff != "" {
 				t.Errorf("%s: metadata (-want +got):\n%s", tc.what, diff)

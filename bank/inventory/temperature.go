@@ -2,8 +2,9 @@ package inventory
 
 import (
 	"math"
-	"strconv"
 	"time"
+
+	"github.com/cordbank/cordbank/bank/names"
 )
 
 // TemperatureReading is one measurement of a tank's temperature.
@@ -67,7 +68,7 @@ type Excursion struct {
 
 // Name returns the excursion's resource name.
 func (e *Excursion) Name() string {
-	return "banks/" + e.Bank + "/excursions/" + strconv.FormatInt(e.ID, 10)
+	return names.Excursion(e.Bank, e.ID)
 }
 
 // Open reports whether the excursion has not ended.

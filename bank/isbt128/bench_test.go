@@ -3,16 +3,16 @@ package isbt128_test
 import (
 	"testing"
 
-	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/isbt128"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
-// BenchmarkParse: reading scans, against bank.ParseDIN of the same DIN
+// BenchmarkParse: reading scans, against unit.ParseDIN of the same DIN
 // (the baseline: what GetUnit already does with a name).
 func BenchmarkParse(b *testing.B) {
 	b.Run("baseline-ParseDIN", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := bank.ParseDIN("=G12349865432177"); err != nil {
+			if _, err := unit.ParseDIN("=G12349865432177"); err != nil {
 				b.Fatal(err)
 			}
 		}

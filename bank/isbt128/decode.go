@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // FlagMeaning says what DIN flag characters mean (ST-001 Table RT004).
@@ -46,7 +47,7 @@ func ContainerFlags(k int) string {
 }
 
 // Type3Flags returns the Type 3 flags of din: 60 plus its Mod 37-2 checksum.
-func Type3Flags(din bank.DIN) string { return strconv.Itoa(60 + din.CheckValue()) }
+func Type3Flags(din unit.DIN) string { return strconv.Itoa(60 + din.CheckValue()) }
 
 // IntendedUse is the collection-type column of Table RT005 a blood group
 // code carries.

@@ -52,7 +52,7 @@
 // and the character offset (0-based, in the string as given) where it went
 // wrong.
 //
-// The package is pure: standard library and package bank only. The DIN
-// and its ISO/IEC 7064 Mod 37-2 check are bank's (bank.ParseDIN,
-// bank.DIN.CheckValue), not redone here.
+// The package is pure: standard library, bank and bank/unit only. The DIN
+// and its ISO/IEC 7064 Mod 37-2 check are bank/unit's (unit.ParseDIN,
+// unit.DIN.CheckValue), not redone here.
 package isbt128

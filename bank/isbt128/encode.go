@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // The encoders below write the data structures a cord blood label
@@ -14,7 +15,7 @@ import (
 
 // EncodeDIN returns structure 001: "=" + the 13 DIN characters + flags.
 // flags must be two characters (use "00" when unused).
-func EncodeDIN(din bank.DIN, flags string) string { return "=" + string(din) + flags }
+func EncodeDIN(din unit.DIN, flags string) string { return "=" + string(din) + flags }
 
 // EncodeBloodGroup returns structure 002 for a group and intended use, with
 // no phenotype (r = 0, e = 0); false when Table RT005 has no code for it.

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // MaxScanLength bounds what Parse reads: the longest ISBT 128 DataMatrix
@@ -326,7 +326,7 @@ func decode(st *Structure, start int) error {
 		st.Donation, err = decodeDonation(c)
 		if err != nil {
 			at := 0
-			if _, bodyErr := bank.ParseDIN(c[:13]); bodyErr == nil {
+			if _, bodyErr := unit.ParseDIN(c[:13]); bodyErr == nil {
 				at = 13 // the number is fine: the flags are wrong
 			}
 			return fail(at, "%v", err)
@@ -369,7 +369,7 @@ func decode(st *Structure, start int) error {
 
 // Donation is a decoded Donation Identification Number (structure 001).
 type Donation struct {
-	DIN bank.DIN
+	DIN unit.DIN
 	// Flags are the two flag characters (Table RT004), "00" when unused.
 	Flags string
 	// CheckChar is the eye-readable keyboard check character K printed
@@ -381,7 +381,7 @@ type Donation struct {
 func (d *Donation) FlagMeaning() string { return FlagMeaning(d.Flags) }
 
 func decodeDonation(c string) (*Donation, error) {
-	din, err := bank.ParseDIN(c) // the 13 characters and the flags: bank checks Type 3 flags
+	din, err := unit.ParseDIN(c) // the 13 characters and the flags: bank checks Type 3 flags
 	if err != nil {
 		return nil, err
 	}

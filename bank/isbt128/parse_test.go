@@ -10,6 +10,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/isbt128"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // The published examples: ST-001 v6.2.2 figures 3 (product code), 5
@@ -195,7 +196,7 @@ func TestParseErrorsNameStructureAndOffset(t *testing.T) {
 }
 
 func TestEncodersParseBack(t *testing.T) {
-	din := bank.DIN("G123498654321")
+	din := unit.DIN("G123498654321")
 	bg, ok := isbt128.EncodeBloodGroup(bank.ABOAB, bank.RhNegative, isbt128.UseAutologousOnly)
 	if !ok {
 		t.Fatal("no code for AB negative, autologous")

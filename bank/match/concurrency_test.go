@@ -9,6 +9,8 @@ import (
 	"unsafe"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // Writers flip units between two versions (8/8 with TNC 2e9, 7/8 with TNC
@@ -41,7 +43,7 @@ func TestIndexConcurrentUpsertRemoveSearch(t *testing.T) {
 				case 0:
 					_ = x.Upsert(v2(din), bankAcc)
 				case 1:
-					x.Remove(bank.DIN(din))
+					x.Remove(unit.DIN(din))
 				default:
 					_ = x.Upsert(v1(din), bankAcc)
 				}
@@ -124,11 +126,11 @@ func TestUnitsChangedKeepsNewestVersion(t *testing.T) {
 	x := NewIndex(NewGrader(nil))
 	b := &bank.Bank{ID: "bank-a", Accreditations: []bank.Accreditation{bank.AccreditationAABB}}
 	x.BankChanged(b)
-	u := &bank.Unit{Bank: "bank-a", DIN: "B123424000001", Type: bank.UnitTypePublic, Status: bank.StatusAvailable,
+	u := &bank.Unit{Bank: "bank-a", DIN: "B123424000001", Type: bank.UnitTypePublic, Status: lifecycle.StatusAvailable,
 		Cells: bank.CellCounts{PostProcessingTNC: 1e9}, Version: 2,
 		HLA: []bank.LocusTyping{{Locus: "A", Text: "A*02:01+A*24:02"}}}
 	old := *u
-	old.Version, old.Status = 1, bank.StatusQuarantine
+	old.Version, old.Status = 1, lifecycle.StatusQuarantine
 	x.UnitsChanged([]*bank.Unit{u})
 	x.UnitsChanged([]*bank.Unit{&old}) // late, stale
 	if x.Len() != 1 {
@@ -156,9 +158,9 @@ func TestBankAccreditationChangeReachesUnits(t *testing.T) {
 	x := NewIndex(NewGrader(nil))
 	b := &bank.Bank{ID: "bank-a", Accreditations: []bank.Accreditation{bank.AccreditationAABB}}
 	x.BankChanged(b)
-	u := &bank.Unit{Bank: "bank-a", DIN: "B123424000001", Type: bank.UnitTypePublic, Status: bank.StatusAvailable,
+	u := &bank.Unit{Bank: "bank-a", DIN: "B123424000001", Type: bank.UnitTypePublic, Status: lifecycle.StatusAvailable,
 		Cells: bank.CellCounts{PostProcessingTNC: 2e9}, Version: 1, AttachedSegments: 1, Reduction: bank.ReductionPlasmaAndRBC,
-		CollectionDate: bank.DateOf(time.Now().AddDate(-1, 0, 0)),
+		CollectionDate: unit.DateOf(time.Now().AddDate(-1, 0, 0)),
 		HLA: []bank.LocusTyping{{Locus: "A", Text: "A*02:01+A*24:02"}, {Locus: "B", Text: "B*07:02+B*44:02"},
 			{Locus: "C", Text: "C*05:01+C*07:02"}, {Locus: "DRB1", Text: "DRB1*04:01+DRB1*15:01"}}}
 	x.UnitsChanged([]*bank.Unit{u})

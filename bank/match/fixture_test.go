@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 var testNow = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -34,7 +36,7 @@ func cd34(x float64) unitOpt {
 }
 func ofBank(b *bank.Bank) unitOpt { return func(u *bank.Unit) { u.Bank = b.ID } }
 func collected(y, m, d int) unitOpt {
-	return func(u *bank.Unit) { u.CollectionDate = bank.Date{Year: y, Month: time.Month(m), Day: d} }
+	return func(u *bank.Unit) { u.CollectionDate = unit.Date{Year: y, Month: time.Month(m), Day: d} }
 }
 
 var dinSeq int
@@ -47,9 +49,9 @@ func testUnit(din string, opts ...unitOpt) *bank.Unit {
 		dinSeq++
 		din = fmt.Sprintf("A123425%06d", dinSeq)
 	}
-	u := &bank.Unit{Bank: bankAcc.ID, DIN: bank.DIN(din), Type: bank.UnitTypePublic, Status: bank.StatusAvailable,
+	u := &bank.Unit{Bank: bankAcc.ID, DIN: unit.DIN(din), Type: bank.UnitTypePublic, Status: lifecycle.StatusAvailable,
 		Reduction: bank.ReductionPlasmaAndRBC, AttachedSegments: 2, ABO: bank.ABOO,
-		CollectionDate: bank.Date{Year: 2020, Month: 1, Day: 1},
+		CollectionDate: unit.Date{Year: 2020, Month: 1, Day: 1},
 		Cells:          bank.CellCounts{PostProcessingTNC: 2e9, PostProcessingCD34: f64(1e7)}, HLA: typings(fullHLA)}
 	for _, o := range opts {
 		o(u)
@@ -68,7 +70,7 @@ func banksOf(bs ...*bank.Bank) map[string]*bank.Bank {
 // baseRequest: 70 kg malignant 8/8 patient typed fullHLA, as of testNow.
 func baseRequest() *Request {
 	return &Request{Patient: Patient{HLA: typings(fullHLA), ABO: bank.ABOO}, WeightKg: 70, Disease: Malignant,
-		Criterion: Criterion8of8, AsOf: bank.DateOf(testNow)}
+		Criterion: Criterion8of8, AsOf: unit.DateOf(testNow)}
 }
 
 func newTestIndex(g *Grader, units ...*bank.Unit) (*Index, error) {

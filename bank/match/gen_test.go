@@ -6,6 +6,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/hla"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/synth"
 )
 
@@ -38,7 +39,7 @@ func (gn *gen) request(crit Criterion) *Request {
 	}
 	p := gn.Patient(loci...)
 	req := &Request{Patient: Patient{HLA: p.HLA, ABO: p.ABO}, WeightKg: p.WeightKg, Disease: NonMalignant,
-		Criterion: crit, AsOf: bank.DateOf(testNow)}
+		Criterion: crit, AsOf: unit.DateOf(testNow)}
 	if p.Malignant {
 		req.Disease = Malignant
 	}

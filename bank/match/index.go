@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // Index is an in-memory copy of the searchable units, reduced once per unit
@@ -44,7 +46,7 @@ type Index struct {
 	// the dose filters, so they are stored together: one cache line
 	// serves every locus it grades.
 	ids     [][nLoci]uint32
-	pos     map[bank.DIN]int32
+	pos     map[unit.DIN]int32
 	banks   []bankInfo
 	bankIdx map[string]uint16
 	geno    [nLoci]genoTable
@@ -106,7 +108,7 @@ const maxBanks = 1 << 16
 
 // coldEntry is the rest of a unit's index record, parallel to entries.
 type coldEntry struct {
-	din bank.DIN
+	din unit.DIN
 	// version is the unit's Version: an update carrying an older version
 	// than the indexed one is stale (notifications can arrive out of
 	// order) and is ignored.
@@ -147,7 +149,7 @@ func WithClock(now func() time.Time) IndexOption { return func(x *Index) { x.now
 
 // NewIndex returns an empty index grading with g.
 func NewIndex(g *Grader, opts ...IndexOption) *Index {
-	x := &Index{g: g, now: time.Now, pos: map[bank.DIN]int32{}, bankIdx: map[string]uint16{}}
+	x := &Index{g: g, now: time.Now, pos: map[unit.DIN]int32{}, bankIdx: map[string]uint16{}}
 	for i := range x.geno {
 		x.geno[i].byText = map[string]uint32{}
 	}
@@ -233,7 +235,7 @@ func (x *Index) UpsertBank(b *bank.Bank) {
 }
 
 // Remove drops the unit with DIN din; it reports whether it was indexed.
-func (x *Index) Remove(din bank.DIN) bool {
+func (x *Index) Remove(din unit.DIN) bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	return x.removeLocked(din)
@@ -289,7 +291,7 @@ func (x *Index) Grow(n int) {
 	x.entries = slices.Grow(x.entries, n)
 	x.cold = slices.Grow(x.cold, n)
 	x.ids = slices.Grow(x.ids, n)
-	pos := make(map[bank.DIN]int32, len(x.pos)+n)
+	pos := make(map[unit.DIN]int32, len(x.pos)+n)
 	for din, i := range x.pos {
 		pos[din] = i
 	}
@@ -445,7 +447,7 @@ func (x *Index) putAtLocked(u *bank.Unit, geno [nLoci]uint32, i int32, indexed b
 	if c := u.Cells.PostProcessingCD34; c != nil {
 		e.cd34 = *c
 	}
-	if u.Status == bank.StatusAvailable {
+	if u.Status == lifecycle.StatusAvailable {
 		e.flags |= fAvailable
 	}
 	if !u.IsPrivate() {
@@ -491,7 +493,7 @@ func (x *Index) swapLocked(i, j int32) {
 	x.pos[x.cold[i].din], x.pos[x.cold[j].din] = i, j
 }
 
-func (x *Index) removeLocked(din bank.DIN) bool {
+func (x *Index) removeLocked(din unit.DIN) bool {
 	i, ok := x.pos[din]
 	if !ok {
 		return false
@@ -522,4 +524,4 @@ func (x *Index) typingOf(i int32) *Typing {
 	return t
 }
 
-func bankDate(t time.Time) bank.Date { return bank.DateOf(t.UTC()) }
+func bankDate(t time.Time) unit.Date { return unit.DateOf(t.UTC()) }

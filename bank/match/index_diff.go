@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // Differences lists how index y differs from x, unit by unit, at most max
@@ -22,7 +22,7 @@ func (x *Index) Differences(y *Index, max int) []string {
 		out = append(out, fmt.Sprintf(format, args...))
 		return max > 0 && len(out) >= max
 	}
-	dins := make([]bank.DIN, 0, len(a.units)+len(b.units))
+	dins := make([]unit.DIN, 0, len(a.units)+len(b.units))
 	for din := range a.units {
 		dins = append(dins, din)
 	}
@@ -58,14 +58,14 @@ func (x *Index) Differences(y *Index, max int) []string {
 // on the order units were added (banks and typings by name, not by their
 // ids; no entry positions).
 type indexDescription struct {
-	units     map[bank.DIN]string
+	units     map[unit.DIN]string
 	partition string
 }
 
 func (x *Index) describe() indexDescription {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	d := indexDescription{units: make(map[bank.DIN]string, len(x.entries)),
+	d := indexDescription{units: make(map[unit.DIN]string, len(x.entries)),
 		partition: fmt.Sprintf("%d prime units, class counts %v", x.nPrime, x.classCount)}
 	for i := range x.entries {
 		e, c := &x.entries[i], &x.cold[i]

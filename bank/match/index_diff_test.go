@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // TestDifferences: two indexes loaded with the same units in another order
@@ -15,7 +16,7 @@ func TestDifferences(t *testing.T) {
 		testUnit("A123425900001"),
 		testUnit("A123425900002", ofBank(bankNoAcc), cd34(-1)),
 		testUnit("A123425900003", hlaOf("A*01:01+A*03:01")),
-		testUnit("A123425900004", func(u *bank.Unit) { u.Status = bank.StatusReserved }),
+		testUnit("A123425900004", func(u *bank.Unit) { u.Status = lifecycle.StatusReserved }),
 	}
 	a, err := newTestIndex(g, units...)
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // checkPartition verifies the layout invariants of the index: prime entries
@@ -33,7 +35,7 @@ func checkPartition(t *testing.T, x *Index) {
 
 // naiveExcluded counts, per filter, the units that fail it first, for the
 // filters applied before grading.
-func naiveExcluded(units map[bank.DIN]*bank.Unit, req *Request, privBank string) map[string]int {
+func naiveExcluded(units map[unit.DIN]*bank.Unit, req *Request, privBank string) map[string]int {
 	pol := DefaultPolicy(req.Criterion).apply(&req.Policy, req.Disease)
 	banks := banksOf(genBanks...)
 	out := map[string]int{}
@@ -61,7 +63,7 @@ func TestPartitionKeepsSearchesExact(t *testing.T) {
 	if err := x.Load(all, banksOf(genBanks...)); err != nil {
 		t.Fatal(err)
 	}
-	present := map[bank.DIN]*bank.Unit{}
+	present := map[unit.DIN]*bank.Unit{}
 	for _, u := range all {
 		present[u.DIN] = u
 	}
@@ -81,7 +83,7 @@ func TestPartitionKeepsSearchesExact(t *testing.T) {
 			c.Version++
 			switch r.IntN(5) {
 			case 0:
-				c.Status = []bank.Status{bank.StatusAvailable, bank.StatusReserved}[r.IntN(2)]
+				c.Status = []lifecycle.Status{lifecycle.StatusAvailable, lifecycle.StatusReserved}[r.IntN(2)]
 			case 1:
 				c.Type = []bank.UnitType{bank.UnitTypePublic, bank.UnitTypeAutologous}[r.IntN(2)]
 			case 2:

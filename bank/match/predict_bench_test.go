@@ -13,6 +13,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/hla/freq"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/benchsize"
 )
 
@@ -122,7 +123,7 @@ func BenchmarkSearchProbabilities(b *testing.B) {
 	var reqs []*Request
 	for range 200 {
 		reqs = append(reqs, &Request{Patient: Patient{HLA: gn.patientTyping()}, WeightKg: 20 + 50*gn.r.Float64(),
-			Disease: Malignant, Criterion: Criterion6of6, AsOf: bank.DateOf(testNow)})
+			Disease: Malignant, Criterion: Criterion6of6, AsOf: unit.DateOf(testNow)})
 	}
 	off, on := false, true
 	b.ResetTimer()

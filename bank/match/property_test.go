@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // naiveSearch is the reference implementation: prepare and grade every
@@ -73,15 +75,15 @@ const outOfScope = "(out of scope)"
 // pol, in the documented filter order, or "".
 func naiveFilter(u *bank.Unit, b *bank.Bank, req *Request, pol Policy, privBank string) string {
 	dose := pol.Dose(req.Disease)
-	var cutoff bank.Date
+	var cutoff unit.Date
 	if pol.MaxUnitAgeYears > 0 {
-		cutoff = bank.DateOf(req.AsOf.Time().AddDate(-pol.MaxUnitAgeYears, 0, 0))
+		cutoff = unit.DateOf(req.AsOf.Time().AddDate(-pol.MaxUnitAgeYears, 0, 0))
 	}
 	cd34 := u.Cells.PostProcessingCD34
 	switch {
 	case u.IsPrivate() && u.Bank != privBank:
 		return outOfScope
-	case u.Status != bank.StatusAvailable:
+	case u.Status != lifecycle.StatusAvailable:
 		return FilterStatus
 	case pol.RequireAttachedSegment && u.AttachedSegments == 0:
 		return FilterSegment

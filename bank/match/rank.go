@@ -6,14 +6,14 @@ import (
 	"math"
 	"strings"
 
-	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // Match is one ranked unit.
 type Match struct {
 	Unit  string // resource name banks/{bank}/units/{din}
 	Bank  string
-	DIN   bank.DIN
+	DIN   unit.DIN
 	Rank  int // 1-based position in the result
 	Grade Grade
 	// TNCPerKg and CD34PerKg are the cryopreserved (post-processing)
@@ -25,7 +25,7 @@ type Match struct {
 	Accredited     bool
 	ABOCompatible  bool
 	RBCDepleted    bool
-	CollectionDate bank.Date
+	CollectionDate unit.Date
 	// DSA lists the patient antibodies (at or above the MFI threshold) that
 	// target a unit antigen or allele the patient lacks; only non-empty when
 	// the policy keeps such units (ExcludeDSA false).
@@ -53,11 +53,11 @@ type keys struct {
 	aboOK           bool
 	rbc             bool
 	coll            int32 // collection day (days since 1970-01-01)
-	din             bank.DIN
+	din             unit.DIN
 	bank            string
 }
 
-func dayOf(d bank.Date) int32 { return int32(d.Time().Unix() / 86400) }
+func dayOf(d unit.Date) int32 { return int32(d.Time().Unix() / 86400) }
 
 func boolCmp(a, b bool) int { // true first
 	switch {

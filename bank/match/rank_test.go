@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 func search(t *testing.T, x *Index, req *Request, opts ...SearchOption) *Result {
@@ -123,7 +124,7 @@ func TestFilters(t *testing.T) {
 	g := NewGrader(nil)
 	units := []*bank.Unit{
 		testUnit("OK"),
-		testUnit("RESERVED", func(u *bank.Unit) { u.Status = bank.StatusReserved }),
+		testUnit("RESERVED", func(u *bank.Unit) { u.Status = lifecycle.StatusReserved }),
 		testUnit("PRIVATE", func(u *bank.Unit) { u.Type = bank.UnitTypeDirected }),
 		testUnit("OLD", collected(2014, 1, 1)),
 		testUnit("NOACC", ofBank(bankNoAcc)),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/hla"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // Patient is the patient side of a search.
@@ -72,7 +73,7 @@ type Request struct {
 	PageSize   int        // page_size: results (or pairs) returned, 0 means DefaultPageSize
 	// AsOf is the day unit ages are computed at; zero means the Index's
 	// clock.
-	AsOf bank.Date
+	AsOf unit.Date
 	// Probabilities (match_probabilities) asks for match probabilities per
 	// result; nil means yes when a frequency set is loaded.
 	Probabilities *bool
@@ -89,7 +90,7 @@ type plan struct {
 	abs      []*antibody // at or above the MFI threshold
 	weight   float64
 	pageSize int
-	asOf     bank.Date
+	asOf     unit.Date
 }
 
 type antibody struct {

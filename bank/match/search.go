@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // SearchOption changes what a search covers.
@@ -294,7 +295,7 @@ func (x *Index) matchOf(p *plan, c *cand) Match {
 	m := Match{Unit: "banks/" + b.id + "/units/" + string(din), Bank: b.id, DIN: din,
 		Grade: x.g.Grade(p.patient, u, p.crit, p.pol.AlleleLevel), TNCPerKg: c.k.tncKg,
 		DoseAdequate: c.k.adequate, Accredited: c.k.accredited, ABOCompatible: c.k.aboOK,
-		RBCDepleted: c.k.rbc, CollectionDate: bank.DateOf(unixDay(c.k.coll))}
+		RBCDepleted: c.k.rbc, CollectionDate: unit.DateOf(unixDay(c.k.coll))}
 	if c.k.cd34Kg >= 0 {
 		m.CD34PerKg, m.CD34Known = c.k.cd34Kg, true
 	}

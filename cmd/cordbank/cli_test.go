@@ -12,6 +12,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/cordbank/cordbank/server/servertest"
 )
 
@@ -144,7 +145,7 @@ func TestClientCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := srv.Service.Transition(ctx, bank.TransitionRequest{Bank: b.ID, DIN: u.DIN, Action: bank.ActionRelease}); err != nil {
+	if _, err := srv.Service.Transition(ctx, bank.TransitionRequest{Bank: b.ID, DIN: u.DIN, Action: lifecycle.ActionRelease}); err != nil {
 		t.Fatal(err)
 	}
 	tc, err := srv.Token(bank.RoleCoordinator, "tc-boston")

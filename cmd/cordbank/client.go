@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/cordbank/cordbank/bank/names"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
 
@@ -121,7 +122,7 @@ func runClient(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "cordbank client units list: --bank is required")
 			return 2
 		}
-		req := &pb.ListUnitsRequest{Parent: "banks/" + bankID}
+		req := &pb.ListUnitsRequest{Parent: names.Bank(bankID)}
 		if status != "" {
 			st, ok := pb.UnitStatus_value["UNIT_STATUS_"+strings.ToUpper(strings.TrimPrefix(status, "UNIT_STATUS_"))]
 			if !ok {

@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/genproto/googleapis/api/httpbody"
 
+	"github.com/cordbank/cordbank/bank/names"
 	"github.com/cordbank/cordbank/client"
 	pb "github.com/cordbank/cordbank/proto/cordbank/v1"
 )
@@ -92,7 +93,7 @@ func runInterchange(name string, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usage(err.Error())
 	}
-	parent := "banks/" + bankID
+	parent := names.Bank(bankID)
 	c, err := sf.dial()
 	if err != nil {
 		return usage(err.Error())

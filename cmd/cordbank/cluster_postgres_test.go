@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/faultcheck"
 	"github.com/cordbank/cordbank/internal/pgtest"
 	"github.com/cordbank/cordbank/internal/store/postgres"
@@ -54,7 +56,7 @@ func checkPostgres(ctx context.Context, url string, l *faultcheck.Ledger) ([]str
 	}
 	stored := map[string]string{}
 	err = s.Read(ctx, func(tx bank.ReadTx) error {
-		for after := bank.DIN(""); ; {
+		for after := unit.DIN(""); ; {
 			units, err := tx.ListUnits(ctx, bank.UnitQuery{AfterDIN: after, Limit: 1000})
 			if err != nil || len(units) == 0 {
 				return err
@@ -65,7 +67,7 @@ func checkPostgres(ctx context.Context, url string, l *faultcheck.Ledger) ([]str
 				if err != nil {
 					return err
 				}
-				if held := u.Status == bank.StatusReserved || u.Status == bank.StatusShipmentRequested; held != (open != nil) {
+				if held := u.Status == lifecycle.StatusReserved || u.Status == lifecycle.StatusShipmentRequested; held != (open != nil) {
 					problems = append(problems, fmt.Sprintf("unit %s (%s): status and open reservations disagree", u.DIN, u.Status))
 				}
 			}

@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/names"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/synth"
 )
 
@@ -43,7 +46,7 @@ func seedDemo(ctx context.Context, svc *bank.Service, n int, log *slog.Logger) e
 	}
 	gen := synth.New(demoBankID, demoFIN, time.Now(), 2026)
 	created := 0
-	counts := map[bank.Status]int{}
+	counts := map[lifecycle.Status]int{}
 	for n > 0 {
 		k := min(n, 1000)
 		res, err := svc.ImportUnits(ctx, demoBankID, gen.Units(k))
@@ -63,9 +66,9 @@ func seedDemo(ctx context.Context, svc *bank.Service, n int, log *slog.Logger) e
 		}
 		n -= k
 	}
-	log.Info("demo: seeded", "bank", "banks/"+demoBankID, "units", created,
-		"available", counts[bank.StatusAvailable], "quarantine", counts[bank.StatusQuarantine],
-		"temporarily_unavailable", counts[bank.StatusTemporarilyUnavailable], "discarded", counts[bank.StatusDiscarded])
+	log.Info("demo: seeded", "bank", names.Bank(demoBankID), "units", created,
+		"available", counts[lifecycle.StatusAvailable], "quarantine", counts[lifecycle.StatusQuarantine],
+		"temporarily_unavailable", counts[lifecycle.StatusTemporarilyUnavailable], "discarded", counts[lifecycle.StatusDiscarded])
 	return nil
 }
 
@@ -73,7 +76,7 @@ func seedDemo(ctx context.Context, svc *bank.Service, n int, log *slog.Logger) e
 // methods, as a bank's staff would: of every 20 units, 17 (85 %) are
 // released, one stays in quarantine, one is released and then withheld
 // for a month, one is discarded. It returns the unit's final status.
-func demoLifecycle(ctx context.Context, svc *bank.Service, u *bank.Unit, i int) (bank.Status, error) {
+func demoLifecycle(ctx context.Context, svc *bank.Service, u *bank.Unit, i int) (lifecycle.Status, error) {
 	step := func(r bank.TransitionRequest) error {
 		r.Bank, r.DIN = u.Bank, u.DIN
 		_, err := svc.Transition(ctx, r)
@@ -81,22 +84,22 @@ func demoLifecycle(ctx context.Context, svc *bank.Service, u *bank.Unit, i int) 
 	}
 	switch i % 20 {
 	case 17:
-		return bank.StatusQuarantine, nil
+		return lifecycle.StatusQuarantine, nil
 	case 18:
-		if err := step(bank.TransitionRequest{Action: bank.ActionRelease}); err != nil {
+		if err := step(bank.TransitionRequest{Action: lifecycle.ActionRelease}); err != nil {
 			return "", err
 		}
-		until := bank.DateOf(time.Now()).AddDays(30)
-		return bank.StatusTemporarilyUnavailable, step(bank.TransitionRequest{Action: bank.ActionMakeUnavailable,
+		until := unit.DateOf(time.Now()).AddDays(30)
+		return lifecycle.StatusTemporarilyUnavailable, step(bank.TransitionRequest{Action: lifecycle.ActionMakeUnavailable,
 			Reason: "AD", Until: until, Note: "demo: label check pending"})
 	case 19:
 		reason, note := "CD", "demo: bag damaged in storage"
 		if i%40 == 39 {
 			reason, note = "MR", "demo: maternal history reported after collection"
 		}
-		return bank.StatusDiscarded, step(bank.TransitionRequest{Action: bank.ActionDiscard, Reason: reason, Note: note})
+		return lifecycle.StatusDiscarded, step(bank.TransitionRequest{Action: lifecycle.ActionDiscard, Reason: reason, Note: note})
 	}
-	return bank.StatusAvailable, step(bank.TransitionRequest{Action: bank.ActionRelease, Note: "demo: tests passed"})
+	return lifecycle.StatusAvailable, step(bank.TransitionRequest{Action: lifecycle.ActionRelease, Note: "demo: tests passed"})
 }
 
 // demoTCID is the demo coordinator's transplant centre.

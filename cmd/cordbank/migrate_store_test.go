@@ -12,6 +12,8 @@ import (
 	"github.com/cordbank/cordbank/bank/banktest"
 	"github.com/cordbank/cordbank/bank/credential"
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/pgtest"
 	"github.com/cordbank/cordbank/internal/store/postgres"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
@@ -40,7 +42,7 @@ func fillRegistry(t *testing.T, svc *bank.Service) {
 	a.FINs = []string{a.FIN, banktest.FIN("extra")}
 	must(svc.CreateBank(ctx, a, "req-bank-a"))
 	must(svc.CreateBank(ctx, banktest.ValidBank("bank-b"), ""))
-	din := func(i int) bank.DIN { return banktest.DIN(a.FIN, 25, i) }
+	din := func(i int) unit.DIN { return banktest.DIN(a.FIN, 25, i) }
 	must(svc.CreateUnit(ctx, banktest.FullUnit("bank-a", din(1)), "req-unit-1"))
 	private := banktest.ValidUnit("bank-a", din(2))
 	private.Type = bank.UnitTypeAutologous
@@ -51,7 +53,7 @@ func fillRegistry(t *testing.T, svc *bank.Service) {
 	}
 	must(svc.ImportUnits(ctx, "bank-a", batch))
 	for _, i := range []int{1, 3, 4} {
-		must(svc.Transition(ctx, bank.TransitionRequest{Bank: "bank-a", DIN: din(i), Action: bank.ActionRelease}))
+		must(svc.Transition(ctx, bank.TransitionRequest{Bank: "bank-a", DIN: din(i), Action: lifecycle.ActionRelease}))
 	}
 	must(svc.ReserveUnit(ctx, bank.ReserveRequest{Bank: "bank-a", DIN: din(3), TransplantCenter: "tc-1", PatientID: "P-1",
 		ExpireTime: time.Now().Add(72 * time.Hour), RequestID: "req-reserve"}))

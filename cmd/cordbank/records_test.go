@@ -12,6 +12,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/checkpoint"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
 )
@@ -20,7 +21,7 @@ import (
 // checkpoint of its head in a log.
 type trailDB struct {
 	path, key, log string
-	dins           []bank.DIN
+	dins           []unit.DIN
 }
 
 func newTrailDB(t *testing.T) *trailDB {

@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/cordbank/cordbank/internal/synth"
 	"github.com/cordbank/cordbank/server/servertest"
 )
@@ -119,7 +120,7 @@ func seed(srv *servertest.Server) error {
 		if i%20 >= 17 {
 			continue
 		}
-		if _, err := svc.Transition(ctx, bank.TransitionRequest{Bank: demoBank, DIN: r.Unit.DIN, Action: bank.ActionRelease}); err != nil {
+		if _, err := svc.Transition(ctx, bank.TransitionRequest{Bank: demoBank, DIN: r.Unit.DIN, Action: lifecycle.ActionRelease}); err != nil {
 			return err
 		}
 	}

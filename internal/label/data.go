@@ -6,12 +6,13 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/isbt128"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // Data is what one label shows.
 type Data struct {
 	Kind bank.LabelKind
-	DIN  bank.DIN
+	DIN  unit.DIN
 	// Flags are the DIN flags: the container flag of bag k of a multi-bag
 	// unit, else "00".
 	Flags string

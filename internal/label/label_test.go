@@ -19,13 +19,14 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/isbt128"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/label"
 )
 
 func issue(kind bank.LabelKind, bag, bags int, typ bank.UnitType) *bank.LabelIssue {
 	return &bank.LabelIssue{
 		Unit: &bank.Unit{Bank: "nybc", DIN: "G123498654321", Type: typ, ABO: bank.ABOAB, Rh: bank.RhNegative,
-			CollectionDate: bank.Date{Year: 2024, Month: 2, Day: 1}, CollectionVolumeML: 82, FrozenVolumeML: 25, Bags: bags},
+			CollectionDate: unit.Date{Year: 2024, Month: 2, Day: 1}, CollectionVolumeML: 82, FrozenVolumeML: 25, Bags: bags},
 		Bank: &bank.Bank{ID: "nybc", DisplayName: "New York Blood Center", FIN: "G1234"},
 		Kind: kind, Bag: bag, Copy: 1,
 	}

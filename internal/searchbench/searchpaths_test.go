@@ -21,7 +21,9 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/hla"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/cordbank/cordbank/bank/match"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/benchsize"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
 	"github.com/cordbank/cordbank/internal/synth"
@@ -256,7 +258,7 @@ func benchSize(b *testing.B, g *match.Grader, pfile string, size int) {
 // request is p's search with the default policy, as of now.
 func request(p synth.Patient, crit match.Criterion) *match.Request {
 	req := &match.Request{Patient: match.Patient{HLA: slices.Clone(p.HLA), ABO: p.ABO}, WeightKg: p.WeightKg,
-		Disease: match.NonMalignant, Criterion: crit, AsOf: bank.DateOf(now)}
+		Disease: match.NonMalignant, Criterion: crit, AsOf: unit.DateOf(now)}
 	if p.Malignant {
 		req.Disease = match.Malignant
 	}
@@ -385,12 +387,12 @@ func serveAndSearch(b *testing.B, svc *bank.Service, x *match.Index, kinds []*se
 func importUnits(b *testing.B, svc *bank.Service, dbPath, pfile string, size int) map[string]bool {
 	ctx := context.Background()
 	gi := synth.NewRegistry(genSeed, genTail, pfile)
-	status := map[bank.DIN]bank.Status{}
+	status := map[unit.DIN]lifecycle.Status{}
 	nonPlain := map[string]bool{}
 	for done := 0; done < size; done += loadBatch {
 		units := gi.Units(min(loadBatch, size-done), uint64(done), now)
 		for _, u := range units {
-			if u.Status != bank.StatusQuarantine {
+			if u.Status != lifecycle.StatusQuarantine {
 				status[u.DIN] = u.Status
 			}
 			if !plain(u.HLA) {
@@ -547,7 +549,7 @@ func sqlArgs(p synth.Patient) []any {
 	req := request(p, match.Criterion8of8)
 	pol := match.DefaultPolicy(match.Criterion8of8)
 	dose := pol.Dose(req.Disease)
-	minColl := bank.DateOf(now.AddDate(-pol.MaxUnitAgeYears, 0, 0))
+	minColl := unit.DateOf(now.AddDate(-pol.MaxUnitAgeYears, 0, 0))
 	args := []any{sql.Named("min_collection", minColl.String()), sql.Named("weight", p.WeightKg),
 		sql.Named("min_tnc", dose.MinTNCPerKg), sql.Named("min_cd34", dose.MinCD34PerKg)}
 	for _, l := range sqlLoci {

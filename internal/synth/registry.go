@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // RegistryLoci are the loci a Registry types, in order.
@@ -195,13 +197,13 @@ func (gn *Registry) Units(n int, seed uint64, now time.Time) []*bank.Unit {
 			gn.seq++
 			// FIN + 8 digits: the nominal year and sequence number of an
 			// ISBT 128 DIN (years 00, 01, ... as the sequence grows).
-			u.DIN = bank.DIN(fmt.Sprintf("%s%08d", b.FIN, gn.seq))
-			u.Status = bank.StatusAvailable
+			u.DIN = unit.DIN(fmt.Sprintf("%s%08d", b.FIN, gn.seq))
+			u.Status = lifecycle.StatusAvailable
 			switch x := gn.r.IntN(100); {
 			case x < 4:
-				u.Status = bank.StatusReserved
+				u.Status = lifecycle.StatusReserved
 			case x < 8:
-				u.Status = bank.StatusQuarantine
+				u.Status = lifecycle.StatusQuarantine
 			}
 			if gn.r.IntN(25) == 0 {
 				u.Type = bank.UnitTypeAutologous

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // weighted is an allele (2-field name without locus) and its relative
@@ -100,7 +101,7 @@ func ptr(x float64) *float64 { return &x }
 func (g *Generator) Unit() *bank.Unit {
 	r := g.r
 	ageDays := 30 + r.IntN(12*365)
-	coll := bank.DateOf(g.now.AddDate(0, 0, -ageDays))
+	coll := unit.DateOf(g.now.AddDate(0, 0, -ageDays))
 	g.seq[coll.Year]++
 	din := fmt.Sprintf("%s%02d%06d", g.fin, coll.Year%100, g.seq[coll.Year])
 
@@ -110,7 +111,7 @@ func (g *Generator) Unit() *bank.Unit {
 	vol := math.Min(math.Max(g.logNormal(83.5, 0.3), 40), 218)
 	u := &bank.Unit{
 		Bank:               g.bank,
-		DIN:                bank.DIN(din),
+		DIN:                unit.DIN(din),
 		Type:               bank.UnitTypePublic,
 		LocalID:            fmt.Sprintf("CB-%d-%05d", coll.Year, g.seq[coll.Year]),
 		CollectionDate:     coll,

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // Every synthetic unit must pass the domain's validation: the demo and the
@@ -13,12 +14,12 @@ func TestUnitsAreValid(t *testing.T) {
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	svc := bank.NewService(nil, bank.WithClock(func() time.Time { return now }))
 	g := New("demo", "W9999", now, 1)
-	seen := map[bank.DIN]bool{}
+	seen := map[unit.DIN]bool{}
 	for i, u := range g.Units(5000) {
 		if v := svc.ValidateUnit(u); len(v) > 0 {
 			t.Fatalf("unit %d (%s) invalid: %v", i, u.DIN, v)
 		}
-		if _, err := bank.ParseDIN(string(u.DIN)); err != nil {
+		if _, err := unit.ParseDIN(string(u.DIN)); err != nil {
 			t.Fatalf("unit %d: %v", i, err)
 		}
 		if seen[u.DIN] {
@@ -44,13 +45,13 @@ func TestRegistryUnitsAreValid(t *testing.T) {
 	svc := bank.NewService(nil, bank.WithClock(func() time.Time { return now }))
 	for _, tail := range []int{0, 300} {
 		g := NewRegistry(3, tail, "")
-		seen := map[bank.DIN]bool{}
+		seen := map[unit.DIN]bool{}
 		for call := range 3 {
 			for i, u := range g.Units(2001, uint64(call), now) {
 				if v := svc.ValidateUnit(u); len(v) > 0 {
 					t.Fatalf("tail %d call %d unit %d (%s, %v) invalid: %v", tail, call, i, u.DIN, u.HLA, v)
 				}
-				if d, err := bank.ParseDIN(string(u.DIN)); err != nil || d != u.DIN {
+				if d, err := unit.ParseDIN(string(u.DIN)); err != nil || d != u.DIN {
 					t.Fatalf("unit %d: DIN %q: %v", i, u.DIN, err)
 				}
 				if seen[u.DIN] {
@@ -61,7 +62,7 @@ func TestRegistryUnitsAreValid(t *testing.T) {
 		}
 	}
 	for _, b := range NewRegistry(3, 0, "").Banks() {
-		if !bank.ValidBankID(b.ID) || !bank.ValidFIN(b.FIN) || b.DisplayName == "" || len(b.Country) != 2 {
+		if !bank.ValidBankID(b.ID) || !unit.ValidFIN(b.FIN) || b.DisplayName == "" || len(b.Country) != 2 {
 			t.Fatalf("bank %+v invalid", b)
 		}
 	}

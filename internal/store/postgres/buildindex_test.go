@@ -11,7 +11,9 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/cordbank/cordbank/bank/match"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/store/sqlite/sqlitetest"
 	"github.com/cordbank/cordbank/internal/synth"
 	"github.com/cordbank/cordbank/server"
@@ -106,7 +108,7 @@ func TestBuildIndexEqualsPagedBuild(t *testing.T) {
 
 // refusedDIN is the unit of registryOfEveryKind whose typing the index
 // refuses.
-const refusedDIN = bank.DIN("G000124999999")
+const refusedDIN = unit.DIN("G000124999999")
 
 // registryOfEveryKind writes two banks and their units straight into the
 // store (statuses and types the use cases would take many calls to reach).
@@ -126,15 +128,15 @@ func registryOfEveryKind(t *testing.T, svc *bank.Service, store bank.Store) []*b
 	for i, b := range []*bank.Bank{accredited, plain} {
 		units = append(units, synth.New(b.ID, b.FIN, now, uint64(i+1)).Units(1600)...)
 	}
-	statuses := []bank.Status{bank.StatusQuarantine, bank.StatusAvailable, bank.StatusTemporarilyUnavailable,
-		bank.StatusReserved, bank.StatusShipmentRequested, bank.StatusShipped, bank.StatusInfused,
-		bank.StatusDiscarded, bank.StatusExpired, bank.StatusWithdrawn}
+	statuses := []lifecycle.Status{lifecycle.StatusQuarantine, lifecycle.StatusAvailable, lifecycle.StatusTemporarilyUnavailable,
+		lifecycle.StatusReserved, lifecycle.StatusShipmentRequested, lifecycle.StatusShipped, lifecycle.StatusInfused,
+		lifecycle.StatusDiscarded, lifecycle.StatusExpired, lifecycle.StatusWithdrawn}
 	types := []bank.UnitType{bank.UnitTypePublic, bank.UnitTypePublic, bank.UnitTypeAutologous, bank.UnitTypeDirected}
 	for i, u := range units {
 		u.Status = statuses[i%len(statuses)]
 		// Most available and public, so the prime partition is large.
 		if i%3 == 0 {
-			u.Status = bank.StatusAvailable
+			u.Status = lifecycle.StatusAvailable
 		}
 		u.Type = types[i%len(types)]
 		if u.IsPrivate() {
@@ -182,7 +184,7 @@ func registryOfEveryKind(t *testing.T, svc *bank.Service, store bank.Store) []*b
 // not on it, and registers ten new units.
 func writeDuringBuild(t *testing.T, svc *bank.Service, page, units []*bank.Unit) {
 	ctx := t.Context()
-	read := map[bank.DIN]bool{}
+	read := map[unit.DIN]bool{}
 	for _, u := range page {
 		read[u.DIN] = true
 	}
@@ -190,11 +192,11 @@ func writeDuringBuild(t *testing.T, svc *bank.Service, page, units []*bank.Unit)
 	for _, u := range units {
 		switch {
 		case u.DIN == refusedDIN:
-		case u.Status == bank.StatusQuarantine && read[u.DIN] && onPage == nil:
+		case u.Status == lifecycle.StatusQuarantine && read[u.DIN] && onPage == nil:
 			onPage = u
-		case u.Status == bank.StatusQuarantine && !read[u.DIN] && notRead == nil:
+		case u.Status == lifecycle.StatusQuarantine && !read[u.DIN] && notRead == nil:
 			notRead = u
-		case u.Status == bank.StatusAvailable && !read[u.DIN] && available == nil:
+		case u.Status == lifecycle.StatusAvailable && !read[u.DIN] && available == nil:
 			available = u
 		}
 	}
@@ -202,9 +204,9 @@ func writeDuringBuild(t *testing.T, svc *bank.Service, page, units []*bank.Unit)
 		t.Fatalf("no units to change during the build (page of %d)", len(page))
 	}
 	for _, r := range []bank.TransitionRequest{
-		{Bank: onPage.Bank, DIN: onPage.DIN, Action: bank.ActionRelease},
-		{Bank: notRead.Bank, DIN: notRead.DIN, Action: bank.ActionRelease},
-		{Bank: available.Bank, DIN: available.DIN, Action: bank.ActionWithdraw, Reason: "MR"},
+		{Bank: onPage.Bank, DIN: onPage.DIN, Action: lifecycle.ActionRelease},
+		{Bank: notRead.Bank, DIN: notRead.DIN, Action: lifecycle.ActionRelease},
+		{Bank: available.Bank, DIN: available.DIN, Action: lifecycle.ActionWithdraw, Reason: "MR"},
 	} {
 		if _, err := svc.Transition(ctx, r); err != nil {
 			t.Errorf("%s %s during the build: %v", r.Action, r.DIN, err)

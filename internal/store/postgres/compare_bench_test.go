@@ -12,6 +12,8 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
 )
 
@@ -54,9 +56,9 @@ func benchUnit(bk *bank.Bank, n int) *bank.Unit {
 
 // importUnits registers n units in batches of 1000 (the gRPC import's
 // batch size order) and returns their DINs.
-func importUnits(b *testing.B, svc *bank.Service, bk *bank.Bank, first, n int) []bank.DIN {
+func importUnits(b *testing.B, svc *bank.Service, bk *bank.Bank, first, n int) []unit.DIN {
 	b.Helper()
-	var dins []bank.DIN
+	var dins []unit.DIN
 	for at := first; at < first+n; at += 1000 {
 		units := make([]*bank.Unit, min(1000, first+n-at))
 		for i := range units {
@@ -187,7 +189,7 @@ func BenchmarkStores(b *testing.B) {
 						if _, err := svc.CreateUnit(b.Context(), benchUnit(bk, n), ""); err != nil {
 							b.Fatal(err)
 						}
-						if _, err := svc.Transition(b.Context(), bank.TransitionRequest{Bank: bk.ID, DIN: din, Action: bank.ActionRelease}); err != nil {
+						if _, err := svc.Transition(b.Context(), bank.TransitionRequest{Bank: bk.ID, DIN: din, Action: lifecycle.ActionRelease}); err != nil {
 							b.Fatal(err)
 						}
 						b.StartTimer()

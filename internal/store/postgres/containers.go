@@ -8,6 +8,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/store/rowenc"
 	"github.com/jackc/pgx/v5"
 )
@@ -107,7 +108,7 @@ func scanPlacement(rows pgx.Rows) (*bank.Placement, error) {
 	if err := rows.Scan(&p.Bank, &din, &p.Container, &pos, &since); err != nil {
 		return nil, err
 	}
-	p.DIN, p.Position, p.Since = bank.DIN(din), pos.String, time.Unix(0, since).UTC()
+	p.DIN, p.Position, p.Since = unit.DIN(din), pos.String, time.Unix(0, since).UTC()
 	return &p, nil
 }
 
@@ -117,7 +118,7 @@ func (t *txn) placements(ctx context.Context, sql string, args ...any) ([]*bank.
 }
 
 // GetPlacement implements bank.ReadTx.
-func (t *txn) GetPlacement(ctx context.Context, bankID string, din bank.DIN) (*bank.Placement, error) {
+func (t *txn) GetPlacement(ctx context.Context, bankID string, din unit.DIN) (*bank.Placement, error) {
 	ps, err := t.placements(ctx, `WHERE din = $1 AND bank_id = $2`, string(din), bankID)
 	if err != nil || len(ps) == 0 {
 		return nil, err
@@ -171,7 +172,7 @@ func (t *txn) PutPlacement(ctx context.Context, p *bank.Placement) error {
 }
 
 // DeletePlacement implements bank.Tx.
-func (t *txn) DeletePlacement(ctx context.Context, bankID string, din bank.DIN) error {
+func (t *txn) DeletePlacement(ctx context.Context, bankID string, din unit.DIN) error {
 	_, err := t.tx.Exec(t.c(ctx), `DELETE FROM unit_locations WHERE din = $1 AND bank_id = $2`, string(din), bankID)
 	return translate(err, "delete placement")
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -16,7 +17,7 @@ func (t *txn) CountInventory(ctx context.Context, expiringBefore time.Time) (*ba
 	units, err := collect(rows, err, "count units", func(r pgx.Rows) (u bank.UnitCount, err error) {
 		var st, ty string
 		err = r.Scan(&u.Bank, &st, &ty, &u.N)
-		u.Status, u.Type = bank.Status(st), bank.UnitType(ty)
+		u.Status, u.Type = lifecycle.Status(st), bank.UnitType(ty)
 		return u, err
 	})
 	if err != nil {
@@ -62,7 +63,7 @@ func (t *txn) SummarizeUnits(ctx context.Context, bankID string, publicOnly bool
 		if err := r.Scan(&st, &ty, &abo, &year, &n); err != nil {
 			return struct{}{}, err
 		}
-		sum.Add(bank.Status(st), bank.UnitType(ty), bank.ABO(abo), year, n)
+		sum.Add(lifecycle.Status(st), bank.UnitType(ty), bank.ABO(abo), year, n)
 		return struct{}{}, nil
 	}); err != nil {
 		return nil, err

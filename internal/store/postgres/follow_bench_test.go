@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/cordbank/cordbank/bank/match"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/benchsize"
 	"github.com/cordbank/cordbank/internal/pgtest"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
@@ -108,7 +110,7 @@ func BenchmarkFollow(b *testing.B) {
 				st1, st2 := p.open(b)
 				svc1, bk := benchBankOn(b, st1)
 				idx := match.NewIndex(match.NewGrader(nil))
-				seen := &statusWatcher{status: map[bank.DIN]bank.Status{}}
+				seen := &statusWatcher{status: map[unit.DIN]lifecycle.Status{}}
 				svc2 := bank.NewService(st2, bank.WithWatcher(idx), bank.WithWatcher(seen))
 				if err := server.BuildIndex(b.Context(), svc2, idx); err != nil {
 					b.Fatal(err)
@@ -122,7 +124,7 @@ func BenchmarkFollow(b *testing.B) {
 						if _, err := svc1.CreateUnit(b.Context(), u, ""); err != nil {
 							b.Fatal(err)
 						}
-						if _, err := svc1.Transition(b.Context(), bank.TransitionRequest{Bank: bk.ID, DIN: u.DIN, Action: bank.ActionRelease}); err != nil {
+						if _, err := svc1.Transition(b.Context(), bank.TransitionRequest{Bank: bk.ID, DIN: u.DIN, Action: lifecycle.ActionRelease}); err != nil {
 							b.Fatal(err)
 						}
 						acked := time.Now()
@@ -130,7 +132,7 @@ func BenchmarkFollow(b *testing.B) {
 							b.Fatal(err)
 						}
 						lag = append(lag, time.Since(acked))
-						if seen.status[u.DIN] != bank.StatusAvailable {
+						if seen.status[u.DIN] != lifecycle.StatusAvailable {
 							b.Fatalf("unit %s not available in server 2's index after catching up", u.DIN)
 						}
 					}
@@ -149,7 +151,7 @@ func benchBankOn(b *testing.B, st bank.Store) (*bank.Service, *bank.Bank) {
 
 // statusWatcher notes the last status of each unit the service hands its
 // watchers (the index is handed the same units).
-type statusWatcher struct{ status map[bank.DIN]bank.Status }
+type statusWatcher struct{ status map[unit.DIN]lifecycle.Status }
 
 func (w *statusWatcher) UnitsChanged(units []*bank.Unit) {
 	for _, u := range units {

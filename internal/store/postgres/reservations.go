@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/store/rowenc"
 	"github.com/jackc/pgx/v5"
 )
@@ -74,7 +75,7 @@ func (t *txn) GetReservation(ctx context.Context, id string) (*bank.Reservation,
 }
 
 // OpenReservation implements bank.ReadTx.
-func (t *txn) OpenReservation(ctx context.Context, din bank.DIN) (*bank.Reservation, error) {
+func (t *txn) OpenReservation(ctx context.Context, din unit.DIN) (*bank.Reservation, error) {
 	rs, err := t.reservations(ctx, `WHERE din = $1 AND status IN ('ACTIVE', 'SHIPMENT_REQUESTED')`, string(din))
 	if err != nil || len(rs) == 0 {
 		return nil, err

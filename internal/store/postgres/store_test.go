@@ -11,6 +11,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/cordbank/cordbank/internal/pgtest"
 	"github.com/cordbank/cordbank/internal/store/postgres"
 	"github.com/jackc/pgx/v5"
@@ -92,7 +93,7 @@ func TestReservationRaceAcrossStores(t *testing.T) {
 		if _, err := svcs[0].CreateUnit(ctx, banktest.ValidUnit(b.ID, din), ""); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svcs[1].Transition(ctx, bank.TransitionRequest{Bank: b.ID, DIN: din, Action: bank.ActionRelease}); err != nil {
+		if _, err := svcs[1].Transition(ctx, bank.TransitionRequest{Bank: b.ID, DIN: din, Action: lifecycle.ActionRelease}); err != nil {
 			t.Fatal(err)
 		}
 		var wins atomic.Int32
@@ -289,7 +290,7 @@ func TestConstraintErrorsKeepTheTransaction(t *testing.T) {
 		if err := tx.InsertUnit(ctx, u); bank.KindOf(err) != bank.KindAlreadyExists {
 			return fmt.Errorf("InsertUnit twice: %v, want ALREADY_EXISTS", err)
 		}
-		r := &bank.Reservation{ID: "r1", Bank: b.ID, DIN: u.DIN, TransplantCenter: "tc", PatientID: "p", Status: bank.ReservationActive,
+		r := &bank.Reservation{ID: "r1", Bank: b.ID, DIN: u.DIN, TransplantCenter: "tc", PatientID: "p", Status: lifecycle.ReservationActive,
 			ExpireTime: banktest.Now, CreateTime: banktest.Now, UpdateTime: banktest.Now, Version: 1}
 		if err := tx.InsertReservation(ctx, r); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/store/rowenc"
 	"github.com/jackc/pgx/v5"
 )
@@ -20,7 +21,7 @@ var (
 
 // GetUnit implements bank.ReadTx. A DIN registered by another bank is
 // reported as not found, like one never registered.
-func (t *txn) GetUnit(ctx context.Context, bankID string, din bank.DIN) (*bank.Unit, error) {
+func (t *txn) GetUnit(ctx context.Context, bankID string, din unit.DIN) (*bank.Unit, error) {
 	var r rowenc.UnitRow
 	err := t.tx.QueryRow(t.c(ctx), `SELECT `+rowenc.UnitColumnList+` FROM units WHERE din = $1 AND bank_id = $2`, string(din), bankID).Scan(r.Dest()...)
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -9,6 +9,8 @@ import (
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/credential"
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // The rows of banks, reservations, containers and tokens, and the domain
@@ -97,7 +99,7 @@ func (x *ReservationRow) Dest() []any {
 // Reservation builds the domain value of the scanned row.
 func (x *ReservationRow) Reservation() (*bank.Reservation, error) {
 	r := x.r
-	r.DIN, r.Status, r.CT = bank.DIN(x.din), bank.ReservationStatus(x.status), bank.CTStatus(x.ct)
+	r.DIN, r.Status, r.CT = unit.DIN(x.din), lifecycle.ReservationStatus(x.status), lifecycle.CTStatus(x.ct)
 	r.ExpireTime, r.CreateTime, r.UpdateTime = time.Unix(0, x.expire).UTC(), time.Unix(0, x.created).UTC(), time.Unix(0, x.updated).UTC()
 	r.CTRequestTime, r.ShipmentRequestTime, r.EndTime = TimeOf(x.ctReq), TimeOf(x.ship), TimeOf(x.end)
 	var err error
@@ -184,13 +186,13 @@ func (r *TokenRow) Token() *credential.Token {
 // Errors.
 
 // UnitNotFound is the error of a unit that is not in bankID.
-func UnitNotFound(bankID string, din bank.DIN) error {
+func UnitNotFound(bankID string, din unit.DIN) error {
 	return bank.NewError(bank.KindNotFound, bank.ReasonUnitNotFound, "unit not found",
 		"name", "banks/"+bankID+"/units/"+string(din))
 }
 
 // UnitExists is the error of a DIN registered already (in any bank).
-func UnitExists(din bank.DIN) error {
+func UnitExists(din unit.DIN) error {
 	return bank.NewError(bank.KindAlreadyExists, bank.ReasonUnitAlreadyExists,
 		"a unit with this DIN is already registered", "din", string(din))
 }
@@ -223,7 +225,7 @@ func ReservationNotFound(id string) error {
 }
 
 // OpenReservationExists is the error of a second open hold on a unit.
-func OpenReservationExists(din bank.DIN) error {
+func OpenReservationExists(din unit.DIN) error {
 	return bank.NewError(bank.KindFailedPrecondition, bank.ReasonUnitNotReservable,
 		"unit cannot be reserved: it already has an open reservation", "din", string(din))
 }

@@ -11,6 +11,8 @@ import (
 	"unsafe"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // The searchable projection of units: the columns a search index reads
@@ -227,8 +229,8 @@ func (p *SearchablePages) Add(r *SearchableRow) error {
 	n := len(pg.list)
 	u := &pg.units[n]
 	*u = bank.Unit{
-		DIN: bank.DIN(r.din), Bank: r.bankID,
-		Type: bank.UnitType(r.unitType), Status: bank.Status(r.status),
+		DIN: unit.DIN(r.din), Bank: r.bankID,
+		Type: bank.UnitType(r.unitType), Status: lifecycle.Status(r.status),
 		Reduction: bank.Reduction(r.reduction), ABO: bank.ABO(r.abo),
 		AttachedSegments: int(r.segments), Version: r.version,
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // rawRow encodes u's searchable columns as PostgreSQL sends them: each
@@ -87,12 +88,12 @@ func searchable(u *bank.Unit) *bank.Unit {
 func searchableFixtures() []*bank.Unit {
 	full := banktest.ValidUnit("bank-a", banktest.DIN("G1234", 24, 1))
 	full.Version = 7
-	full.Status = bank.StatusAvailable
+	full.Status = lifecycle.StatusAvailable
 	for i := range full.HLA {
 		full.HLA[i].Reading = bank.TypingReading{GL: full.HLA[i].Text, P: "x", Flags: "ambiguous"}
 	}
 	bare := banktest.ValidUnit("bank-b", banktest.DIN("G1234", 24, 2))
-	bare.Type, bare.Status, bare.HLA = bank.UnitTypeDirected, bank.StatusReserved, nil
+	bare.Type, bare.Status, bare.HLA = bank.UnitTypeDirected, lifecycle.StatusReserved, nil
 	bare.Cells.PostProcessingCD34 = nil
 	bare.AttachedSegments = 0
 	extra := banktest.ValidUnit("bank-a", banktest.DIN("G1234", 24, 3))

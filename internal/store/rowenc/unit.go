@@ -10,6 +10,8 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/jsonenc"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // UnitColumns lists the columns of units in the order UnitArgs writes them
@@ -273,8 +275,8 @@ func (r *UnitRow) Dest() []any {
 // unit builds the domain value of the scanned row.
 func (r *UnitRow) Unit() (*bank.Unit, error) {
 	u := &bank.Unit{
-		Bank: r.bankID, DIN: bank.DIN(r.din),
-		Type: bank.UnitType(r.unitType), Status: bank.Status(r.status), LocalID: r.localID,
+		Bank: r.bankID, DIN: unit.DIN(r.din),
+		Type: bank.UnitType(r.unitType), Status: lifecycle.Status(r.status), LocalID: r.localID,
 		ProcessingMethod: bank.ProcessingMethod(r.procMethod), Reduction: bank.Reduction(r.reduction),
 		InfantSex: bank.Sex(r.sex), ABO: bank.ABO(r.abo), Rh: bank.Rh(r.rh), Ethnicity: r.ethnicity,
 		CollectionVolumeML: r.collVol, FrozenVolumeML: r.frozenVol.Float64,
@@ -302,7 +304,7 @@ func (r *UnitRow) Unit() (*bank.Unit, error) {
 	}
 	var err error
 	for _, f := range []struct {
-		dst *bank.Date
+		dst *unit.Date
 		s   string
 	}{
 		{&u.CollectionDate, r.collDate}, {&u.ProcessingDate, r.procDate}, {&u.FreezeDate, r.freezeDate.String},
@@ -384,7 +386,7 @@ func NullString(s string) any {
 }
 
 // NullDate stores a zero date (not given) as NULL.
-func NullDate(d bank.Date) any {
+func NullDate(d unit.Date) any {
 	if d.IsZero() {
 		return nil
 	}
@@ -392,12 +394,12 @@ func NullDate(d bank.Date) any {
 }
 
 // ParseDate reads a stored YYYY-MM-DD date; "" is the zero Date.
-func ParseDate(s string) (bank.Date, error) {
+func ParseDate(s string) (unit.Date, error) {
 	if s == "" {
-		return bank.Date{}, nil
+		return unit.Date{}, nil
 	}
 	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
-		return bank.Date{}, fmt.Errorf("stored date %q is not YYYY-MM-DD", s)
+		return unit.Date{}, fmt.Errorf("stored date %q is not YYYY-MM-DD", s)
 	}
 	num := func(s string) int {
 		n := 0
@@ -412,9 +414,9 @@ func ParseDate(s string) (bank.Date, error) {
 	}
 	y, m, d := num(s[:4]), num(s[5:7]), num(s[8:])
 	if y < 0 || m < 1 || m > 12 || d < 1 || d > 31 {
-		return bank.Date{}, fmt.Errorf("stored date %q is not YYYY-MM-DD", s)
+		return unit.Date{}, fmt.Errorf("stored date %q is not YYYY-MM-DD", s)
 	}
-	return bank.Date{Year: y, Month: time.Month(m), Day: d}, nil
+	return unit.Date{Year: y, Month: time.Month(m), Day: d}, nil
 }
 
 // TimeOf reads an optional nanosecond timestamp column; NULL is the zero

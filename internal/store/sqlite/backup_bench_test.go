@@ -14,6 +14,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/cordbank/cordbank/internal/benchsize"
 	"github.com/cordbank/cordbank/internal/durable"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
@@ -235,7 +236,7 @@ func BenchmarkVerifyState(b *testing.B) {
 			b.Fatal(err, res[0].Err)
 		}
 		for i := 0; i < len(units); i += 10 {
-			if _, err := svc.Transition(b.Context(), bank.TransitionRequest{Bank: bk.ID, DIN: units[i].DIN, Action: bank.ActionRelease}); err != nil {
+			if _, err := svc.Transition(b.Context(), bank.TransitionRequest{Bank: bk.ID, DIN: units[i].DIN, Action: lifecycle.ActionRelease}); err != nil {
 				b.Fatal(err)
 			}
 		}

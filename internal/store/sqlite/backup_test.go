@@ -15,6 +15,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
 )
 
@@ -26,7 +27,7 @@ type liveDB struct {
 	fin   string
 
 	mu     sync.Mutex
-	acked  []bank.DIN // units whose CreateUnit returned OK, in order
+	acked  []unit.DIN // units whose CreateUnit returned OK, in order
 	tokens []string   // ids of tokens created
 	ackc   chan int   // receives len(acked) after each acknowledged write
 	stop   context.CancelFunc
@@ -106,10 +107,10 @@ func (l *liveDB) waitAcked(t *testing.T, n int) {
 	}
 }
 
-func (l *liveDB) snapshot() ([]bank.DIN, []string) {
+func (l *liveDB) snapshot() ([]unit.DIN, []string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append([]bank.DIN(nil), l.acked...), append([]string(nil), l.tokens...)
+	return append([]unit.DIN(nil), l.acked...), append([]string(nil), l.tokens...)
 }
 
 func (l *liveDB) halt(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
 )
 
@@ -94,17 +96,17 @@ const inventoryUnits = 100_000
 
 // seeded returns a store holding 100,000 units of one bank, a fifth of
 // them AVAILABLE, and their DINs.
-func seeded(b *testing.B) (*bank.Service, []bank.DIN) {
+func seeded(b *testing.B) (*bank.Service, []unit.DIN) {
 	b.Helper()
 	s, svc, bk := benchStore(b)
 	ctx := context.Background()
-	var dins []bank.DIN
+	var dins []unit.DIN
 	for n := 0; n < inventoryUnits; n += batchSize {
 		units := batch(bk, n)
 		for i, u := range units {
 			u.CreateTime, u.UpdateTime, u.Version = banktest.Now, banktest.Now, 1
 			if (n+i)%5 == 0 {
-				u.Status = bank.StatusAvailable
+				u.Status = lifecycle.StatusAvailable
 			}
 			dins = append(dins, u.DIN)
 		}
@@ -154,10 +156,10 @@ func BenchmarkListUnits(b *testing.B) {
 	ctx := b.Context()
 	for _, c := range []struct {
 		name     string
-		statuses []bank.Status
+		statuses []lifecycle.Status
 	}{
 		{"all", nil},
-		{"status", []bank.Status{bank.StatusAvailable}},
+		{"status", []lifecycle.Status{lifecycle.StatusAvailable}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			// Collect tokens spread over the whole list first (a token is

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/store/rowenc"
 )
 
@@ -130,14 +131,14 @@ func scanPlacements(rows *sql.Rows, op string) ([]*bank.Placement, error) {
 		if err := rows.Scan(&p.Bank, &din, &p.Container, &pos, &since); err != nil {
 			return nil, translate(err, op)
 		}
-		p.DIN, p.Position, p.Since = bank.DIN(din), pos.String, time.Unix(0, since).UTC()
+		p.DIN, p.Position, p.Since = unit.DIN(din), pos.String, time.Unix(0, since).UTC()
 		out = append(out, &p)
 	}
 	return out, translate(rows.Err(), op)
 }
 
 // GetPlacement implements bank.ReadTx.
-func (t *txn) GetPlacement(ctx context.Context, bankID string, din bank.DIN) (*bank.Placement, error) {
+func (t *txn) GetPlacement(ctx context.Context, bankID string, din unit.DIN) (*bank.Placement, error) {
 	rows, err := t.tx.QueryContext(bounded(ctx), `SELECT `+placementColumns+` FROM unit_locations WHERE din = ? AND bank_id = ?`, string(din), bankID)
 	if err != nil {
 		return nil, translate(err, "get placement")
@@ -221,7 +222,7 @@ func (t *txn) PutPlacement(ctx context.Context, p *bank.Placement) error {
 }
 
 // DeletePlacement implements bank.Tx.
-func (t *txn) DeletePlacement(ctx context.Context, bankID string, din bank.DIN) error {
+func (t *txn) DeletePlacement(ctx context.Context, bankID string, din unit.DIN) error {
 	_, err := t.tx.ExecContext(bounded(ctx), `DELETE FROM unit_locations WHERE din = ? AND bank_id = ?`, string(din), bankID)
 	return translate(err, "delete placement")
 }

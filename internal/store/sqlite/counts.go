@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // CountInventory implements bank.ReadTx: three grouped counts, each one
@@ -22,7 +23,7 @@ func (t *txn) CountInventory(ctx context.Context, expiringBefore time.Time) (*ba
 			rows.Close()
 			return nil, translate(err, "count units")
 		}
-		c.Status, c.Type = bank.Status(st), bank.UnitType(ty)
+		c.Status, c.Type = lifecycle.Status(st), bank.UnitType(ty)
 		out.Units = append(out.Units, c)
 	}
 	rows.Close()

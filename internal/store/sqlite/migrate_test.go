@@ -15,6 +15,8 @@ import (
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/store/rowenc"
 	"github.com/google/go-cmp/cmp"
 )
@@ -114,7 +116,7 @@ func TestMigrateAcrossVersions(t *testing.T) {
 			}
 		}
 		if k < 4 {
-			want.StatusReason, want.StatusEndDate, want.StatusNote = "", bank.Date{}, ""
+			want.StatusReason, want.StatusEndDate, want.StatusNote = "", unit.Date{}, ""
 			want.StatusTime, want.DistributingBank = time.Time{}, ""
 		}
 		s := open(t, path)
@@ -132,7 +134,7 @@ func TestMigrateAcrossVersions(t *testing.T) {
 			if d := cmp.Diff(&wantB, gotB); d != "" {
 				t.Errorf("from version %d: bank (-want +got):\n%s", k, d)
 			}
-			got, err := tx.ListUnits(t.Context(), bank.UnitQuery{Bank: "bank-a", Statuses: []bank.Status{u.Status}, Limit: 5})
+			got, err := tx.ListUnits(t.Context(), bank.UnitQuery{Bank: "bank-a", Statuses: []lifecycle.Status{u.Status}, Limit: 5})
 			if err != nil {
 				return err
 			}

@@ -8,13 +8,15 @@ import (
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/unit"
 )
 
 // workflow runs most of the audited use cases on l's bank: registration
 // (one by one and by import), an update, lifecycle steps, a reservation
 // and its end, containers, placement, moves and a discard that frees a
 // position. It returns a unit still in storage.
-func workflow(t *testing.T, l *liveDB) bank.DIN {
+func workflow(t *testing.T, l *liveDB) unit.DIN {
 	t.Helper()
 	ctx, svc := t.Context(), l.svc
 	must := func(err error) {
@@ -23,7 +25,7 @@ func workflow(t *testing.T, l *liveDB) bank.DIN {
 			t.Fatal(err)
 		}
 	}
-	dins := make([]bank.DIN, 6)
+	dins := make([]unit.DIN, 6)
 	for i := range dins {
 		dins[i] = banktest.DIN(l.fin, 25, i+1)
 	}
@@ -46,14 +48,14 @@ func workflow(t *testing.T, l *liveDB) bank.DIN {
 	_, err = svc.UpdateUnit(ctx, u, []string{"local_id", "cells.post_processing_tnc"}, "")
 	must(err)
 	for _, din := range dins {
-		_, err := svc.Transition(ctx, bank.TransitionRequest{Bank: "live", DIN: din, Action: bank.ActionRelease})
+		_, err := svc.Transition(ctx, bank.TransitionRequest{Bank: "live", DIN: din, Action: lifecycle.ActionRelease})
 		must(err)
 	}
 	resv, err := svc.ReserveUnit(ctx, bank.ReserveRequest{Bank: "live", DIN: dins[1], TransplantCenter: "tc-1", PatientID: "P-1", ExpireTime: time.Now().Add(72 * time.Hour)})
 	must(err)
-	_, err = svc.ChangeReservation(ctx, bank.ReservationChange{Bank: "live", DIN: dins[1], ID: resv.ID, Action: bank.ReservationExtend, ExpireTime: time.Now().Add(96 * time.Hour)})
+	_, err = svc.ChangeReservation(ctx, bank.ReservationChange{Bank: "live", DIN: dins[1], ID: resv.ID, Action: lifecycle.ReservationExtend, ExpireTime: time.Now().Add(96 * time.Hour)})
 	must(err)
-	_, err = svc.ChangeReservation(ctx, bank.ReservationChange{Bank: "live", DIN: dins[1], ID: resv.ID, Action: bank.ReservationRelease})
+	_, err = svc.ChangeReservation(ctx, bank.ReservationChange{Bank: "live", DIN: dins[1], ID: resv.ID, Action: lifecycle.ReservationRelease})
 	must(err)
 	_, err = svc.CreateContainers(ctx, "live", []*inventory.Container{
 		{Bank: "live", ID: "tank-1", Kind: inventory.KindTank, Label: "LN2-1", Layout: inventory.Layout{Kind: inventory.LayoutSlots, Slots: 4}},
@@ -69,7 +71,7 @@ func workflow(t *testing.T, l *liveDB) bank.DIN {
 	must(err)
 	_, err = svc.MoveContainer(ctx, bank.MoveContainerRequest{Bank: "live", ID: "box-1", Parent: "tank-2"})
 	must(err)
-	_, err = svc.Transition(ctx, bank.TransitionRequest{Bank: "live", DIN: dins[3], Action: bank.ActionDiscard, Reason: "CD"})
+	_, err = svc.Transition(ctx, bank.TransitionRequest{Bank: "live", DIN: dins[3], Action: lifecycle.ActionDiscard, Reason: "CD"})
 	must(err)
 	return dins[0]
 }

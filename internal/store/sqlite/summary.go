@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 )
 
 // SummarizeUnits implements bank.ReadTx: one grouped count, and the TNC of
@@ -29,7 +30,7 @@ func (t *txn) SummarizeUnits(ctx context.Context, bankID string, publicOnly bool
 			return nil, translate(err, "summarize units")
 		}
 		y, _ := strconv.Atoi(year)
-		sum.Add(bank.Status(st), bank.UnitType(ty), bank.ABO(abo), y, n)
+		sum.Add(lifecycle.Status(st), bank.UnitType(ty), bank.ABO(abo), y, n)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

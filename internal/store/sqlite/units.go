@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/store/rowenc"
 )
 
@@ -15,7 +16,7 @@ var unitNotFound = rowenc.UnitNotFound
 
 // GetUnit implements bank.ReadTx. A DIN registered by another bank is
 // reported as not found, like one never registered.
-func (t *txn) GetUnit(ctx context.Context, bankID string, din bank.DIN) (*bank.Unit, error) {
+func (t *txn) GetUnit(ctx context.Context, bankID string, din unit.DIN) (*bank.Unit, error) {
 	var r unitRow
 	err := t.stmt(ctx, stmtGetUnit).QueryRowContext(bounded(ctx), string(din), bankID).Scan(r.Dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
