@@ -500,8 +500,10 @@ func (s *Service) commitImport(ctx context.Context, b *ImportBatch, dryRun bool)
 
 // ScanUnits calls fn with every unit of every bank, in pages of up to
 // 1000 in DIN order (each page read in its own transaction), until fn
-// returns an error. It is for building in-memory indexes: the units come
-// without their HLA readings (UnitQuery.WithoutReadings).
+// returns an error, without their HLA readings (UnitQuery.WithoutReadings).
+// The search index is built with it only from a store whose read
+// transaction offers no one-statement scan of the searchable columns
+// (server.SearchableScanner, which both SQL stores do).
 func (s *Service) ScanUnits(ctx context.Context, fn func([]*Unit) error) error {
 	after := unit.DIN("")
 	for {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/bank/names"
 	"github.com/cordbank/cordbank/bank/unit"
 )
 
@@ -292,7 +293,7 @@ func (x *Index) matchOf(p *plan, c *cand) Match {
 	b := x.banks[e.bank]
 	u := x.typingOf(c.idx)
 	din := x.cold[c.idx].din
-	m := Match{Unit: "banks/" + b.id + "/units/" + string(din), Bank: b.id, DIN: din,
+	m := Match{Unit: names.Unit(b.id, string(din)), Bank: b.id, DIN: din,
 		Grade: x.g.Grade(p.patient, u, p.crit, p.pol.AlleleLevel), TNCPerKg: c.k.tncKg,
 		DoseAdequate: c.k.adequate, Accredited: c.k.accredited, ABOCompatible: c.k.aboOK,
 		RBCDepleted: c.k.rbc, CollectionDate: unit.DateOf(unixDay(c.k.coll))}

@@ -10,6 +10,7 @@ import (
 	"github.com/cordbank/cordbank/bank/credential"
 	"github.com/cordbank/cordbank/bank/inventory"
 	"github.com/cordbank/cordbank/bank/lifecycle"
+	"github.com/cordbank/cordbank/bank/names"
 	"github.com/cordbank/cordbank/bank/unit"
 )
 
@@ -188,7 +189,7 @@ func (r *TokenRow) Token() *credential.Token {
 // UnitNotFound is the error of a unit that is not in bankID.
 func UnitNotFound(bankID string, din unit.DIN) error {
 	return bank.NewError(bank.KindNotFound, bank.ReasonUnitNotFound, "unit not found",
-		"name", "banks/"+bankID+"/units/"+string(din))
+		"name", names.Unit(bankID, string(din)))
 }
 
 // UnitExists is the error of a DIN registered already (in any bank).
