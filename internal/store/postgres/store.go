@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/internal/store/schema"
 	"github.com/cordbank/cordbank/internal/store/writequeue"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -79,7 +80,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	migs, err := loadMigrations(migrationFS)
+	migs, err := schema.Load(migrationFS)
 	if err == nil {
 		err = migrate(ctx, pool, migs)
 	}

@@ -62,24 +62,8 @@ func (t *txn) ListUnits(ctx context.Context, q bank.UnitQuery) ([]*bank.Unit, er
 		return nil, translate(err, "list units")
 	}
 	defer rows.Close()
-	out := make([]*bank.Unit, 0, min(q.Limit, 1024))
-	var r rowenc.UnitRow
-	r.SkipReadings = q.WithoutReadings
-	dest := r.Dest()
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return nil, translate(err, "list units")
-		}
-		u, err := r.Unit()
-		if err != nil {
-			return nil, bank.Internal(err, "postgres: read unit")
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, translate(err, "list units")
-	}
-	return out, nil
+	units, err := rowenc.CollectUnits(rows, q.WithoutReadings, q.Limit)
+	return units, translate(err, "list units")
 }
 
 // InsertUnit implements bank.Tx. A duplicate DIN (in any bank) is

@@ -427,3 +427,35 @@ func TimeOf(n sql.NullInt64) time.Time {
 	}
 	return time.Unix(0, n.Int64).UTC()
 }
+
+// Rows is what both drivers' result sets offer (database/sql's *sql.Rows,
+// pgx's Rows).
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// CollectUnits decodes every row of rows, selected as UnitColumnList.
+// Driver errors come back as they are, for the store to translate; a row
+// that does not decode is an internal error. sizeHint sizes the result.
+func CollectUnits(rows Rows, skipReadings bool, sizeHint int) ([]*bank.Unit, error) {
+	out := make([]*bank.Unit, 0, min(sizeHint, 1024))
+	var r UnitRow
+	r.SkipReadings = skipReadings
+	dest := r.Dest()
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		u, err := r.Unit()
+		if err != nil {
+			return nil, bank.Internal(err, "read unit")
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

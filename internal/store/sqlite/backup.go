@@ -16,6 +16,7 @@ import (
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/audit"
 	"github.com/cordbank/cordbank/internal/durable"
+	"github.com/cordbank/cordbank/internal/store/schema"
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
@@ -392,7 +393,7 @@ const verifyPageSize = 5000
 
 // knownSchemaVersion is the schema version this binary migrates to.
 func knownSchemaVersion() int {
-	m, err := loadMigrations(migrationFS)
+	m, err := schema.Load(migrationFS)
 	if err != nil {
 		return 0
 	}

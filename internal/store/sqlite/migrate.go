@@ -6,12 +6,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/cordbank/cordbank/internal/store/schema"
 )
 
 // The migrator is hand-written (about 60 lines) rather than taken from goose
@@ -28,48 +25,11 @@ var migrationFS embed.FS
 // newer schema relies on.
 var ErrSchemaTooNew = errors.New("database schema is newer than this binary")
 
-// migration is one embedded SQL file, NNNN_name.sql.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads the *.sql files of fsys's migrations directory, sorted
-// by version. Versions must be 1, 2, 3 ... without gaps.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	files, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, fmt.Errorf("list migrations: %w", err)
-	}
-	var out []migration
-	for _, f := range files {
-		base := strings.TrimSuffix(path.Base(f), ".sql")
-		num, name, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration file %q: want NNNN_name.sql", f)
-		}
-		b, err := fs.ReadFile(fsys, f)
-		if err != nil {
-			return nil, fmt.Errorf("read migration %q: %w", f, err)
-		}
-		out = append(out, migration{version: v, name: name, sql: string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %d_%s: versions must run 1, 2, 3 ... without gaps", m.version, m.name)
-		}
-	}
-	return out, nil
-}
-
 // migrate applies the migrations the database lacks, each in its own
 // transaction together with its schema_migrations row, so a crash leaves the
 // database at a version boundary. db must be the writer (BEGIN IMMEDIATE), so
 // two processes migrating the same file apply each version once.
-func migrate(ctx context.Context, db *sql.DB, migs []migration) error {
+func migrate(ctx context.Context, db *sql.DB, migs []schema.File) error {
 	for {
 		done, err := migrateStep(ctx, db, migs)
 		if err != nil || done {
@@ -79,7 +39,7 @@ func migrate(ctx context.Context, db *sql.DB, migs []migration) error {
 }
 
 // migrateStep applies the next pending migration; done reports there was none.
-func migrateStep(ctx context.Context, db *sql.DB, migs []migration) (done bool, err error) {
+func migrateStep(ctx context.Context, db *sql.DB, migs []schema.File) (done bool, err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("begin migration: %w", err)
@@ -107,15 +67,15 @@ func migrateStep(ctx context.Context, db *sql.DB, migs []migration) (done bool, 
 		return true, nil
 	}
 	m := migs[cur]
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return false, fmt.Errorf("apply migration %04d_%s: %w", m.version, m.name, err)
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return false, fmt.Errorf("apply migration %04d_%s: %w", m.Version, m.Name, err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-		m.version, m.name, time.Now().UTC().UnixNano()); err != nil {
-		return false, fmt.Errorf("record migration %04d_%s: %w", m.version, m.name, err)
+		m.Version, m.Name, time.Now().UTC().UnixNano()); err != nil {
+		return false, fmt.Errorf("record migration %04d_%s: %w", m.Version, m.Name, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("commit migration %04d_%s: %w", m.version, m.name, err)
+		return false, fmt.Errorf("commit migration %04d_%s: %w", m.Version, m.Name, err)
 	}
 	return false, nil
 }

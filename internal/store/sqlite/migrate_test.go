@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
@@ -18,12 +17,13 @@ import (
 	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/store/rowenc"
+	"github.com/cordbank/cordbank/internal/store/schema"
 	"github.com/google/go-cmp/cmp"
 )
 
-func embedded(t *testing.T) []migration {
+func embedded(t *testing.T) []schema.File {
 	t.Helper()
-	m, err := loadMigrations(migrationFS)
+	m, err := schema.Load(migrationFS)
 	if err != nil {
 		t.Fatalf("loadMigrations: %v", err)
 	}
@@ -75,8 +75,8 @@ func TestMigrateFromEmpty(t *testing.T) {
 		t.Fatalf("applied %d migrations, want %d", len(got), len(all))
 	}
 	for i, m := range all {
-		if got[i].Version != m.version || got[i].Name != m.name || got[i].AppliedAt == 0 {
-			t.Errorf("schema_migrations row %d = %+v, want version %d name %q", i, got[i], m.version, m.name)
+		if got[i].Version != m.Version || got[i].Name != m.Name || got[i].AppliedAt == 0 {
+			t.Errorf("schema_migrations row %d = %+v, want version %d name %q", i, got[i], m.Version, m.Name)
 		}
 	}
 	for _, table := range []string{"banks", "units", "requests", "schema_migrations"} {
@@ -151,7 +151,7 @@ func TestMigrateAcrossVersions(t *testing.T) {
 
 // writeAtVersion creates a database at the schema of migs and inserts b and
 // u into the columns that schema has.
-func writeAtVersion(t *testing.T, path string, migs []migration, b *bank.Bank, u *bank.Unit) {
+func writeAtVersion(t *testing.T, path string, migs []schema.File, b *bank.Bank, u *bank.Unit) {
 	t.Helper()
 	db, err := sql.Open("sqlite3", "file:"+path+"?_foreign_keys=on")
 	if err != nil {
@@ -216,7 +216,7 @@ func TestReopenIsNoop(t *testing.T) {
 
 func TestRefuseNewerSchema(t *testing.T) {
 	all := embedded(t)
-	future := append(all[:len(all):len(all)], migration{version: len(all) + 1, name: "future", sql: `CREATE TABLE future (x INTEGER) STRICT`})
+	future := append(all[:len(all):len(all)], schema.File{Version: len(all) + 1, Name: "future", SQL: `CREATE TABLE future (x INTEGER) STRICT`})
 	path := filepath.Join(t.TempDir(), "db")
 	s, err := Open(t.Context(), path, withMigrations(future))
 	if err != nil {
@@ -234,8 +234,8 @@ func TestRefuseNewerSchema(t *testing.T) {
 
 func TestFailedMigrationRollsBack(t *testing.T) {
 	all := embedded(t)
-	bad := append(all[:len(all):len(all)], migration{version: len(all) + 1, name: "bad",
-		sql: "CREATE TABLE half (x INTEGER) STRICT; INSERT INTO nowhere VALUES (1);"})
+	bad := append(all[:len(all):len(all)], schema.File{Version: len(all) + 1, Name: "bad",
+		SQL: "CREATE TABLE half (x INTEGER) STRICT; INSERT INTO nowhere VALUES (1);"})
 	path := filepath.Join(t.TempDir(), "db")
 	if _, err := Open(t.Context(), path, withMigrations(bad)); err == nil || !strings.Contains(err.Error(), "_bad") {
 		t.Fatalf("Open with a failing migration: err = %v, want it to name the migration", err)
@@ -247,20 +247,6 @@ func TestFailedMigrationRollsBack(t *testing.T) {
 	var n int
 	if err := s.r.QueryRowContext(t.Context(), `SELECT count(*) FROM sqlite_schema WHERE name = 'half'`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("table of the failed migration exists (n=%d, err %v): it was not rolled back", n, err)
-	}
-}
-
-func TestLoadMigrationsRejectsBadFiles(t *testing.T) {
-	for name, fsys := range map[string]fstest.MapFS{
-		"gap":      {"migrations/0001_a.sql": {Data: []byte("")}, "migrations/0003_c.sql": {Data: []byte("")}},
-		"no name":  {"migrations/0001.sql": {Data: []byte("")}},
-		"not num":  {"migrations/one_a.sql": {Data: []byte("")}},
-		"zero":     {"migrations/0000_a.sql": {Data: []byte("")}},
-		"two of 1": {"migrations/0001_a.sql": {Data: []byte("")}, "migrations/001_b.sql": {Data: []byte("")}},
-	} {
-		if m, err := loadMigrations(fsys); err == nil {
-			t.Errorf("%s: loadMigrations = %v, want an error", name, m)
-		}
 	}
 }
 
@@ -279,9 +265,9 @@ func TestOpenRefusesNonFiles(t *testing.T) {
 func TestEventsWrittenBeforeHashSchemesStayScheme1(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "db")
 	all := embedded(t)
-	var before []migration
+	var before []schema.File
 	for _, m := range all {
-		if m.version < 9 {
+		if m.Version < 9 {
 			before = append(before, m)
 		}
 	}

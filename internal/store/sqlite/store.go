@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cordbank/cordbank/bank"
+	"github.com/cordbank/cordbank/internal/store/schema"
 	"github.com/cordbank/cordbank/internal/store/writequeue"
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
@@ -41,7 +42,7 @@ type Option func(*options)
 type options struct {
 	readConns   int
 	busyTimeout time.Duration
-	migrations  []migration // nil: the embedded migrations
+	migrations  []schema.File // nil: the embedded migrations
 	observe     CommitObserver
 }
 
@@ -76,7 +77,7 @@ func WithBusyTimeout(d time.Duration) Option {
 
 // withMigrations replaces the embedded migrations (tests step through
 // schema versions with it).
-func withMigrations(m []migration) Option { return func(o *options) { o.migrations = m } }
+func withMigrations(m []schema.File) Option { return func(o *options) { o.migrations = m } }
 
 // Open opens the database file at path, creating it if absent, and migrates
 // it to the schema this binary knows. It fails with ErrSchemaTooNew when the
@@ -115,7 +116,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %q: need a plain file path", path)
 	}
 	if o.migrations == nil {
-		m, err := loadMigrations(migrationFS)
+		m, err := schema.Load(migrationFS)
 		if err != nil {
 			return nil, err
 		}
