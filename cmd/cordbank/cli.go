@@ -99,6 +99,22 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 }
 
 // dial returns an SDK client for the flags: TLS by default off loopback.
+// connect dials for client command name, reporting a failure on stderr
+// as every client command does; false means exit with status 2.
+func (f *serverFlags) connect(name string, stderr io.Writer) (*client.Client, bool) {
+	c, err := f.dial()
+	if err != nil {
+		fmt.Fprintf(stderr, "cordbank client %s: %v\n", name, err)
+		return nil, false
+	}
+	return c, true
+}
+
+// printer prints a client command's answers as --output asks.
+func (f *serverFlags) printer(stdout io.Writer) *printer {
+	return &printer{w: stdout, json: f.output == "json"}
+}
+
 func (f *serverFlags) dial() (*client.Client, error) {
 	opts := []client.Option{client.WithUserAgent("cordbank-cli/" + version())}
 	if f.token != "" {

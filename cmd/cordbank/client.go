@@ -98,14 +98,13 @@ func runClient(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
-	c, err := sf.dial()
-	if err != nil {
-		fmt.Fprintf(stderr, "cordbank client %s: %v\n", name, err)
+	c, ok := sf.connect(name, stderr)
+	if !ok {
 		return 2
 	}
 	defer c.Close()
 	ctx := context.Background()
-	out := &printer{w: stdout, json: sf.output == "json"}
+	out := sf.printer(stdout)
 	switch name {
 	case "units get":
 		if fs.NArg() != 1 {

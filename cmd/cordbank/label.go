@@ -47,14 +47,13 @@ func runLabelClient(name string, args []string, stdin io.Reader, stdout, stderr 
 		fmt.Fprint(stderr, labelUsage)
 		return 2
 	}
-	c, err := sf.dial()
-	if err != nil {
-		fmt.Fprintf(stderr, "cordbank client %s: %v\n", name, err)
+	c, ok := sf.connect(name, stderr)
+	if !ok {
 		return 2
 	}
 	defer c.Close()
 	ctx := context.Background()
-	p := &printer{w: stdout, json: sf.output == "json"}
+	p := sf.printer(stdout)
 	if name == "scan" {
 		scans := []string{fs.Arg(0)}
 		if fs.Arg(0) == "-" {
@@ -92,6 +91,7 @@ func runLabelClient(name string, args []string, stdin io.Reader, stdout, stderr 
 		return 2
 	}
 	var l *pb.Label
+	var err error
 	if reprint {
 		l, err = c.ReprintLabel(ctx, &pb.ReprintLabelRequest{Name: fs.Arg(0), Kind: pb.LabelKind(k), Format: pb.LabelFormat(f),
 			ProductDescriptionCode: pdc, Bag: int32(bag), Reason: reason})
