@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -100,7 +99,7 @@ func BenchmarkConsole(b *testing.B) {
 			if err := chromedp.Do(ctx, chromedp.Navigate(env.srv.HTTPURL+"/"+hash)); err != nil {
 				b.Fatal(err)
 			}
-			if err := pollUntil(ctx, cond); err != nil {
+			if err := pollUntil(ctx, cond, 5*time.Millisecond); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -119,19 +118,4 @@ func BenchmarkConsole(b *testing.B) {
 	b.Run("box-map-10x10", func(b *testing.B) {
 		run(b, "#/freezer/box", `document.body.dataset.ready === '#/freezer/box' && document.querySelectorAll('#box-grid .pos.occupied').length === 100`)
 	})
-}
-
-// pollUntil waits until cond holds in the page. A poll whose execution
-// context went away (the page replaced its document while it loaded, as
-// the console's routing can) is started again in the new one, a bounded
-// number of times; any other error ends the wait.
-func pollUntil(ctx context.Context, cond string) error {
-	var err error
-	for range 5 {
-		if _, err = chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(5*time.Millisecond))); err == nil ||
-			!strings.Contains(err.Error(), "Cannot find context with specified id") {
-			return err
-		}
-	}
-	return err
 }

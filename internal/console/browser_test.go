@@ -314,7 +314,28 @@ func eval[T any](p *page, expr string) T {
 // rendering decides when; no sleeps).
 func (p *page) waitFor(step, cond string) {
 	p.t.Helper()
-	run(p, step, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(20*time.Millisecond)))
+	p.n++
+	ctx, cancel := context.WithTimeout(p.ctx, 15*time.Second)
+	defer cancel()
+	if err := pollUntil(ctx, cond, 20*time.Millisecond); err != nil {
+		p.shot(step)
+		p.t.Fatalf("step %q: %v", step, err)
+	}
+}
+
+// pollUntil waits until cond holds in the page, the tests' and the
+// benchmarks' one way to wait. A poll whose execution context went away
+// (the page replaced its document while it loaded) is started again in
+// the new one, a bounded number of times; any other error ends the wait.
+func pollUntil(ctx context.Context, cond string, every time.Duration) error {
+	var err error
+	for range 5 {
+		if _, err = chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(every))); err == nil ||
+			!strings.Contains(err.Error(), "Cannot find context with specified id") {
+			return err
+		}
+	}
+	return err
 }
 
 // signIn pastes role's token into the sign-in form.
