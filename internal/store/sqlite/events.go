@@ -131,7 +131,7 @@ func (t *txn) StreamHead(ctx context.Context, stream string) (int64, error) {
 		return n, nil
 	}
 	var n int64
-	err := t.tx.QueryRowContext(bounded(ctx), `SELECT coalesce(max(stream_seq), 0) FROM events WHERE stream = ?`, stream).Scan(&n)
+	err := t.stmt(ctx, stmtStreamHead).QueryRowContext(bounded(ctx), stream).Scan(&n)
 	if err != nil {
 		return 0, translate(err, "stream head")
 	}

@@ -5,12 +5,14 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
-// rawWriter runs the import's per-row inserts on the writer's driver
-// connection directly. database/sql converts every argument and allocates
+// rawWriter runs the import's per-row inserts, and the statements every
+// group and job of the writer runs (savepoints, the data version), on the
+// writer's driver connection directly. database/sql converts every argument and allocates
 // a []driver.NamedValue for each statement it runs; on an import (a unit
 // row of 57 columns and an event row per unit) that was a fifth of the
 // single writer's time and most of its garbage.
@@ -34,6 +36,10 @@ type rawID int
 const (
 	rawInsertUnit rawID = iota
 	rawAppendEvent
+	rawSavepoint
+	rawRelease
+	rawRollbackTo
+	rawDataVersion
 	numRaw
 )
 
@@ -43,6 +49,13 @@ var rawSQL = [numRaw]string{
 	// aborts the transaction nor costs an error round trip.
 	rawInsertUnit:  `INSERT INTO units (` + unitColumnList + `) VALUES (` + unitPlaceholders + `) ON CONFLICT (din) DO NOTHING`,
 	rawAppendEvent: `INSERT INTO events (` + eventColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	// Each job of a group runs inside its own savepoint (writer.go).
+	rawSavepoint:  `SAVEPOINT job`,
+	rawRelease:    `RELEASE job`,
+	rawRollbackTo: `ROLLBACK TO job`,
+	// Changes when another connection (another process) has committed
+	// since this connection last looked; never for its own commits.
+	rawDataVersion: `PRAGMA data_version`,
 }
 
 var errNoRawConn = errors.New("sqlite: the writer connection is not a go-sqlite3 connection")
@@ -68,15 +81,57 @@ func (r *rawWriter) batch(fn func(run rawExec) error) error {
 	})
 }
 
+// exec runs one argument-free statement (a savepoint's).
+func (r *rawWriter) exec(id rawID) error {
+	return r.batch(func(run rawExec) error {
+		_, err := run(id, nil)
+		return err
+	})
+}
+
+// queryInt runs an argument-free statement whose answer is one integer.
+func (r *rawWriter) queryInt(id rawID) (n int64, err error) {
+	err = r.batch(func(rawExec) error {
+		st, err := r.prepared(id)
+		if err != nil {
+			return err
+		}
+		rows, err := st.(driver.StmtQueryContext).QueryContext(context.Background(), nil)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		dest := make([]driver.Value, 1)
+		if err := rows.Next(dest); err != nil {
+			return err
+		}
+		var ok bool
+		if n, ok = dest[0].(int64); !ok {
+			return fmt.Errorf("sqlite: %s answered %T", rawSQL[id], dest[0])
+		}
+		return nil
+	})
+	return n, err
+}
+
+// prepared returns statement id prepared on r.on, which batch has locked.
+func (r *rawWriter) prepared(id rawID) (driver.Stmt, error) {
+	if st := r.stmts[id]; st != nil {
+		return st, nil
+	}
+	st, err := r.on.Prepare(rawSQL[id])
+	if err != nil {
+		return nil, err
+	}
+	r.stmts[id] = st
+	return st, nil
+}
+
 // execOn runs statement id on r.on, which batch has locked.
 func (r *rawWriter) execOn(id rawID, args []any) (driver.Result, error) {
-	st := r.stmts[id]
-	if st == nil {
-		var err error
-		if st, err = r.on.Prepare(rawSQL[id]); err != nil {
-			return nil, err
-		}
-		r.stmts[id] = st
+	st, err := r.prepared(id)
+	if err != nil {
+		return nil, err
 	}
 	nv := r.nv[:0]
 	for i, a := range args {

@@ -27,6 +27,7 @@ type Store struct {
 
 	// The writer goroutine (writer.go) and its queue.
 	queue      *writequeue.Queue[func(conn *sql.Conn) error]
+	kept       keptCache     // the writer goroutine's, between groups
 	stopping   chan struct{} // closed by Close
 	writerDone chan struct{} // closed when the writer goroutine has ended
 	stats      writerCounters

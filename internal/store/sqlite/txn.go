@@ -17,6 +17,7 @@ const (
 	stmtGetUnit
 	stmtGetRequest
 	stmtLastEvent
+	stmtStreamHead
 	stmtInsertBank
 	stmtUpdateBank
 	stmtUpdateUnit
@@ -38,6 +39,7 @@ var stmtSQL = [numStmts]string{
 	stmtUpdateUnit: `UPDATE units SET ` + unitAssignments + ` WHERE din = ? AND bank_id = ?`,
 	stmtPutRequest: `INSERT INTO requests (request_id, method, fingerprint, resource, create_time) VALUES (?, ?, ?, ?, ?)`,
 	stmtLastEvent:  `SELECT ` + eventColumns + ` FROM events ORDER BY seq DESC LIMIT 1`,
+	stmtStreamHead: `SELECT coalesce(max(stream_seq), 0) FROM events WHERE stream = ?`,
 }
 
 // stmtSet holds statements prepared on one *sql.DB. database/sql prepares
@@ -81,15 +83,17 @@ type txn struct {
 	known txnCache   // what this write transaction has read or written (writer only)
 }
 
-// txnCache remembers, for the rest of one write transaction, the rows
-// every unary write reads again: the audit chain's head and its streams'
-// heads (each write links its event to them) and the banks (each unit write checks its bank's
-// FINs). It is sound because the transaction holds SQLite's write lock
-// (BEGIN IMMEDIATE) from its start: no other connection or process can
-// change these rows while it lasts, and this transaction's own changes
-// go through the methods that update or drop the entries. A job rolled
-// back to its savepoint restores the cache as it was before the job
-// (mark, restore); a new transaction starts empty.
+// txnCache remembers the rows every unary write reads again: the audit
+// chain's head and its streams' heads (each write links its event to
+// them) and the banks (each unit write checks its bank's FINs). It is
+// sound because the transaction holds SQLite's write lock (BEGIN
+// IMMEDIATE) from its start: no other connection or process can change
+// these rows while it lasts, and this transaction's own changes go
+// through the methods that update or drop the entries. A job rolled back
+// to its savepoint restores the cache as it was before the job (mark,
+// restore). A committed group's cache is carried to the next group only
+// while no other connection has committed in between (keptCache,
+// writer.go); otherwise a transaction starts empty.
 type txnCache struct {
 	// head is the newest event when headKnown and not empty (a value: an
 	// import appends thousands of events, each becoming the head).

@@ -138,6 +138,7 @@ func (s *Store) runBatch(conn *sql.Conn, batch []*writeJob) {
 		switch {
 		case j.Maint != nil:
 			flush()
+			s.kept.valid = false // whatever it does to the rows, the next group reads them afresh
 			if j.Take() {
 				j.Answer(runOnConn(j, conn))
 			}
@@ -170,14 +171,15 @@ func (s *Store) runGroup(conn *sql.Conn, jobs []*writeJob) (rest []*writeJob) {
 		failAll(taken, translate(err, "begin write"))
 		return nil
 	}
-	t := &txn{tx: sqlTx, stmts: &s.wStmts, raw: &s.raw}
+	version, verr := s.raw.queryInt(rawDataVersion)
+	t := &txn{tx: sqlTx, stmts: &s.wStmts, raw: &s.raw, known: s.kept.resume(version, verr)}
 	var pending []*writeJob // ran without error, waiting for the commit
 	for i, j := range taken {
 		if err := j.Ctx.Err(); err != nil {
 			s.finish(j, err)
 			continue
 		}
-		if _, err := sqlTx.ExecContext(bg, `SAVEPOINT job`); err != nil {
+		if err := s.raw.exec(rawSavepoint); err != nil {
 			return s.abandonGroup(sqlTx, pending, taken[i:], translate(err, "savepoint"))
 		}
 		before := t.mark()
@@ -186,7 +188,7 @@ func (s *Store) runGroup(conn *sql.Conn, jobs []*writeJob) (rest []*writeJob) {
 			err = j.Ctx.Err() // ended while fn ran: its caller gets no acknowledgement, so nothing commits
 		}
 		if err == nil {
-			if _, rerr := sqlTx.ExecContext(bg, `RELEASE job`); rerr != nil {
+			if rerr := s.raw.exec(rawRelease); rerr != nil {
 				return s.abandonGroup(sqlTx, pending, taken[i:], translate(rerr, "release savepoint"))
 			}
 			pending = append(pending, j)
@@ -196,7 +198,7 @@ func (s *Store) runGroup(conn *sql.Conn, jobs []*writeJob) (rest []*writeJob) {
 		// whole transaction back by itself (SQLITE_FULL, SQLITE_IOERR,
 		// SQLITE_NOMEM ...); then the savepoint is gone, ROLLBACK TO fails,
 		// and so are the pending jobs' writes (TestTransactionEndedBySQLite).
-		if _, rerr := sqlTx.ExecContext(bg, `ROLLBACK TO job; RELEASE job`); rerr != nil {
+		if rerr := s.rollbackJob(); rerr != nil {
 			s.finish(j, err)
 			return s.abandonGroup(sqlTx, pending, taken[i+1:], translate(rerr, "rollback to savepoint"))
 		}
@@ -218,6 +220,9 @@ func (s *Store) runGroup(conn *sql.Conn, jobs []*writeJob) (rest []*writeJob) {
 		failAll(pending, translate(err, "commit"))
 		s.stats.rolledBack.Add(int64(len(pending)))
 		return nil
+	}
+	if verr == nil {
+		s.kept = keptCache{known: t.known, version: version, valid: true}
 	}
 	s.stats.commits.Add(1)
 	s.stats.writes.Add(int64(len(pending)))
@@ -242,6 +247,43 @@ func (s *Store) abandonGroup(sqlTx *sql.Tx, pending, notRun []*writeJob, cause e
 		}
 	}
 	return rest
+}
+
+// rollbackJob undoes the running job's writes: back to its savepoint,
+// which it then leaves.
+func (s *Store) rollbackJob() error {
+	if err := s.raw.exec(rawRollbackTo); err != nil {
+		return err
+	}
+	return s.raw.exec(rawRelease)
+}
+
+// keptCache carries the writer's txnCache from one committed group to the
+// next, so a group does not begin by reading the chain's head, its stream
+// heads and the banks again. A group takes it only when PRAGMA
+// data_version, read under the group's write lock, is what it was at the
+// last commit: no other connection (another process with the file open,
+// a command-line tool) has committed since. A group that does not commit
+// leaves nothing kept, and a maintenance job drops it.
+// TestWriterCacheSeesOtherConnections fails without the version check.
+type keptCache struct {
+	known   txnCache
+	version int64
+	valid   bool
+}
+
+// resume returns the cache for a group that has just begun, under the
+// write lock, at data version version (verr: it could not be read): the
+// kept one if nothing else has committed since, else an empty one. Either
+// way nothing stays kept until the group commits.
+func (k *keptCache) resume(version int64, verr error) txnCache {
+	ok := k.valid && verr == nil && version == k.version
+	known := k.known
+	*k = keptCache{}
+	if !ok {
+		return txnCache{}
+	}
+	return known
 }
 
 func (s *Store) finish(j *writeJob, err error) {

@@ -465,3 +465,143 @@ func TestGroupCacheForgetsARolledBackJob(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// cachedRows reads what the writer's cache holds (txnCache): the chain's
+// head, the public stream's head and a bank.
+func cachedRows(ctx context.Context, tx bank.Tx, bankID string) (head *bank.Event, streamHead int64, b *bank.Bank, err error) {
+	if head, err = tx.LastEvent(ctx); err != nil {
+		return nil, 0, nil, err
+	}
+	if streamHead, err = tx.StreamHead(ctx, audit.PublicStream); err != nil {
+		return nil, 0, nil, err
+	}
+	b, err = tx.GetBank(ctx, bankID)
+	return head, streamHead, b, err
+}
+
+// TestWriterCacheSeesOtherConnections: the writer carries its cache of the
+// chain's head, the stream heads and the banks from one committed group
+// to the next (keptCache), and must drop it when another connection, here
+// a second Store on the same file as a command-line tool in another
+// process would be, has committed in between. The second store appends
+// an event and renames the bank; the first store's next group must link
+// to that event and read the new name.
+func TestWriterCacheSeesOtherConnections(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db")
+	s := open(t, path)
+	b := storeOneBank(t, s, "bank-a")
+	ctx := t.Context()
+	// appendNext links an event to the head and the public stream's head as
+	// tx reads them, renames the bank, and reports what it read.
+	appendNext := func(st *Store, name string) (head *bank.Event, streamHead int64, bankName string) {
+		t.Helper()
+		err := st.Write(ctx, func(tx bank.Tx) error {
+			var got *bank.Bank
+			var err error
+			if head, streamHead, got, err = cachedRows(ctx, tx, b.ID); err != nil {
+				return err
+			}
+			bankName = got.DisplayName
+			e := &bank.Event{Seq: 1, Time: banktest.Now, Principal: "p", Method: "Test", Resource: "r", Hash: name,
+				HashScheme: audit.CurrentHashScheme, Stream: audit.PublicStream, StreamSeq: streamHead + 1}
+			if head != nil {
+				e.Seq, e.PrevHash = head.Seq+1, head.Hash
+			}
+			if err := tx.AppendEvent(ctx, e); err != nil {
+				return err
+			}
+			got.DisplayName, got.Version = name, got.Version+1
+			return tx.UpdateBank(ctx, got)
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return head, streamHead, bankName
+	}
+	appendNext(s, "first")                                // the first store's writer now knows the head "first"
+	if _, _, n := appendNext(s, "second"); n != "first" { // from its kept cache
+		t.Fatalf("the second group read the bank as %q, want its own rename %q", n, "first")
+	}
+	other := open(t, path)
+	appendNext(other, "elsewhere")
+	head, streamHead, name := appendNext(s, "third")
+	if head == nil || head.Hash != "elsewhere" || head.Seq != 3 {
+		t.Errorf("after another connection's commit the writer linked to head %+v, want seq 3 %q", head, "elsewhere")
+	}
+	if streamHead != 3 {
+		t.Errorf("after another connection's commit the writer saw the public stream at %d, want 3", streamHead)
+	}
+	if name != "elsewhere" {
+		t.Errorf("after another connection's commit the writer read the bank as %q, want %q", name, "elsewhere")
+	}
+}
+
+// TestWriterCacheForgetsALostTransaction: a group whose transaction is
+// lost (here SQLite ends it during the second job) must not hand what its
+// jobs taught the cache to the group that runs the rest: the write retried
+// after the loss reads the stored head, stream head and bank, not those of
+// the lost first write.
+func TestWriterCacheForgetsALostTransaction(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	b := storeOneBank(t, s, "bank-a")
+	ctx := context.Background()
+	warm := func(tx bank.Tx) error { // a committed group whose cache is kept
+		_, _, _, err := cachedRows(ctx, tx, b.ID)
+		return err
+	}
+	if err := s.Write(ctx, warm); err != nil {
+		t.Fatal(err)
+	}
+	release, blocked := blockWriter(t, s)
+	var head *bank.Event
+	var streamHead int64
+	var name string
+	jobs := []func(tx bank.Tx) error{
+		func(tx bank.Tx) error { // lost with its transaction
+			if err := warm(tx); err != nil {
+				return err
+			}
+			e := &bank.Event{Seq: 1, Time: banktest.Now, Principal: "p", Method: "Test", Resource: "r", Hash: "lost",
+				HashScheme: audit.CurrentHashScheme, Stream: audit.PublicStream, StreamSeq: 1}
+			if err := tx.AppendEvent(ctx, e); err != nil {
+				return err
+			}
+			got, err := tx.GetBank(ctx, b.ID)
+			if err != nil {
+				return err
+			}
+			got.DisplayName, got.Version = "lost", got.Version+1
+			return tx.UpdateBank(ctx, got)
+		},
+		func(tx bank.Tx) error {
+			_, _ = tx.(*txn).tx.ExecContext(ctx, `ROLLBACK`)
+			return errors.New("the statement that ended the transaction")
+		},
+		func(tx bank.Tx) error { // run again in a fresh transaction
+			var got *bank.Bank
+			var err error
+			if head, streamHead, got, err = cachedRows(ctx, tx, b.ID); err == nil {
+				name = got.DisplayName
+			}
+			return err
+		},
+	}
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	for i, job := range jobs {
+		wg.Go(func() { errs[i] = s.Write(ctx, job) })
+		waitQueued(t, s, int64(i+1)) // queued in this order
+	}
+	release()
+	wg.Wait()
+	if err := <-blocked; err != nil {
+		t.Fatal(err)
+	}
+	if errs[0] == nil || errs[1] == nil || errs[2] != nil {
+		t.Fatalf("answers %v, want the first two to fail and the third to commit", errs)
+	}
+	if head != nil || streamHead != 0 || name != b.DisplayName {
+		t.Errorf("after the lost transaction the writer read head %+v, public stream at %d, bank %q; want no event, 0, %q",
+			head, streamHead, name, b.DisplayName)
+	}
+}
