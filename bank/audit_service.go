@@ -336,24 +336,36 @@ type feedStore struct {
 }
 
 func (s *feedStore) Write(ctx context.Context, fn func(tx Tx) error) error {
-	appended := false
-	err := s.Store.Write(ctx, func(tx Tx) error { return fn(appendSpy{Tx: tx, appended: &appended}) })
-	if err == nil && appended {
-		s.feed.notify()
-	}
+	_, err := s.write(ctx, fn)
 	return err
 }
 
-// appendSpy notes that a transaction appended an event.
+// write is Write that also returns the Seqs of the events fn appended.
+func (s *feedStore) write(ctx context.Context, fn func(tx Tx) error) (span, error) {
+	var appended span
+	err := s.Store.Write(ctx, func(tx Tx) error {
+		appended = span{} // a store may run fn again in a new transaction: only the last run commits
+		return fn(appendSpy{Tx: tx, appended: &appended})
+	})
+	if err != nil {
+		return span{}, err
+	}
+	if !appended.empty() {
+		s.feed.notify()
+	}
+	return appended, nil
+}
+
+// appendSpy notes the events a transaction appended.
 type appendSpy struct {
 	Tx
-	appended *bool
+	appended *span
 }
 
 func (t appendSpy) AppendEvent(ctx context.Context, e *Event) error {
 	err := t.Tx.AppendEvent(ctx, e)
 	if err == nil {
-		*t.appended = true
+		t.appended.add(e.Seq, e.Seq)
 	}
 	return err
 }
@@ -361,7 +373,7 @@ func (t appendSpy) AppendEvent(ctx context.Context, e *Event) error {
 func (t appendSpy) AppendEvents(ctx context.Context, events []*Event) error {
 	err := t.Tx.AppendEvents(ctx, events)
 	if err == nil && len(events) > 0 {
-		*t.appended = true
+		t.appended.add(events[0].Seq, events[len(events)-1].Seq)
 	}
 	return err
 }

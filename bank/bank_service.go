@@ -25,7 +25,7 @@ func (s *Service) CreateBank(ctx context.Context, b *Bank, requestID string) (*B
 	}
 	fp := fingerprint(requestID, "CreateBank", b)
 	var out *Bank
-	err := s.store.Write(ctx, func(tx Tx) error {
+	appended, err := s.writeHandOver(ctx, func(tx Tx) error {
 		if name, err := replay(ctx, tx, requestID, "CreateBank", fp); err != nil {
 			return err
 		} else if name != "" {
@@ -53,7 +53,7 @@ func (s *Service) CreateBank(ctx context.Context, b *Bank, requestID string) (*B
 		return nil
 	})
 	if err == nil {
-		s.bankChanged(out)
+		s.handOver(appended, nil, []*Bank{out})
 	}
 	return out, err
 }
@@ -129,7 +129,7 @@ func (s *Service) UpdateBank(ctx context.Context, b *Bank, mask []string, etag s
 		}
 	}
 	var out *Bank
-	err := s.store.Write(ctx, func(tx Tx) error {
+	appended, err := s.writeHandOver(ctx, func(tx Tx) error {
 		cur, err := tx.GetBank(ctx, b.ID)
 		if err != nil {
 			return err
@@ -173,7 +173,7 @@ func (s *Service) UpdateBank(ctx context.Context, b *Bank, mask []string, etag s
 		return nil
 	})
 	if err == nil {
-		s.bankChanged(out)
+		s.handOver(appended, nil, []*Bank{out})
 	}
 	return out, err
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
+	"github.com/cordbank/cordbank/bank/lifecycle"
 	"github.com/cordbank/cordbank/bank/unit"
 	"github.com/cordbank/cordbank/internal/store/sqlite"
 )
@@ -116,5 +117,105 @@ func TestCatchUpFollowsFromWhereTheLoadBegan(t *testing.T) {
 	}
 	if !slices.Equal(w.dins, want) || follower.Following() != head+2 {
 		t.Fatalf("handed %v, want %v; following %d, want %d", w.dins, want, follower.Following(), head+2)
+	}
+}
+
+// followingService returns a service over a fresh SQLite store that
+// follows the trail from its head, with a watcher, a second service on
+// the same store (another process), and a bank the first one created.
+func followingService(t *testing.T) (svc, other *bank.Service, w *unitWatcher, b *bank.Bank) {
+	t.Helper()
+	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	w = &unitWatcher{}
+	svc = bank.NewService(store, bank.WithClock(banktest.Clock), bank.WithWatcher(w))
+	other = bank.NewService(store, bank.WithClock(banktest.Clock))
+	head, _, err := svc.ChainHead(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.FollowFrom(head)
+	if b, err = svc.CreateBank(t.Context(), banktest.ValidBank("bank-a"), ""); err != nil {
+		t.Fatal(err)
+	}
+	return svc, other, w, b
+}
+
+// TestOwnWritesNeedNoCatchUp: what a service's own use cases commit they
+// hand the watchers themselves, so following moves past their events at
+// once and a CatchUp after them reads nothing back (it used to hand every
+// unit again, a tenth of a busy server's CPU).
+func TestOwnWritesNeedNoCatchUp(t *testing.T) {
+	svc, _, w, b := followingService(t)
+	ctx := t.Context()
+	u, err := svc.CreateUnit(ctx, banktest.ValidUnit(b.ID, banktest.DIN(b.FIN, 24, 1)), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.LocalID = "renamed"
+	if _, err := svc.UpdateUnit(ctx, u, []string{"local_id"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Transition(ctx, bank.TransitionRequest{Bank: b.ID, DIN: u.DIN, Action: lifecycle.ActionRelease}); err != nil {
+		t.Fatal(err)
+	}
+	imported := []*bank.Unit{banktest.ValidUnit(b.ID, banktest.DIN(b.FIN, 24, 2)), banktest.ValidUnit(b.ID, banktest.DIN(b.FIN, 24, 3))}
+	if res, err := svc.ImportUnits(ctx, b.ID, imported); err != nil || res[0].Err != nil || res[1].Err != nil {
+		t.Fatalf("import: %v %+v", err, res)
+	}
+	head, _, err := svc.ChainHead(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := svc.Following(); got != head {
+		t.Errorf("following %d after the service's own writes, want the head %d", got, head)
+	}
+	w.dins = nil
+	if err := svc.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.dins) != 0 {
+		t.Errorf("CatchUp handed %v again", w.dins)
+	}
+}
+
+// TestCatchUpReadsWhatOthersWrote: an event of another process between a
+// service's own writes holds following back until CatchUp, which hands
+// over that process's unit alone (the service's own are not read back)
+// and then moves past everything.
+func TestCatchUpReadsWhatOthersWrote(t *testing.T) {
+	svc, other, w, b := followingService(t)
+	ctx := t.Context()
+	create := func(s *bank.Service, n int) unit.DIN {
+		t.Helper()
+		u, err := s.CreateUnit(ctx, banktest.ValidUnit(b.ID, banktest.DIN(b.FIN, 24, n)), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.DIN
+	}
+	create(svc, 1)
+	before := svc.Following()
+	othersUnit := create(other, 2)
+	create(svc, 3)
+	if got := svc.Following(); got != before {
+		t.Errorf("following %d past another process's event (was %d)", got, before)
+	}
+	w.dins = nil
+	if err := svc.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(w.dins, []unit.DIN{othersUnit}) {
+		t.Errorf("CatchUp handed %v, want the other process's unit %s alone", w.dins, othersUnit)
+	}
+	head, _, err := svc.ChainHead(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := svc.Following(); got != head {
+		t.Errorf("following %d after CatchUp, want the head %d", got, head)
 	}
 }

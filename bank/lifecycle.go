@@ -118,7 +118,7 @@ func (s *Service) Transition(ctx context.Context, r TransitionRequest) (*Unit, e
 	fp := fingerprint(r.RequestID, t.Method, r)
 	var out *Unit
 	replayed := false
-	err := s.store.Write(ctx, func(tx Tx) error {
+	appended, err := s.writeHandOver(ctx, func(tx Tx) error {
 		if name, err := replay(ctx, tx, r.RequestID, t.Method, fp); err != nil {
 			return err
 		} else if name != "" {
@@ -173,7 +173,7 @@ func (s *Service) Transition(ctx context.Context, r TransitionRequest) (*Unit, e
 		return nil, err
 	}
 	if !replayed {
-		s.unitsChanged([]*Unit{out})
+		s.handOver(appended, []*Unit{out}, nil)
 	}
 	return out, nil
 }

@@ -16,13 +16,15 @@ import (
 // the rules of the domain and talks to the Store in transactions. It is
 // safe for concurrent use.
 type Service struct {
-	store    Store
-	now      func() time.Time
-	hla      *HLAReader
-	watchers []Watcher
-	feed     *eventFeed // commit signals for WatchEvents
-	follow   follower   // how far CatchUp brought the watchers
-	tokens   *credential.Cache
+	store Store
+	// feedStore is store as the use cases write through it (the same).
+	feedStore *feedStore
+	now       func() time.Time
+	hla       *HLAReader
+	watchers  []Watcher
+	feed      *eventFeed // commit signals for WatchEvents
+	follow    follower   // how far CatchUp brought the watchers
+	tokens    *credential.Cache
 }
 
 // Watcher is told about every committed change of a unit or a bank, after
@@ -71,7 +73,8 @@ func NewService(store Store, opts ...Option) *Service {
 	for _, o := range opts {
 		o(s)
 	}
-	s.store = &feedStore{Store: store, feed: s.feed}
+	s.feedStore = &feedStore{Store: store, feed: s.feed}
+	s.store = s.feedStore
 	if n, ok := store.(CommitNotifier); ok {
 		s.relayCommits(n)
 	}

@@ -65,7 +65,7 @@ func (s *Service) CreateUnit(ctx context.Context, u *Unit, requestID string) (*U
 		return nil, err
 	}
 	event := prepareEvent(newEvent(CallerFrom(ctx), now, "CreateUnit", nu.Name(), nu.Bank, "", createdChanges(snap)))
-	err = s.store.Write(ctx, func(tx Tx) error {
+	appended, err := s.writeHandOver(ctx, func(tx Tx) error {
 		b, err := tx.GetBank(ctx, nu.Bank)
 		if err != nil {
 			return unknownBank(err, nu.Bank)
@@ -99,7 +99,7 @@ func (s *Service) CreateUnit(ctx context.Context, u *Unit, requestID string) (*U
 		return nil
 	})
 	if err == nil {
-		s.unitsChanged([]*Unit{out})
+		s.handOver(appended, []*Unit{out}, nil)
 	}
 	return out, err
 }
@@ -246,7 +246,7 @@ func (s *Service) UpdateUnit(ctx context.Context, u *Unit, mask []string, etag s
 		return nil, err
 	}
 	var out *Unit
-	err := s.store.Write(ctx, func(tx Tx) error {
+	appended, err := s.writeHandOver(ctx, func(tx Tx) error {
 		cur, err := tx.GetUnit(ctx, u.Bank, u.DIN)
 		if err != nil {
 			return err
@@ -275,7 +275,7 @@ func (s *Service) UpdateUnit(ctx context.Context, u *Unit, mask []string, etag s
 		return nil
 	})
 	if err == nil {
-		s.unitsChanged([]*Unit{out})
+		s.handOver(appended, []*Unit{out}, nil)
 	}
 	return out, err
 }
@@ -414,7 +414,7 @@ func (s *Service) commitImport(ctx context.Context, b *ImportBatch, dryRun bool)
 	if err := authorize(ctx, access.WriteUnits, b.bank, false); err != nil {
 		return nil, err
 	}
-	err := s.store.Write(WithBulkWrite(ctx), func(tx Tx) error {
+	appended, err := s.writeHandOver(WithBulkWrite(ctx), func(tx Tx) error {
 		bk, err := tx.GetBank(ctx, b.bank)
 		if err != nil {
 			return unknownBank(err, b.bank)
@@ -493,7 +493,7 @@ func (s *Service) commitImport(ctx context.Context, b *ImportBatch, dryRun bool)
 	b.notified = make(chan struct{})
 	go func() {
 		defer close(b.notified)
-		s.unitsChanged(created)
+		s.handOver(appended, created, nil)
 	}()
 	return res, nil
 }

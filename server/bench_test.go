@@ -121,7 +121,7 @@ func BenchmarkCreateUnit(b *testing.B) {
 						if i >= int64(len(units)) {
 							return
 						}
-						if _, err := c.CreateUnit(context.Background(), &pb.CreateUnitRequest{Parent: "banks/" + bankID, Unit: units[i], RequestId: fmt.Sprint("r", clients, "-", i)}); err != nil {
+						if _, err := c.CreateUnit(context.Background(), &pb.CreateUnitRequest{Parent: "banks/" + bankID, Unit: units[i], RequestId: fmt.Sprint(bankID, "-", i)}); err != nil {
 							b.Error(err)
 							return
 						}
@@ -153,8 +153,11 @@ type remoteServer struct{}
 func (remoteServer) WriterStats() sqlite.WriterStats { return sqlite.WriterStats{} }
 
 // createBenchServer is benchServer and its bank, or the server of
-// CORDBANK_BENCH_ADDR with a bank of its own for each client count (the
-// sub-benchmarks share that server, and synthetic DINs repeat per FIN).
+// CORDBANK_BENCH_ADDR with a new bank for each run. Every run there needs
+// its own bank and FIN: the sub-benchmarks and their runs (b.N) share that
+// server, synthetic DINs repeat per FIN, and a request id seen before is
+// answered as a replay, which would measure the idempotency lookup
+// instead of creates.
 func createBenchServer(b *testing.B, clients int) (srv writerStatser, c pb.RegistryServiceClient, bankID, fin string) {
 	b.Helper()
 	addr := os.Getenv("CORDBANK_BENCH_ADDR")
@@ -162,7 +165,6 @@ func createBenchServer(b *testing.B, clients int) (srv writerStatser, c pb.Regis
 		srv, c := benchServer(b)
 		return srv, c, "bench", "W9999"
 	}
-	bankID, fin = fmt.Sprintf("bench-%d", clients), fmt.Sprintf("W9%03d", clients)
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithPerRPCCredentials(servertest.BearerCreds(os.Getenv("CORDBANK_BENCH_TOKEN"))))
 	if err != nil {
@@ -170,8 +172,17 @@ func createBenchServer(b *testing.B, clients int) (srv writerStatser, c pb.Regis
 	}
 	b.Cleanup(func() { conn.Close() })
 	c = pb.NewRegistryServiceClient(conn)
-	_, err = c.CreateBank(context.Background(), &pb.CreateBankRequest{BankId: bankID, Bank: &pb.Bank{DisplayName: "Bench", Fin: fin, Country: "US"}})
-	if err != nil && status.Code(err) != codes.AlreadyExists {
+	run := time.Now().UnixNano()
+	for try := range int64(100) {
+		// FINs are a letter and four digits; one another bank holds is
+		// answered AlreadyExists, and the next one is tried.
+		bankID, fin = fmt.Sprintf("bench-%d-%d-%d", clients, run, try), fmt.Sprintf("W%04d", (run/1000+try)%10000)
+		_, err = c.CreateBank(context.Background(), &pb.CreateBankRequest{BankId: bankID, Bank: &pb.Bank{DisplayName: "Bench", Fin: fin, Country: "US"}})
+		if status.Code(err) != codes.AlreadyExists {
+			break
+		}
+	}
+	if err != nil {
 		b.Fatal(err)
 	}
 	return remoteServer{}, c, bankID, fin
