@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime/metrics"
 	"sort"
 	"strconv"
 	"strings"
@@ -95,7 +96,8 @@ func toWire(u *bank.Unit) *pb.Unit {
 // concurrent ones share a commit (group commit). Besides units/s it
 // reports the process's CPU per create (client and server: they share
 // this process), the share of the wall time the single writer was busy,
-// and the writes per commit.
+// the writes per commit, and how long a runnable goroutine waited for a
+// core on average (sched-wait-µs: on 2 cores the writer waits too).
 //
 // With CORDBANK_BENCH_ADDR (and CORDBANK_BENCH_TOKEN, an administrator's
 // secret) it drives a server in another process instead, say a `cordbank
@@ -110,7 +112,7 @@ func BenchmarkCreateUnit(b *testing.B) {
 			units := wireUnitsOf(bankID, fin, perIter*b.N, uint64(clients))
 			var next atomic.Int64
 			b.ResetTimer()
-			cpu0, scpu0 := processCPU(), serverCPU(b)
+			cpu0, scpu0, sched0 := processCPU(), serverCPU(b), schedWaits()
 			before := srv.WriterStats()
 			start := time.Now()
 			var wg sync.WaitGroup
@@ -131,6 +133,9 @@ func BenchmarkCreateUnit(b *testing.B) {
 			wg.Wait()
 			elapsed, cpu, after := time.Since(start), processCPU()-cpu0, srv.WriterStats()
 			b.ReportMetric(float64(len(units))/elapsed.Seconds(), "units/s")
+			if wait, ok := schedWaits().meanSince(sched0); ok {
+				b.ReportMetric(float64(wait.Microseconds()), "sched-wait-µs")
+			}
 			// In process: client and server together, they share it.
 			b.ReportMetric(float64(cpu.Microseconds())/float64(len(units)), "cpu-µs/unit")
 			if scpu0 >= 0 {
@@ -205,6 +210,44 @@ func serverCPU(b *testing.B) time.Duration {
 	utime, _ := strconv.ParseInt(f[11], 10, 64)
 	stime, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// schedHistogram is the runtime's histogram of how long goroutines
+// waited, runnable, for a core (/sched/latencies:seconds, sampled).
+type schedHistogram struct{ counts, buckets []float64 }
+
+func schedWaits() schedHistogram {
+	m := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
+	metrics.Read(m)
+	if m[0].Value.Kind() != metrics.KindFloat64Histogram {
+		return schedHistogram{}
+	}
+	h := m[0].Value.Float64Histogram()
+	out := schedHistogram{buckets: h.Buckets}
+	for _, c := range h.Counts {
+		out.counts = append(out.counts, float64(c))
+	}
+	return out
+}
+
+// meanSince returns the mean wait of the goroutines scheduled since
+// before, each counted at its bucket's lower bound: the load on the cores
+// as a runnable goroutine (the writer, say) meets it. In process only:
+// the wait of a server in another process is not this process's.
+func (h schedHistogram) meanSince(before schedHistogram) (time.Duration, bool) {
+	if len(h.counts) == 0 || len(before.counts) != len(h.counts) {
+		return 0, false
+	}
+	var n, sum float64
+	for i, c := range h.counts {
+		d := c - before.counts[i]
+		n += d
+		sum += d * max(h.buckets[i], 0)
+	}
+	if n == 0 || os.Getenv("CORDBANK_BENCH_ADDR") != "" {
+		return 0, false
+	}
+	return time.Duration(sum / n * float64(time.Second)), true
 }
 
 // processCPU returns the CPU time (user and system) this process has used:
