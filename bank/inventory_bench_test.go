@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/cordbank/cordbank/bank"
 	"github.com/cordbank/cordbank/bank/banktest"
 	"github.com/cordbank/cordbank/bank/inventory"
+	"github.com/cordbank/cordbank/internal/benchsize"
 )
 
 // storageBench builds bank "bench" with 100,000 units stored in 10×10
@@ -76,20 +76,6 @@ func storageBench(b *testing.B) *bank.Service {
 	return svc
 }
 
-func reportLatencies(b *testing.B, samples int, call func(i int)) {
-	b.Helper()
-	ds := make([]time.Duration, 0, samples)
-	for i := range samples {
-		t0 := time.Now()
-		call(i)
-		ds = append(ds, time.Since(t0))
-	}
-	slices.Sort(ds)
-	us := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
-	b.ReportMetric(us(ds[len(ds)/2]), "p50-µs")
-	b.ReportMetric(us(ds[len(ds)*99/100]), "p99-µs")
-}
-
 // BenchmarkStorage: container map of a full 10×10 box and free-position
 // searches in a bank of 100,000 stored units (domain service over SQLite,
 // no transport). Run with -benchtime 1x: each iteration takes many
@@ -99,7 +85,7 @@ func BenchmarkStorage(b *testing.B) {
 	ctx := b.Context()
 	b.Run("ContainerMap10x10", func(b *testing.B) {
 		for range b.N {
-			reportLatencies(b, 2000, func(i int) {
+			benchsize.ReportLatencies(b, benchsize.Of(2000, 200), func(i int) {
 				m, err := svc.GetContainerMap(ctx, "bench", fmt.Sprintf("tank-%02d-r%02d-b%02d", i%10, (i/10)%10, (i/100)%10))
 				if err != nil || len(m.Entries) != 100 || m.Entries[99].Unit == "" {
 					b.Fatalf("map: %v", err)
@@ -109,7 +95,7 @@ func BenchmarkStorage(b *testing.B) {
 	})
 	b.Run("FindFree10InBank", func(b *testing.B) {
 		for range b.N {
-			reportLatencies(b, 200, func(int) {
+			benchsize.ReportLatencies(b, benchsize.Of(200, 50), func(int) {
 				ps, err := svc.FindFreePositions(ctx, bank.FindFreeRequest{Bank: "bench", Count: 10})
 				if err != nil || len(ps) != 10 {
 					b.Fatalf("find: %v", err)
@@ -119,7 +105,7 @@ func BenchmarkStorage(b *testing.B) {
 	})
 	b.Run("FindFree100OneBoxInTank", func(b *testing.B) {
 		for range b.N {
-			reportLatencies(b, 200, func(i int) {
+			benchsize.ReportLatencies(b, benchsize.Of(200, 50), func(i int) {
 				ps, err := svc.FindFreePositions(ctx, bank.FindFreeRequest{Bank: "bench", Within: fmt.Sprintf("tank-%02d", i%10), Count: 100, SameContainer: true})
 				if err != nil || len(ps) != 100 {
 					b.Fatalf("find: %v", err)

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime/metrics"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -400,9 +399,9 @@ func BenchmarkWriteDuringImport(b *testing.B) {
 		}
 		b.StopTimer()
 		conn.Close()
-		p50, p99 := percentiles(lat)
-		b.ReportMetric(p50, "p50-µs")
-		b.ReportMetric(p99, "p99-µs")
+		p50, p99 := benchsize.Percentiles(lat)
+		b.ReportMetric(benchsize.Micros(p50), "p50-µs")
+		b.ReportMetric(benchsize.Micros(p99), "p99-µs")
 		b.ReportMetric(float64(len(lat)), "writes")
 	}
 }
@@ -489,25 +488,6 @@ func bigRegistry(b *testing.B) (*servertest.Server, []string) {
 	return bigSrv, bigDINs
 }
 
-func percentiles(ds []time.Duration) (p50, p99 float64) {
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	us := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
-	return us(ds[len(ds)/2]), us(ds[len(ds)*99/100])
-}
-
-func latencies(b *testing.B, samples int, call func(i int)) {
-	b.Helper()
-	ds := make([]time.Duration, 0, samples)
-	for i := range samples {
-		t0 := time.Now()
-		call(i)
-		ds = append(ds, time.Since(t0))
-	}
-	p50, p99 := percentiles(ds)
-	b.ReportMetric(p50, "p50-µs")
-	b.ReportMetric(p99, "p99-µs")
-}
-
 // BenchmarkGetUnit: GetUnit latency on a database of 100,000 units.
 func BenchmarkGetUnit(b *testing.B) {
 	srv, dins := bigRegistry(b)
@@ -517,7 +497,7 @@ func BenchmarkGetUnit(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 2))
 	b.ResetTimer()
 	for range b.N {
-		latencies(b, benchsize.Of(5000, 200), func(int) {
+		benchsize.ReportLatencies(b, benchsize.Of(5000, 200), func(int) {
 			if _, err := c.GetUnit(context.Background(), &pb.GetUnitRequest{Name: "banks/bench/units/" + dins[r.IntN(len(dins))]}); err != nil {
 				b.Fatal(err)
 			}
@@ -557,7 +537,7 @@ func BenchmarkListUnits(b *testing.B) {
 	rnd := rand.New(rand.NewPCG(3, 4))
 	b.ResetTimer()
 	for range b.N {
-		latencies(b, benchsize.Of(2000, 200), func(int) {
+		benchsize.ReportLatencies(b, benchsize.Of(2000, 200), func(int) {
 			r := req()
 			r.PageToken = tokens[rnd.IntN(len(tokens))]
 			resp, err := c.ListUnits(context.Background(), r)

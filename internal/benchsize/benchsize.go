@@ -1,5 +1,6 @@
 // Package benchsize gives the benchmarks their workload: the size the
-// README's figures are measured at, or a small one under -short. `make
+// README's figures are measured at, or a small one under -short; and the
+// one way they time calls and report latency percentiles (latency.go). `make
 // test` runs every benchmark once that way (`-short -bench . -benchtime
 // 1x`), because compiling a benchmark does not prove it still runs: two
 // benchmarks that wrote rows straight into the store broke silently when

@@ -295,11 +295,10 @@ func report(b *testing.B, lat []time.Duration, found int) {
 	b.ReportMetric(float64(found)/float64(len(lat)), "results/search")
 }
 
+// percentiles returns the p50 and p99 of lat in milliseconds.
 func percentiles(lat []time.Duration) (p50, p99 float64) {
-	s := slices.Clone(lat)
-	slices.Sort(s)
-	ms := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
-	return ms(s[len(s)/2]), ms(s[len(s)*99/100])
+	d50, d99 := benchsize.Percentiles(lat)
+	return benchsize.Micros(d50) / 1e3, benchsize.Micros(d99) / 1e3
 }
 
 // serveAndSearch starts a gRPC server over x on loopback, runs every kind's
