@@ -219,3 +219,81 @@ func TestCatchUpReadsWhatOthersWrote(t *testing.T) {
 		t.Errorf("following %d after CatchUp, want the head %d", got, head)
 	}
 }
+
+// versionWatcher keeps the highest Version it was handed of each unit, as
+// the search index does.
+type versionWatcher struct{ versions map[unit.DIN]int64 }
+
+func (w *versionWatcher) UnitsChanged(units []*bank.Unit) {
+	for _, u := range units {
+		w.versions[u.DIN] = max(w.versions[u.DIN], u.Version)
+	}
+}
+
+func (w *versionWatcher) BankChanged(*bank.Bank) {}
+
+// TestHandedOverAndCaughtUpIsTheStore: CatchUp skips the events of use
+// cases that hand their changes over themselves (handOver), so a unit
+// such a use case changed but did not hand over would stay stale in the
+// index for good. After a mix of this service's writes (handed over or
+// not), another process's, and a CatchUp, the watcher must hold every
+// stored unit at its stored Version.
+func TestHandedOverAndCaughtUpIsTheStore(t *testing.T) {
+	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	w := &versionWatcher{versions: map[unit.DIN]int64{}}
+	svc := bank.NewService(store, bank.WithClock(banktest.Clock), bank.WithWatcher(w))
+	other := bank.NewService(store, bank.WithClock(banktest.Clock))
+	ctx := t.Context()
+	head, _, err := svc.ChainHead(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.FollowFrom(head)
+	b, err := svc.CreateBank(ctx, banktest.ValidBank("bank-a"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	din := func(n int) unit.DIN { return banktest.DIN(b.FIN, 24, n) }
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for n := 1; n <= 4; n++ {
+		must(svc.CreateUnit(ctx, banktest.ValidUnit(b.ID, din(n)), ""))
+	}
+	u, err := svc.GetUnit(ctx, b.ID, din(1))
+	must(u, err)
+	u.LocalID = "renamed"
+	must(svc.UpdateUnit(ctx, u, []string{"local_id"}, ""))
+	for _, n := range []int{1, 2} {
+		must(svc.Transition(ctx, bank.TransitionRequest{Bank: b.ID, DIN: din(n), Action: lifecycle.ActionRelease}))
+	}
+	must(svc.ReserveUnit(ctx, bank.ReserveRequest{Bank: b.ID, DIN: din(2), TransplantCenter: "tc-1", PatientID: "p-1",
+		ExpireTime: banktest.Now.Add(14 * 24 * time.Hour)})) // leaves its events to CatchUp
+	must(svc.Transition(ctx, bank.TransitionRequest{Bank: b.ID, DIN: din(3), Action: lifecycle.ActionDiscard, Reason: "CD"}))
+	must(other.CreateUnit(ctx, banktest.ValidUnit(b.ID, din(7)), "")) // another process
+	must(svc.ImportUnits(ctx, b.ID, []*bank.Unit{banktest.ValidUnit(b.ID, din(5)), banktest.ValidUnit(b.ID, din(6)), banktest.ValidUnit(b.ID, din(4))}))
+	must(other.Transition(ctx, bank.TransitionRequest{Bank: b.ID, DIN: din(5), Action: lifecycle.ActionRelease}))
+	if err := svc.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stored, _, err := svc.ListUnits(ctx, bank.ListUnitsRequest{Bank: b.ID, PageSize: 100})
+	must(stored, err)
+	if len(stored) != 7 {
+		t.Fatalf("%d units stored, want 7", len(stored))
+	}
+	for _, u := range stored {
+		if got := w.versions[u.DIN]; got != u.Version {
+			t.Errorf("unit %s: the watcher holds version %d, the store %d", u.DIN, got, u.Version)
+		}
+	}
+	if head, _, err := svc.ChainHead(ctx); err != nil || svc.Following() != head {
+		t.Errorf("following %d after CatchUp, want the head %d (%v)", svc.Following(), head, err)
+	}
+}

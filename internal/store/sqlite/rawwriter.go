@@ -12,10 +12,10 @@ import (
 
 // rawWriter runs the import's per-row inserts, and the statements every
 // group and job of the writer runs (savepoints, the data version), on the
-// writer's driver connection directly. database/sql converts every argument and allocates
-// a []driver.NamedValue for each statement it runs; on an import (a unit
-// row of 57 columns and an event row per unit) that was a fifth of the
-// single writer's time and most of its garbage.
+// writer's driver connection directly. database/sql converts every
+// argument and allocates a []driver.NamedValue for each statement it runs;
+// on an import (a unit row of 57 columns and an event row per unit) that
+// was a fifth of the single writer's time and most of its garbage.
 //
 // It reaches the driver connection only through sql.Conn.Raw, which holds
 // database/sql's lock on that connection for the call: whatever else

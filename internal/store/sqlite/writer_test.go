@@ -605,3 +605,40 @@ func TestWriterCacheForgetsALostTransaction(t *testing.T) {
 			head, streamHead, name, b.DisplayName)
 	}
 }
+
+// TestWriterCacheForgetsMaintenance: a job on the writer's connection
+// outside any transaction (onWriterConn) is the writer's own connection,
+// so PRAGMA data_version does not see what it changes; the writer must
+// drop its kept cache after one, or a row it changed would be read from
+// the cache as it was.
+func TestWriterCacheForgetsMaintenance(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	b := storeOneBank(t, s, "bank-a")
+	ctx := t.Context()
+	read := func() string {
+		t.Helper()
+		var name string
+		err := s.Write(ctx, func(tx bank.Tx) error {
+			_, _, got, err := cachedRows(ctx, tx, b.ID)
+			if err == nil {
+				name = got.DisplayName
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return name
+	}
+	read() // the bank is in the kept cache now
+	err := s.onWriterConn(ctx, func(c *sql.Conn) error {
+		_, err := c.ExecContext(ctx, `UPDATE banks SET display_name = 'changed by maintenance' WHERE id = ?`, b.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); got != "changed by maintenance" {
+		t.Errorf("after a maintenance job the writer read the bank as %q, want the stored name", got)
+	}
+}
