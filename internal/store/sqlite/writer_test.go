@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -641,4 +643,70 @@ func TestWriterCacheForgetsMaintenance(t *testing.T) {
 	if got := read(); got != "changed by maintenance" {
 		t.Errorf("after a maintenance job the writer read the bank as %q, want the stored name", got)
 	}
+}
+
+// TestWriterKeepsSubJournalsInMemory: one write that changes many pages
+// that were there before its savepoint (request records spread over the
+// whole index) opens no temporary file. With SQLite's default temp_store
+// its sub-journal would spill to one past 64 KiB, at two pwrites a page
+// (store.go, temp_store=MEMORY). The test looks for temporary files among
+// the process's open files while the write still holds its transaction:
+// SQLite's are unlinked as soon as they are opened ("etilqs_…" or, with
+// O_TMPFILE, "#inode", both "(deleted)").
+func TestWriterKeepsSubJournalsInMemory(t *testing.T) {
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil || len(fds) == 0 {
+		t.Skipf("no /proc/self/fd to list open files: %v", err)
+	}
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	ctx := t.Context()
+	put := func(tx bank.Tx, id string) error {
+		return tx.PutRequest(ctx, &bank.RequestRecord{ID: id, Method: "CreateUnit", Fingerprint: "f", Resource: "banks/b/units/" + id, CreateTime: time.Unix(0, 0)})
+	}
+	// Thousands of records first: hundreds of index pages.
+	if err := s.Write(ctx, func(tx bank.Tx) error {
+		for i := range 20000 {
+			if err := put(tx, fmt.Sprintf("r%06d", i*10)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var open []string
+	if err := s.Write(ctx, func(tx bank.Tx) error {
+		// One record between every hundredth pair: a change to ~200 of
+		// those pages, far past the 64 KiB a sub-journal keeps in memory
+		// by default.
+		for i := 0; i < 20000; i += 100 {
+			if err := put(tx, fmt.Sprintf("r%06d", i*10+5)); err != nil {
+				return err
+			}
+		}
+		open = sqliteTempFiles(t)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(open) > 0 {
+		t.Errorf("a write's sub-journal went to temporary files %v; want it in memory (PRAGMA temp_store=MEMORY on the writer)", open)
+	}
+}
+
+// sqliteTempFiles lists the process's open files that are deleted from
+// their directory already: SQLite's temporary files.
+func sqliteTempFiles(t *testing.T) []string {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, fd := range fds {
+		if target, err := os.Readlink("/proc/self/fd/" + fd.Name()); err == nil && strings.HasSuffix(target, " (deleted)") {
+			out = append(out, target)
+		}
+	}
+	return out
 }
