@@ -76,12 +76,25 @@ type Generator struct {
 	fin  string
 	now  time.Time
 	seq  map[int]int
+	// within is how many days before now (past the first 30) a unit may
+	// have been collected: 12 years by default, a bank's whole inventory.
+	within int
 }
 
 // New returns a generator of units of bank (id) with facility number fin,
 // collected before now. The same seed yields the same units.
 func New(bankID, fin string, now time.Time, seed uint64) *Generator {
-	return &Generator{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), bank: bankID, fin: fin, now: now.UTC(), seq: map[int]int{}}
+	return &Generator{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), bank: bankID, fin: fin, now: now.UTC(), seq: map[int]int{}, within: 12 * 365}
+}
+
+// Recent makes g's units new collections, as a bank registers them day by
+// day: collected 30 to 60 days before now, so their DINs follow each other
+// in one or two years' sequences and their collection dates fall in one
+// month. The default spreads units over twelve years, as an inventory
+// entered at once does. It returns g.
+func (g *Generator) Recent() *Generator {
+	g.within = 30
+	return g
 }
 
 // HLA returns a random typing of the given loci, drawn from the frequency
@@ -100,7 +113,7 @@ func ptr(x float64) *float64 { return &x }
 // generator's FIN, the collection year and a per-year sequence number.
 func (g *Generator) Unit() *bank.Unit {
 	r := g.r
-	ageDays := 30 + r.IntN(12*365)
+	ageDays := 30 + r.IntN(g.within)
 	coll := unit.DateOf(g.now.AddDate(0, 0, -ageDays))
 	g.seq[coll.Year]++
 	din := fmt.Sprintf("%s%02d%06d", g.fin, coll.Year%100, g.seq[coll.Year])

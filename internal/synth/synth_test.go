@@ -13,19 +13,31 @@ import (
 func TestUnitsAreValid(t *testing.T) {
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	svc := bank.NewService(nil, bank.WithClock(func() time.Time { return now }))
-	g := New("demo", "W9999", now, 1)
-	seen := map[unit.DIN]bool{}
-	for i, u := range g.Units(5000) {
-		if v := svc.ValidateUnit(u); len(v) > 0 {
-			t.Fatalf("unit %d (%s) invalid: %v", i, u.DIN, v)
+	for _, tc := range []struct {
+		name             string
+		g                *Generator
+		oldest, youngest int // days before now
+	}{
+		{"inventory", New("demo", "W9999", now, 1), 30 + 12*365, 30},
+		{"recent", New("demo", "W9999", now, 1).Recent(), 60, 30},
+	} {
+		seen := map[unit.DIN]bool{}
+		for i, u := range tc.g.Units(5000) {
+			if v := svc.ValidateUnit(u); len(v) > 0 {
+				t.Fatalf("%s: unit %d (%s) invalid: %v", tc.name, i, u.DIN, v)
+			}
+			if _, err := unit.ParseDIN(string(u.DIN)); err != nil {
+				t.Fatalf("%s: unit %d: %v", tc.name, i, err)
+			}
+			if seen[u.DIN] {
+				t.Fatalf("%s: duplicate DIN %s", tc.name, u.DIN)
+			}
+			seen[u.DIN] = true
+			coll := u.CollectionDate.Time()
+			if coll.Before(now.AddDate(0, 0, -tc.oldest)) || coll.After(now.AddDate(0, 0, -tc.youngest)) {
+				t.Fatalf("%s: unit %d collected %s, want %d to %d days before %s", tc.name, i, u.CollectionDate, tc.youngest, tc.oldest, now.Format(time.DateOnly))
+			}
 		}
-		if _, err := unit.ParseDIN(string(u.DIN)); err != nil {
-			t.Fatalf("unit %d: %v", i, err)
-		}
-		if seen[u.DIN] {
-			t.Fatalf("duplicate DIN %s", u.DIN)
-		}
-		seen[u.DIN] = true
 	}
 }
 
