@@ -12,8 +12,8 @@ import (
 // TestAudit: the bank auditor filters the trail by resource and verifies
 // the chain.
 func TestAudit(t *testing.T) {
-	din := string(env.units[1].DIN)
 	p := newPage(t)
+	din := string(env.units[1].DIN)
 	p.signIn(bank.RoleAuditor)
 	p.goTo("#/audit?resource=banks/demo/units/" + din)
 	resources := eval[[]string](p, `[...document.querySelectorAll('#audit-results tbody tr')].map(r => r.cells[3].textContent)`)

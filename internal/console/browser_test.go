@@ -144,6 +144,7 @@ func seed(srv *servertest.Server) error {
 // time of the call: earlier tests (or runs, with -count) reserve units.
 func matchable(t *testing.T) *bank.Unit {
 	t.Helper()
+	needBrowser(t)
 	var found struct {
 		Matches []struct{ Unit string }
 	}
@@ -163,6 +164,7 @@ func matchable(t *testing.T) *bank.Unit {
 // unitsWith returns the names of the demo bank's units in status.
 func unitsWith(t *testing.T, status string) []string {
 	t.Helper()
+	needBrowser(t)
 	var page struct {
 		Units []struct{ Name string }
 	}
@@ -217,11 +219,19 @@ type page struct {
 
 // newPage opens a tab on the console (skipping without Chromium). Each
 // step's screenshot is kept when the test fails.
-func newPage(t *testing.T) *page {
+// needBrowser skips t when there is no Chromium: TestMain then sets up
+// neither the browser nor the server and units the browser tests share.
+// Every helper that reads env calls it first.
+func needBrowser(t *testing.T) {
 	t.Helper()
 	if env.browser == nil {
 		t.Skip(env.skipWhy)
 	}
+}
+
+func newPage(t *testing.T) *page {
+	t.Helper()
+	needBrowser(t)
 	ctx, cancel := chromedp.NewContext(env.browser)
 	t.Cleanup(cancel)
 	// The tab lives as long as the context of its first run: no timeout

@@ -17,6 +17,7 @@ var freezerRuns atomic.Int32
 // position of the box map, sees it there, moves it by choosing it and
 // another position, and the unit page tells the new place.
 func TestFreezerPlaceAndMove(t *testing.T) {
+	p := newPage(t)
 	// Two boxes of this test's own, so it runs again (-count) on the
 	// shared server, and a unit no earlier run placed.
 	run := fmt.Sprint(freezerRuns.Add(1))
@@ -27,7 +28,6 @@ func TestFreezerPlaceAndMove(t *testing.T) {
 		t.Fatal(err)
 	}
 	din := string(env.units[int(freezerRuns.Load())].DIN)
-	p := newPage(t)
 	p.signIn(bank.RoleTechnician)
 	p.goTo("#/freezer/" + box1)
 	if n := eval[int](p, `document.querySelectorAll('#box-grid .pos').length`); n != 100 {
