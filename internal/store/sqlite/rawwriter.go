@@ -40,6 +40,8 @@ const (
 	rawRelease
 	rawRollbackTo
 	rawDataVersion
+	rawSubJournalInMemory
+	rawSubJournalDefault
 	numRaw
 )
 
@@ -56,6 +58,9 @@ var rawSQL = [numRaw]string{
 	// Changes when another connection (another process) has committed
 	// since this connection last looked; never for its own commits.
 	rawDataVersion: `PRAGMA data_version`,
+	// Where savepoints keep the pages they change (Store.subJournalFor).
+	rawSubJournalInMemory: `PRAGMA temp_store=MEMORY`,
+	rawSubJournalDefault:  `PRAGMA temp_store=DEFAULT`,
 }
 
 var errNoRawConn = errors.New("sqlite: the writer connection is not a go-sqlite3 connection")

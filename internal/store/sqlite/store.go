@@ -33,6 +33,9 @@ type Store struct {
 	stats      writerCounters
 	waiting    atomic.Int64 // Write calls queued or running (tests wait on it)
 	observe    CommitObserver
+	// subJournalInMemory is the writer connection's temp_store: true
+	// while it is MEMORY (subJournalFor). The writer goroutine's.
+	subJournalInMemory bool
 }
 
 var _ bank.Store = (*Store)(nil)
@@ -99,19 +102,18 @@ func withMigrations(m []schema.File) Option { return func(o *options) { o.migrat
 //     (writer.go): Write queues its fn there, and concurrent Writes are
 //     committed together (group commit, one fsync for many).
 //   - foreign_keys=on: a unit cannot name a bank that does not exist.
-//   - temp_store=MEMORY on the writer, set after the migrations: every
-//     write runs in a savepoint of its group (writer.go), and SQLite keeps
-//     the original of each page a savepoint changes in a sub-journal. By
-//     default that spills to a temporary file past 64 KiB, and a group of
-//     small writes passed that mark often: two pwrites per page, ~2.5
-//     pages a create (strace of BenchmarkCreateUnitLayers/layer=service).
-//     In memory the sub-journal costs a copy of each page. It holds one
-//     write's pages at a time (RELEASE empties it), and every write is
-//     bounded (an import batch, a page of RereadHLA). Migrations, which
-//     rewrite whole tables in one statement, run before it with the
-//     default. TestWriterKeepsSubJournalsInMemory.
-//   - readers have query_only=on so a bug cannot write outside the writer's
-//     transaction discipline.
+//   - temp_store=MEMORY on the writer for groups of small writes only
+//     (Store.subJournalFor): every write runs in a savepoint of its group
+//     (writer.go), and SQLite keeps the original of each page a savepoint
+//     changes in a sub-journal, which by default spills to a temporary
+//     file past 64 KiB. A group of small writes passed that mark often:
+//     two pwrites per page, ~2.5 pages a create (strace of
+//     BenchmarkCreateUnitLayers/layer=service). In memory it costs a copy
+//     of each page, and it holds one write's pages at a time (RELEASE
+//     empties it). Bulk groups (import batches of up to 2,500 units),
+//     maintenance jobs and the migrations keep the default, so a write of
+//     many pages never holds them all in memory.
+//     TestWriterKeepsSubJournalsInMemory.
 //   - _mutex=no (SQLite's multi-thread mode) on the writer only: the
 //     writer goroutine is the only code that holds its connection, and no
 //     statement on it runs under a cancellable context, so no second
@@ -184,14 +186,6 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: writer connection: %w", err)
 	}
 	s.raw.conn = conn
-	if _, err := conn.ExecContext(bounded(ctx), `PRAGMA temp_store=MEMORY`); err != nil {
-		conn.Close()
-		s.rStmts.close()
-		s.wStmts.close()
-		r.Close()
-		w.Close()
-		return nil, fmt.Errorf("sqlite: writer connection: %w", err)
-	}
 	go s.runWriter(conn)
 	return s, nil
 }

@@ -140,6 +140,10 @@ func (s *Store) runBatch(conn *sql.Conn, batch []*writeJob) {
 			flush()
 			s.kept.valid = false // whatever it does to the rows, the next group reads them afresh
 			if j.Take() {
+				if err := s.subJournalFor(false); err != nil {
+					j.Answer(translate(err, "temp_store"))
+					continue
+				}
 				j.Answer(runOnConn(j, conn))
 			}
 		case j.Bulk:
@@ -162,6 +166,11 @@ func (s *Store) runGroup(conn *sql.Conn, jobs []*writeJob) (rest []*writeJob) {
 		}
 	}
 	if len(taken) == 0 {
+		return nil
+	}
+	// All jobs of a group are of one kind (runBatch).
+	if err := s.subJournalFor(!taken[0].Bulk); err != nil {
+		failAll(taken, translate(err, "temp_store"))
 		return nil
 	}
 	bg := context.Background()
@@ -229,6 +238,26 @@ func (s *Store) runGroup(conn *sql.Conn, jobs []*writeJob) (rest []*writeJob) {
 	for _, j := range pending {
 		j.Answer(nil)
 	}
+	return nil
+}
+
+// subJournalFor sets where the writer's next transaction, or maintenance
+// job, keeps the pages its savepoints change: in memory for a group of
+// small writes, SQLite's default (a temporary file past 64 KiB) for
+// anything that may change many pages. It runs outside any transaction:
+// SQLite reads temp_store when one begins. See store.go on temp_store.
+func (s *Store) subJournalFor(inMemory bool) error {
+	if s.subJournalInMemory == inMemory {
+		return nil
+	}
+	id := rawSubJournalDefault
+	if inMemory {
+		id = rawSubJournalInMemory
+	}
+	if err := s.raw.exec(id); err != nil {
+		return err
+	}
+	s.subJournalInMemory = inMemory
 	return nil
 }
 

@@ -645,14 +645,16 @@ func TestWriterCacheForgetsMaintenance(t *testing.T) {
 	}
 }
 
-// TestWriterKeepsSubJournalsInMemory: one write that changes many pages
-// that were there before its savepoint (request records spread over the
-// whole index) opens no temporary file. With SQLite's default temp_store
-// its sub-journal would spill to one past 64 KiB, at two pwrites a page
-// (store.go, temp_store=MEMORY). The test looks for temporary files among
-// the process's open files while the write still holds its transaction:
-// SQLite's are unlinked as soon as they are opened ("etilqs_…" or, with
-// O_TMPFILE, "#inode", both "(deleted)").
+// TestWriterKeepsSubJournalsInMemory: a small write that changes many
+// pages that were there before its savepoint (request records spread over
+// the whole index) opens no temporary file; with SQLite's default
+// temp_store its sub-journal would spill to one past 64 KiB, at two
+// pwrites a page. A bulk write (an import batch) of the same pages does
+// spill, so its memory stays bounded, and so does a maintenance job run
+// after small writes (store.go, temp_store). The test looks for temporary
+// files among the process's open files while the write still holds its
+// transaction: SQLite's are unlinked as soon as they are opened
+// ("etilqs_…" or, with O_TMPFILE, "#inode", both "(deleted)").
 func TestWriterKeepsSubJournalsInMemory(t *testing.T) {
 	fds, err := os.ReadDir("/proc/self/fd")
 	if err != nil || len(fds) == 0 {
@@ -664,9 +666,10 @@ func TestWriterKeepsSubJournalsInMemory(t *testing.T) {
 		return tx.PutRequest(ctx, &bank.RequestRecord{ID: id, Method: "CreateUnit", Fingerprint: "f", Resource: "banks/b/units/" + id, CreateTime: time.Unix(0, 0)})
 	}
 	// Thousands of records first: hundreds of index pages.
+	const n = 20000
 	if err := s.Write(ctx, func(tx bank.Tx) error {
-		for i := range 20000 {
-			if err := put(tx, fmt.Sprintf("r%06d", i*10)); err != nil {
+		for i := range n {
+			if err := put(tx, fmt.Sprintf("r%07d", i*100)); err != nil {
 				return err
 			}
 		}
@@ -674,23 +677,45 @@ func TestWriterKeepsSubJournalsInMemory(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	var open []string
-	if err := s.Write(ctx, func(tx bank.Tx) error {
-		// One record between every hundredth pair: a change to ~200 of
-		// those pages, far past the 64 KiB a sub-journal keeps in memory
-		// by default.
-		for i := 0; i < 20000; i += 100 {
-			if err := put(tx, fmt.Sprintf("r%06d", i*10+5)); err != nil {
-				return err
+	// changeManyPages writes one record between every hundredth pair: a
+	// change to ~200 of those pages, far past the 64 KiB a sub-journal
+	// keeps in memory by default. It returns the temporary files open
+	// meanwhile.
+	round := 0
+	changeManyPages := func(ctx context.Context) []string {
+		t.Helper()
+		round++
+		var open []string
+		if err := s.Write(ctx, func(tx bank.Tx) error {
+			for i := 0; i < n; i += 100 {
+				if err := put(tx, fmt.Sprintf("r%07d", i*100+round)); err != nil {
+					return err
+				}
 			}
+			open = sqliteTempFiles(t)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
 		}
-		open = sqliteTempFiles(t)
-		return nil
+		return open
+	}
+	if open := changeManyPages(ctx); len(open) > 0 {
+		t.Errorf("a small write's sub-journal went to temporary files %v; want it in memory", open)
+	}
+	if open := changeManyPages(bank.WithBulkWrite(ctx)); len(open) == 0 {
+		t.Errorf("a bulk write's sub-journal stayed in memory; want it spilled to a temporary file past 64 KiB")
+	}
+	if open := changeManyPages(ctx); len(open) > 0 {
+		t.Errorf("after a bulk write, a small write's sub-journal went to temporary files %v; want it in memory", open)
+	}
+	var mode int
+	if err := s.onWriterConn(ctx, func(c *sql.Conn) error {
+		return c.QueryRowContext(ctx, `PRAGMA temp_store`).Scan(&mode)
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if len(open) > 0 {
-		t.Errorf("a write's sub-journal went to temporary files %v; want it in memory (PRAGMA temp_store=MEMORY on the writer)", open)
+	if mode != 0 {
+		t.Errorf("a maintenance job ran with temp_store %d; want SQLite's default (0)", mode)
 	}
 }
 
