@@ -114,6 +114,8 @@ func withMigrations(m []schema.File) Option { return func(o *options) { o.migrat
 //     maintenance jobs and the migrations keep the default, so a write of
 //     many pages never holds them all in memory.
 //     TestWriterKeepsSubJournalsInMemory.
+//   - readers have query_only=on so a bug cannot write outside the writer's
+//     transaction discipline.
 //   - _mutex=no (SQLite's multi-thread mode) on the writer only: the
 //     writer goroutine is the only code that holds its connection, and no
 //     statement on it runs under a cancellable context, so no second

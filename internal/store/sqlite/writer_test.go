@@ -650,11 +650,11 @@ func TestWriterCacheForgetsMaintenance(t *testing.T) {
 // the whole index) opens no temporary file; with SQLite's default
 // temp_store its sub-journal would spill to one past 64 KiB, at two
 // pwrites a page. A bulk write (an import batch) of the same pages does
-// spill, so its memory stays bounded, and so does a maintenance job run
-// after small writes (store.go, temp_store). The test looks for temporary
-// files among the process's open files while the write still holds its
-// transaction: SQLite's are unlinked as soon as they are opened
-// ("etilqs_…" or, with O_TMPFILE, "#inode", both "(deleted)").
+// spill, so its memory stays bounded, and a maintenance job after small
+// writes runs with the default too (store.go, temp_store). The test looks
+// for temporary files among the process's open files while the write
+// still holds its transaction: SQLite unlinks its own as soon as it opens
+// them ("etilqs_…" or, with O_TMPFILE, "#inode", both "(deleted)").
 func TestWriterKeepsSubJournalsInMemory(t *testing.T) {
 	fds, err := os.ReadDir("/proc/self/fd")
 	if err != nil || len(fds) == 0 {
