@@ -217,8 +217,6 @@ type page struct {
 	n   int
 }
 
-// newPage opens a tab on the console (skipping without Chromium). Each
-// step's screenshot is kept when the test fails.
 // needBrowser skips t when there is no Chromium: TestMain then sets up
 // neither the browser nor the server and units the browser tests share.
 // Every helper that reads env calls it first.
@@ -229,6 +227,8 @@ func needBrowser(t *testing.T) {
 	}
 }
 
+// newPage opens a tab on the console (skipping without Chromium). Each
+// step's screenshot is kept when the test fails.
 func newPage(t *testing.T) *page {
 	t.Helper()
 	needBrowser(t)
