@@ -32,7 +32,7 @@ import (
 // request's context is consulted between statements only: before its job
 // starts (a cancelled job is skipped) and after its fn returns (a job
 // cancelled meanwhile is rolled back to its savepoint), never during one.
-// TestWriteCancellationChaos and the kill -9 test in cmd/cordbank check it.
+// TestWritesUnderRandomCancellation (server) and the kill -9 test in cmd/cordbank check it.
 
 // maxGroup bounds how many queued writes share one transaction: enough to
 // turn 64 concurrent clients' writes into a handful of commits, few
