@@ -67,7 +67,8 @@ func (s *Service) RereadHLA(ctx context.Context, reader *HLAReader, apply bool, 
 			continue
 		}
 		var written []*Unit
-		err = s.store.Write(ctx, func(tx Tx) error {
+		// Up to rereadPage units and their events in one write.
+		err = s.store.Write(WithBulkWrite(ctx), func(tx Tx) error {
 			written = written[:0]
 			now := s.now().UTC()
 			trail := s.newChain(ctx, tx, now)

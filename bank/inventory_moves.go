@@ -331,7 +331,8 @@ func (s *Service) Evacuate(ctx context.Context, r EvacuateRequest) (*EvacuateRes
 	}
 	fp := fingerprint(r.RequestID, "EvacuateContainer", r)
 	var out *EvacuateResult
-	err := s.store.Write(ctx, func(tx Tx) error {
+	// A tank holds thousands of units, each moved with its own event.
+	err := s.store.Write(WithBulkWrite(ctx), func(tx Tx) error {
 		if name, err := replay(ctx, tx, r.RequestID, "EvacuateContainer", fp); err != nil {
 			return err
 		} else if name != "" {

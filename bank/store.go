@@ -40,9 +40,12 @@ type Store interface {
 // bulkKey marks a write context as bulk (see WithBulkWrite).
 type bulkKey struct{}
 
-// WithBulkWrite marks ctx's Write as bulk work (an import batch): a store
-// may commit the small writes queued with it first, so a unary write never
-// waits for a whole import batch that arrived at the same moment.
+// WithBulkWrite marks ctx's Write as bulk work, one that may change
+// thousands of rows (an import batch, an evacuation, a page of the HLA
+// re-read): a store may commit the small writes queued with it first, so
+// a unary write never waits for a whole import batch that arrived at the
+// same moment, and it need not keep the bulk write's undo pages in memory
+// (the SQLite store's sub-journal). TestManyRowWritesAreBulk.
 func WithBulkWrite(ctx context.Context) context.Context {
 	return context.WithValue(ctx, bulkKey{}, true)
 }

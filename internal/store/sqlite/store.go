@@ -110,9 +110,10 @@ func withMigrations(m []schema.File) Option { return func(o *options) { o.migrat
 //     two pwrites per page, ~2.5 pages a create (strace of
 //     BenchmarkCreateUnitLayers/layer=service). In memory it costs a copy
 //     of each page, and it holds one write's pages at a time (RELEASE
-//     empties it). Bulk groups (import batches of up to 2,500 units),
-//     maintenance jobs and the migrations keep the default, so a write of
-//     many pages never holds them all in memory.
+//     empties it). Bulk groups (bank.WithBulkWrite: import batches of up
+//     to 2,500 units, evacuations, pages of the HLA re-read), maintenance
+//     jobs and the migrations keep the default, so a write of many pages
+//     never holds them all in memory (bank's TestManyRowWritesAreBulk).
 //     TestWriterKeepsSubJournalsInMemory.
 //   - readers have query_only=on so a bug cannot write outside the writer's
 //     transaction discipline.
